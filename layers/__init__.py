@@ -1,0 +1,1 @@
+"""Folium layers built from geo results (no Streamlit)."""
