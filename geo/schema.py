@@ -20,10 +20,10 @@ FieldType = Literal["datetime", "int", "float", "str", "category"]
 Family = Literal["report", "place", "measure"]
 
 #: Columns every stored record carries in addition to its kind's fields.
+#: ``record_id`` is a content hash (16 hex digits): identical records get the same id.
 RECORD_ID = "record_id"
-RECORD_HASH = "record_hash"
 IMPORT_ID = "import_id"
-SYSTEM_COLUMNS: tuple[str, ...] = (RECORD_ID, RECORD_HASH, IMPORT_ID)
+SYSTEM_COLUMNS: tuple[str, ...] = (RECORD_ID, IMPORT_ID)
 
 #: Complaint categories (fixed list; anything else is rejected on import).
 COMPLAINT_CATEGORIES: tuple[str, ...] = (

@@ -1,0 +1,127 @@
+"""Options and helpers shared by the subcommands (store, area, period, input file)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+
+from geo.area import AreaConfigError, StudyArea
+from geo.area import load_area as _load_area
+from geo.errors import UserError
+from geo.period import Period, parse_date
+from geo.schema import KINDS, get_kind
+from geo.store import Store, default_store_path, ensure_user_store
+
+
+def add_store_options(parser: argparse.ArgumentParser) -> None:
+    """``--store PATH`` and ``--area TOML``."""
+    parser.add_argument("--store", type=Path, default=None,
+                        help="GeoPackage-Speicher (Standard: $LAGEBILD_STORE oder data/lagebild.gpkg)")
+    parser.add_argument("--area", type=Path, default=None,
+                        help="Gebietsdatei (TOML); Standard: $LAGEBILD_AREA oder Leipziger Osten")
+
+
+def add_kind_option(parser: argparse.ArgumentParser, *, default: str | None = None, choices=None) -> None:
+    parser.add_argument("--kind", required=default is None, default=default, choices=choices or list(KINDS),
+                        metavar="ART", help="Art der Datensätze: " + ", ".join(choices or KINDS))
+
+
+def add_period_options(parser: argparse.ArgumentParser, *, required: bool = False) -> None:
+    """``--from DATE --to DATE`` (inclusive; 2026-01-31 or 31.01.2026)."""
+    parser.add_argument("--from", dest="date_from", type=parse_date, required=required, metavar="DATUM",
+                        help="Beginn des Zeitraums (einschließlich)")
+    parser.add_argument("--to", dest="date_to", type=parse_date, required=required, metavar="DATUM",
+                        help="Ende des Zeitraums (einschließlich)")
+
+
+def add_column_options(parser: argparse.ArgumentParser) -> None:
+    """Options that tell the importer where fields and coordinates are."""
+    parser.add_argument("--layer", help="Ebene einer GeoPackage-Datei")
+    parser.add_argument("--crs", help="Koordinatensystem von x/y-, WKT- oder Shapefile-Koordinaten, z. B. EPSG:25833")
+    parser.add_argument("--lat", help="Spalte mit der geografischen Breite")
+    parser.add_argument("--lon", help="Spalte mit der geografischen Länge")
+    parser.add_argument("--x", help="Spalte mit x/Rechtswert (mit --crs)")
+    parser.add_argument("--y", help="Spalte mit y/Hochwert (mit --crs)")
+    parser.add_argument("--column", action="append", default=[], metavar="FELD=SPALTE",
+                        help="Spalte für ein Feld angeben, z. B. --column found_at=Funddatum (mehrfach möglich)")
+
+
+def add_input_option(parser: argparse.ArgumentParser) -> None:
+    """``--input FILE``: analyse a file directly (validated like an import) instead of the store."""
+    parser.add_argument("--input", type=Path, default=None, metavar="DATEI",
+                        help="Datei direkt auswerten (statt des Speichers), geprüft wie beim Import")
+    add_column_options(parser)
+
+
+def column_options(args: argparse.Namespace):
+    from geo.ingest import ColumnOptions
+
+    columns = {}
+    for item in getattr(args, "column", []) or []:
+        if "=" not in item:
+            raise UserError(f"--column '{item}': erwartet FELD=SPALTE.")
+        k, v = item.split("=", 1)
+        columns[k.strip()] = v.strip()
+    return ColumnOptions(columns=columns, lat=getattr(args, "lat", None), lon=getattr(args, "lon", None),
+                         x=getattr(args, "x", None), y=getattr(args, "y", None), crs=getattr(args, "crs", None))
+
+
+def load_area(args: argparse.Namespace) -> StudyArea:
+    try:
+        return _load_area(getattr(args, "area", None))
+    except AreaConfigError as exc:
+        raise UserError(str(exc)) from None
+
+
+def open_store(args: argparse.Namespace) -> Store:
+    path = getattr(args, "store", None) or default_store_path()
+    ensure_user_store(Path(path))
+    return Store(path, load_area(args))
+
+
+def period_from_args(args: argparse.Namespace) -> Period | None:
+    start, end = getattr(args, "date_from", None), getattr(args, "date_to", None)
+    if start is None and end is None:
+        return None
+    if start is None or end is None:
+        raise UserError("Bitte --from und --to zusammen angeben.")
+    return Period(start, end)
+
+
+def load_records(args: argparse.Namespace, kind: str) -> gpd.GeoDataFrame:
+    """Records of ``kind`` in the period, from ``--input`` (validated) or from the store.
+
+    Rejected rows of an input file are reported on stderr (count and top reasons).
+    """
+    kind_obj = get_kind(kind)
+    period = period_from_args(args)
+    path = getattr(args, "input", None)
+    if path is not None:
+        from geo.ingest import validate
+        from geo.readers import read_table
+
+        area = load_area(args)
+        raw = read_table(path, layer=getattr(args, "layer", None), crs=getattr(args, "crs", None))
+        checked = validate(raw, kind_obj, area, options=column_options(args))
+        if len(checked.rejects):
+            top = "; ".join(f"{r}: {n}" for r, n in checked.reason_counts().head(3).items())
+            print(f"{path.name}: {len(checked.rejects)} Zeilen abgelehnt ({top})", file=sys.stderr)
+        gdf = checked.valid.drop(columns=["row"])
+        if period is not None and kind_obj.date_field:
+            if kind_obj.end_field:
+                gdf = gdf[period.overlaps(gdf[kind_obj.date_field], gdf[kind_obj.end_field])]
+            else:
+                gdf = gdf[period.contains(gdf[kind_obj.date_field])]
+        return gdf.reset_index(drop=True)
+    store = open_store(args)
+    if not store.exists():
+        raise UserError(f"Speicher {store.path} existiert noch nicht – erst importieren oder 'lagebild demo'.")
+    return store.read(kind_obj, period)
+
+
+def progress_printer(stage: str, fraction: float) -> None:
+    """Progress on stderr for long imports."""
+    print(f"  {stage} … {fraction:4.0%}", file=sys.stderr, flush=True)

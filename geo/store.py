@@ -1,0 +1,348 @@
+"""The embedded store: one GeoPackage file with a layer per record kind.
+
+Writes are atomic and serialised:
+
+* a writer takes an exclusive ``flock`` on ``<store>.lock`` (other writers wait);
+* it copies the store to ``<stem>.tmp-<pid>-<n>.gpkg``, writes the new rows and the import
+  record there, flushes it to disk and renames it over the store (``os.replace`` is atomic);
+* a crash or ``kill -9`` at any point leaves the old store untouched (a stale temporary
+  file is removed by the next writer).
+
+Readers never lock: they always see a complete snapshot. Besides the kinds' layers the
+GeoPackage holds a plain table ``lagebild_imports`` (import history). Geometries are stored
+in the study area's metric CRS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import glob
+import json
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from datetime import datetime
+from itertools import count
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from geo.area import StudyArea, load_area
+from geo.errors import UserError
+from geo.period import Period
+from geo.schema import IMPORT_ID, KINDS, RECORD_ID, Kind, get_kind
+
+DEFAULT_STORE = Path(__file__).resolve().parents[1] / "data" / "lagebild.gpkg"
+IMPORTS_TABLE = "lagebild_imports"
+_IMPORT_COLUMNS = (
+    "import_id", "file_name", "sha256", "kind", "imported_at", "rows_read", "stored", "rejected",
+    "repaired", "rejects_file", "user", "notes",
+)
+_tmp_counter = count()
+
+
+def default_store_path() -> Path:
+    """``$LAGEBILD_STORE`` or ``data/lagebild.gpkg`` in the project."""
+    return Path(os.environ.get("LAGEBILD_STORE") or DEFAULT_STORE)
+
+
+def empty_frame(kind: Kind | str, crs: str) -> gpd.GeoDataFrame:
+    """An empty GeoDataFrame with the kind's columns and dtypes."""
+    kind = get_kind(kind) if isinstance(kind, str) else kind
+    cols: dict[str, pd.Series] = {RECORD_ID: pd.Series(dtype=object), IMPORT_ID: pd.Series(dtype="int64")}
+    for f in kind.fields:
+        cols[f.name] = pd.Series(dtype={"datetime": "datetime64[ns]", "int": "int64", "float": "float64"}
+                                 .get(f.type, object))
+    return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+
+
+class Store:
+    """A Lagebild GeoPackage store.
+
+    Parameters
+    ----------
+    path : the ``.gpkg`` file (created on the first import); default :func:`default_store_path`.
+    area : the study area (its CRS is the store's CRS); default :func:`geo.area.load_area`.
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None, area: StudyArea | None = None) -> None:
+        self.path = Path(path) if path is not None else default_store_path()
+        self.area = area or load_area()
+
+    # ------------------------------------------------------------------ paths and state
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    @property
+    def rejects_dir(self) -> Path:
+        """Folder beside the store where each import's rejected rows are written as CSV."""
+        return self.path.with_name(self.path.stem + ".rejects")
+
+    @property
+    def audit_path(self) -> Path:
+        return self.path.with_name(self.path.stem + ".audit.jsonl")
+
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    def version(self) -> str:
+        """A token that changes whenever the store's content changes (for caches)."""
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return "empty"
+        return f"{st.st_ino}-{st.st_mtime_ns}-{st.st_size}"
+
+    def layers(self) -> list[str]:
+        """Kinds that have a layer in the store."""
+        if not self.exists():
+            return []
+        names = [str(n) for n in pyogrio.list_layers(self.path)[:, 0]]
+        return [n for n in names if n in KINDS]
+
+    def is_empty(self) -> bool:
+        return not any(self.count(k) for k in self.layers())
+
+    def count(self, kind: str) -> int:
+        if kind not in self.layers():
+            return 0
+        return int(pyogrio.read_info(self.path, layer=kind)["features"])
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Exclusive writer lock (blocks until other writers are done)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.lock_path, "a+") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+    # ------------------------------------------------------------------ reading
+    def read(
+        self,
+        kind: Kind | str,
+        period: Period | None = None,
+        *,
+        bbox: tuple[float, float, float, float] | None = None,
+        columns: list[str] | None = None,
+    ) -> gpd.GeoDataFrame:
+        """Records of one kind as a GeoDataFrame in the store's metric CRS.
+
+        Parameters
+        ----------
+        kind : record kind.
+        period : reports whose date falls in it; measures active during it (started before
+            its end and not ended before its start); places are not filtered by time.
+        bbox : (minx, miny, maxx, maxy) in the store's CRS (metres).
+        columns : attribute columns to read (default: all).
+        """
+        kind = get_kind(kind) if isinstance(kind, str) else kind
+        crs = self.area.crs
+        if kind.name not in self.layers():
+            return empty_frame(kind, crs)
+        where = None
+        if period is not None and kind.date_field:
+            start = period.start_ts.strftime("%Y-%m-%d")
+            end = period.end_exclusive.strftime("%Y-%m-%d")
+            if kind.end_field:
+                where = f"{kind.date_field} < '{end}' AND ({kind.end_field} IS NULL OR {kind.end_field} >= '{start}')"
+            else:
+                where = f"{kind.date_field} >= '{start}' AND {kind.date_field} < '{end}'"
+        gdf = pyogrio.read_dataframe(self.path, layer=kind.name, where=where, bbox=bbox, columns=columns,
+                                     use_arrow=True)
+        return _normalise(gdf, kind, crs)
+
+    def ids(self, kind: Kind | str) -> pd.Index:
+        """All stored ``record_id`` values of a kind."""
+        kind = get_kind(kind) if isinstance(kind, str) else kind
+        if kind.name not in self.layers():
+            return pd.Index([], dtype=object)
+        df = pyogrio.read_dataframe(self.path, layer=kind.name, columns=[RECORD_ID], read_geometry=False,
+                                    use_arrow=True)
+        return pd.Index(df[RECORD_ID].astype(object))
+
+    def imports(self) -> pd.DataFrame:
+        """The import history, newest first."""
+        if not self.exists():
+            return pd.DataFrame(columns=list(_IMPORT_COLUMNS))
+        with contextlib.closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)) as con:
+            has = con.execute("SELECT name FROM sqlite_master WHERE type='table' AND name=?",
+                              (IMPORTS_TABLE,)).fetchone()
+            if not has:
+                return pd.DataFrame(columns=list(_IMPORT_COLUMNS))
+            return pd.read_sql_query(f"SELECT * FROM {IMPORTS_TABLE} ORDER BY import_id DESC", con)
+
+    def find_import(self, sha256: str, kind: str) -> pd.Series | None:
+        """The first import of a file with this content and kind, if any."""
+        hist = self.imports()
+        hit = hist[(hist["sha256"] == sha256) & (hist["kind"] == kind)]
+        return None if hit.empty else hit.iloc[-1]
+
+    # ------------------------------------------------------------------ writing
+    def write_import(self, kind: Kind, rows: gpd.GeoDataFrame, record: dict) -> int:
+        """Append ``rows`` of ``kind`` and the import ``record`` atomically; return the import id.
+
+        Must be called while holding :meth:`lock`. ``rows`` must carry ``record_id`` and
+        the kind's fields, with geometries in the store's CRS.
+        """
+        import_id = self._next_import_id()
+        tmp = self._begin()
+        try:
+            if len(rows):
+                out = rows[[RECORD_ID, *kind.field_names, rows.geometry.name]].copy()
+                out.insert(1, IMPORT_ID, import_id)
+                self._append_layer(tmp, kind, out)
+            row = {c: record.get(c) for c in _IMPORT_COLUMNS}
+            row["import_id"] = import_id
+            with contextlib.closing(sqlite3.connect(tmp)) as con:
+                _ensure_imports_table(con)
+                con.execute(
+                    f"INSERT INTO {IMPORTS_TABLE} ({', '.join(_IMPORT_COLUMNS)}) VALUES "
+                    f"({', '.join('?' * len(_IMPORT_COLUMNS))})",
+                    [row[c] for c in _IMPORT_COLUMNS],
+                )
+                con.commit()
+            self._commit(tmp)
+        except BaseException:
+            _remove(tmp)
+            raise
+        return import_id
+
+    def delete(self, kind: Kind | str, record_ids: list[str] | np.ndarray) -> int:
+        """Delete records by id (atomic); return how many were deleted. Takes the lock."""
+        kind = get_kind(kind) if isinstance(kind, str) else kind
+        ids = [str(i) for i in record_ids]
+        if not ids or kind.name not in self.layers():
+            return 0
+        with self.lock():
+            tmp = self._begin()
+            try:
+                with contextlib.closing(sqlite3.connect(tmp)) as con:
+                    con.execute("CREATE TEMP TABLE del_ids (id TEXT PRIMARY KEY)")
+                    con.executemany("INSERT OR IGNORE INTO del_ids VALUES (?)", [(i,) for i in ids])
+                    cur = con.execute(f'DELETE FROM "{kind.name}" WHERE {RECORD_ID} IN (SELECT id FROM del_ids)')
+                    deleted = cur.rowcount
+                    con.commit()
+                self._commit(tmp)
+            except BaseException:
+                _remove(tmp)
+                raise
+        return deleted
+
+    def audit(self, action: str, *, user: str = "lokal", kind: str | None = None, detail: str = "",
+              count: int | None = None) -> None:
+        """Append one line to the audit log (who, when, what)."""
+        entry = {"at": datetime.now().isoformat(timespec="seconds"), "user": user, "action": action,
+                 "kind": kind, "count": count, "detail": detail}
+        self.audit_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.audit_path, "a", encoding="utf-8") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+    def audit_log(self) -> pd.DataFrame:
+        """The audit log, oldest first."""
+        if not self.audit_path.is_file():
+            return pd.DataFrame(columns=["at", "user", "action", "kind", "count", "detail"])
+        return pd.read_json(self.audit_path, lines=True, dtype=False)
+
+    # ------------------------------------------------------------------ internals
+    def _next_import_id(self) -> int:
+        hist = self.imports()
+        return int(hist["import_id"].max()) + 1 if len(hist) else 1
+
+    def _begin(self) -> Path:
+        """Start a write: remove stale temporaries, copy the store to a new temporary file."""
+        for stale in glob.glob(glob.escape(str(self.path.with_name(self.path.stem))) + ".tmp-*.gpkg"):
+            _remove(Path(stale))
+        tmp = self.path.with_name(f"{self.path.stem}.tmp-{os.getpid()}-{next(_tmp_counter)}.gpkg")
+        if self.exists():
+            shutil.copyfile(self.path, tmp)
+        return tmp
+
+    def _commit(self, tmp: Path) -> None:
+        if not tmp.exists():  # nothing was written to a new store: create it with the history table
+            with contextlib.closing(sqlite3.connect(tmp)) as con:
+                _ensure_imports_table(con)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.path)
+        dir_fd = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    def _append_layer(self, tmp: Path, kind: Kind, rows: gpd.GeoDataFrame) -> None:
+        exists = tmp.exists() and kind.name in [str(n) for n in pyogrio.list_layers(tmp)[:, 0]]
+        rows = rows.copy()
+        for c in rows.columns:
+            if c != rows.geometry.name and (isinstance(rows[c].dtype, pd.StringDtype) or rows[c].dtype == object):
+                rows[c] = rows[c].astype(object).where(rows[c].notna(), None)
+        pyogrio.write_dataframe(
+            rows, tmp, layer=kind.name, driver="GPKG", append=exists,
+            geometry_type="Point" if kind.is_point_only else "Unknown",
+        )
+
+
+def _ensure_imports_table(con: sqlite3.Connection) -> None:
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {IMPORTS_TABLE} (import_id INTEGER PRIMARY KEY, file_name TEXT, sha256 TEXT, "
+        "kind TEXT, imported_at TEXT, rows_read INTEGER, stored INTEGER, rejected INTEGER, repaired INTEGER, "
+        "rejects_file TEXT, user TEXT, notes TEXT)"
+    )
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+def _normalise(gdf: gpd.GeoDataFrame, kind: Kind, crs: str) -> gpd.GeoDataFrame:
+    """Give a freshly read layer the schema's dtypes and column order."""
+    if gdf.crs is None:
+        gdf = gdf.set_crs(crs)
+    out = {}
+    for col in (RECORD_ID, IMPORT_ID, *kind.field_names):
+        if col not in gdf:
+            continue
+        s = gdf[col]
+        if col == IMPORT_ID:
+            s = s.astype("int64")
+        elif col == RECORD_ID:
+            s = s.astype(object)
+        else:
+            f = kind.field(col)
+            if f.type == "datetime":
+                s = pd.to_datetime(s)
+                if getattr(s.dt, "tz", None) is not None:
+                    s = s.dt.tz_localize(None)
+                s = s.astype("datetime64[ns]")
+            elif f.type == "int":
+                s = s.fillna(0).astype("int64")
+            elif f.type == "float":
+                s = s.astype("float64")
+            else:
+                s = s.astype(object).where(s.notna(), "")
+        out[col] = s
+    return gpd.GeoDataFrame(out, geometry=gdf.geometry.values, crs=gdf.crs, index=pd.RangeIndex(len(gdf)))
+
+
+def ensure_user_store(path: Path) -> None:
+    """Refuse paths that cannot hold a store (a folder, a non-GeoPackage file)."""
+    if path.is_dir():
+        raise UserError(f"{path} ist ein Ordner, kein Speicher (.gpkg).")
+    if path.exists():
+        with open(path, "rb") as fh:
+            if not fh.read(16).startswith(b"SQLite format 3"):
+                raise UserError(f"{path} ist keine GeoPackage-Datei.")
