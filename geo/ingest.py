@@ -173,13 +173,15 @@ def validate(
 
     frame = pd.DataFrame(values, index=data.index)
     record_id = _record_ids(frame, geoms)
-    first = ~record_id.duplicated(keep="first")
-    dup_rows = np.flatnonzero(~first.to_numpy())
-    if len(dup_rows):
-        first_pos = pd.Series(np.arange(n), index=record_id.to_numpy())
+    # duplicates within the file, among rows that are otherwise valid
+    candidates = np.flatnonzero(~reasons.mask())
+    ids = record_id.to_numpy()[candidates]
+    repeated = pd.Series(ids).duplicated(keep="first").to_numpy()
+    if repeated.any():
+        first_pos = pd.Series(candidates, index=ids)
         first_pos = first_pos[~first_pos.index.duplicated(keep="first")]
-        orig = first_pos.loc[record_id.to_numpy()[dup_rows]].to_numpy()
-        reasons.add(dup_rows, [f"Duplikat von Zeile {o + 1}" for o in orig])
+        orig = first_pos.loc[ids[repeated]].to_numpy()
+        reasons.add(candidates[repeated], "Duplikat von Zeile " + (orig + 1).astype(str).astype(object))
 
     bad = reasons.mask()
     originals = _originals(raw)
@@ -238,9 +240,11 @@ class _Reasons:
 
 
 def _map_columns(columns: pd.Index, kind: Kind, options: ColumnOptions, source: str) -> dict[str, str | None]:
+    coordinate_columns = {normalise_name(c) for c in (options.lat, options.lon, options.x, options.y) if c}
     by_norm: dict[str, str] = {}
     for c in columns:
-        by_norm.setdefault(normalise_name(c), c)
+        if normalise_name(c) not in coordinate_columns:
+            by_norm.setdefault(normalise_name(c), c)
     mapping: dict[str, str | None] = {}
     for f in kind.fields:
         explicit = options.columns.get(f.name)
@@ -533,6 +537,7 @@ def _record_ids(frame: pd.DataFrame, geoms: np.ndarray) -> pd.Series:
     """Content hash per row (16 hex digits): parsed fields and geometry rounded to centimetres."""
     parts = {c: frame[c] for c in frame.columns}
     present = ~shapely.is_missing(geoms)
+    present[present] = ~shapely.is_empty(geoms[present])
     is_point = np.zeros(len(geoms), dtype=bool)
     is_point[present] = shapely.get_type_id(geoms[present]) == 0
     x = np.full(len(geoms), np.nan)

@@ -171,6 +171,9 @@ def read_csv(path: str | os.PathLike, *, display_name: str | None = None) -> Raw
     del rows
     width = len(header)
     lengths = np.fromiter(map(len, body), dtype=np.int64, count=len(body))
+    bad = np.flatnonzero(lengths != width)
+    for i in bad.tolist():  # only the malformed rows: pad or cut them to the header's width
+        body[i] = (body[i] + [""] * width)[:width]
     frame = pd.DataFrame(body, dtype=object) if body else pd.DataFrame(columns=range(width), dtype=object)
     del body
     # keep the header's columns; pad short rows, cut long rows (they are rejected anyway)
@@ -178,8 +181,7 @@ def read_csv(path: str | os.PathLike, *, display_name: str | None = None) -> Raw
     frame.columns = _unique_names(header)
     frame = frame.fillna("").astype(object)
     row_errors: dict[int, str] = {}
-    bad = np.flatnonzero(lengths != width)
-    for i in bad.tolist():  # only the malformed rows, not a loop over the file
+    for i in bad.tolist():
         row_errors[i] = (
             f"Zeile hat {lengths[i]} statt {width} Felder (Trennzeichen gemischt oder Anführungszeichen offen?)"
         )

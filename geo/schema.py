@@ -135,7 +135,7 @@ KINDS: dict[str, Kind] = {
                 Field("found_at", "datetime", "Fundzeit", required=True,
                       aliases=("datum", "date", "fundzeit", "funddatum", "fund_datum", "zeitpunkt", "zeit")),
                 Field("count", "int", "Anzahl", default=1, minimum=1,
-                      aliases=("anzahl", "menge", "spritzen", "anzahl_spritzen", "n")),
+                      aliases=("anzahl", "menge", "spritzen", "anzahl_spritzen")),
                 _SOURCE,
                 Field("reporter", "str", "Meldende Person", default="",
                       aliases=("melder", "meldende_person", "gemeldet_von", "reported_by"), private="person"),

@@ -1,0 +1,1 @@
+"""Streamlit pages of the Lagebild app; each module exposes ``render()``."""

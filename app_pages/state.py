@@ -1,0 +1,271 @@
+"""State shared by all pages: the store, cached records, the sidebar filters and the user.
+
+Every page reads data through this module, so caching and access rules live in one place:
+
+* :func:`get_store` opens the store once per process (demo data are loaded into an
+  empty or missing store unless ``LAGEBILD_DEMO=0``);
+* :func:`load_records` caches by the store's content token (:meth:`Store.version`), the
+  kind and the period, and applies the user's access rules (:mod:`geo.access`);
+* :func:`sidebar_filters` draws the period and filter widgets (once per run, in ``app.py``)
+  and :func:`current_filters` / :func:`current_period` / :func:`previous_period` read them.
+
+Periods are referenced to the latest date in the data, not to "today": the demo data end
+in October 2026 and the Rapport preset then shows September–October 2026.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from geo.period import PRESETS, Period
+from geo.schema import COMPLAINT_CATEGORIES, KINDS, REPORT_KINDS
+from geo.store import Store, default_store_path
+
+#: Label of the free period choice (besides :data:`geo.period.PRESETS`).
+FREE_RANGE = "freier Zeitraum"
+PERIOD_CHOICES: tuple[str, ...] = (*PRESETS, FREE_RANGE)
+#: Report kinds with a ``source`` field (filterable by source).
+SOURCE_KINDS: tuple[str, ...] = tuple(k for k in REPORT_KINDS if "source" in KINDS[k].field_names)
+
+# session_state keys of the sidebar widgets
+K_PRESET, K_RANGE, K_KINDS, K_CATEGORIES, K_SOURCES = (
+    "flt_preset", "flt_range", "flt_kinds", "flt_categories", "flt_sources",
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the sidebar selects; every page's numbers and layers follow it.
+
+    Attributes
+    ----------
+    period : the selected period (dates inclusive).
+    preset : label of the chosen preset (one of :data:`PERIOD_CHOICES`).
+    kinds : report kinds to show and count.
+    categories : complaint categories to include.
+    sources : sources of finds/observations to include (``None`` = all).
+    """
+
+    period: Period
+    preset: str = next(iter(PRESETS))
+    kinds: tuple[str, ...] = REPORT_KINDS
+    categories: tuple[str, ...] = COMPLAINT_CATEGORIES
+    sources: tuple[str, ...] | None = None
+
+    @property
+    def previous(self) -> Period:
+        """The period of equal length directly before :attr:`period`."""
+        return self.period.previous()
+
+
+@dataclass(frozen=True)
+class LocalUser:
+    """Stand-in user when no login module is installed: full access on this machine."""
+
+    name: str = "lokal"
+    role: str = "analyse"
+    local_mode: bool = True
+    extra: dict = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------- store
+def _demo_wanted() -> bool:
+    return os.environ.get("LAGEBILD_DEMO", "1").strip().lower() not in ("0", "no", "nein", "false")
+
+
+@st.cache_resource(show_spinner="Speicher wird geöffnet …")
+def _open_store(path: str, demo: bool) -> Store:
+    store = Store(path)
+    if demo and (not store.exists() or store.is_empty()):
+        from geo.demo import load_demo
+
+        with st.spinner("Demodaten werden geladen …"):
+            load_demo(store)
+    return store
+
+
+def get_store() -> Store:
+    """The app's store (``$LAGEBILD_STORE`` or ``data/lagebild.gpkg``), opened once per process.
+
+    An empty or missing store is filled with the synthetic demo data (set ``LAGEBILD_DEMO=0``
+    to start empty).
+    """
+    return _open_store(str(default_store_path().resolve()), _demo_wanted())
+
+
+# ---------------------------------------------------------------------------- records
+@st.cache_data(show_spinner=False, max_entries=128)
+def _cached_records(path: str, token: str, kind: str, period: str | None) -> gpd.GeoDataFrame:
+    """Read records once per store content (``token``), kind and period; pickled by Streamlit."""
+    from geo.period import parse_period
+
+    return get_store().read(kind, parse_period(period) if period else None)
+
+
+def load_records(kind: str, period: Period | None, *, restricted: bool = True) -> gpd.GeoDataFrame:
+    """Records of ``kind`` in ``period`` (all when ``None``), in the store's metric CRS (EPSG:25833).
+
+    Cached on the store's content token, the kind and the period. With ``restricted`` (the
+    default) fields and records the current user's role may not see are removed
+    (:func:`geo.access.restrict`). Reports are filtered by date, measures by validity
+    (active during the period), places not at all.
+    """
+    store = get_store()
+    gdf = _cached_records(str(store.path), store.version(), kind, str(period) if period else None)
+    if restricted:
+        gdf = restrict(gdf, kind, current_user().role)
+    return gdf
+
+
+def restrict(gdf: gpd.GeoDataFrame, kind: str, role: str) -> gpd.GeoDataFrame:
+    """Apply :func:`geo.access.restrict` when that module exists (local full access otherwise)."""
+    try:
+        from geo.access import restrict as _restrict
+    except ImportError:
+        return gdf
+    return _restrict(gdf, kind, role)
+
+
+def apply_filters(gdf: gpd.GeoDataFrame, kind: str, filters: Filters) -> gpd.GeoDataFrame:
+    """Keep the records of ``kind`` that the category/source filters allow (vectorised).
+
+    A report kind not in ``filters.kinds`` yields an empty frame; other families pass unchanged.
+    """
+    if kind in REPORT_KINDS and kind not in filters.kinds:
+        return gdf.iloc[0:0]
+    keep = np.ones(len(gdf), dtype=bool)
+    if kind == "complaint" and "category" in gdf:
+        keep &= gdf["category"].isin(filters.categories).to_numpy()
+    if filters.sources is not None and kind in SOURCE_KINDS and "source" in gdf:
+        keep &= gdf["source"].isin(filters.sources).to_numpy()
+    return gdf if keep.all() else gdf[keep]
+
+
+def filtered_records(kind: str, period: Period | None = None, filters: Filters | None = None) -> gpd.GeoDataFrame:
+    """Records of ``kind`` in ``period`` (default: the selected one) after the sidebar filters."""
+    filters = filters or current_filters()
+    return apply_filters(load_records(kind, filters.period if period is None else period), kind, filters)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _data_facts(path: str, token: str) -> tuple[date | None, tuple[str, ...]]:
+    """Latest report date and all sources in the store (for the presets and the source filter)."""
+    store = get_store()
+    latest: list[pd.Timestamp] = []
+    sources: set[str] = set()
+    for kind in REPORT_KINDS:
+        gdf = store.read(kind)
+        if len(gdf):
+            latest.append(gdf[KINDS[kind].date_field].max())
+        if kind in SOURCE_KINDS and len(gdf):
+            sources.update(str(s) for s in gdf["source"].dropna().unique())
+    last = max(latest).date() if latest else None
+    return last, tuple(sorted(sources))
+
+
+def latest_data_date() -> date | None:
+    """The latest date of any report in the store (``None`` if there are none)."""
+    store = get_store()
+    return _data_facts(str(store.path), store.version())[0]
+
+
+def known_sources() -> tuple[str, ...]:
+    """All sources of finds and observations in the store, sorted."""
+    store = get_store()
+    return _data_facts(str(store.path), store.version())[1]
+
+
+# ---------------------------------------------------------------------------- periods
+def reference_date() -> date:
+    """The day after the latest report: the "today" the presets are computed from.
+
+    Data up to 31 October make the Rapport preset September–October; without data the
+    real today is used.
+    """
+    last = latest_data_date()
+    return last + timedelta(days=1) if last else date.today()
+
+
+def preset_period(label: str, reference: date | None = None) -> Period:
+    """The period of a preset label from :data:`geo.period.PRESETS`."""
+    return PRESETS[label](reference or reference_date())
+
+
+def default_filters() -> Filters:
+    """Filters before the user changed anything: last Rapport period, everything included."""
+    label = next(iter(PRESETS))
+    return Filters(period=preset_period(label), preset=label)
+
+
+def current_filters() -> Filters:
+    """The filters chosen in the sidebar in this session (defaults before the sidebar ran)."""
+    flt = st.session_state.get("filters")
+    return flt if isinstance(flt, Filters) else default_filters()
+
+
+def current_period() -> Period:
+    """The selected period."""
+    return current_filters().period
+
+
+def previous_period() -> Period:
+    """The period of equal length directly before the selected one."""
+    return current_period().previous()
+
+
+def sidebar_filters() -> Filters:
+    """Draw the period and filter widgets in the sidebar; store and return the :class:`Filters`."""
+    sb = st.sidebar
+    sb.markdown("### Zeitraum")
+    preset = sb.selectbox("Zeitraum", PERIOD_CHOICES, key=K_PRESET, label_visibility="collapsed")
+    ref = reference_date()
+    if preset == FREE_RANGE:
+        default = preset_period(next(iter(PRESETS)), ref)
+        value = st.session_state.get(K_RANGE, (default.start, default.end))
+        picked = sb.date_input("Von – bis", value=value, key=K_RANGE, format="DD.MM.YYYY")
+        if isinstance(picked, list | tuple) and len(picked) == 2:
+            period = Period(picked[0], picked[1])
+        else:  # only the start picked so far
+            start = picked[0] if isinstance(picked, list | tuple) and picked else default.start
+            period = Period(start, max(start, default.end))
+            sb.caption("Bitte auch das Ende des Zeitraums wählen.")
+    else:
+        period = preset_period(preset, ref)
+    prev = period.previous()
+    sb.caption(f"**{period.label()}** ({period.days} Tage)  \nVergleich mit {prev.label()}")
+
+    sb.markdown("### Filter")
+    kinds = sb.multiselect("Meldungen", REPORT_KINDS, default=list(REPORT_KINDS), key=K_KINDS,
+                           format_func=lambda k: KINDS[k].label_plural)
+    categories = sb.multiselect("Beschwerde-Kategorien", COMPLAINT_CATEGORIES, default=list(COMPLAINT_CATEGORIES),
+                                key=K_CATEGORIES)
+    all_sources = known_sources()
+    sources = sb.multiselect("Quellen (Funde, Beobachtungen)", all_sources, default=list(all_sources),
+                             key=K_SOURCES)
+    filters = Filters(
+        period=period, preset=preset, kinds=tuple(kinds), categories=tuple(categories),
+        sources=None if set(sources) >= set(all_sources) else tuple(sources),
+    )
+    st.session_state["filters"] = filters
+    return filters
+
+
+# ---------------------------------------------------------------------------- user
+def current_user():
+    """The logged-in user (``.name``, ``.role``, ``.local_mode``).
+
+    Uses :func:`app_pages.login.require_login` (which may show a login form and stop the
+    run); without that module everyone is the local analyst with full access.
+    """
+    try:
+        from app_pages.login import require_login
+    except ImportError:
+        return LocalUser()
+    return require_login()

@@ -1,0 +1,127 @@
+"""``lagebild bins``: coverage of syringe finds by disposal bins and sites for new bins.
+
+::
+
+    lagebild bins --from 2026-05-01 --to 2026-10-31 --add 3 --out plan.csv
+
+writes existing and suggested bins (``status``, ``rank``, ``covered_finds``,
+``covered_syringes``, coordinates in EPSG:25833 and WGS84, …; see
+:func:`geo.bins.plan_table`) and prints the coverage and the coverage curve in German.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+from geo.cli.common import add_period_options, add_store_options, load_area, load_records, period_from_args
+from geo.errors import UserError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from geo.bins import DEFAULT_GRID_M, DEFAULT_RADIUS_M
+
+    p = sub.add_parser(
+        "bins",
+        help="Spritzenbehälter: Abdeckung der Funde und Vorschläge für neue Standorte",
+        description=(
+            "Wie viele Spritzenfunde des Zeitraums liegen im Radius eines aktiven Behälters? "
+            "Mit --add K: wo K neue Behälter die meisten noch nicht abgedeckten Spritzen erreichen "
+            "(mit Mindestabstand zu Behältern und Kitas/Schulen). Schreibt bestehende und "
+            "vorgeschlagene Standorte als CSV, GeoJSON oder GeoPackage."
+        ),
+    )
+    add_store_options(p)
+    add_period_options(p, required=True)
+    p.add_argument("--radius", type=float, default=DEFAULT_RADIUS_M, metavar="M",
+                   help=f"Fußweg-Radius in Metern (Standard {DEFAULT_RADIUS_M:g})")
+    p.add_argument("--add", type=int, default=0, metavar="K", help="Zahl neuer Standorte, die vorgeschlagen werden")
+    p.add_argument("--candidates", type=Path, default=None, metavar="DATEI",
+                   help="mögliche Standorte (GeoPackage, GeoJSON oder CSV mit lat/lon); "
+                        "ohne: Raster im Gebiet (--grid)")
+    p.add_argument("--grid", type=float, default=DEFAULT_GRID_M, metavar="M",
+                   help=f"Rasterabstand der möglichen Standorte in Metern (Standard {DEFAULT_GRID_M:g})")
+    p.add_argument("--network", type=Path, default=None, metavar="DATEI",
+                   help="Straßennetz (Linien als GeoPackage/GeoJSON): Entfernungen entlang der Straßen statt Luftlinie")
+    p.add_argument("--min-dist-bins", type=float, default=None, metavar="M",
+                   help="Mindestabstand neuer zu bestehenden Behältern in Metern (Standard: der Radius)")
+    p.add_argument("--min-dist-sensitive", type=float, default=None, metavar="M",
+                   help="Mindestabstand zu Kitas und Schulen in Metern (Standard: Schutzabstand des Ortes)")
+    p.add_argument("--weight", choices=("syringes", "finds"), default="syringes",
+                   help="was maximiert wird: Spritzen (Standard) oder Fundstellen")
+    p.add_argument("--method", choices=("auto", "exact", "greedy"), default="auto",
+                   help="Lösungsverfahren: exakt, schrittweise (greedy) oder automatisch nach Größe (Standard)")
+    p.add_argument("--out", type=Path, required=True, metavar="DATEI",
+                   help="Ausgabedatei: .csv, .geojson oder .gpkg")
+    p.set_defaults(func=run)
+
+
+def _int(n: float) -> str:
+    return f"{int(round(n)):,}".replace(",", ".")
+
+
+def _pct(x: float) -> str:
+    return "–" if x is None or math.isnan(x) else f"{100 * x:.1f}".replace(".", ",") + " %"
+
+
+def _m(x: float) -> str:
+    return f"{x:g}".replace(".", ",")
+
+
+def run(args: argparse.Namespace) -> int:
+    from geo.bins import StreetNetwork, analyse_coverage, plan_table, read_candidates, suggest_bins
+    from geo.exports import TABLE_FORMATS, write_table
+
+    if args.out.suffix.lower() not in TABLE_FORMATS:
+        raise UserError(f"Ausgabedatei {args.out.name}: Endung muss {', '.join(TABLE_FORMATS)} sein.")
+    if args.add < 0:
+        raise UserError("--add darf nicht negativ sein.")
+    area = load_area(args)
+    period = period_from_args(args)
+    network = StreetNetwork.from_file(args.network, area.crs) if args.network else None
+    finds = load_records(args, "syringe_find")
+    bins = load_records(args, "disposal_bin")
+    cov = analyse_coverage(finds, bins, period=period, radius_m=args.radius, network=network,
+                           weight=args.weight, crs=area.crs)
+
+    print(f"Spritzenbehälter {period.label() if period else ''}, Radius {_m(cov.radius_m)} m ({cov.metric_label})")
+    print(f"Aktive Behälter: {len(cov.bins)}, davon ohne Fund im Radius: {len(cov.idle_bins)}")
+    print(f"Abgedeckt: {_int(cov.covered_finds)} von {_int(cov.n_finds)} Funden ({_pct(cov.share_finds)}), "
+          f"{_int(cov.covered_syringes)} von {_int(cov.n_syringes)} Spritzen ({_pct(cov.share_syringes)})")
+    if len(cov.bins):
+        print("Behälter nach Verlust bei Entfernung (zuerst der verzichtbarste):")
+        for row in cov.removal_ranking.itertuples():
+            name = getattr(row, "label", None) or getattr(row, "record_id", None) or "ohne Namen"
+            print(f"  {row.removal_rank}. {name}: nur hier abgedeckt {_int(row.unique_finds)} Funde / "
+                  f"{_int(row.unique_syringes)} Spritzen (im Radius {_int(row.covered_finds)} / "
+                  f"{_int(row.covered_syringes)})")
+
+    result = cov
+    if args.add:
+        sensitive = load_records(args, "sensitive_place")
+        candidates = read_candidates(args.candidates, area.crs) if args.candidates else None
+        res = suggest_bins(
+            cov, args.add, candidates=candidates, area=area, grid_m=args.grid, sensitive=sensitive,
+            sensitive_distance_m=args.min_dist_sensitive, min_dist_bins_m=args.min_dist_bins, method=args.method,
+        )
+        st = res.stats
+        print(f"Mögliche Standorte: {_int(st['candidates'])}"
+              + (f", außerhalb des Gebiets {_int(st['outside_area'])}" if st["outside_area"] else "")
+              + f", zu nah an Behältern (< {_m(res.params['min_dist_bins_m'])} m) {_int(st['near_bins'])}"
+              + f", zu nah an Kitas/Schulen {_int(st['near_sensitive'])}")
+        print(f"Verfahren: {res.method_label}")
+        if len(res.sites) < args.add:
+            print(f"Nur {len(res.sites)} neue Standorte bringen zusätzliche Abdeckung.")
+        print("Abdeckungskurve (neue Behälter in Reihenfolge ihres Beitrags):")
+        print(f"  {'neu':>3}  {'Funde':>7}  {'Anteil':>7}  {'Spritzen':>8}  {'Anteil':>7}  {'Zuwachs Spritzen':>16}")
+        for r in res.curve.itertuples():
+            print(f"  {r.new_bins:>3}  {_int(r.covered_finds):>7}  {_pct(r.share_finds):>7}  "
+                  f"{_int(r.covered_syringes):>8}  {_pct(r.share_syringes):>7}  "
+                  f"{('+' + _int(r.gain_syringes)) if r.new_bins else '':>16}")
+        result = res
+
+    table = plan_table(result)
+    write_table(table, args.out)
+    print(f"Geschrieben: {args.out} ({len(table)} Standorte)")
+    return 0

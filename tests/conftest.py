@@ -1,0 +1,44 @@
+"""Shared fixtures.
+
+``demo_store``   session-wide GeoPackage store filled with the demo data (read-only use!).
+``fresh_store``  an empty store in a per-test temporary folder (write freely).
+``shared_data``  ``../shared/data`` beside the repository; tests using it skip when absent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from geo.store import Store
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory) -> Store:
+    """A store with the full demo data (24 months), built once per test session.
+
+    Treat it as read-only; tests that import or delete use :func:`fresh_store`.
+    """
+    from geo.demo import load_demo
+
+    store = Store(tmp_path_factory.mktemp("demo") / "demo.gpkg")
+    load_demo(store)
+    return store
+
+
+@pytest.fixture
+def fresh_store(tmp_path) -> Store:
+    """An empty store (the file does not exist yet) in this test's temporary folder."""
+    return Store(tmp_path / "store.gpkg")
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The shared data folder (Leipzig Ortsteile, landmarks); skips the test when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data not available at {SHARED_DATA}")
+    return SHARED_DATA

@@ -1,0 +1,54 @@
+"""Study area: default Leipziger Osten, TOML configuration for another area."""
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from geo.area import AreaConfigError, StudyArea, leipziger_osten, load_area
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def test_default_area_is_metric_and_covers_the_east():
+    area = leipziger_osten()
+    assert area.crs == "EPSG:25833"
+    assert 12 < area.area_km2 < 14  # 0.055° lon x 0.03° lat at 51.3° N ≈ 3.8 km x 3.3 km
+    minx, miny, maxx, maxy = area.boundary_display.bounds
+    assert (minx, miny, maxx, maxy) == pytest.approx((12.385, 51.330, 12.440, 51.360), abs=1e-6)
+    x, y = area.to_metric.transform(12.40330, 51.34390)  # Rabet
+    assert area.contains(np.array([shapely.Point(x, y)])).tolist() == [True]
+
+
+def test_toml_configured_area(tmp_path):
+    poly = shapely.box(13.70, 51.04, 13.76, 51.08)  # somewhere in Dresden
+    gpd.GeoDataFrame({"n": [1]}, geometry=[poly], crs=4326).to_file(tmp_path / "b.geojson")
+    (tmp_path / "area.toml").write_text('[area]\nname = "Dresden Test"\nboundary = "b.geojson"\n'
+                                       'crs = "EPSG:25833"\n', encoding="utf-8")
+    area = load_area(tmp_path / "area.toml")
+    assert area.name == "Dresden Test"
+    assert area.boundary_display.bounds == pytest.approx(poly.bounds, abs=1e-6)
+
+
+def test_bad_configurations_give_german_errors(tmp_path):
+    with pytest.raises(AreaConfigError, match="nicht gefunden"):
+        load_area(tmp_path / "fehlt.toml")
+    (tmp_path / "a.toml").write_text('[area]\nname = "X"\n', encoding="utf-8")
+    with pytest.raises(AreaConfigError, match="'boundary' fehlt"):
+        load_area(tmp_path / "a.toml")
+    with pytest.raises(AreaConfigError, match="nicht metrisch"):
+        StudyArea("Grad", shapely.box(0, 0, 1, 1), "EPSG:4326")
+
+
+@pytest.mark.skipif(not (SHARED / "leipzig_ortsteile.geojson").exists(), reason="../shared not present")
+def test_area_from_real_districts(tmp_path):
+    src = SHARED / "leipzig_ortsteile.geojson"
+    ot = gpd.read_file(src)
+    east = ot[ot["Name"].isin(["Neustadt-Neuschönefeld", "Volkmarsdorf"])]
+    assert len(east) == 2
+    east.to_file(tmp_path / "osten.gpkg")
+    (tmp_path / "a.toml").write_text('name = "Osten"\nboundary = "osten.gpkg"\n', encoding="utf-8")
+    area = load_area(tmp_path / "a.toml")
+    assert area.area_km2 == pytest.approx(east.to_crs(25833).area.sum() / 1e6, rel=1e-6)

@@ -1,0 +1,44 @@
+"""Periods: presets, previous period, parsing."""
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from geo.errors import UserError
+from geo.period import Period, parse_date, parse_period, quarter_period, rapport_period, year_period
+
+
+def test_rapport_quarter_year_presets():
+    assert rapport_period(date(2026, 11, 22)) == Period(date(2026, 9, 1), date(2026, 10, 31))
+    assert rapport_period(date(2026, 10, 31)) == Period(date(2026, 9, 1), date(2026, 10, 31))
+    assert quarter_period(date(2026, 11, 22)) == Period(date(2026, 7, 1), date(2026, 9, 30))
+    assert quarter_period(date(2026, 9, 30)) == Period(date(2026, 7, 1), date(2026, 9, 30))
+    assert year_period(date(2026, 10, 31)) == Period(date(2025, 11, 1), date(2026, 10, 31))
+    assert rapport_period(date(2026, 1, 15)) == Period(date(2025, 11, 1), date(2025, 12, 31))
+
+
+def test_previous_period_has_equal_length():
+    p = Period(date(2026, 3, 1), date(2026, 4, 30))
+    assert p.days == 61
+    assert p.previous() == Period(date(2025, 12, 30), date(2026, 2, 28))
+    assert p.previous().days == 61
+
+
+def test_contains_is_inclusive_of_the_whole_last_day():
+    p = Period(date(2026, 1, 1), date(2026, 1, 31))
+    times = ["2025-12-31 23:59", "2026-01-01 00:00", "2026-01-31 23:59", "2026-02-01"]
+    t = pd.Series(pd.to_datetime(times, format="ISO8601"))
+    assert p.contains(t).tolist() == [False, True, True, False]
+    ends = pd.Series(pd.to_datetime([None, "2025-12-31", "2026-01-15"]))
+    starts = pd.Series(pd.to_datetime(["2025-01-01", "2025-01-01", "2026-01-10"]))
+    assert p.overlaps(starts, ends).tolist() == [True, False, True]
+
+
+def test_parsing():
+    assert parse_date("31.01.2026") == date(2026, 1, 31)
+    assert parse_period("2026-01-01/2026-02-28") == Period(date(2026, 1, 1), date(2026, 2, 28))
+    with pytest.raises(UserError, match="nicht lesbar"):
+        parse_date("2026-02-30")
+    with pytest.raises(UserError, match="Ende"):
+        parse_period("2026-03-01/2026-02-01")
