@@ -1,6 +1,75 @@
-"""Lagebild – Streamlit app (placeholder until the map app lands)."""
+"""Lagebild – the Streamlit app for the Drogenrapport (``streamlit run app.py`` or ``lagebild app``).
+
+Pages (``app_pages/*.py``, each a ``render()`` function): Lagekarte, Vergleich, Behälter,
+Daten. The sidebar's period and filters apply to all pages. Leaflet and its plugins are
+served by the app itself from ``static/`` (filled from the installed packages at start),
+so the app works without internet.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
 
 import streamlit as st
 
-st.set_page_config(page_title="Lagebild", layout="wide")
-st.title("Lagebild Leipziger Osten")
+from app_pages import state
+from geo.errors import UserError
+from layers.assets import ensure_static
+
+APP_DIR = Path(__file__).resolve().parent
+log = logging.getLogger("lagebild")
+
+st.set_page_config(page_title="Lagebild", layout="wide", initial_sidebar_state="expanded")
+
+
+@st.cache_resource(show_spinner=False)
+def _static_assets() -> Path:
+    """Copy Leaflet & Co. from the installed packages into ``static/`` once per process."""
+    return ensure_static(APP_DIR / "static")
+
+
+def _page(module: str, title: str, url: str, *, default: bool = False) -> st.Page:
+    """A page from ``app_pages.<module>.render``; a notice page while the module is missing."""
+    try:
+        render = importlib.import_module(f"app_pages.{module}").render
+    except (ImportError, AttributeError):
+        def render() -> None:
+            st.title(title)
+            st.info("Diese Seite ist in dieser Version noch nicht verfügbar.")
+
+        render.__name__ = f"missing_{module}"
+    return st.Page(render, title=title, url_path=url, default=default)
+
+
+def _guarded(run) -> None:
+    """Run a page; show a German message instead of a traceback."""
+    try:
+        run()
+    except UserError as exc:
+        st.error(str(exc))
+    except Exception:  # noqa: BLE001 - no traceback reaches a user
+        log.exception("Fehler auf der Seite")
+        st.error("Ein unerwarteter Fehler ist aufgetreten. Bitte die Seite neu laden; "
+                 "bleibt der Fehler, die Protokollausgabe des Servers an die Betreuung geben.")
+
+
+def main() -> None:
+    _static_assets()
+    user = state.login()
+    pages = [
+        _page("map_page", "Lagekarte", "lagekarte", default=True),
+        _page("compare", "Vergleich", "vergleich"),
+        _page("bins", "Behälter", "behaelter"),
+        _page("data_page", "Daten", "daten"),
+    ]
+    nav = st.navigation(pages)
+    with st.sidebar:
+        st.markdown("## Lagebild")
+        st.caption(f"{state.get_store().area.name} · angemeldet: {user.name}")
+    state.sidebar_filters()
+    _guarded(nav.run)
+
+
+_guarded(main)

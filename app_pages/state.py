@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
+import shapely
 import streamlit as st
 
 from geo.period import PRESETS, Period
@@ -63,6 +63,10 @@ class Filters:
     def previous(self) -> Period:
         """The period of equal length directly before :attr:`period`."""
         return self.period.previous()
+
+    def key(self) -> tuple:
+        """A hashable summary for cache keys."""
+        return (str(self.period), self.kinds, self.categories, self.sources)
 
 
 @dataclass(frozen=True)
@@ -133,25 +137,35 @@ def restrict(gdf: gpd.GeoDataFrame, kind: str, role: str) -> gpd.GeoDataFrame:
     return _restrict(gdf, kind, role)
 
 
-def apply_filters(gdf: gpd.GeoDataFrame, kind: str, filters: Filters) -> gpd.GeoDataFrame:
-    """Keep the records of ``kind`` that the category/source filters allow (vectorised).
+def apply_filters(
+    gdf: gpd.GeoDataFrame, kind: str, filters: Filters, within: shapely.Geometry | None = None
+) -> gpd.GeoDataFrame:
+    """Keep the records of ``kind`` that the sidebar filters allow (and inside ``within``).
 
-    A report kind not in ``filters.kinds`` yields an empty frame; other families pass unchanged.
+    A report kind not in ``filters.kinds`` yields an empty frame; categories apply to
+    complaints, sources to finds and observations; ``within`` is a polygon in the store's
+    metric CRS (e.g. the area drawn on the map). Other kinds pass the kind/category/source
+    filters unchanged.
     """
+    from geo.figures import filter_records
+
     if kind in REPORT_KINDS and kind not in filters.kinds:
         return gdf.iloc[0:0]
-    keep = np.ones(len(gdf), dtype=bool)
-    if kind == "complaint" and "category" in gdf:
-        keep &= gdf["category"].isin(filters.categories).to_numpy()
-    if filters.sources is not None and kind in SOURCE_KINDS and "source" in gdf:
-        keep &= gdf["source"].isin(filters.sources).to_numpy()
-    return gdf if keep.all() else gdf[keep]
+    fields = KINDS[kind].field_names
+    categories = filters.categories if "category" in fields and kind in REPORT_KINDS else None
+    sources = filters.sources if "source" in fields and kind in SOURCE_KINDS else None
+    if categories is None and sources is None and within is None:
+        return gdf
+    return filter_records(gdf, kind, categories=categories, sources=sources, within=within)
 
 
-def filtered_records(kind: str, period: Period | None = None, filters: Filters | None = None) -> gpd.GeoDataFrame:
-    """Records of ``kind`` in ``period`` (default: the selected one) after the sidebar filters."""
+def filtered_records(
+    kind: str, period: Period | None = None, filters: Filters | None = None, *, within: shapely.Geometry | None = None
+) -> gpd.GeoDataFrame:
+    """Records of ``kind`` in ``period`` (default: the selected one) after the sidebar filters,
+    restricted to the user's role."""
     filters = filters or current_filters()
-    return apply_filters(load_records(kind, filters.period if period is None else period), kind, filters)
+    return apply_filters(load_records(kind, filters.period if period is None else period), kind, filters, within)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -258,14 +272,26 @@ def sidebar_filters() -> Filters:
 
 
 # ---------------------------------------------------------------------------- user
-def current_user():
-    """The logged-in user (``.name``, ``.role``, ``.local_mode``).
+USER_KEY = "_lagebild_user"
 
-    Uses :func:`app_pages.login.require_login` (which may show a login form and stop the
-    run); without that module everyone is the local analyst with full access.
+
+def login():
+    """Run the login (:func:`app_pages.login.require_login`, which may show a login form and
+    stop the run) once per run – ``app.py`` calls this first – and remember the user.
+
+    Without the login module everyone is the local analyst with full access.
     """
     try:
         from app_pages.login import require_login
     except ImportError:
-        return LocalUser()
-    return require_login()
+        user = LocalUser()
+    else:
+        user = require_login()
+    st.session_state[USER_KEY] = user
+    return user
+
+
+def current_user():
+    """The user of this session (``.name``, ``.role``, ``.local_mode``), as set by :func:`login`."""
+    user = st.session_state.get(USER_KEY)
+    return user if user is not None else login()

@@ -55,7 +55,7 @@ DEFAULT_SNAP_M = 10.0
 DEFAULT_SENSITIVE_TYPES: tuple[str, ...] = ("Kita", "Schule")
 #: Protective distance (m) for sensitive places without a ``buffer_m`` value.
 FALLBACK_SENSITIVE_M = 100.0
-#: ``method="auto"`` solves exactly up to this many distinct candidate sites …
+#: ``method="auto"`` solves exactly up to this many candidate sites (after :func:`reduce_model`) …
 EXACT_MAX_CANDIDATES = 5_000
 #: … and this many non-zero entries of the coverage matrix; beyond, greedily.
 EXACT_MAX_NNZ = 250_000
@@ -799,6 +799,129 @@ def covered_weight(cover, weights: np.ndarray, selected: np.ndarray) -> float:
     return float(np.asarray(weights, dtype=float)[hit].sum())
 
 
+def reduce_model(cover, weights: np.ndarray) -> tuple[sparse.csc_array, np.ndarray, np.ndarray]:
+    """Exact reductions of a maximal covering model (the optimum is unchanged).
+
+    * demand points covered by no site, or with zero weight, are dropped;
+    * demand points covered by the same set of sites are merged (weights summed);
+    * a site whose covered set is contained in another site's set is dropped (of equal
+      sets the first is kept) — swapping it for the larger one never loses weight.
+
+    Parameters
+    ----------
+    cover : (n_demand, n_sites) 0/1 matrix.
+    weights : (n_demand,) demand weights.
+
+    Returns
+    -------
+    cover : (m, p) reduced matrix (CSC).
+    weights : (m,) merged weights.
+    sites : (p,) original column index of each remaining site.
+    """
+    a = _as_csc(cover)
+    a.eliminate_zeros()
+    a.data[:] = 1.0
+    w = np.asarray(weights, dtype=float)
+    n_dem, n_site = a.shape
+    a_csr = a.tocsr()
+    keep = (np.diff(a_csr.indptr) > 0) & (w > 0)
+    if not keep.any():
+        return sparse.csc_array((0, 0)), np.empty(0), np.empty(0, np.int64)
+    a_csr, w = a_csr[np.flatnonzero(keep)], w[keep]
+    rng = np.random.default_rng(12345)
+    _, first, group = np.unique(a_csr @ rng.random((n_site, 2)), axis=0, return_index=True, return_inverse=True)
+    group = group.reshape(-1)
+    w_red = np.bincount(group, weights=w, minlength=len(first))
+    a_c = a_csr[first].tocsc()
+    size = np.diff(a_c.indptr)
+    overlap = (a_c.T @ a_c).tocoo()
+    i, j, v = overlap.row, overlap.col, np.rint(overlap.data)
+    dom = (i != j) & (v == size[j]) & ((size[i] > size[j]) | ((size[i] == size[j]) & (i < j)))
+    dominated = np.zeros(n_site, dtype=bool)
+    dominated[j[dom]] = True
+    sites = np.flatnonzero((size > 0) & ~dominated)
+    return a_c[:, sites], w_red, sites
+
+
+def _milp(a: sparse.csc_array, w: np.ndarray, k: int, time_limit_s: float):
+    """Solve the (reduced) MCLP with HiGHS; returns (chosen columns or None, proven optimal)."""
+    m, n_site = a.shape
+    coupling = sparse.hstack([-a, sparse.eye_array(m, format="csc")], format="csc")
+    budget = sparse.hstack([sparse.csc_array(np.ones((1, n_site))), sparse.csc_array((1, m))], format="csc")
+    res = milp(
+        np.concatenate([np.zeros(n_site), -w]),
+        constraints=[LinearConstraint(coupling, -np.inf, 0.0), LinearConstraint(budget, -np.inf, k)],
+        integrality=np.concatenate([np.ones(n_site), np.zeros(m)]),
+        bounds=Bounds(0.0, 1.0),
+        options={"time_limit": float(time_limit_s), "mip_rel_gap": 1e-9, "disp": False},
+    )
+    if res.x is None:
+        return None, False
+    return np.flatnonzero(res.x[:n_site] > 0.5), res.status == 0
+
+
+def solve_mclp(
+    cover,
+    weights: np.ndarray,
+    k: int,
+    *,
+    method: Method = "auto",
+    dist=None,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    max_sites: int = EXACT_MAX_CANDIDATES,
+    max_nnz: int = EXACT_MAX_NNZ,
+) -> Solution:
+    """Maximal covering: choose up to ``k`` sites covering the most demand weight.
+
+    ``method="exact"``: mixed-integer program ``max Σ w_i y_i`` subject to
+    ``y_i ≤ Σ_j a_ij x_j``, ``Σ_j x_j ≤ k``, ``x_j ∈ {0, 1}``, ``0 ≤ y_i ≤ 1``, on the
+    model reduced by :func:`reduce_model`, solved with HiGHS (:func:`scipy.optimize.milp`,
+    built from the sparse matrix without Python loops). Same optimum as spopt's ``MCLP``
+    (which has ``Σ x_j = k``; extra sites there add nothing). On timeout the better of
+    HiGHS' incumbent and the greedy solution is returned with ``optimal=False``.
+    ``method="greedy"``: :func:`solve_greedy`. ``method="auto"``: exact when the reduced
+    model has at most ``max_sites`` sites and ``max_nnz`` matrix entries, else greedy.
+
+    Parameters
+    ----------
+    cover, weights, k, dist : as :func:`solve_greedy`.
+    method : ``"auto"``, ``"exact"`` or ``"greedy"``.
+    time_limit_s : time limit of the exact solver in seconds.
+    max_sites, max_nnz : size limits of ``"auto"``.
+
+    Returns
+    -------
+    Solution
+        For the exact method, ``selected`` is in greedy order within the optimal set
+        (ties by ``dist``); sites adding nothing are dropped.
+    """
+    if method not in ("auto", "exact", "greedy"):
+        raise ValueError(f"method must be 'auto', 'exact' or 'greedy', not {method!r}")
+    a = _as_csc(cover)
+    w = np.asarray(weights, dtype=float)
+    k = int(min(max(k, 0), a.shape[1]))
+    if method == "greedy":
+        return solve_greedy(a, w, k, dist=dist)
+    a_red, w_red, sites = reduce_model(a, w)
+    if method == "auto" and (len(sites) > max_sites or a_red.nnz > max_nnz):
+        return solve_greedy(a, w, k, dist=dist)
+    optimal = True
+    if k == 0 or len(sites) == 0:
+        chosen = np.empty(0, np.int64)
+    elif k >= len(sites):
+        chosen = sites
+    else:
+        red, optimal = _milp(a_red, w_red, k, time_limit_s)
+        chosen = sites[red] if red is not None else None
+        if not optimal:
+            greedy = solve_greedy(a, w, k, dist=dist)
+            if chosen is None or covered_weight(a, w, chosen) < greedy.objective:
+                return greedy
+    d = None if dist is None else sparse.csc_array(dist, dtype=float)[:, chosen]
+    order = solve_greedy(a[:, chosen], w, len(chosen), dist=d)
+    return Solution(chosen[order.selected], order.gains, order.objective, "exact", bool(optimal))
+
+
 def solve_exact(
     cover,
     weights: np.ndarray,
@@ -807,55 +930,8 @@ def solve_exact(
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     dist=None,
 ) -> Solution:
-    """Exact maximal covering location problem as a mixed-integer program.
-
-    ``max Σ w_i y_i`` subject to ``y_i ≤ Σ_j a_ij x_j``, ``Σ_j x_j ≤ k``, ``x_j ∈ {0, 1}``,
-    ``0 ≤ y_i ≤ 1``; solved with HiGHS (:func:`scipy.optimize.milp`, built from the sparse
-    matrix without Python loops). Same optimum as spopt's ``MCLP`` (which has
-    ``Σ x_j = k``; extra sites there add nothing). On timeout, the better of HiGHS'
-    incumbent and the greedy solution is returned with ``optimal=False``.
-
-    Parameters
-    ----------
-    cover, weights, k, dist : as :func:`solve_greedy`.
-    time_limit_s : solver time limit in seconds.
-
-    Returns
-    -------
-    Solution
-        ``selected`` in greedy order within the chosen set; sites adding nothing are dropped.
-    """
-    a = _as_csc(cover)
-    n_dem, n_site = a.shape
-    w = np.asarray(weights, dtype=float)
-    k = int(min(max(k, 0), n_site))
-    greedy = solve_greedy(a, w, k, dist=dist)
-    if k == 0 or greedy.objective == 0:
-        return Solution(greedy.selected, greedy.gains, greedy.objective, "exact", True)
-    rows = np.flatnonzero(((a @ np.ones(n_site)) > 0) & (w > 0))
-    a_r, w_r = a[rows], w[rows]
-    m = len(rows)
-    eye = sparse.eye_array(m, format="csc")
-    coupling = sparse.hstack([-a_r, eye], format="csc")
-    budget = sparse.hstack([sparse.csc_array(np.ones((1, n_site))), sparse.csc_array((1, m))], format="csc")
-    c = np.concatenate([np.zeros(n_site), -w_r])
-    res = milp(
-        c,
-        constraints=[LinearConstraint(coupling, -np.inf, 0.0), LinearConstraint(budget, -np.inf, k)],
-        integrality=np.concatenate([np.ones(n_site), np.zeros(m)]),
-        bounds=Bounds(0.0, 1.0),
-        options={"time_limit": float(time_limit_s), "mip_rel_gap": 1e-9, "disp": False},
-    )
-    optimal = res.status == 0
-    if res.x is None:
-        return Solution(greedy.selected, greedy.gains, greedy.objective, "greedy", False)
-    chosen = np.flatnonzero(res.x[:n_site] > 0.5)
-    value = covered_weight(a, w, chosen)
-    if not optimal and value < greedy.objective:
-        return Solution(greedy.selected, greedy.gains, greedy.objective, "greedy", False)
-    order = solve_greedy(a[:, chosen], w, len(chosen), dist=None if dist is None else
-                         sparse.csc_array(dist, dtype=float)[:, chosen])
-    return Solution(chosen[order.selected], order.gains, value, "exact", bool(optimal))
+    """Exact maximal covering location problem; :func:`solve_mclp` with ``method="exact"``."""
+    return solve_mclp(cover, weights, k, method="exact", dist=dist, time_limit_s=time_limit_s)
 
 
 def aggregate_demand(
@@ -1010,8 +1086,8 @@ def suggest_bins(
     sensitive_distance_m : protective distance in metres; None = each place's ``buffer_m``
         (fallback :data:`FALLBACK_SENSITIVE_M`).
     min_dist_bins_m : minimum distance to existing bins in metres; None = the radius.
-    method : ``"exact"``, ``"greedy"`` or ``"auto"`` (exact up to
-        :data:`EXACT_MAX_CANDIDATES` distinct sites and :data:`EXACT_MAX_NNZ` matrix entries).
+    method : ``"exact"``, ``"greedy"`` or ``"auto"`` (exact up to :data:`EXACT_MAX_CANDIDATES`
+        sites and :data:`EXACT_MAX_NNZ` matrix entries after :func:`reduce_model`).
     snap_m : demand aggregation cell in metres (0 = exact positions only).
     time_limit_s : time limit of the exact solver in seconds.
 
@@ -1087,13 +1163,7 @@ def suggest_bins(
         sol = Solution(np.empty(0, np.int64), np.empty(0), 0.0, "greedy", True)
         used_method = "none"
     else:
-        use_exact = method == "exact" or (
-            method == "auto" and len(keep) <= EXACT_MAX_CANDIDATES and a.nnz <= EXACT_MAX_NNZ
-        )
-        if use_exact:
-            sol = solve_exact(a, d_w, k, time_limit_s=time_limit_s, dist=dist)
-        else:
-            sol = solve_greedy(a, d_w, k, dist=dist)
+        sol = solve_mclp(a, d_w, k, method=method, dist=dist, time_limit_s=time_limit_s)
         used_method = sol.method
     chosen = site_idx[sol.selected]
     s_xy = c_xy[chosen]

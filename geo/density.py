@@ -22,7 +22,7 @@ Methods: ``"fft"`` (default) bins the points linearly (each point's weight split
 bilinearly between the four surrounding pixel centres), convolves the binned grid with
 the kernel sampled on the pixel offsets by FFT and crops to the raster; points outside
 the raster but within reach of the kernel contribute. When pixels are coarse relative to
-the bandwidth (pixel > h / 16), binning and convolution run on a finer grid (odd factor)
+the bandwidth (pixel > h / 10 quartic, h / 5 gaussian), binning and convolution run on a finer grid (odd factor)
 whose centres include the output centres. ``"exact"`` evaluates the sum directly
 (chunked; for tests and small cases). On realistic point sets the FFT result lies within
 1 % of the exact one (maximum absolute difference relative to the maximum density; see
@@ -49,10 +49,12 @@ Kernel = Literal["quartic", "gaussian"]
 Method = Literal["fft", "exact"]
 
 #: Pixels per bandwidth at least used internally by the FFT path (finer grid otherwise).
-MIN_PIXELS_PER_BANDWIDTH = 16.0
+#: The binning error for one isolated point is about ``(pixel / h)²`` of its peak for the
+#: quartic kernel and ``(pixel / h)² / 4`` for the gaussian, so both stay near 1 % at worst.
+MIN_PIXELS_PER_BANDWIDTH: dict[str, float] = {"quartic": 10.0, "gaussian": 5.0}
 #: Gaussian kernels are truncated at this many standard deviations in the FFT path
-#: (mass beyond: exp(-12.5) ≈ 4e-6).
-GAUSSIAN_TRUNCATE = 5.0
+#: (mass beyond: exp(-8) ≈ 3e-4).
+GAUSSIAN_TRUNCATE = 4.0
 #: Largest raster (output or internal) in pixels.
 MAX_PIXELS = 25_000_000
 
@@ -127,17 +129,29 @@ def default_bandwidth(
     (100 m without bounds).
     """
     xy = np.asarray(points_xy, dtype=float).reshape(-1, 2)
-    w = np.ones(len(xy)) if weights is None else np.asarray(weights, dtype=float)
-    ok = np.isfinite(xy).all(axis=1) & np.isfinite(w) & (w > 0)
-    xy, w = xy[ok], w[ok]
+    x, y = xy[:, 0], xy[:, 1]
     h = 0.0
-    if len(xy) >= 2:
-        total = w.sum()
-        centre = (xy * w[:, None]).sum(axis=0) / total
-        d = np.hypot(xy[:, 0] - centre[0], xy[:, 1] - centre[1])
-        sd = math.sqrt(float((w * d * d).sum() / total))
-        dm = _weighted_median(d, w)
-        h = 0.9 * min(sd, math.sqrt(1.0 / math.log(2.0)) * dm) * total**-0.2
+    if weights is None or np.all(np.asarray(weights) == 1):
+        ok = np.isfinite(x) & np.isfinite(y)
+        if not ok.all():
+            x, y = x[ok], y[ok]
+        if len(x) >= 2:
+            cx, cy = x.mean(), y.mean()
+            d2 = (x - cx) ** 2 + (y - cy) ** 2
+            sd = math.sqrt(float(d2.mean()))
+            dm = math.sqrt(float(np.median(d2)))  # sqrt is monotone: median of d = sqrt(median d²)
+            h = 0.9 * min(sd, math.sqrt(1.0 / math.log(2.0)) * dm) * len(x) ** -0.2
+    else:
+        w = np.asarray(weights, dtype=float).ravel()
+        ok = np.isfinite(x) & np.isfinite(y) & np.isfinite(w) & (w > 0)
+        x, y, w = x[ok], y[ok], w[ok]
+        if len(x) >= 2:
+            total = float(w.sum())
+            cx, cy = float((w * x).sum()) / total, float((w * y).sum()) / total
+            d2 = (x - cx) ** 2 + (y - cy) ** 2
+            sd = math.sqrt(float((w * d2).sum()) / total)
+            dm = math.sqrt(_weighted_median(d2, w))
+            h = 0.9 * min(sd, math.sqrt(1.0 / math.log(2.0)) * dm) * total**-0.2
     if not h > 0:
         if bounds is not None:
             h = min(bounds[2] - bounds[0], bounds[3] - bounds[1]) / 30.0
@@ -262,7 +276,7 @@ def _kde_fft(x, y, w, rows, cols, xres, yres, left, top, h, kernel) -> np.ndarra
     """Linear binning + FFT convolution (density per m²)."""
     # Oversample (odd factor, so output centres are fine-grid centres) if pixels are coarse.
     s = 1
-    coarse = max(xres, yres) * MIN_PIXELS_PER_BANDWIDTH / h
+    coarse = max(xres, yres) * MIN_PIXELS_PER_BANDWIDTH[kernel] / h
     if coarse > 1:
         s = math.ceil(coarse)
         s += 1 - s % 2
@@ -275,26 +289,29 @@ def _kde_fft(x, y, w, rows, cols, xres, yres, left, top, h, kernel) -> np.ndarra
     # The kernel reaches at most the whole raster; larger padding adds nothing.
     px = min(px, cols * s)
     py = min(py, rows * s)
-    frows, fcols = rows * s + 2 * py, cols * s + 2 * px
+    # One extra pixel of margin on each side, so that all four binning corners of every
+    # kept point fall inside the array (no per-corner masks); cropped away below.
+    frows, fcols = rows * s + 2 * py + 2, cols * s + 2 * px + 2
     # Linear binning onto the padded fine grid (index space of pixel centres).
-    u = (x - left) / fx - 0.5 + px
-    v = (top - y) / fy - 0.5 + py
-    u0 = np.floor(u)
-    v0 = np.floor(v)
-    fu, fv = u - u0, v - v0
-    u0 = u0.astype(np.int64)
-    v0 = v0.astype(np.int64)
-    binned = np.zeros(frows * fcols)
-    for du, dv, wt in (
-        (0, 0, (1 - fu) * (1 - fv)),
-        (1, 0, fu * (1 - fv)),
-        (0, 1, (1 - fu) * fv),
-        (1, 1, fu * fv),
-    ):
-        cu, cv = u0 + du, v0 + dv
-        ok = (cu >= 0) & (cu < fcols) & (cv >= 0) & (cv < frows)
-        binned += np.bincount(cv[ok] * fcols + cu[ok], weights=(w * wt)[ok], minlength=frows * fcols)
-    binned = binned.reshape(frows, fcols)
+    u = (x - left) * (1.0 / fx) + (px + 0.5)
+    v = (top - y) * (1.0 / fy) + (py + 0.5)
+    ok = (u >= 0) & (u < fcols - 1) & (v >= 0) & (v < frows - 1)
+    if not ok.all():
+        u, v, w = u[ok], v[ok], w[ok]
+    u0 = u.astype(np.int64)  # u >= 0: truncation is floor
+    v0 = v.astype(np.int64)
+    fu = u - u0
+    fv = v - v0
+    idx = v0 * fcols + u0
+    del u, v, u0, v0
+    wb = w * fu
+    wa = w - wb
+    size = frows * fcols
+    binned = np.bincount(idx, weights=wa * (1.0 - fv), minlength=size)
+    binned += np.bincount(idx + 1, weights=wb * (1.0 - fv), minlength=size)
+    binned += np.bincount(idx + fcols, weights=wa * fv, minlength=size)
+    binned += np.bincount(idx + (fcols + 1), weights=wb * fv, minlength=size)
+    binned = binned.reshape(frows, fcols)[1:-1, 1:-1]
     kx = (np.arange(-px, px + 1) * fx) ** 2
     ky = (np.arange(-py, py + 1) * fy) ** 2
     kern = _kernel_values(ky[:, None] + kx[None, :], h, kernel)
@@ -307,13 +324,20 @@ def _kde_fft(x, y, w, rows, cols, xres, yres, left, top, h, kernel) -> np.ndarra
 
 
 def _fft_convolve_valid(a: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """``scipy.signal.fftconvolve(a, k, mode="valid")`` with real FFTs of fast sizes on all cores."""
-    shape = [sfft.next_fast_len(a.shape[i] + k.shape[i] - 1, real=True) for i in range(2)]
-    fa = sfft.rfft2(a, shape, workers=-1)
-    fa *= sfft.rfft2(k, shape, workers=-1)
+    """``scipy.signal.fftconvolve(a, k, mode="valid")`` for a small kernel ``k``, fast.
+
+    Uses a *circular* convolution of (fast) size ``>= a.shape``: the outputs of the valid
+    region only ever reach back ``k.shape - 1`` samples, so the wrap-around touches only
+    the discarded border and no extra zero padding to ``a + k - 1`` is needed. Single
+    precision real FFTs on all cores (relative rounding ~1e-7 of the maximum, far below the
+    binning error).
+    """
+    shape = [sfft.next_fast_len(a.shape[i], real=True) for i in range(2)]
+    fa = sfft.rfft2(a.astype(np.float32), shape, workers=-1)
+    fa *= sfft.rfft2(k.astype(np.float32), shape, workers=-1)
     full = sfft.irfft2(fa, shape, workers=-1)
     r0, c0 = k.shape[0] - 1, k.shape[1] - 1
-    return full[r0 : a.shape[0], c0 : a.shape[1]]
+    return full[r0 : a.shape[0], c0 : a.shape[1]].astype(np.float64)
 
 
 def density_contours(

@@ -421,6 +421,29 @@ def _dates(s: pd.Series) -> pd.Series:
     return pd.to_datetime(s).dt.strftime("%d.%m.%Y").astype(object)
 
 
+def _start_end(gdf: pd.DataFrame, kind: str) -> tuple[pd.Series, pd.Series]:
+    """Start and end (NaT when open or without end field) of measure records."""
+    k = KINDS[kind]
+    start = pd.to_datetime(gdf[k.date_field])
+    if k.end_field and k.end_field in gdf:
+        return start, pd.to_datetime(gdf[k.end_field])
+    return start, pd.Series(pd.NaT, index=gdf.index, dtype="datetime64[ns]")
+
+
+def active_in_period(gdf: gpd.GeoDataFrame, kind: str, period: Period | None) -> gpd.GeoDataFrame:
+    """Records of a dated kind that belong to ``period`` (all without a period).
+
+    Kinds with an end field (bins, police presence, street work) count when active at
+    some time in the period (empty end = still active); other kinds when their date lies
+    in the period; places (no date) are returned unchanged.
+    """
+    k = get_kind(kind)
+    if period is None or not k.date_field or not len(gdf):
+        return gdf
+    start, end = _start_end(gdf, kind)
+    return gdf.loc[period.overlaps(start, end) if k.end_field else period.contains(start)]
+
+
 def measures_list(measures: Mapping[str, gpd.GeoDataFrame], period: Period | None) -> pd.DataFrame:
     """What was done where and when in a period.
 
@@ -450,21 +473,17 @@ def measures_list(measures: Mapping[str, gpd.GeoDataFrame], period: Period | Non
         if gdf is None:
             continue
         kind = KINDS[kind_name]
-        start = pd.to_datetime(gdf[kind.date_field])
-        end = pd.to_datetime(gdf[kind.end_field]) if kind.end_field and kind.end_field in gdf \
-            else pd.Series(pd.NaT, index=gdf.index, dtype="datetime64[ns]")
-        if period is not None:
-            active = period.overlaps(start, end) if kind.end_field else period.contains(start)
-            gdf, start, end = gdf.loc[active], start.loc[active], end.loc[active]
+        gdf = active_in_period(gdf, kind_name, period)
         if not len(gdf):
             continue
+        start, end = _start_end(gdf, kind_name)
         if kind_name == "disposal_bin":
-            label = gdf.get("label", pd.Series("", index=gdf.index)).astype(object).fillna("").astype(str)
-            owner = gdf.get("owner", pd.Series("", index=gdf.index)).astype(object).fillna("").astype(str)
-            description = (label.where(label.str.strip() != "", "ohne Bezeichnung")
-                           + np.where(owner.str.strip() != "", " (" + owner + ")", ""))
+            label = _text(gdf, "label", "").astype(str)
+            owner = _text(gdf, "owner", "").astype(str)
+            description = np.where(np.char.strip(label) != "", label, "ohne Bezeichnung")
+            description = np.where(np.char.strip(owner) != "", description + " (" + owner + ")", description)
         else:
-            description = gdf.get("description", pd.Series("", index=gdf.index)).astype(object).fillna("")
+            description = _text(gdf, "description", "").astype(str)
         s_txt, e_txt = _dates(start), _dates(end)
         if kind.end_field:
             when = np.where(end.isna(), "seit " + s_txt.fillna(""),
@@ -474,7 +493,7 @@ def measures_list(measures: Mapping[str, gpd.GeoDataFrame], period: Period | Non
         lat, lon = lat_lon(gdf.geometry)
         frames.append(pd.DataFrame({
             "kind": kind_name, "measure": kind.label,
-            "description": description.astype(str).to_numpy(dtype=object), "when": np.asarray(when, dtype=object),
+            "description": description.astype(object), "when": np.asarray(when, dtype=object),
             "start": start.to_numpy(dtype="datetime64[ns]"), "end": end.to_numpy(dtype="datetime64[ns]"),
             "new_in_period": period.contains(start) if period is not None else np.ones(len(gdf), dtype=bool),
             "lat": lat, "lon": lon,

@@ -26,6 +26,8 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from pyproj import CRS, Transformer
 
@@ -304,23 +306,49 @@ def parse_datetimes(series: pd.Series) -> pd.Series:
     if iso.any():
         out[iso] = pd.to_datetime(s[iso], format="ISO8601", errors="coerce").astype("datetime64[ns]")
     todo &= ~iso
-    for fmt in _GERMAN_FORMATS:
-        m = todo & out.isna()
-        if not m.any():
-            break
-        out[m] = pd.to_datetime(s[m], format=fmt, errors="coerce").astype("datetime64[ns]")
+    german = todo.to_numpy() & s.str.match(r"^\d{1,2}\.\d{1,2}\.\d{2,4}").to_numpy()
+    if german.any():
+        out[german] = _parse_german(s[german]).to_numpy()
     return out
+
+
+def _parse_german(s: pd.Series) -> pd.Series:
+    """German day-first dates with Arrow's vectorised strptime; impossible dates (31.02.) → NaT."""
+    arr = pa.array(s.array)
+    result = pa.nulls(len(arr), pa.timestamp("s"))
+    four_digit_year = pc.match_substring_regex(arr, r"^\d{1,2}\.\d{1,2}\.\d{4}(?:\D|$)")
+    none = pa.scalar(None, pa.timestamp("s"))
+    for fmt in _GERMAN_FORMATS:
+        fits = four_digit_year if "%Y" in fmt else pc.invert(four_digit_year)
+        todo = np.flatnonzero(pc.and_(fits, pc.is_null(result)).to_numpy(zero_copy_only=False))
+        if len(todo) == 0:
+            continue
+        parsed = pc.strptime(arr.take(todo), format=fmt, unit="s", error_is_null=True).to_numpy(zero_copy_only=False)
+        merged = result.to_numpy(zero_copy_only=False).copy()
+        merged[todo] = parsed
+        result = pa.array(merged, type=pa.timestamp("s"))
+    # Arrow rolls 31.02. over into March: keep only dates whose day and month survive
+    parts = pc.extract_regex(arr, r"^(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.")
+    day = pc.cast(pc.struct_field(parts, "d"), pa.int64())
+    month = pc.cast(pc.struct_field(parts, "m"), pa.int64())
+    same = pc.and_(pc.equal(day, pc.day(result)), pc.equal(month, pc.month(result)))
+    result = pc.if_else(pc.fill_null(same, False), result, none)
+    return pd.Series(result.to_numpy(zero_copy_only=False), index=s.index).astype("datetime64[ns]")
 
 
 def parse_numbers(series: pd.Series) -> pd.Series:
     """Parse numbers with decimal point or German decimal comma; invalid → NaN."""
     if pd.api.types.is_numeric_dtype(series):
         return pd.to_numeric(series, errors="coerce").astype("float64")
-    s = _as_text(series)
-    s = s.str.replace("\u2212", "-", regex=False).str.replace(" ", "", regex=False)
-    german = s.str.contains(",", regex=False) & ~s.str.contains(".", regex=False)
-    s = s.where(~german, s.str.replace(",", ".", regex=False))
-    return pd.to_numeric(s, errors="coerce").astype("float64")
+    arr = pa.array(_as_text(series).array)
+    arr = pc.replace_substring(pc.replace_substring(arr, "\u2212", "-"), " ", "")
+    # a single comma and no point is a German decimal comma
+    german = pc.and_(pc.equal(pc.count_substring(arr, ","), 1), pc.invert(pc.match_substring(arr, ".")))
+    arr = pc.if_else(german, pc.replace_substring(arr, ",", "."), arr)
+    number = pc.match_substring_regex(arr, r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$|^[+-]?(?:inf|nan)$",
+                                      ignore_case=True)
+    arr = pc.if_else(number, arr, "nan")
+    return pd.Series(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), index=series.index)
 
 
 def _parse_field(series: pd.Series, f, kind: Kind, reasons: _Reasons, now: datetime) -> pd.Series:
@@ -388,7 +416,7 @@ def _geometries(raw: RawTable, kind: Kind, area: StudyArea, options: ColumnOptio
     n = len(raw.data)
     notes: list[str] = []
     repaired = 0
-    swapped_inside = np.zeros(n, dtype=bool)
+    latlon: tuple[np.ndarray, np.ndarray] | None = None
     if raw.geometry is not None:
         geoms = np.asarray(raw.geometry, dtype=object).copy()
         src_crs = raw.crs
@@ -408,13 +436,10 @@ def _geometries(raw: RawTable, kind: Kind, area: StudyArea, options: ColumnOptio
             reasons.add(blank, "Koordinaten fehlen")
             reasons.add(~ok & ~blank, "Koordinaten ungültig")
             geoms = np.full(n, None, dtype=object)
-            geoms[ok] = shapely.points(lo[ok], la[ok])
-            src_crs = DISPLAY_CRS
-            # would swapping latitude and longitude put the point inside?
-            sx, sy = area.to_metric.transform(la, lo)
-            swapped_inside = np.zeros(n, dtype=bool)
-            fin = np.isfinite(sx) & np.isfinite(sy)
-            swapped_inside[fin] = shapely.contains_xy(area.prepared, sx[fin], sy[fin])
+            mx, my = area.to_metric.transform(lo[ok], la[ok])  # straight to metres, no detour via points
+            geoms[ok] = shapely.points(mx, my)
+            src_crs = area.crs
+            latlon = (la, lo)
         elif x and y:
             if not options.crs:
                 raise ImportRefused(
@@ -426,8 +451,13 @@ def _geometries(raw: RawTable, kind: Kind, area: StudyArea, options: ColumnOptio
             reasons.add(blank, "Koordinaten fehlen")
             reasons.add(~ok & ~blank, "Koordinaten ungültig")
             geoms = np.full(n, None, dtype=object)
-            geoms[ok] = shapely.points(xs[ok], ys[ok])
-            src_crs = options.crs
+            try:
+                tr = Transformer.from_crs(options.crs, area.crs, always_xy=True)
+            except Exception:  # noqa: BLE001
+                raise ImportRefused(f"{raw.source}: Koordinatensystem '{options.crs}' unbekannt.") from None
+            mx, my = tr.transform(xs[ok], ys[ok])
+            geoms[ok] = shapely.points(mx, my)
+            src_crs = area.crs
         elif wkt:
             text = raw.data[wkt].astype(object).where(raw.data[wkt].notna(), None).to_numpy()
             blank = _blank(raw.data[wkt])
@@ -453,7 +483,7 @@ def _geometries(raw: RawTable, kind: Kind, area: StudyArea, options: ColumnOptio
     empty[present] = shapely.is_empty(geoms[present])
     reasons.add(empty, "Geometrie leer")
     usable = present & ~empty
-    if usable.any() and shapely.has_z(geoms[usable]).any():
+    if raw.geometry is not None and usable.any() and shapely.has_z(geoms[usable]).any():
         geoms[usable] = shapely.force_2d(geoms[usable])
         notes.append("Höhenwerte (Z) verworfen")
     # non-finite coordinates inside geometries (NaN/inf from broken files)
@@ -479,8 +509,9 @@ def _geometries(raw: RawTable, kind: Kind, area: StudyArea, options: ColumnOptio
     usable &= ~wrong
     # repair invalid polygons and lines
     if usable.any():
-        invalid = usable.copy()
-        invalid[usable] = ~shapely.is_valid(geoms[usable])
+        invalid = usable & (types != "Point")  # points are always valid
+        if invalid.any():
+            invalid[invalid] = ~shapely.is_valid(geoms[invalid])
         if invalid.any():
             fixed = shapely.make_valid(geoms[invalid])
             if "Polygon" in kind.geometries:
@@ -520,8 +551,15 @@ def _geometries(raw: RawTable, kind: Kind, area: StudyArea, options: ColumnOptio
     inside[usable] = area.contains(geoms[usable])
     outside = usable & ~inside
     if outside.any():
-        swapped = outside & swapped_inside
-        if raw.geometry is not None and src_crs and CRS.from_user_input(src_crs).is_geographic:
+        swapped = np.zeros(n, dtype=bool)
+        if latlon is not None:  # would swapping latitude and longitude put the point inside?
+            la, lo = latlon
+            sx, sy = area.to_metric.transform(la[outside], lo[outside])
+            fin = np.isfinite(sx) & np.isfinite(sy)
+            hit = np.zeros(len(sx), dtype=bool)
+            hit[fin] = shapely.contains_xy(area.prepared, sx[fin], sy[fin])
+            swapped[outside] = hit
+        elif raw.geometry is not None and src_crs and CRS.from_user_input(src_crs).is_geographic:
             # vector file in lon/lat: try swapping the axes of points
             pts = outside & (shapely.get_type_id(geoms) == 0)
             if pts.any():
@@ -649,8 +687,8 @@ def import_file(
     path = Path(path)
     name = display_name or path.name
     progress("Datei lesen", 0.0)
-    sha = _sha256(path)
     raw = read_table(path, layer=layer, crs=options.crs if options else None, display_name=name)
+    sha = _sha256(path)  # after read_table: its size check refuses huge or missing files before any read
     progress("Zeilen prüfen", 0.3)
     checked = validate(raw, kind, store.area, options=options, now=now)
     return _store(checked, store, name, sha, user, progress)

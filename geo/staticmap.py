@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import math
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -32,6 +33,8 @@ from geo.schema import HOTSPOT_CLASSES, KINDS
 FIGSIZE = (17 / 2.54, 12.5 / 2.54)
 FLAG_COLOUR = "#c62828"
 _HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+#: Smallest width and height (m) of a map zoomed to the data.
+MIN_EXTENT_M = 1200.0
 _NICE_LENGTHS = (50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000)
 
 
@@ -89,6 +92,139 @@ def _hot_cells(hotspots) -> gpd.GeoDataFrame | None:
     return cells if isinstance(cells, gpd.GeoDataFrame) and "gi_class" in cells else None
 
 
+def _buffers(places: gpd.GeoDataFrame) -> np.ndarray:
+    """Protective distance (m) per place; missing or non-positive values use the default."""
+    raw = places["buffer_m"] if "buffer_m" in places else pd.Series(np.nan, index=places.index)
+    buffer = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    return np.where(np.isfinite(buffer) & (buffer > 0), buffer, DEFAULT_BUFFER_M)
+
+
+class _Layers:
+    """The map's layers in the metric CRS, prepared once for the main map and the overview."""
+
+    def __init__(self, area: StudyArea, hotspots, districts, places, bins, finds) -> None:
+        crs = area.crs
+        self.area = area
+        self.outline = gpd.GeoSeries([area.boundary], crs=crs).to_crs(DISPLAY_CRS)
+        cells = _hot_cells(hotspots)
+        self.cells = self.klass = None
+        if cells is not None:
+            self.klass = pd.to_numeric(cells["gi_class"], errors="coerce").fillna(0).astype(int).to_numpy()
+            self.cells = _display(cells, crs)
+        self.finds = _display(finds, crs)
+        self.districts = _display(districts, crs)
+        self.district_names = districts["name"].astype(str).to_numpy() if self.districts is not None \
+            and "name" in districts else None
+        self.bins = _display(bins, crs)
+        self.places = self.rings = self.flagged = None
+        if places is not None and len(places):
+            metric = places.geometry.set_crs(crs) if places.crs is None else places.geometry.to_crs(crs)
+            self.places = _display(metric, crs)
+            self.rings = _display(gpd.GeoSeries(shapely.buffer(np.asarray(metric.values, dtype=object),
+                                                                _buffers(places)), crs=crs), crs)
+            self.flagged = places["flagged"].to_numpy(dtype=bool) if "flagged" in places \
+                else np.zeros(len(places), dtype=bool)
+
+    def data_bounds(self) -> np.ndarray:
+        """WGS84 bounds of what is worth looking at: significant cells, places, bins, finds."""
+        parts = []
+        if self.cells is not None and (self.klass != 0).any():
+            parts.append(self.cells[self.klass != 0].total_bounds)
+        for layer in (self.rings, self.bins, self.finds):
+            if layer is not None:
+                parts.append(layer.total_bounds)
+        area = self.outline.total_bounds
+        if not parts:
+            return area
+        b = np.array(parts)
+        lo = np.maximum(np.nanmin(b[:, :2], axis=0), area[:2])
+        hi = np.minimum(np.nanmax(b[:, 2:], axis=0), area[2:])
+        return area if np.any(hi <= lo) else np.concatenate([lo, hi])
+
+
+def _draw(ax, layers: _Layers, *, labels: bool) -> list:
+    """Draw all layers on ``ax``; return legend handles (with ``labels``: place numbers and names too)."""
+    handles: list = [Line2D([], [], color="#263238", linewidth=1.4, label=f"Gebiet: {layers.area.name}")]
+    if layers.cells is not None:
+        present = sorted({int(k) for k in layers.klass if k != 0}, reverse=True)
+        for c in present:
+            label, colour = HOTSPOT_CLASSES[c]
+            layers.cells[layers.klass == c].plot(ax=ax, color=colour, edgecolor="none", zorder=2)
+            handles.append(Patch(facecolor=colour, edgecolor="none", label=label))
+        if not present:
+            handles.append(Patch(facecolor="white", edgecolor="#999999", label="keine signifikanten Hotspots"))
+    if layers.finds is not None:
+        kind = KINDS["syringe_find"]
+        ax.scatter(layers.finds.x, layers.finds.y, s=3 if labels else 1, color=kind.colour, alpha=0.45,
+                   linewidths=0, zorder=3)
+        handles.append(Line2D([], [], linestyle="", marker="o", markersize=3, color=kind.colour,
+                              label=kind.label_plural))
+    if layers.districts is not None:
+        layers.districts.boundary.plot(ax=ax, color="#78909c", linewidth=0.6, linestyle=(0, (4, 2)), zorder=4)
+        if labels and layers.district_names is not None:
+            pts = layers.districts.representative_point()
+            for x, y, name in zip(pts.x, pts.y, layers.district_names, strict=True):
+                ax.text(x, y, name, ha="center", va="center", fontsize=6, color="#546e7a", style="italic",
+                        path_effects=_HALO, zorder=5, clip_on=True)
+        handles.append(Line2D([], [], color="#78909c", linewidth=0.8, linestyle=(0, (4, 2)),
+                              label=KINDS["district"].label_plural))
+    layers.outline.boundary.plot(ax=ax, color="#263238", linewidth=1.4 if labels else 0.8, zorder=6)
+    if layers.places is not None:
+        kind = KINDS["sensitive_place"]
+        flagged = layers.flagged
+        if (~flagged).any():
+            layers.rings[~flagged].boundary.plot(ax=ax, color=kind.colour, linewidth=0.9, linestyle="--", zorder=7)
+        if flagged.any():
+            layers.rings[flagged].boundary.plot(ax=ax, color=FLAG_COLOUR, linewidth=1.3, zorder=7)
+        polygons = layers.places[shapely.get_type_id(np.asarray(layers.places.values, dtype=object)) >= 3]
+        if len(polygons):
+            polygons.plot(ax=ax, facecolor="none", edgecolor=kind.colour, linewidth=0.8, zorder=7)
+        pts = layers.places.representative_point()
+        ax.scatter(pts.x, pts.y, s=22 if labels else 6, marker="o", color=kind.colour, edgecolor="white",
+                   linewidths=0.6 if labels else 0.2, zorder=9)
+        if labels:
+            for i, (x, y) in enumerate(zip(pts.x, pts.y, strict=True), start=1):
+                ax.annotate(str(i), (x, y), xytext=(4, 3), textcoords="offset points", fontsize=6.5,
+                            fontweight="bold", color=kind.colour, path_effects=_HALO, zorder=10)
+        handles.append(Line2D([], [], linestyle="", marker="o", markersize=5, color=kind.colour,
+                              markeredgecolor="white", label="sensibler Ort (Nr. wie Tabelle)"))
+        handles.append(Line2D([], [], color=kind.colour, linewidth=0.9, linestyle="--", label="Schutzabstand"))
+        if flagged.any():
+            handles.append(Line2D([], [], color=FLAG_COLOUR, linewidth=1.3, label="Schutzabstand, auffälliger Ort"))
+    if layers.bins is not None:
+        kind = KINDS["disposal_bin"]
+        pts = layers.bins.representative_point()
+        ax.scatter(pts.x, pts.y, s=20 if labels else 5, marker=kind.marker, color=kind.colour, edgecolor="white",
+                   linewidths=0.6 if labels else 0.2, zorder=11)
+        handles.append(Line2D([], [], linestyle="", marker=kind.marker, markersize=5, color=kind.colour,
+                              markeredgecolor="white", label=kind.label))
+    return handles
+
+
+def _frame(ax, bounds, lat: float) -> None:
+    """Limits widened to fill the axes box at true aspect (latitude ``lat``); no ticks, thin frame."""
+    aspect = 1.0 / math.cos(math.radians(lat))
+    pos = ax.get_position(original=True)
+    fig_w, fig_h = ax.figure.get_size_inches()
+    box_ratio = (pos.height * fig_h) / (pos.width * fig_w)  # height / width of the axes box
+    centre = (np.asarray(bounds[:2]) + np.asarray(bounds[2:])) / 2
+    w, h = bounds[2] - bounds[0], bounds[3] - bounds[1]
+    if h * aspect / w > box_ratio:
+        w = h * aspect / box_ratio
+    else:
+        h = w * box_ratio / aspect
+    ax.set_xlim(centre[0] - w / 2, centre[0] + w / 2)
+    ax.set_ylim(centre[1] - h / 2, centre[1] + h / 2)
+    ax.set_aspect(aspect, adjustable="box")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    for spine in ax.spines.values():
+        spine.set_linewidth(0.6)
+        spine.set_color("#90a4ae")
+
+
 def render_map(
     area: StudyArea,
     *,
@@ -97,13 +233,14 @@ def render_map(
     places: gpd.GeoDataFrame | None = None,
     bins: gpd.GeoDataFrame | None = None,
     finds: gpd.GeoDataFrame | None = None,
+    extent: Literal["data", "area"] = "data",
     figsize: tuple[float, float] = FIGSIZE,
 ) -> Figure:
     """Draw the static map.
 
     Parameters
     ----------
-    area : study area; its boundary (metric CRS) frames the map.
+    area : study area (metric CRS, e.g. EPSG:25833).
     hotspots : :class:`geo.hotspots.HotspotResult` or its ``cells`` GeoDataFrame
         (``gi_class``, metric CRS); significant cells are filled with the class colour.
     districts : district polygons with ``name`` (outlines and names).
@@ -112,104 +249,46 @@ def render_map(
         Each place is labelled with its row number (1, 2, …), matching the table order.
     bins : disposal bins (points).
     finds : syringe finds drawn as small dots (e.g. when there is no hot spot result).
-    figsize : inches.
+    extent : ``"data"`` zooms to significant cells, places, bins and finds (at least
+        :data:`MIN_EXTENT_M` wide) and shows the whole area in an overview beside the
+        legend; ``"area"`` shows the whole study area.
+    figsize : inches (default: 17 cm × 12.5 cm).
 
     Returns
     -------
     matplotlib.figure.Figure
-        Not attached to pyplot; save it with ``fig.savefig`` or :func:`map_png`.
+        Not attached to pyplot; save it with ``fig.savefig`` or use :func:`map_png`.
     """
-    crs = area.crs
+    layers = _Layers(area, hotspots, districts, places, bins, finds)
+    area_bounds = layers.outline.total_bounds
+    lat = float(area_bounds[1] + area_bounds[3]) / 2
+    bounds = layers.data_bounds() if extent == "data" else area_bounds
+    # pad by 8 % and widen to MIN_EXTENT_M (converted at the centre latitude)
+    deg_x = MIN_EXTENT_M / (111_320.0 * math.cos(math.radians(lat)))
+    half = np.maximum((bounds[2:] - bounds[:2]) * 0.54, [deg_x / 2, MIN_EXTENT_M / 111_320.0 / 2])
+    centre = (bounds[:2] + bounds[2:]) / 2
+    bounds = np.concatenate([centre - half, centre + half])
+    zoomed = bool(np.any(bounds[:2] > area_bounds[:2]) or np.any(bounds[2:] < area_bounds[2:]))
+
     fig = Figure(figsize=figsize)
-    ax = fig.add_axes((0.01, 0.02, 0.64, 0.96))
-    outline = gpd.GeoSeries([area.boundary], crs=crs).to_crs(DISPLAY_CRS)
-    minx, miny, maxx, maxy = outline.total_bounds
-    pad = 0.03 * max(maxx - minx, maxy - miny)
-    bounds = (minx - pad, miny - pad, maxx + pad, maxy + pad)
-    handles: list = []
-
-    cells = _hot_cells(hotspots)
-    if cells is not None:
-        klass = pd.to_numeric(cells["gi_class"], errors="coerce").fillna(0).astype(int).to_numpy()
-        shown = _display(cells, crs)
-        for c in sorted({int(k) for k in klass if k != 0}, reverse=True):
-            label, colour = HOTSPOT_CLASSES[c]
-            shown[klass == c].plot(ax=ax, color=colour, edgecolor="none", zorder=2)
-            handles.append(Patch(facecolor=colour, edgecolor="none", label=label))
-        if not (klass != 0).any():
-            handles.append(Patch(facecolor="white", edgecolor="#999999", label="keine signifikanten Hotspots"))
-
-    shown = _display(finds, crs)
-    if shown is not None:
-        kind = KINDS["syringe_find"]
-        ax.scatter(shown.x, shown.y, s=2, color=kind.colour, alpha=0.45, linewidths=0, zorder=3)
-        handles.append(Line2D([], [], linestyle="", marker="o", markersize=3, color=kind.colour,
-                              label=kind.label_plural))
-
-    shown = _display(districts, crs)
-    if shown is not None:
-        shown.boundary.plot(ax=ax, color="#78909c", linewidth=0.6, linestyle=(0, (4, 2)), zorder=4)
-        if "name" in districts:
-            pts = shown.representative_point()
-            for x, y, name in zip(pts.x, pts.y, districts["name"].astype(str), strict=True):
-                ax.text(x, y, name, ha="center", va="center", fontsize=6, color="#546e7a", style="italic",
-                        path_effects=_HALO, zorder=5, clip_on=True)
-        handles.append(Line2D([], [], color="#78909c", linewidth=0.8, linestyle=(0, (4, 2)),
-                              label=KINDS["district"].label_plural))
-
-    outline.boundary.plot(ax=ax, color="#263238", linewidth=1.4, zorder=6)
-    handles.insert(0, Line2D([], [], color="#263238", linewidth=1.4, label=f"Gebiet: {area.name}"))
-
-    if places is not None and len(places):
-        kind = KINDS["sensitive_place"]
-        metric = places.geometry if places.crs is None or places.crs == crs else places.geometry.to_crs(crs)
-        buffer = pd.to_numeric(places["buffer_m"], errors="coerce").to_numpy(dtype=float) if "buffer_m" in places \
-            else np.full(len(places), DEFAULT_BUFFER_M)
-        buffer = np.where(np.isfinite(buffer) & (buffer > 0), buffer, DEFAULT_BUFFER_M)
-        flagged = places["flagged"].to_numpy(dtype=bool) if "flagged" in places else np.zeros(len(places), bool)
-        rings = _display(gpd.GeoSeries(shapely.buffer(np.asarray(metric.values, dtype=object), buffer),
-                                       crs=places.crs or crs), crs)
-        rings[~flagged].boundary.plot(ax=ax, color=kind.colour, linewidth=0.9, linestyle="--", zorder=7)
-        rings[flagged].boundary.plot(ax=ax, color=FLAG_COLOUR, linewidth=1.3, zorder=7)
-        is_polygon = shapely.get_type_id(np.asarray(metric.values, dtype=object)) >= 3
-        shown = _display(metric, crs)
-        if is_polygon.any():
-            shown[is_polygon].plot(ax=ax, facecolor="none", edgecolor=kind.colour, linewidth=0.8, zorder=7)
-        pts = shown.representative_point()
-        ax.scatter(pts.x, pts.y, s=22, marker="o", color=kind.colour, edgecolor="white", linewidths=0.6,
-                   zorder=9)
-        for i, (x, y) in enumerate(zip(pts.x, pts.y, strict=True), start=1):
-            ax.annotate(str(i), (x, y), xytext=(4, 3), textcoords="offset points", fontsize=6.5,
-                        fontweight="bold", color=kind.colour, path_effects=_HALO, zorder=10)
-        handles.append(Line2D([], [], linestyle="", marker="o", markersize=5, color=kind.colour,
-                              markeredgecolor="white", label="Sensibler Ort (Nr. wie Tabelle)"))
-        handles.append(Line2D([], [], color=kind.colour, linewidth=0.9, linestyle="--", label="Schutzabstand"))
-        if flagged.any():
-            handles.append(Line2D([], [], color=FLAG_COLOUR, linewidth=1.3, label="Schutzabstand, auffällig"))
-
-    shown = _display(bins, crs)
-    if shown is not None:
-        kind = KINDS["disposal_bin"]
-        pts = shown.representative_point()
-        ax.scatter(pts.x, pts.y, s=20, marker=kind.marker, color=kind.colour, edgecolor="white",
-                   linewidths=0.6, zorder=11)
-        handles.append(Line2D([], [], linestyle="", marker=kind.marker, markersize=5, color=kind.colour,
-                              markeredgecolor="white", label=kind.label))
-
-    ax.set_xlim(bounds[0], bounds[2])
-    ax.set_ylim(bounds[1], bounds[3])
-    ax.set_aspect(1.0 / math.cos(math.radians((miny + maxy) / 2)))
-    ax.set_xticks([])
-    ax.set_yticks([])
-    for spine in ax.spines.values():
-        spine.set_linewidth(0.6)
-        spine.set_color("#90a4ae")
-    _scale_bar(ax, area, bounds)
-    _north_arrow(ax, bounds)
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.665, 0.98), fontsize=7, frameon=False,
+    ax = fig.add_axes((0.005, 0.01, 0.66, 0.98))
+    handles = _draw(ax, layers, labels=True)
+    _frame(ax, bounds, lat)
+    _scale_bar(ax, area)
+    _north_arrow(ax)
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.685, 0.99), fontsize=7, frameon=False,
                title="Legende", title_fontsize=8, alignment="left", borderaxespad=0.0, handlelength=1.6)
-    fig.text(0.665, 0.03, "Darstellung: WGS84 (EPSG:4326)\nBerechnung: " + str(crs) + ", Meter\n"
-             "ohne Hintergrundkarte", fontsize=6, color="#607d8b", va="bottom")
+    if zoomed:
+        inset = fig.add_axes((0.685, 0.13, 0.30, 0.36))
+        _draw(inset, layers, labels=False)
+        pad = 0.03 * (area_bounds[2:] - area_bounds[:2])
+        _frame(inset, np.concatenate([area_bounds[:2] - pad, area_bounds[2:] + pad]), lat)
+        (x_lo, x_hi), (y_lo, y_hi) = ax.get_xlim(), ax.get_ylim()
+        inset.add_patch(Rectangle((x_lo, y_lo), x_hi - x_lo, y_hi - y_lo, facecolor="none", edgecolor="#263238",
+                                  linewidth=0.9, linestyle=":", zorder=30))
+        inset.set_title("Übersicht (Ausschnitt gepunktet)", fontsize=6.5, color="#455a64", loc="left", pad=2)
+    fig.text(0.685, 0.01, f"Darstellung WGS84 (EPSG:4326), Berechnung {area.crs} (Meter); "
+             "ohne Hintergrundkarte", fontsize=5.5, color="#607d8b", va="bottom", wrap=True)
     return fig
 
 

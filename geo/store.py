@@ -226,6 +226,7 @@ class Store:
             tmp = self._begin()
             try:
                 with contextlib.closing(sqlite3.connect(tmp)) as con:
+                    con.execute("PRAGMA secure_delete = ON")  # overwrite deleted rows, whatever the build's default
                     con.execute("CREATE TEMP TABLE del_ids (id TEXT PRIMARY KEY)")
                     con.executemany("INSERT OR IGNORE INTO del_ids VALUES (?)", [(i,) for i in ids])
                     cur = con.execute(f'DELETE FROM "{kind.name}" WHERE {RECORD_ID} IN (SELECT id FROM del_ids)')
@@ -289,10 +290,25 @@ class Store:
         for c in rows.columns:
             if c != rows.geometry.name and (isinstance(rows[c].dtype, pd.StringDtype) or rows[c].dtype == object):
                 rows[c] = rows[c].astype(object).where(rows[c].notna(), None)
-        pyogrio.write_dataframe(
-            rows, tmp, layer=kind.name, driver="GPKG", append=exists,
-            geometry_type="Point" if kind.is_point_only else "Unknown",
-        )
+        # The temporary copy needs no journal or synchronous writes: it becomes the store only
+        # after it has been fsynced and renamed. No R-tree: queries filter by time, not space,
+        # and building the index would triple the write time of large imports.
+        with _gdal_options(OGR_SQLITE_SYNCHRONOUS="OFF", OGR_SQLITE_JOURNAL="OFF", OGR_SQLITE_CACHE="512"):
+            pyogrio.write_dataframe(
+                rows, tmp, layer=kind.name, driver="GPKG", append=exists, use_arrow=True,
+                geometry_type="Point" if kind.is_point_only else "Unknown",
+                layer_options=None if exists else {"SPATIAL_INDEX": "NO"},
+            )
+
+
+@contextlib.contextmanager
+def _gdal_options(**options: str) -> Iterator[None]:
+    previous = {k: pyogrio.get_gdal_config_option(k) for k in options}
+    pyogrio.set_gdal_config_options(options)
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(previous)
 
 
 def _ensure_imports_table(con: sqlite3.Connection) -> None:

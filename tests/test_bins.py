@@ -173,7 +173,8 @@ def u_network():
         {"name": ["Unten", "Ostseite", "Oben"]},
         geometry=[
             shapely.LineString([(X0, Y0), (X0 + 100, Y0)]),
-            shapely.MultiLineString([[(X0 + 100, Y0), (X0 + 100, Y0 + 50)], [(X0 + 100, Y0 + 50), (X0 + 100, Y0 + 100)]]),
+            shapely.MultiLineString([[(X0 + 100, Y0), (X0 + 100, Y0 + 50)],
+                                     [(X0 + 100, Y0 + 50), (X0 + 100, Y0 + 100)]]),
             shapely.LineString([(X0 + 100, Y0 + 100), (X0, Y0 + 100)]),
         ],
         crs=CRS,
@@ -495,7 +496,9 @@ def test_neutralise_formulas():
     })
     df["cat"] = pd.Categorical(["-x"] * 10)
     out = neutralise_formulas(df)
-    assert out["text"].tolist()[:9] == ["'=1+1", "'+49 341 123", "-12.5", "-3,2", "'@SUM(A1)", "'\tx", "'\rx", "ok", "a=b"]
+    assert out["text"].tolist()[:9] == [
+        "'=1+1", "'+49 341 123", "-12.5", "-3,2", "'@SUM(A1)", "'\tx", "'\rx", "ok", "a=b",
+    ]
     assert pd.isna(out["text"].iloc[9])
     assert out["num"].tolist() == list(range(10))
     assert out["cat"].iloc[0] == "'-x"

@@ -1,0 +1,224 @@
+"""Daten: import files, see what was stored and rejected, import history, exports.
+
+Uploads go through :func:`geo.ingest.import_file` on a temporary copy (the same checks as
+the command line). Exports follow the sidebar's period and filters and the user's role;
+every export is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import state
+from geo.errors import UserError
+from geo.exports import neutralise_formulas, write_table
+from geo.schema import KINDS, REPORT_KINDS
+
+#: Largest upload in MB (``$LAGEBILD_MAX_UPLOAD_MB``; Streamlit's ``server.maxUploadSize`` is the hard cap).
+MAX_UPLOAD_MB = float(os.environ.get("LAGEBILD_MAX_UPLOAD_MB", "50"))
+UPLOAD_TYPES = ["csv", "txt", "tsv", "geojson", "json", "gpkg", "zip"]
+REPORT_KEY = "last_import_report"
+#: Roles that may import.
+IMPORT_ROLES = ("analyse",)
+HISTORY_COLUMNS = {
+    "import_id": "Nr.", "imported_at": "Zeitpunkt", "file_name": "Datei", "kind": "Art", "rows_read": "Zeilen",
+    "stored": "gespeichert", "rejected": "abgelehnt", "repaired": "repariert", "user": "durch", "notes": "Hinweise",
+}
+
+
+def upload_limit_mb() -> float:
+    """The effective upload limit: ours, but never above Streamlit's ``server.maxUploadSize``."""
+    return min(MAX_UPLOAD_MB, float(st.get_option("server.maxUploadSize")))
+
+
+def check_upload_size(size: int, limit_mb: float) -> None:
+    """Raise a German :class:`UserError` when ``size`` (bytes) exceeds ``limit_mb``."""
+    if size > limit_mb * 1024**2:
+        raise UserError(f"Die Datei ist {size / 1024**2:.1f} MB groß; erlaubt sind höchstens "
+                        f"{limit_mb:.0f} MB. Bitte die Datei aufteilen oder als ZIP packen.".replace(".", ",", 1))
+    if size == 0:
+        raise UserError("Die Datei ist leer.")
+
+
+def rejects_csv(rejects: pd.DataFrame) -> bytes:
+    """Rejected rows as CSV for Excel (``;``, UTF-8 with BOM), formula-neutralised."""
+    return neutralise_formulas(rejects).to_csv(sep=";", index=False).encode("utf-8-sig")
+
+
+def run_import(data: bytes, file_name: str, kind: str, *, user: str, layer: str | None = None,
+               options=None):
+    """Store an uploaded file: write it to a private temporary file and import it.
+
+    Returns the :class:`geo.ingest.ImportReport`; raises :class:`UserError` (German) when
+    the file is refused as a whole (nothing stored then).
+    """
+    from geo.ingest import import_file
+
+    suffix = Path(file_name).suffix.lower()[:10] or ".dat"
+    with tempfile.TemporaryDirectory(prefix="lagebild-upload-") as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        path.write_bytes(data)
+        return import_file(path, kind, state.get_store(), layer=layer or None, options=options,
+                           display_name=file_name, user=user)
+
+
+def _column_options(lat: str, lon: str, crs: str):
+    if not (lat or lon or crs):
+        return None
+    from geo.ingest import ColumnOptions
+
+    return ColumnOptions(lat=lat or None, lon=lon or None, crs=crs or None)
+
+
+def _import_section(user) -> None:
+    st.subheader("Datei importieren")
+    if user.role not in IMPORT_ROLES:
+        st.info("Importieren dürfen nur Nutzerinnen und Nutzer mit der Rolle »analyse«.")
+        return
+    limit = upload_limit_mb()
+    c1, c2 = st.columns([1, 2])
+    kind = c1.selectbox("Art der Datensätze", list(KINDS), format_func=lambda k: KINDS[k].label_plural,
+                        key="import_kind")
+    c1.caption(KINDS[kind].description)
+    upload = c2.file_uploader(
+        f"Datei (CSV, GeoJSON, GeoPackage oder gezipptes Shapefile; höchstens {limit:.0f} MB)",
+        type=UPLOAD_TYPES, key="import_file",
+    )
+    with st.expander("Weitere Angaben (nur falls nötig)"):
+        e1, e2, e3, e4 = st.columns(4)
+        layer = e1.text_input("Ebene (GeoPackage)", key="import_layer")
+        lat = e2.text_input("Spalte Breite", key="import_lat")
+        lon = e3.text_input("Spalte Länge", key="import_lon")
+        crs = e4.text_input("Koordinatensystem", placeholder="z. B. EPSG:25833", key="import_crs")
+    if st.button("Importieren", type="primary", disabled=upload is None, key="import_go"):
+        try:
+            check_upload_size(upload.size, limit)
+            with st.spinner("Datei wird geprüft und gespeichert …"):
+                report = run_import(upload.getvalue(), upload.name, kind, user=user.name, layer=layer,
+                                    options=_column_options(lat, lon, crs))
+        except UserError as exc:
+            st.session_state[REPORT_KEY] = None
+            st.error(str(exc))
+        else:
+            st.session_state[REPORT_KEY] = report
+    report = st.session_state.get(REPORT_KEY)
+    if report is not None:
+        _show_report(report)
+
+
+def _show_report(report) -> None:
+    kind = KINDS[report.kind]
+    msg = (f"**{report.file_name}** ({kind.label_plural}): {report.rows_read} Zeilen gelesen, "
+           f"**{report.stored} gespeichert**, **{report.rejected} abgelehnt**")
+    (st.success if not report.rejected else st.warning)(msg)
+    for note in report.notes:
+        st.caption(f"Hinweis: {note}")
+    if report.earlier_import:
+        st.caption(f"Hinweis: Diese Datei wurde bereits am {report.earlier_import} importiert.")
+    if report.rejected:
+        st.markdown("**Abgelehnte Zeilen**")
+        reasons = report.reasons.rename_axis("Grund").reset_index(name="Anzahl")
+        st.dataframe(reasons, hide_index=True, width="stretch")
+        st.dataframe(report.rejects, hide_index=True, width="stretch", height=240)
+        st.download_button("Abgelehnte Zeilen als CSV", data=rejects_csv(report.rejects),
+                           file_name=f"abgelehnt_{Path(report.file_name).stem}.csv", mime="text/csv",
+                           key="rejects_download")
+
+
+def _stored_section() -> None:
+    st.subheader("Gespeicherte Daten")
+    store = state.get_store()
+    counts = pd.DataFrame({
+        "Art": [KINDS[k].label_plural for k in KINDS],
+        "Datensätze": [store.count(k) for k in KINDS],
+    })
+    st.dataframe(counts, hide_index=True, width="content")
+    latest = state.latest_data_date()
+    if latest:
+        st.caption(f"Letzte Meldung: {latest:%d.%m.%Y}. Die Zeiträume in der Seitenleiste beziehen sich darauf.")
+
+
+def _history_section() -> None:
+    st.subheader("Import-Verlauf")
+    hist = state.get_store().imports()
+    if not len(hist):
+        st.info("Noch keine Importe.")
+        return
+    shown = hist[[c for c in HISTORY_COLUMNS if c in hist]].copy()
+    shown["kind"] = shown["kind"].map(lambda k: KINDS[k].label_plural if k in KINDS else k)
+    st.dataframe(shown.rename(columns=HISTORY_COLUMNS), hide_index=True, width="stretch", height=260)
+    with_rejects = hist[hist["rejects_file"].fillna("").astype(str).map(lambda p: bool(p) and Path(p).is_file())]
+    if len(with_rejects):
+        c1, c2 = st.columns([2, 1])
+        choice = c1.selectbox(
+            "Abgelehnte Zeilen eines früheren Imports", with_rejects["import_id"].tolist(),
+            format_func=lambda i: f"Nr. {i}: {with_rejects.set_index('import_id').loc[i, 'file_name']}",
+            key="history_rejects",
+        )
+        path = Path(with_rejects.set_index("import_id").loc[choice, "rejects_file"])
+        c2.download_button("Herunterladen", data=path.read_bytes(), file_name=path.name, mime="text/csv",
+                           key="history_rejects_download")
+
+
+def export_bytes(gdf, suffix: str) -> bytes:
+    """``gdf`` as ``.csv`` (formula-safe) or ``.geojson`` (WGS84) bytes via :func:`geo.exports.write_table`."""
+    with tempfile.TemporaryDirectory(prefix="lagebild-export-") as tmp:
+        path = write_table(gdf, Path(tmp) / f"export{suffix}")
+        return path.read_bytes()
+
+
+def _export_section(user) -> None:
+    st.subheader("Export")
+    filters = state.current_filters()
+    store = state.get_store()
+    st.caption(f"Zeitraum {filters.period.label()} und Filter aus der Seitenleiste; "
+               f"Inhalt nach Rolle »{user.role}«. Jeder Export wird protokolliert.")
+    c1, c2, c3 = st.columns([2, 1, 1])
+    kinds = [k for k in KINDS if k not in REPORT_KINDS or k in filters.kinds]
+    kind = c1.selectbox("Daten", kinds, format_func=lambda k: KINDS[k].label_plural, key="export_kind")
+    fmt = c2.radio("Format", ["CSV", "GeoJSON"], horizontal=True, key="export_format")
+    gdf = state.filtered_records(kind)
+    suffix = ".csv" if fmt == "CSV" else ".geojson"
+
+    def make() -> bytes:  # runs on click, in a separate thread: no Streamlit calls here
+        store.audit("export", user=user.name, kind=kind, count=len(gdf),
+                    detail=f"{fmt}-Download {filters.period.label()} (Rolle {user.role})")
+        return export_bytes(gdf, suffix)
+
+    c3.download_button(f"{len(gdf)} Datensätze herunterladen", data=make, disabled=not len(gdf),
+                       file_name=f"{kind}_{filters.period.start:%Y%m%d}-{filters.period.end:%Y%m%d}{suffix}",
+                       mime="text/csv" if fmt == "CSV" else "application/geo+json", key="export_download")
+
+    from app_pages.map_page import map_overlays_for_export
+
+    area, overlays, districts, subtitle = map_overlays_for_export()
+
+    def make_html() -> bytes:
+        from layers.map import standalone_html
+
+        store.audit("export", user=user.name, detail=f"Karte als HTML {filters.period.label()} (Rolle {user.role})")
+        return standalone_html(area, overlays, districts=districts, title="Lagebild", subtitle=subtitle).encode()
+
+    st.download_button("Aktuelle Karte als HTML-Datei", data=make_html, mime="text/html",
+                       file_name=f"lagekarte_{filters.period.start:%Y%m%d}-{filters.period.end:%Y%m%d}.html",
+                       key="export_html", help="Eine Datei mit Karte, Ebenen und Legende; öffnet ohne Internet.")
+
+
+def render() -> None:
+    """Draw the Daten page."""
+    user = state.current_user()
+    st.title("Daten")
+    _import_section(user)
+    st.divider()
+    left, right = st.columns([1, 2])
+    with left:
+        _stored_section()
+    with right:
+        _history_section()
+    st.divider()
+    _export_section(user)

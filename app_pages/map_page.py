@@ -1,0 +1,350 @@
+"""Lagekarte: the Drogenrapport map with key figures, sensitive places and measures.
+
+Everything follows the sidebar (period, kinds, categories, sources). A polygon drawn on the
+map restricts the key figures and tables to it. The base map stays the same across reruns
+(Streamlit keeps the map and its view); data layers are sent as feature groups, built from
+cached strings keyed on the store's content.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+import streamlit as st
+from streamlit_folium import st_folium
+
+from app_pages import state
+from geo.area import DISPLAY_CRS
+from geo.errors import UserError
+from geo.figures import (
+    DEFAULT_PLACE_THRESHOLD,
+    count_hot_cells,
+    format_change,
+    format_number,
+    key_figures,
+    measures_list,
+    sensitive_place_table,
+    to_german,
+)
+from geo.schema import KINDS, MEASURE_KINDS, REPORT_KINDS
+from layers.basemap import base_map, tiles_from_env
+from layers.elements import LayerControl
+from layers.map import MapContent, Overlay, overlay_groups, overlay_scripts
+
+MAP_KEY = "lagekarte"
+TABLE_KEY = "places_table"
+DRAWN_KEY = "drawn_polygon"
+VIEW_KEY = "map_view"
+THRESHOLD_KEY = "place_threshold"
+HOTSPOT_KIND_KEY = "hotspot_kind"
+MAP_HEIGHT = 640
+#: Zoom level when a place is selected in the table.
+PLACE_ZOOM = 17
+
+_HASH = {state.Filters: lambda f: f.key()}
+
+
+# ---------------------------------------------------------------------------- data
+def records(kind: str, period, filters: state.Filters, *, restricted: bool = True,
+            within: shapely.Geometry | None = None) -> gpd.GeoDataFrame:
+    """Records of ``kind`` in ``period`` after the filters (role-restricted by default)."""
+    return state.apply_filters(state.load_records(kind, period, restricted=restricted), kind, filters, within)
+
+
+def _frames(period, filters: state.Filters, kinds, *, restricted: bool = True,
+            within: shapely.Geometry | None = None) -> dict[str, gpd.GeoDataFrame]:
+    return {k: records(k, period, filters, restricted=restricted, within=within) for k in kinds}
+
+
+@st.cache_data(max_entries=32, show_spinner="Hotspots und Dichte werden berechnet …", hash_funcs=_HASH)
+def analysis(token: str, filters: state.Filters, kind: str):
+    """Gi* hot spots (period), hot cells of the previous period on the same grid, kernel density.
+
+    Computed on all records of ``kind`` that pass the filters (not role-restricted: only
+    aggregates leave this function). Returns ``(HotspotResult | None, int | None,
+    DensityResult | None, note)``.
+    """
+    from geo.density import kde
+    from geo.hotspots import hotspot_analysis
+
+    area = state.get_store().area
+    weight = KINDS[kind].weight_field
+    points = records(kind, filters.period, filters, restricted=False)
+    if len(points) < 3:
+        return None, None, None, f"Zu wenige {KINDS[kind].label_plural} im Zeitraum für eine Hotspot-Analyse."
+    try:
+        hs = hotspot_analysis(points, area, weight=weight)
+        before = records(kind, filters.previous, filters, restricted=False)
+        prev = hotspot_analysis(before, area, weight=weight, cell=hs.cell, band=hs.band, shape=hs.shape) \
+            if len(before) else None
+        dens = kde(points, weight, bounds=area.boundary.bounds, cell=15.0, crs=area.crs)
+    except UserError as exc:
+        return None, None, None, f"Hotspot-Analyse nicht möglich: {exc}"
+    return hs, (count_hot_cells(prev.cells) if prev is not None else 0), dens, hs.scale_rule
+
+
+@st.cache_data(max_entries=16, show_spinner="Karte wird vorbereitet …", hash_funcs=_HASH)
+def overlays(token: str, filters: state.Filters, role: str, hotspot_kind: str, threshold: int) -> list[Overlay]:
+    """The map's data overlays as JavaScript strings (cached by store content and settings)."""
+    period = filters.period
+    content = MapContent(
+        records=_frames(period, filters, [k for k in REPORT_KINDS if k in filters.kinds]),
+        measures=_frames(period, filters, MEASURE_KINDS),
+    )
+    if role == "oeffentlich":
+        return overlay_scripts(content) + public_overlays(filters)
+    hs, _, dens, _ = analysis(token, filters, hotspot_kind)
+    content.hotspot_cells = hs.cells if hs is not None else None
+    content.density = dens
+    places = state.load_records("sensitive_place", None)
+    if len(places):
+        table = place_table(filters, threshold, None)
+        content.places = table
+        content.place_stats = pd.DataFrame({
+            "Spritzenfunde im Zeitraum": table["finds"].to_numpy(),
+            "Beschwerden im Zeitraum": table["complaints"].to_numpy(),
+            "Veränderung zum Vorzeitraum": table["change"].to_numpy(),
+        }, index=table.index)
+    return overlay_scripts(content)
+
+
+def public_overlays(filters: state.Filters) -> list[Overlay]:
+    """For the public role: finds only as grid cells with at least k events."""
+    from geo.access import K_MIN, public_cells
+    from layers.hotspots import public_cells_js
+
+    area = state.get_store().area
+    finds = records("syringe_find", filters.period, filters, restricted=False)
+    cells = public_cells(finds, area.boundary, weight="count", crs=area.crs)
+    return [Overlay(f"Spritzenfunde je Zelle (ab {K_MIN})", (public_cells_js(cells),))]
+
+
+def place_table(filters: state.Filters, threshold: int, within: shapely.Geometry | None) -> gpd.GeoDataFrame:
+    """:func:`geo.figures.sensitive_place_table` for the filtered records (places inside ``within``)."""
+    places = state.load_records("sensitive_place", None)
+    if within is not None and len(places):
+        places = places[shapely.intersects(within, places.geometry.values)]
+    cur = {k: records(k, filters.period, filters) for k in ("syringe_find", "complaint")}
+    prev = {k: records(k, filters.previous, filters) for k in ("syringe_find", "complaint")}
+    return sensitive_place_table(places, cur["syringe_find"], cur["complaint"], prev["syringe_find"],
+                                 prev["complaint"], threshold=threshold)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _districts(token: str) -> gpd.GeoDataFrame | None:
+    """Districts touching the study area (for the base map)."""
+    d = state.load_records("district", None)
+    if not len(d):
+        return None
+    area = state.get_store().area
+    return d[shapely.intersects(area.boundary, d.geometry.values)]
+
+
+# ---------------------------------------------------------------------------- drawn area
+def drawn_polygon() -> tuple[dict | None, shapely.Geometry | None]:
+    """The area drawn on the map: GeoJSON geometry (WGS84) and polygon in the metric CRS.
+
+    Reads the map's last reported drawings (``all_drawings``; ``None`` = no news, keep the
+    stored polygon; ``[]`` = deleted).
+    """
+    ret = st.session_state.get(MAP_KEY)
+    if isinstance(ret, dict) and ret.get("all_drawings") is not None:
+        polys = [d.get("geometry") for d in ret["all_drawings"] if (d.get("geometry") or {}).get("type") == "Polygon"]
+        st.session_state[DRAWN_KEY] = polys[-1] if polys else None
+    geometry = st.session_state.get(DRAWN_KEY)
+    if not geometry:
+        return None, None
+    try:
+        poly = shapely.geometry.shape(geometry)
+        metric = gpd.GeoSeries([poly], crs=DISPLAY_CRS).to_crs(state.get_store().area.crs).iloc[0]
+        metric = shapely.make_valid(metric)
+    except (ValueError, TypeError, shapely.errors.GEOSException):
+        return None, None
+    return (geometry, metric) if not metric.is_empty and metric.area > 0 else (None, None)
+
+
+# ---------------------------------------------------------------------------- view
+def _selected_place(table: gpd.GeoDataFrame) -> tuple[float, float] | None:
+    sel = st.session_state.get(TABLE_KEY)
+    rows = getattr(getattr(sel, "selection", None), "rows", None)
+    if rows is None and isinstance(sel, dict):
+        rows = (sel.get("selection") or {}).get("rows")
+    if not rows or rows[0] >= len(table):
+        return None
+    row = table.iloc[rows[0]]
+    return float(row["lat"]), float(row["lon"])
+
+
+def asset_base() -> str:
+    """URL prefix of the offline assets (respects ``server.baseUrlPath``)."""
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}/app/static/lagebild" if base else "/app/static/lagebild"
+
+
+def _metric(col, label: str, row: pd.Series | None) -> None:
+    if row is None:
+        return
+    col.metric(label, format_number(row["value"]), delta=format_change(row["value"], row["previous"]),
+               delta_color="inverse", help=f"Vorzeitraum: {format_number(row['previous'])}")
+
+
+# ---------------------------------------------------------------------------- page
+def render() -> None:
+    """Draw the Lagekarte page."""
+    store = state.get_store()
+    user = state.current_user()
+    filters = state.current_filters()
+    token = store.version()
+    public = user.role == "oeffentlich"
+    st.title("Lagekarte")
+    st.caption(f"Zeitraum **{filters.period.label()}** · Vergleich mit {filters.previous.label()} · "
+               f"Gebiet: {store.area.name}")
+    if store.is_empty():
+        st.info("Der Speicher enthält noch keine Daten. Bitte auf der Seite »Daten« eine Datei importieren.")
+        return
+
+    hotspot_kinds = [k for k in REPORT_KINDS if k in filters.kinds] or list(REPORT_KINDS)
+    if st.session_state.get(HOTSPOT_KIND_KEY) not in hotspot_kinds:
+        st.session_state[HOTSPOT_KIND_KEY] = hotspot_kinds[0]
+    hotspot_kind = st.session_state[HOTSPOT_KIND_KEY]
+    threshold = int(st.session_state.get(THRESHOLD_KEY, DEFAULT_PLACE_THRESHOLD))
+    geometry, within = (None, None) if public else drawn_polygon()
+
+    table = place_table(filters, threshold, within) if not public else None
+    view = st.session_state.get(VIEW_KEY)
+    target = _selected_place(table) if table is not None else None
+    if target is not None and (view is None or view.get("target") != target):
+        nudge = 1e-9 * ((view or {}).get("n", 0) + 1)  # a new value each time, so the map moves again
+        view = {"target": target, "center": (target[0] + nudge, target[1]), "zoom": PLACE_ZOOM,
+                "n": (view or {}).get("n", 0) + 1}
+        st.session_state[VIEW_KEY] = view
+
+    left, right = st.columns([2.7, 1.1], gap="medium")
+    with left:
+        ov = overlays(token, filters, user.role, hotspot_kind, threshold)
+        m = base_map(store.area, districts=_districts(token), tiles=tiles_from_env(), asset_base=asset_base(),
+                     draw=not public, legend_open=False)
+        st_folium(
+            m, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True,
+            feature_group_to_add=overlay_groups(ov, drawing=geometry), layer_control=LayerControl(),
+            returned_objects=["all_drawings"],
+            center=view["center"] if view else None, zoom=view["zoom"] if view else None,
+        )
+        if public:
+            st.caption("Öffentliche Ansicht: Spritzenfunde nur als Zellen mit mindestens 5 Funden.")
+        else:
+            st.caption("Fläche zeichnen (oben links): Kennzahlen und Tabellen gelten dann nur für diese Fläche. "
+                       "Klick auf einen Punkt zeigt seine Angaben.")
+
+    hs, hot_prev, _dens, note = analysis(token, filters, hotspot_kind) if not public else (None, None, None, "")
+    cur = _frames(filters.period, filters, REPORT_KINDS, restricted=False, within=within)
+    prev = _frames(filters.previous, filters, REPORT_KINDS, restricted=False, within=within)
+    hot_now = None
+    if hs is not None:
+        cells = hs.cells if within is None else hs.cells[shapely.intersects(within, hs.cells.geometry.values)]
+        hot_now = count_hot_cells(cells)
+        if within is not None:
+            hot_prev = None  # previous grid not restricted to the drawn area: no comparison
+    figures = key_figures(cur, prev, hot_now, hot_prev)
+
+    with right:
+        st.subheader("Kennzahlen")
+        if within is not None:
+            st.info(f"Nur gezeichnete Fläche ({within.area / 1e6:.2f} km²)".replace(".", ","), icon=":material/edit:")
+        labels = {"finds": "Spritzenfunde", "syringes": "Spritzen", "complaints": "Beschwerden",
+                  "scene_observations": "Szenebeobachtungen", "hot_cells": "Hotspot-Zellen"}
+        shown = {"finds": "syringe_find", "syringes": "syringe_find", "complaints": "complaint",
+                 "scene_observations": "scene_observation", "hot_cells": None}
+        pairs = [(k, lab) for k, lab in labels.items() if k in figures.index
+                 and (shown[k] is None or shown[k] in filters.kinds)]
+        for i in range(0, len(pairs), 2):
+            cols = st.columns(2)
+            for col, (k, lab) in zip(cols, pairs[i:i + 2], strict=False):
+                _metric(col, lab, figures.loc[k])
+        st.caption(f"Veränderung gegenüber {filters.previous.label()} (gleich lang). Rot = Zunahme.")
+        if not public:
+            with st.expander("Analyse-Einstellungen", expanded=False):
+                st.selectbox("Hotspots und Dichte für", hotspot_kinds, key=HOTSPOT_KIND_KEY,
+                             format_func=lambda k: KINDS[k].label_plural)
+                st.number_input("Schwelle auffälliger Orte (Funde + Beschwerden)", min_value=1, max_value=1000,
+                                value=DEFAULT_PLACE_THRESHOLD, step=1, key=THRESHOLD_KEY)
+                if note:
+                    st.caption(note)
+        _handout_button(user, filters, hs, threshold, within)
+
+    if public:
+        return
+    _places_section(table, threshold)
+    _measures_section(filters, within)
+
+
+def _places_section(table: gpd.GeoDataFrame, threshold: int) -> None:
+    st.subheader("Sensible Orte")
+    if table is None or not len(table):
+        st.info("Keine sensiblen Orte erfasst (bzw. keine in der gezeichneten Fläche).")
+        return
+    shown = pd.DataFrame({
+        "name": table["name"], "place_type": table["place_type"], "finds": table["finds"],
+        "syringes": table["syringes"], "complaints": table["complaints"], "reports": table["reports"],
+        "reports_prev": table["reports_prev"], "change": table["change"],
+        "flagged": table["flagged"].map({True: "⚠ auffällig", False: ""}),
+    })
+    n_flag = int(table["flagged"].sum())
+    st.caption(f"Funde und Beschwerden im Schutzabstand je Ort. Auffällig ab {threshold} "
+               f"(Funde + Beschwerden): {n_flag} Ort(e). Zeile anklicken, um auf der Karte hinzuzoomen.")
+    st.dataframe(
+        to_german(shown).rename(columns={"change": "Veränderung"}), hide_index=True, key=TABLE_KEY,
+        on_select="rerun", selection_mode="single-row", width="stretch",
+        column_config={"Veränderung": st.column_config.NumberColumn(format="%+d")},
+    )
+
+
+def _measures_section(filters: state.Filters, within: shapely.Geometry | None) -> None:
+    st.subheader("Maßnahmen im Zeitraum")
+    frames = _frames(filters.period, filters, MEASURE_KINDS, within=within)
+    table = measures_list(frames, filters.period)
+    if not len(table):
+        st.info("Keine Maßnahmen im Zeitraum.")
+        return
+    shown = table[["measure", "description", "when", "new_in_period"]].copy()
+    shown["new_in_period"] = shown["new_in_period"].map({True: "neu", False: ""})
+    st.dataframe(to_german(shown), hide_index=True, width="stretch")
+
+
+def _handout_button(user, filters: state.Filters, hs, threshold: int, within) -> None:
+    try:
+        from geo.handout import build_handout, is_demo_data
+    except ImportError:
+        return
+    store = state.get_store()
+    kinds = store.layers()
+    current = {k: records(k, filters.period, filters) for k in kinds}  # cached reads: cheap
+    previous = {k: records(k, filters.previous, filters) for k in kinds}
+
+    def make() -> bytes:  # runs only when the button is clicked
+        store.audit("export", user=user.name, detail=f"Handout {filters.period.label()} (Rolle {user.role})")
+        return build_handout(current, previous, store.area, filters.period, hotspots=hs, threshold=threshold,
+                             demo=is_demo_data(store.imports()))
+
+    st.download_button(
+        "Handout (PDF)", data=make, file_name=f"drogenrapport_{filters.period.start:%Y-%m}.pdf",
+        mime="application/pdf", width="stretch", disabled=user.role == "oeffentlich",
+        help="Kennzahlen, Karte, sensible Orte und Maßnahmen des Zeitraums als PDF (ganzes Gebiet).",
+    )
+
+
+def map_overlays_for_export():
+    """``(area, overlays, districts, subtitle)`` of the current map (period, filters, role) for
+    :func:`layers.map.standalone_html` – computed here, in the script run, so a download
+    callback only has to render."""
+    store = state.get_store()
+    filters = state.current_filters()
+    token = store.version()
+    hotspot_kind = st.session_state.get(HOTSPOT_KIND_KEY, "syringe_find")
+    threshold = int(st.session_state.get(THRESHOLD_KEY, DEFAULT_PLACE_THRESHOLD))
+    ov = overlays(token, filters, state.current_user().role, hotspot_kind, threshold)
+    subtitle = f"{filters.period.label()} · erstellt {datetime.now():%d.%m.%Y %H:%M}"
+    return store.area, ov, _districts(token), subtitle

@@ -1,0 +1,193 @@
+"""Roles: which data leave the server for whom.
+
+Three roles, from most to least:
+
+``analyse``
+    everything: exact points, complaint texts, who reported.
+``rapport``
+    exact points and places, but without free texts and without the reporting person:
+    schema fields with ``private="text"`` or ``private="person"`` are removed, and so is
+    any other text column that is not a known schema field.
+``oeffentlich``
+    no records at all (no points, no texts), only aggregated grid counts from
+    :func:`public_cells`, where cells with fewer than :data:`K_MIN` events are suppressed;
+    plus the district outlines (open data of the city) as a base map.
+
+The role decides what data are *released*, not only what is drawn: call :func:`restrict`
+(or :func:`release`, which also writes the audit log) on every table before it is shown,
+downloaded or put into a map or handout. Everything here is a pure function of its inputs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.errors import UserError
+from geo.schema import SYSTEM_COLUMNS, Kind, get_kind
+
+if TYPE_CHECKING:
+    from geo.auth import User
+    from geo.store import Store
+
+Role = Literal["analyse", "rapport", "oeffentlich"]
+
+#: All roles, from most to least access.
+ROLES: tuple[str, ...] = ("analyse", "rapport", "oeffentlich")
+#: German labels for the UI.
+ROLE_LABELS: dict[str, str] = {
+    "analyse": "Analyse – alle Daten, exakte Punkte und Beschwerdetexte",
+    "rapport": "Rapport – exakte Punkte ohne Freitexte und ohne meldende Personen",
+    "oeffentlich": "Öffentlich – nur zusammengefasste Zellen mit mindestens 5 Ereignissen",
+}
+#: Smallest number of events a published cell must hold (k-anonymity threshold).
+K_MIN = 5
+#: Default cell size of published grids (m, hexagon height).
+PUBLIC_CELL = 250.0
+#: Kinds the role ``oeffentlich`` may receive as records (public base data without persons).
+PUBLIC_KINDS: tuple[str, ...] = ("district",)
+
+
+def check_role(role: str) -> str:
+    """Return ``role`` if it is known; raise :class:`UserError` (German) otherwise."""
+    if role not in ROLES:
+        raise UserError(f"Unbekannte Rolle '{role}'; möglich sind {', '.join(ROLES)}.")
+    return role
+
+
+def private_fields(kind: Kind | str) -> list[str]:
+    """Fields of ``kind`` marked ``private`` (free texts and reporting persons)."""
+    kind = get_kind(kind) if isinstance(kind, str) else kind
+    return [f.name for f in kind.fields if f.private is not None]
+
+
+def may_see_points(role: str) -> bool:
+    """Whether ``role`` may receive individual records (exact points)."""
+    return check_role(role) in ("analyse", "rapport")
+
+
+def may_see_texts(role: str) -> bool:
+    """Whether ``role`` may receive free texts and reporting persons."""
+    return check_role(role) == "analyse"
+
+
+def _released_columns(gdf: pd.DataFrame, kind: Kind) -> list[str]:
+    """Columns the role ``rapport`` receives: schema fields that are not private, system columns,
+    the geometry, and derived columns that cannot carry text (numbers, dates, booleans)."""
+    private = set(private_fields(kind))
+    known = set(SYSTEM_COLUMNS) | {f.name for f in kind.fields}
+    geometry = gdf.geometry.name if isinstance(gdf, gpd.GeoDataFrame) and gdf._geometry_column_name in gdf else None
+    keep = []
+    for col in gdf.columns:
+        if col in private:
+            continue
+        s = gdf[col]
+        derived_ok = (
+            pd.api.types.is_numeric_dtype(s.dtype)
+            or pd.api.types.is_datetime64_any_dtype(s.dtype)
+            or pd.api.types.is_bool_dtype(s.dtype)
+        )
+        if col == geometry or col in known or derived_ok:
+            keep.append(col)
+    return keep
+
+
+def restrict(gdf: pd.DataFrame, kind: Kind | str, role: str) -> pd.DataFrame:
+    """The part of ``gdf`` (records of ``kind``) that ``role`` may receive.
+
+    Parameters
+    ----------
+    gdf : records, e.g. from :meth:`geo.store.Store.read`; not modified.
+    kind : their record kind.
+    role : ``analyse``, ``rapport`` or ``oeffentlich``.
+
+    Returns
+    -------
+    DataFrame or GeoDataFrame
+        ``analyse``: a copy of everything. ``rapport``: private fields (and text columns
+        unknown to the schema) removed. ``oeffentlich``: no rows at all, except for the
+        kinds in :data:`PUBLIC_KINDS`; use :func:`public_cells` for counts.
+    """
+    kind = get_kind(kind) if isinstance(kind, str) else kind
+    role = check_role(role)
+    if role == "analyse":
+        return gdf.copy()
+    out = gdf[_released_columns(gdf, kind)].copy()
+    if role == "oeffentlich" and kind.name not in PUBLIC_KINDS:
+        out = out.iloc[0:0]
+    return out
+
+
+def public_cells(
+    points: gpd.GeoDataFrame,
+    boundary: shapely.Geometry,
+    *,
+    cell: float = PUBLIC_CELL,
+    k: int = K_MIN,
+    weight: str | None = None,
+    shape: Literal["hex", "square"] = "hex",
+    crs: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Grid counts fit for publication: cells with fewer than ``k`` events are left out.
+
+    Parameters
+    ----------
+    points : point records in a metric CRS (the store's); other geometries count at their
+        centroid, missing ones not at all.
+    boundary : study area polygon in the same CRS.
+    cell : cell size in metres (hexagon height or square side).
+    k : least number of *events* (records) a published cell holds; a single find of
+        eight syringes is one event and is never published alone.
+    weight : column to sum as ``value`` (e.g. ``"count"``); ``None``: ``value = events``.
+    shape : ``"hex"`` or ``"square"`` (see :func:`geo.grid.make_grid`).
+    crs : CRS of ``boundary`` (default: that of ``points``, else EPSG:25833).
+
+    Returns
+    -------
+    GeoDataFrame
+        ``cell_id``, ``events`` (int), ``value`` (float) and the cell polygon; only cells
+        with ``events >= k``. No column of ``points`` is carried over.
+
+    Notes
+    -----
+    Suppressed and empty cells are both absent, so an absent cell only says "fewer than
+    k". Publishing the same data on several cell sizes or periods allows differencing;
+    keep public outputs to one fixed grid.
+    """
+    from geo.grid import aggregate, make_grid
+
+    if int(k) < 1:
+        raise UserError(f"Schwelle k = {k} ungültig; sie muss mindestens 1 sein.")
+    crs = crs or (points.crs.to_string() if getattr(points, "crs", None) is not None else "EPSG:25833")
+    grid = make_grid(boundary, cell, shape, crs)
+    events = aggregate(grid, points, None)
+    value = aggregate(grid, points, weight) if weight else events
+    keep = events >= int(k)
+    cells = grid.cells.loc[keep, ["cell_id", grid.cells.geometry.name]].reset_index(drop=True)
+    cells.insert(1, "events", events[keep].astype("int64"))
+    cells.insert(2, "value", np.asarray(value, dtype="float64")[keep])
+    return cells
+
+
+def release(
+    gdf: pd.DataFrame,
+    kind: Kind | str,
+    user: User,
+    store: Store,
+    *,
+    what: str,
+) -> pd.DataFrame:
+    """Restrict ``gdf`` to ``user``'s role and record the release in the audit log.
+
+    Use for every export (CSV, handout, HTML map) so the log says who received which
+    records when. ``what`` names the export, e.g. ``"CSV-Download"``.
+    """
+    kind = get_kind(kind) if isinstance(kind, str) else kind
+    out = restrict(gdf, kind, user.role)
+    store.audit("export", user=user.name, kind=kind.name, count=len(out),
+                detail=f"{what} (Rolle {user.role})")
+    return out

@@ -1,0 +1,295 @@
+"""Backup and restore of the store, one command each.
+
+A backup is a ZIP file (readable by the owner only) holding
+
+* ``store.gpkg`` – a consistent snapshot of the store. The store is never changed in
+  place (writers replace the whole file), so copying from one open file handle gives a
+  complete state without blocking imports;
+* ``audit.jsonl`` – the audit log at that time;
+* ``manifest.json`` – format, version, time, CRS, record counts per kind and the
+  SHA-256 of each member.
+
+:func:`restore` validates a backup completely before it touches anything: manifest,
+checksums, SQLite integrity, GeoPackage layers, the kinds' columns and the CRS of the study
+area. It then keeps a copy of the current store beside the backups
+(``…-vor-wiederherstellung-….gpkg``) and replaces the store with one atomic rename under
+the writer lock. A crash at any point leaves either the old or the restored store, never a
+mixture. A plain ``.gpkg`` (such as that copy) can be restored as well.
+
+The current audit log is kept (it is append-only and also records the restore); the log
+from the backup is only put in place when there is none.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import zipfile
+import zlib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pyogrio
+from pyproj import CRS
+
+from geo.area import StudyArea
+from geo.errors import UserError
+from geo.readers import GPKG_APPLICATION_IDS, check_zip_directory, extract_member
+from geo.retention import AGGREGATE_LAYER
+from geo.schema import IMPORT_ID, KINDS, RECORD_ID
+from geo.store import IMPORTS_TABLE, Store
+
+BACKUP_FORMAT = "lagebild-backup"
+BACKUP_VERSION = 1
+STORE_MEMBER = "store.gpkg"
+AUDIT_MEMBER = "audit.jsonl"
+MANIFEST_MEMBER = "manifest.json"
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError)
+
+
+@dataclass
+class StoreCheck:
+    """Content of a validated store file: records per kind and number of imports."""
+
+    counts: dict[str, int]
+    imports: int
+
+    @property
+    def records(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass
+class BackupInfo:
+    """A written backup."""
+
+    path: Path
+    size: int
+    check: StoreCheck
+
+
+@dataclass
+class RestoreInfo:
+    """A finished restore; ``previous`` is the copy of the replaced store (None if there was none)."""
+
+    check: StoreCheck
+    previous: Path | None
+
+
+def backup_dir(store: Store) -> Path:
+    """Default folder for backups: ``backups/`` beside the store."""
+    return store.path.parent / "backups"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _private_file(path: Path) -> int:
+    """Create ``path`` (truncated) with mode 0600 and return its descriptor."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+
+
+def check_store_file(path: str | os.PathLike, area: StudyArea, *, name: str | None = None) -> StoreCheck:
+    """Validate a store file: GeoPackage, intact, known layers with their columns, the area's CRS.
+
+    Raises
+    ------
+    UserError
+        One German line naming the first problem.
+    """
+    path = Path(path)
+    name = name or path.name
+    with open(path, "rb") as fh:
+        head = fh.read(100)
+    if not head.startswith(b"SQLite format 3\x00") or head[68:72] not in GPKG_APPLICATION_IDS:
+        raise UserError(f"{name}: keine GeoPackage-Datei – nicht wiederherstellbar.")
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as con:
+            result = con.execute("PRAGMA integrity_check").fetchall()
+            if result != [("ok",)]:
+                raise UserError(f"{name}: Datenbank beschädigt ({str(result[0][0])[:100]}).")
+            columns = {r[1] for r in con.execute(f"PRAGMA table_info({IMPORTS_TABLE})")}
+            imports = con.execute(f"SELECT count(*) FROM {IMPORTS_TABLE}").fetchone()[0] if columns else 0
+    except sqlite3.DatabaseError as exc:
+        raise UserError(f"{name}: Datenbank nicht lesbar ({exc}).") from None
+    if not {"import_id", "kind", "sha256", "file_name"} <= columns:
+        raise UserError(f"{name}: Importprotokoll ({IMPORTS_TABLE}) fehlt – kein Lagebild-Speicher.")
+    try:
+        layers = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    except Exception:  # noqa: BLE001 - GDAL's reasons become one German line
+        raise UserError(f"{name}: GeoPackage nicht lesbar.") from None
+    counts = {}
+    target = CRS.from_user_input(area.crs)
+    for layer in layers:
+        if layer in (IMPORTS_TABLE, AGGREGATE_LAYER):
+            continue
+        if layer not in KINDS:
+            raise UserError(f"{name}: unbekannte Ebene '{layer[:60]}' – kein Lagebild-Speicher.")
+        info = pyogrio.read_info(path, layer=layer)
+        missing = {RECORD_ID, IMPORT_ID, *(f.name for f in KINDS[layer].fields if f.required)} - set(info["fields"])
+        if missing:
+            raise UserError(f"{name}: Ebene '{layer}' ohne Spalte(n) {', '.join(sorted(missing))}.")
+        if info.get("crs") is None or not CRS.from_user_input(info["crs"]).equals(target):
+            raise UserError(f"{name}: Ebene '{layer}' hat das Koordinatensystem {info.get('crs')}, "
+                            f"das Gebiet {area.name} aber {area.crs} – falsches Gebiet?")
+        counts[layer] = int(info["features"])
+    return StoreCheck(counts, int(imports))
+
+
+def backup(store: Store, out: str | os.PathLike | None = None, *, user: str = "lokal",
+           now: datetime | None = None) -> BackupInfo:
+    """Write a backup of ``store`` to ``out`` (default: ``backups/<store>-<time>.zip``).
+
+    Raises
+    ------
+    UserError
+        No store, ``out`` exists already or is the store itself, or the snapshot is invalid.
+    """
+    if not store.exists():
+        raise UserError(f"Speicher {store.path} existiert nicht – nichts zu sichern.")
+    now = now or datetime.now()
+    out = Path(out) if out is not None else backup_dir(store) / f"{store.path.stem}-{now:%Y%m%d-%H%M%S}.zip"
+    if out.exists():
+        raise UserError(f"{out} existiert bereits; bitte einen anderen Namen wählen.")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.name}.partial-{os.getpid()}")
+    snapshot = out.with_name(f".{out.name}.snapshot-{os.getpid()}.gpkg")
+    try:
+        with open(store.path, "rb") as src, os.fdopen(_private_file(snapshot), "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)  # one open handle: a complete snapshot
+        check = check_store_file(snapshot, store.area, name=store.path.name)
+        audit = _read_audit(store)
+        manifest = {
+            "format": BACKUP_FORMAT, "version": BACKUP_VERSION, "created_at": now.isoformat(timespec="seconds"),
+            "store": store.path.name, "area": store.area.name, "crs": store.area.crs, "counts": check.counts,
+            "imports": check.imports,
+            "files": {STORE_MEMBER: _sha256(snapshot), AUDIT_MEMBER: hashlib.sha256(audit).hexdigest()},
+        }
+        with os.fdopen(_private_file(partial), "wb") as fh:
+            with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+                zf.write(snapshot, STORE_MEMBER)
+                zf.writestr(AUDIT_MEMBER, audit)
+                zf.writestr(MANIFEST_MEMBER, json.dumps(manifest, ensure_ascii=False, indent=2))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(partial, out)
+        _fsync_dir(out.parent)
+    except OSError as exc:
+        raise UserError(f"Sicherung nach {out} nicht möglich: {exc.strerror or exc}.") from None
+    finally:
+        snapshot.unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
+    store.audit("backup", user=user, count=check.records, detail=f"Sicherung {out}")
+    return BackupInfo(out, out.stat().st_size, check)
+
+
+def _read_audit(store: Store) -> bytes:
+    """The audit log's bytes, read under its lock so no half-written line is copied."""
+    if not store.audit_path.is_file():
+        return b""
+    with open(store.audit_path, "rb") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
+        try:
+            return fh.read()
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _stage(file: Path, staged: Path) -> bytes | None:
+    """Put the store of backup ``file`` at ``staged``; return the backup's audit log (None for a .gpkg)."""
+    name = file.name
+    with open(file, "rb") as fh:
+        head = fh.read(16)
+    if head.startswith(b"SQLite format 3"):
+        shutil.copyfile(file, staged)
+        return None
+    if not head.startswith(b"PK"):
+        raise UserError(f"{name}: keine Lagebild-Sicherung (erwartet .zip aus 'lagebild backup' oder .gpkg).")
+    check_zip_directory(file, name)
+    try:
+        zf = zipfile.ZipFile(file)
+    except (*_ZIP_ERRORS, ValueError):
+        raise UserError(f"{name}: ZIP-Archiv beschädigt.") from None
+    with zf:
+        infos = zf.infolist()
+        members = {i.filename: i for i in infos}
+        if set(members) != {STORE_MEMBER, AUDIT_MEMBER, MANIFEST_MEMBER}:
+            raise UserError(f"{name}: keine Lagebild-Sicherung (Inhalt: {', '.join(sorted(members))[:200]}).")
+        if members[MANIFEST_MEMBER].file_size > 1 << 20 or members[AUDIT_MEMBER].file_size > 1 << 30:
+            raise UserError(f"{name}: Sicherung unplausibel groß – abgelehnt.")
+        try:
+            manifest = json.loads(zf.read(MANIFEST_MEMBER))
+            audit = zf.read(AUDIT_MEMBER)
+        except (*_ZIP_ERRORS, ValueError):
+            raise UserError(f"{name}: Sicherung beschädigt (Manifest oder Audit-Log).") from None
+        if not isinstance(manifest, dict) or manifest.get("format") != BACKUP_FORMAT:
+            raise UserError(f"{name}: keine Lagebild-Sicherung (Manifest fehlt oder fremd).")
+        if not isinstance(manifest.get("version"), int) or manifest["version"] > BACKUP_VERSION:
+            raise UserError(f"{name}: Sicherung aus einer neueren Lagebild-Version ({manifest.get('version')}).")
+        files = manifest.get("files") or {}
+        extract_member(zf, members[STORE_MEMBER], staged, name)
+    if _sha256(staged) != files.get(STORE_MEMBER) or hashlib.sha256(audit).hexdigest() != files.get(AUDIT_MEMBER):
+        raise UserError(f"{name}: Prüfsumme stimmt nicht – Sicherung beschädigt oder verändert.")
+    return audit
+
+
+def restore(store: Store, file: str | os.PathLike, *, user: str = "lokal", now: datetime | None = None) -> RestoreInfo:
+    """Replace the store with the validated content of backup ``file`` (atomic).
+
+    Raises
+    ------
+    UserError
+        The file is missing, not a Lagebild backup, damaged, or made for another area;
+        the store is unchanged then.
+    """
+    file = Path(file)
+    if not file.is_file():
+        raise UserError(f"Sicherung {file} nicht gefunden.")
+    now = now or datetime.now()
+    store.path.parent.mkdir(parents=True, exist_ok=True)
+    staged = store.path.with_name(f".{store.path.stem}.restore-{os.getpid()}.gpkg")
+    previous = None
+    try:
+        audit = _stage(file, staged)
+        check = check_store_file(staged, store.area, name=file.name)
+        with open(staged, "rb+") as fh:
+            os.fsync(fh.fileno())
+        with store.lock():
+            if store.exists():
+                previous = backup_dir(store) / f"{store.path.stem}-vor-wiederherstellung-{now:%Y%m%d-%H%M%S}.gpkg"
+                previous.parent.mkdir(parents=True, exist_ok=True)
+                with open(store.path, "rb") as src, os.fdopen(_private_file(previous), "wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+                    dst.flush()
+                    os.fsync(dst.fileno())
+            os.replace(staged, store.path)
+            _fsync_dir(store.path.parent)
+    except OSError as exc:
+        raise UserError(f"Wiederherstellung nicht möglich: {exc.strerror or exc}.") from None
+    finally:
+        staged.unlink(missing_ok=True)
+    if audit and not store.audit_path.exists():
+        with os.fdopen(_private_file(store.audit_path), "wb") as fh:
+            fh.write(audit)
+    store.audit("restore", user=user, count=check.records,
+                detail=f"aus {file.name}" + (f"; vorheriger Stand: {previous}" if previous else ""))
+    return RestoreInfo(check, previous)

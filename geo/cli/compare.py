@@ -1,0 +1,94 @@
+"""``lagebild compare``: change per grid cell between two periods.
+
+::
+
+    lagebild compare --a 2026-01-01/2026-02-28 --b 2026-03-01/2026-04-30 --kind syringe_find --out change.gpkg
+
+writes one row per cell with ``cell_id``, ``count_a``, ``count_b``, ``rate_a``, ``rate_b``
+(per day), ``difference``, ``rate_ratio``, ``p``, ``p_fdr`` and ``change_class`` (−1, 0, +1;
+see :mod:`geo.compare`) and prints the number of cells per class and the change per
+sensitive place and district.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+from geo.cli.common import add_input_option, add_kind_option, add_store_options, load_area, load_records
+from geo.errors import UserError
+from geo.period import parse_period
+from geo.schema import CHANGE_CLASSES, REPORT_KINDS
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from geo.compare import DEFAULT_ALPHA, DEFAULT_CELL_M
+
+    p = sub.add_parser(
+        "compare",
+        help="Zwei Zeiträume vergleichen: signifikante Zu- und Abnahmen je Rasterzelle",
+        description=(
+            "Zählt die Meldungen zweier Zeiträume (beliebige Längen, Raten je Tag) auf demselben Raster und "
+            "testet je Zelle exakt, ob sich die Rate geändert hat (bedingter Binomialtest, FDR-korrigiert)."
+        ),
+    )
+    p.add_argument("--a", dest="period_a", type=parse_period, required=True, metavar="VON/BIS",
+                   help="Zeitraum A, z. B. 2026-01-01/2026-02-28")
+    p.add_argument("--b", dest="period_b", type=parse_period, required=True, metavar="VON/BIS",
+                   help="Zeitraum B, z. B. 2026-03-01/2026-04-30")
+    add_kind_option(p, default="syringe_find", choices=list(REPORT_KINDS))
+    add_store_options(p)
+    add_input_option(p)
+    p.add_argument("--grid", choices=("hex", "square"), default="hex", help="Zellform (Standard: hex)")
+    p.add_argument("--cell", type=float, default=DEFAULT_CELL_M, metavar="M",
+                   help=f"Zellgröße in Metern (Standard {DEFAULT_CELL_M:g}; je Zelle werden genug Ereignisse "
+                        "für den Test gebraucht)")
+    p.add_argument("--alpha", type=float, default=DEFAULT_ALPHA,
+                   help=f"Signifikanzniveau nach FDR-Korrektur (Standard {DEFAULT_ALPHA:g})")
+    p.add_argument("--out", type=Path, required=True, metavar="DATEI", help="Ausgabedatei: .csv, .geojson oder .gpkg")
+    p.set_defaults(func=run)
+
+
+def fmt_num(v: float, digits: int = 2) -> str:
+    """German number: ``1,25``; ``–`` for NaN."""
+    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{digits}f}".replace(".", ",")
+
+
+def run(args: argparse.Namespace) -> int:
+    from geo.compare import analysis_grid, change_summary, compare_periods, zone_comparison
+    from geo.exports import TABLE_FORMATS, write_table
+    from geo.schema import KINDS
+    from geo.timeseries import district_zones, place_zones
+
+    if args.out.suffix.lower() not in TABLE_FORMATS:
+        raise UserError(f"Ausgabedatei {args.out.name}: Endung muss {', '.join(TABLE_FORMATS)} sein.")
+    if not 0 < args.alpha < 1:
+        raise UserError("--alpha muss zwischen 0 und 1 liegen.")
+    kind = KINDS[args.kind]
+    area = load_area(args)
+    records = load_records(args, args.kind)
+    a, b = args.period_a, args.period_b
+    rec_a = records[a.contains(records[kind.date_field])]
+    rec_b = records[b.contains(records[kind.date_field])]
+    grid, note = analysis_grid([rec_a, rec_b], area, shape=args.grid, cell=args.cell)
+    cells = compare_periods(rec_a, rec_b, a, b, grid, alpha=args.alpha)
+
+    print(f"{kind.label_plural}: A {a.label()} ({a.days} Tage, {len(rec_a)}) – B {b.label()} ({b.days} Tage, "
+          f"{len(rec_b)})")
+    print(note)
+    counts = change_summary(cells)
+    print("Zellen: " + ", ".join(f"{CHANGE_CLASSES[c][0]} {counts[c]}" for c in CHANGE_CLASSES))
+
+    zones = [place_zones(load_records(args, "sensitive_place"), area.crs),
+             district_zones(load_records(args, "district"), area)]
+    for z in zones:
+        if not len(z):
+            continue
+        table = zone_comparison(z, rec_a, rec_b, a, b, alpha=args.alpha)
+        for row in table.itertuples():
+            print(f"  {row.zone}: {row.count_a} → {row.count_b}, Verhältnis der Raten {fmt_num(row.rate_ratio)}, "
+                  f"p (FDR) {fmt_num(row.p_fdr, 3)} – {CHANGE_CLASSES[row.change_class][0]}")
+    write_table(cells, args.out)
+    print(f"Geschrieben: {args.out} ({len(cells)} Zellen)")
+    return 0

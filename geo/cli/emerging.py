@@ -1,0 +1,83 @@
+"""``lagebild emerging``: emerging hot spots (new, intensifying, diminishing, …) over time slices.
+
+::
+
+    lagebild emerging --kind syringe_find --from 2024-11-01 --to 2026-10-31 --slice month --out trends.gpkg
+
+writes one row per cell with ``pattern`` (code), ``pattern_label`` (German), the
+Mann–Kendall trend of the Gi* z-scores (``trend_z``, ``trend_p``, ``trend_tau``), the
+number of significant hot and cold slices and the counts; see :mod:`geo.emerging`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from geo.cli.common import (
+    add_input_option,
+    add_kind_option,
+    add_period_options,
+    add_store_options,
+    load_area,
+    load_records,
+    period_from_args,
+)
+from geo.errors import UserError
+from geo.schema import REPORT_KINDS
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from geo.emerging import DEFAULT_ALPHA, SLICE_MONTHS
+
+    p = sub.add_parser(
+        "emerging",
+        help="Neue, sich verstärkende, abnehmende … Hotspots über Zeitabschnitte (Trend)",
+        description=(
+            "Gi* je Monat (oder Doppelmonat) auf demselben Raster, Mann-Kendall-Trend je Zelle und Einordnung "
+            "in die Muster der ArcGIS-Analyse 'Emerging Hot Spots' (neu, fortlaufend, sich verstärkend, "
+            "dauerhaft, abnehmend, sporadisch, wechselnd, historisch)."
+        ),
+    )
+    add_kind_option(p, default="syringe_find", choices=list(REPORT_KINDS))
+    add_store_options(p)
+    add_input_option(p)
+    add_period_options(p)
+    p.add_argument("--slice", choices=tuple(SLICE_MONTHS), default="month",
+                   help="Länge eines Zeitabschnitts: month (Monat, Standard) oder 2months (Doppelmonat)")
+    p.add_argument("--grid", choices=("hex", "square"), default="hex", help="Zellform (Standard: hex)")
+    p.add_argument("--cell", type=float, default=None, metavar="M",
+                   help="Zellgröße in Metern (Standard: automatisch wie bei der Hotspot-Karte)")
+    p.add_argument("--band", type=float, default=None, metavar="M",
+                   help="Distanzband für Gi* in Metern (Standard: automatisch)")
+    p.add_argument("--alpha", type=float, default=DEFAULT_ALPHA,
+                   help=f"Signifikanzniveau je Zeitabschnitt nach FDR-Korrektur (Standard {DEFAULT_ALPHA:g})")
+    p.add_argument("--out", type=Path, required=True, metavar="DATEI", help="Ausgabedatei: .csv, .geojson oder .gpkg")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from geo.emerging import PATTERNS, SLICE_MONTHS, emerging_hotspots
+    from geo.exports import TABLE_FORMATS, write_table
+    from geo.schema import KINDS
+    from geo.timeseries import data_period
+
+    if args.out.suffix.lower() not in TABLE_FORMATS:
+        raise UserError(f"Ausgabedatei {args.out.name}: Endung muss {', '.join(TABLE_FORMATS)} sein.")
+    if not 0 < args.alpha < 1:
+        raise UserError("--alpha muss zwischen 0 und 1 liegen.")
+    area = load_area(args)
+    records = load_records(args, args.kind)
+    period = period_from_args(args) or data_period(records, args.kind)
+    if period is None:
+        raise UserError(f"Keine {KINDS[args.kind].label_plural} vorhanden.")
+    result = emerging_hotspots(records, args.kind, period, area, slice_months=SLICE_MONTHS[args.slice],
+                               shape=args.grid, cell=args.cell, band=args.band, alpha=args.alpha)
+    print(f"{KINDS[args.kind].label_plural} {period.label()}: {len(result.slices)} Zeitabschnitte")
+    print(result.scale_rule)
+    for code, n in result.pattern_counts().items():
+        if n:
+            print(f"  {PATTERNS[code][0]}: {n} {'Zelle' if n == 1 else 'Zellen'}")
+    write_table(result.cells, args.out)
+    print(f"Geschrieben: {args.out} ({len(result.cells)} Zellen)")
+    return 0

@@ -1,0 +1,402 @@
+"""The printable handout for the Drogenrapport: an A4 PDF of one to three pages.
+
+Contents: title with period and comparison period, a notice when the data are synthetic
+demo data, the key figures with their change, a static map (:mod:`geo.staticmap`: hot spot
+cells, sensitive places with protective distances, disposal bins), the sensitive-places
+table, the measures of the period and, when districts are stored, figures per district.
+Every page has a footer with the creation date, the page number and, for demo data,
+"synthetische Demodaten".
+
+All text that comes from data (names, descriptions, the title) is escaped for reportlab's
+Paragraph markup, so ``<img src=x onerror=alert(1)>`` or ``${alert(1)}`` is printed
+literally. Built with reportlab platypus and the standard Helvetica font (covers German
+umlauts and ß). Nothing here imports streamlit or folium.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from datetime import datetime
+from xml.sax.saxutils import escape as _xml_escape
+
+import geopandas as gpd
+import pandas as pd
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import cm, mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    Image,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from geo.area import StudyArea
+from geo.errors import UserError
+from geo.figures import (
+    DEFAULT_PLACE_THRESHOLD,
+    active_in_period,
+    count_hot_cells,
+    district_summary,
+    format_change,
+    format_number,
+    key_figures,
+    measures_list,
+    sensitive_place_table,
+)
+from geo.period import Period
+from geo.schema import KINDS, MEASURE_KINDS
+from geo.staticmap import map_png
+
+#: Most rows printed in the sensitive-places and measures tables (the rest is summarised).
+MAX_PLACE_ROWS = 25
+MAX_MEASURE_ROWS = 30
+DEMO_NOTICE = "synthetische Demodaten"
+_MARGIN = 16 * mm
+_HEADER_BG = colors.HexColor("#37474f")
+_ZEBRA = colors.HexColor("#f3f5f6")
+_GRID = colors.HexColor("#cfd8dc")
+_UP = colors.HexColor("#b71c1c")
+_DOWN = colors.HexColor("#1b5e20")
+_MUTED = colors.HexColor("#607d8b")
+_FLAGGED = f'<font color="{_UP.hexval()}"><b>ja</b></font>'
+
+
+def escape(text: object) -> str:
+    """Text for reportlab Paragraph markup: ``&``, ``<`` and ``>`` escaped, ``None`` → ``""``."""
+    if text is None or (not isinstance(text, str) and pd.isna(text)):
+        return ""
+    return _xml_escape(str(text))
+
+
+def is_demo_data(imports: pd.DataFrame) -> bool:
+    """Whether any import came from the demo generator (user ``demo`` or file ``demo-…``)."""
+    if imports is None or not len(imports):
+        return False
+    user = imports["user"].astype(object).fillna("").astype(str) if "user" in imports else pd.Series("")
+    name = imports["file_name"].astype(object).fillna("").astype(str) if "file_name" in imports else pd.Series("")
+    return bool((user.str.strip().str.lower() == "demo").any() or name.str.startswith("demo-").any())
+
+
+# -- styles -------------------------------------------------------------------------------
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = getSampleStyleSheet()
+    body = ParagraphStyle("body", parent=base["BodyText"], fontName="Helvetica", fontSize=9, leading=11.5)
+    return {
+        "title": ParagraphStyle("title", parent=body, fontName="Helvetica-Bold", fontSize=17, leading=21,
+                                spaceAfter=2),
+        "subtitle": ParagraphStyle("subtitle", parent=body, fontSize=10, leading=13, textColor=_MUTED),
+        "h2": ParagraphStyle("h2", parent=body, fontName="Helvetica-Bold", fontSize=11.5, leading=14,
+                             spaceBefore=9, spaceAfter=4, textColor=_HEADER_BG),
+        "body": body,
+        "small": ParagraphStyle("small", parent=body, fontSize=7.5, leading=9.5, textColor=_MUTED),
+        "cell": ParagraphStyle("cell", parent=body, fontSize=8, leading=9.8),
+        "num": ParagraphStyle("num", parent=body, fontSize=8, leading=9.8, alignment=TA_RIGHT),
+        "head": ParagraphStyle("head", parent=body, fontName="Helvetica-Bold", fontSize=8, leading=9.8,
+                               textColor=colors.white),
+        "headnum": ParagraphStyle("headnum", parent=body, fontName="Helvetica-Bold", fontSize=8, leading=9.8,
+                                  textColor=colors.white, alignment=TA_RIGHT),
+        "notice": ParagraphStyle("notice", parent=body, fontName="Helvetica-Bold", fontSize=9,
+                                 textColor=colors.HexColor("#6d4c00"), backColor=colors.HexColor("#fff3cd"),
+                                 borderColor=colors.HexColor("#e0b84c"), borderWidth=0.6, borderPadding=5,
+                                 spaceBefore=6, spaceAfter=8),
+    }
+
+
+def _table(header: list[str], rows: list[list], widths: list[float], numeric: set[int], st) -> Table:
+    """A styled table: dark header, zebra rows; ``rows`` hold escaped markup strings."""
+    head = [Paragraph(escape(h), st["headnum" if i in numeric else "head"]) for i, h in enumerate(header)]
+    body = [[Paragraph(c, st["num" if i in numeric else "cell"]) for i, c in enumerate(r)] for r in rows]
+    t = Table([head, *body], colWidths=widths, repeatRows=1, hAlign="LEFT")
+    style = [
+        ("BACKGROUND", (0, 0), (-1, 0), _HEADER_BG),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.35, _GRID),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+    ]
+    style += [("BACKGROUND", (0, i), (-1, i), _ZEBRA) for i in range(2, len(rows) + 1, 2)]
+    t.setStyle(TableStyle(style))
+    return t
+
+
+def _change_markup(value: float, previous: float) -> str:
+    """:func:`format_change` coloured: increases dark red, decreases dark green."""
+    text = escape(format_change(value, previous))
+    if pd.isna(value) or pd.isna(previous) or value == previous:
+        return text
+    colour = _UP if value > previous else _DOWN
+    return f'<font color="{colour.hexval()}">{text}</font>'
+
+
+# -- the sections -------------------------------------------------------------------------
+
+
+def _key_figure_table(figures: pd.DataFrame, st) -> Table:
+    rows = [[escape(r.figure), format_number(r.value), format_number(r.previous),
+             _change_markup(r.value, r.previous)] for r in figures.itertuples()]
+    return _table(["Kennzahl", "Zeitraum", "Vorzeitraum", "Veränderung"], rows,
+                  [7.6 * cm, 3.0 * cm, 3.0 * cm, 4.2 * cm], {1, 2, 3}, st)
+
+
+def _places_section(table: gpd.GeoDataFrame, threshold: int, st) -> list:
+    out = [Paragraph("Sensible Orte", st["h2"])]
+    if not len(table):
+        return [*out, Paragraph("Keine sensiblen Orte gespeichert.", st["body"])]
+    shown = table.iloc[:MAX_PLACE_ROWS]
+    rows = [[str(i), escape(r.name), escape(r.place_type), format_number(r.buffer_m), format_number(r.finds),
+             format_number(r.syringes), format_number(r.complaints), format_number(r.reports_prev),
+             _change_markup(r.reports, r.reports_prev), _FLAGGED if r.flagged else "nein"]
+            for i, r in enumerate(shown.itertuples(), start=1)]
+    t = _table(["Nr.", "Ort", "Art", "Abstand (m)", "Funde", "Spritzen", "Beschwerden",
+                "Vorzeitraum", "Veränderung", "auffällig"], rows,
+               [0.7 * cm, 3.8 * cm, 1.7 * cm, 1.5 * cm, 1.15 * cm, 1.4 * cm, 2.15 * cm, 1.95 * cm, 2.05 * cm,
+                1.4 * cm], {0, 3, 4, 5, 6, 7, 8}, st)
+    out.append(t)
+    more = len(table) - len(shown)
+    note = (f"Gezählt werden Spritzenfunde (Fundstellen) und Beschwerden im Schutzabstand des Ortes (Luftlinie, "
+            f"bei Flächen ab dem Rand). Vorzeitraum und Veränderung: Funde + Beschwerden. "
+            f"<b>Auffällig</b>: mindestens {threshold} Funde + Beschwerden im Zeitraum. "
+            f"Die Nummern entsprechen der Karte.")
+    if more:
+        note += f" Weitere {more} Orte mit weniger Meldungen sind nicht aufgeführt."
+    out.append(Paragraph(note, st["small"]))
+    return out
+
+
+def _measures_section(measures: pd.DataFrame, st) -> list:
+    out = [Paragraph("Maßnahmen im Zeitraum", st["h2"])]
+    if not len(measures):
+        return [*out, Paragraph("Keine Maßnahmen im Zeitraum erfasst.", st["body"])]
+    shown = measures.iloc[:MAX_MEASURE_ROWS]
+    rows = [[escape(r.measure), escape(r.description), escape(r.when), "neu" if r.new_in_period else ""]
+            for r in shown.itertuples()]
+    out.append(_table(["Maßnahme", "Beschreibung / Standort", "Datum / Zeitraum", ""], rows,
+                      [4.2 * cm, 8.3 * cm, 4.0 * cm, 1.3 * cm], set(), st))
+    more = len(measures) - len(shown)
+    note = ("Behälter, Polizeipräsenz und Streetwork: alle, die im Zeitraum aktiv waren; "
+            "„neu“: im Zeitraum begonnen bzw. aufgestellt.")
+    if more:
+        note += f" Weitere {more} Maßnahmen sind nicht aufgeführt."
+    out.append(Paragraph(note, st["small"]))
+    return out
+
+
+def _districts_section(summary: pd.DataFrame, st) -> list:
+    rows = [[escape(r.name), escape(r.number), format_number(r.area_km2, 2), format_number(r.finds),
+             format_number(r.syringes), format_number(r.complaints), format_number(r.finds_per_km2, 1),
+             format_number(r.complaints_per_km2, 1)] for r in summary.itertuples()]
+    return [Paragraph("Ortsteile", st["h2"]),
+            _table(["Ortsteil", "Nr.", "Fläche (km²)", "Funde", "Spritzen", "Beschwerden", "Funde je km²",
+                    "Beschw. je km²"], rows,
+                   [5.75 * cm, 0.9 * cm, 1.95 * cm, 1.2 * cm, 1.45 * cm, 2.15 * cm, 2.05 * cm, 2.35 * cm],
+                   {1, 2, 3, 4, 5, 6, 7}, st)]
+
+
+def _hotspot_caption(hotspots, note: str | None) -> str:
+    if hotspots is None:
+        return escape(note or "Keine Hotspot-Analyse; die Karte zeigt die einzelnen Spritzenfunde.")
+    shape = "Sechseck" if getattr(hotspots, "shape", "hex") == "hex" else "Quadrat"
+    text = (f"Hotspot-Zellen: Getis-Ord Gi* auf {shape}zellen ({format_number(hotspots.cell)} m, "
+            f"Distanzband {format_number(hotspots.band)} m), Spritzen nach Anzahl gewichtet, Klassen "
+            f"FDR-korrigiert (Benjamini-Hochberg). ")
+    return escape(text + (getattr(hotspots, "scale_rule", "") or ""))
+
+
+# -- the document -------------------------------------------------------------------------
+
+
+def _footer_canvas(footer_left: str, demo: bool):
+    """A canvas class that writes the footer and "Seite x von y" on every page."""
+
+    class _FooterCanvas(Canvas):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict] = []
+
+        def showPage(self) -> None:  # noqa: N802 - reportlab API
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                self._draw_footer(total)
+                super().showPage()
+            super().save()
+
+        def _draw_footer(self, total: int) -> None:
+            width, _ = A4
+            y = 10 * mm
+            self.setStrokeColor(_GRID)
+            self.setLineWidth(0.5)
+            self.line(_MARGIN, y + 4 * mm, width - _MARGIN, y + 4 * mm)
+            self.setFont("Helvetica", 7.5)
+            self.setFillColor(_MUTED)
+            self.drawString(_MARGIN, y, footer_left)
+            self.drawRightString(width - _MARGIN, y, f"Seite {self._pageNumber} von {total}")
+            if demo:
+                self.setFont("Helvetica-Bold", 7.5)
+                self.setFillColor(colors.HexColor("#8a6d00"))
+                self.drawString(_MARGIN, y - 3.6 * mm, f"Hinweis: {DEMO_NOTICE} – keine echten Vorfälle")
+
+    return _FooterCanvas
+
+
+def _auto_hotspots(finds: gpd.GeoDataFrame | None, area: StudyArea, **scale):
+    """Hot spot analysis of the finds weighted by syringes; (result, note) — never raises."""
+    if finds is None or not len(finds):
+        return None, "Keine Spritzenfunde im Zeitraum; keine Hotspot-Analyse."
+    try:
+        from geo.hotspots import hotspot_analysis
+    except ImportError:  # pragma: no cover - geo.hotspots is part of the package
+        return None, "Hotspot-Analyse nicht verfügbar; die Karte zeigt die einzelnen Spritzenfunde."
+    try:
+        return hotspot_analysis(finds, area.boundary, weight=KINDS["syringe_find"].weight_field, crs=area.crs,
+                                **scale), None
+    except UserError as exc:
+        return None, f"Hotspot-Analyse nicht möglich: {exc}"
+
+
+def build_handout(
+    current: Mapping[str, gpd.GeoDataFrame],
+    previous: Mapping[str, gpd.GeoDataFrame] | None,
+    area: StudyArea,
+    period: Period,
+    *,
+    hotspots=None,
+    auto_hotspots: bool = True,
+    title: str | None = None,
+    threshold: int = DEFAULT_PLACE_THRESHOLD,
+    demo: bool = False,
+    created: datetime | None = None,
+) -> bytes:
+    """Build the Rapport handout as an A4 PDF.
+
+    Parameters
+    ----------
+    current : records per kind for ``period`` (reports of the period, measures active in
+        it, places), metric CRS of ``area`` (EPSG:25833 by default).
+    previous : records per kind of the comparison period (``period.previous()``); ``None``
+        leaves the comparison empty.
+    area : study area (outline of the map, CRS).
+    period : the Rapport period (inclusive dates).
+    hotspots : a :class:`geo.hotspots.HotspotResult` for the period's finds. ``None`` with
+        ``auto_hotspots``: computed with :func:`geo.hotspots.hotspot_analysis` on the
+        period's finds weighted by ``count``. Hot spot cells of the previous period are
+        counted with the same cell size and distance band.
+    auto_hotspots : compute missing hot spots (``False``: map without hot spot cells).
+    title : heading (default ``"Drogenrapport <area name>"``).
+    threshold : minimum finds + complaints that flag a sensitive place
+        (:func:`geo.figures.sensitive_place_table`).
+    demo : the data are synthetic demo data (notice under the title and in every footer).
+    created : creation time printed in the footer (default: now).
+
+    Returns
+    -------
+    bytes
+        The PDF (starts with ``%PDF``).
+    """
+    compare = previous is not None
+    previous = previous or {}
+    created = created or datetime.now()
+    title = title or f"Drogenrapport {area.name}"
+    st = _styles()
+    finds, finds_prev = current.get("syringe_find"), previous.get("syringe_find")
+
+    note = None
+    if hotspots is None and auto_hotspots:
+        hotspots, note = _auto_hotspots(finds, area)
+    hot_prev = None
+    if hotspots is not None and finds_prev is not None and len(finds_prev):
+        before, _ = _auto_hotspots(finds_prev, area, cell=hotspots.cell, band=hotspots.band,
+                                   shape=getattr(hotspots, "shape", "hex"))
+        hot_prev = count_hot_cells(before.cells) if before is not None else None
+    hot_now = count_hot_cells(getattr(hotspots, "cells", None))
+    figures = key_figures(current, previous if compare else None, hot_now, hot_prev)
+
+    places = current.get("sensitive_place")
+    place_table = sensitive_place_table(places, finds, current.get("complaint"), finds_prev,
+                                        previous.get("complaint"), threshold=threshold) \
+        if places is not None and len(places) else gpd.GeoDataFrame({"flagged": []}, geometry=[], crs=area.crs)
+    measures = measures_list({k: current[k] for k in MEASURE_KINDS if k in current}, period)
+    bins = current.get("disposal_bin")
+    if bins is not None and len(bins):
+        bins = active_in_period(bins, "disposal_bin", period)
+    districts = current.get("district")
+
+    png = map_png(area, dpi=220, hotspots=hotspots, districts=districts, places=place_table, bins=bins,
+                  finds=finds if hotspots is None else None)
+    map_w = A4[0] - 2 * _MARGIN
+    story: list = [
+        Paragraph(escape(title), st["title"]),
+        Paragraph(f"Zeitraum <b>{escape(period.label())}</b> · Vergleich: {escape(period.previous().label())}"
+                  f" · Gebiet: {escape(area.name)}", st["subtitle"]),
+    ]
+    if demo:
+        story.append(Paragraph(f"Achtung: {DEMO_NOTICE} – alle Zahlen und Orte der Meldungen sind "
+                               "erfunden und dienen nur der Vorführung.", st["notice"]))
+    else:
+        story.append(Spacer(1, 6))
+    story += [
+        Paragraph("Kennzahlen", st["h2"]),
+        _key_figure_table(figures, st),
+        Paragraph("Hotspot-Zellen: Zellen mit signifikant erhöhter Zahl an Spritzen (mindestens 90 % "
+                  "Konfidenz). Veränderung rot: Zunahme, grün: Abnahme.", st["small"]),
+        KeepTogether([
+            Paragraph("Karte", st["h2"]),
+            Image(io.BytesIO(png), width=map_w, height=map_w * 12.5 / 17),
+            Paragraph(_hotspot_caption(hotspots, note), st["small"]),
+        ]),
+    ]
+    story.append(KeepTogether(_places_section(place_table, threshold, st)))
+    story += _measures_section(measures, st)
+    if districts is not None and len(districts):
+        summary = district_summary(districts, current).sort_values(["finds", "name"], ascending=[False, True])
+        story += _districts_section(summary, st)
+
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buf, pagesize=A4, leftMargin=_MARGIN, rightMargin=_MARGIN, topMargin=14 * mm, bottomMargin=20 * mm,
+        title=f"{title} – {period.label()}", author="Lagebild", subject="Lagebild für den Drogenrapport",
+        creator="Lagebild",
+    )
+    footer = f"Lagebild · {title[:60]} · {period.label()} · erstellt am {created:%d.%m.%Y, %H:%M} Uhr"
+    doc.build(story, canvasmaker=_footer_canvas(footer, demo))
+    return buf.getvalue()
+
+
+def read_period(store, period: Period) -> dict[str, gpd.GeoDataFrame]:
+    """All kinds from ``store`` for ``period``: reports of the period, active measures, all places."""
+    return {kind: store.read(kind, period) for kind in store.layers()}
+
+
+def handout_from_store(store, period: Period, **options) -> bytes:
+    """:func:`build_handout` for the records in a :class:`geo.store.Store`.
+
+    Reads the period and ``period.previous()``; marks the handout as demo data when any
+    import came from the demo generator (:func:`is_demo_data`). ``options`` are passed on
+    (``title``, ``threshold``, ``hotspots``, ``created``, …).
+
+    Raises
+    ------
+    UserError
+        The store does not exist or holds no records.
+    """
+    if not store.exists() or store.is_empty():
+        raise UserError(f"Speicher {store.path} ist leer – erst Daten importieren oder 'lagebild demo'.")
+    options.setdefault("demo", is_demo_data(store.imports()))
+    return build_handout(read_period(store, period), read_period(store, period.previous()), store.area, period,
+                         **options)

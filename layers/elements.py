@@ -1,0 +1,95 @@
+"""Small folium elements that run Lagebild's own JavaScript (``layers/js/lagebild.js``).
+
+Layers are made by JavaScript expressions such as ``LB.points({...})`` whose data are
+embedded with :func:`layers.escape.js_json`. The layer modules build those expressions
+(pure strings, cheap to cache) and :func:`layer_group` wraps one in a toggleable
+``folium.FeatureGroup``.
+"""
+
+from __future__ import annotations
+
+import folium
+from branca.element import MacroElement
+from folium.template import Template
+
+from layers.escape import escape_text
+
+
+class JsLayer(MacroElement):
+    """A Leaflet layer created by a JavaScript ``expression`` and added to the parent element."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = {{ this.expression }};
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, expression: str) -> None:
+        super().__init__()
+        self._name = "JsLayer"
+        self.expression = expression
+
+
+class JsCall(MacroElement):
+    """A JavaScript statement run once; ``{map}`` in ``code`` is replaced by the map's variable."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this.rendered_code }}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self._name = "JsCall"
+        self.code = code
+
+    def render(self, **kwargs) -> None:
+        self.rendered_code = self.code.replace("{map}", self._parent.get_name())
+        super().render(**kwargs)
+
+
+def layer_group(name: str, expressions: list[str] | str, *, show: bool = True) -> folium.FeatureGroup:
+    """A toggleable overlay called ``name`` (escaped; Leaflet shows it as HTML) holding the
+    layers made by ``expressions``."""
+    group = folium.FeatureGroup(name=escape_text(name), show=show)
+    for expr in [expressions] if isinstance(expressions, str) else expressions:
+        group.add_child(JsLayer(expr))
+    return group
+
+
+class LayerControl(folium.LayerControl):
+    """Layer control that re-applies the user's switched-off overlays after each rebuild."""
+
+    _template = Template(
+        """
+        {% macro script(this,kwargs) %}
+            var {{ this.get_name() }}_layers = {
+                base_layers : {
+                    {%- for key, val in this.base_layers.items() %}
+                    {{ key|tojson }} : {{val}},
+                    {%- endfor %}
+                },
+                overlays :  {
+                    {%- for key, val in this.overlays.items() %}
+                    {{ key|tojson }} : {{val}},
+                    {%- endfor %}
+                },
+            };
+            let {{ this.get_name() }} = L.control.layers(
+                {{ this.get_name() }}_layers.base_layers,
+                {{ this.get_name() }}_layers.overlays,
+                {{ this.options|tojavascript }}
+            ).addTo({{this._parent.get_name()}});
+            LB.applyHidden({{this._parent.get_name()}}, {{ this.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(position="topright", collapsed=False, **kwargs)

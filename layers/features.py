@@ -1,0 +1,106 @@
+"""GeoJSON for the smaller layers (places, measures, hot-spot cells) with popup rows.
+
+Each feature's properties carry what ``LB.geojson`` (``layers/js/lagebild.js``) needs:
+``_title``, ``_rows`` ([label, value] pairs shown as plain text), ``_tip`` (tooltip text),
+``_style`` (Leaflet path options) and ``_radius`` for points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.area import DISPLAY_CRS
+from geo.schema import Kind, get_kind
+from layers.escape import js_json
+
+
+def format_values(series: pd.Series, ftype: str) -> np.ndarray:
+    """German display strings of one column (dates ``31.01.2026 14:05``, numbers ``1.234,5``).
+
+    Missing values become empty strings.
+    """
+    if ftype == "datetime":
+        t = pd.to_datetime(series)
+        with_time = t.dt.strftime("%d.%m.%Y %H:%M")
+        no_time = (t.dt.hour == 0) & (t.dt.minute == 0)
+        out = with_time.where(~no_time, t.dt.strftime("%d.%m.%Y"))
+        return out.astype(object).where(t.notna(), "").to_numpy(dtype=object)
+    if ftype in ("int", "float"):
+        num = pd.to_numeric(series, errors="coerce")
+        text = num.map(lambda v: f"{v:,.2f}".rstrip("0").rstrip(".") if pd.notna(v) else "")
+        return text.str.replace(",", "\u2009", regex=False).str.replace(".", ",", regex=False) \
+            .str.replace("\u2009", ".", regex=False).to_numpy(dtype=object)
+    return series.astype(object).where(series.notna(), "").astype(str).to_numpy(dtype=object)
+
+
+def popup_rows(
+    gdf: pd.DataFrame,
+    kind: Kind | str,
+    extra: pd.DataFrame | None = None,
+) -> list[list[list[str]]]:
+    """For each record the ``[label, value]`` rows of its popup.
+
+    Parameters
+    ----------
+    gdf : records of ``kind``; its schema fields present become rows with German labels.
+    kind : record kind.
+    extra : further columns (same index/order as ``gdf``); column names are the labels.
+    """
+    kind = get_kind(kind) if isinstance(kind, str) else kind
+    labels: list[str] = []
+    columns: list[np.ndarray] = []
+    for f in kind.fields:
+        if f.name in gdf:
+            labels.append(f.label)
+            columns.append(format_values(gdf[f.name], f.type))
+    if extra is not None:
+        for col in extra.columns:
+            labels.append(str(col))
+            columns.append(format_values(extra[col], "float" if pd.api.types.is_numeric_dtype(extra[col]) else "str"))
+    return [[[lab, val] for lab, val in zip(labels, vals, strict=True)] for vals in zip(*columns, strict=True)] \
+        if columns else [[] for _ in range(len(gdf))]
+
+
+def _round(coords, digits: int):
+    if len(coords) and isinstance(coords[0], float | int):
+        return [round(float(c), digits) for c in coords]
+    return [_round(c, digits) for c in coords]
+
+
+def feature_collection(
+    geoms: Sequence | np.ndarray | gpd.GeoSeries,
+    properties: Sequence[dict],
+    *,
+    crs: object | None = None,
+    digits: int = 6,
+) -> dict:
+    """A GeoJSON FeatureCollection in EPSG:4326.
+
+    Parameters
+    ----------
+    geoms : geometries in ``crs`` (a GeoSeries brings its own); reprojected to EPSG:4326.
+    properties : one dict per geometry.
+    digits : decimals kept (6 ≈ 0.1 m).
+    """
+    series = geoms if isinstance(geoms, gpd.GeoSeries) else gpd.GeoSeries(np.asarray(geoms, dtype=object), crs=crs)
+    if series.crs is not None:
+        series = series.to_crs(DISPLAY_CRS)
+    feats = []
+    for geom, props in zip(series.values, properties, strict=True):
+        if geom is None or shapely.is_empty(geom):
+            continue
+        g = shapely.geometry.mapping(geom)
+        feats.append({"type": "Feature", "geometry": {"type": g["type"], "coordinates": _round(g["coordinates"],
+                                                                                               digits)},
+                      "properties": props})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def geojson_js(fc: dict, *, order: int, interactive: bool = True) -> str:
+    """JavaScript expression ``LB.geojson(...)`` for a FeatureCollection made here."""
+    return f"LB.geojson({js_json(fc)}, {js_json({'order': order, 'interactive': interactive})})"

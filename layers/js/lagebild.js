@@ -1,0 +1,406 @@
+/* Lagebild map helpers (Leaflet 1.9, no other dependencies; markercluster optional).
+ *
+ * Everything that comes from data is put into the page with textContent, never innerHTML,
+ * so no record text can run as HTML or script. Served offline by the app and inlined into
+ * exported maps.
+ */
+(function () {
+  "use strict";
+  var LB = (window.LB = window.LB || {});
+  LB.hidden = LB.hidden || {}; // overlay key -> true when the user switched it off
+  LB.stack = LB.stack || []; // [{order, layer}] to keep grid < places < measures < points
+
+  // ------------------------------------------------------------------ DOM helpers
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  LB.el = el;
+
+  /** Popup content: a title and a two-column table of [label, value] rows (all as text). */
+  LB.popup = function (title, rows) {
+    var box = el("div", "lb-popup");
+    if (title) box.appendChild(el("div", "lb-popup-title", title));
+    var table = el("table", "lb-popup-table");
+    (rows || []).forEach(function (r) {
+      if (r[1] === null || r[1] === undefined || r[1] === "") return;
+      var tr = el("tr");
+      tr.appendChild(el("th", null, r[0]));
+      tr.appendChild(el("td", null, r[1]));
+      table.appendChild(tr);
+    });
+    box.appendChild(table);
+    return box;
+  };
+
+  /** Overlay key: the layer name without a trailing count such as " (612)". */
+  LB.key = function (name) {
+    // names are escaped HTML; decode the entities in an inert document (nothing loads or runs)
+    var text = new DOMParser().parseFromString(String(name || ""), "text/html").body.textContent || "";
+    return text.replace(/\s*\([\d.\s]+\)\s*$/, "").trim();
+  };
+
+  function pad(n) {
+    return (n < 10 ? "0" : "") + n;
+  }
+  /** Minutes since 1970 (wall clock, stored as UTC) -> "dd.mm.yyyy hh:mm" (time left out at 00:00). */
+  LB.formatMinutes = function (m) {
+    var d = new Date(m * 60000);
+    var s = pad(d.getUTCDate()) + "." + pad(d.getUTCMonth() + 1) + "." + d.getUTCFullYear();
+    if (d.getUTCHours() || d.getUTCMinutes()) s += " " + pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes());
+    return s;
+  };
+
+  function numberDe(v) {
+    return typeof v === "number" ? v.toLocaleString("de-DE") : v;
+  }
+
+  // ------------------------------------------------------------------ compact point sets
+  /* data = {key, title, colour, n, lat0, lon0, s, y:[int], x:[int], r:[int]|null,
+   *         cols:[{l: label, t: "time"|"num"|"cat"|"text", v:[...], d:[dict]}], mode}
+   * lat = lat0 + y[i] / s, lon = lon0 + x[i] / s. */
+  function decode(data) {
+    var n = data.n, lat = new Float64Array(n), lon = new Float64Array(n), i;
+    for (i = 0; i < n; i++) {
+      lat[i] = data.lat0 + data.y[i] / data.s;
+      lon[i] = data.lon0 + data.x[i] / data.s;
+    }
+    return { lat: lat, lon: lon };
+  }
+
+  function rowsOf(data, i) {
+    return data.cols.map(function (c) {
+      var v = c.v[i];
+      if (v === null || v === undefined) return [c.l, ""];
+      if (c.t === "time") v = LB.formatMinutes(v);
+      else if (c.t === "cat") v = c.d[v];
+      else if (c.t === "num") v = numberDe(v);
+      return [c.l, v];
+    });
+  }
+  LB.pointRows = rowsOf;
+
+  function radius(data, i) {
+    return data.r ? data.r[i] : 5;
+  }
+
+  function clusterIcon(colour) {
+    return function (cluster) {
+      var n = cluster.getChildCount();
+      var size = n < 10 ? 28 : n < 100 ? 34 : n < 1000 ? 40 : 46;
+      var div = el("div", "lb-cluster");
+      div.style.background = colour;
+      div.style.width = div.style.height = size + "px";
+      div.style.lineHeight = size + "px";
+      div.textContent = n.toLocaleString("de-DE");
+      return L.divIcon({ html: div, className: "lb-cluster-icon", iconSize: L.point(size, size) });
+    };
+  }
+
+  /** A layer for many points: plain circle markers, a marker cluster, or one canvas of dots. */
+  LB.points = function (data, opts) {
+    opts = opts || {};
+    var pos = decode(data), n = data.n, i, layer;
+    var style = { color: "#ffffff", weight: 1, fillColor: data.colour, fillOpacity: 0.85, opacity: 0.9 };
+    if (data.mode === "dots") {
+      layer = new LB.DotLayer(data, pos, style);
+    } else {
+      var markers = new Array(n);
+      for (i = 0; i < n; i++) {
+        var m = L.circleMarker([pos.lat[i], pos.lon[i]], L.extend({ radius: radius(data, i) }, style));
+        m._lbIndex = i;
+        markers[i] = m;
+      }
+      var bind = function (m) {
+        return LB.popup(data.title, rowsOf(data, m._lbIndex));
+      };
+      if (data.mode === "cluster" && L.markerClusterGroup) {
+        layer = L.markerClusterGroup({
+          chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 45,
+          disableClusteringAtZoom: 18, spiderfyOnMaxZoom: false, iconCreateFunction: clusterIcon(data.colour),
+        });
+        layer.addLayers(markers);
+      } else {
+        layer = L.featureGroup(markers);
+      }
+      layer.bindPopup(function (target) {
+        return target && target._lbIndex !== undefined ? bind(target) : "";
+      });
+    }
+    LB.register(layer, opts.order === undefined ? 40 : opts.order);
+    return layer;
+  };
+
+  /** All points drawn into one canvas (fast for 100,000+); click opens the nearest point's popup. */
+  LB.DotLayer = L.Layer.extend({
+    initialize: function (data, pos, style) {
+      this._data = data;
+      this._style = style;
+      var n = data.n, u = new Float64Array(n), v = new Float64Array(n), i;
+      for (i = 0; i < n; i++) {
+        // Web Mercator, normalised to [0, 1] (Leaflet pixel coords = u * 256 * 2^zoom)
+        var lat = Math.max(Math.min(pos.lat[i], 85.0511287798), -85.0511287798) * Math.PI / 180;
+        u[i] = (pos.lon[i] + 180) / 360;
+        v[i] = 0.5 - Math.log(Math.tan(Math.PI / 4 + lat / 2)) / (2 * Math.PI);
+      }
+      this._u = u;
+      this._v = v;
+      this._pos = pos;
+    },
+    onAdd: function (map) {
+      this._map = map;
+      this._canvas = el("canvas", "lb-dots");
+      this._canvas.style.pointerEvents = "none";
+      this._canvas.style.position = "absolute";
+      map.getPanes().overlayPane.appendChild(this._canvas);
+      map.on("moveend resize", this._redraw, this);
+      map.on("zoomstart", this._hide, this);
+      map.on("click", this._onClick, this);
+      this._redraw();
+    },
+    onRemove: function (map) {
+      map.off("moveend resize", this._redraw, this);
+      map.off("zoomstart", this._hide, this);
+      map.off("click", this._onClick, this);
+      L.DomUtil.remove(this._canvas);
+    },
+    bringToFront: function () {
+      if (this._canvas && this._canvas.parentNode) this._canvas.parentNode.appendChild(this._canvas);
+      return this;
+    },
+    _hide: function () {
+      this._canvas.style.visibility = "hidden";
+    },
+    _view: function () {
+      var map = this._map, size = map.getSize(), origin = map.getPixelBounds().min;
+      return { size: size, origin: origin, scale: 256 * Math.pow(2, map.getZoom()) };
+    },
+    _redraw: function () {
+      var map = this._map, view = this._view(), c = this._canvas, ratio = window.devicePixelRatio || 1;
+      L.DomUtil.setPosition(c, map.containerPointToLayerPoint([0, 0]));
+      c.width = view.size.x * ratio;
+      c.height = view.size.y * ratio;
+      c.style.width = view.size.x + "px";
+      c.style.height = view.size.y + "px";
+      var ctx = c.getContext("2d");
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      var u = this._u, v = this._v, n = u.length, r = map.getZoom() >= 16 ? 4 : 3, i, x, y;
+      ctx.beginPath();
+      for (i = 0; i < n; i++) {
+        x = u[i] * view.scale - view.origin.x;
+        y = v[i] * view.scale - view.origin.y;
+        if (x < -r || y < -r || x > view.size.x + r || y > view.size.y + r) continue;
+        ctx.moveTo(x + r, y);
+        ctx.arc(x, y, r, 0, 6.283185307179586);
+      }
+      ctx.fillStyle = this._style.fillColor;
+      ctx.globalAlpha = 0.8;
+      ctx.fill();
+      ctx.globalAlpha = 1;
+      ctx.lineWidth = 0.6;
+      ctx.strokeStyle = "#ffffff";
+      ctx.stroke();
+      c.style.visibility = "visible";
+    },
+    _onClick: function (e) {
+      if (LB.drawing) return;
+      var view = this._view(), p = e.containerPoint, best = -1, bestD = 49, u = this._u, v = this._v, i, dx, dy, d;
+      for (i = 0; i < u.length; i++) {
+        dx = u[i] * view.scale - view.origin.x - p.x;
+        if (dx > 7 || dx < -7) continue;
+        dy = v[i] * view.scale - view.origin.y - p.y;
+        d = dx * dx + dy * dy;
+        if (d < bestD) { bestD = d; best = i; }
+      }
+      if (best >= 0) {
+        L.popup()
+          .setLatLng([this._pos.lat[best], this._pos.lon[best]])
+          .setContent(LB.popup(this._data.title, rowsOf(this._data, best)))
+          .openOn(this._map);
+      }
+    },
+  });
+
+  // ------------------------------------------------------------------ GeoJSON with text popups
+  /* fc: FeatureCollection; each feature's properties: {_title, _rows: [[label, value]], _tip,
+   * _style: {color, fillColor, ...}, _radius}. */
+  LB.geojson = function (fc, opts) {
+    opts = opts || {};
+    var layer = L.geoJSON(fc, {
+      style: function (f) {
+        return (f.properties && f.properties._style) || {};
+      },
+      pointToLayer: function (f, latlng) {
+        var s = L.extend({ radius: f.properties._radius || 6 }, f.properties._style || {});
+        return L.circleMarker(latlng, s);
+      },
+      interactive: opts.interactive !== false,
+      onEachFeature: function (f, l) {
+        var p = f.properties || {};
+        if (p._rows) l.bindPopup(function () { return LB.popup(p._title, p._rows); });
+        if (p._tip) l.bindTooltip(function () { return el("span", null, p._tip); }, { sticky: true });
+      },
+    });
+    LB.register(layer, opts.order === undefined ? 20 : opts.order);
+    return layer;
+  };
+
+  // ------------------------------------------------------------------ stacking and overlays
+  LB.register = function (layer, order) {
+    LB.stack.push({ order: order, layer: layer });
+    layer.on("add", function () { setTimeout(LB.restack, 0); });
+  };
+  LB.restack = function () {
+    LB.stack = LB.stack.filter(function (s) { return s.layer._map; });
+    LB.stack.slice().sort(function (a, b) { return a.order - b.order; }).forEach(function (s) {
+      if (s.layer.bringToFront) s.layer.bringToFront();
+    });
+  };
+
+  function showLegendFor(map, key, visible) {
+    var nodes = map.getContainer().querySelectorAll(".lb-legend [data-key]");
+    Array.prototype.forEach.call(nodes, function (n) {
+      if (n.getAttribute("data-key") === key) n.style.display = visible ? "" : "none";
+    });
+  }
+
+  /** Track switched-off overlays (survive rebuilt layer controls) and sync the legend. */
+  LB.init = function (map) {
+    if (map._lbInit) return;
+    map._lbInit = true;
+    map.on("overlayadd", function (e) {
+      var k = LB.key(e.name);
+      delete LB.hidden[k];
+      showLegendFor(map, k, true);
+    });
+    map.on("overlayremove", function (e) {
+      var k = LB.key(e.name);
+      LB.hidden[k] = true;
+      showLegendFor(map, k, false);
+    });
+    map.on("popupopen", function () {
+      if (LB.drawing) map.closePopup();
+    });
+  };
+
+  /** After a (re)built layer control: switch off what the user had switched off; legend sync. */
+  LB.applyHidden = function (map, control) {
+    var present = {};
+    control._layers.forEach(function (o) {
+      if (!o.overlay) return;
+      var k = LB.key(o.name);
+      present[k] = true;
+      if (LB.hidden[k] && map.hasLayer(o.layer)) map.removeLayer(o.layer);
+      showLegendFor(map, k, !LB.hidden[k]);
+    });
+    var nodes = map.getContainer().querySelectorAll(".lb-legend [data-key]");
+    Array.prototype.forEach.call(nodes, function (n) {
+      if (!present[n.getAttribute("data-key")] && n.hasAttribute("data-optional")) n.style.display = "none";
+    });
+    LB.restack();
+  };
+
+  // ------------------------------------------------------------------ legend
+  LB.legend = function (map, html, position) {
+    var Legend = L.Control.extend({
+      onAdd: function () {
+        var div = el("div", "lb-legend leaflet-bar");
+        div.innerHTML = html; // built from the schema on the server, escaped there
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.disableScrollPropagation(div);
+        return div;
+      },
+    });
+    return new Legend({ position: position || "bottomright" }).addTo(map);
+  };
+
+  // ------------------------------------------------------------------ polygon drawing
+  /** A small drawing tool: "Fläche zeichnen" – click corners, finish on the first corner, by
+   *  double click or "Fertig"; "Fläche löschen" removes it. Fires Leaflet.draw-compatible
+   *  events (draw:created / draw:deleted) so streamlit-folium reports the drawing. */
+  LB.drawTool = function (map, opts) {
+    opts = opts || {};
+    var items = L.featureGroup().addTo(map);
+    var style = opts.style || { color: "#111111", weight: 2, dashArray: "6 4", fillOpacity: 0.05 };
+    var pts = [], line = null, marks = L.layerGroup().addTo(map), btnDraw, btnClear;
+
+    function reset() {
+      pts = [];
+      marks.clearLayers();
+      if (line) { map.removeLayer(line); line = null; }
+      LB.drawing = false;
+      map.getContainer().classList.remove("lb-drawing");
+      map.doubleClickZoom.enable();
+      btnDraw.textContent = "✎ Fläche zeichnen";
+    }
+    function finish() {
+      if (pts.length < 3) { reset(); return; }
+      var poly = L.polygon(pts.slice(), style);
+      reset();
+      items.clearLayers();
+      items.addLayer(poly);
+      map.fire("draw:created", { layer: poly, layerType: "polygon" });
+    }
+    function onClick(e) {
+      if (!LB.drawing) return;
+      if (pts.length >= 3) {
+        var first = map.latLngToContainerPoint(pts[0]);
+        if (first.distanceTo(e.containerPoint) < 10) { finish(); return; }
+      }
+      pts.push(e.latlng);
+      marks.addLayer(L.circleMarker(e.latlng, { radius: 4, color: "#111", weight: 1, fillOpacity: 1,
+                                                 fillColor: pts.length === 1 ? "#ffeb3b" : "#fff" }));
+      if (!line) line = L.polyline(pts, { color: "#111", weight: 2, dashArray: "4 4" }).addTo(map);
+      else line.setLatLngs(pts);
+    }
+    map.on("click", onClick);
+    map.on("dblclick", function () { if (LB.drawing) finish(); });
+    document.addEventListener("keydown", function (e) { if (e.key === "Escape" && LB.drawing) reset(); });
+
+    var Control = L.Control.extend({
+      onAdd: function () {
+        var box = el("div", "leaflet-bar lb-draw");
+        btnDraw = el("a", "lb-draw-start", "✎ Fläche zeichnen");
+        btnDraw.href = "#";
+        btnDraw.title = "Fläche zeichnen: Ecken anklicken, zum Abschließen die erste Ecke oder doppelt klicken";
+        btnClear = el("a", "lb-draw-clear", "✕ Fläche löschen");
+        btnClear.href = "#";
+        btnClear.title = "gezeichnete Fläche entfernen";
+        box.appendChild(btnDraw);
+        box.appendChild(btnClear);
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.on(btnDraw, "click", function (e) {
+          L.DomEvent.preventDefault(e);
+          if (LB.drawing) { finish(); return; }
+          reset();
+          LB.drawing = true;
+          map.closePopup();
+          map.doubleClickZoom.disable();
+          map.getContainer().classList.add("lb-drawing");
+          btnDraw.textContent = "✓ Fertig";
+        });
+        L.DomEvent.on(btnClear, "click", function (e) {
+          L.DomEvent.preventDefault(e);
+          reset();
+          var had = items.getLayers().length;
+          items.clearLayers();
+          if (had) map.fire("draw:deleted", { layers: L.layerGroup() });
+        });
+        return box;
+      },
+    });
+    new Control({ position: "topleft" }).addTo(map);
+    return items;
+  };
+
+  /** Put a polygon (GeoJSON geometry) into the drawing layer if it is empty (restored view). */
+  LB.restoreDrawing = function (items, geometry, style) {
+    if (!items || !items.getLayers || items.getLayers().length || !geometry) return;
+    L.geoJSON(geometry).eachLayer(function (l) {
+      if (l.setStyle) l.setStyle(style || { color: "#111111", weight: 2, dashArray: "6 4", fillOpacity: 0.05 });
+      items.addLayer(l);
+    });
+  };
+})();

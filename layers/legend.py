@@ -1,0 +1,59 @@
+"""The map legend, built from :mod:`geo.schema` (labels, colours, hot-spot classes).
+
+Each section carries ``data-key`` = the name of the overlay it explains (without the count),
+so the browser hides a section while its overlay is switched off or absent.
+"""
+
+from __future__ import annotations
+
+from geo.schema import HOTSPOT_CLASSES, KINDS, MEASURE_KINDS, REPORT_KINDS
+from layers.escape import escape_text, safe_colour
+
+#: Overlay names of the analysis layers (the legend and the layer control use the same).
+HOTSPOT_LAYER = "Hotspot-Analyse (Gi*)"
+DENSITY_LAYER = "Kerndichte"
+PLACES_LAYER = KINDS["sensitive_place"].label_plural
+#: Colours of the density ramp (low → high), also used for the image overlay.
+DENSITY_COLOURS: tuple[str, ...] = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+#: Line/area style of each measure kind on the map: "dot", "line" or "area".
+MEASURE_SYMBOL = {"disposal_bin": "dot", "greenery_cut": "area", "structural_change": "area",
+                  "police_presence": "area", "streetwork": "area"}
+
+
+def _row(symbol_class: str, colour: str, label: str, *, extra_style: str = "") -> str:
+    c = safe_colour(colour)
+    style = f"background:{c};border-color:{c};{extra_style}"
+    return (f'<div class="lb-row"><span class="lb-sym {symbol_class}" style="{style}"></span>'
+            f"{escape_text(label)}</div>")
+
+
+def _group(key: str, rows: list[str], *, title: str | None = None, optional: bool = True) -> str:
+    """Legend rows explaining the overlay ``key`` (hidden with it)."""
+    opt = " data-optional" if optional else ""
+    head = f"<h4>{escape_text(title)}</h4>" if title else ""
+    return f'<div data-key="{escape_text(key)}"{opt}>{head}{"".join(rows)}</div>'
+
+
+def legend_html(*, open_: bool = True) -> str:
+    """The legend's HTML (all texts escaped): a collapsible box (open or closed), one row per overlay."""
+    place = KINDS["sensitive_place"]
+    parts = [_group("__area", [_row("lb-line", "#263238", "Untersuchungsgebiet"),
+                               _row("lb-line", "#78909c", "Ortsteilgrenze")], optional=False)]
+    parts += [_group(KINDS[k].label_plural, [_row("lb-dot", KINDS[k].colour, KINDS[k].label_plural)])
+              for k in REPORT_KINDS]
+    parts.append(_group(PLACES_LAYER, [
+        _row("lb-dot", place.colour, "Kita, Schule, Spielplatz …"),
+        _row("lb-ring", place.colour, "Schutzabstand", extra_style="background:transparent"),
+    ]))
+    for k in MEASURE_KINDS:
+        sym = {"dot": "lb-dot", "line": "lb-line", "area": ""}[MEASURE_SYMBOL.get(k, "area")]
+        parts.append(_group(KINDS[k].label_plural, [_row(sym, KINDS[k].colour, KINDS[k].label_plural)]))
+    parts.append(_group(HOTSPOT_LAYER, [
+        _row("", colour, label) for _cls, (label, colour) in sorted(HOTSPOT_CLASSES.items(), reverse=True)
+    ], title="Hotspots (Gi*, FDR)"))
+    ramp = ", ".join(DENSITY_COLOURS)
+    parts.append(_group(DENSITY_LAYER, [
+        f'<div class="lb-row"><span class="lb-ramp" style="background:linear-gradient(to right, {ramp})">'
+        '</span></div><div class="lb-note">Kerndichte: niedrig → hoch</div>'
+    ], title="Kerndichte"))
+    return f'<details{" open" if open_ else ""}><summary>Legende</summary>{"".join(parts)}</details>'

@@ -1,0 +1,134 @@
+"""Assembling the Lagebild map: data overlays on top of the stable base map.
+
+The expensive part – turning records and analysis results into JavaScript – is
+:func:`overlay_scripts`, which returns plain strings (easy to cache by the store's content);
+:func:`overlay_groups` wraps them into ``folium.FeatureGroup`` objects. The Streamlit page
+hands those groups to ``st_folium(feature_group_to_add=...)``; :func:`standalone_html`
+renders everything into one self-contained HTML file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import folium
+import geopandas as gpd
+import pandas as pd
+
+from geo.area import StudyArea
+from geo.schema import KINDS, MEASURE_KINDS, REPORT_KINDS
+from layers.assets import inline_assets
+from layers.basemap import DRAW_STYLE, base_map
+from layers.density import density_js
+from layers.elements import JsCall, LayerControl, layer_group
+from layers.escape import escape_text, js_json
+from layers.hotspots import hotspot_js
+from layers.legend import DENSITY_LAYER, HOTSPOT_LAYER, PLACES_LAYER
+from layers.measures import measure_js
+from layers.places import places_js
+from layers.records import layer_name, records_js
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """One toggleable overlay: its name (shown in the layer control) and JavaScript expressions."""
+
+    name: str
+    scripts: tuple[str, ...]
+    show: bool = True
+
+
+@dataclass
+class MapContent:
+    """What the map shows (all frames in the metric CRS, already filtered to the period).
+
+    Attributes
+    ----------
+    records : report kind → records (``syringe_find``, ``complaint``, ``scene_observation``).
+    places : sensitive places (``None``: no layer).
+    place_stats : optional figures per place (same index as ``places``) for their popups.
+    measures : measure kind → measures active in the period.
+    hotspot_cells : ``HotspotResult.cells`` (``None``: no layer).
+    density : a :class:`geo.density.DensityResult` (``None``: no layer).
+    """
+
+    records: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    places: gpd.GeoDataFrame | None = None
+    place_stats: pd.DataFrame | None = None
+    measures: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    hotspot_cells: gpd.GeoDataFrame | None = None
+    density: object | None = None
+
+
+def overlay_scripts(content: MapContent) -> list[Overlay]:
+    """The overlays of ``content`` in drawing order (density, grid, places, measures, points)."""
+    out: list[Overlay] = []
+    if content.density is not None:
+        d = content.density
+        out.append(Overlay(DENSITY_LAYER, (density_js(d.density, d.transform, d.crs),)))
+    if content.hotspot_cells is not None and len(content.hotspot_cells):
+        n_hot = int((content.hotspot_cells["gi_class"].to_numpy() > 0).sum())
+        out.append(Overlay(f"{HOTSPOT_LAYER} ({n_hot})", (hotspot_js(content.hotspot_cells),)))
+    if content.places is not None and len(content.places):
+        out.append(Overlay(f"{PLACES_LAYER} ({len(content.places)})",
+                           (places_js(content.places, content.place_stats),)))
+    for k in MEASURE_KINDS:
+        gdf = content.measures.get(k)
+        if gdf is not None and len(gdf):
+            out.append(Overlay(f"{KINDS[k].label_plural} ({len(gdf)})", (measure_js(gdf, k),)))
+    for k in REPORT_KINDS:
+        gdf = content.records.get(k)
+        if gdf is not None:
+            out.append(Overlay(layer_name(k, len(gdf)), (records_js(gdf, k),)))
+    return out
+
+
+def restore_drawing_js(geometry: dict | None) -> str:
+    """JavaScript that puts a drawn polygon (GeoJSON geometry, WGS84) back after a reload."""
+    if not geometry:
+        return ""
+    return f"LB.restoreDrawing(window.drawnItems, {js_json(geometry)}, {js_json(DRAW_STYLE)});"
+
+
+def overlay_groups(overlays: list[Overlay], *, drawing: dict | None = None) -> list[folium.FeatureGroup]:
+    """``folium.FeatureGroup`` objects for :func:`overlay_scripts`' result.
+
+    ``drawing`` (a GeoJSON geometry) is restored into the drawing layer when the map was
+    rebuilt (e.g. after switching pages) so the map shows the area the figures refer to.
+    """
+    groups = [layer_group(o.name, list(o.scripts), show=o.show) for o in overlays]
+    if drawing and groups:
+        groups[-1].add_child(JsCall(restore_drawing_js(drawing)))
+    return groups
+
+
+def standalone_html(
+    area: StudyArea,
+    overlays: list[Overlay],
+    *,
+    districts: gpd.GeoDataFrame | None = None,
+    title: str = "Lagebild",
+    subtitle: str = "",
+    tiles: str | None = None,
+) -> str:
+    """The map as one self-contained HTML document (all scripts and styles inlined).
+
+    Parameters
+    ----------
+    area : study area.
+    overlays : from :func:`overlay_scripts`.
+    districts : optional district outlines.
+    title, subtitle : shown in the page head and as a caption on the map (escaped).
+    tiles : optional online tile URL (the file then needs the internet for the background).
+    """
+    m = base_map(area, districts=districts, tiles=tiles, draw=False)
+    for group in overlay_groups(overlays):
+        m.add_child(group)
+    m.add_child(LayerControl())
+    caption = escape_text(title) + (f" – {escape_text(subtitle)}" if subtitle else "")
+    m.get_root().header.add_child(folium.Element(f"<title>{caption}</title>"))
+    m.get_root().html.add_child(folium.Element(
+        f'<div style="position:fixed;top:8px;left:60px;z-index:1000;background:rgba(255,255,255,.9);'
+        f'padding:4px 10px;border-radius:4px;font:600 14px sans-serif">{caption}</div>'
+    ))
+    return inline_assets(m.get_root().render())
