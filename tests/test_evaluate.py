@@ -80,7 +80,7 @@ def test_wdd_time_and_area_weights_as_ptools():
 def test_wdq_by_hand():
     # T 100 -> 50, D 50 -> 75, C 200 -> 200: (75/200 - 50/200) / (50/200 - 100/200) = 0.125 / -0.25 = -0.5
     assert wdq((100, 50), (50, 75), (200, 200)) == pytest.approx(-0.5)
-    assert wdq((100, 50), (50, 25), (200, 200)) == pytest.approx(1.0)
+    assert wdq((100, 50), (50, 25), (200, 200)) == pytest.approx(0.5)
     assert math.isnan(wdq((10, 10), (5, 5), (0, 3)))
 
 
@@ -118,8 +118,8 @@ def test_measure_areas_are_disjoint(area):
     point = shapely.Point(area.boundary.centroid)
     areas = measure_areas(point, area.boundary, buffer_m=300)
     treated, ring, control = areas.geometry.values
-    assert treated.area == pytest.approx(math.pi * 150**2, rel=1e-3)
-    assert ring.area == pytest.approx(math.pi * (450**2 - 150**2), rel=1e-3)
+    assert treated.area == pytest.approx(math.pi * 150**2, rel=0.01)
+    assert ring.area == pytest.approx(math.pi * (450**2 - 150**2), rel=0.01)
     assert shapely.intersection(treated, ring).area < 1 and shapely.intersection(ring, control).area < 1
     assert treated.area + ring.area + control.area == pytest.approx(area.boundary.area, rel=1e-6)
     with pytest.raises(UserError):
@@ -162,9 +162,13 @@ def test_evaluate_all_measures(demo, measures, area):
     assert (table.loc[old, "verdict"] == "not_evaluable").all() and old.sum() == 3
 
 
-def test_find_measure_by_prefix(measures):
+def test_find_measure_by_prefix(demo_store):
+    from geo.schema import MEASURE_KINDS
+
+    measures = measure_table({k: demo_store.read(k) for k in MEASURE_KINDS})
     rid = measures["record_id"].iloc[0]
-    assert measures["record_id"].is_unique
+    assert measures["record_id"].is_unique and len(rid) == 16
+    assert find_measure(measures, rid[:12].upper())["title"] == measures["title"].iloc[0]
     assert find_measure(measures, rid)["title"] == measures["title"].iloc[0]
     with pytest.raises(UserError, match="Keine Maßnahme"):
         find_measure(measures, "zzzz")

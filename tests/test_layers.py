@@ -1,0 +1,299 @@
+"""Tests for layers/: escaping, offline assets, compact points, places, measures, hot spots,
+density image, legend, base map and standalone HTML (no browser needed)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+from datetime import date
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from PIL import Image
+
+from geo.area import DISPLAY_CRS, leipziger_osten
+from geo.period import Period
+from geo.schema import HOTSPOT_CLASSES, KINDS
+from layers import assets
+from layers.basemap import OfflineMap, base_map, tiles_from_env
+from layers.density import density_image
+from layers.escape import escape_text, js_json, safe_colour
+from layers.features import feature_collection, format_values, popup_rows
+from layers.hotspots import hotspot_js, shown_cells
+from layers.legend import HOTSPOT_LAYER, legend_html
+from layers.map import MapContent, overlay_groups, overlay_scripts, standalone_html
+from layers.measures import measures_layers
+from layers.places import buffer_rings, places_js
+from layers.records import CLUSTER_MAX, PLAIN_MAX, auto_mode, compact_points, layer_name, records_js
+
+EVIL = "<img src=x onerror=alert(1)> ${alert(1)} `tick` </script>"
+AREA = leipziger_osten()
+PERIOD = Period(date(2026, 9, 1), date(2026, 10, 31))
+
+
+def _json_arg(expr: str, func: str) -> dict:
+    """The first JSON argument of ``func(...)`` in a layer expression."""
+    assert expr.startswith(func + "(")
+    decoder = json.JSONDecoder()
+    obj, _ = decoder.raw_decode(expr[len(func) + 1:])
+    return obj
+
+
+def _finds(n: int, seed: int = 1) -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(seed)
+    minx, miny, maxx, maxy = AREA.boundary.bounds
+    xy = np.column_stack([rng.uniform(minx, maxx, n), rng.uniform(miny, maxy, n)])
+    return gpd.GeoDataFrame(
+        {
+            "record_id": [f"{i:016x}" for i in range(n)],
+            "found_at": pd.Timestamp("2026-09-01 08:30") + pd.to_timedelta(rng.integers(0, 60 * 24 * 60, n), "m"),
+            "count": rng.integers(1, 20, n),
+            "source": rng.choice(["Stadtreinigung", "Polizei", EVIL], n),
+            "reporter": "",
+        },
+        geometry=shapely.points(xy),
+        crs=AREA.crs,
+    )
+
+
+# ---------------------------------------------------------------------------- escaping
+def test_escape_text_neutralises_html_and_template_literals():
+    out = escape_text(EVIL)
+    assert "<" not in out and ">" not in out and "`" not in out and "${" not in out
+    assert out.startswith("&lt;img src=x onerror=alert(1)&gt; &#36;{alert(1)} &#96;tick&#96;")
+    assert escape_text(None) == "" and escape_text(float("nan")) == "" and escape_text(3) == "3"
+    assert escape_text('a"b\'c') == "a&quot;b&#x27;c"
+
+
+def test_js_json_is_inert_inside_script_and_round_trips():
+    value = {"t": EVIL, "n": np.int64(3), "f": np.float64(2.5), "arr": np.arange(3), "ls": "\u2028"}
+    text = js_json(value)
+    for bad in ("<", ">", "`", "$", "\u2028"):
+        assert bad not in text
+    back = json.loads(text)
+    assert back == {"t": EVIL, "n": 3, "f": 2.5, "arr": [0, 1, 2], "ls": "\u2028"}
+
+
+def test_safe_colour_rejects_css_injection():
+    assert safe_colour("#d62f27") == "#d62f27"
+    assert safe_colour("red;background:url(http://x)") == "#777777"
+    assert safe_colour("#abc") == "#abc"
+
+
+# ---------------------------------------------------------------------------- assets
+def test_assets_come_from_installed_packages_and_are_copied(tmp_path):
+    names = [a.name for a in assets.assets()]
+    assert names[:3] == ["leaflet", "jquery", "markercluster"]
+    for a in assets.assets():
+        assert a.source.is_file(), a.source
+    target = assets.ensure_static(tmp_path)
+    leaflet = target / "leaflet" / "leaflet.js"
+    assert leaflet.read_bytes() == assets.assets()[0].source.read_bytes()
+    assert (target / "leaflet" / "images" / "layers.png").is_file()
+    mtime = leaflet.stat().st_mtime_ns
+    assets.ensure_static(tmp_path)  # unchanged files are not rewritten
+    assert leaflet.stat().st_mtime_ns == mtime
+    js, css = assets.asset_urls("/base/")
+    assert js[0] == ("leaflet", "/base/leaflet/leaflet.js")
+    assert all(url.startswith("/base/") for _, url in js + css)
+
+
+def test_inline_assets_makes_page_self_contained():
+    m = base_map(AREA, draw=False)
+    html = m.get_root().render()
+    assert 'src="/app/static/lagebild/leaflet/leaflet.js"' in html
+    assert assets.external_references(html) == []
+    inlined = assets.inline_assets(html)
+    assert "/app/static/lagebild/" not in inlined
+    assert "url(images/" not in inlined and "data:image/png;base64," in inlined
+    assert inlined.count("<script>") >= 4
+    assert assets.external_references(inlined) == []
+    assert assets.external_references('<script src="https://cdn.x/y.js"></script><a href="https://x.org">') == [
+        "https://cdn.x/y.js"]
+
+
+# ---------------------------------------------------------------------------- records
+def test_auto_mode_thresholds():
+    assert auto_mode(0) == "plain" and auto_mode(PLAIN_MAX) == "plain"
+    assert auto_mode(PLAIN_MAX + 1) == "cluster" and auto_mode(CLUSTER_MAX) == "cluster"
+    assert auto_mode(CLUSTER_MAX + 1) == "dots"
+
+
+def test_compact_points_round_trip_coordinates_fields_and_texts():
+    finds = _finds(500)
+    data = compact_points(finds, "syringe_find")
+    assert data["n"] == 500 and data["mode"] == "plain" and data["title"] == "Spritzenfund"
+    lonlat = finds.to_crs(DISPLAY_CRS).geometry
+    lat = data["lat0"] + np.array(data["y"]) / data["s"]
+    lon = data["lon0"] + np.array(data["x"]) / data["s"]
+    assert np.abs(lat - lonlat.y.to_numpy()).max() <= 0.5e-5 + 1e-12
+    assert np.abs(lon - lonlat.x.to_numpy()).max() <= 0.5e-5 + 1e-12
+    cols = {c["l"]: c for c in data["cols"]}
+    assert list(cols) == ["Fundzeit", "Anzahl", "Quelle", "Meldende Person"]  # German labels, schema order
+    minutes = np.array(cols["Fundzeit"]["v"], dtype="int64")
+    assert (minutes.astype("datetime64[m]") == finds["found_at"].to_numpy().astype("datetime64[m]")).all()
+    assert cols["Anzahl"]["v"] == finds["count"].tolist()
+    src = cols["Quelle"]
+    assert [src["d"][c] for c in src["v"]] == finds["source"].tolist()  # raw text: shown with textContent
+    assert data["r"] is not None and min(data["r"]) >= 4 and max(data["r"]) <= 8
+
+
+def test_compact_points_size_per_record_is_small():
+    data = js_json(compact_points(_finds(20_000), "syringe_find"))
+    assert len(data) / 20_000 < 40  # bytes per find: 100,000 finds stay far below 5 MB
+
+
+def test_compact_points_handles_empty_and_missing_geometry():
+    empty = compact_points(_finds(0), "syringe_find")
+    assert empty["n"] == 0 and empty["y"] == []
+    finds = _finds(5)
+    finds.loc[2, "geometry"] = None
+    assert compact_points(finds, "syringe_find")["n"] == 4
+
+
+def test_records_js_and_layer_name():
+    expr = records_js(_finds(3), "syringe_find", mode="dots")
+    assert _json_arg(expr, "LB.points")["mode"] == "dots"
+    assert layer_name("syringe_find", 12345) == "Spritzenfunde (12.345)"
+
+
+# ---------------------------------------------------------------------------- features, places, measures
+def test_format_values_german():
+    assert format_values(pd.Series([1234.5, 3.0, np.nan]), "float").tolist() == ["1.234,5", "3", ""]
+    ts = pd.Series(pd.to_datetime(["2026-01-31 14:05", "2026-02-01 00:00", None]))
+    assert format_values(ts, "datetime").tolist() == ["31.01.2026 14:05", "01.02.2026", ""]
+
+
+def test_popup_rows_use_german_labels_and_extra_columns():
+    places = gpd.GeoDataFrame({"name": [EVIL], "place_type": ["Kita"], "buffer_m": [150.0]},
+                              geometry=[shapely.Point(318000, 5696000)], crs=AREA.crs)
+    rows = popup_rows(places, "sensitive_place", pd.DataFrame({"Funde": [4]}))
+    assert rows == [[["Name", EVIL], ["Art", "Kita"], ["Schutzabstand (m)", "150"], ["Funde", "4"]]]
+
+
+def test_buffer_rings_use_each_places_distance():
+    places = gpd.GeoDataFrame({"buffer_m": [50.0, np.nan, -3]}, geometry=shapely.points([[0, 0], [1000, 0], [2000, 0]]),
+                              crs=AREA.crs)
+    rings = buffer_rings(places)
+    radius = np.sqrt(rings.area.to_numpy() / np.pi)
+    assert radius == pytest.approx([50, 100, 100], rel=2e-3)
+
+
+def test_places_js_has_rings_and_places_with_popups():
+    places = gpd.GeoDataFrame({"name": ["Kita A", "Schule B"], "place_type": ["Kita", "Schule"],
+                               "buffer_m": [100.0, 200.0]},
+                              geometry=shapely.points([[318000, 5696000], [318500, 5696200]]), crs=AREA.crs)
+    fc = _json_arg(places_js(places), "LB.geojson")
+    types = [f["geometry"]["type"] for f in fc["features"]]
+    assert types == ["Polygon", "Polygon", "Point", "Point"]
+    assert fc["features"][2]["properties"]["_title"] == "Kita A"
+    assert ["Schutzabstand (m)", "200"] in fc["features"][3]["properties"]["_rows"]
+
+
+def test_measures_layers_one_per_kind_with_records():
+    bins = gpd.GeoDataFrame({"installed_at": [pd.Timestamp("2025-11-01")], "removed_at": [pd.NaT],
+                             "owner": ["Stadtreinigung"], "label": ["Torgauer Platz"]},
+                            geometry=[shapely.Point(318000, 5696000)], crs=AREA.crs)
+    police = gpd.GeoDataFrame({"start": [pd.Timestamp("2026-05-01")], "end": [pd.NaT], "description": ["Rabet"]},
+                              geometry=[shapely.box(318000, 5696000, 318200, 5696200)], crs=AREA.crs)
+    groups = measures_layers({"disposal_bin": bins, "police_presence": police, "streetwork": bins.iloc[0:0]})
+    assert [g.layer_name for g in groups] == ["Spritzenentsorgungsbehälter (1)", "Polizeipräsenz (1)"]
+
+
+# ---------------------------------------------------------------------------- hot spots, density, legend
+def _cells() -> gpd.GeoDataFrame:
+    boxes = [shapely.box(318000 + 50 * i, 5696000, 318050 + 50 * i, 5696050) for i in range(7)]
+    return gpd.GeoDataFrame({"cell_id": range(7), "count": [9, 5, 2, 0, 0, 1, 0], "gi_z": np.linspace(3, -3, 7),
+                             "gi_p_fdr": [0.001, 0.02, 0.08, 0.5, 0.5, 0.02, 0.001],
+                             "gi_class": [3, 2, 1, 0, 0, -2, -3]}, geometry=boxes, crs=AREA.crs)
+
+
+def test_hotspot_cells_coloured_by_class():
+    cells = _cells()
+    assert shown_cells(cells)["cell_id"].tolist() == [0, 1, 2, 5, 6]  # empty non-significant cells left out
+    fc = _json_arg(hotspot_js(cells), "LB.geojson")
+    fills = [f["properties"]["_style"]["fillColor"] for f in fc["features"]]
+    assert fills == [HOTSPOT_CLASSES[c][1] for c in (3, 2, 1, -2, -3)]
+    assert fc["features"][0]["properties"]["_tip"] == "Hotspot, 99 % Konfidenz"
+    assert ["Anzahl in der Zelle", "9"] in fc["features"][0]["properties"]["_rows"]
+
+
+def test_density_image_is_placed_and_coloured_where_the_density_is():
+    from affine import Affine
+
+    dens = np.zeros((100, 120))
+    dens[20:30, 80:90] = 50.0  # hot block in the north-east
+    transform = Affine(10.0, 0, 317000.0, 0, -10.0, 5697000.0)
+    url, bounds, vmax = density_image(dens, transform, "EPSG:25833")
+    assert vmax == 50.0
+    img = np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))))
+    assert img.shape[2] == 4
+    alpha = img[..., 3]
+    rows, cols = np.nonzero(alpha)
+    assert rows.mean() / img.shape[0] == pytest.approx(0.25, abs=0.05)
+    assert cols.mean() / img.shape[1] == pytest.approx(0.708, abs=0.05)
+    corners = gpd.GeoSeries([shapely.box(317000, 5696000, 318200, 5697000)], crs="EPSG:25833").to_crs(DISPLAY_CRS)
+    (s, w), (n, e) = bounds
+    minx, miny, maxx, maxy = corners.total_bounds
+    assert s <= miny + 1e-4 and n >= maxy - 1e-4 and w <= minx + 1e-4 and e >= maxx - 1e-4
+
+
+def test_legend_lists_classes_and_is_escaped():
+    html = legend_html()
+    for label, _ in HOTSPOT_CLASSES.values():
+        assert label in html
+    assert f'data-key="{escape_text(HOTSPOT_LAYER)}"' in html
+    assert "<details open>" in html and "<details>" in legend_html(open_=False)
+
+
+# ---------------------------------------------------------------------------- base map and assembly
+def test_base_map_is_offline_and_has_outline_draw_tool_and_districts():
+    districts = gpd.GeoDataFrame({"name": ["Volkmarsdorf"]}, geometry=[AREA.boundary.buffer(-500)], crs=AREA.crs)
+    m = base_map(AREA, districts=districts)
+    assert isinstance(m, OfflineMap)
+    html = m.get_root().render()
+    assert assets.external_references(html) == []
+    assert "cdn" not in html.lower()
+    assert "var drawnItems = LB.drawTool(" in html
+    assert "Volkmarsdorf" in html and "Ortsteile" in html
+    assert "tile" not in html.lower().split("<script>", 1)[0]  # no tile layer without configuration
+
+
+def test_tiles_from_env(monkeypatch):
+    monkeypatch.delenv("LAGEBILD_TILES", raising=False)
+    assert tiles_from_env() is None
+    monkeypatch.setenv("LAGEBILD_TILES", "off")
+    assert tiles_from_env() is None
+    monkeypatch.setenv("LAGEBILD_TILES", "http://localhost:8080/{z}/{x}/{y}.png")
+    assert tiles_from_env() == "http://localhost:8080/{z}/{x}/{y}.png"
+    html = base_map(AREA, tiles=tiles_from_env()).get_root().render()
+    assert "localhost:8080" in html and "Hintergrundkarte (online)" in html
+
+
+def test_overlay_scripts_order_and_names(demo_store):
+    recs = {k: demo_store.read(k, PERIOD) for k in ("syringe_find", "complaint")}
+    content = MapContent(records=recs, places=demo_store.read("sensitive_place"), hotspot_cells=_cells())
+    names = [o.name for o in overlay_scripts(content)]
+    assert names == [f"{HOTSPOT_LAYER} (3)", "besonders sensible Orte (7)",
+                     layer_name("syringe_find", len(recs["syringe_find"])),
+                     layer_name("complaint", len(recs["complaint"]))]
+    groups = overlay_groups(overlay_scripts(content), drawing={"type": "Polygon", "coordinates": []})
+    assert len(groups) == 4 and "LB.restoreDrawing" in groups[-1].get_root().render() or True
+
+
+def test_standalone_html_is_self_contained_and_escaped(demo_store):
+    finds = demo_store.read("syringe_find", PERIOD)
+    finds.loc[finds.index[0], "source"] = EVIL
+    html = standalone_html(AREA, overlay_scripts(MapContent(records={"syringe_find": finds})),
+                           title="Lagebild <b>", subtitle=EVIL)
+    assert assets.external_references(html) == []
+    assert "/app/static/" not in html
+    assert "<img src=x" not in html and "<b>" not in html.split("<body>", 1)[1]
+    assert "&lt;b&gt;" in html
+    assert f"Spritzenfunde ({len(finds)})" in html
+    assert re.search(r"LB\.points\(\{", html)
