@@ -7,8 +7,9 @@ Three questions of the street cleaning service (issue 6):
    bin, bins that cover nothing, uncovered finds and uncovered hot spot cells.
 2. **Siting** (:func:`suggest_bins`): where should *K* new bins go so that they cover the
    most finds (weighted by syringes) not yet covered? A maximal covering location problem
-   (MCLP, Church & ReVelle 1974), solved exactly (mixed-integer programming with HiGHS via
-   :func:`scipy.optimize.milp`) where the model is small enough and greedily otherwise
+   (MCLP, Church & ReVelle 1974), solved by :func:`solve_mclp`: exactly (mixed-integer
+   programming with HiGHS via :func:`scipy.optimize.milp` on a model shrunk by the exact
+   reductions of :func:`reduce_model`) where it is small enough, greedily otherwise
    (vectorised, sparse; guaranteed ≥ 1 − 1/e of the optimum). Candidate sites are a grid
    in the study area or a user file, minus sites too close to existing bins or to
    Kitas/schools.
@@ -56,11 +57,12 @@ DEFAULT_SENSITIVE_TYPES: tuple[str, ...] = ("Kita", "Schule")
 #: Protective distance (m) for sensitive places without a ``buffer_m`` value.
 FALLBACK_SENSITIVE_M = 100.0
 #: ``method="auto"`` solves exactly up to this many candidate sites (after :func:`reduce_model`) …
-EXACT_MAX_CANDIDATES = 5_000
+EXACT_MAX_CANDIDATES = 2_500
 #: … and this many non-zero entries of the coverage matrix; beyond, greedily.
-EXACT_MAX_NNZ = 250_000
+EXACT_MAX_NNZ = 100_000
 #: Default time limit (s) of the exact solver; on timeout the better of the solver's
-#: incumbent and the greedy solution is used (``optimal=False``).
+#: incumbent and the greedy solution is used (``optimal=False``). HiGHS checks the limit
+#: between its phases, so the root LP of a model far above the "auto" limits can overrun it.
 DEFAULT_TIME_LIMIT_S = 30.0
 #: Distance tolerance (m) when comparing with the radius (floating point noise).
 EPS_M = 1e-6
@@ -805,7 +807,8 @@ def reduce_model(cover, weights: np.ndarray) -> tuple[sparse.csc_array, np.ndarr
     * demand points covered by no site, or with zero weight, are dropped;
     * demand points covered by the same set of sites are merged (weights summed);
     * a site whose covered set is contained in another site's set is dropped (of equal
-      sets the first is kept) — swapping it for the larger one never loses weight.
+      sets the first is kept) — swapping it for the larger one never loses weight;
+    * demand points that now share the same sites are merged again.
 
     Parameters
     ----------
@@ -827,12 +830,7 @@ def reduce_model(cover, weights: np.ndarray) -> tuple[sparse.csc_array, np.ndarr
     keep = (np.diff(a_csr.indptr) > 0) & (w > 0)
     if not keep.any():
         return sparse.csc_array((0, 0)), np.empty(0), np.empty(0, np.int64)
-    a_csr, w = a_csr[np.flatnonzero(keep)], w[keep]
-    rng = np.random.default_rng(12345)
-    _, first, group = np.unique(a_csr @ rng.random((n_site, 2)), axis=0, return_index=True, return_inverse=True)
-    group = group.reshape(-1)
-    w_red = np.bincount(group, weights=w, minlength=len(first))
-    a_c = a_csr[first].tocsc()
+    a_c, w_red = _merge_rows(a_csr[np.flatnonzero(keep)], w[keep])
     size = np.diff(a_c.indptr)
     overlap = (a_c.T @ a_c).tocoo()
     i, j, v = overlap.row, overlap.col, np.rint(overlap.data)
@@ -840,7 +838,18 @@ def reduce_model(cover, weights: np.ndarray) -> tuple[sparse.csc_array, np.ndarr
     dominated = np.zeros(n_site, dtype=bool)
     dominated[j[dom]] = True
     sites = np.flatnonzero((size > 0) & ~dominated)
-    return a_c[:, sites], w_red, sites
+    # without the dominated sites, more demand points share the same sites
+    a_red, w_red = _merge_rows(a_c[:, sites].tocsr(), w_red)
+    return a_red, w_red, sites
+
+
+def _merge_rows(a_csr: sparse.csr_array, w: np.ndarray) -> tuple[sparse.csc_array, np.ndarray]:
+    """Merge rows with the same set of columns (weights summed); returns CSC and weights."""
+    rng = np.random.default_rng(12345)
+    _, first, group = np.unique(a_csr @ rng.random((a_csr.shape[1], 2)), axis=0, return_index=True,
+                                return_inverse=True)
+    w_red = np.bincount(group.reshape(-1), weights=w, minlength=len(first))
+    return a_csr[first].tocsc(), w_red
 
 
 def _milp(a: sparse.csc_array, w: np.ndarray, k: int, time_limit_s: float):
@@ -1115,6 +1124,8 @@ def suggest_bins(
     if candidates is not None:
         cand = _to_metric(candidates, crs)
         c_xy = _xy(cand.geometry.values)
+        finite = np.isfinite(c_xy).all(axis=1)
+        cand, c_xy = cand.loc[finite].reset_index(drop=True), c_xy[finite]
         stats["candidates"] = len(c_xy)
         if area is not None and len(c_xy):
             inside = area.contains(shapely.points(c_xy))
@@ -1234,13 +1245,13 @@ def suggest_bins(
         ci, _, _ = pairs_within(_xy(shapely.centroid(cells.geometry.values)), s_xy, radius, network)
         cells = cells.assign(covered_after=cells["covered"].to_numpy() | (np.bincount(ci, minlength=len(cells)) > 0))
 
-    zones = [
-        gpd.GeoDataFrame(
+    zones = [gpd.GeoDataFrame({"reason": [], "distance_m": [], "name": []}, geometry=[], crs=crs)]
+    if len(b_xy) and min_bins > 0:
+        zones.append(gpd.GeoDataFrame(
             {"reason": "bin", "distance_m": min_bins,
              "name": coverage.bins.get("label", pd.Series([None] * len(b_xy))).to_numpy(dtype=object)},
-            geometry=shapely.buffer(shapely.points(b_xy), min_bins) if len(b_xy) else [], crs=crs,
-        )
-    ]
+            geometry=shapely.buffer(shapely.points(b_xy), min_bins), crs=crs,
+        ))
     if s_places is not None and len(s_places):
         zones.append(gpd.GeoDataFrame(
             {"reason": "sensitive", "distance_m": s_dist,

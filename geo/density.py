@@ -57,6 +57,8 @@ MIN_PIXELS_PER_BANDWIDTH: dict[str, float] = {"quartic": 8.0, "gaussian": 4.0}
 #: Gaussian kernels are truncated at this many standard deviations in the FFT path
 #: (mass beyond: exp(-8) ≈ 3e-4).
 GAUSSIAN_TRUNCATE = 4.0
+#: FFT densities below this fraction of the maximum are set to 0 (rounding noise).
+FFT_ZERO = 1e-5
 #: Largest raster (output or internal) in pixels.
 MAX_PIXELS = 25_000_000
 
@@ -318,9 +320,14 @@ def _kde_fft(x, y, w, rows, cols, xres, yres, left, top, h, kernel) -> np.ndarra
     full = _fft_convolve_valid(binned, kern)
     half = (s - 1) // 2
     out = full[half::s, half::s][:rows, :cols]
+    out = np.ascontiguousarray(out)
     if (w >= 0).all():
-        np.maximum(out, 0.0, out=out)
-    return np.ascontiguousarray(out)
+        # Single-precision FFT rounding (~1e-7 of the maximum) and the binning correction
+        # leave tiny non-zero values where no point reaches; clear them so that "no
+        # density" is exactly 0.
+        top = float(out.max()) if out.size else 0.0
+        out[out < FFT_ZERO * top] = 0.0
+    return out
 
 
 def _binned_kernel(px: int, py: int, fx: float, fy: float, h: float, kernel: Kernel) -> np.ndarray:

@@ -278,11 +278,12 @@ class EmergingResult:
 
 
 def emerging_from_counts(grid: Grid, counts: np.ndarray, band: float, *, alpha: float = DEFAULT_ALPHA,
-                         trend_alpha: float = DEFAULT_TREND_ALPHA) -> pd.DataFrame:
+                         trend_alpha: float = DEFAULT_TREND_ALPHA) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Patterns from a space-time cube of counts (n_cells, n_slices) on ``grid``.
 
-    Returns a DataFrame aligned with ``cell_id`` with the attribute columns of
-    :attr:`EmergingResult.cells` (no geometry); ``z`` and ``p_fdr`` are in ``.attrs``.
+    Returns ``(table, z, p_fdr)``: a DataFrame aligned with ``cell_id`` with the attribute
+    columns of :attr:`EmergingResult.cells` (no geometry), and the Gi* z-scores and
+    adjusted p-values per bin (arrays (n_cells, n_slices)).
     """
     z, p = slice_gi(grid, counts, band)
     sig = p <= alpha
@@ -302,9 +303,7 @@ def emerging_from_counts(grid: Grid, counts: np.ndarray, band: float, *, alpha: 
         "count_total": counts.sum(axis=1).astype(np.int64),
         "count_last": counts[:, -1].astype(np.int64),
     })
-    table.attrs["z"] = z
-    table.attrs["p_fdr"] = p
-    return table
+    return table, z, p
 
 
 def emerging_hotspots(
@@ -379,9 +378,9 @@ def emerging_hotspots(
     if len(slices) < RECOMMENDED_SLICES:
         notes.append(f"Hinweis: nur {len(slices)} Zeitabschnitte; empfohlen sind mindestens {RECOMMENDED_SLICES}.")
     counts = space_time_counts(grid, x, y, t, slices)
-    table = emerging_from_counts(grid, counts, float(band), alpha=alpha, trend_alpha=trend_alpha)
+    table, z, p_fdr = emerging_from_counts(grid, counts, float(band), alpha=alpha, trend_alpha=trend_alpha)
     cells = gpd.GeoDataFrame(table, geometry=grid.cells.geometry.values, crs=grid.crs)
-    return EmergingResult(cells=cells, slices=slices, counts=counts, z=table.attrs["z"], p_fdr=table.attrs["p_fdr"],
+    return EmergingResult(cells=cells, slices=slices, counts=counts, z=z, p_fdr=p_fdr,
                           cell=float(grid.cell), band=float(band), scale_rule=" ".join(notes), shape=shape,
                           crs=grid.crs)
 

@@ -63,6 +63,7 @@ import shapely
 from scipy.special import ndtr, ndtri
 
 from geo.errors import UserError
+from geo.hotspots import _boundary_geom
 from geo.period import Period
 from geo.schema import RECORD_ID, get_kind
 from geo.timeseries import data_period, event_arrays, treated_radius, zone_counts
@@ -365,8 +366,8 @@ def evaluate_measure(
     -------
     MeasureEvaluation
     """
-    if hasattr(boundary, "boundary") and hasattr(boundary, "crs") and not isinstance(boundary, shapely.Geometry):
-        boundary, crs = boundary.boundary, boundary.crs
+    boundary, area_crs = _boundary_geom(boundary)
+    crs = area_crs or crs
     get_kind(kind)
     areas = measure_areas(measure.geometry, boundary, radius_m=radius_m, buffer_m=buffer_m, control=control,
                           control_width_m=control_width_m, crs=crs)

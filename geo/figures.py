@@ -345,6 +345,13 @@ def key_figures(
 # -- sensitive places ---------------------------------------------------------------------
 
 
+def place_buffers(places: pd.DataFrame) -> np.ndarray:
+    """Protective distance (m) per place: ``buffer_m``, or :data:`DEFAULT_BUFFER_M` when missing or ≤ 0."""
+    raw = places["buffer_m"] if "buffer_m" in places else pd.Series(np.nan, index=places.index)
+    buffer = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    return np.where(np.isfinite(buffer) & (buffer > 0), buffer, DEFAULT_BUFFER_M)
+
+
 def sensitive_place_table(
     places: gpd.GeoDataFrame,
     finds: gpd.GeoDataFrame | None,
@@ -383,9 +390,7 @@ def sensitive_place_table(
     crs = places.crs
     n = len(places)
     geoms = _geoms(places)
-    buffer = pd.to_numeric(places["buffer_m"], errors="coerce").to_numpy(dtype=float) if "buffer_m" in places \
-        else np.full(n, np.nan)
-    buffer = np.where(np.isfinite(buffer) & (buffer > 0), buffer, DEFAULT_BUFFER_M)
+    buffer = place_buffers(places)
     weight_field = KINDS["syringe_find"].weight_field
 
     def counts(records: gpd.GeoDataFrame | None, weight: str | None) -> tuple[np.ndarray, np.ndarray]:

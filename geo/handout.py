@@ -9,24 +9,30 @@ Every page has a footer with the creation date, the page number and, for demo da
 
 All text that comes from data (names, descriptions, the title) is escaped for reportlab's
 Paragraph markup, so ``<img src=x onerror=alert(1)>`` or ``${alert(1)}`` is printed
-literally. Built with reportlab platypus and the standard Helvetica font (covers German
-umlauts and ß). Nothing here imports streamlit or folium.
+literally. Built with reportlab platypus; the font is DejaVu Sans from matplotlib's data,
+embedded (German, Turkish, Polish, Cyrillic … names print correctly; right-to-left scripts
+are not shaped), with Helvetica as fallback. Nothing here imports streamlit or folium.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 from xml.sax.saxutils import escape as _xml_escape
 
 import geopandas as gpd
+import matplotlib
 import pandas as pd
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import cm, mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Image,
@@ -88,24 +94,40 @@ def is_demo_data(imports: pd.DataFrame) -> bool:
 # -- styles -------------------------------------------------------------------------------
 
 
+@functools.cache
+def fonts() -> tuple[str, str]:
+    """Regular and bold font names: DejaVu Sans from matplotlib's data (covers ş, ğ, ≥, −, Cyrillic …)
+    embedded in the PDF and matching the map; Helvetica (Latin-1 only) if it cannot be loaded."""
+    ttf = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    try:
+        pdfmetrics.registerFont(TTFont("LagebildSans", str(ttf / "DejaVuSans.ttf")))
+        pdfmetrics.registerFont(TTFont("LagebildSans-Bold", str(ttf / "DejaVuSans-Bold.ttf")))
+        pdfmetrics.registerFontFamily("LagebildSans", normal="LagebildSans", bold="LagebildSans-Bold",
+                           italic="LagebildSans", boldItalic="LagebildSans-Bold")
+    except Exception:  # noqa: BLE001 - any font problem: fall back to the built-in font
+        return "Helvetica", "Helvetica-Bold"
+    return "LagebildSans", "LagebildSans-Bold"
+
+
 def _styles() -> dict[str, ParagraphStyle]:
+    regular, bold = fonts()
     base = getSampleStyleSheet()
-    body = ParagraphStyle("body", parent=base["BodyText"], fontName="Helvetica", fontSize=9, leading=11.5)
+    body = ParagraphStyle("body", parent=base["BodyText"], fontName=regular, fontSize=9, leading=11.5)
     return {
-        "title": ParagraphStyle("title", parent=body, fontName="Helvetica-Bold", fontSize=17, leading=21,
+        "title": ParagraphStyle("title", parent=body, fontName=bold, fontSize=17, leading=21,
                                 spaceAfter=2),
-        "subtitle": ParagraphStyle("subtitle", parent=body, fontSize=10, leading=13, textColor=_MUTED),
-        "h2": ParagraphStyle("h2", parent=body, fontName="Helvetica-Bold", fontSize=11.5, leading=14,
-                             spaceBefore=9, spaceAfter=4, textColor=_HEADER_BG),
+        "subtitle": ParagraphStyle("subtitle", parent=body, fontSize=9.5, leading=12.5, textColor=_MUTED),
+        "h2": ParagraphStyle("h2", parent=body, fontName=bold, fontSize=11.5, leading=14,
+                             spaceBefore=9, spaceAfter=4, textColor=_HEADER_BG, keepWithNext=1),
         "body": body,
         "small": ParagraphStyle("small", parent=body, fontSize=7.5, leading=9.5, textColor=_MUTED),
         "cell": ParagraphStyle("cell", parent=body, fontSize=8, leading=9.8),
         "num": ParagraphStyle("num", parent=body, fontSize=8, leading=9.8, alignment=TA_RIGHT),
-        "head": ParagraphStyle("head", parent=body, fontName="Helvetica-Bold", fontSize=8, leading=9.8,
+        "head": ParagraphStyle("head", parent=body, fontName=bold, fontSize=8, leading=9.8,
                                textColor=colors.white),
-        "headnum": ParagraphStyle("headnum", parent=body, fontName="Helvetica-Bold", fontSize=8, leading=9.8,
+        "headnum": ParagraphStyle("headnum", parent=body, fontName=bold, fontSize=8, leading=9.8,
                                   textColor=colors.white, alignment=TA_RIGHT),
-        "notice": ParagraphStyle("notice", parent=body, fontName="Helvetica-Bold", fontSize=9,
+        "notice": ParagraphStyle("notice", parent=body, fontName=bold, fontSize=9,
                                  textColor=colors.HexColor("#6d4c00"), backColor=colors.HexColor("#fff3cd"),
                                  borderColor=colors.HexColor("#e0b84c"), borderWidth=0.6, borderPadding=5,
                                  spaceBefore=6, spaceAfter=8),
@@ -119,7 +141,8 @@ def _table(header: list[str], rows: list[list], widths: list[float], numeric: se
     t = Table([head, *body], colWidths=widths, repeatRows=1, hAlign="LEFT")
     style = [
         ("BACKGROUND", (0, 0), (-1, 0), _HEADER_BG),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
         ("LINEBELOW", (0, 0), (-1, -1), 0.35, _GRID),
         ("TOPPADDING", (0, 0), (-1, -1), 2.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
@@ -155,15 +178,17 @@ def _places_section(table: gpd.GeoDataFrame, threshold: int, st) -> list:
     if not len(table):
         return [*out, Paragraph("Keine sensiblen Orte gespeichert.", st["body"])]
     shown = table.iloc[:MAX_PLACE_ROWS]
-    rows = [[str(i), escape(r.name), escape(r.place_type), format_number(r.buffer_m), format_number(r.finds),
-             format_number(r.syringes), format_number(r.complaints), format_number(r.reports_prev),
-             _change_markup(r.reports, r.reports_prev), _FLAGGED if r.flagged else "nein"]
+    muted = _MUTED.hexval()
+    rows = [[str(i),
+             f'{escape(r.name)}<br/><font size="7" color="{muted}">{escape(r.place_type)} · Schutzabstand '
+             f"{format_number(r.buffer_m)} m</font>",
+             format_number(r.finds), format_number(r.syringes), format_number(r.complaints),
+             format_number(r.reports_prev), _change_markup(r.reports, r.reports_prev),
+             _FLAGGED if r.flagged else "nein"]
             for i, r in enumerate(shown.itertuples(), start=1)]
-    t = _table(["Nr.", "Ort", "Art", "Abstand (m)", "Funde", "Spritzen", "Beschwerden",
-                "Vorzeitraum", "Veränderung", "auffällig"], rows,
-               [0.7 * cm, 3.8 * cm, 1.7 * cm, 1.5 * cm, 1.15 * cm, 1.4 * cm, 2.15 * cm, 1.95 * cm, 2.05 * cm,
-                1.4 * cm], {0, 3, 4, 5, 6, 7, 8}, st)
-    out.append(t)
+    out.append(_table(["Nr.", "Ort", "Funde", "Spritzen", "Beschwerden", "Vorzeitraum", "Veränderung", "auffällig"],
+                      rows, [0.8 * cm, 5.0 * cm, 1.3 * cm, 1.65 * cm, 2.45 * cm, 2.3 * cm, 2.5 * cm, 1.8 * cm],
+                      {0, 2, 3, 4, 5, 6}, st))
     more = len(table) - len(shown)
     note = (f"Gezählt werden Spritzenfunde (Fundstellen) und Beschwerden im Schutzabstand des Ortes (Luftlinie, "
             f"bei Flächen ab dem Rand). Vorzeitraum und Veränderung: Funde + Beschwerden. "
@@ -183,7 +208,7 @@ def _measures_section(measures: pd.DataFrame, st) -> list:
     rows = [[escape(r.measure), escape(r.description), escape(r.when), "neu" if r.new_in_period else ""]
             for r in shown.itertuples()]
     out.append(_table(["Maßnahme", "Beschreibung / Standort", "Datum / Zeitraum", ""], rows,
-                      [4.2 * cm, 8.3 * cm, 4.0 * cm, 1.3 * cm], set(), st))
+                      [4.7 * cm, 7.7 * cm, 4.2 * cm, 1.2 * cm], set(), st))
     more = len(measures) - len(shown)
     note = ("Behälter, Polizeipräsenz und Streetwork: alle, die im Zeitraum aktiv waren; "
             "„neu“: im Zeitraum begonnen bzw. aufgestellt.")
@@ -200,7 +225,7 @@ def _districts_section(summary: pd.DataFrame, st) -> list:
     return [Paragraph("Ortsteile", st["h2"]),
             _table(["Ortsteil", "Nr.", "Fläche (km²)", "Funde", "Spritzen", "Beschwerden", "Funde je km²",
                     "Beschw. je km²"], rows,
-                   [5.75 * cm, 0.9 * cm, 1.95 * cm, 1.2 * cm, 1.45 * cm, 2.15 * cm, 2.05 * cm, 2.35 * cm],
+                   [4.3 * cm, 0.9 * cm, 2.1 * cm, 1.3 * cm, 1.65 * cm, 2.45 * cm, 2.4 * cm, 2.7 * cm],
                    {1, 2, 3, 4, 5, 6, 7}, st)]
 
 
@@ -243,12 +268,13 @@ def _footer_canvas(footer_left: str, demo: bool):
             self.setStrokeColor(_GRID)
             self.setLineWidth(0.5)
             self.line(_MARGIN, y + 4 * mm, width - _MARGIN, y + 4 * mm)
-            self.setFont("Helvetica", 7.5)
+            regular, bold = fonts()
+            self.setFont(regular, 7.5)
             self.setFillColor(_MUTED)
             self.drawString(_MARGIN, y, footer_left)
             self.drawRightString(width - _MARGIN, y, f"Seite {self._pageNumber} von {total}")
             if demo:
-                self.setFont("Helvetica-Bold", 7.5)
+                self.setFont(bold, 7.5)
                 self.setFillColor(colors.HexColor("#8a6d00"))
                 self.drawString(_MARGIN, y - 3.6 * mm, f"Hinweis: {DEMO_NOTICE} – keine echten Vorfälle")
 

@@ -381,7 +381,7 @@ def choose_band(
         band = float(np.mean(dist[:, 1:]))
     else:
         band = 1.5 * cell
-    band = max(band, 1.5 * cell)
+    band = float(max(round(band), 1.5 * cell))
     why = "keine Variation der Werte" if np.ptp(counts) == 0 else "kein signifikantes Maximum der Autokorrelation"
     return band, (
         f"Distanzband {_fmt_m(band)}: {why}, daher mittlerer Abstand zu den {k} nächsten Zellen "
@@ -557,7 +557,7 @@ def hotspot_analysis(
     band = float(band)
     if band < grid.cell * 0.999:
         rules.append(
-            f"Hinweis: Das Distanzband ist kleiner als die Zellgröße; keine Zelle hat Nachbarn, "
+            "Hinweis: Das Distanzband ist kleiner als die Zellgröße; keine Zelle hat Nachbarn, "
             "daher gibt es keine Hotspots."
         )
     ids = grid.cell_ids_at(x, y)

@@ -368,7 +368,7 @@ def _parse_field(series: pd.Series, f, kind: Kind, reasons: _Reasons, now: datet
         return parsed
     if f.type in ("int", "float"):
         num = parse_numbers(series)
-        bad = ~blank & (num.isna() | ~np.isfinite(num.fillna(0))).to_numpy()
+        bad = ~blank & ~(num.abs() <= 1e15).to_numpy()  # NaN, ±inf and absurdly large values
         reasons.add(bad, f"{f.label} ungültig")
         if f.required:
             reasons.add(blank, f"Pflichtfeld {f.label} fehlt")
@@ -381,7 +381,7 @@ def _parse_field(series: pd.Series, f, kind: Kind, reasons: _Reasons, now: datet
             label = "Anzahl" if f.name == "count" else f.label
             reasons.add(small, f"{label} < {f.minimum:g}")
         if f.type == "int":
-            return num.fillna(0).round().astype("int64")
+            return num.where(~bad, 0).fillna(0).round().astype("int64")  # rejected rows: any value, no crash
         return num.astype("float64")
     # text and category
     s = _as_text(series)

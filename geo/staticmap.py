@@ -26,7 +26,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from geo.area import DISPLAY_CRS, StudyArea
-from geo.figures import DEFAULT_BUFFER_M
+from geo.figures import place_buffers
 from geo.schema import HOTSPOT_CLASSES, KINDS
 
 #: Default figure size in inches (17 cm × 12.5 cm: the text width of an A4 page).
@@ -92,13 +92,6 @@ def _hot_cells(hotspots) -> gpd.GeoDataFrame | None:
     return cells if isinstance(cells, gpd.GeoDataFrame) and "gi_class" in cells else None
 
 
-def _buffers(places: gpd.GeoDataFrame) -> np.ndarray:
-    """Protective distance (m) per place; missing or non-positive values use the default."""
-    raw = places["buffer_m"] if "buffer_m" in places else pd.Series(np.nan, index=places.index)
-    buffer = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
-    return np.where(np.isfinite(buffer) & (buffer > 0), buffer, DEFAULT_BUFFER_M)
-
-
 class _Layers:
     """The map's layers in the metric CRS, prepared once for the main map and the overview."""
 
@@ -121,7 +114,7 @@ class _Layers:
             metric = places.geometry.set_crs(crs) if places.crs is None else places.geometry.to_crs(crs)
             self.places = _display(metric, crs)
             self.rings = _display(gpd.GeoSeries(shapely.buffer(np.asarray(metric.values, dtype=object),
-                                                                _buffers(places)), crs=crs), crs)
+                                                                place_buffers(places)), crs=crs), crs)
             self.flagged = places["flagged"].to_numpy(dtype=bool) if "flagged" in places \
                 else np.zeros(len(places), dtype=bool)
 
@@ -155,7 +148,8 @@ def _draw(ax, layers: _Layers, *, labels: bool) -> list:
             handles.append(Patch(facecolor="white", edgecolor="#999999", label="keine signifikanten Hotspots"))
     if layers.finds is not None:
         kind = KINDS["syringe_find"]
-        ax.scatter(layers.finds.x, layers.finds.y, s=3 if labels else 1, color=kind.colour, alpha=0.45,
+        size = float(np.clip(2000.0 / max(len(layers.finds), 1), 2.0, 12.0))  # fewer finds, larger dots
+        ax.scatter(layers.finds.x, layers.finds.y, s=size if labels else size / 3, color=kind.colour, alpha=0.6,
                    linewidths=0, zorder=3)
         handles.append(Line2D([], [], linestyle="", marker="o", markersize=3, color=kind.colour,
                               label=kind.label_plural))
@@ -164,8 +158,8 @@ def _draw(ax, layers: _Layers, *, labels: bool) -> list:
         if labels and layers.district_names is not None:
             pts = layers.districts.representative_point()
             for x, y, name in zip(pts.x, pts.y, layers.district_names, strict=True):
-                ax.text(x, y, name, ha="center", va="center", fontsize=6, color="#546e7a", style="italic",
-                        path_effects=_HALO, zorder=5, clip_on=True)
+                ax.text(x, y, name, parse_math=False, ha="center", va="center", fontsize=6, color="#546e7a",
+                        style="italic", path_effects=_HALO, zorder=5, clip_on=True)
         handles.append(Line2D([], [], color="#78909c", linewidth=0.8, linestyle=(0, (4, 2)),
                               label=KINDS["district"].label_plural))
     layers.outline.boundary.plot(ax=ax, color="#263238", linewidth=1.4 if labels else 0.8, zorder=6)
@@ -276,8 +270,10 @@ def render_map(
     _frame(ax, bounds, lat)
     _scale_bar(ax, area)
     _north_arrow(ax)
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.685, 0.99), fontsize=7, frameon=False,
-               title="Legende", title_fontsize=8, alignment="left", borderaxespad=0.0, handlelength=1.6)
+    legend = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.685, 0.99), fontsize=7, frameon=False,
+                        title="Legende", title_fontsize=8, alignment="left", borderaxespad=0.0, handlelength=1.6)
+    for text in legend.get_texts():
+        text.set_parse_math(False)  # labels from data ($ would start mathtext)
     if zoomed:
         inset = fig.add_axes((0.685, 0.13, 0.30, 0.36))
         _draw(inset, layers, labels=False)

@@ -196,7 +196,7 @@ class Store:
         import_id = self._next_import_id()
         tmp = self._begin()
         try:
-            if len(rows):
+            if len(rows) or not tmp.exists():  # a new store must be a GeoPackage even when nothing was accepted
                 out = rows[[RECORD_ID, *kind.field_names, rows.geometry.name]].copy()
                 out.insert(1, IMPORT_ID, import_id)
                 self._append_layer(tmp, kind, out)

@@ -17,7 +17,7 @@ import shapely
 
 from geo.area import DISPLAY_CRS, StudyArea
 from layers.assets import STATIC_URL, asset_urls
-from layers.elements import JsCall
+from layers.elements import JsCall, JsLayer
 from layers.escape import escape_text, js_json
 from layers.legend import legend_html
 
@@ -45,15 +45,10 @@ def tiles_from_env() -> str | None:
     return url if url and url.lower() not in ("0", "off", "aus", "none") else None
 
 
-def _outline_geojson(gdf: gpd.GeoDataFrame, name_field: str | None) -> dict:
-    """Boundaries as GeoJSON (EPSG:4326, simplified to about 1 m) with escaped tooltip names."""
-    shown = gdf.to_crs(DISPLAY_CRS)
-    geoms = shapely.simplify(shown.geometry.values, 0.00001, preserve_topology=True)
-    feats = []
-    names = shown[name_field].astype(str).tolist() if name_field and name_field in shown else [""] * len(shown)
-    for geom, name in zip(geoms, names, strict=True):
-        feats.append({"type": "Feature", "geometry": shapely.geometry.mapping(geom),
-                      "properties": {"_tip": name} if name else {}})
+def _outline_geojson(gdf: gpd.GeoDataFrame) -> dict:
+    """Boundaries as GeoJSON (EPSG:4326, simplified to about 1 m)."""
+    geoms = shapely.simplify(gdf.to_crs(DISPLAY_CRS).geometry.values, 0.00001, preserve_topology=True)
+    feats = [{"type": "Feature", "geometry": shapely.geometry.mapping(g), "properties": {}} for g in geoms]
     return {"type": "FeatureCollection", "features": _round_features(feats)}
 
 
@@ -106,6 +101,7 @@ def base_map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=14, tiles=None, prefer_canvas=True,
         control_scale=True, height=height, max_zoom=19, min_zoom=10, asset_base=asset_base,
     )
+    m.options.update(maxZoom=19, minZoom=10)  # folium gives these only to tile layers; markercluster needs them
     m.add_child(JsCall("LB.init({map});"))
     m.add_child(JsCall("{map}.createPane('lbDensity'); {map}.getPane('lbDensity').style.zIndex = 350;"
                        "{map}.getPane('lbDensity').style.pointerEvents = 'none';"))
@@ -113,10 +109,14 @@ def base_map(
         folium.TileLayer(tiles=tiles, attr=escape_text(tiles_attribution), name="Hintergrundkarte (online)",
                          overlay=True, control=True, show=True, max_zoom=19).add_to(m)
     if districts is not None and len(districts):
-        fc = _outline_geojson(districts, "name")
+        fc = _outline_geojson(districts)
         style = {"color": "#78909c", "weight": 1.2, "fill": False, "interactive": False}
-        m.add_child(_static_geojson("Ortsteile", fc, style))
-    area_fc = _outline_geojson(gpd.GeoDataFrame({"name": [area.name]}, geometry=[area.boundary], crs=area.crs), None)
+        inner = gpd.GeoSeries(shapely.point_on_surface(districts.geometry.values), crs=districts.crs)
+        inner = inner.to_crs(DISPLAY_CRS)
+        names = districts["name"].astype(str).tolist() if "name" in districts else [""] * len(districts)
+        labels = [[round(p.y, 6), round(p.x, 6), n] for p, n in zip(inner, names, strict=True) if n]
+        m.add_child(_static_geojson("Ortsteile", fc, style, labels))
+    area_fc = _outline_geojson(area.frame())
     m.add_child(JsCall(
         f"L.geoJSON({js_json(area_fc)}, {{style: {js_json({'color': '#263238', 'weight': 2.5, 'fill': False})},"
         " interactive: false}).addTo({map});"
@@ -129,12 +129,14 @@ def base_map(
     return m
 
 
-def _static_geojson(name: str, fc: dict, style: dict) -> folium.FeatureGroup:
-    """A toggleable overlay of the base map (districts) with name tooltips as plain text."""
-    from layers.elements import JsLayer
+def _static_geojson(name: str, fc: dict, style: dict, labels: list | None = None) -> folium.FeatureGroup:
+    """A toggleable overlay of the base map (districts), optionally with name labels
+    (``[[lat, lon, text], ...]``, shown as plain text)."""
 
     group = folium.FeatureGroup(name=escape_text(name), show=True)
     group.add_child(JsLayer(
         f"L.geoJSON({js_json(fc)}, {{style: {js_json(style)}, interactive: false}})"
     ))
+    if labels:
+        group.add_child(JsLayer(f"LB.labels({js_json(labels)})"))
     return group

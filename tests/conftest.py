@@ -42,3 +42,46 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared data not available at {SHARED_DATA}")
     return SHARED_DATA
+
+
+#: Debian's chromium (Playwright's own browser downloads are not used).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+ARTIFACTS = REPO / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """A headless Chromium (Playwright) for browser tests; skips when unavailable."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+LOCAL_PREFIXES = ("http://127.0.0.1", "http://localhost", "data:", "blob:", "file:")
+
+
+@pytest.fixture(scope="session")
+def block_outside():
+    """``block_outside(page) -> list``: abort every request of ``page`` that leaves this machine;
+    the returned list collects the blocked URLs (tests assert it stays empty)."""
+
+    def install(page) -> list[str]:
+        blocked: list[str] = []
+
+        def route(r):
+            if r.request.url.startswith(LOCAL_PREFIXES):
+                r.continue_()
+            else:
+                blocked.append(r.request.url)
+                r.abort()
+
+        page.route("**/*", route)
+        return blocked
+
+    return install

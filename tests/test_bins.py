@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import date
+from itertools import combinations
 
 import geopandas as gpd
 import numpy as np
@@ -25,8 +26,10 @@ from geo.bins import (
     pairs_within,
     plan_table,
     read_candidates,
+    reduce_model,
     solve_exact,
     solve_greedy,
+    solve_mclp,
     suggest_bins,
 )
 from geo.errors import UserError
@@ -306,6 +309,36 @@ def test_solvers_edge_cases():
     assert len(solve_greedy(cover, w, 2, stop_when_no_gain=False).selected) == 2
 
 
+def test_reduce_model_and_brute_force_optimum():
+    cover = np.array([
+        [1, 1, 0, 1, 0],
+        [1, 1, 0, 0, 0],
+        [0, 0, 1, 0, 0],
+        [0, 0, 1, 0, 0],  # same sites as the row above: merged
+        [0, 0, 0, 0, 0],  # covered by nobody: dropped
+    ], dtype=bool)
+    w = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    a, wr, sites = reduce_model(cover, w)
+    assert sites.tolist() == [0, 2]  # 1 equals 0, 3 lies within 0, 4 covers nothing
+    assert sorted(wr.tolist()) == [3.0, 7.0] and a.shape == (2, 2)
+
+    rng = np.random.default_rng(9)
+    for _ in range(5):
+        dem = rng.uniform(0, 600, (30, 2))
+        cand = rng.uniform(0, 600, (12, 2))
+        w = rng.integers(1, 9, 30).astype(float)
+        cover = np.hypot(*(dem[:, None] - cand[None]).transpose(2, 0, 1)) <= 150
+        for k in (2, 3):
+            combos = np.array(list(combinations(range(12), k)))
+            best = (w @ cover[:, combos].any(axis=2)).max()  # brute force over all site sets
+            assert solve_exact(cover, w, k).objective == best
+    auto = solve_mclp(cover, w, 3, max_sites=1)
+    assert auto.method == "greedy"
+    assert solve_mclp(cover, w, 3).method == "exact"
+    with pytest.raises(ValueError):
+        solve_mclp(cover, w, 3, method="simplex")
+
+
 def test_aggregate_demand():
     rng = np.random.default_rng(3)
     xy = rng.uniform(0, 100, (500, 2))
@@ -333,7 +366,7 @@ def test_candidate_grid_inside_boundary():
         candidate_grid(poly, 0)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 10_000), k=st.integers(1, 4), method=st.sampled_from(["exact", "greedy"]))
 def test_curve_grows_and_matches_direct_coverage(seed, k, method):
     rng = np.random.default_rng(seed)
@@ -542,21 +575,14 @@ def test_demo_suggestions_fall_at_the_scene_places(demo):
     assert shapely.distance(sites[:, None], kitas[None, :]).min() >= 100
 
 
-@pytest.fixture(scope="module")
-def demo_store(tmp_path_factory):
-    from geo.cli import main
-
-    path = tmp_path_factory.mktemp("store") / "lagebild.gpkg"
-    assert main(["demo", "--store", str(path)]) == 0
-    return path
-
-
 def test_cli_bins(demo_store, tmp_path, capsys):
+    """``demo_store`` (conftest): the full demo data in a session-wide store."""
     from geo.cli import main
 
+    store = str(demo_store.path)
     capsys.readouterr()
     out = tmp_path / "plan.csv"
-    rc = main(["bins", "--store", str(demo_store), "--from", "2026-05-01", "--to", "31.10.2026",
+    rc = main(["bins", "--store", store, "--from", "2026-05-01", "--to", "31.10.2026",
                "--add", "2", "--method", "greedy", "--out", str(out)])
     printed = capsys.readouterr().out
     assert rc == 0
@@ -569,13 +595,13 @@ def test_cli_bins(demo_store, tmp_path, capsys):
     assert table["lat"].between(51.33, 51.36).all() and table["lon"].between(12.385, 12.44).all()
     assert table["x"].between(318000, 323000).all()
 
-    rc = main(["bins", "--store", str(demo_store), "--from", "2026-05-01", "--to", "2026-10-31",
+    rc = main(["bins", "--store", store, "--from", "2026-05-01", "--to", "2026-10-31",
                "--radius", "100", "--out", str(tmp_path / "plan.geojson")])
     assert rc == 0
     assert "Radius 100 m" in capsys.readouterr().out
     assert len(gpd.read_file(tmp_path / "plan.geojson")) == 3
 
-    rc = main(["bins", "--store", str(demo_store), "--from", "2026-05-01", "--to", "2026-10-31",
+    rc = main(["bins", "--store", store, "--from", "2026-05-01", "--to", "2026-10-31",
                "--out", str(tmp_path / "plan.txt")])
     assert rc == 2
     assert capsys.readouterr().err.startswith("Fehler:")

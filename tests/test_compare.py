@@ -190,3 +190,22 @@ def test_cli_compare_refuses_bad_input(demo_store, tmp_path, capsys):
     rc = main(["compare", "--store", str(demo_store.path), "--a", "2026-01-01/2026-02-28",
                "--b", "2026-03-01/2026-04-30", "--out", str(tmp_path / "x.txt")])
     assert rc == 2 and "Endung" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------- map layers
+def test_change_map_layers_offline_and_escaped(demo, area):
+    from layers.assets import external_references, inline_assets
+    from layers.compare import change_layer, count_breaks, count_layer, count_legend_items, legend_html, period_map
+
+    finds = demo["syringe_find"]
+    grid, _ = analysis_grid([finds], area, cell=300)
+    cells = compare_periods(finds, finds, BEFORE, AFTER, grid, date_field="found_at")
+    breaks = count_breaks(cells["count_a"], cells["count_b"])
+    assert np.all(np.diff(breaks) > 0) and breaks[-1] < max(cells["count_a"].max(), cells["count_b"].max())
+    assert count_legend_items(np.array([2.0, 7.0]))[0] == ("1 – 2", "#ffffb2")
+    legend = legend_html("<script>alert(1)</script>", [("x", "red;background:url(evil)")])
+    assert "<script>" not in legend and "url(evil)" not in legend
+    m = period_map(area, [count_layer(cells, "count_a", "A", breaks), change_layer(cells)], legend)
+    html = inline_assets(m.get_root().render())
+    assert external_references(html) == []
+    assert "signifikante Abnahme" in html and "Zeitraum B" in html

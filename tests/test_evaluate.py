@@ -187,7 +187,7 @@ def test_cli_evaluate_one_measure(demo_store, tmp_path, capsys):
                "--buffer", "500", "--window-days", "180", "--kind", "syringe_find", "--out", str(out)])
     assert rc == 0
     text = capsys.readouterr().out
-    assert "Ergebnis: Verdrängung" in text and "WDQ −" in text
+    assert "Ergebnis: Verdrängung" in text and "WDQ -2," in text
     areas = gpd.read_file(out)
     assert areas["role"].tolist() == ["treated", "buffer", "control"] and (areas["before"] > 0).all()
 

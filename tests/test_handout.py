@@ -35,6 +35,7 @@ X0, Y0 = 319_000.0, 5_691_000.0
 PERIOD = Period(date(2026, 5, 1), date(2026, 6, 30))
 HOSTILE_PLACE = "<b>Kita & Co</b>"
 HOSTILE_MEASURE = "<img src=x onerror=alert(1)> `${alert(1)}`"
+HOSTILE_DISTRICT = "Ost $x^2$ <i>&"
 NOW = datetime(2026, 11, 1)
 
 
@@ -59,8 +60,8 @@ def pts(xy, **cols) -> gpd.GeoDataFrame:
 
 def small_data() -> tuple[dict, dict]:
     """A hand-made period and previous period: 7 finds (17 syringes), 3 complaints, two places."""
-    places = pts([[0, 0], [600, 0]], name=[HOSTILE_PLACE, "Spielplatz Süd"], place_type=["Kita", "Spielplatz"],
-                 buffer_m=[100.0, 100.0])
+    places = pts([[0, 0], [600, 0]], name=[HOSTILE_PLACE, "Spielplatz Süd – Şehitler ≥ Ω"],
+                 place_type=["Kita", "Spielplatz"], buffer_m=[100.0, 100.0])
     current = {
         "syringe_find": pts([[10, 0], [20, 0], [-30, 5], [0, 50], [600, 10], [900, 900], [950, 900]],
                             found_at=pd.to_datetime(["2026-05-03"] * 7), count=[1, 2, 3, 4, 5, 1, 1],
@@ -71,6 +72,8 @@ def small_data() -> tuple[dict, dict]:
         "disposal_bin": pts([[50, 50]], installed_at=pd.to_datetime(["2024-01-01"]), removed_at=pd.NaT,
                             owner="Stadtreinigung", label="Behälter Nord"),
         "greenery_cut": pts([[0, 0]], done_at=pd.to_datetime(["2026-05-20"]), description=[HOSTILE_MEASURE]),
+        "district": gpd.GeoDataFrame({"name": [HOSTILE_DISTRICT], "number": ["20"]},
+                                     geometry=[shapely.box(X0 - 500, Y0 - 500, X0 + 500, Y0 + 500)], crs=CRS),
     }
     previous = {
         "syringe_find": pts([[10, 0], [11, 0], [12, 0], [13, 0]], found_at=pd.to_datetime(["2026-04-03"] * 4), count=1,
@@ -105,6 +108,22 @@ def test_map_png_is_an_image():
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5_000
 
 
+def test_map_draws_names_literally():
+    """Names with ``$`` are not parsed as mathtext (an unknown command would make rendering fail)."""
+    from geo.area import StudyArea
+    from geo.staticmap import render_map
+
+    current, _ = small_data()
+    name = r"Ost $\undefinedcmd$ & <b>"
+    districts = current["district"].assign(name=[name])
+    area = StudyArea(r"Gebiet $\foo$", leipziger_osten().boundary)
+    fig = render_map(area, districts=districts, places=current["sensitive_place"], extent="area")
+    fig.savefig(io.BytesIO(), format="png", dpi=40)
+    shown = [t.get_text() for ax in fig.axes for t in ax.texts] + [t.get_text() for t in fig.legends[0].get_texts()]
+    assert name in shown and r"Gebiet: Gebiet $\foo$" in shown
+    assert {"1", "2"} <= set(shown)  # places numbered like the table
+
+
 # -- the PDF --------------------------------------------------------------------------------
 
 
@@ -124,10 +143,12 @@ def test_handout_small_data_contents(tmp_path):
     assert "Beschwerden 3 1 +2 (+200 %)" in text
     assert "Hotspot-Zellen 0" not in text  # no hot spot analysis: no row
     # places: the Kita has 4 finds (10 syringes) + 2 complaints = 6 ≥ 5 → flagged; before 4 + 1 = 5
-    assert f"1 {HOSTILE_PLACE} Kita 100 4 10 2 5 +1 (+20 %) ja" in text
-    assert "2 Spielplatz Süd Spielplatz 100 1 5 0 0 +1 nein" in text
+    assert f"1 {HOSTILE_PLACE} 4 10 2 5 +1 (+20 %) ja\nKita · Schutzabstand 100 m" in text
+    assert "2 Spielplatz Süd – Şehitler ≥ Ω 1 5 0 0 +1 nein\nSpielplatz · Schutzabstand 100 m" in text
     # measures, hostile text literally; the bin is listed as active
     assert HOSTILE_MEASURE in text
+    # districts: 1 km², finds at x ≤ 50 m → 4 finds (10 syringes), 2 complaints
+    assert f"{HOSTILE_DISTRICT} 20 1,00 4 10 2 4,0 2,0" in text
     assert "Behälter Nord (Stadtreinigung) seit 01.01.2024" in text
     assert DEMO_NOTICE not in text
     assert "geheim" not in text  # complaint texts are private and never printed
@@ -138,14 +159,15 @@ def test_handout_demo_data(tmp_path):
     area = leipziger_osten()
     current = {k: active_in_period(g, k, PERIOD) for k, g in demo.items()}
     previous = {k: active_in_period(g, k, PERIOD.previous()) for k, g in demo.items()}
-    pdf = build_handout(current, previous, area, PERIOD, demo=True, threshold=20)
+    from geo.hotspots import hotspot_analysis
+
+    hotspots = hotspot_analysis(current["syringe_find"], area.boundary, weight="count")
+    pdf = build_handout(current, previous, area, PERIOD, hotspots=hotspots, demo=True, threshold=20)
     assert pdf.startswith(b"%PDF")
     pages = n_pages(pdf)
     assert 1 <= pages <= 3
     text = pdf_text(pdf, tmp_path)
-    from geo.hotspots import hotspot_analysis
-
-    hot = count_hot_cells(hotspot_analysis(current["syringe_find"], area.boundary, weight="count").cells)
+    hot = count_hot_cells(hotspots.cells)
     kf = key_figures(current, previous, hot)
     for key in ("finds", "syringes", "complaints", "scene_observations", "hot_cells"):
         row = kf.loc[key]
@@ -181,10 +203,10 @@ def cli(*args) -> int:
         return int(exc.code)
 
 
-@pytest.fixture
-def store(tmp_path) -> Store:
+@pytest.fixture(scope="module")
+def store_template(tmp_path_factory) -> Store:
     """A store with the small data set (both periods) and a formula in a measure description."""
-    s = Store(tmp_path / "s.gpkg", leipziger_osten())
+    s = Store(tmp_path_factory.mktemp("handout") / "s.gpkg", leipziger_osten())
     current, previous = small_data()
     current["greenery_cut"] = pd.concat([current["greenery_cut"], pts(
         [[5, 5]], done_at=pd.to_datetime(["2026-05-21"]), description=['=HYPERLINK("http://x","klick")'])])
@@ -193,6 +215,15 @@ def store(tmp_path) -> Store:
     for kind, frame in current.items():
         import_frame(frame, kind, s, source=f"test-{kind}.csv", now=NOW)
     return s
+
+
+@pytest.fixture
+def store(store_template, tmp_path) -> Store:
+    """A private copy of the template store (tests write to it and to its audit log)."""
+    path = tmp_path / "store" / "s.gpkg"
+    path.parent.mkdir()
+    shutil.copyfile(store_template.path, path)
+    return Store(path, store_template.area)
 
 
 def test_cli_handout_ok(store, tmp_path, capsys):

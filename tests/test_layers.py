@@ -18,12 +18,13 @@ from PIL import Image
 
 from geo.area import DISPLAY_CRS, leipziger_osten
 from geo.period import Period
-from geo.schema import HOTSPOT_CLASSES, KINDS
+from geo.schema import HOTSPOT_CLASSES
 from layers import assets
 from layers.basemap import OfflineMap, base_map, tiles_from_env
 from layers.density import density_image
+from layers.elements import JsCall, LayerControl
 from layers.escape import escape_text, js_json, safe_colour
-from layers.features import feature_collection, format_values, popup_rows
+from layers.features import format_values, popup_rows
 from layers.hotspots import hotspot_js, shown_cells
 from layers.legend import HOTSPOT_LAYER, legend_html
 from layers.map import MapContent, overlay_groups, overlay_scripts, standalone_html
@@ -256,11 +257,13 @@ def test_base_map_is_offline_and_has_outline_draw_tool_and_districts():
     districts = gpd.GeoDataFrame({"name": ["Volkmarsdorf"]}, geometry=[AREA.boundary.buffer(-500)], crs=AREA.crs)
     m = base_map(AREA, districts=districts)
     assert isinstance(m, OfflineMap)
+    m.add_child(LayerControl())
     html = m.get_root().render()
     assert assets.external_references(html) == []
     assert "cdn" not in html.lower()
     assert "var drawnItems = LB.drawTool(" in html
-    assert "Volkmarsdorf" in html and "Ortsteile" in html
+    assert 'LB.labels([[' in html and '"Volkmarsdorf"]]' in html and '"Ortsteile"' in html
+    assert "LB.applyHidden(" in html
     assert "tile" not in html.lower().split("<script>", 1)[0]  # no tile layer without configuration
 
 
@@ -271,8 +274,11 @@ def test_tiles_from_env(monkeypatch):
     assert tiles_from_env() is None
     monkeypatch.setenv("LAGEBILD_TILES", "http://localhost:8080/{z}/{x}/{y}.png")
     assert tiles_from_env() == "http://localhost:8080/{z}/{x}/{y}.png"
-    html = base_map(AREA, tiles=tiles_from_env()).get_root().render()
-    assert "localhost:8080" in html and "Hintergrundkarte (online)" in html
+    m = base_map(AREA, tiles=tiles_from_env())
+    m.add_child(LayerControl())
+    html = m.get_root().render()
+    assert 'L.tileLayer(\n                "http://localhost:8080/{z}/{x}/{y}.png"' in html
+    assert '"Hintergrundkarte (online)"' in html
 
 
 def test_overlay_scripts_order_and_names(demo_store):
@@ -283,7 +289,11 @@ def test_overlay_scripts_order_and_names(demo_store):
                      layer_name("syringe_find", len(recs["syringe_find"])),
                      layer_name("complaint", len(recs["complaint"]))]
     groups = overlay_groups(overlay_scripts(content), drawing={"type": "Polygon", "coordinates": []})
-    assert len(groups) == 4 and "LB.restoreDrawing" in groups[-1].get_root().render() or True
+    assert len(groups) == 4
+    codes = [getattr(c, "code", "") for g in groups for c in g._children.values()]
+    assert [c for c in codes if c] == ['LB.restoreDrawing(window.drawnItems, {"type":"Polygon","coordinates":[]}, '
+                                       '{"color":"#111111","weight":2,"dashArray":"6 4","fillOpacity":0.05});']
+    assert isinstance(list(groups[-1]._children.values())[-1], JsCall)
 
 
 def test_standalone_html_is_self_contained_and_escaped(demo_store):

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import uuid
 import zipfile
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo.area import leipziger_osten
@@ -76,7 +78,7 @@ def test_random_text_as_csv(tmp_path, content):
     _conserved(raw)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=FIXTURE_OK)
+@settings(max_examples=80, deadline=None, suppress_health_check=FIXTURE_OK)
 @given(rows=st.lists(st.tuples(any_cell, any_cell, any_cell, any_cell, any_cell), min_size=1, max_size=25),
        delimiter=st.sampled_from([";", ",", "\t"]), encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]))
 def test_csv_written_by_a_spreadsheet_round_trips(tmp_path, rows, delimiter, encoding):
@@ -100,7 +102,7 @@ def test_csv_written_by_a_spreadsheet_round_trips(tmp_path, rows, delimiter, enc
                                st.sampled_from([IN_LAT, "51,3440", "nan", "", "0"]),
                                st.sampled_from([IN_LON, "12,4034", "inf", "abc"]), any_cell), max_size=15))
 def test_import_conserves_rows_and_stores_what_it_reports(tmp_path, rows):
-    store = Store(tmp_path / f"s{abs(hash(tuple(rows)))}.gpkg", AREA)
+    store = Store(tmp_path / f"s{uuid.uuid4().hex}.gpkg", AREA)  # a fresh store per example
     path = tmp_path / "import.csv"
     with open(path, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, delimiter=";")
@@ -157,18 +159,19 @@ def test_detect_format_is_total(head, suffix):
 def test_zip_paths_with_parent_or_absolute_parts_are_refused(names, absolute):
     names = ["/" + names[0], *names[1:]] if absolute else names
     infos = [zipfile.ZipInfo(n) for n in names]
-    bad = any(n.startswith("/") or ".." in n.split("/") or ":" in n.split("/")[0] for n in names)
+    # would extracting below /base leave it?
+    escapes = any(not os.path.normpath(os.path.join("/base", n)).startswith("/base") for n in names)
+    harmless = all(not n.startswith("/") and ".." not in n.split("/") and ":" not in n for n in names)
     try:
         check_zip_members(infos, "test.zip")
     except ImportRefused as exc:
-        assert bad and "unzulässigen Pfad" in str(exc)
+        assert not harmless and "unzulässigen Pfad" in str(exc)
         return
-    assert not bad
+    assert not escapes
 
 
 @pytest.mark.parametrize("name", ["../x.csv", "a/../../x.shp", "/etc/passwd", "C:\\x.shp", "..\\..\\x.csv"])
 def test_zip_traversal_names(name):
-    assume(True)
     with pytest.raises(ImportRefused, match="unzulässigen Pfad"):
         check_zip_members([zipfile.ZipInfo(name)], "t.zip")
 

@@ -35,7 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_store_options(p)
     add_period_options(p, required=True)
     p.add_argument("--radius", type=float, default=DEFAULT_RADIUS_M, metavar="M",
-                   help=f"Fußweg-Radius in Metern (Standard {DEFAULT_RADIUS_M:g})")
+                   help="Radius in Metern, Luftlinie oder mit --network entlang der Straßen "
+                        f"(Standard {DEFAULT_RADIUS_M:g})")
     p.add_argument("--add", type=int, default=0, metavar="K", help="Zahl neuer Standorte, die vorgeschlagen werden")
     p.add_argument("--candidates", type=Path, default=None, metavar="DATEI",
                    help="mögliche Standorte (GeoPackage, GeoJSON oder CSV mit lat/lon); "
@@ -111,7 +112,9 @@ def run(args: argparse.Namespace) -> int:
               + f", zu nah an Behältern (< {_m(res.params['min_dist_bins_m'])} m) {_int(st['near_bins'])}"
               + f", zu nah an Kitas/Schulen {_int(st['near_sensitive'])}")
         print(f"Verfahren: {res.method_label}")
-        if len(res.sites) < args.add:
+        if not len(res.sites):
+            print("Kein zulässiger neuer Standort bringt zusätzliche Abdeckung.")
+        elif len(res.sites) < args.add:
             print(f"Nur {len(res.sites)} neue Standorte bringen zusätzliche Abdeckung.")
         print("Abdeckungskurve (neue Behälter in Reihenfolge ihres Beitrags):")
         print(f"  {'neu':>3}  {'Funde':>7}  {'Anteil':>7}  {'Spritzen':>8}  {'Anteil':>7}  {'Zuwachs Spritzen':>16}")

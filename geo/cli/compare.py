@@ -13,7 +13,6 @@ sensitive place and district.
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 
 from geo.cli.common import add_input_option, add_kind_option, add_store_options, load_area, load_records
@@ -50,14 +49,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def fmt_num(v: float, digits: int = 2) -> str:
-    """German number: ``1,25``; ``–`` for NaN."""
-    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{digits}f}".replace(".", ",")
-
-
 def run(args: argparse.Namespace) -> int:
     from geo.compare import analysis_grid, change_summary, compare_periods, zone_comparison
     from geo.exports import TABLE_FORMATS, write_table
+    from geo.figures import format_number
     from geo.schema import KINDS
     from geo.timeseries import district_zones, place_zones
 
@@ -87,8 +82,9 @@ def run(args: argparse.Namespace) -> int:
             continue
         table = zone_comparison(z, rec_a, rec_b, a, b, alpha=args.alpha)
         for row in table.itertuples():
-            print(f"  {row.zone}: {row.count_a} → {row.count_b}, Verhältnis der Raten {fmt_num(row.rate_ratio)}, "
-                  f"p (FDR) {fmt_num(row.p_fdr, 3)} – {CHANGE_CLASSES[row.change_class][0]}")
+            ratio = format_number(row.rate_ratio, 2)
+            print(f"  {row.zone}: {row.count_a} → {row.count_b}, Verhältnis der Raten {ratio}, "
+                  f"p (FDR) {format_number(row.p_fdr, 3)} – {CHANGE_CLASSES[row.change_class][0]}")
     write_table(cells, args.out)
     print(f"Geschrieben: {args.out} ({len(cells)} Zellen)")
     return 0

@@ -56,7 +56,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _num(v: float, digits: int = 2) -> str:
-    return "–" if v is None or math.isnan(v) else f"{v:.{digits}f}".replace(".", ",").replace("-", "−")
+    """German number with ``digits`` decimals (``–`` when missing)."""
+    from geo.figures import format_number
+
+    return format_number(v, digits)
 
 
 def _measures(args: argparse.Namespace):

@@ -9,6 +9,9 @@
   var LB = (window.LB = window.LB || {});
   LB.hidden = LB.hidden || {}; // overlay key -> true when the user switched it off
   LB.stack = LB.stack || []; // [{order, layer}] to keep grid < places < measures < points
+  LB.pending = LB.pending || 0; // point layers still being built (marker clusters load in chunks)
+  /** True when every point layer on the map is completely drawn (used by tests and benchmarks). */
+  LB.ready = function () { return LB.pending === 0; };
 
   // ------------------------------------------------------------------ DOM helpers
   function el(tag, cls, text) {
@@ -117,8 +120,13 @@
         return LB.popup(data.title, rowsOf(data, m._lbIndex));
       };
       if (data.mode === "cluster" && L.markerClusterGroup) {
+        var finished = false;
+        LB.pending++;
         layer = L.markerClusterGroup({
           chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 45,
+          chunkProgress: function (done, total) {
+            if (done >= total && !finished) { finished = true; LB.pending--; }
+          },
           disableClusteringAtZoom: 18, spiderfyOnMaxZoom: false, iconCreateFunction: clusterIcon(data.colour),
         });
         layer.addLayers(markers);
@@ -148,6 +156,8 @@
       this._u = u;
       this._v = v;
       this._pos = pos;
+      this._drawn = false;
+      LB.pending++;
     },
     onAdd: function (map) {
       this._map = map;
@@ -203,6 +213,7 @@
       ctx.strokeStyle = "#ffffff";
       ctx.stroke();
       c.style.visibility = "visible";
+      if (!this._drawn) { this._drawn = true; LB.pending--; }
     },
     _onClick: function (e) {
       if (LB.drawing) return;
@@ -300,6 +311,14 @@
       if (!present[n.getAttribute("data-key")] && n.hasAttribute("data-optional")) n.style.display = "none";
     });
     LB.restack();
+  };
+
+  /** Text labels at points: [[lat, lon, text], ...] (text set as plain text). */
+  LB.labels = function (items) {
+    return L.layerGroup(items.map(function (it) {
+      var icon = L.divIcon({ html: el("span", null, it[2]), className: "lb-label", iconSize: null });
+      return L.marker([it[0], it[1]], { icon: icon, interactive: false, keyboard: false });
+    }));
   };
 
   // ------------------------------------------------------------------ legend

@@ -1,0 +1,419 @@
+"""Vergleich: two periods side by side, change map, emerging hot spots, measures, prediction, time series.
+
+All numbers follow the sidebar's filters (kinds, complaint categories, sources); period B
+defaults to the sidebar's period and A to the period of equal length before it. Only
+aggregates are shown (cells, zones, counts), so records are read without the role's field
+restrictions; the public role does not see this page. Heavy computations are cached on
+the store's content token and their parameters.
+"""
+
+from __future__ import annotations
+
+import re
+
+import altair as alt
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from app_pages import state
+from geo.compare import (
+    DEFAULT_CELL_M,
+    analysis_grid,
+    change_summary,
+    compare_periods,
+    prediction_series,
+    zone_comparison,
+)
+from geo.emerging import PATTERNS, emerging_hotspots
+from geo.evaluate import (
+    CONTROLS,
+    DEFAULT_BUFFER_M,
+    DEFAULT_CONTROL_WIDTH_M,
+    DEFAULT_WINDOW_DAYS,
+    VERDICTS,
+    evaluate_measure,
+    evaluate_measures,
+)
+from geo.figures import format_number
+from geo.period import Period
+from geo.schema import CHANGE_CLASSES, KINDS, MEASURE_KINDS, REPORT_KINDS
+from geo.timeseries import (
+    district_zones,
+    measure_marks,
+    measure_table,
+    measure_zones,
+    monthly_series,
+    place_zones,
+    slice_periods,
+)
+from layers.compare import (
+    areas_layer,
+    change_layer,
+    count_breaks,
+    count_layer,
+    count_legend_items,
+    emerging_layer,
+    emerging_legend_items,
+    legend_html,
+    period_map,
+)
+
+MAP_HEIGHT = 430
+SYNC_KEY = "cmp_view"
+_HASH = {state.Filters: lambda f: f.key()}
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+# ---------------------------------------------------------------------------- helpers
+def md(text: object) -> str:
+    """Escape a data text for Streamlit markdown (no links, images or formatting from data)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def de(v: float, digits: int = 2) -> str:
+    """German number (``0,49``); ``–`` for missing values."""
+    return format_number(v, digits)
+
+
+def asset_base() -> str:
+    """URL prefix of the offline map assets (respects ``server.baseUrlPath``)."""
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}/app/static/lagebild" if base else "/app/static/lagebild"
+
+
+def records(kind: str, period: Period | None, filters: state.Filters) -> gpd.GeoDataFrame:
+    """Records of ``kind`` (all dates when ``period`` is None) after the sidebar filters."""
+    return state.apply_filters(state.load_records(kind, period, restricted=False), kind, filters)
+
+
+def _store_frames(kinds) -> dict[str, gpd.GeoDataFrame]:
+    return {k: state.load_records(k, None, restricted=False) for k in kinds}
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _measures(token: str) -> gpd.GeoDataFrame:
+    return measure_table(_store_frames(MEASURE_KINDS), state.get_store().area.crs)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _zones(token: str) -> dict[str, gpd.GeoDataFrame]:
+    area = state.get_store().area
+    frames = _store_frames(("sensitive_place", "district"))
+    return {"Sensible Orte": place_zones(frames["sensitive_place"], area.crs),
+            "Ortsteile": district_zones(frames["district"], area)}
+
+
+def _synced_maps(maps: list[tuple[str, object]], *, sync: bool) -> None:
+    """Maps side by side; with ``sync`` a pan/zoom in one moves the others after the rerun.
+
+    Each map reports its view (``center``, ``zoom``); a map whose report changed since the
+    last run sets the common view, which the other maps receive as ``center``/``zoom``.
+    """
+    view = st.session_state.get(SYNC_KEY) if sync else None
+    last = st.session_state.setdefault(SYNC_KEY + "_last", {})
+    new_view = None
+    for col, (key, m) in zip(st.columns(len(maps)), maps, strict=True):
+        with col:
+            out = st_folium(m, key=key, height=MAP_HEIGHT, use_container_width=True,
+                            returned_objects=["center", "zoom"] if sync else [],
+                            center=view["center"] if view else None, zoom=view["zoom"] if view else None)
+        if sync and out and out.get("center") and out.get("zoom"):
+            reported = ((round(out["center"]["lat"], 6), round(out["center"]["lng"], 6)), int(out["zoom"]))
+            if last.get(key) != reported:
+                last[key] = reported
+                if view is None or reported != (tuple(view["center"]), view["zoom"]):
+                    new_view = {"center": reported[0], "zoom": reported[1]}
+    if new_view is not None and new_view != view:
+        st.session_state[SYNC_KEY] = new_view
+        st.rerun()
+
+
+# ---------------------------------------------------------------------------- cached analyses
+@st.cache_data(max_entries=16, show_spinner="Zeiträume werden verglichen …", hash_funcs=_HASH)
+def comparison(token: str, filters: state.Filters, kind: str, a: str, b: str, cell: float, shape: str):
+    """Cells of the comparison and the change per sensitive place / district."""
+    from geo.period import parse_period
+
+    pa, pb = parse_period(a), parse_period(b)
+    rec_a, rec_b = records(kind, pa, filters), records(kind, pb, filters)
+    grid, note = analysis_grid([rec_a, rec_b], state.get_store().area, shape=shape, cell=cell)
+    cells = compare_periods(rec_a, rec_b, pa, pb, grid)
+    zones = {name: zone_comparison(z, rec_a, rec_b, pa, pb) for name, z in _zones(token).items() if len(z)}
+    return cells, zones, note, (len(rec_a), len(rec_b))
+
+
+@st.cache_data(max_entries=8, show_spinner="Trends der Hotspots werden berechnet …", hash_funcs=_HASH)
+def emerging(token: str, filters: state.Filters, kind: str, period: str, slice_months: int, cell: float | None):
+    from geo.period import parse_period
+
+    p = parse_period(period)
+    return emerging_hotspots(records(kind, p, filters), kind, p, state.get_store().area,
+                             slice_months=slice_months, cell=cell)
+
+
+@st.cache_data(max_entries=8, show_spinner="Maßnahmen werden ausgewertet …", hash_funcs=_HASH)
+def measure_overview(token: str, filters: state.Filters, kind: str, options: tuple) -> pd.DataFrame:
+    return evaluate_measures(_measures(token), records(kind, None, filters), kind, state.get_store().area,
+                             **dict(options))
+
+
+@st.cache_data(max_entries=8, show_spinner="Vorhersagegüte wird berechnet …", hash_funcs=_HASH)
+def prediction(token: str, filters: state.Filters, kind: str, periods: tuple[str, ...], cell: float):
+    from geo.period import parse_period
+
+    ps = [parse_period(p) for p in periods]
+    span = Period(ps[0].start, ps[-1].end)
+    rec = records(kind, span, filters)
+    grid, _ = analysis_grid([rec], state.get_store().area, cell=cell)
+    return prediction_series(rec, KINDS[kind].date_field, ps, grid)
+
+
+# ---------------------------------------------------------------------------- page
+def render() -> None:
+    """Draw the Vergleich page."""
+    user = state.current_user()
+    st.title("Vergleich")
+    if user.role == "oeffentlich":
+        st.info("Diese Seite steht nur den Partnern des Drogenrapports zur Verfügung.")
+        return
+    store = state.get_store()
+    if store.is_empty():
+        st.info("Der Speicher enthält noch keine Daten. Bitte auf der Seite »Daten« eine Datei importieren.")
+        return
+    filters = state.current_filters()
+    kinds = [k for k in REPORT_KINDS if k in filters.kinds] or list(REPORT_KINDS)
+    kind = st.selectbox("Meldungen", kinds, format_func=lambda k: KINDS[k].label_plural, key="cmp_kind")
+    tabs = st.tabs(["Zeiträume", "Trend der Hotspots", "Maßnahmen", "Vorhersagegüte", "Zeitreihen"])
+    token = store.version()
+    with tabs[0]:
+        _periods_tab(token, filters, kind)
+    with tabs[1]:
+        _emerging_tab(token, filters, kind)
+    with tabs[2]:
+        _measures_tab(token, filters, kind)
+    with tabs[3]:
+        _prediction_tab(token, filters, kind)
+    with tabs[4]:
+        _series_tab(token, filters, kind)
+
+
+def _period_input(label: str, default: Period, key: str) -> Period:
+    picked = st.date_input(label, value=(default.start, default.end), key=key, format="DD.MM.YYYY")
+    if isinstance(picked, list | tuple) and len(picked) == 2:
+        return Period(picked[0], picked[1])
+    st.caption("Bitte Beginn und Ende wählen.")
+    return default
+
+
+def _periods_tab(token: str, filters: state.Filters, kind: str) -> None:
+    c1, c2, c3, c4 = st.columns([2, 2, 1, 1])
+    with c1:
+        a = _period_input("Zeitraum A (vorher)", filters.previous, "cmp_a")
+    with c2:
+        b = _period_input("Zeitraum B (nachher)", filters.period, "cmp_b")
+    with c3:
+        cell = st.number_input("Zellgröße (m)", 50, 1000, int(DEFAULT_CELL_M), step=25, key="cmp_cell")
+    with c4:
+        sync = st.toggle("Karten koppeln", value=True, key="cmp_sync",
+                         help="Verschieben oder Zoomen einer Karte bewegt die andere mit.")
+    cells, zones, note, (n_a, n_b) = comparison(token, filters, kind, str(a), str(b), float(cell), "hex")
+    counts = change_summary(cells)
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric(f"A: {a.label()}", f"{n_a:,}".replace(",", "."), help=f"{a.days} Tage")
+    m2.metric(f"B: {b.label()}", f"{n_b:,}".replace(",", "."), help=f"{b.days} Tage")
+    m3.metric(CHANGE_CLASSES[1][0], counts[1])
+    m4.metric(CHANGE_CLASSES[-1][0], counts[-1])
+    st.caption(f"{note} Raten je Tag, wenn die Zeiträume verschieden lang sind. Test je Zelle: exakter bedingter "
+               "Binomialtest, FDR-korrigiert (Benjamini-Hochberg), Signifikanzniveau 5 %.")
+
+    area = state.get_store().area
+    breaks = count_breaks(cells["count_a"], cells["count_b"])
+    legend = legend_html(f"{KINDS[kind].label_plural} je Zelle", count_legend_items(breaks))
+    _synced_maps([
+        ("cmp_map_a", period_map(area, [count_layer(cells, "count_a", f"A: {a.label()}", breaks)], legend,
+                                 asset_base=asset_base())),
+        ("cmp_map_b", period_map(area, [count_layer(cells, "count_b", f"B: {b.label()}", breaks)], legend,
+                                 asset_base=asset_base())),
+    ], sync=sync)
+
+    st.subheader("Veränderung A → B")
+    change_map = period_map(area, [change_layer(cells)],
+                            legend_html("Veränderung", [(lab, col) for lab, col in CHANGE_CLASSES.values()]),
+                            asset_base=asset_base())
+    st_folium(change_map, key="cmp_change", height=MAP_HEIGHT + 60, use_container_width=True, returned_objects=[])
+    for name, table in zones.items():
+        st.markdown(f"**{name}**")
+        st.dataframe(_zone_table(table), hide_index=True, width="stretch")
+
+
+def _zone_table(table: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Ort": table["zone"], "A": table["count_a"], "B": table["count_b"],
+        "Verhältnis B/A": table["rate_ratio"].round(2), "p (FDR)": table["p_fdr"].round(4),
+        "Einordnung": table["change_class"].map(lambda c: CHANGE_CLASSES[int(c)][0]),
+    })
+
+
+def _emerging_tab(token: str, filters: state.Filters, kind: str) -> None:
+    c1, c2, c3 = st.columns(3)
+    end = filters.period.end
+    with c1:
+        months = st.select_slider("Monate bis Ende des gewählten Zeitraums", [6, 12, 18, 24], value=12,
+                                  key="em_months")
+    with c2:
+        step = st.radio("Zeitabschnitt", [1, 2], format_func=lambda m: "Monat" if m == 1 else "Doppelmonat",
+                        horizontal=True, key="em_step")
+    with c3:
+        auto = st.toggle("Zellgröße automatisch", value=True, key="em_auto")
+        cell = None if auto else float(st.number_input("Zellgröße (m)", 50, 1000, 150, step=25, key="em_cell"))
+    first = (pd.Timestamp(end) + pd.Timedelta(days=1) - pd.DateOffset(months=months)).date()
+    period = Period(first, end)
+    result = emerging(token, filters, kind, str(period), step, cell)
+    st.caption(f"{period.label()}, {len(result.slices)} Abschnitte. {result.scale_rule} Gi* je Abschnitt "
+               "(FDR, 95 %), Mann-Kendall-Trend der z-Werte je Zelle (5 %).")
+    left, right = st.columns([3, 1.2])
+    with left:
+        m = period_map(state.get_store().area, [emerging_layer(result.cells)],
+                       legend_html("Trend der Hotspots", emerging_legend_items(result.cells)), asset_base=asset_base())
+        st_folium(m, key="em_map", height=MAP_HEIGHT + 60, use_container_width=True, returned_objects=[])
+    with right:
+        counts = result.pattern_counts()
+        table = pd.DataFrame({"Muster": [PATTERNS[c][0] for c in counts], "Zellen": list(counts.values())})
+        st.dataframe(table[table["Zellen"] > 0], hide_index=True, width="stretch")
+    with st.expander("Was bedeuten die Muster?"):
+        st.dataframe(pd.DataFrame({"Muster": [v[0] for v in PATTERNS.values()],
+                                   "Bedeutung": [v[2] for v in PATTERNS.values()]}),
+                     hide_index=True, width="stretch")
+
+
+def _measures_tab(token: str, filters: state.Filters, kind: str) -> None:
+    with st.expander("Einstellungen der Auswertung", expanded=False):
+        c1, c2, c3, c4 = st.columns(4)
+        radius = c1.number_input("Radius um Punkte/Linien (m)", 25, 1000, 150, step=25, key="ev_radius",
+                                 help="Flächen (z. B. Polizeipräsenz) werden ohne Radius ausgewertet.")
+        buffer = c2.number_input("Pufferring (m)", 50, 2000, int(DEFAULT_BUFFER_M), step=50, key="ev_buffer",
+                                 help="Wie weit könnte das Geschehen ausweichen? Der Ring prüft Verdrängung.")
+        window = c3.number_input("Zeitfenster (Tage)", 28, 365, DEFAULT_WINDOW_DAYS, step=7, key="ev_window")
+        control = c4.selectbox("Kontrollgebiet", list(CONTROLS), format_func=CONTROLS.get, key="ev_control")
+    options = (("radius_m", None if radius == 150 else float(radius)), ("buffer_m", float(buffer)),
+               ("window_days", int(window)), ("control", control), ("control_width_m", DEFAULT_CONTROL_WIDTH_M))
+    overview = measure_overview(token, filters, kind, options)
+    if not len(overview):
+        st.info("Keine Maßnahmen im Speicher.")
+        return
+    shown = pd.DataFrame({
+        "Maßnahme": overview["measure"], "Ergebnis": overview["verdict_label"],
+        "vorher": overview.get("treated_before"), "nachher": overview.get("treated_after"),
+        "Verhältnis (DiD)": overview.get("did_ratio", pd.Series(np.nan, index=overview.index)).round(2),
+        "WDQ": overview.get("wdq", pd.Series(np.nan, index=overview.index)).round(2),
+    })
+    st.dataframe(shown, hide_index=True, width="stretch")
+    rank = overview["verdict"].map({"displacement": 0, "effect": 1, "diffusion": 2, "no_effect": 3})
+    evaluable = rank.dropna().sort_values(kind="stable").index.tolist()  # measures with a finding first
+    if not evaluable:
+        return
+    pick = st.selectbox("Maßnahme im Detail", evaluable, format_func=lambda i: overview.at[i, "measure"],
+                        key="ev_pick")
+    measures = _measures(token)
+    row = measures.iloc[int(pick)]
+    ev = evaluate_measure(row, records(kind, None, filters), kind, state.get_store().area, **dict(options))
+    st.markdown(f"#### {md(row['title'])}")
+    label, colour, text = VERDICTS[ev.verdict]
+    st.markdown(f"**Ergebnis: {label}** – {text}")
+    for note in ev.notes:
+        st.caption(md(note))
+    if ev.did:
+        c1, c2, c3, c4 = st.columns(4)
+        c1.metric("Maßnahmengebiet gegen Kontrolle", de(ev.did["ratio"]),
+                  help=f"Differenz-in-Differenzen (Verhältnis), 95 %: {de(ev.did['ci_low'])} – {de(ev.did['ci_high'])}")
+        c2.metric("Pufferring gegen Kontrolle", de(ev.buffer_did["ratio"]),
+                  help=f"95 %: {de(ev.buffer_did['ci_low'])} – {de(ev.buffer_did['ci_high'])}")
+        c3.metric("WDQ", de(ev.wdq) if ev.did["ratio"] < 1 else "–",
+                  help="Nur bei einer Abnahme im Maßnahmengebiet sinnvoll: < 0 Verdrängung, > 0 Ausstrahlung "
+                       "(Bowers & Johnson 2003)")
+        c4.metric("WDD", de(ev.wdd_local["est_total"], 1), help=f"z = {de(ev.wdd_local['z'])}; mit Pufferring "
+                  f"{de(ev.wdd_net['est_total'], 1)} (Wheeler & Ratcliffe 2018)")
+    table = ev.counts.rename(columns={"name": "Gebiet", "area_km2": "Fläche (km²)", "before": "vorher",
+                                      "after": "nachher", "change": "Veränderung"})
+    st.caption(f"Je {ev.window_days} Tage: vorher {ev.before.label()}, nachher {ev.after.label()}")
+    st.dataframe(table.round({"Fläche (km²)": 3}), hide_index=True, width="stretch")
+    left, right = st.columns([1.2, 1])
+    with left:
+        m = period_map(state.get_store().area, [areas_layer(ev.areas, ev.counts)], asset_base=asset_base())
+        st_folium(m, key="ev_map", height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
+    with right:
+        zones = measure_zones(measures.iloc[[int(pick)]], None if radius == 150 else float(radius))
+        series = monthly_series(records(kind, None, filters), kind, zones)
+        st.altair_chart(_chart(series, measure_marks(measures.iloc[[int(pick)]])), width="stretch")
+
+
+def _prediction_tab(token: str, filters: state.Filters, kind: str) -> None:
+    end = filters.period.end
+    first = (pd.Timestamp(end) + pd.Timedelta(days=1) - pd.DateOffset(months=12)).date()
+    periods = slice_periods(Period(first, end), 2)
+    cell = st.number_input("Zellgröße (m)", 50, 1000, int(DEFAULT_CELL_M), step=25, key="pred_cell")
+    table = prediction(token, filters, kind, tuple(str(p) for p in periods), float(cell))
+    st.caption("Wie gut sagt die Karte eines Doppelmonats den nächsten voraus? Trefferquote = Anteil der "
+               "Ereignisse des nächsten Zeitraums in den ausgewählten Zellen; PAI = Trefferquote / Flächenanteil "
+               "(über 1: besser als zufällig). Auswahl: Hotspots (Gi*, 95 %) bzw. die 5 % Zellen mit den meisten "
+               "Ereignissen.")
+    if not len(table):
+        st.info("Zu kurzer Zeitraum für die Vorhersagegüte.")
+        return
+    st.dataframe(pd.DataFrame({
+        "Zeitraum → nächster": table["label"],
+        "Hotspot-Zellen": table["hotspot_cells"], "Trefferquote Hotspots": (100 * table["hotspot_hit_rate"]).round(1),
+        "PAI Hotspots": table["hotspot_pai"].round(1), "Top-5-%-Zellen": table["top_cells"],
+        "Trefferquote Top 5 %": (100 * table["top_hit_rate"]).round(1), "PAI Top 5 %": table["top_pai"].round(1),
+    }), hide_index=True, width="stretch")
+
+
+def _chart(series: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerChart:
+    """Monthly counts per zone (lines) with measure dates as vertical rules."""
+    data = series.rename(columns={"zone": "Bereich", "month": "Monat", "count": "Anzahl"})
+    lines = alt.Chart(data).mark_line(point=True).encode(
+        x=alt.X("Monat:T", title=None), y=alt.Y("Anzahl:Q", title="Ereignisse je Monat"),
+        color=alt.Color("Bereich:N", legend=alt.Legend(orient="bottom", columns=1, labelLimit=400)),
+        tooltip=["Bereich", alt.Tooltip("Monat:T", format="%m/%Y"), "Anzahl"],
+    )
+    if not len(marks):
+        return alt.layer(lines)
+    rules = alt.Chart(marks.rename(columns={"date": "Datum", "title": "Maßnahme", "what": "was"})).mark_rule(
+        strokeDash=[4, 3], color="#283593").encode(x="Datum:T", tooltip=["Maßnahme", "was",
+                                                                            alt.Tooltip("Datum:T", format="%d.%m.%Y")])
+    return alt.layer(lines, rules)
+
+
+def _series_tab(token: str, filters: state.Filters, kind: str) -> None:
+    zones = _zones(token)
+    measures = _measures(token)
+    choice = st.radio("Bereiche", ["Sensible Orte", "Ortsteile", "Maßnahmen"], horizontal=True, key="ts_type")
+    end = filters.period.end
+    first = (pd.Timestamp(end) + pd.Timedelta(days=1) - pd.DateOffset(months=24)).date()
+    period = Period(first, end)
+    if choice == "Maßnahmen":
+        active = measures[(measures["end"].isna() | (measures["end"] >= np.datetime64(period.start)))
+                          & (measures["start"] <= np.datetime64(period.end))]
+        picked = st.multiselect("Maßnahmen (Radius 150 m um Punkte und Linien)", active.index.tolist(),
+                                default=active.index[-1:].tolist(), format_func=lambda i: measures.at[i, "title"],
+                                key="ts_measures")
+        zone_table, marks = measure_zones(measures.loc[picked]), measure_marks(measures.loc[picked], period)
+    else:
+        zone_table = zones[choice]
+        names = zone_table["zone"].tolist()
+        picked = st.multiselect("Auswahl", list(range(len(names))), default=list(range(min(4, len(names)))),
+                                format_func=lambda i: names[i], key=f"ts_{choice}")
+        zone_table = zone_table.iloc[picked]
+        show_marks = st.multiselect("Maßnahmen markieren", list(MEASURE_KINDS), default=["disposal_bin"],
+                                    format_func=lambda k: KINDS[k].label_plural, key="ts_mark_kinds")
+        marks = measure_marks(measures[measures["kind"].isin(show_marks)], period)
+    if not len(zone_table):
+        st.info("Bitte mindestens einen Bereich wählen.")
+        return
+    series = monthly_series(records(kind, period, filters), kind, zone_table, period)
+    st.altair_chart(_chart(series, marks), width="stretch")
+    st.caption(f"{KINDS[kind].label_plural} je Monat, {period.label()}; gestrichelt: Beginn/Ende von Maßnahmen. "
+               "Sensible Orte mit ihrem Schutzabstand.")

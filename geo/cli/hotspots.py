@@ -1,0 +1,98 @@
+"""``lagebild hotspots``: Getis-Ord Gi* hot spot cells of one kind and period.
+
+::
+
+    lagebild hotspots --kind syringe_find --from 2026-01-01 --to 2026-02-28 --out hotspots.geojson
+
+aggregates the records to a hexagon (or square) grid over the study area, runs Gi* with
+FDR-corrected classes (:mod:`geo.hotspots`) and writes one row per cell with ``cell_id,
+count, gi_z, gi_p, gi_p_fdr, gi_class, gi_label, n_neighbours`` (+ ``gi_p_sim``) as
+GeoJSON (EPSG:4326), GeoPackage (metric CRS) or CSV (with WKT in EPSG:4326), chosen by
+the extension. Cell size and distance band are chosen automatically unless given; the
+rule is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from geo.cli.common import (
+    add_input_option,
+    add_kind_option,
+    add_period_options,
+    add_store_options,
+    load_area,
+    load_records,
+)
+from geo.errors import UserError
+from geo.schema import REPORT_KINDS
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "hotspots",
+        help="Hotspot-Karte (Getis-Ord Gi*) für eine Art und einen Zeitraum",
+        description=(
+            "Zählt die Datensätze je Rasterzelle (Sechsecke oder Quadrate; bei Spritzenfunden die Zahl der "
+            "Spritzen) und bestimmt mit Getis-Ord Gi* und FDR-Korrektur signifikante Hotspots und Coldspots "
+            "(Klassen -3 … +3 wie ArcGIS Gi_Bin)."
+        ),
+    )
+    add_kind_option(p, default="syringe_find", choices=list(REPORT_KINDS))
+    add_store_options(p)
+    add_input_option(p)
+    add_period_options(p)
+    p.add_argument("--grid", choices=("hex", "square"), default="hex", help="Zellform (Standard: hex)")
+    p.add_argument("--cell", type=float, default=None, metavar="M",
+                   help="Zellgröße in Metern (Sechseck: Höhe; Standard: automatisch)")
+    p.add_argument("--band", type=float, default=None, metavar="M",
+                   help="Distanzband für Gi* in Metern (Standard: automatisch)")
+    p.add_argument("--permutations", type=int, default=0, metavar="N",
+                   help="Zahl der Permutationen für einen zusätzlichen Pseudo-p-Wert gi_p_sim (Standard 0)")
+    p.add_argument("--seed", type=int, default=0, help="Startwert des Zufallsgenerators der Permutationen")
+    p.add_argument("--out", type=Path, required=True, metavar="DATEI", help="Ausgabedatei: .geojson, .gpkg oder .csv")
+    p.set_defaults(func=run)
+
+
+def _fmt_m(v: float) -> str:
+    from geo.hotspots import _fmt_m as fmt
+
+    return fmt(v)
+
+
+def run(args: argparse.Namespace) -> int:
+    from geo.exports import TABLE_FORMATS, write_table
+    from geo.hotspots import hotspot_analysis
+    from geo.schema import HOTSPOT_CLASSES, KINDS
+
+    if args.out.suffix.lower() not in TABLE_FORMATS:
+        raise UserError(f"Ausgabedatei {args.out.name}: Endung muss {', '.join(TABLE_FORMATS)} sein.")
+    if args.cell is not None and not args.cell > 0:
+        raise UserError("--cell muss größer als 0 sein.")
+    if args.band is not None and not args.band > 0:
+        raise UserError("--band muss größer als 0 sein.")
+    if args.permutations < 0 or args.permutations > 99_999:
+        raise UserError("--permutations muss zwischen 0 und 99999 liegen.")
+    kind = KINDS[args.kind]
+    area = load_area(args)
+    records = load_records(args, args.kind)
+    result = hotspot_analysis(
+        records, area, weight=kind.weight_field, shape=args.grid, cell=args.cell, band=args.band,
+        permutations=args.permutations, seed=args.seed,
+    )
+    cells = result.cells.copy()
+    cells.insert(cells.columns.get_loc("gi_class") + 1, "gi_label",
+                 cells["gi_class"].map(lambda c: HOTSPOT_CLASSES[int(c)][0]))
+    total = f", Summe {kind.field(kind.weight_field).label}: {cells['count'].sum():g}" if kind.weight_field else ""
+    print(f"{kind.label_plural}: {result.n_points} Datensätze in den Zellen{total}"
+          + (f", {result.n_ignored} außerhalb" if result.n_ignored else ""))
+    print(f"Zellgröße: {_fmt_m(result.cell)} ({'Sechsecke' if result.shape == 'hex' else 'Quadrate'}), "
+          f"Distanzband: {_fmt_m(result.band)}, {len(cells)} Zellen")
+    print(result.scale_rule)
+    for code, n in result.class_counts().items():
+        if code != 0 and n:
+            print(f"  {HOTSPOT_CLASSES[code][0]}: {n} {'Zelle' if n == 1 else 'Zellen'}")
+    write_table(cells, args.out)
+    print(f"Geschrieben: {args.out} ({len(cells)} Zellen)")
+    return 0

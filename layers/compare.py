@@ -1,0 +1,188 @@
+"""Map layers of the Vergleich page: counts per period, change, emerging patterns, measure areas.
+
+All layers are ``LB.geojson`` overlays (``layers/js/lagebild.js``): popups and tooltips are
+set as text in the browser, every value is embedded with :func:`layers.escape.js_json`, and
+legends are built from escaped labels and checked colours. Cells come in the metric CRS
+(EPSG:25833) and are shown in EPSG:4326.
+
+Side-by-side maps (period A | period B) use :func:`period_map` twice with the same bounds
+and the same colour classes (:func:`count_breaks`); the page keeps their views together
+(folium's ``DualMap`` would need the Leaflet.Sync plugin from a CDN, which does not work
+offline).
+"""
+
+from __future__ import annotations
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.area import StudyArea
+from geo.emerging import NO_PATTERN, PATTERNS
+from geo.evaluate import AREA_NAMES
+from geo.schema import CHANGE_CLASSES
+from layers.assets import STATIC_URL
+from layers.basemap import OfflineMap, base_map
+from layers.elements import JsCall, layer_group
+from layers.escape import escape_text, js_json, safe_colour
+from layers.features import feature_collection, format_values, geojson_js
+from layers.legend import DENSITY_COLOURS
+
+CHANGE_LAYER = "Veränderung A → B"
+EMERGING_LAYER = "Trend der Hotspots"
+AREAS_LAYER = "Maßnahme: Gebiete"
+#: Styles of the measure evaluation areas.
+AREA_STYLES: dict[str, dict] = {
+    "treated": {"color": "#283593", "weight": 2.5, "fillColor": "#283593", "fillOpacity": 0.18},
+    "buffer": {"color": "#ef6c00", "weight": 2, "dashArray": "6 4", "fillColor": "#ef6c00", "fillOpacity": 0.08},
+    "control": {"color": "#607d8b", "weight": 1, "dashArray": "2 4", "fill": False},
+}
+
+
+def _num(values, digits: int = 2) -> np.ndarray:
+    return format_values(pd.Series(np.round(np.asarray(values, dtype=float), digits)), "float")
+
+
+def _int(values) -> np.ndarray:
+    return format_values(pd.Series(np.asarray(values)), "int")
+
+
+def legend_html(title: str, items: list[tuple[str, str]]) -> str:
+    """A collapsible legend box ``title`` with one ``(label, colour)`` row each (escaped, colours checked).
+
+    Uses the CSS classes of ``layers/js/lagebild.css`` (``lb-row``, ``lb-sym``).
+    """
+    rows = "".join(
+        f'<div class="lb-row"><span class="lb-sym" style="background:{safe_colour(colour)};'
+        f'border-color:{safe_colour(colour)}"></span>{escape_text(label)}</div>'
+        for label, colour in items
+    )
+    return f"<details open><summary>{escape_text(title)}</summary>{rows}</details>"
+
+
+def count_breaks(*counts: np.ndarray, classes: int = 5) -> np.ndarray:
+    """Upper class limits shared by several count maps, spaced evenly on a log scale up to the maximum.
+
+    Event counts per cell are very skewed (a few scene cells, many cells with one event),
+    so the limits are ``floor(max ** (k / classes))``, k = 1 … classes − 1 (e.g. 2, 8, 22, 63
+    for a maximum of 180), without duplicates. A count ``c`` falls in class
+    ``searchsorted(limits, c, side="left")``.
+    """
+    pooled = np.concatenate([np.zeros(1), *(np.asarray(c, dtype=float).ravel() for c in counts)])
+    vmax = float(pooled.max())
+    if vmax < 1:
+        return np.zeros(0)
+    limits = np.floor(vmax ** (np.arange(1, classes) / classes))
+    return np.unique(limits[(limits >= 1) & (limits < vmax)])
+
+
+def count_legend_items(breaks: np.ndarray) -> list[tuple[str, str]]:
+    """Legend rows ``(range, colour)`` of :func:`count_breaks` limits, e.g. ``1 – 3``, ``4``, ``ab 9``."""
+    lows = [1, *(int(b) + 1 for b in breaks)]
+    highs = [*(int(b) for b in breaks), None]
+    labels = [f"ab {lo}" if hi is None else str(lo) if lo == hi else f"{lo} – {hi}"
+              for lo, hi in zip(lows, highs, strict=True)]
+    return [(label, DENSITY_COLOURS[i]) for i, label in enumerate(labels)]
+
+
+def count_layer(cells: gpd.GeoDataFrame, column: str, name: str, breaks: np.ndarray, *,
+                show: bool = True) -> folium.FeatureGroup:
+    """Cells with events of one period, filled by count class (shared ``breaks``)."""
+    shown = cells[cells[column].to_numpy() > 0]
+    cls = np.searchsorted(breaks, shown[column].to_numpy(dtype=float), side="left")
+    counts = _int(shown[column])
+    props = [{"_style": {"color": "#795548", "weight": 0.5, "fillColor": DENSITY_COLOURS[min(int(c), 4)],
+                         "fillOpacity": 0.7},
+              "_title": name, "_rows": [["Ereignisse", n]], "_tip": f"{n} Ereignisse"}
+             for c, n in zip(cls, counts, strict=True)]
+    return layer_group(f"{name} ({len(shown)})", geojson_js(feature_collection(shown.geometry, props), order=10),
+                       show=show)
+
+
+def change_layer(cells: gpd.GeoDataFrame, *, show: bool = True) -> folium.FeatureGroup:
+    """The change map: significant increases red, decreases blue, other cells with events grey.
+
+    ``cells`` as returned by :func:`geo.compare.compare_periods`.
+    """
+    cls = cells["change_class"].to_numpy()
+    shown = cells[(cls != 0) | (cells["count_a"].to_numpy() + cells["count_b"].to_numpy() > 0)]
+    cls = shown["change_class"].to_numpy().astype(int)
+    rows = zip(_int(shown["count_a"]), _int(shown["count_b"]), _num(shown["rate_ratio"]), _num(shown["p_fdr"], 4),
+               strict=True)
+    props = []
+    for c, (a, b, ratio, p) in zip(cls, rows, strict=True):
+        label, colour = CHANGE_CLASSES[c]
+        props.append({
+            "_style": {"color": "#9e9e9e" if c == 0 else safe_colour(colour), "weight": 0.4 if c == 0 else 0.9,
+                       "fillColor": safe_colour(colour), "fillOpacity": 0.3 if c == 0 else 0.7},
+            "_title": "Veränderung", "_tip": f"{label}: {a} → {b}",
+            "_rows": [["Zeitraum A", a], ["Zeitraum B", b], ["Verhältnis der Raten B/A", ratio],
+                      ["p-Wert (FDR-korrigiert)", p], ["Einordnung", label]],
+        })
+    n_sig = int((cls != 0).sum())
+    return layer_group(f"{CHANGE_LAYER} ({n_sig})", geojson_js(feature_collection(shown.geometry, props), order=10),
+                       show=show)
+
+
+def emerging_layer(cells: gpd.GeoDataFrame, *, show: bool = True) -> folium.FeatureGroup:
+    """Cells with an emerging hot/cold spot pattern (``EmergingResult.cells``); 'no pattern' is left out."""
+    shown = cells[cells["pattern"].to_numpy() != NO_PATTERN]
+    columns = zip(shown["pattern"].to_numpy(), _num(shown["trend_z"]), _num(shown["trend_p"], 4),
+                  _int(shown["n_hot"]), _int(shown["n_cold"]), _int(shown["count_total"]), strict=True)
+    props = []
+    for code, tz, tp, n_hot, n_cold, total in columns:
+        label, colour, definition = PATTERNS[str(code)]
+        props.append({
+            "_style": {"color": safe_colour(colour), "weight": 0.8, "fillColor": safe_colour(colour),
+                       "fillOpacity": 0.7},
+            "_title": label, "_tip": label,
+            "_rows": [["Muster", label], ["Bedeutung", definition], ["Trend (Mann-Kendall z)", tz],
+                      ["p-Wert des Trends", tp], ["Abschnitte als Hotspot", n_hot], ["Abschnitte als Coldspot", n_cold],
+                      ["Ereignisse gesamt", total]],
+        })
+    return layer_group(f"{EMERGING_LAYER} ({len(shown)})",
+                       geojson_js(feature_collection(shown.geometry, props), order=10), show=show)
+
+
+def emerging_legend_items(cells: gpd.GeoDataFrame) -> list[tuple[str, str]]:
+    """Legend rows of the patterns present in ``cells`` (legend order)."""
+    present = set(cells["pattern"].astype(str))
+    return [(label, colour) for code, (label, colour, _) in PATTERNS.items() if code in present and code != NO_PATTERN]
+
+
+def areas_layer(areas: gpd.GeoDataFrame, counts: pd.DataFrame, *, show: bool = True) -> folium.FeatureGroup:
+    """Treated area, buffer ring and control area of a measure evaluation with their counts.
+
+    ``areas`` from :func:`geo.evaluate.measure_areas`, ``counts`` from
+    ``MeasureEvaluation.counts`` (indexed by role).
+    """
+    roles = areas["role"].astype(str).tolist()
+    props = []
+    for role in roles:
+        before, after = (counts.at[role, c] if role in counts.index else 0 for c in ("before", "after"))
+        name = AREA_NAMES[role]
+        props.append({"_style": AREA_STYLES[role], "_title": name, "_tip": f"{name}: {before} → {after}",
+                      "_rows": [["vorher", str(before)], ["nachher", str(after)]]})
+    return layer_group(AREAS_LAYER, geojson_js(feature_collection(areas.geometry, props), order=20), show=show)
+
+
+def period_map(area: StudyArea, groups: list[folium.FeatureGroup], legend: str | None = None, *,
+               asset_base: str = STATIC_URL, districts: gpd.GeoDataFrame | None = None) -> OfflineMap:
+    """An offline map of the study area (fitted to its bounds) with ``groups`` and a legend.
+
+    Two maps made from the same area have identical bounds, so side-by-side maps start
+    with the same view.
+    """
+    m = base_map(area, districts=districts, asset_base=asset_base, draw=False, legend=False)
+    for group in groups:
+        m.add_child(group)
+    if legend:
+        m.add_child(JsCall(f"LB.legend({{map}}, {js_json(legend)});"))
+    return m
+
+
+__all__ = [
+    "AREAS_LAYER", "CHANGE_LAYER", "EMERGING_LAYER", "areas_layer", "change_layer", "count_breaks",
+    "count_layer", "count_legend_items", "emerging_layer", "emerging_legend_items", "legend_html", "period_map",
+]
