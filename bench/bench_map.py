@@ -110,8 +110,11 @@ def build_page(finds: gpd.GeoDataFrame, asset_base: str = "/static/lagebild") ->
 @contextlib.contextmanager
 def serve(folder: Path):
     """A local HTTP server for ``folder`` (in a thread); yields its base URL."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    handler.log_message = lambda *a, **k: None
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:  # no request log on stderr
+            return None
+
+    handler = functools.partial(Quiet, directory=str(folder))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

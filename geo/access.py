@@ -28,7 +28,7 @@ import pandas as pd
 import shapely
 
 from geo.errors import UserError
-from geo.schema import SYSTEM_COLUMNS, Kind, get_kind
+from geo.schema import KINDS, SYSTEM_COLUMNS, Kind, get_kind
 
 if TYPE_CHECKING:
     from geo.auth import User
@@ -75,6 +75,12 @@ def may_see_texts(role: str) -> bool:
     return check_role(role) == "analyse"
 
 
+#: Names of private fields of any kind; columns starting with one (case-insensitive) never leave for
+#: ``rapport``/``oeffentlich``, whatever their kind or dtype (e.g. a complaint text joined onto finds).
+PRIVATE_NAMES: tuple[str, ...] = tuple(sorted({f.name.casefold() for k in KINDS.values() for f in k.fields
+                                               if f.private}))
+
+
 def _released_columns(gdf: pd.DataFrame, kind: Kind) -> list[str]:
     """Columns the role ``rapport`` receives: schema fields that are not private, system columns,
     the geometry, and derived columns that cannot carry text (numbers, dates, booleans)."""
@@ -83,7 +89,7 @@ def _released_columns(gdf: pd.DataFrame, kind: Kind) -> list[str]:
     geometry = gdf.geometry.name if isinstance(gdf, gpd.GeoDataFrame) and gdf._geometry_column_name in gdf else None
     keep = []
     for col in gdf.columns:
-        if col in private:
+        if col in private or (col != geometry and str(col).casefold().startswith(PRIVATE_NAMES)):
             continue
         s = gdf[col]
         derived_ok = (

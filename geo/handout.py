@@ -173,9 +173,9 @@ def _key_figure_table(figures: pd.DataFrame, st) -> Table:
                   [7.6 * cm, 3.0 * cm, 3.0 * cm, 4.2 * cm], {1, 2, 3}, st)
 
 
-def _places_section(table: gpd.GeoDataFrame, threshold: int, st) -> list:
+def _places_section(table: gpd.GeoDataFrame | None, threshold: int, st) -> list:
     out = [Paragraph("Sensible Orte", st["h2"])]
-    if not len(table):
+    if table is None or not len(table):
         return [*out, Paragraph("Keine sensiblen Orte gespeichert.", st["body"])]
     shown = table.iloc[:MAX_PLACE_ROWS]
     muted = _MUTED.hexval()
@@ -232,11 +232,11 @@ def _districts_section(summary: pd.DataFrame, st) -> list:
 def _hotspot_caption(hotspots, note: str | None) -> str:
     if hotspots is None:
         return escape(note or "Keine Hotspot-Analyse; die Karte zeigt die einzelnen Spritzenfunde.")
-    shape = "Sechseck" if getattr(hotspots, "shape", "hex") == "hex" else "Quadrat"
+    shape = "Sechseck" if hotspots.shape == "hex" else "Quadrat"
     text = (f"Hotspot-Zellen: Getis-Ord Gi* auf {shape}zellen ({format_number(hotspots.cell)} m, "
             f"Distanzband {format_number(hotspots.band)} m), Spritzen nach Anzahl gewichtet, Klassen "
             f"FDR-korrigiert (Benjamini-Hochberg). ")
-    return escape(text + (getattr(hotspots, "scale_rule", "") or ""))
+    return escape(text + (hotspots.scale_rule or ""))
 
 
 # -- the document -------------------------------------------------------------------------
@@ -347,16 +347,16 @@ def build_handout(
         hotspots, note = _auto_hotspots(finds, area)
     hot_prev = None
     if hotspots is not None and finds_prev is not None and len(finds_prev):
-        before, _ = _auto_hotspots(finds_prev, area, cell=hotspots.cell, band=hotspots.band,
-                                   shape=getattr(hotspots, "shape", "hex"))
+        before, _ = _auto_hotspots(finds_prev, area, cell=hotspots.cell, band=hotspots.band, shape=hotspots.shape)
         hot_prev = count_hot_cells(before.cells) if before is not None else None
     hot_now = count_hot_cells(getattr(hotspots, "cells", None))
     figures = key_figures(current, previous if compare else None, hot_now, hot_prev)
 
     places = current.get("sensitive_place")
-    place_table = sensitive_place_table(places, finds, current.get("complaint"), finds_prev,
-                                        previous.get("complaint"), threshold=threshold) \
-        if places is not None and len(places) else gpd.GeoDataFrame({"flagged": []}, geometry=[], crs=area.crs)
+    place_table = None
+    if places is not None and len(places):
+        place_table = sensitive_place_table(places, finds, current.get("complaint"), finds_prev,
+                                            previous.get("complaint"), threshold=threshold)
     measures = measures_list({k: current[k] for k in MEASURE_KINDS if k in current}, period)
     bins = current.get("disposal_bin")
     if bins is not None and len(bins):
@@ -379,8 +379,9 @@ def build_handout(
     story += [
         Paragraph("Kennzahlen", st["h2"]),
         _key_figure_table(figures, st),
-        Paragraph("Hotspot-Zellen: Zellen mit signifikant erhöhter Zahl an Spritzen (mindestens 90 % "
-                  "Konfidenz). Veränderung rot: Zunahme, grün: Abnahme.", st["small"]),
+        Paragraph(("Hotspot-Zellen: Zellen mit signifikant erhöhter Zahl an Spritzen (mindestens 90 % Konfidenz), "
+                   "im Vorzeitraum mit gleicher Zellgröße und gleichem Distanzband. " if hot_now is not None else "")
+                  + "Veränderung rot: Zunahme, grün: Abnahme.", st["small"]),
         KeepTogether([
             Paragraph("Karte", st["h2"]),
             Image(io.BytesIO(png), width=map_w, height=map_w * 12.5 / 17),

@@ -93,7 +93,7 @@ def _hot_cells(hotspots) -> gpd.GeoDataFrame | None:
 
 
 class _Layers:
-    """The map's layers in the metric CRS, prepared once for the main map and the overview."""
+    """The map's layers, reprojected to WGS84 once for the main map and the overview."""
 
     def __init__(self, area: StudyArea, hotspots, districts, places, bins, finds) -> None:
         crs = area.crs
@@ -106,8 +106,8 @@ class _Layers:
             self.cells = _display(cells, crs)
         self.finds = _display(finds, crs)
         self.districts = _display(districts, crs)
-        self.district_names = districts["name"].astype(str).to_numpy() if self.districts is not None \
-            and "name" in districts else None
+        has_names = self.districts is not None and "name" in districts
+        self.district_names = districts["name"].astype(str).to_numpy() if has_names else None
         self.bins = _display(bins, crs)
         self.places = self.rings = self.flagged = None
         if places is not None and len(places):

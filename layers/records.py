@@ -22,7 +22,7 @@ import pandas as pd
 import shapely
 
 from geo.area import DISPLAY_CRS
-from geo.schema import KINDS, Kind, get_kind
+from geo.schema import Kind, get_kind
 from layers.elements import layer_group
 from layers.escape import js_json, safe_colour
 
@@ -51,8 +51,9 @@ def _lonlat(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     return shapely.get_x(geoms), shapely.get_y(geoms)
 
 
-def _column(series: pd.Series, ftype: str) -> dict:
-    """One popup column in compact form: ``t`` type, ``v`` values (``d`` dictionary for texts)."""
+def encode_column(series: pd.Series, ftype: str, digits: int = 2) -> dict:
+    """One popup column in compact form: ``t`` type, ``v`` values (``d`` dictionary for texts,
+    ``f`` decimals shown for numbers)."""
     if ftype == "datetime":
         t = pd.to_datetime(series)
         minutes = t.to_numpy(dtype="datetime64[m]").astype("int64")
@@ -60,13 +61,13 @@ def _column(series: pd.Series, ftype: str) -> dict:
         return {"t": "time", "v": values}
     if ftype in ("int", "float"):
         num = pd.to_numeric(series, errors="coerce").astype("float64").to_numpy()
-        rounded = np.round(num, 2)
+        rounded = np.round(num, digits)
         ints = np.isfinite(rounded) & (rounded == np.round(rounded))
         values = np.where(ints, rounded, None).astype(object)
         values[ints] = rounded[ints].astype("int64")
         frac = np.isfinite(rounded) & ~ints
         values[frac] = rounded[frac]
-        return {"t": "num", "v": values.tolist()}
+        return {"t": "num", "v": values.tolist(), "f": digits}
     text = series.astype(object).where(series.notna(), "").astype(str)
     codes, uniques = pd.factorize(text, sort=False)
     return {"t": "cat", "v": codes.tolist(), "d": [str(u) for u in uniques]}
@@ -109,7 +110,7 @@ def compact_points(
     cols = []
     for f in kind.fields:
         if f.name in gdf:
-            col = _column(gdf[f.name], f.type)
+            col = encode_column(gdf[f.name], f.type)
             col["l"] = f.label
             cols.append(col)
     return {
@@ -145,5 +146,3 @@ def records_layer(gdf: gpd.GeoDataFrame, kind: Kind | str, *, mode: Mode | None 
     return layer_group(layer_name(kind, len(gdf)), records_js(gdf, kind, mode=mode), show=show)
 
 
-__all__ = ["CLUSTER_MAX", "KINDS", "PLAIN_MAX", "auto_mode", "compact_points", "layer_name", "records_js",
-           "records_layer"]

@@ -24,7 +24,7 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 if [ "$target" = test ]; then
   .venv/bin/python -m pip install -q -e ".[test]"
-  command -v chromium >/dev/null 2>&1 || apt_install chromium fonts-dejavu-core
+  command -v chromium >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 || apt_install chromium fonts-dejavu-core poppler-utils
 else
   .venv/bin/python -m pip install -q -e .
 fi

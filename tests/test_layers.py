@@ -214,14 +214,30 @@ def _cells() -> gpd.GeoDataFrame:
                              "gi_class": [3, 2, 1, 0, 0, -2, -3]}, geometry=boxes, crs=AREA.crs)
 
 
-def test_hotspot_cells_coloured_by_class():
+def test_hotspot_cells_coloured_by_class_and_sent_compactly():
     cells = _cells()
     assert shown_cells(cells)["cell_id"].tolist() == [0, 1, 2, 5, 6]  # empty non-significant cells left out
+    data = _json_arg(hotspot_js(cells), "LB.cells")
+    assert data["cls"] == [3, 2, 1, -2, -3]
+    assert {k: v["fillColor"] for k, v in data["styles"].items()} == {str(c): col for c, (_, col) in
+                                                                      HOTSPOT_CLASSES.items()}
+    assert data["labels"]["3"] == "Hotspot, 99 % Konfidenz"
+    cols = {c["l"]: c["v"] for c in data["cols"]}
+    assert cols["Anzahl in der Zelle"] == [9, 5, 2, 1, 0] and cols["p-Wert (FDR-korrigiert)"][0] == 0.001
+    # the corner template rebuilds each cell to within the rounding of its centre
+    shown = shown_cells(cells).to_crs(DISPLAY_CRS)
+    for i, geom in enumerate(shown.geometry):
+        lat = data["lat0"] + data["y"][i] / data["s"]
+        lon = data["lon0"] + data["x"][i] / data["s"]
+        ring = np.array([[lon + o[1], lat + o[0]] for o in data["shape"]])
+        assert np.abs(ring - np.asarray(geom.exterior.coords)[:-1]).max() < 1e-6  # about 10 cm
+
+
+def test_irregular_cells_fall_back_to_geojson():
+    cells = _cells()
+    cells.loc[0, "geometry"] = shapely.box(318000, 5696000, 318030, 5696050)
     fc = _json_arg(hotspot_js(cells), "LB.geojson")
-    fills = [f["properties"]["_style"]["fillColor"] for f in fc["features"]]
-    assert fills == [HOTSPOT_CLASSES[c][1] for c in (3, 2, 1, -2, -3)]
-    assert fc["features"][0]["properties"]["_tip"] == "Hotspot, 99 % Konfidenz"
-    assert ["Anzahl in der Zelle", "9"] in fc["features"][0]["properties"]["_rows"]
+    assert len(fc["features"]) == 5 and fc["features"][0]["properties"]["_tip"] == "Hotspot, 99 % Konfidenz"
 
 
 def test_density_image_is_placed_and_coloured_where_the_density_is():

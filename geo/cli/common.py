@@ -29,11 +29,19 @@ def add_kind_option(parser: argparse.ArgumentParser, *, default: str | None = No
                         metavar="ART", help="Art der Datensätze: " + ", ".join(choices or KINDS))
 
 
+def date_argument(text: str):
+    """argparse type for dates: a wrong date becomes argparse's own error (German text, exit 2)."""
+    try:
+        return parse_date(text)
+    except UserError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def add_period_options(parser: argparse.ArgumentParser, *, required: bool = False) -> None:
     """``--from DATE --to DATE`` (inclusive; 2026-01-31 or 31.01.2026)."""
-    parser.add_argument("--from", dest="date_from", type=parse_date, required=required, metavar="DATUM",
+    parser.add_argument("--from", dest="date_from", type=date_argument, required=required, metavar="DATUM",
                         help="Beginn des Zeitraums (einschließlich)")
-    parser.add_argument("--to", dest="date_to", type=parse_date, required=required, metavar="DATUM",
+    parser.add_argument("--to", dest="date_to", type=date_argument, required=required, metavar="DATUM",
                         help="Ende des Zeitraums (einschließlich)")
 
 

@@ -56,8 +56,8 @@
     return s;
   };
 
-  function numberDe(v) {
-    return typeof v === "number" ? v.toLocaleString("de-DE") : v;
+  function numberDe(v, digits) {
+    return typeof v === "number" ? v.toLocaleString("de-DE", { maximumFractionDigits: digits || 2 }) : v;
   }
 
   // ------------------------------------------------------------------ compact point sets
@@ -79,7 +79,7 @@
       if (v === null || v === undefined) return [c.l, ""];
       if (c.t === "time") v = LB.formatMinutes(v);
       else if (c.t === "cat") v = c.d[v];
-      else if (c.t === "num") v = numberDe(v);
+      else if (c.t === "num") v = numberDe(v, c.f);
       return [c.l, v];
     });
   }
@@ -233,6 +233,30 @@
       }
     },
   });
+
+  // ------------------------------------------------------------------ grid cells
+  /* data = {title, lat0, lon0, s, y:[int], x:[int], shape:[[dlat, dlon], ...] (degrees, one cell's
+   *         corners relative to its centre), cls:[int], styles:{cls: style}, labels:{cls: text},
+   *         cols:[...] as in LB.points}. All cells share the shape (a regular grid). */
+  LB.cells = function (data, opts) {
+    opts = opts || {};
+    var group = L.featureGroup(), n = data.cls.length, i;
+    for (i = 0; i < n; i++) {
+      var lat = data.lat0 + data.y[i] / data.s, lon = data.lon0 + data.x[i] / data.s;
+      var ring = data.shape.map(function (o) { return [lat + o[0], lon + o[1]]; });
+      var poly = L.polygon(ring, data.styles[data.cls[i]]);
+      poly._lbIndex = i;
+      group.addLayer(poly);
+    }
+    group.bindPopup(function (l) {
+      return l && l._lbIndex !== undefined ? LB.popup(data.title, rowsOf(data, l._lbIndex)) : "";
+    });
+    group.bindTooltip(function (l) {
+      return el("span", null, l && l._lbIndex !== undefined ? data.labels[data.cls[l._lbIndex]] : "");
+    }, { sticky: true });
+    LB.register(group, opts.order === undefined ? 10 : opts.order);
+    return group;
+  };
 
   // ------------------------------------------------------------------ GeoJSON with text popups
   /* fc: FeatureCollection; each feature's properties: {_title, _rows: [[label, value]], _tip,

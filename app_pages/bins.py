@@ -1,0 +1,389 @@
+"""Behälter: how well the disposal bins cover the syringe finds, and where new bins would do most.
+
+For the street cleaning service (issue 6): key figures of the coverage in the sidebar's
+period, a map (bins with their radius, covered and uncovered finds, suggested sites,
+exclusion zones, hot spots without a bin), the coverage curve (what the 1st, 2nd, … new bin
+adds), the existing bins ranked by what they cover alone (candidates for moving), the
+suggested sites, and the plan for the crews as CSV and GeoJSON (:func:`geo.bins.plan_table`).
+
+Optional uploads: candidate sites (e.g. street corners) and a street network (distances
+along streets); both are read from temporary copies, errors are shown in German. The
+computation is cached on the store's content token and the parameters (uploads by their
+content hash). The public role sees only the aggregated key figures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import altair as alt
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from app_pages import state
+from app_pages.data_page import check_upload_size, export_bytes, upload_limit_mb
+from app_pages.map_page import _districts, asset_base
+from geo.access import may_see_points, restrict
+from geo.bins import DEFAULT_RADIUS_M, CoverageResult, SitingResult, plan_table
+from geo.errors import UserError
+from geo.figures import format_number
+from layers.basemap import base_map, tiles_from_env
+from layers.bins import bins_legend_html, bins_overlays
+from layers.elements import JsCall, LayerControl
+from layers.escape import js_json
+from layers.map import Overlay, overlay_groups
+
+log = logging.getLogger("lagebild")
+
+MAP_KEY = "bins_map"
+RADIUS_KEY, K_KEY, SENSITIVE_KEY = "bins_radius", "bins_k", "bins_sensitive_m"
+CANDIDATES_KEY, NETWORK_KEY = "bins_candidates", "bins_network"
+MAP_HEIGHT = 600
+K_MAX = 10
+DEFAULT_K = 3
+#: Default minimum distance of new bins to Kitas and schools (m).
+DEFAULT_SENSITIVE_M = 100
+CANDIDATE_TYPES = ["csv", "txt", "geojson", "json", "gpkg", "zip"]
+NETWORK_TYPES = ["geojson", "json", "gpkg", "zip"]
+
+
+@dataclass(frozen=True)
+class Params:
+    """The page's settings; the uploads enter by name and content hash (``""`` = none)."""
+
+    radius_m: float = DEFAULT_RADIUS_M
+    k: int = DEFAULT_K
+    sensitive_m: float = DEFAULT_SENSITIVE_M
+    candidates: str = ""
+    network: str = ""
+
+
+@dataclass(frozen=True)
+class Uploads:
+    """Parsed uploads (``None`` = not given or not readable)."""
+
+    candidates: gpd.GeoDataFrame | None = None
+    network: object | None = None  # geo.bins.StreetNetwork
+
+
+_HASH = {state.Filters: lambda f: f.key(), Params: lambda p: (p.radius_m, p.k, p.sensitive_m, p.candidates, p.network)}
+
+
+# ---------------------------------------------------------------------------- formatting
+def pct(share: float) -> str:
+    """A share 0–1 as German percent (``34,4 %``; ``–`` when missing)."""
+    text = format_number(100 * share if share is not None else None, 1)
+    return text if text == "–" else f"{text} %"
+
+
+def de(value: float, digits: int = 0) -> str:
+    return format_number(value, digits)
+
+
+# ---------------------------------------------------------------------------- uploads
+def _temp_name(name: str) -> str:
+    """A harmless file name for the temporary copy (messages mention it), keeping the extension."""
+    stem, suffix = Path(name).stem, Path(name).suffix.lower()
+    stem = re.sub(r"[^\w\-]+", "_", stem).strip("_")[:80] or "upload"
+    return stem + re.sub(r"[^\w.]+", "", suffix)[:10]
+
+
+@st.cache_resource(max_entries=8, show_spinner="Datei wird gelesen …")
+def _read_upload(what: str, digest: str, name: str, crs: str, _data: bytes):
+    """Read an uploaded file once per content (``digest``): candidate sites or a street network."""
+    from geo.bins import StreetNetwork, read_candidates
+
+    with tempfile.TemporaryDirectory(prefix="lagebild-upload-") as tmp:
+        path = Path(tmp) / _temp_name(name)
+        path.write_bytes(_data)
+        if what == "candidates":
+            gdf = read_candidates(path, crs)
+            if not len(gdf):
+                raise UserError(f"{name}: keine Standorte mit Koordinaten gefunden.")
+            return gdf
+        return StreetNetwork.from_file(path, crs)
+
+
+def _upload(what: str, upload, crs: str) -> tuple[object | None, str]:
+    """The parsed upload and its cache key (``name:digest``); a German error and ``(None, "")`` on failure."""
+    if upload is None:
+        return None, ""
+    data = upload.getvalue()
+    digest = hashlib.sha256(data).hexdigest()[:20]
+    try:
+        check_upload_size(len(data), upload_limit_mb())
+        return _read_upload(what, digest, upload.name, crs, data), f"{upload.name}:{digest}"
+    except UserError as exc:
+        st.error(f"{upload.name}: {exc}" if upload.name not in str(exc) else str(exc))
+    except Exception:  # noqa: BLE001 - no traceback reaches a user
+        log.exception("Upload %s nicht lesbar", what)
+        st.error(f"Die Datei {upload.name} konnte nicht gelesen werden. Bitte Format und Inhalt prüfen "
+                 "(GeoPackage, GeoJSON, CSV oder gezipptes Shapefile).")
+    st.caption("Es wird ohne diese Datei gerechnet.")
+    return None, ""
+
+
+# ---------------------------------------------------------------------------- cached analyses
+@st.cache_data(max_entries=16, show_spinner="Hotspots werden berechnet …", hash_funcs=_HASH)
+def hot_cells(token: str, filters: state.Filters) -> gpd.GeoDataFrame | None:
+    """Gi* cells of the period's finds (as on the Lagekarte), or ``None`` with fewer than 3 finds."""
+    from geo.hotspots import hotspot_analysis
+
+    finds = _finds(filters)
+    if len(finds) < 3:
+        return None
+    try:
+        return hotspot_analysis(finds, state.get_store().area, weight="count").cells
+    except UserError:
+        return None
+
+
+def _finds(filters: state.Filters) -> gpd.GeoDataFrame:
+    """The period's finds after the sidebar's source filter (all fields: only aggregates and
+    role-restricted points leave this page)."""
+    return state.apply_filters(state.load_records("syringe_find", filters.period, restricted=False),
+                               "syringe_find", filters)
+
+
+@st.cache_data(max_entries=16, show_spinner="Abdeckung und Standorte werden berechnet …", hash_funcs=_HASH)
+def analysis(token: str, filters: state.Filters, params: Params, _uploads: Uploads = Uploads()) -> SitingResult:
+    """Coverage of the period's finds by the active bins and ``params.k`` suggested sites.
+
+    ``_uploads`` is not hashed: ``params`` carries the uploads' content hashes.
+    """
+    from geo.bins import analyse_coverage, suggest_bins
+
+    area = state.get_store().area
+    bins = state.load_records("disposal_bin", None, restricted=False)
+    coverage = analyse_coverage(_finds(filters), bins, period=filters.period, radius_m=params.radius_m,
+                                network=_uploads.network, hot_cells=hot_cells(token, filters), crs=area.crs)
+    return suggest_bins(
+        coverage, params.k, candidates=_uploads.candidates, area=area,
+        sensitive=state.load_records("sensitive_place", None, restricted=False),
+        sensitive_distance_m=params.sensitive_m,
+    )
+
+
+@st.cache_data(max_entries=16, show_spinner="Karte wird vorbereitet …", hash_funcs=_HASH)
+def overlays(token: str, filters: state.Filters, params: Params, role: str, _result: SitingResult) -> list[Overlay]:
+    """The map's overlays for ``role`` (finds restricted to what the role may see)."""
+    finds = restrict(_result.coverage.finds, "syringe_find", role) if may_see_points(role) else None
+    return bins_overlays(_result.coverage, _result, finds=finds)
+
+
+# ---------------------------------------------------------------------------- page
+def render() -> None:
+    """Draw the Behälter page."""
+    store = state.get_store()
+    user = state.current_user()
+    filters = state.current_filters()
+    token = store.version()
+    st.title("Spritzenbehälter")
+    st.caption(f"Zeitraum **{filters.period.label()}** · Spritzenfunde und Spritzenentsorgungsbehälter · "
+               f"Gebiet: {store.area.name}")
+    if store.is_empty():
+        st.info("Der Speicher enthält noch keine Daten. Bitte auf der Seite »Daten« eine Datei importieren.")
+        return
+    if "syringe_find" not in filters.kinds:
+        st.info("Spritzenfunde sind in der Seitenleiste abgewählt. Bitte unter »Meldungen« wieder auswählen.")
+        return
+    if not may_see_points(user.role):
+        st.info("Öffentliche Ansicht: nur zusammengefasste Kennzahlen, ohne Karte und ohne einzelne Fundorte.")
+        _key_figures(analysis(token, filters, Params(k=0)), public=True)
+        return
+
+    params, uploads = _controls(store.area.crs)
+    result = analysis(token, filters, params, uploads)
+    cov = result.coverage
+    _key_figures(result)
+
+    left, right = st.columns([2.2, 1.2], gap="medium")
+    with left:
+        ov = overlays(token, filters, params, user.role, result)
+        m = base_map(store.area, districts=_districts(token), tiles=tiles_from_env(), asset_base=asset_base(),
+                     draw=False, legend=False)
+        m.add_child(JsCall(f"LB.legend({{map}}, {js_json(bins_legend_html())}, 'bottomleft');"))
+        st_folium(m, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True,
+                  feature_group_to_add=overlay_groups(ov), layer_control=LayerControl(), returned_objects=[])
+        st.caption(f"Radius {de(cov.radius_m)} m, {cov.metric_label}"
+                   + (" (Kreise zeigen die Luftlinie; entlang der Straßen reicht ein Behälter weniger weit)"
+                      if cov.metric == "network" else "")
+                   + ". Klick auf einen Behälter, Fund oder Vorschlag zeigt seine Angaben.")
+    with right:
+        _curve_section(result)
+
+    plan = plan_table(result)
+    _sites_section(result, plan)
+    _bins_section(cov, plan)
+    _downloads(plan, filters, user)
+
+
+def _controls(crs: str) -> tuple[Params, Uploads]:
+    c1, c2, c3 = st.columns(3)
+    radius = c1.number_input("Radius (m)", min_value=25, max_value=1000, value=int(DEFAULT_RADIUS_M), step=25,
+                             key=RADIUS_KEY, help="Wie weit gehen Menschen, um eine Spritze zu entsorgen? "
+                             "Ein Fund gilt als abgedeckt, wenn ein Behälter höchstens so weit entfernt ist.")
+    k = c2.slider("Anzahl neuer Behälter K", min_value=0, max_value=K_MAX, value=DEFAULT_K, key=K_KEY,
+                  help="So viele neue Standorte werden vorgeschlagen – dort, wo sie die meisten noch nicht "
+                       "abgedeckten Spritzen erreichen.")
+    sensitive = c3.number_input("Mindestabstand zu Kitas/Schulen (m)", min_value=0, max_value=500,
+                                value=DEFAULT_SENSITIVE_M, step=10, key=SENSITIVE_KEY,
+                                help="Neue Behälter halten mindestens diesen Abstand (Luftlinie) zu Kitas und "
+                                     "Schulen. Zu bestehenden Behältern halten sie mindestens den Radius.")
+    with st.expander("Eigene Dateien (optional): mögliche Standorte, Straßennetz"):
+        u1, u2 = st.columns(2)
+        cand_file = u1.file_uploader(
+            "Mögliche Standorte, z. B. Straßenecken (CSV mit lat/lon, GeoJSON, GeoPackage, gezipptes Shapefile)",
+            type=CANDIDATE_TYPES, key=CANDIDATES_KEY,
+            help="Ohne Datei wird ein Raster (25 m) im ganzen Gebiet geprüft.")
+        net_file = u2.file_uploader(
+            "Straßennetz (Linien als GeoJSON, GeoPackage oder gezipptes Shapefile)", type=NETWORK_TYPES,
+            key=NETWORK_KEY, help="Mit Straßennetz werden Entfernungen entlang der Straßen gemessen statt Luftlinie.")
+        with u1:
+            candidates, cand_key = _upload("candidates", cand_file, crs)
+            if candidates is not None:
+                st.caption(f"{de(len(candidates))} mögliche Standorte gelesen.")
+        with u2:
+            network, net_key = _upload("network", net_file, crs)
+            if network is not None:
+                st.caption(f"Straßennetz: {de(network.n_edges)} Abschnitte, {de(network.total_length_km, 1)} km.")
+    params = Params(radius_m=float(radius), k=int(k), sensitive_m=float(sensitive), candidates=cand_key,
+                    network=net_key)
+    return params, Uploads(candidates=candidates, network=network)
+
+
+def _key_figures(result: SitingResult, *, public: bool = False) -> None:
+    cov: CoverageResult = result.coverage
+    n_bins = len(cov.bins)
+    cols = st.columns(5 if len(result.sites) else 4)
+    cols[0].metric("Funde im Radius", pct(cov.share_finds),
+                   help=f"{de(cov.covered_finds)} von {de(cov.n_finds)} Spritzenfunden des Zeitraums liegen "
+                        f"höchstens {de(cov.radius_m)} m ({cov.metric_label}) von einem Behälter entfernt.")
+    cols[1].metric("Spritzen im Radius", pct(cov.share_syringes),
+                   help=f"{de(cov.covered_syringes)} von {de(cov.n_syringes)} gefundenen Spritzen.")
+    per_bin = cov.bins["covered_finds"].mean() if n_bins else None
+    cols[2].metric("Funde je Behälter", de(per_bin, 1),
+                   help="Durchschnittliche Zahl der Funde im Radius eines Behälters (ein Fund im Radius "
+                        "zweier Behälter zählt bei beiden).")
+    cols[3].metric("Behälter ohne Fund", f"{de(len(cov.idle_bins))} von {de(n_bins)}",
+                   help="Im Zeitraum aufgestellte Behälter ohne einen Fund im Radius.")
+    if len(result.sites) and not public:
+        after = result.curve["share_syringes"].iloc[-1]
+        cols[4].metric(f"Spritzen mit {len(result.sites)} neuen", pct(after),
+                       delta=f"{format_number(100 * (after - cov.share_syringes), 1, sign=True)} Prozentpunkte",
+                       help="Anteil der Spritzen im Radius, wenn die vorgeschlagenen Behälter dazukommen.")
+
+
+def curve_table(result: SitingResult) -> pd.DataFrame:
+    """The coverage curve for display: one row per number of new bins (0 = existing only)."""
+    c = result.curve
+    labels = ["nur bestehende Behälter", *result.sites["label"].astype(str).tolist()]
+    return pd.DataFrame({
+        "Neue Behälter": c["new_bins"].to_numpy(),
+        "hinzu kommt": labels[: len(c)],
+        "Funde abgedeckt": c["covered_finds"].to_numpy(),
+        "Anteil Funde (%)": (100 * c["share_finds"]).round(1).to_numpy(),
+        "Spritzen abgedeckt": c["covered_syringes"].to_numpy(),
+        "Anteil Spritzen (%)": (100 * c["share_syringes"]).round(1).to_numpy(),
+        "Zuwachs Spritzen": c["gain_syringes"].to_numpy(),
+    })
+
+
+def _curve_section(result: SitingResult) -> None:
+    st.subheader("Was bringen neue Behälter?")
+    if result.k == 0:
+        st.info("K = 0: keine neuen Standorte gesucht. Für Vorschläge oben die Anzahl erhöhen.")
+        return
+    if not len(result.sites):
+        st.info("Kein zulässiger neuer Standort erreicht weitere Funde (alle Funde abgedeckt oder alle "
+                "möglichen Standorte in Sperrzonen).")
+        return
+    table = curve_table(result)
+    data = table.assign(Art=["bestehend"] + ["neu"] * (len(table) - 1))
+    base = alt.Chart(data).encode(
+        x=alt.X("Neue Behälter:O", title="Zahl neuer Behälter", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("Anteil Spritzen (%):Q", title="Spritzen im Radius (%)", scale=alt.Scale(domain=[0, 100])),
+    )
+    bars = base.mark_bar(size=26).encode(
+        color=alt.Color("Art:N", scale=alt.Scale(domain=["bestehend", "neu"], range=["#1565c0", "#e65100"]),
+                        legend=None),
+        tooltip=["hinzu kommt", "Anteil Spritzen (%)", "Zuwachs Spritzen", "Anteil Funde (%)"],
+    )
+    text = base.mark_text(dy=-7, fontSize=11).encode(text=alt.Text("Anteil Spritzen (%):Q", format=".0f"))
+    st.altair_chart((bars + text).properties(height=240), width="stretch")
+    if len(result.sites) < result.k:
+        st.caption(f"Nur {len(result.sites)} neue Standorte bringen zusätzliche Abdeckung.")
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={"Anteil Funde (%)": st.column_config.NumberColumn(format="%.1f"),
+                                "Anteil Spritzen (%)": st.column_config.NumberColumn(format="%.1f"),
+                                "Zuwachs Spritzen": st.column_config.NumberColumn(format="+%d")})
+    s = result.stats
+    st.caption(f"Jeder weitere Behälter bringt höchstens so viel wie der vorige. Geprüft: {de(s['candidates'])} "
+               f"mögliche Standorte, davon {de(s['near_bins'])} zu nah an Behältern und "
+               f"{de(s['near_sensitive'])} zu nah an Kitas/Schulen. Verfahren: {result.method_label}.")
+
+
+def _sites_section(result: SitingResult, plan: gpd.GeoDataFrame) -> None:
+    if not len(result.sites):
+        return
+    st.subheader("Vorgeschlagene Standorte")
+    sug = plan[plan["status"] == "suggested"]
+    shown = pd.DataFrame({
+        "Nr.": sug["rank"], "Vorschlag": sug["label"], "Funde im Radius": sug["covered_finds"],
+        "Spritzen im Radius": sug["covered_syringes"], "neu abgedeckt: Funde": sug["gain_finds"],
+        "neu abgedeckt: Spritzen": sug["gain_syringes"],
+        "Spritzen abgedeckt danach (%)": (100 * sug["share_syringes_after"].astype(float)).round(1),
+        "Breite": sug["lat"], "Länge": sug["lon"],
+    })
+    st.dataframe(shown, hide_index=True, width="stretch",
+                 column_config={"Breite": st.column_config.NumberColumn(format="%.6f"),
+                                "Länge": st.column_config.NumberColumn(format="%.6f")})
+    st.caption("Reihenfolge = Nutzen: Nr. 1 erreicht die meisten noch nicht abgedeckten Spritzen. Vorschläge sind "
+               "Rechenergebnisse – vor Ort prüfen (Eigentum, Gehweg, Sichtbarkeit).")
+
+
+def _bins_section(cov: CoverageResult, plan: gpd.GeoDataFrame) -> None:
+    st.subheader("Bestehende Behälter")
+    ex = plan[plan["status"] == "existing"].sort_values("removal_rank")
+    if not len(ex):
+        st.info("Im Zeitraum war kein Behälter aufgestellt.")
+        return
+    shown = pd.DataFrame({
+        "zum Versetzen (Reihenfolge)": ex["removal_rank"], "Standort": ex["label"], "Eigentümer": ex["owner"],
+        "Aufgestellt am": ex["installed_at"].dt.strftime("%d.%m.%Y"),
+        "Funde im Radius": ex["covered_finds"], "Spritzen im Radius": ex["covered_syringes"],
+        "nur hier abgedeckt: Funde": ex["unique_finds"], "nur hier abgedeckt: Spritzen": ex["unique_syringes"],
+        "Rang nach Nutzen": ex["rank"],
+        "Hinweis": ex["covered_finds"].map(lambda n: "kein Fund im Radius" if n == 0 else ""),
+    })
+    st.dataframe(shown, hide_index=True, width="stretch")
+    st.caption("»nur hier abgedeckt« = was verloren ginge, wenn der Behälter wegkäme. Oben stehen die Behälter, "
+               "deren Versetzen am wenigsten kostet; Rang nach Nutzen 1 = der wichtigste Behälter.")
+
+
+def _downloads(plan: gpd.GeoDataFrame, filters: state.Filters, user) -> None:
+    store = state.get_store()
+    name = f"behaelterplan_{filters.period.start:%Y%m%d}-{filters.period.end:%Y%m%d}"
+
+    def maker(suffix: str, what: str):
+        def make() -> bytes:  # runs on click, in a separate thread: no Streamlit calls here
+            store.audit("export", user=user.name, kind="disposal_bin", count=len(plan),
+                        detail=f"Behälterplan {what} {filters.period.label()} (Rolle {user.role})")
+            return export_bytes(plan, suffix)
+
+        return make
+
+    st.markdown("**Behälterplan für die Einsatzteams** (vorgeschlagene und bestehende Standorte mit Koordinaten "
+                "in WGS84 und ETRS89/UTM 33N)")
+    c1, c2, _ = st.columns([1, 1, 2])
+    c1.download_button("CSV (Excel)", data=maker(".csv", "CSV"), file_name=name + ".csv", mime="text/csv",
+                       key="bins_csv", icon=":material/download:", width="stretch")
+    c2.download_button("GeoJSON (GIS)", data=maker(".geojson", "GeoJSON"), file_name=name + ".geojson",
+                       mime="application/geo+json", key="bins_geojson", icon=":material/download:", width="stretch")

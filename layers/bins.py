@@ -1,0 +1,321 @@
+"""Map layers of the Behälter page: bins with their radius, covered and uncovered finds,
+suggested new sites with rank numbers, exclusion zones and hot-spot cells without a bin.
+
+Built from :class:`geo.bins.CoverageResult` and :class:`geo.bins.SitingResult` (metric CRS,
+shown in EPSG:4326). Like every Lagebild layer, the results are JavaScript expressions
+(plain strings, cheap to cache) for ``LB.points`` / ``LB.geojson`` (``layers/js/lagebild.js``):
+data texts travel as JSON (:func:`layers.escape.js_json`) and are set as text in the
+browser, never as HTML. Finds are canvas circle markers (one canvas of dots when there are
+very many), suggested sites the only ``L.marker`` objects (at most a few dozen).
+
+:func:`bins_overlays` assembles all overlays; :func:`bins_legend_html` is the matching
+legend (its sections hide with their overlays).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.bins import CoverageResult, SitingResult
+from geo.schema import HOTSPOT_CLASSES, KINDS, Field
+from layers.escape import js_json, safe_colour
+from layers.features import feature_collection, format_values, geojson_js, popup_rows
+from layers.hotspots import CELL_LABELS
+from layers.legend import _group, _row
+from layers.map import Overlay
+from layers.records import compact_points
+
+# overlay names (also the legend's section keys; the count is appended on the map)
+BINS_LAYER = "Behälter mit Radius"
+COVERED_LAYER = "Funde im Radius"
+UNCOVERED_LAYER = "Funde außerhalb der Radien"
+SITES_LAYER = "Vorschläge für neue Behälter"
+EXCLUSION_LAYER = "Sperrzonen für neue Behälter"
+HOT_LAYER = "Hotspots ohne Behälter"
+
+BIN_COLOUR = safe_colour(KINDS["disposal_bin"].colour)
+#: Finds outside every radius carry the find colour of the schema; covered finds a muted tone of it.
+UNCOVERED_COLOUR = safe_colour(KINDS["syringe_find"].colour)
+COVERED_COLOUR = "#b39ddb"
+SITE_COLOUR = "#e65100"
+SENSITIVE_COLOUR = safe_colour(KINDS["sensitive_place"].colour)
+#: Up to this many finds per layer are single canvas circle markers; more become one canvas of dots.
+FINDS_PLAIN_MAX = 4_000
+#: Columns of a candidate file shown in a suggestion's popup (at most this many).
+CANDIDATE_ROWS_MAX = 4
+
+_FIND = KINDS["syringe_find"]
+_FIND_EXTRA = (Field("nearest_bin_m", "int", "Nächster Behälter (m, Luftlinie)"),
+               Field("n_bins", "int", "Behälter im Radius"))
+_BIN_STYLE = {"color": "#ffffff", "weight": 2, "fillColor": BIN_COLOUR, "fillOpacity": 1.0}
+_IDLE_STYLE = {"color": BIN_COLOUR, "weight": 2.5, "fillColor": "#ffffff", "fillOpacity": 1.0}
+_RADIUS_STYLE = {"color": BIN_COLOUR, "weight": 1.5, "opacity": 0.8, "fillColor": BIN_COLOUR, "fillOpacity": 0.08}
+_IDLE_RADIUS_STYLE = {**_RADIUS_STYLE, "dashArray": "4 4", "fillOpacity": 0.03}
+_SITE_RADIUS_STYLE = {"color": SITE_COLOUR, "weight": 2, "dashArray": "6 4", "fillColor": SITE_COLOUR,
+                      "fillOpacity": 0.07}
+_ZONE_STYLES = {
+    "sensitive": {"color": SENSITIVE_COLOUR, "weight": 1.5, "dashArray": "2 4", "fillColor": SENSITIVE_COLOUR,
+                  "fillOpacity": 0.14},
+    "bin": {"color": BIN_COLOUR, "weight": 1, "dashArray": "2 5", "fill": False},
+}
+_ZONE_LABELS = {"sensitive": "Schutzabstand Kita/Schule", "bin": "Mindestabstand zu einem Behälter"}
+_RANK_ICON_CSS = (
+    "width:26px;height:26px;border-radius:50%;box-sizing:border-box;border:2px solid #fff;"
+    f"background:{SITE_COLOUR};color:#fff;font:700 13px/22px sans-serif;text-align:center;"
+    "box-shadow:0 1px 5px rgba(0,0,0,.5)"
+)
+#: Numbered markers: items [{lat, lon, n, title, rows, tip}]; every text is set with textContent.
+_RANK_MARKERS = (
+    "(function (items, css) {{ return L.layerGroup(items.map(function (it) {{"
+    " var d = LB.el('div', null, it.n); d.style.cssText = css;"
+    " var m = L.marker([it.lat, it.lon], {{icon: L.divIcon({{html: d, className: 'lb-rank-icon',"
+    " iconSize: [26, 26], iconAnchor: [13, 13]}}), riseOnHover: true, keyboard: false}});"
+    " m.bindPopup(function () {{ return LB.popup(it.title, it.rows); }});"
+    " m.bindTooltip(function () {{ return LB.el('span', null, it.tip); }}, {{direction: 'top', offset: [0, -12]}});"
+    " return m; }})); }})({items}, {css})"
+)
+
+
+def _ints(values) -> np.ndarray:
+    return format_values(pd.Series(np.asarray(values)), "int")
+
+
+def _circles(points: gpd.GeoSeries, radius_m: float) -> np.ndarray:
+    """Circles of ``radius_m`` metres around points in a metric CRS."""
+    return shapely.buffer(np.asarray(points.values, dtype=object), float(radius_m), quad_segs=16)
+
+
+def _lat_lon(geoms: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
+    pts = geoms.to_crs("EPSG:4326") if geoms.crs is not None else geoms
+    return np.round(pts.y.to_numpy(), 6), np.round(pts.x.to_numpy(), 6)
+
+
+# ---------------------------------------------------------------------------- existing bins
+def bin_stats(bins: pd.DataFrame) -> pd.DataFrame:
+    """The coverage figures of each bin with German labels (popups; same order as ``bins``)."""
+    return pd.DataFrame({
+        "Funde im Radius": bins["covered_finds"].to_numpy(),
+        "Spritzen im Radius": bins["covered_syringes"].to_numpy(),
+        "nur hier abgedeckt: Funde": bins["unique_finds"].to_numpy(),
+        "nur hier abgedeckt: Spritzen": bins["unique_syringes"].to_numpy(),
+        "Rang nach Nutzen (1 = wichtigster)": bins["rank"].to_numpy(),
+        "Reihenfolge zum Versetzen (1 = zuerst)": bins["removal_rank"].to_numpy(),
+    }, index=bins.index)
+
+
+def bins_js(bins: gpd.GeoDataFrame, radius_m: float, *, circle_order: int = 16, order: int = 45) -> tuple[str, str]:
+    """The active bins: their radius as circles (under the finds) and the bins as dots on top.
+
+    Parameters
+    ----------
+    bins : ``CoverageResult.bins`` (metric CRS, with the coverage columns).
+    radius_m : the radius in metres; drawn as a straight-line circle (along streets the
+        reach is smaller).
+
+    Returns
+    -------
+    (circles, points) : two JavaScript expressions. Bins without a find in the radius
+        are drawn hollow with a dashed circle.
+    """
+    idle = bins["idle"].to_numpy(dtype=bool) if "idle" in bins else np.zeros(len(bins), dtype=bool)
+    labels = bins["label"].fillna("").astype(str).to_numpy() if "label" in bins else np.full(len(bins), "")
+    names = np.where(labels != "", labels, KINDS["disposal_bin"].label)
+    finds = _ints(bins["covered_finds"])
+    circle_props = [{"_style": _IDLE_RADIUS_STYLE if i else _RADIUS_STYLE} for i in idle]
+    rows = popup_rows(bins, "disposal_bin", bin_stats(bins))
+    point_props = [
+        {"_style": _IDLE_STYLE if i else _BIN_STYLE, "_radius": 8, "_title": n, "_rows": r,
+         "_tip": f"{n}: {'kein Fund' if i else f'{f} Funde'} im Radius"}
+        for n, r, i, f in zip(names, rows, idle, finds, strict=True)
+    ]
+    circles = geojson_js(feature_collection(_circles(bins.geometry, radius_m), circle_props, crs=bins.crs),
+                         order=circle_order, interactive=False)
+    points = geojson_js(feature_collection(bins.geometry, point_props), order=order)
+    return circles, points
+
+
+# ---------------------------------------------------------------------------- finds
+def finds_js(finds: gpd.GeoDataFrame, *, covered: bool, order: int = 40) -> str:
+    """Finds as canvas circle markers (size by syringes), in the covered or uncovered colour.
+
+    ``finds`` are rows of ``CoverageResult.finds`` – already restricted to what the user's
+    role may see (:func:`geo.access.restrict`). Popups show the find's fields, the distance
+    to the nearest bin and the number of bins in the radius.
+    """
+    kind = dataclasses.replace(
+        _FIND,
+        name="syringe_find_covered" if covered else "syringe_find_uncovered",
+        label=f"{_FIND.label} ({'im Radius eines Behälters' if covered else 'außerhalb der Radien'})",
+        colour=COVERED_COLOUR if covered else UNCOVERED_COLOUR,
+        fields=_FIND.fields + _FIND_EXTRA,
+    )
+    if "nearest_bin_m" in finds:
+        finds = finds.assign(nearest_bin_m=np.round(pd.to_numeric(finds["nearest_bin_m"], errors="coerce")))
+    mode = "plain" if len(finds) <= FINDS_PLAIN_MAX else "dots"
+    return f"LB.points({js_json(compact_points(finds, kind, mode=mode))}, {js_json({'order': order})})"
+
+
+# ---------------------------------------------------------------------------- suggestions
+def site_rows(sites: pd.DataFrame) -> list[list[list[str]]]:
+    """Popup rows of each suggested site (figures, street, columns of a candidate file)."""
+    pct = format_values(pd.Series(100 * sites["share_syringes_after"].to_numpy(dtype=float)).round(1), "float")
+    columns = [
+        ("Funde im Radius", _ints(sites["covered_finds"])),
+        ("Spritzen im Radius", _ints(sites["covered_syringes"])),
+        ("neu abgedeckt: Funde", _ints(sites["gain_finds"])),
+        ("neu abgedeckt: Spritzen", _ints(sites["gain_syringes"])),
+        ("Spritzen abgedeckt danach (%)", pct),
+    ]
+    if "street" in sites:
+        columns.append(("Straße", format_values(sites["street"], "str")))
+    extra = [c for c in sites.columns if str(c).startswith("candidate_")][:CANDIDATE_ROWS_MAX]
+    columns += [(f"Kandidat: {str(c)[len('candidate_'):]}", format_values(sites[c], "str")) for c in extra]
+    return [[[lab, vals[i]] for lab, vals in columns] for i in range(len(sites))]
+
+
+def sites_js(sites: gpd.GeoDataFrame, radius_m: float, *, circle_order: int = 17) -> tuple[str, str]:
+    """Suggested sites: dashed radius circles and numbered markers (number = rank).
+
+    Returns
+    -------
+    (circles, markers) : two JavaScript expressions.
+    """
+    circles = geojson_js(
+        feature_collection(_circles(sites.geometry, radius_m), [{"_style": _SITE_RADIUS_STYLE}] * len(sites),
+                           crs=sites.crs),
+        order=circle_order, interactive=False,
+    )
+    lat, lon = _lat_lon(sites.geometry)
+    gains = _ints(sites["gain_syringes"])
+    items = [
+        {"lat": la, "lon": lo, "n": str(int(rank)), "title": str(label), "rows": rows,
+         "tip": f"{label}: +{g} Spritzen"}
+        for la, lo, rank, label, rows, g in zip(lat, lon, sites["rank"], sites["label"], site_rows(sites), gains,
+                                                strict=True)
+    ]
+    return circles, _RANK_MARKERS.format(items=js_json(items), css=js_json(_RANK_ICON_CSS))
+
+
+# ---------------------------------------------------------------------------- zones and cells
+def exclusion_js(exclusion: gpd.GeoDataFrame, *, order: int = 14) -> tuple[str, ...]:
+    """No-go zones of :attr:`geo.bins.SitingResult.exclusion`: around Kitas/schools (with a
+    tooltip) and around existing bins (outline only, not clickable)."""
+    out = []
+    reasons = exclusion["reason"].astype(str).to_numpy()
+    for reason, interactive in (("bin", False), ("sensitive", True)):
+        part = exclusion[reasons == reason]
+        if not len(part):
+            continue
+        names = format_values(part["name"], "str")
+        dist = _ints(np.round(part["distance_m"].to_numpy(dtype=float)))
+        label = _ZONE_LABELS[reason]
+        props = [{"_style": _ZONE_STYLES[reason], "_title": n or label,
+                  "_rows": [["Sperrzone", label], ["Abstand (m)", d]],
+                  "_tip": f"{n}: {label} {d} m – hier kein neuer Behälter" if n else label}
+                 for n, d in zip(names, dist, strict=True)]
+        out.append(geojson_js(feature_collection(part.geometry, props), order=order, interactive=interactive))
+    return tuple(out)
+
+
+def hot_cells_js(cells: gpd.GeoDataFrame, *, order: int = 10) -> str:
+    """Hot-spot cells (``gi_class`` ≥ 1) whose centre no existing bin reaches.
+
+    ``cells`` as ``CoverageResult.hot_cells`` or ``SitingResult.hot_cells`` (with
+    ``covered_after``: reached by a suggested site – drawn with an orange outline).
+    """
+    shown = cells[~cells["covered"].to_numpy(dtype=bool)]
+    classes = shown["gi_class"].astype(int).to_numpy()
+    after = shown["covered_after"].to_numpy(dtype=bool) if "covered_after" in shown else np.zeros(len(shown), bool)
+    cols = {lab: format_values(pd.Series(shown[c].to_numpy(dtype=float).round(3)), "float")
+            for c, lab in CELL_LABELS.items() if c in shown}
+    props = []
+    for i, (c, a) in enumerate(zip(classes, after, strict=True)):
+        label, colour = HOTSPOT_CLASSES.get(int(c), HOTSPOT_CLASSES[1])
+        rows = [["Klasse", label], *[[lab, vals[i]] for lab, vals in cols.items()]]
+        if "covered_after" in shown:
+            rows.append(["von einem Vorschlag erreicht", "ja" if a else "nein"])
+        style = {"color": SITE_COLOUR if a else safe_colour(colour), "weight": 2 if a else 0.8,
+                 "fillColor": safe_colour(colour), "fillOpacity": 0.5}
+        props.append({"_style": style, "_title": "Hotspot ohne Behälter", "_rows": rows,
+                      "_tip": f"{label} – kein Behälter im Radius" + (", von einem Vorschlag erreicht" if a else "")})
+    return geojson_js(feature_collection(shown.geometry, props), order=order)
+
+
+# ---------------------------------------------------------------------------- assembly
+def _name(layer: str, n: int) -> str:
+    return f"{layer} ({n:,})".replace(",", ".")
+
+
+def bins_overlays(
+    coverage: CoverageResult,
+    siting: SitingResult | None = None,
+    *,
+    finds: gpd.GeoDataFrame | None,
+) -> list[Overlay]:
+    """All overlays of the Behälter map, in drawing order.
+
+    Parameters
+    ----------
+    coverage : coverage of the period's finds by the active bins.
+    siting : suggested sites (``None`` or none found: no suggestion/exclusion layers).
+    finds : the find points to draw – ``coverage.finds`` restricted to the user's role
+        (:func:`geo.access.restrict`, keeps ``covered``) – or ``None`` to draw no finds
+        (roles without access to exact points).
+    """
+    out: list[Overlay] = []
+    cells = siting.hot_cells if siting is not None and siting.hot_cells is not None else coverage.hot_cells
+    if cells is not None and len(cells):
+        n = int((~cells["covered"].to_numpy(dtype=bool)).sum())
+        if n:
+            out.append(Overlay(_name(HOT_LAYER, n), (hot_cells_js(cells),), show=False))
+    if siting is not None and len(siting.exclusion):
+        n = int((siting.exclusion["reason"] == "sensitive").sum())
+        out.append(Overlay(_name(EXCLUSION_LAYER, n), exclusion_js(siting.exclusion)))
+    if finds is not None:
+        covered = finds["covered"].to_numpy(dtype=bool)
+        for flag, layer in ((True, COVERED_LAYER), (False, UNCOVERED_LAYER)):
+            part = finds[covered == flag]
+            out.append(Overlay(_name(layer, len(part)), (finds_js(part, covered=flag),)))
+    if len(coverage.bins):
+        out.append(Overlay(_name(BINS_LAYER, len(coverage.bins)), bins_js(coverage.bins, coverage.radius_m)))
+    if siting is not None and len(siting.sites):
+        out.append(Overlay(_name(SITES_LAYER, len(siting.sites)), sites_js(siting.sites, coverage.radius_m)))
+    return out
+
+
+def bins_legend_html(*, open_: bool = True) -> str:
+    """The legend of the Behälter map (sections hide with their overlays; all texts escaped)."""
+    ring = "background:transparent"
+    parts = [
+        _group("__area", [_row("lb-line", "#263238", "Untersuchungsgebiet")], optional=False),
+        _group(BINS_LAYER, [
+            _row("lb-dot", BIN_COLOUR, "Behälter (im Zeitraum aufgestellt)"),
+            _row("lb-dot", BIN_COLOUR, "Behälter ohne Fund im Radius", extra_style="background:#fff;border-width:2px"),
+            _row("lb-ring", BIN_COLOUR, "Radius (Luftlinie)", extra_style=ring),
+        ]),
+        _group(COVERED_LAYER, [_row("lb-dot", COVERED_COLOUR, "Fund im Radius eines Behälters")]),
+        _group(UNCOVERED_LAYER, [_row("lb-dot", UNCOVERED_COLOUR, "Fund außerhalb der Radien")]),
+        _group(SITES_LAYER, [
+            _row("lb-dot", SITE_COLOUR, "Vorschlag (Zahl = Reihenfolge)"),
+            _row("lb-ring", SITE_COLOUR, "Radius des Vorschlags", extra_style=ring),
+        ]),
+        _group(EXCLUSION_LAYER, [
+            _row("lb-ring", SENSITIVE_COLOUR, _ZONE_LABELS["sensitive"], extra_style=ring),
+            _row("lb-ring", BIN_COLOUR, _ZONE_LABELS["bin"], extra_style=ring),
+        ]),
+        _group(HOT_LAYER, [_row("", HOTSPOT_CLASSES[c][1], HOTSPOT_CLASSES[c][0]) for c in (3, 2, 1)],
+               title="Hotspots ohne Behälter (Gi*)"),
+    ]
+    return f'<details{" open" if open_ else ""}><summary>Legende</summary>{"".join(parts)}</details>'
+
+
+__all__ = [
+    "BINS_LAYER", "COVERED_LAYER", "EXCLUSION_LAYER", "HOT_LAYER", "SITES_LAYER", "UNCOVERED_LAYER",
+    "bin_stats", "bins_js", "bins_legend_html", "bins_overlays", "exclusion_js", "finds_js", "hot_cells_js",
+    "site_rows", "sites_js",
+]
