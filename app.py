@@ -55,8 +55,13 @@ def _guarded(run) -> None:
                  "bleibt der Fehler, die Protokollausgabe des Servers an die Betreuung geben.")
 
 
+#: Less empty space above the page title (static CSS, no data).
+_CSS = "<style>.block-container{padding-top:2.2rem;} [data-testid='stMetricValue']{font-size:1.9rem;}</style>"
+
+
 def main() -> None:
     _static_assets()
+    st.markdown(_CSS, unsafe_allow_html=True)
     user = state.login()
     pages = [
         _page("map_page", "Lagekarte", "lagekarte", default=True),

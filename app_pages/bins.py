@@ -35,7 +35,7 @@ from geo.bins import DEFAULT_RADIUS_M, CoverageResult, SitingResult, plan_table
 from geo.errors import UserError
 from geo.figures import format_number
 from layers.basemap import base_map, tiles_from_env
-from layers.bins import bins_legend_html, bins_overlays
+from layers.bins import BIN_COLOUR, SITE_COLOUR, bins_legend_html, bins_overlays, focus_bounds
 from layers.elements import JsCall, LayerControl
 from layers.escape import js_json
 from layers.map import Overlay, overlay_groups
@@ -45,7 +45,7 @@ log = logging.getLogger("lagebild")
 MAP_KEY = "bins_map"
 RADIUS_KEY, K_KEY, SENSITIVE_KEY = "bins_radius", "bins_k", "bins_sensitive_m"
 CANDIDATES_KEY, NETWORK_KEY = "bins_candidates", "bins_network"
-MAP_HEIGHT = 600
+MAP_HEIGHT = 640
 K_MAX = 10
 DEFAULT_K = 3
 #: Default minimum distance of new bins to Kitas and schools (m).
@@ -204,18 +204,23 @@ def render() -> None:
     cov = result.coverage
     _key_figures(result)
 
-    left, right = st.columns([2.2, 1.2], gap="medium")
+    left, right = st.columns([2.4, 1.1], gap="medium")
     with left:
         ov = overlays(token, filters, params, user.role, result)
         m = base_map(store.area, districts=_districts(token), tiles=tiles_from_env(), asset_base=asset_base(),
                      draw=False, legend=False)
-        m.add_child(JsCall(f"LB.legend({{map}}, {js_json(bins_legend_html())}, 'bottomleft');"))
+        m.add_child(JsCall(f"LB.legend({{map}}, {js_json(bins_legend_html(open_=False))}, 'bottomleft');"))
+        bounds = focus_bounds(cov)
+        if bounds:
+            m.fit_bounds(bounds)
         st_folium(m, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True,
                   feature_group_to_add=overlay_groups(ov), layer_control=LayerControl(), returned_objects=[])
         st.caption(f"Radius {de(cov.radius_m)} m, {cov.metric_label}"
                    + (" (Kreise zeigen die Luftlinie; entlang der Straßen reicht ein Behälter weniger weit)"
                       if cov.metric == "network" else "")
-                   + ". Klick auf einen Behälter, Fund oder Vorschlag zeigt seine Angaben.")
+                   + ". Blau: Behälter mit Radius · hellviolett: Fund im Radius · dunkelviolett: Fund außerhalb · "
+                   "orange Zahl: Vorschlag · grün gestrichelt: Schutzabstand Kita/Schule · rot: Hotspot ohne Behälter. "
+                   "Klick auf einen Behälter, Fund oder Vorschlag zeigt seine Angaben.")
     with right:
         _curve_section(result)
 
@@ -276,7 +281,7 @@ def _key_figures(result: SitingResult, *, public: bool = False) -> None:
                    help="Im Zeitraum aufgestellte Behälter ohne einen Fund im Radius.")
     if len(result.sites) and not public:
         after = result.curve["share_syringes"].iloc[-1]
-        cols[4].metric(f"Spritzen mit {len(result.sites)} neuen", pct(after),
+        cols[4].metric(f"Mit {len(result.sites)} neuen Behältern", pct(after),
                        delta=f"{format_number(100 * (after - cov.share_syringes), 1, sign=True)} Prozentpunkte",
                        help="Anteil der Spritzen im Radius, wenn die vorgeschlagenen Behälter dazukommen.")
 
@@ -284,15 +289,15 @@ def _key_figures(result: SitingResult, *, public: bool = False) -> None:
 def curve_table(result: SitingResult) -> pd.DataFrame:
     """The coverage curve for display: one row per number of new bins (0 = existing only)."""
     c = result.curve
-    labels = ["nur bestehende Behälter", *result.sites["label"].astype(str).tolist()]
+    labels = ["nur bestehende", *result.sites["label"].astype(str).tolist()]
     return pd.DataFrame({
-        "Neue Behälter": c["new_bins"].to_numpy(),
+        "Neu": c["new_bins"].to_numpy(),
         "hinzu kommt": labels[: len(c)],
-        "Funde abgedeckt": c["covered_finds"].to_numpy(),
-        "Anteil Funde (%)": (100 * c["share_finds"]).round(1).to_numpy(),
-        "Spritzen abgedeckt": c["covered_syringes"].to_numpy(),
-        "Anteil Spritzen (%)": (100 * c["share_syringes"]).round(1).to_numpy(),
-        "Zuwachs Spritzen": c["gain_syringes"].to_numpy(),
+        "Spritzen": c["covered_syringes"].to_numpy(),
+        "Anteil": [pct(v) for v in c["share_syringes"]],
+        "Zuwachs": c["gain_syringes"].to_numpy(),
+        "Funde": c["covered_finds"].to_numpy(),
+        "Anteil Funde": [pct(v) for v in c["share_finds"]],
     })
 
 
@@ -306,24 +311,25 @@ def _curve_section(result: SitingResult) -> None:
                 "möglichen Standorte in Sperrzonen).")
         return
     table = curve_table(result)
-    data = table.assign(Art=["bestehend"] + ["neu"] * (len(table) - 1))
+    data = table.assign(share=(100 * result.curve["share_syringes"]).round(1).to_numpy(),
+                        Art=["bestehend"] + ["neu"] * (len(table) - 1))
     base = alt.Chart(data).encode(
-        x=alt.X("Neue Behälter:O", title="Zahl neuer Behälter", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("Anteil Spritzen (%):Q", title="Spritzen im Radius (%)", scale=alt.Scale(domain=[0, 100])),
+        x=alt.X("Neu:O", title="Zahl neuer Behälter", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("share:Q", title="Spritzen im Radius (%)", scale=alt.Scale(domain=[0, 100])),
     )
-    bars = base.mark_bar(size=26).encode(
-        color=alt.Color("Art:N", scale=alt.Scale(domain=["bestehend", "neu"], range=["#1565c0", "#e65100"]),
+    bars = base.mark_bar(size=28).encode(
+        color=alt.Color("Art:N", scale=alt.Scale(domain=["bestehend", "neu"], range=[BIN_COLOUR, SITE_COLOUR]),
                         legend=None),
-        tooltip=["hinzu kommt", "Anteil Spritzen (%)", "Zuwachs Spritzen", "Anteil Funde (%)"],
+        tooltip=["hinzu kommt", alt.Tooltip("Anteil", title="Spritzen im Radius"), "Zuwachs",
+                 alt.Tooltip("Anteil Funde", title="Funde im Radius")],
     )
-    text = base.mark_text(dy=-7, fontSize=11).encode(text=alt.Text("Anteil Spritzen (%):Q", format=".0f"))
-    st.altair_chart((bars + text).properties(height=240), width="stretch")
+    text = base.mark_text(dy=-8, fontSize=12).encode(text="Anteil")
+    st.altair_chart((bars + text).properties(height=250), width="stretch")
     if len(result.sites) < result.k:
         st.caption(f"Nur {len(result.sites)} neue Standorte bringen zusätzliche Abdeckung.")
-    st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={"Anteil Funde (%)": st.column_config.NumberColumn(format="%.1f"),
-                                "Anteil Spritzen (%)": st.column_config.NumberColumn(format="%.1f"),
-                                "Zuwachs Spritzen": st.column_config.NumberColumn(format="+%d")})
+    compact = table[["hinzu kommt", "Anteil", "Zuwachs"]].rename(columns={"Anteil": "Spritzen im Radius",
+                                                                          "Zuwachs": "+ Spritzen"})
+    st.dataframe(compact, hide_index=True, width="stretch")
     s = result.stats
     st.caption(f"Jeder weitere Behälter bringt höchstens so viel wie der vorige. Geprüft: {de(s['candidates'])} "
                f"mögliche Standorte, davon {de(s['near_bins'])} zu nah an Behältern und "
@@ -339,7 +345,7 @@ def _sites_section(result: SitingResult, plan: gpd.GeoDataFrame) -> None:
         "Nr.": sug["rank"], "Vorschlag": sug["label"], "Funde im Radius": sug["covered_finds"],
         "Spritzen im Radius": sug["covered_syringes"], "neu abgedeckt: Funde": sug["gain_finds"],
         "neu abgedeckt: Spritzen": sug["gain_syringes"],
-        "Spritzen abgedeckt danach (%)": (100 * sug["share_syringes_after"].astype(float)).round(1),
+        "Spritzen im Radius danach": sug["share_syringes_after"].astype(float).map(pct),
         "Breite": sug["lat"], "Länge": sug["lon"],
     })
     st.dataframe(shown, hide_index=True, width="stretch",
@@ -356,16 +362,16 @@ def _bins_section(cov: CoverageResult, plan: gpd.GeoDataFrame) -> None:
         st.info("Im Zeitraum war kein Behälter aufgestellt.")
         return
     shown = pd.DataFrame({
-        "zum Versetzen (Reihenfolge)": ex["removal_rank"], "Standort": ex["label"], "Eigentümer": ex["owner"],
-        "Aufgestellt am": ex["installed_at"].dt.strftime("%d.%m.%Y"),
-        "Funde im Radius": ex["covered_finds"], "Spritzen im Radius": ex["covered_syringes"],
-        "nur hier abgedeckt: Funde": ex["unique_finds"], "nur hier abgedeckt: Spritzen": ex["unique_syringes"],
-        "Rang nach Nutzen": ex["rank"],
+        "Versetzen (1 = zuerst)": ex["removal_rank"], "Standort": ex["label"], "Eigentümer": ex["owner"],
+        "seit": ex["installed_at"].dt.strftime("%d.%m.%Y"),
+        "Funde": ex["covered_finds"], "Spritzen": ex["covered_syringes"],
+        "nur hier: Funde": ex["unique_finds"], "nur hier: Spritzen": ex["unique_syringes"],
         "Hinweis": ex["covered_finds"].map(lambda n: "kein Fund im Radius" if n == 0 else ""),
     })
     st.dataframe(shown, hide_index=True, width="stretch")
-    st.caption("»nur hier abgedeckt« = was verloren ginge, wenn der Behälter wegkäme. Oben stehen die Behälter, "
-               "deren Versetzen am wenigsten kostet; Rang nach Nutzen 1 = der wichtigste Behälter.")
+    st.caption("Funde und Spritzen im Radius des Behälters; »nur hier« = nur dieser Behälter erreicht sie – das ginge "
+               "verloren, wenn er wegkäme. Oben steht der Behälter, dessen Versetzen am wenigsten kostet; unten der "
+               "wichtigste.")
 
 
 def _downloads(plan: gpd.GeoDataFrame, filters: state.Filters, user) -> None:

@@ -89,13 +89,13 @@ def analysis(token: str, filters: state.Filters, kind: str):
 @st.cache_data(max_entries=16, show_spinner="Karte wird vorbereitet …", hash_funcs=_HASH)
 def overlays(token: str, filters: state.Filters, role: str, hotspot_kind: str, threshold: int) -> list[Overlay]:
     """The map's data overlays as JavaScript strings (cached by store content and settings)."""
+    if role == "oeffentlich":
+        return public_overlays(filters)
     period = filters.period
     content = MapContent(
         records=_frames(period, filters, [k for k in REPORT_KINDS if k in filters.kinds]),
         measures=_frames(period, filters, MEASURE_KINDS),
     )
-    if role == "oeffentlich":
-        return overlay_scripts(content) + public_overlays(filters)
     hs, _, dens, _ = analysis(token, filters, hotspot_kind)
     content.hotspot_cells = hs.cells if hs is not None else None
     content.density = dens
@@ -287,16 +287,16 @@ def _places_section(table: gpd.GeoDataFrame, threshold: int) -> None:
         st.info("Keine sensiblen Orte erfasst (bzw. keine in der gezeichneten Fläche).")
         return
     shown = pd.DataFrame({
-        "name": table["name"], "place_type": table["place_type"], "finds": table["finds"],
-        "syringes": table["syringes"], "complaints": table["complaints"], "reports": table["reports"],
-        "reports_prev": table["reports_prev"], "change": table["change"],
+        "name": table["name"], "place_type": table["place_type"],
         "flagged": table["flagged"].map({True: "⚠ auffällig", False: ""}),
+        "finds": table["finds"], "syringes": table["syringes"], "complaints": table["complaints"],
+        "reports": table["reports"], "reports_prev": table["reports_prev"], "change": table["change"],
     })
     n_flag = int(table["flagged"].sum())
     st.caption(f"Funde und Beschwerden im Schutzabstand je Ort. Auffällig ab {threshold} "
                f"(Funde + Beschwerden): {n_flag} Ort(e). Zeile anklicken, um auf der Karte hinzuzoomen.")
     st.dataframe(
-        to_german(shown).rename(columns={"change": "Veränderung"}), hide_index=True, key=TABLE_KEY,
+        to_german(shown.rename(columns={"reports_prev": "Vorzeitraum"})), hide_index=True, key=TABLE_KEY,
         on_select="rerun", selection_mode="single-row", width="stretch",
         column_config={"Veränderung": st.column_config.NumberColumn(format="%+d")},
     )

@@ -48,7 +48,18 @@ def best_of(fn: Callable[[], object], repeat: int = 5) -> tuple[float, object]:
 
 
 def _fmt(s: float) -> str:
-    return f"{s * 1000:.1f} ms" if s < 1 else f"{s:.2f} s"
+    """Seconds, German style: ``5,7 ms``, ``1,72 s``."""
+    return (f"{_d(s * 1000, 1)} ms" if s < 1 else f"{_d(s, 2)} s").replace(".", ",")
+
+
+def _d(v: float, digits: int = 2) -> str:
+    """Decimal number with German comma: ``0,17``."""
+    return f"{v:.{digits}f}".replace(".", ",")
+
+
+def _n(v: float) -> str:
+    """Whole number with German thousands separator: ``99.856``."""
+    return f"{v:,.0f}".replace(",", ".")
 
 
 def _clustered_points(n: int, extent: tuple[float, float, float, float], seed: int = 0) -> np.ndarray:
@@ -91,10 +102,10 @@ def bench_gi(n_side: int, full_refs: bool) -> None:
     hexgrid = _grid(n_side, cell, "hex")
     yh = rng.poisson(0.5, hexgrid.n).astype(float)
     ours_hex, _ = best_of(lambda: gi_star(hexgrid, yh, band), 5)
-    print(f"Gi* auf {grid.n:,} Zellen (Quadrate {cell:g} m, Distanzband {band:g} m, "
-          f"{int(res['n_neighbours'].max())} Zellen je Nachbarschaft):".replace(",", "."))
-    print(f"  Lagebild Raster-Schablone: {_fmt(ours)} (Sechsecke, {hexgrid.n:,} Zellen: {_fmt(ours_hex)}); "
-          f"k-d-Baum für beliebige Punkte: {_fmt(ours_kd)}".replace(",", "."))
+    print(f"Gi* auf {_n(grid.n)} Zellen (Quadrate {cell:g} m, Distanzband {band:g} m, "
+          f"{int(res['n_neighbours'].max())} Zellen je Nachbarschaft):")
+    print(f"  Lagebild Raster-Schablone: {_fmt(ours)} (Sechsecke, {_n(hexgrid.n)} Zellen: {_fmt(ours_hex)}); "
+          f"k-d-Baum für beliebige Punkte: {_fmt(ours_kd)}")
     if not full_refs:
         print("  Referenzen übersprungen (--quick)")
         return
@@ -114,10 +125,10 @@ def bench_gi(n_side: int, full_refs: bool) -> None:
         del ref1
         t_g, ref2 = best_of(ref_graph, repeat)
     diff = float(np.abs(ref2.Zs - res["gi_z"].to_numpy()).max())
-    print(f"  libpysal DistanceBand + esda G_Local: {_fmt(t_w)}  → Lagebild {t_w / ours:,.0f}× schneller"
-          .replace(",", "."))
-    print(f"  libpysal Graph.build_distance_band + G_Local: {_fmt(t_g)}  → Lagebild {t_g / ours:,.0f}× schneller"
-          .replace(",", "."))
+    print(f"  libpysal DistanceBand + esda G_Local: {_fmt(t_w)}  → Lagebild {_n(t_w / ours)}× schneller"
+          )
+    print(f"  libpysal Graph.build_distance_band + G_Local: {_fmt(t_g)}  → Lagebild {_n(t_g / ours)}× schneller"
+          )
     print(f"  größte Abweichung der z-Werte zu esda: {diff:.1e}")
 
 
@@ -143,10 +154,10 @@ def bench_kde(quick: bool) -> None:
     ff = kde(sub, bounds=extent, shape=(500, 500), bandwidth=r_1m.bandwidth)
     err_1m = float(np.abs(ff.density - ex.density).max() / ex.density.max())
     print("KDE auf 500×500 Pixeln (8 × 7 m), Quartic-Kern, Standardbandbreite "
-          f"{r_1m.bandwidth:.0f} m (1M) / {r_100k.bandwidth:.0f} m (100k):")
+          f"{_d(r_1m.bandwidth, 0)} m (1M) / {_d(r_100k.bandwidth, 0)} m (100k):")
     print(f"  Lagebild 1M Punkte: {_fmt(t_1m)} (Gauß-Kern: {_fmt(t_1m_g)}); 100k Punkte: {_fmt(t_100k)}")
     print(f"  Abweichung FFT gegen exakte Summe (1.500-Punkte-Stichprobe, gleiche Bandbreite): "
-          f"{100 * err_1m:.2f} % des Maximums")
+          f"{_d(100 * err_1m, 2)} % des Maximums")
 
     # KDEpy FFTKDE: 100k points, 200×200 grid, gaussian, same sigma
     sigma = r_100k.bandwidth / 2
@@ -161,10 +172,10 @@ def bench_kde(quick: bool) -> None:
     kp = FFTKDE(kernel="gaussian", bw=sigma).fit(sub).evaluate(grid_pts).reshape(200, 200).T[::-1] * len(sub) * 1e6
     err_ours = float(np.abs(ours_sub.density - ex.density).max() / ex.density.max())
     err_kdepy = float(np.abs(kp - ex.density).max() / ex.density.max())
-    print(f"KDE 100k Punkte auf 200×200 Pixeln (26 × 24 m), Gauß-Kern σ = {sigma:.0f} m:")
-    print(f"  Lagebild {_fmt(t_ours)} | KDEpy FFTKDE {_fmt(t_kdepy)}  → Lagebild {t_kdepy / t_ours:.1f}× so schnell")
-    print(f"  Abweichung gegen exakte Summe (3.000-Punkte-Stichprobe): Lagebild {100 * err_ours:.2f} %, "
-          f"KDEpy {100 * err_kdepy:.2f} % des Maximums")
+    print(f"KDE 100k Punkte auf 200×200 Pixeln (26 × 24 m), Gauß-Kern σ = {_d(sigma, 0)} m:")
+    print(f"  Lagebild {_fmt(t_ours)} | KDEpy FFTKDE {_fmt(t_kdepy)}  → Lagebild {_d(t_kdepy / t_ours, 1)}× so schnell")
+    print(f"  Abweichung gegen exakte Summe (3.000-Punkte-Stichprobe): Lagebild {_d(100 * err_ours, 2)} %, "
+          f"KDEpy {_d(100 * err_kdepy, 2)} % des Maximums")
 
     # scipy gaussian_kde and sklearn KernelDensity: subsample, extrapolated
     pix = np.column_stack([np.tile(r_1m.x, 500), np.repeat(r_1m.y, 500)])
@@ -174,18 +185,18 @@ def bench_kde(quick: bool) -> None:
     scale_100k = (100_000 / n_s) * (250_000 / m_s)
     print("scipy.stats.gaussian_kde (exakte Summe; gemessen an 2.000 Punkten × 5.000 Pixeln, linear "
           "hochgerechnet):")
-    print(f"  100k Punkte / 500×500: ≈ {t_scipy * scale_100k:,.0f} s → Lagebild ≈ "
-          f"{t_scipy * scale_100k / t_100k:,.0f}× schneller; 1M Punkte: ≈ {t_scipy * scale_100k * 10:,.0f} s "
-          f"→ ≈ {t_scipy * scale_100k * 10 / t_1m:,.0f}×".replace(",", "."))
+    print(f"  100k Punkte / 500×500: ≈ {_n(t_scipy * scale_100k)} s → Lagebild ≈ "
+          f"{_n(t_scipy * scale_100k / t_100k)}× schneller; 1M Punkte: ≈ {_n(t_scipy * scale_100k * 10)} s "
+          f"→ ≈ {_n(t_scipy * scale_100k * 10 / t_1m)}×")
     n_k = 20_000 if quick else 100_000
     m_k = 2_500
     skl = KernelDensity(kernel="gaussian", bandwidth=sigma, rtol=0.01).fit(pts_100k[:n_k])
     t_skl, _ = best_of(lambda: skl.score_samples(pix[:: 250_000 // m_k]), 2)
     est_100k = t_skl * (100_000 / n_k) * (250_000 / m_k)
-    print(f"sklearn KernelDensity (Baum, rtol 1 %; gemessen an {n_k:,} Punkten × {m_k:,} Pixeln, linear "
-          "hochgerechnet):".replace(",", "."))
-    print(f"  100k Punkte / 500×500: ≈ {est_100k:,.0f} s → Lagebild ≈ {est_100k / t_100k:,.0f}× schneller; "
-          f"1M Punkte: ≈ {est_100k * 10:,.0f} s → ≈ {est_100k * 10 / t_1m:,.0f}×".replace(",", "."))
+    print(f"sklearn KernelDensity (Baum, rtol 1 %; gemessen an {_n(n_k)} Punkten × {_n(m_k)} Pixeln, linear "
+          "hochgerechnet):")
+    print(f"  100k Punkte / 500×500: ≈ {_n(est_100k)} s → Lagebild ≈ {_n(est_100k / t_100k)}× schneller; "
+          f"1M Punkte: ≈ {_n(est_100k * 10)} s → ≈ {_n(est_100k * 10 / t_1m)}×")
 
 
 # -- aggregation -------------------------------------------------------------------------
@@ -212,9 +223,9 @@ def bench_aggregate() -> None:
         ref = np.bincount(joined.index.to_numpy(), weights=joined.to_numpy(), minlength=grid.n)
         same = np.array_equal(ref, aggregate_xy(grid, x[:n_s], y[:n_s]))
         label = "Quadrate" if shape == "square" else "Sechsecke"
-        print(f"Aggregation 1M Punkte auf {grid.n:,} {label}: Lagebild {_fmt(t)} | geopandas sjoin "
-              f"(100k Punkte gemessen, ×10 hochgerechnet) ≈ {_fmt(t_s * 10)} → ≈ {t_s * 10 / t:,.0f}× schneller; "
-              f"gleiche Zählung: {'ja' if same else 'NEIN'}".replace(",", "."))
+        print(f"Aggregation 1M Punkte auf {_n(grid.n)} {label}: Lagebild {_fmt(t)} | geopandas sjoin "
+              f"(100k Punkte gemessen, ×10 hochgerechnet) ≈ {_fmt(t_s * 10)} → ≈ {_n(t_s * 10 / t)}× schneller; "
+              f"gleiche Zählung: {'ja' if same else 'NEIN'}")
         assert counts.sum() > 0
 
 
@@ -227,7 +238,7 @@ def main(argv: list[str] | None = None) -> None:
     bench_gi(316, full_refs=not quick)
     bench_kde(quick)
     bench_aggregate()
-    print(f"Gesamtdauer: {time.perf_counter() - start:.0f} s")
+    print(f"Gesamtdauer: {_d(time.perf_counter() - start, 0)} s")
 
 
 if __name__ == "__main__":

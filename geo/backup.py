@@ -88,11 +88,8 @@ def backup_dir(store: Store) -> Path:
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
     with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _fsync_dir(path: Path) -> None:
@@ -123,7 +120,7 @@ def check_store_file(path: str | os.PathLike, area: StudyArea, *, name: str | No
     if not head.startswith(b"SQLite format 3\x00") or head[68:72] not in GPKG_APPLICATION_IDS:
         raise UserError(f"{name}: keine GeoPackage-Datei – nicht wiederherstellbar.")
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as con:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as con:
             result = con.execute("PRAGMA integrity_check").fetchall()
             if result != [("ok",)]:
                 raise UserError(f"{name}: Datenbank beschädigt ({str(result[0][0])[:100]}).")
@@ -144,7 +141,10 @@ def check_store_file(path: str | os.PathLike, area: StudyArea, *, name: str | No
             continue
         if layer not in KINDS:
             raise UserError(f"{name}: unbekannte Ebene '{layer[:60]}' – kein Lagebild-Speicher.")
-        info = pyogrio.read_info(path, layer=layer)
+        try:
+            info = pyogrio.read_info(path, layer=layer)
+        except Exception:  # noqa: BLE001
+            raise UserError(f"{name}: Ebene '{layer}' nicht lesbar.") from None
         missing = {RECORD_ID, IMPORT_ID, *(f.name for f in KINDS[layer].fields if f.required)} - set(info["fields"])
         if missing:
             raise UserError(f"{name}: Ebene '{layer}' ohne Spalte(n) {', '.join(sorted(missing))}.")

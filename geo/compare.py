@@ -35,7 +35,7 @@ from scipy.stats import binom
 
 from geo.errors import UserError
 from geo.grid import Grid, GridShape, aggregate_xy, make_grid, point_coordinates
-from geo.hotspots import _boundary_geom, _fmt_m, choose_band, choose_scale, fdr_bh, gi_star
+from geo.hotspots import boundary_geometry, choose_band, choose_scale, fdr_bh, format_metres, gi_star
 from geo.period import Period
 from geo.schema import CHANGE_CLASSES
 from geo.timeseries import zone_counts
@@ -197,14 +197,14 @@ def analysis_grid(points: list[gpd.GeoDataFrame], boundary, *, shape: GridShape 
         (:func:`geo.hotspots.choose_scale`) from the pooled events.
     crs : metric CRS (a StudyArea's CRS wins).
     """
-    geom, area_crs = _boundary_geom(boundary)
+    geom, area_crs = boundary_geometry(boundary)
     crs = area_crs or crs
     if cell is None:
         xy = np.concatenate([np.zeros((0, 2)), *(np.column_stack(point_coordinates(p, crs)) for p in points)])
         cell, _, rule = choose_scale(xy[np.isfinite(xy).all(axis=1)], geom, shape=shape, crs=crs)
         note = rule.partition(" Distanzband ")[0]
     else:
-        note = f"Zellgröße {_fmt_m(float(cell))}: vorgegeben."
+        note = f"Zellgröße {format_metres(float(cell))}: vorgegeben."
     return make_grid(geom, float(cell), shape, crs), note
 
 

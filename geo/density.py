@@ -21,13 +21,16 @@ sum of the weights.
 Methods: ``"fft"`` (default) bins the points linearly (each point's weight split
 bilinearly between the four surrounding pixel centres), convolves the binned grid with
 the kernel sampled on the pixel offsets by FFT and crops to the raster; points outside
-the raster but within reach of the kernel contribute. When pixels are coarse relative to
-the bandwidth (pixel > h / 8 quartic, h / 4 gaussian), binning and convolution run on a finer grid (odd factor)
-whose centres include the output centres. ``"exact"`` evaluates the sum directly
-(chunked; for tests and small cases). On realistic point sets the FFT result lies within
-1 % of the exact one (maximum absolute difference relative to the maximum density; see
-``tests/test_density.py``); the sampled kernel is corrected for the mean bias of linear
-binning (:func:`_binned_kernel`).
+the raster but within reach of the kernel contribute. The sampled kernel is corrected for
+the mean bias of linear binning (:func:`_binned_kernel`). When pixels are coarse relative
+to the bandwidth (pixel > h / 8 quartic, h / 4 gaussian), binning and convolution run on
+a lattice refined by an integer factor whose nodes include the output pixel centres.
+``"exact"`` evaluates the sum directly (chunked; for tests and small cases).
+
+Accuracy (``tests/test_density.py``): on realistic point sets the FFT result lies within
+1 % of the exact one, measured as the maximum absolute difference relative to the maximum
+density (typically 0.02–0.5 %); where the density exceeds 10 % of its maximum the
+relative error is below 2 %. Worst case, a single isolated point: about 1 % of its peak.
 """
 
 from __future__ import annotations
@@ -277,28 +280,31 @@ def _kde_exact(x, y, w, rows, cols, xres, yres, left, top, h, kernel) -> np.ndar
 
 
 def _kde_fft(x, y, w, rows, cols, xres, yres, left, top, h, kernel) -> np.ndarray:
-    """Linear binning + FFT convolution (density per m²)."""
-    # Oversample (odd factor, so output centres are fine-grid centres) if pixels are coarse.
+    """Linear binning + FFT convolution (density per m²).
+
+    The points are binned onto a lattice through the output pixel centres, refined by an
+    integer factor ``s`` when pixels are coarse relative to the bandwidth (every ``s``-th
+    lattice node is an output pixel centre), and padded by the kernel's reach so that
+    points outside the raster contribute.
+    """
     s = 1
     coarse = max(xres, yres) * MIN_PIXELS_PER_BANDWIDTH[kernel] / h
     if coarse > 1:
         s = math.ceil(coarse)
-        s += 1 - s % 2
         while s > 1 and (rows * s) * (cols * s) > MAX_PIXELS:
-            s -= 2
+            s -= 1
     fx, fy = xres / s, yres / s
     support = h if kernel == "quartic" else GAUSSIAN_TRUNCATE * h
-    px = max(1, math.ceil(support / fx))
-    py = max(1, math.ceil(support / fy))
-    # The kernel reaches at most the whole raster; larger padding adds nothing.
-    px = min(px, cols * s)
-    py = min(py, rows * s)
-    # One extra pixel of margin on each side, so that all four binning corners of every
+    nx, ny = (cols - 1) * s + 1, (rows - 1) * s + 1  # lattice nodes covering the output centres
+    # Padding by the kernel's reach (at most the raster itself; more adds nothing).
+    px = min(max(1, math.ceil(support / fx)), nx)
+    py = min(max(1, math.ceil(support / fy)), ny)
+    # One extra node of margin on each side, so that all four binning corners of every
     # kept point fall inside the array (no per-corner masks); cropped away below.
-    frows, fcols = rows * s + 2 * py + 2, cols * s + 2 * px + 2
-    # Linear binning onto the padded fine grid (index space of pixel centres).
-    u = (x - left) * (1.0 / fx) + (px + 0.5)
-    v = (top - y) * (1.0 / fy) + (py + 0.5)
+    frows, fcols = ny + 2 * py + 2, nx + 2 * px + 2
+    # Linear binning: fractional lattice index of each point (node 0 = first pixel centre).
+    u = (x - (left + 0.5 * xres)) * (1.0 / fx) + (px + 1)
+    v = ((top - 0.5 * yres) - y) * (1.0 / fy) + (py + 1)
     ok = (u >= 0) & (u < fcols - 1) & (v >= 0) & (v < frows - 1)
     if not ok.all():
         u, v, w = u[ok], v[ok], w[ok]
@@ -317,9 +323,8 @@ def _kde_fft(x, y, w, rows, cols, xres, yres, left, top, h, kernel) -> np.ndarra
     binned += np.bincount(idx + (fcols + 1), weights=wb * fv, minlength=size)
     binned = binned.reshape(frows, fcols)[1:-1, 1:-1]
     kern = _binned_kernel(px, py, fx, fy, h, kernel)
-    full = _fft_convolve_valid(binned, kern)
-    half = (s - 1) // 2
-    out = full[half::s, half::s][:rows, :cols]
+    full = _fft_convolve_valid(binned, kern)  # (ny, nx): the lattice nodes of the raster
+    out = full[::s, ::s]
     out = np.ascontiguousarray(out)
     if (w >= 0).all():
         # Single-precision FFT rounding (~1e-7 of the maximum) and the binning correction

@@ -54,7 +54,7 @@ from scipy.special import ndtr
 
 from geo.errors import UserError
 from geo.grid import Grid, GridShape, aggregate_xy, make_grid
-from geo.hotspots import _boundary_geom, _fmt_m, choose_band, choose_scale, gi_star
+from geo.hotspots import boundary_geometry, choose_band, choose_scale, format_metres, gi_star
 from geo.period import Period
 from geo.timeseries import event_arrays, slice_periods
 
@@ -346,7 +346,7 @@ def emerging_hotspots(
     UserError
         Fewer than :data:`MIN_SLICES` slices.
     """
-    geom, area_crs = _boundary_geom(boundary)
+    geom, area_crs = boundary_geometry(boundary)
     crs = area_crs or crs
     slices = slice_periods(period, slice_months)
     if len(slices) < MIN_SLICES:
@@ -368,13 +368,13 @@ def emerging_hotspots(
             band = auto_band
             notes.append("Distanzband " + band_rule)
     else:
-        notes.append(f"Zellgröße {_fmt_m(float(cell))}: vorgegeben.")
+        notes.append(f"Zellgröße {format_metres(float(cell))}: vorgegeben.")
     grid = make_grid(geom, float(cell), shape, crs)
     if band is None:
         band, band_rule = choose_band(grid, aggregate_xy(grid, x[ok], y[ok]), float(geom.area))
         notes.append(band_rule)
     elif band_given:
-        notes.append(f"Distanzband {_fmt_m(float(band))}: vorgegeben.")
+        notes.append(f"Distanzband {format_metres(float(band))}: vorgegeben.")
     if len(slices) < RECOMMENDED_SLICES:
         notes.append(f"Hinweis: nur {len(slices)} Zeitabschnitte; empfohlen sind mindestens {RECOMMENDED_SLICES}.")
     counts = space_time_counts(grid, x, y, t, slices)

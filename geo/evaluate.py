@@ -63,7 +63,7 @@ import shapely
 from scipy.special import ndtr, ndtri
 
 from geo.errors import UserError
-from geo.hotspots import _boundary_geom
+from geo.hotspots import boundary_geometry
 from geo.period import Period
 from geo.schema import RECORD_ID, get_kind
 from geo.timeseries import data_period, event_arrays, treated_radius, zone_counts
@@ -366,7 +366,7 @@ def evaluate_measure(
     -------
     MeasureEvaluation
     """
-    boundary, area_crs = _boundary_geom(boundary)
+    boundary, area_crs = boundary_geometry(boundary)
     crs = area_crs or crs
     get_kind(kind)
     areas = measure_areas(measure.geometry, boundary, radius_m=radius_m, buffer_m=buffer_m, control=control,

@@ -306,7 +306,7 @@ def _moran(values: np.ndarray, hood: _Neighbourhood) -> tuple[float, float]:
 # -- scale -----------------------------------------------------------------------------
 
 
-def _fmt_m(v: float) -> str:
+def format_metres(v: float) -> str:
     """German metre figure: ``1.250 m``, ``37,5 m``."""
     s = f"{v:,.0f}" if abs(v - round(v)) < 0.05 or v >= 100 else f"{v:,.1f}"
     return s.replace(",", "_").replace(".", ",").replace("_", ".") + " m"
@@ -328,7 +328,8 @@ def _cell_for_count(area: float, n_cells: float, shape: GridShape) -> float:
     return math.sqrt(area / (n_cells * factor))
 
 
-def _boundary_geom(boundary: object) -> tuple[shapely.Geometry, str | None]:
+def boundary_geometry(boundary: object) -> tuple[shapely.Geometry, str | None]:
+    """The boundary polygon and its CRS from a StudyArea or a shapely geometry (CRS then unknown)."""
     if hasattr(boundary, "boundary") and hasattr(boundary, "crs") and not isinstance(boundary, shapely.Geometry):
         return boundary.boundary, str(boundary.crs)  # StudyArea
     if not isinstance(boundary, shapely.Geometry):
@@ -356,7 +357,7 @@ def choose_band(
     limit = max(1.5 * cell, math.sqrt(area) / 4.0)
     bands = [s * cell for s in ISA_STEPS if s * cell <= limit]
     zs: list[float] = []
-    if grid.n >= 4 and np.ptp(counts) > 0 and len(bands) >= 2:
+    if grid.n >= 4 and len(bands) >= 2 and np.ptp(counts) > 0:
         zs = [_moran(counts, _Neighbourhood(grid, b))[1] for b in bands]
     peak = None
     for idx, zv in enumerate(zs):
@@ -370,9 +371,9 @@ def choose_band(
     if peak is not None:
         band = bands[peak]
         return band, (
-            f"Distanzband {_fmt_m(band)}: erstes Maximum der räumlichen Autokorrelation "
+            f"Distanzband {format_metres(band)}: erstes Maximum der räumlichen Autokorrelation "
             f"(Moran's I, z = {_fmt_num(zs[peak])}) unter {len(bands)} Distanzen von "
-            f"{_fmt_m(bands[0])} bis {_fmt_m(bands[-1])} (inkrementelle Autokorrelation)."
+            f"{format_metres(bands[0])} bis {format_metres(bands[-1])} (inkrementelle Autokorrelation)."
         )
     k = int(min(30, max(3, round(0.05 * grid.n))))
     k = min(k, max(grid.n - 1, 0))
@@ -382,9 +383,10 @@ def choose_band(
     else:
         band = 1.5 * cell
     band = float(max(round(band), 1.5 * cell))
-    why = "keine Variation der Werte" if np.ptp(counts) == 0 else "kein signifikantes Maximum der Autokorrelation"
+    varies = counts.size > 0 and np.ptp(counts) > 0
+    why = "kein signifikantes Maximum der Autokorrelation" if varies else "keine Variation der Werte"
     return band, (
-        f"Distanzband {_fmt_m(band)}: {why}, daher mittlerer Abstand zu den {k} nächsten Zellen "
+        f"Distanzband {format_metres(band)}: {why}, daher mittlerer Abstand zu den {k} nächsten Zellen "
         f"(mindestens 1,5 Zellgrößen)."
     )
 
@@ -423,7 +425,7 @@ def choose_scale(
     autocorrelation), else the mean distance to the ``K`` nearest cells.
     """
     check_metric_crs(crs)
-    geom, _ = _boundary_geom(boundary)
+    geom, _ = boundary_geometry(boundary)
     xy = np.asarray(points_xy, dtype=float).reshape(-1, 2)
     ok = np.isfinite(xy).all(axis=1)
     xy = xy[ok]
@@ -443,14 +445,14 @@ def choose_scale(
         dnn = float(np.mean(d[:, 1]))
         cell = _nice_cell(min(max(dnn, cmin), cmax))
         cell_text = (
-            f"Zellgröße {_fmt_m(cell)} ({shape_label}): mittlerer Abstand zwischen benachbarten "
-            f"Ereignisorten {_fmt_m(dnn)}, begrenzt auf {_fmt_m(cmin)} bis {_fmt_m(cmax)} "
+            f"Zellgröße {format_metres(cell)} ({shape_label}): mittlerer Abstand zwischen benachbarten "
+            f"Ereignisorten {format_metres(dnn)}, begrenzt auf {format_metres(cmin)} bis {format_metres(cmax)} "
             f"(höchstens {MAX_AUTO_CELLS:_} und mindestens {MIN_AUTO_CELLS} Zellen im Gebiet), gerundet."
         ).replace("_", ".")
     else:
         cell = _nice_cell(_cell_for_count(area, 1000, shape))
         cell_text = (
-            f"Zellgröße {_fmt_m(cell)} ({shape_label}): zu wenige Ereignisorte für eine "
+            f"Zellgröße {format_metres(cell)} ({shape_label}): zu wenige Ereignisorte für eine "
             f"datenabhängige Wahl, daher etwa 1.000 Zellen im Gebiet."
         )
     grid = make_grid(geom, cell, shape, crs)
@@ -526,7 +528,7 @@ def hotspot_analysis(
     -------
     HotspotResult
     """
-    geom, area_crs = _boundary_geom(boundary)
+    geom, area_crs = boundary_geometry(boundary)
     if area_crs is not None:
         crs = area_crs
     crs = check_metric_crs(crs)
@@ -544,17 +546,22 @@ def hotspot_analysis(
         if band is None:
             band = auto_band
         else:
-            rules = [rule.split(" Distanzband ")[0], f"Distanzband {_fmt_m(float(band))}: vorgegeben."]
+            rules = [rule.split(" Distanzband ")[0], f"Distanzband {format_metres(float(band))}: vorgegeben."]
     else:
         grid = make_grid(geom, cell, shape, crs)
         counts = aggregate_xy(grid, x[ok], y[ok], None if w is None else w[ok])
-        rules.append(f"Zellgröße {_fmt_m(float(cell))}: vorgegeben.")
+        rules.append(f"Zellgröße {format_metres(float(cell))}: vorgegeben.")
         if band is None:
             band, band_rule = choose_band(grid, counts, float(geom.area))
             rules.append(band_rule)
         else:
-            rules.append(f"Distanzband {_fmt_m(float(band))}: vorgegeben.")
+            rules.append(f"Distanzband {format_metres(float(band))}: vorgegeben.")
     band = float(band)
+    if grid.n == 0:
+        raise UserError(
+            f"Bei einer Zellgröße von {format_metres(grid.cell)} liegt kein Zellmittelpunkt im Gebiet; "
+            "bitte eine kleinere Zellgröße wählen."
+        )
     if band < grid.cell * 0.999:
         rules.append(
             "Hinweis: Das Distanzband ist kleiner als die Zellgröße; keine Zelle hat Nachbarn, "

@@ -19,6 +19,10 @@ Input comes from several organisations and may be broken or hostile. The rules:
 * GeoPackages must carry the GeoPackage ``application_id``; other SQLite databases are
   refused before GDAL opens them;
 * overlong cells are cut to :data:`TRUNCATED_CHARS` characters and their rows rejected.
+
+Well-formed CSV files are parsed by Arrow (vectorised); anything irregular – rows with the
+wrong number of fields, a header spanning lines – goes through the csv module instead, so
+every malformed row can be reported with its number.
 """
 
 from __future__ import annotations
@@ -266,7 +270,10 @@ def read_csv(path: str | os.PathLike, *, display_name: str | None = None) -> Raw
     path = Path(path)
     name = safe_display_name(display_name or path.name)
     check_size(path, name)
-    raw = path.read_bytes()
+    with open(path, "rb") as fh:
+        raw = fh.read(MAX_FILE_BYTES + 1)  # never more than the limit, even if the file grew since the check
+    if len(raw) > MAX_FILE_BYTES:
+        raise ImportRefused(f"Datei {name} ist zu groß (höchstens {_mb(MAX_FILE_BYTES)}).")
     if not raw.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" in raw[:1_000_000]:
         raise ImportRefused(_REFUSALS["binary"].format(name=name))
     text, encoding = _decode(raw)
@@ -383,7 +390,7 @@ def _mark_long_cells(frame: pd.DataFrame, row_errors: dict[int, str]) -> None:
         values = s.to_numpy(dtype=object, copy=True)
         values[long_rows] = [str(v)[:TRUNCATED_CHARS] + "…" for v in values[long_rows]]
         frame[col] = pd.Series(values, index=frame.index, dtype=object)
-        reason = f"Feld '{str(col)[:40]}' zu lang (> {MAX_FIELD_CHARS} Zeichen)"
+        reason = f"Feld '{safe_display_name(str(col))[:40]}' zu lang (> {MAX_FIELD_CHARS} Zeichen)"
         for i in long_rows.tolist():
             row_errors[i] = f"{row_errors[i]}; {reason}" if i in row_errors else reason
 
@@ -395,18 +402,19 @@ def _read_vector(source: str, name: str, fmt: str, *, layer: str | None = None, 
         raise ImportRefused(f"{name}: Datei ist beschädigt oder kein gültiges {fmt}.") from None
     names = [str(n) for n in layers[:, 0]] if len(layers) else []
     spatial = [str(n) for n, g in layers if g is not None] if len(layers) else []
+    listed = safe_display_name(", ".join(spatial or names))
     if not names:
         raise ImportRefused(f"{name}: enthält keine Ebene mit Daten.")
     if layer is None:
         if len(spatial) > 1:
             raise ImportRefused(
-                f"{name}: enthält mehrere Ebenen ({', '.join(spatial)[:300]}); bitte eine wählen (--layer)."
+                f"{name}: enthält mehrere Ebenen ({listed}); bitte eine wählen (--layer)."
             )
         if not spatial:
             raise ImportRefused(f"{name}: enthält keine Ebene mit Geometrien.")
         layer = spatial[0]
     elif layer not in names:
-        raise ImportRefused(f"{name}: Ebene '{layer}' nicht vorhanden (vorhanden: {', '.join(names)[:300]}).")
+        raise ImportRefused(f"{name}: Ebene '{safe_display_name(layer)}' nicht vorhanden (vorhanden: {listed}).")
     try:
         with warnings.catch_warnings():  # GDAL's warnings on broken features; those rows are rejected anyway
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -415,9 +423,9 @@ def _read_vector(source: str, name: str, fmt: str, *, layer: str | None = None, 
     except Exception as exc:  # noqa: BLE001
         raise ImportRefused(f"{name}: {fmt} nicht lesbar ({_first_line(exc)}).") from None
     if "geometry" not in gdf:
-        raise ImportRefused(f"{name}: Ebene '{layer}' hat keine Geometrie.")
+        raise ImportRefused(f"{name}: Ebene '{safe_display_name(layer)}' hat keine Geometrie.")
     if len(gdf) == 0:
-        raise ImportRefused(f"{name}: Ebene '{layer}' enthält keine Datensätze.")
+        raise ImportRefused(f"{name}: Ebene '{safe_display_name(layer)}' enthält keine Datensätze.")
     if len(gdf.columns) > MAX_COLUMNS:
         raise ImportRefused(f"{name}: zu viele Spalten ({len(gdf.columns)}; höchstens {MAX_COLUMNS}).")
     file_crs = info.get("crs")

@@ -169,7 +169,7 @@ KINDS: dict[str, Kind] = {
                       aliases=("personen", "anzahl", "anzahl_personen", "count")),
                 _SOURCE,
             ),
-            date_field="observed_at", weight_field="persons",
+            date_field="observed_at",
             description="Beobachtete offene Drogenszene (Zahl der Personen).",
         ),
         Kind(

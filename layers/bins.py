@@ -25,7 +25,7 @@ from geo.bins import CoverageResult, SitingResult
 from geo.schema import HOTSPOT_CLASSES, KINDS, Field
 from layers.escape import js_json, safe_colour
 from layers.features import feature_collection, format_values, geojson_js, popup_rows
-from layers.hotspots import CELL_LABELS
+from layers.hotspots import CELL_COLUMNS, cells_js
 from layers.legend import _group, _row
 from layers.map import Overlay
 from layers.records import compact_points
@@ -229,21 +229,16 @@ def hot_cells_js(cells: gpd.GeoDataFrame, *, order: int = 10) -> str:
     ``covered_after``: reached by a suggested site – drawn with an orange outline).
     """
     shown = cells[~cells["covered"].to_numpy(dtype=bool)]
-    classes = shown["gi_class"].astype(int).to_numpy()
     after = shown["covered_after"].to_numpy(dtype=bool) if "covered_after" in shown else np.zeros(len(shown), bool)
-    cols = {lab: format_values(pd.Series(shown[c].to_numpy(dtype=float).round(3)), "float")
-            for c, lab in CELL_LABELS.items() if c in shown}
-    props = []
-    for i, (c, a) in enumerate(zip(classes, after, strict=True)):
-        label, colour = HOTSPOT_CLASSES.get(int(c), HOTSPOT_CLASSES[1])
-        rows = [["Klasse", label], *[[lab, vals[i]] for lab, vals in cols.items()]]
-        if "covered_after" in shown:
-            rows.append(["von einem Vorschlag erreicht", "ja" if a else "nein"])
-        style = {"color": SITE_COLOUR if a else safe_colour(colour), "weight": 2 if a else 0.8,
-                 "fillColor": safe_colour(colour), "fillOpacity": 0.5}
-        props.append({"_style": style, "_title": "Hotspot ohne Behälter", "_rows": rows,
-                      "_tip": f"{label} – kein Behälter im Radius" + (", von einem Vorschlag erreicht" if a else "")})
-    return geojson_js(feature_collection(shown.geometry, props), order=order)
+    classes = np.clip(shown["gi_class"].astype(int).to_numpy(), 1, 3) + 10 * after
+    styles, labels = {}, {}
+    for c in (1, 2, 3):
+        label, colour = HOTSPOT_CLASSES[c]
+        for a in (0, 1):
+            styles[c + 10 * a] = {"color": SITE_COLOUR if a else safe_colour(colour), "weight": 1.2 if a else 0.8,
+                                  "fillColor": safe_colour(colour), "fillOpacity": 0.5}
+            labels[c + 10 * a] = f"{label}, kein Behälter im Radius" + (" – ein Vorschlag erreicht sie" if a else "")
+    return cells_js(shown, classes, styles, labels, CELL_COLUMNS, title="Hotspot ohne Behälter", order=order)
 
 
 # ---------------------------------------------------------------------------- assembly
@@ -272,7 +267,7 @@ def bins_overlays(
     if cells is not None and len(cells):
         n = int((~cells["covered"].to_numpy(dtype=bool)).sum())
         if n:
-            out.append(Overlay(_name(HOT_LAYER, n), (hot_cells_js(cells),), show=False))
+            out.append(Overlay(_name(HOT_LAYER, n), (hot_cells_js(cells),)))
     if siting is not None and len(siting.exclusion):
         n = int((siting.exclusion["reason"] == "sensitive").sum())
         out.append(Overlay(_name(EXCLUSION_LAYER, n), exclusion_js(siting.exclusion)))
@@ -292,30 +287,44 @@ def bins_legend_html(*, open_: bool = True) -> str:
     """The legend of the Behälter map (sections hide with their overlays; all texts escaped)."""
     ring = "background:transparent"
     parts = [
-        _group("__area", [_row("lb-line", "#263238", "Untersuchungsgebiet")], optional=False),
         _group(BINS_LAYER, [
-            _row("lb-dot", BIN_COLOUR, "Behälter (im Zeitraum aufgestellt)"),
+            _row("lb-dot", BIN_COLOUR, "Behälter mit Radius (Luftlinie)"),
             _row("lb-dot", BIN_COLOUR, "Behälter ohne Fund im Radius", extra_style="background:#fff;border-width:2px"),
-            _row("lb-ring", BIN_COLOUR, "Radius (Luftlinie)", extra_style=ring),
         ]),
         _group(COVERED_LAYER, [_row("lb-dot", COVERED_COLOUR, "Fund im Radius eines Behälters")]),
         _group(UNCOVERED_LAYER, [_row("lb-dot", UNCOVERED_COLOUR, "Fund außerhalb der Radien")]),
-        _group(SITES_LAYER, [
-            _row("lb-dot", SITE_COLOUR, "Vorschlag (Zahl = Reihenfolge)"),
-            _row("lb-ring", SITE_COLOUR, "Radius des Vorschlags", extra_style=ring),
-        ]),
+        _group(SITES_LAYER, [_row("lb-dot", SITE_COLOUR, "Vorschlag (Zahl = Reihenfolge) mit Radius")]),
         _group(EXCLUSION_LAYER, [
             _row("lb-ring", SENSITIVE_COLOUR, _ZONE_LABELS["sensitive"], extra_style=ring),
             _row("lb-ring", BIN_COLOUR, _ZONE_LABELS["bin"], extra_style=ring),
         ]),
-        _group(HOT_LAYER, [_row("", HOTSPOT_CLASSES[c][1], HOTSPOT_CLASSES[c][0]) for c in (3, 2, 1)],
-               title="Hotspots ohne Behälter (Gi*)"),
+        _group(HOT_LAYER, [_row("", HOTSPOT_CLASSES[3][1], "Hotspot ohne Behälter (Gi*; heller = 90/95 %)")]),
     ]
     return f'<details{" open" if open_ else ""}><summary>Legende</summary>{"".join(parts)}</details>'
 
 
+def focus_bounds(coverage: CoverageResult, *, share: float = 0.5, pad_m: float = 300.0) -> list[list[float]] | None:
+    """``[[south, west], [north, east]]`` (WGS84) around the active bins and the central
+    ``share`` of the period's finds (per axis), padded by ``pad_m`` metres.
+
+    Independent of the radius and of the suggestions, so the map keeps its view while
+    these are changed; ``None`` without bins and finds.
+    """
+    xy = [shapely.get_coordinates(np.asarray(coverage.bins.geometry.values, dtype=object))]
+    finds = shapely.get_coordinates(np.asarray(coverage.finds.geometry.values, dtype=object))
+    if len(finds):
+        tail = 50 * (1 - share)
+        xy.append(np.percentile(finds, [tail, 100 - tail], axis=0))
+    xy = np.concatenate(xy)
+    if not len(xy):
+        return None
+    (x0, y0), (x1, y1) = xy.min(axis=0) - pad_m, xy.max(axis=0) + pad_m
+    w, s, e, n = gpd.GeoSeries([shapely.box(x0, y0, x1, y1)], crs=coverage.crs).to_crs("EPSG:4326").total_bounds
+    return [[round(float(s), 6), round(float(w), 6)], [round(float(n), 6), round(float(e), 6)]]
+
+
 __all__ = [
     "BINS_LAYER", "COVERED_LAYER", "EXCLUSION_LAYER", "HOT_LAYER", "SITES_LAYER", "UNCOVERED_LAYER",
-    "bin_stats", "bins_js", "bins_legend_html", "bins_overlays", "exclusion_js", "finds_js", "hot_cells_js",
-    "site_rows", "sites_js",
+    "bin_stats", "bins_js", "bins_legend_html", "bins_overlays", "exclusion_js", "finds_js", "focus_bounds",
+    "hot_cells_js", "site_rows", "sites_js",
 ]

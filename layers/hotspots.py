@@ -95,14 +95,12 @@ def cells_js(
 
 
 def shown_cells(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Cells worth drawing: every significant cell and non-significant cells with events.
+    """Cells worth drawing: the significant ones (hot and cold spots).
 
-    Empty non-significant cells are left out (they carry no information and only cost
-    payload).
+    Non-significant cells are left out: they carry no finding, and with many events nearly
+    every cell of the area would have to be drawn (payload and drawing time).
     """
-    cls = cells["gi_class"].to_numpy()
-    count = cells["count"].to_numpy() if "count" in cells else np.ones(len(cells))
-    return cells[(cls != 0) | (count > 0)]
+    return cells[cells["gi_class"].to_numpy() != 0]
 
 
 def hotspot_js(cells: gpd.GeoDataFrame, *, order: int = 10) -> str:

@@ -49,7 +49,8 @@ def legend_html(*, open_: bool = True) -> str:
         sym = {"dot": "lb-dot", "line": "lb-line", "area": ""}[MEASURE_SYMBOL.get(k, "area")]
         parts.append(_group(KINDS[k].label_plural, [_row(sym, KINDS[k].colour, KINDS[k].label_plural)]))
     parts.append(_group(HOTSPOT_LAYER, [
-        _row("", colour, label) for _cls, (label, colour) in sorted(HOTSPOT_CLASSES.items(), reverse=True)
+        _row("", colour, label if cls else f"{label} (nicht eingefärbt)")
+        for cls, (label, colour) in sorted(HOTSPOT_CLASSES.items(), reverse=True)
     ], title="Hotspots (Gi*, FDR)"))
     ramp = ", ".join(DENSITY_COLOURS)
     parts.append(_group(DENSITY_LAYER, [

@@ -173,3 +173,60 @@ def test_neutralise_formulas_property(values):
         if not before.startswith(FORMULA_TRIGGERS):
             assert after == before
     assert df["a"].tolist() == values  # input not modified
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(exclude_categories=("Cs",))))
+def test_html_and_script_escaping_property(text):
+    """Data texts reach maps and handouts only through these two functions (layers.escape)."""
+    import html
+    import json
+
+    from layers.escape import escape_text, js_json
+
+    escaped = escape_text(text)
+    assert not set(escaped) & set("<>\"'`$")
+    assert html.unescape(escaped) == text
+    embedded = js_json({"text": text})
+    assert not set(embedded) & set("<>&`$\u2028\u2029")
+    assert json.loads(embedded) == {"text": text}
+
+
+# ------------------------------------------------------------------ the upload page
+UPLOADED = ["binary_csv", "header_only", "truncated_geojson", "shapefile_no_prj", "zip_traversal", "zip_bomb",
+            "csv_named_gpkg", "mixed_delimiters"]
+
+
+def _data_page():
+    from app_pages import data_page
+
+    data_page.render()
+
+
+def test_upload_page_shows_german_messages_and_keeps_the_store(tmp_path, store, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from geo import auth
+
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1]))
+    monkeypatch.setenv("LAGEBILD_STORE", str(store.path))
+    monkeypatch.setenv("LAGEBILD_DEMO", "0")
+    monkeypatch.delenv("LAGEBILD_ACCOUNTS", raising=False)
+    monkeypatch.setattr(auth, "DEFAULT_ACCOUNTS", tmp_path / "keine-konten.toml")  # local mode: may import
+    at = AppTest.from_function(_data_page, default_timeout=60).run()
+    assert not at.exception
+    for case in (c for c in CASES if c.id in UPLOADED):
+        folder = tmp_path / case.id
+        folder.mkdir()
+        path = build(case, folder)
+        before = snapshot(store)
+        at.get("file_uploader")[0].set_value((case.filename, path.read_bytes(), "application/octet-stream"))
+        at.run()
+        at.button(key="import_go").click().run()
+        assert not at.exception, case.id
+        if case.refused:
+            assert len(at.error) == 1 and re.search(case.refused, at.error[0].value), (case.id, at.error)
+            assert snapshot(store) == before, case.id
+        else:
+            shown = at.warning[0].value if case.rejected else at.success[0].value
+            assert f"**{case.stored} gespeichert**, **{case.rejected} abgelehnt**" in shown, (case.id, shown)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -98,6 +99,32 @@ def test_first_import_with_only_rejected_rows_leaves_a_usable_store(tmp_path):
     assert len(store.imports()) == 3
 
 
+def test_kill_9_during_restore_leaves_the_old_or_the_new_store(tmp_path, demo_store):
+    from geo.backup import backup
+
+    source = Store(tmp_path / "quelle" / "lagebild.gpkg", AREA)
+    source.path.parent.mkdir()
+    shutil.copyfile(demo_store.path, source.path)
+    archive = backup(source, tmp_path / "demo.zip").path
+    store = Store(tmp_path / "ziel" / "lagebild.gpkg", AREA)
+    import_file(write_finds(tmp_path / "a.csv", 50), "syringe_find", store, now=NOW)
+    old = _state(store)
+    proc = subprocess.Popen([sys.executable, "-m", "geo", "restore", str(archive), "--store", str(store.path)],
+                            env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not list(store.path.parent.glob(".*.restore-*")) and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.001)
+    killed_mid_restore = proc.poll() is None
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    assert killed_mid_restore, "the restore finished before the kill"
+    state = _state(store)
+    assert state == old or (state[3], len(store.imports())) == (demo_store.count("syringe_find"),
+                                                                len(demo_store.imports()))
+    assert len(store.read("syringe_find")) == state[3]  # readable either way
+
+
 # ---------------------------------------------------------------------------- concurrency
 def _writer(store_path: str, seed: int, seconds: float, out: str) -> None:
     store = Store(store_path, AREA)
@@ -161,6 +188,28 @@ def _run_concurrently(tmp_path: Path, writers: int, seconds: float) -> None:
     assert seen["counts"] == sorted(seen["counts"]) and seen["imports"] == sorted(seen["imports"])  # never back
     assert all(c % 20 == 5 for c in seen["counts"])  # only whole imports are ever visible
     assert _tmp_files(store) == []
+
+
+def test_backups_taken_during_imports_hold_whole_imports(tmp_path):
+    from geo.backup import backup, restore
+
+    store = Store(tmp_path / "lagebild.gpkg", AREA)
+    import_file(write_finds(tmp_path / "start.csv", 5, lat0=51.355), "syringe_find", store, now=NOW)
+    (tmp_path / "w").mkdir()
+    writer = subprocess.Popen([sys.executable, str(HERE), "writer", str(store.path), "0", "5",
+                               str(tmp_path / "w" / "out.json")], env=_env())
+    infos = []
+    while writer.poll() is None:
+        infos.append(backup(store, tmp_path / f"b{len(infos)}.zip"))  # validates the snapshot itself
+        time.sleep(0.1)
+    assert writer.wait() == 0
+    counts = [i.check.counts.get("syringe_find", 0) for i in infos]
+    assert len(infos) >= 5 and all(c % 20 == 5 for c in counts) and counts == sorted(counts)
+    assert counts[-1] > counts[0]  # the backups really ran while data arrived
+    fresh = Store(tmp_path / "neu" / "lagebild.gpkg", AREA)
+    restore(fresh, infos[len(infos) // 2].path)
+    assert fresh.count("syringe_find") == counts[len(infos) // 2]
+    assert fresh.ids("syringe_find").is_unique
 
 
 def test_two_writers_and_a_reader_for_a_few_seconds(tmp_path):

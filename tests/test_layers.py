@@ -216,7 +216,7 @@ def _cells() -> gpd.GeoDataFrame:
 
 def test_hotspot_cells_coloured_by_class_and_sent_compactly():
     cells = _cells()
-    assert shown_cells(cells)["cell_id"].tolist() == [0, 1, 2, 5, 6]  # empty non-significant cells left out
+    assert shown_cells(cells)["cell_id"].tolist() == [0, 1, 2, 5, 6]  # non-significant cells left out
     data = _json_arg(hotspot_js(cells), "LB.cells")
     assert data["cls"] == [3, 2, 1, -2, -3]
     assert {k: v["fillColor"] for k, v in data["styles"].items()} == {str(c): col for c, (_, col) in
@@ -236,6 +236,7 @@ def test_hotspot_cells_coloured_by_class_and_sent_compactly():
 def test_irregular_cells_fall_back_to_geojson():
     cells = _cells()
     cells.loc[0, "geometry"] = shapely.box(318000, 5696000, 318030, 5696050)
+    cells.loc[3, "count"] = 7  # non-significant cells are left out even with events
     fc = _json_arg(hotspot_js(cells), "LB.geojson")
     assert len(fc["features"]) == 5 and fc["features"][0]["properties"]["_tip"] == "Hotspot, 99 % Konfidenz"
 

@@ -131,7 +131,7 @@ def write_png(result, path: Path, boundary, title: str) -> None:
 def run(args: argparse.Namespace) -> int:
     from geo.density import density_contours, kde
     from geo.exports import write_table
-    from geo.hotspots import _fmt_m
+    from geo.hotspots import format_metres
     from geo.schema import KINDS
 
     suffix = args.out.suffix.lower()
@@ -154,8 +154,8 @@ def run(args: argparse.Namespace) -> int:
     rows, cols = result.shape
     rule = "vorgegeben" if args.bandwidth else "Standardregel wie ArcGIS: 0,9 · min(SD, √(1/ln 2) · Dm) · n^-0,2"
     print(f"{kind.label_plural}: {len(records)} Datensätze; Kern: {args.kernel}")
-    print(f"Bandbreite: {_fmt_m(result.bandwidth)} ({rule})")
-    print(f"Pixelgröße: {_fmt_m(cell)}, Raster {cols} × {rows} Pixel")
+    print(f"Bandbreite: {format_metres(result.bandwidth)} ({rule})")
+    print(f"Pixelgröße: {format_metres(cell)}, Raster {cols} × {rows} Pixel")
     print(f"Höchste Dichte: {result.density.max():,.0f} je km²".replace(",", "."))
     if suffix in (".tif", ".tiff"):
         write_geotiff(result, args.out)

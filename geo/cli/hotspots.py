@@ -55,8 +55,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _fmt_m(v: float) -> str:
-    from geo.hotspots import _fmt_m as fmt
+def format_metres(v: float) -> str:
+    from geo.hotspots import format_metres as fmt
 
     return fmt(v)
 
@@ -87,8 +87,8 @@ def run(args: argparse.Namespace) -> int:
     total = f", Summe {kind.field(kind.weight_field).label}: {cells['count'].sum():g}" if kind.weight_field else ""
     print(f"{kind.label_plural}: {result.n_points} Datensätze in den Zellen{total}"
           + (f", {result.n_ignored} außerhalb" if result.n_ignored else ""))
-    print(f"Zellgröße: {_fmt_m(result.cell)} ({'Sechsecke' if result.shape == 'hex' else 'Quadrate'}), "
-          f"Distanzband: {_fmt_m(result.band)}, {len(cells)} Zellen")
+    print(f"Zellgröße: {format_metres(result.cell)} ({'Sechsecke' if result.shape == 'hex' else 'Quadrate'}), "
+          f"Distanzband: {format_metres(result.band)}, {len(cells)} Zellen")
     print(result.scale_rule)
     for code, n in result.class_counts().items():
         if code != 0 and n:

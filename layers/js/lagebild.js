@@ -136,6 +136,16 @@
       layer.bindPopup(function (target) {
         return target && target._lbIndex !== undefined ? bind(target) : "";
       });
+      // smaller circles at overview zooms, so hot-spot cells and places stay visible
+      var rescale = function () {
+        var z = layer._map ? layer._map.getZoom() : 16, f = z >= 16 ? 1 : z >= 15 ? 0.8 : 0.6;
+        for (var k = 0; k < n; k++) markers[k].setRadius(Math.max(2.5, radius(data, k) * f));
+      };
+      if (data.mode !== "cluster") {
+        var zoomMap = null;
+        layer.on("add", function () { zoomMap = layer._map; rescale(); zoomMap.on("zoomend", rescale); });
+        layer.on("remove", function () { if (zoomMap) zoomMap.off("zoomend", rescale); });
+      }
     }
     LB.register(layer, opts.order === undefined ? 40 : opts.order);
     return layer;

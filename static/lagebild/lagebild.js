@@ -9,6 +9,9 @@
   var LB = (window.LB = window.LB || {});
   LB.hidden = LB.hidden || {}; // overlay key -> true when the user switched it off
   LB.stack = LB.stack || []; // [{order, layer}] to keep grid < places < measures < points
+  LB.pending = LB.pending || 0; // point layers still being built (marker clusters load in chunks)
+  /** True when every point layer on the map is completely drawn (used by tests and benchmarks). */
+  LB.ready = function () { return LB.pending === 0; };
 
   // ------------------------------------------------------------------ DOM helpers
   function el(tag, cls, text) {
@@ -53,8 +56,8 @@
     return s;
   };
 
-  function numberDe(v) {
-    return typeof v === "number" ? v.toLocaleString("de-DE") : v;
+  function numberDe(v, digits) {
+    return typeof v === "number" ? v.toLocaleString("de-DE", { maximumFractionDigits: digits || 2 }) : v;
   }
 
   // ------------------------------------------------------------------ compact point sets
@@ -76,7 +79,7 @@
       if (v === null || v === undefined) return [c.l, ""];
       if (c.t === "time") v = LB.formatMinutes(v);
       else if (c.t === "cat") v = c.d[v];
-      else if (c.t === "num") v = numberDe(v);
+      else if (c.t === "num") v = numberDe(v, c.f);
       return [c.l, v];
     });
   }
@@ -117,8 +120,13 @@
         return LB.popup(data.title, rowsOf(data, m._lbIndex));
       };
       if (data.mode === "cluster" && L.markerClusterGroup) {
+        var finished = false;
+        LB.pending++;
         layer = L.markerClusterGroup({
           chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 45,
+          chunkProgress: function (done, total) {
+            if (done >= total && !finished) { finished = true; LB.pending--; }
+          },
           disableClusteringAtZoom: 18, spiderfyOnMaxZoom: false, iconCreateFunction: clusterIcon(data.colour),
         });
         layer.addLayers(markers);
@@ -128,6 +136,16 @@
       layer.bindPopup(function (target) {
         return target && target._lbIndex !== undefined ? bind(target) : "";
       });
+      // smaller circles at overview zooms, so hot-spot cells and places stay visible
+      var rescale = function () {
+        var z = layer._map ? layer._map.getZoom() : 16, f = z >= 16 ? 1 : z >= 15 ? 0.8 : 0.6;
+        for (var k = 0; k < n; k++) markers[k].setRadius(Math.max(2.5, radius(data, k) * f));
+      };
+      if (data.mode !== "cluster") {
+        var zoomMap = null;
+        layer.on("add", function () { zoomMap = layer._map; rescale(); zoomMap.on("zoomend", rescale); });
+        layer.on("remove", function () { if (zoomMap) zoomMap.off("zoomend", rescale); });
+      }
     }
     LB.register(layer, opts.order === undefined ? 40 : opts.order);
     return layer;
@@ -148,6 +166,8 @@
       this._u = u;
       this._v = v;
       this._pos = pos;
+      this._drawn = false;
+      LB.pending++;
     },
     onAdd: function (map) {
       this._map = map;
@@ -203,6 +223,7 @@
       ctx.strokeStyle = "#ffffff";
       ctx.stroke();
       c.style.visibility = "visible";
+      if (!this._drawn) { this._drawn = true; LB.pending--; }
     },
     _onClick: function (e) {
       if (LB.drawing) return;
@@ -222,6 +243,30 @@
       }
     },
   });
+
+  // ------------------------------------------------------------------ grid cells
+  /* data = {title, lat0, lon0, s, y:[int], x:[int], shape:[[dlat, dlon], ...] (degrees, one cell's
+   *         corners relative to its centre), cls:[int], styles:{cls: style}, labels:{cls: text},
+   *         cols:[...] as in LB.points}. All cells share the shape (a regular grid). */
+  LB.cells = function (data, opts) {
+    opts = opts || {};
+    var group = L.featureGroup(), n = data.cls.length, i;
+    for (i = 0; i < n; i++) {
+      var lat = data.lat0 + data.y[i] / data.s, lon = data.lon0 + data.x[i] / data.s;
+      var ring = data.shape.map(function (o) { return [lat + o[0], lon + o[1]]; });
+      var poly = L.polygon(ring, data.styles[data.cls[i]]);
+      poly._lbIndex = i;
+      group.addLayer(poly);
+    }
+    group.bindPopup(function (l) {
+      return l && l._lbIndex !== undefined ? LB.popup(data.title, rowsOf(data, l._lbIndex)) : "";
+    });
+    group.bindTooltip(function (l) {
+      return el("span", null, l && l._lbIndex !== undefined ? data.labels[data.cls[l._lbIndex]] : "");
+    }, { sticky: true });
+    LB.register(group, opts.order === undefined ? 10 : opts.order);
+    return group;
+  };
 
   // ------------------------------------------------------------------ GeoJSON with text popups
   /* fc: FeatureCollection; each feature's properties: {_title, _rows: [[label, value]], _tip,
@@ -300,6 +345,14 @@
       if (!present[n.getAttribute("data-key")] && n.hasAttribute("data-optional")) n.style.display = "none";
     });
     LB.restack();
+  };
+
+  /** Text labels at points: [[lat, lon, text], ...] (text set as plain text). */
+  LB.labels = function (items) {
+    return L.layerGroup(items.map(function (it) {
+      var icon = L.divIcon({ html: el("span", null, it[2]), className: "lb-label", iconSize: null });
+      return L.marker([it[0], it[1]], { icon: icon, interactive: false, keyboard: false });
+    }));
   };
 
   // ------------------------------------------------------------------ legend
