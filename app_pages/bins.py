@@ -14,11 +14,13 @@ content hash). The public role sees only the aggregated key figures.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import re
 import tempfile
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import altair as alt
@@ -73,7 +75,8 @@ class Uploads:
     network: object | None = None  # geo.bins.StreetNetwork
 
 
-_HASH = {state.Filters: lambda f: f.key(), Params: lambda p: (p.radius_m, p.k, p.sensitive_m, p.candidates, p.network)}
+#: Cache keys of the non-primitive arguments (primitives only; GeoDataFrames are never hashed).
+_HASH = {state.Filters: lambda f: f.key(), Params: dataclasses.astuple}
 
 
 # ---------------------------------------------------------------------------- formatting
@@ -84,6 +87,7 @@ def pct(share: float) -> str:
 
 
 def de(value: float, digits: int = 0) -> str:
+    """A German number (``1.234``, ``67,3``)."""
     return format_number(value, digits)
 
 
@@ -196,7 +200,7 @@ def render() -> None:
         return
     if not may_see_points(user.role):
         st.info("Öffentliche Ansicht: nur zusammengefasste Kennzahlen, ohne Karte und ohne einzelne Fundorte.")
-        _key_figures(analysis(token, filters, Params(k=0)), public=True)
+        _key_figures(analysis(token, filters, Params(k=0)))
         return
 
     params, uploads = _controls(store.area.crs)
@@ -226,7 +230,7 @@ def render() -> None:
 
     plan = plan_table(result)
     _sites_section(result, plan)
-    _bins_section(cov, plan)
+    _bins_section(plan)
     _downloads(plan, filters, user)
 
 
@@ -264,7 +268,7 @@ def _controls(crs: str) -> tuple[Params, Uploads]:
     return params, Uploads(candidates=candidates, network=network)
 
 
-def _key_figures(result: SitingResult, *, public: bool = False) -> None:
+def _key_figures(result: SitingResult) -> None:
     cov: CoverageResult = result.coverage
     n_bins = len(cov.bins)
     cols = st.columns(5 if len(result.sites) else 4)
@@ -279,7 +283,7 @@ def _key_figures(result: SitingResult, *, public: bool = False) -> None:
                         "zweier Behälter zählt bei beiden).")
     cols[3].metric("Behälter ohne Fund", f"{de(len(cov.idle_bins))} von {de(n_bins)}",
                    help="Im Zeitraum aufgestellte Behälter ohne einen Fund im Radius.")
-    if len(result.sites) and not public:
+    if len(result.sites):
         after = result.curve["share_syringes"].iloc[-1]
         cols[4].metric(f"Mit {len(result.sites)} neuen Behältern", pct(after),
                        delta=f"{format_number(100 * (after - cov.share_syringes), 1, sign=True)} Prozentpunkte",
@@ -293,11 +297,9 @@ def curve_table(result: SitingResult) -> pd.DataFrame:
     return pd.DataFrame({
         "Neu": c["new_bins"].to_numpy(),
         "hinzu kommt": labels[: len(c)],
-        "Spritzen": c["covered_syringes"].to_numpy(),
-        "Anteil": [pct(v) for v in c["share_syringes"]],
-        "Zuwachs": c["gain_syringes"].to_numpy(),
-        "Funde": c["covered_finds"].to_numpy(),
-        "Anteil Funde": [pct(v) for v in c["share_finds"]],
+        "Spritzen im Radius": [pct(v) for v in c["share_syringes"]],
+        "+ Spritzen": c["gain_syringes"].to_numpy(),
+        "Funde im Radius": [pct(v) for v in c["share_finds"]],
     })
 
 
@@ -320,16 +322,13 @@ def _curve_section(result: SitingResult) -> None:
     bars = base.mark_bar(size=28).encode(
         color=alt.Color("Art:N", scale=alt.Scale(domain=["bestehend", "neu"], range=[BIN_COLOUR, SITE_COLOUR]),
                         legend=None),
-        tooltip=["hinzu kommt", alt.Tooltip("Anteil", title="Spritzen im Radius"), "Zuwachs",
-                 alt.Tooltip("Anteil Funde", title="Funde im Radius")],
+        tooltip=["hinzu kommt", "Spritzen im Radius", "+ Spritzen", "Funde im Radius"],
     )
-    text = base.mark_text(dy=-8, fontSize=12).encode(text="Anteil")
+    text = base.mark_text(dy=-8, fontSize=12).encode(text="Spritzen im Radius")
     st.altair_chart((bars + text).properties(height=250), width="stretch")
     if len(result.sites) < result.k:
         st.caption(f"Nur {len(result.sites)} neue Standorte bringen zusätzliche Abdeckung.")
-    compact = table[["hinzu kommt", "Anteil", "Zuwachs"]].rename(columns={"Anteil": "Spritzen im Radius",
-                                                                          "Zuwachs": "+ Spritzen"})
-    st.dataframe(compact, hide_index=True, width="stretch")
+    st.dataframe(table[["hinzu kommt", "Spritzen im Radius", "+ Spritzen"]], hide_index=True, width="stretch")
     s = result.stats
     st.caption(f"Jeder weitere Behälter bringt höchstens so viel wie der vorige. Geprüft: {de(s['candidates'])} "
                f"mögliche Standorte, davon {de(s['near_bins'])} zu nah an Behältern und "
@@ -355,7 +354,7 @@ def _sites_section(result: SitingResult, plan: gpd.GeoDataFrame) -> None:
                "Rechenergebnisse – vor Ort prüfen (Eigentum, Gehweg, Sichtbarkeit).")
 
 
-def _bins_section(cov: CoverageResult, plan: gpd.GeoDataFrame) -> None:
+def _bins_section(plan: gpd.GeoDataFrame) -> None:
     st.subheader("Bestehende Behälter")
     ex = plan[plan["status"] == "existing"].sort_values("removal_rank")
     if not len(ex):
@@ -366,30 +365,31 @@ def _bins_section(cov: CoverageResult, plan: gpd.GeoDataFrame) -> None:
         "seit": ex["installed_at"].dt.strftime("%d.%m.%Y"),
         "Funde": ex["covered_finds"], "Spritzen": ex["covered_syringes"],
         "nur hier: Funde": ex["unique_finds"], "nur hier: Spritzen": ex["unique_syringes"],
+        "Rang nach Nutzen": ex["rank"],
         "Hinweis": ex["covered_finds"].map(lambda n: "kein Fund im Radius" if n == 0 else ""),
     })
     st.dataframe(shown, hide_index=True, width="stretch")
     st.caption("Funde und Spritzen im Radius des Behälters; »nur hier« = nur dieser Behälter erreicht sie – das ginge "
-               "verloren, wenn er wegkäme. Oben steht der Behälter, dessen Versetzen am wenigsten kostet; unten der "
-               "wichtigste.")
+               "verloren, wenn er wegkäme. »Versetzen« 1 = kostet am wenigsten, zuerst prüfen; »Rang nach Nutzen« "
+               "1 = der wichtigste Behälter.")
+
+
+def plan_file(plan: gpd.GeoDataFrame, suffix: str, *, store, user, period) -> bytes:
+    """The bin plan as ``.csv`` (formula-safe) or ``.geojson`` bytes; the download is written
+    to the audit log. Runs when a download button is clicked (no Streamlit calls here)."""
+    fmt = "CSV" if suffix == ".csv" else "GeoJSON"
+    store.audit("export", user=user.name, kind="disposal_bin", count=len(plan),
+                detail=f"Behälterplan {fmt} {period.label()} (Rolle {user.role})")
+    return export_bytes(plan, suffix)
 
 
 def _downloads(plan: gpd.GeoDataFrame, filters: state.Filters, user) -> None:
-    store = state.get_store()
     name = f"behaelterplan_{filters.period.start:%Y%m%d}-{filters.period.end:%Y%m%d}"
-
-    def maker(suffix: str, what: str):
-        def make() -> bytes:  # runs on click, in a separate thread: no Streamlit calls here
-            store.audit("export", user=user.name, kind="disposal_bin", count=len(plan),
-                        detail=f"Behälterplan {what} {filters.period.label()} (Rolle {user.role})")
-            return export_bytes(plan, suffix)
-
-        return make
-
+    make = partial(plan_file, plan, store=state.get_store(), user=user, period=filters.period)
     st.markdown("**Behälterplan für die Einsatzteams** (vorgeschlagene und bestehende Standorte mit Koordinaten "
                 "in WGS84 und ETRS89/UTM 33N)")
     c1, c2, _ = st.columns([1, 1, 2])
-    c1.download_button("CSV (Excel)", data=maker(".csv", "CSV"), file_name=name + ".csv", mime="text/csv",
+    c1.download_button("CSV (Excel)", data=partial(make, ".csv"), file_name=name + ".csv", mime="text/csv",
                        key="bins_csv", icon=":material/download:", width="stretch")
-    c2.download_button("GeoJSON (GIS)", data=maker(".geojson", "GeoJSON"), file_name=name + ".geojson",
+    c2.download_button("GeoJSON (GIS)", data=partial(make, ".geojson"), file_name=name + ".geojson",
                        mime="application/geo+json", key="bins_geojson", icon=":material/download:", width="stretch")

@@ -13,6 +13,7 @@ import importlib.util
 from collections.abc import Mapping
 
 import streamlit as st
+from streamlit.errors import StreamlitDuplicateElementKey
 
 from geo import auth
 from geo.access import ROLE_LABELS
@@ -119,7 +120,13 @@ def logout(*, oidc: bool) -> None:
 
 
 def _sidebar(user: User, *, oidc: bool) -> None:
-    with st.sidebar:
+    """Who is logged in (or the local-mode notice), drawn once per run however often
+    :func:`require_login` is called (the app and its pages each ask for the user)."""
+    try:
+        box = st.sidebar.container(key="lagebild-user")
+    except StreamlitDuplicateElementKey:
+        return
+    with box:
         if user.local_mode:
             st.warning(LOCAL_MODE_NOTICE)
             return

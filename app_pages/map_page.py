@@ -8,6 +8,7 @@ cached strings keyed on the store's content.
 
 from __future__ import annotations
 
+import importlib.util
 from datetime import datetime
 
 import geopandas as gpd
@@ -101,7 +102,7 @@ def overlays(token: str, filters: state.Filters, role: str, hotspot_kind: str, t
     content.density = dens
     places = state.load_records("sensitive_place", None)
     if len(places):
-        table = place_table(filters, threshold, None)
+        table = place_table(filters, threshold, None, token, role)
         content.places = table
         content.place_stats = pd.DataFrame({
             "Spritzenfunde im Zeitraum": table["finds"].to_numpy(),
@@ -122,8 +123,14 @@ def public_overlays(filters: state.Filters) -> list[Overlay]:
     return [Overlay(f"Spritzenfunde je Zelle (ab {K_MIN})", (public_cells_js(cells),))]
 
 
-def place_table(filters: state.Filters, threshold: int, within: shapely.Geometry | None) -> gpd.GeoDataFrame:
-    """:func:`geo.figures.sensitive_place_table` for the filtered records (places inside ``within``)."""
+@st.cache_data(max_entries=32, show_spinner=False,
+               hash_funcs={**_HASH, shapely.Geometry: lambda g: shapely.to_wkb(g, hex=True)})
+def place_table(filters: state.Filters, threshold: int, within: shapely.Geometry | None,
+                token: str = "", role: str = "") -> gpd.GeoDataFrame:
+    """:func:`geo.figures.sensitive_place_table` for the filtered records (places inside ``within``).
+
+    Cached; ``token`` (store content) and ``role`` are part of the cache key only.
+    """
     places = state.load_records("sensitive_place", None)
     if within is not None and len(places):
         places = places[shapely.intersects(within, places.geometry.values)]
@@ -213,7 +220,7 @@ def render() -> None:
     threshold = int(st.session_state.get(THRESHOLD_KEY, DEFAULT_PLACE_THRESHOLD))
     geometry, within = (None, None) if public else drawn_polygon()
 
-    table = place_table(filters, threshold, within) if not public else None
+    table = place_table(filters, threshold, within, token, user.role) if not public else None
     view = st.session_state.get(VIEW_KEY)
     target = _selected_place(table) if table is not None else None
     if target is not None and (view is None or view.get("target") != target):
@@ -315,18 +322,22 @@ def _measures_section(filters: state.Filters, within: shapely.Geometry | None) -
 
 
 def _handout_button(user, filters: state.Filters, hs, threshold: int, within) -> None:
-    try:
-        from geo.handout import build_handout, is_demo_data
-    except ImportError:
+    if importlib.util.find_spec("geo.handout") is None:
         return
     store = state.get_store()
     kinds = store.layers()
-    current = {k: records(k, filters.period, filters) for k in kinds}  # cached reads: cheap
-    previous = {k: records(k, filters.previous, filters) for k in kinds}
+    # shared cached frames (no copies); filtered and restricted only when the PDF is made
+    periods = (filters.period, filters.previous)
+    raw = {p: {k: state.load_records(k, p, restricted=False) for k in kinds} for p in periods}
 
-    def make() -> bytes:  # runs only when the button is clicked
+    def make() -> bytes:  # runs in another thread when clicked: no Streamlit calls here
+        from geo.access import restrict
+        from geo.handout import build_handout, is_demo_data
+
+        cur, prev = ({k: restrict(state.apply_filters(raw[p][k], k, filters), k, user.role) for k in kinds}
+                     for p in periods)
         store.audit("export", user=user.name, detail=f"Handout {filters.period.label()} (Rolle {user.role})")
-        return build_handout(current, previous, store.area, filters.period, hotspots=hs, threshold=threshold,
+        return build_handout(cur, prev, store.area, filters.period, hotspots=hs, threshold=threshold,
                              demo=is_demo_data(store.imports()))
 
     st.download_button(

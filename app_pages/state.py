@@ -105,9 +105,14 @@ def get_store() -> Store:
 
 
 # ---------------------------------------------------------------------------- records
-@st.cache_data(show_spinner=False, max_entries=128)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _cached_records(path: str, token: str, kind: str, period: str | None) -> gpd.GeoDataFrame:
-    """Read records once per store content (``token``), kind and period; pickled by Streamlit."""
+    """Read records once per store content (``token``), kind and period.
+
+    Kept as one shared object (``cache_resource``: no pickling, which costs about 0.1 s per
+    100,000 records and call); callers must not modify it. The token changes with every
+    write to the store, so a new import is read at once.
+    """
     from geo.period import parse_period
 
     return get_store().read(kind, parse_period(period) if period else None)
@@ -118,8 +123,9 @@ def load_records(kind: str, period: Period | None, *, restricted: bool = True) -
 
     Cached on the store's content token, the kind and the period. With ``restricted`` (the
     default) fields and records the current user's role may not see are removed
-    (:func:`geo.access.restrict`). Reports are filtered by date, measures by validity
-    (active during the period), places not at all.
+    (:func:`geo.access.restrict`; the result is a copy). ``restricted=False`` returns the
+    shared cached frame itself: read-only, and only for aggregates. Reports are filtered by
+    date, measures by validity (active during the period), places not at all.
     """
     store = get_store()
     gdf = _cached_records(str(store.path), store.version(), kind, str(period) if period else None)

@@ -293,23 +293,21 @@ THROTTLE = LoginThrottle()
 
 
 def authenticate(accounts: Mapping[str, Account], name: str, password: str, *,
-                 throttle: LoginThrottle | None = THROTTLE) -> User | None:
+                 throttle: LoginThrottle | None = None) -> User | None:
     """The user if ``name`` and ``password`` match an account, else ``None``.
 
     An unknown name costs as much time as a wrong password; repeated failures are slowed
-    down by ``throttle``.
+    down by ``throttle`` (default: the process-wide :data:`THROTTLE`).
     """
+    throttle = throttle or THROTTLE
     name = (name or "").strip()
-    if throttle is not None:
-        time.sleep(throttle.delay(name))
+    time.sleep(throttle.delay(name))
     account = accounts.get(name)
     ok = verify_password(password or "", account.password_hash if account else _dummy_hash())
     if not (ok and account):
-        if throttle is not None:
-            throttle.failed(name)
+        throttle.failed(name)
         return None
-    if throttle is not None:
-        throttle.succeeded(name)
+    throttle.succeeded(name)
     return User(account.name, account.role)
 
 

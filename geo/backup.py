@@ -41,7 +41,6 @@ from pyproj import CRS
 from geo.area import StudyArea
 from geo.errors import UserError
 from geo.readers import GPKG_APPLICATION_IDS, check_zip_directory, extract_member
-from geo.retention import AGGREGATE_LAYER
 from geo.schema import IMPORT_ID, KINDS, RECORD_ID
 from geo.store import IMPORTS_TABLE, Store
 
@@ -137,10 +136,8 @@ def check_store_file(path: str | os.PathLike, area: StudyArea, *, name: str | No
     counts = {}
     target = CRS.from_user_input(area.crs)
     for layer in layers:
-        if layer in (IMPORTS_TABLE, AGGREGATE_LAYER):
+        if layer not in KINDS:  # the import history, aggregated counts, or a layer of a newer version
             continue
-        if layer not in KINDS:
-            raise UserError(f"{name}: unbekannte Ebene '{layer[:60]}' – kein Lagebild-Speicher.")
         try:
             info = pyogrio.read_info(path, layer=layer)
         except Exception:  # noqa: BLE001

@@ -99,6 +99,7 @@ class Validated:
     rows_read: int
     notes: list[str] = field(default_factory=list)
     repaired: int = 0
+    originals: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def reject_stored_duplicates(self, stored_ids: pd.Index | set | np.ndarray) -> Validated:
         """Move rows whose ``record_id`` is already stored into the rejects."""
@@ -107,14 +108,12 @@ class Validated:
         dup = self.valid[RECORD_ID].isin(pd.Index(stored_ids)).to_numpy()
         if not dup.any():
             return self
-        moved = self._originals.loc[self.valid.index[dup]].copy()
+        moved = self.originals.loc[self.valid.index[dup]].copy()
         moved.insert(0, "reason", REASON_DUPLICATE_STORED)
         moved.insert(0, "row", self.valid.loc[dup, "row"].to_numpy())
         rejects = pd.concat([self.rejects, moved], ignore_index=True).sort_values("row", kind="stable")
-        out = Validated(self.kind, self.valid.loc[~dup], rejects.reset_index(drop=True), self.rows_read,
-                        list(self.notes), self.repaired)
-        out._originals = self._originals
-        return out
+        return Validated(self.kind, self.valid.loc[~dup], rejects.reset_index(drop=True), self.rows_read,
+                         list(self.notes), self.repaired, self.originals)
 
     def reason_counts(self) -> pd.Series:
         """How often each reason occurs (a row with two problems counts for both)."""
@@ -186,7 +185,7 @@ def validate(
         reasons.add(candidates[repeated], "Duplikat von Zeile " + (orig + 1).astype(str).astype(object))
 
     bad = reasons.mask()
-    originals = _originals(raw)
+    originals = _original_values(raw)
     rejects = originals.loc[bad].copy()
     rejects.insert(0, "reason", reasons.joined(bad))
     rejects.insert(0, "row", np.flatnonzero(bad) + 1)
@@ -195,9 +194,7 @@ def validate(
                              crs=area.crs)
     valid.insert(0, RECORD_ID, record_id[ok].to_numpy())
     valid.insert(1, "row", np.flatnonzero(ok) + 1)
-    out = Validated(kind, valid, rejects.reset_index(drop=True), n, notes, repaired)
-    out._originals = originals
-    return out
+    return Validated(kind, valid, rejects.reset_index(drop=True), n, notes, repaired, originals)
 
 
 class _Reasons:
@@ -601,7 +598,7 @@ def hex_ids(h: np.ndarray) -> np.ndarray:
     return out.view("S16").ravel().astype("U16").astype(object)
 
 
-def _originals(raw: RawTable) -> pd.DataFrame:
+def _original_values(raw: RawTable) -> pd.DataFrame:
     out = raw.data.copy()
     for c in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[c]):

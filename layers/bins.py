@@ -3,10 +3,11 @@ suggested new sites with rank numbers, exclusion zones and hot-spot cells withou
 
 Built from :class:`geo.bins.CoverageResult` and :class:`geo.bins.SitingResult` (metric CRS,
 shown in EPSG:4326). Like every Lagebild layer, the results are JavaScript expressions
-(plain strings, cheap to cache) for ``LB.points`` / ``LB.geojson`` (``layers/js/lagebild.js``):
-data texts travel as JSON (:func:`layers.escape.js_json`) and are set as text in the
-browser, never as HTML. Finds are canvas circle markers (one canvas of dots when there are
-very many), suggested sites the only ``L.marker`` objects (at most a few dozen).
+(plain strings, cheap to cache) for ``LB.points`` / ``LB.geojson`` / ``LB.cells``
+(``layers/js/lagebild.js``): data texts travel as JSON (:func:`layers.escape.js_json`) and
+are set as text in the browser, never as HTML. Finds are canvas circle markers (one canvas
+of dots when there are very many); the numbered suggestions are the only ``L.marker``
+objects (at most K).
 
 :func:`bins_overlays` assembles all overlays; :func:`bins_legend_html` is the matching
 legend (its sections hide with their overlays).
@@ -50,7 +51,7 @@ FINDS_PLAIN_MAX = 4_000
 CANDIDATE_ROWS_MAX = 4
 
 _FIND = KINDS["syringe_find"]
-_FIND_EXTRA = (Field("nearest_bin_m", "int", "Nächster Behälter (m, Luftlinie)"),
+_FIND_EXTRA = (Field("nearest_bin_m", "int", "Nächster Behälter (m)"),
                Field("n_bins", "int", "Behälter im Radius"))
 _BIN_STYLE = {"color": "#ffffff", "weight": 2, "fillColor": BIN_COLOUR, "fillOpacity": 1.0}
 _IDLE_STYLE = {"color": BIN_COLOUR, "weight": 2.5, "fillColor": "#ffffff", "fillOpacity": 1.0}
@@ -75,7 +76,7 @@ _RANK_MARKERS = (
     " var d = LB.el('div', null, it.n); d.style.cssText = css;"
     " var m = L.marker([it.lat, it.lon], {{icon: L.divIcon({{html: d, className: 'lb-rank-icon',"
     " iconSize: [26, 26], iconAnchor: [13, 13]}}), riseOnHover: true, keyboard: false}});"
-    " m.bindPopup(function () {{ return LB.popup(it.title, it.rows); }});"
+    " m.bindPopup(function () {{ return LB.popup(it.title, it.rows); }}, {{minWidth: 220}});"
     " m.bindTooltip(function () {{ return LB.el('span', null, it.tip); }}, {{direction: 'top', offset: [0, -12]}});"
     " return m; }})); }})({items}, {css})"
 )
@@ -97,14 +98,17 @@ def _lat_lon(geoms: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
 
 # ---------------------------------------------------------------------------- existing bins
 def bin_stats(bins: pd.DataFrame) -> pd.DataFrame:
-    """The coverage figures of each bin with German labels (popups; same order as ``bins``)."""
+    """The coverage figures of each bin with short German labels (popups; same order as ``bins``).
+
+    "nur hier" = covered by this bin alone (lost if it is removed); "Versetzen" = order
+    in which bins could be moved at the least loss.
+    """
     return pd.DataFrame({
         "Funde im Radius": bins["covered_finds"].to_numpy(),
         "Spritzen im Radius": bins["covered_syringes"].to_numpy(),
-        "nur hier abgedeckt: Funde": bins["unique_finds"].to_numpy(),
-        "nur hier abgedeckt: Spritzen": bins["unique_syringes"].to_numpy(),
-        "Rang nach Nutzen (1 = wichtigster)": bins["rank"].to_numpy(),
-        "Reihenfolge zum Versetzen (1 = zuerst)": bins["removal_rank"].to_numpy(),
+        "nur hier: Funde": bins["unique_finds"].to_numpy(),
+        "nur hier: Spritzen": bins["unique_syringes"].to_numpy(),
+        "Versetzen (1 = zuerst)": bins["removal_rank"].to_numpy(),
     }, index=bins.index)
 
 
@@ -161,15 +165,17 @@ def finds_js(finds: gpd.GeoDataFrame, *, covered: bool, order: int = 40) -> str:
 
 
 # ---------------------------------------------------------------------------- suggestions
-def site_rows(sites: pd.DataFrame) -> list[list[list[str]]]:
-    """Popup rows of each suggested site (figures, street, columns of a candidate file)."""
+def site_rows(sites: gpd.GeoDataFrame) -> list[list[list[str]]]:
+    """Popup rows of each suggested site (figures, position, street, columns of a candidate file)."""
     pct = format_values(pd.Series(100 * sites["share_syringes_after"].to_numpy(dtype=float)).round(1), "float")
+    lat, lon = _lat_lon(sites.geometry)
     columns = [
         ("Funde im Radius", _ints(sites["covered_finds"])),
         ("Spritzen im Radius", _ints(sites["covered_syringes"])),
-        ("neu abgedeckt: Funde", _ints(sites["gain_finds"])),
-        ("neu abgedeckt: Spritzen", _ints(sites["gain_syringes"])),
-        ("Spritzen abgedeckt danach (%)", pct),
+        ("neu: Funde", _ints(sites["gain_finds"])),
+        ("neu: Spritzen", _ints(sites["gain_syringes"])),
+        ("Spritzen danach", [f"{p} %" for p in pct]),
+        ("Lage (WGS84)", [f"{la:.6f}, {lo:.6f}" for la, lo in zip(lat, lon, strict=True)]),
     ]
     if "street" in sites:
         columns.append(("Straße", format_values(sites["street"], "str")))
@@ -257,7 +263,7 @@ def bins_overlays(
     Parameters
     ----------
     coverage : coverage of the period's finds by the active bins.
-    siting : suggested sites (``None`` or none found: no suggestion/exclusion layers).
+    siting : suggested sites and exclusion zones (``None``: neither).
     finds : the find points to draw – ``coverage.finds`` restricted to the user's role
         (:func:`geo.access.restrict`, keeps ``covered``) – or ``None`` to draw no finds
         (roles without access to exact points).

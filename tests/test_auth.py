@@ -18,6 +18,7 @@ from geo.errors import UserError
 
 REPO = Path(__file__).resolve().parents[1]
 PASSWORD = "korrekt-Pferd-42"
+NO_WAIT = LoginThrottle(max_delay_s=0.0)
 
 
 @pytest.fixture(autouse=True)
@@ -108,12 +109,23 @@ def test_accounts_path_modes(tmp_path, monkeypatch):
 # ---------------------------------------------------------------------------- login
 def test_authenticate(accounts):
     loaded = auth.load_accounts(accounts)
-    assert auth.authenticate(loaded, " anna ", PASSWORD, throttle=None) == User("anna", "analyse")
-    assert auth.authenticate(loaded, "anna", "falsch", throttle=None) is None
-    assert auth.authenticate(loaded, "niemand", PASSWORD, throttle=None) is None
-    assert auth.authenticate(loaded, "anna", "", throttle=None) is None
+    assert auth.authenticate(loaded, " anna ", PASSWORD, throttle=NO_WAIT) == User("anna", "analyse")
+    assert auth.authenticate(loaded, "anna", "falsch", throttle=NO_WAIT) is None
+    assert auth.authenticate(loaded, "niemand", PASSWORD, throttle=NO_WAIT) is None
+    assert auth.authenticate(loaded, "anna", "", throttle=NO_WAIT) is None
     assert auth.current_role(loaded, User("rita", "analyse")) == User("rita", "rapport")
     assert auth.current_role(loaded, User("weg", "analyse")) is None
+
+
+def test_login_waits_longer_after_each_failure(accounts, monkeypatch):
+    slept = []
+    monkeypatch.setattr(auth.time, "sleep", slept.append)
+    throttle, loaded = LoginThrottle(), auth.load_accounts(accounts)
+    for _ in range(3):
+        assert auth.authenticate(loaded, "anna", "falsch", throttle=throttle) is None
+    assert auth.authenticate(loaded, "anna", PASSWORD, throttle=throttle) is not None
+    assert auth.authenticate(loaded, "anna", PASSWORD, throttle=throttle) is not None
+    assert slept == [0, 1, 2, 3, 0]  # success resets
 
 
 def test_throttle_slows_repeated_failures():
@@ -158,7 +170,7 @@ def test_cli_users(tmp_path, monkeypatch, capsys):
     capsys.readouterr()
     assert main(["users", "--file", str(path), "list"]) == 0
     assert capsys.readouterr().out == "anna\tanalyse\n"
-    assert auth.authenticate(auth.load_accounts(path), "anna", "ganz-neues-Passwort", throttle=None)
+    assert auth.authenticate(auth.load_accounts(path), "anna", "ganz-neues-Passwort", throttle=NO_WAIT)
     assert main(["users", "--file", str(path), "remove", "anna"]) == 0
     assert auth.load_accounts(path) == {}
     with pytest.raises(SystemExit):
@@ -172,6 +184,7 @@ def _page():
     from app_pages.login import require_login
 
     user = require_login()
+    assert require_login() == user  # the app and its pages each ask; the sidebar is drawn once
     st.markdown(f"INHALT {user.name} {user.role} {user.local_mode}")
 
 
@@ -199,6 +212,7 @@ def test_login_page_with_account_file(monkeypatch, accounts):
     at.text_input(key="login-password").input(PASSWORD)
     at.button[0].click().run()
     assert _content(at) == ["INHALT anna analyse False"]
+    assert len(at.sidebar.caption) == 1
     assert "anna" in at.sidebar.caption[0].value and "Analyse" in at.sidebar.caption[0].value
     auth.update_user(accounts, "anna", role="oeffentlich")  # role changes apply on the next run
     at.run()
@@ -222,7 +236,7 @@ def test_local_single_user_mode_is_announced(monkeypatch, tmp_path):
     monkeypatch.setattr(auth, "DEFAULT_ACCOUNTS", tmp_path / "fehlt.toml")
     at = _app(monkeypatch, None).run()
     assert _content(at) == ["INHALT lokal analyse True"]
-    assert "Lokaler Einzelplatzmodus" in at.sidebar.warning[0].value
+    assert len(at.sidebar.warning) == 1 and "Lokaler Einzelplatzmodus" in at.sidebar.warning[0].value
 
 
 def test_missing_configured_account_file_stops_the_app(monkeypatch, tmp_path):

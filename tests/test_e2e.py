@@ -85,7 +85,9 @@ def page(server, chromium, block_outside):
     pg = context.new_page()
     pg.blocked = block_outside(pg)
     pg.errors = []
+    pg.dialogs = []  # an alert() would mean injected script ran
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
     pg.goto(url, timeout=TIMEOUT)
     yield pg
     context.close()
@@ -130,7 +132,7 @@ def test_map_renders_offline_with_its_layers(page, server):
     assert _metric(page, "Spritzenfunde") == format_number(n_finds)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "lagekarte.png"), full_page=True)
-    assert page.blocked == [] and page.errors == []
+    assert page.blocked == [] and page.errors == [] and page.dialogs == []
 
 
 def test_layer_toggles_off_and_on(page):
@@ -144,8 +146,10 @@ def test_layer_toggles_off_and_on(page):
     frame.wait_for_function(f"() => Object.keys(window.map._layers).length === {before}", timeout=10_000)
 
 
-def test_changing_the_period_changes_the_figures(page, server):
+def test_changing_the_period_changes_the_figures_and_keeps_the_view(page, server):
     _, store = server
+    frame = _map_frame(page)
+    frame.evaluate("() => { window.map.setView([51.3455, 12.405], 16, {animate: false}); }")
     page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first.click()
     page.get_by_role("option", name="letztes Quartal").click()
     _wait_metric(page, "Spritzenfunde", format_number(len(store.read("syringe_find", QUARTER))))
@@ -153,6 +157,9 @@ def test_changing_the_period_changes_the_figures(page, server):
     frame = _map_frame(page)
     names = _overlay_names(frame)
     assert f"Spritzenfunde ({format_number(len(store.read('syringe_find', QUARTER)))})" in names
+    assert frame.evaluate("() => window.map.getZoom()") == 16  # same map, same view: only the layers changed
+    centre = frame.evaluate("() => window.map.getCenter()")
+    assert abs(centre["lat"] - 51.3455) < 1e-4 and abs(centre["lng"] - 12.405) < 1e-4
     page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first.click()
     page.get_by_role("option", name="letzter Rapport-Zeitraum (2 Monate)").click()
     _wait_metric(page, "Spritzenfunde", format_number(len(store.read("syringe_find", RAPPORT))))
@@ -204,4 +211,4 @@ def test_upload_of_a_bad_file_shows_its_rejects(page, tmp_path):
     assert page.get_by_text("Abgelehnte Zeilen", exact=True).is_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "daten.png"), full_page=True)
-    assert page.blocked == [] and page.errors == []
+    assert page.blocked == [] and page.errors == [] and page.dialogs == []
