@@ -1,0 +1,176 @@
+"""The Behälter page (app_pages/bins.py) in Streamlit's AppTest on the demo store: key
+figures, map, coverage curve, suggestions for K = 3, tables, downloads, roles, uploads."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+pytest.importorskip("streamlit.testing.v1")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+USER_KEY = "_lagebild_user"  # app_pages.state.USER_KEY
+
+
+def _page():  # the script AppTest runs (self-contained: it is executed from its source)
+    from app_pages import bins, state
+
+    state.sidebar_filters()
+    bins.render()
+
+
+@pytest.fixture
+def app(demo_store, monkeypatch):
+    """``app(role) -> AppTest`` of the page on the demo store, already run once."""
+    monkeypatch.setenv("LAGEBILD_STORE", str(demo_store.path))
+    monkeypatch.setenv("LAGEBILD_DEMO", "0")
+    monkeypatch.syspath_prepend(str(REPO))
+    from app_pages.state import LocalUser
+
+    def make(role: str = "analyse") -> AppTest:
+        at = AppTest.from_function(_page, default_timeout=120)
+        at.session_state[USER_KEY] = LocalUser(role=role)
+        return at.run()
+
+    return make
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _frame(at: AppTest, column: str) -> pd.DataFrame:
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def _map_args(at: AppTest) -> str:
+    """All arguments of the map component (base map and overlays) as one text; "" without a map."""
+    found = [e for e in _all(at) if getattr(e, "type", None) == "component_instance"]
+    text = " ".join(str(v) for e in found for v in json.loads(e.proto.json_args).values())
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)  # \u00e4 from tojson
+
+
+def _all(at: AppTest):
+    stack = [at.main]
+    while stack:
+        node = stack.pop()
+        yield node
+        children = getattr(node, "children", None) or {}
+        stack.extend(children.values() if isinstance(children, dict) else children)
+
+
+def test_page_with_k3_shows_figures_map_curve_tables_and_downloads(app):
+    at = app()
+    _ok(at)
+    m = _metrics(at)
+    assert {"Funde im Radius", "Spritzen im Radius", "Funde je Behälter", "Behälter ohne Fund",
+            "Mit 3 neuen Behältern"} <= set(m)
+    share = float(m["Funde im Radius"].rstrip(" %").replace(",", "."))
+    after = float(m["Mit 3 neuen Behältern"].rstrip(" %").replace(",", "."))
+    assert 0 < share < after <= 100
+    assert [s.value for s in at.subheader] == ["Was bringen neue Behälter?", "Vorgeschlagene Standorte",
+                                               "Bestehende Behälter"]
+    sites = _frame(at, "Vorschlag")
+    assert sites["Nr."].tolist() == [1, 2, 3]
+    assert sites["neu abgedeckt: Spritzen"].is_monotonic_decreasing
+    assert sites["Breite"].between(51.3, 51.4).all() and sites["Länge"].between(12.3, 12.5).all()
+    curve = _frame(at, "hinzu kommt")
+    assert curve["hinzu kommt"].tolist() == ["nur bestehende", "Vorschlag 1", "Vorschlag 2", "Vorschlag 3"]
+    bins = _frame(at, "Versetzen (1 = zuerst)")
+    assert len(bins) >= 1 and bins["Versetzen (1 = zuerst)"].tolist() == list(range(1, len(bins) + 1))
+    kinds = {getattr(e, "type", None) for e in _all(at)}
+    assert "vega_lite_chart" in kinds  # the coverage curve
+    overlays = _map_args(at)
+    assert "Vorschläge für neue Behälter (3)" in overlays and "Funde außerhalb der Radien" in overlays
+    assert "lb-rank-icon" in overlays
+    assert {b.key for b in at.get("download_button")} == {"bins_csv", "bins_geojson"}
+
+
+def test_controls_k_zero_and_larger_radius(app):
+    at = app()
+    before = _metrics(at)["Funde im Radius"]
+    at.slider(key="bins_k").set_value(0)
+    at.number_input(key="bins_radius").set_value(300)
+    at.run()
+    _ok(at)
+    m = _metrics(at)
+    assert not any(label.startswith("Mit ") for label in m)
+    assert "Vorgeschlagene Standorte" not in [s.value for s in at.subheader]
+    assert any("K = 0" in i.value for i in at.info)
+    pct = float(m["Funde im Radius"].rstrip(" %").replace(",", "."))
+    assert pct > float(before.rstrip(" %").replace(",", "."))
+    assert "Vorschläge für neue Behälter (" not in _map_args(at)  # the overlay (the legend names it too)
+
+
+def test_public_role_gets_only_aggregates(app):
+    at = app("oeffentlich")
+    _ok(at)
+    assert {"Funde im Radius", "Spritzen im Radius"} <= set(_metrics(at))
+    assert any("Öffentliche Ansicht" in i.value for i in at.info)
+    assert not at.dataframe and not at.get("download_button") and not at.get("file_uploader")
+    assert _map_args(at) == ""
+
+
+def test_rapport_role_sees_points_without_reporter(app):
+    at = app("rapport")
+    _ok(at)
+    overlays = _map_args(at)
+    assert "Funde im Radius" in overlays and "Meldende Person" not in overlays
+
+
+def test_uploads_candidates_used_and_bad_network_reported(app):
+    at = app()
+    sites = _frame(at, "Vorschlag")
+    picks = sites[["Breite", "Länge"]].to_numpy()
+    csv = "name;lat;lon\n" + "".join(f"Ecke {i};{la:.6f};{lo:.6f}\n" for i, (la, lo) in enumerate(picks[:2]))
+    at.file_uploader(key="bins_candidates").set_value(("ecken.csv", csv.encode(), "text/csv"))
+    at.file_uploader(key="bins_network").set_value(("netz.geojson", b"{kein geojson", "application/geo+json"))
+    at.run()
+    assert not at.exception, at.exception
+    assert len(at.error) == 1 and "netz" in at.error[0].value
+    assert any("ohne diese Datei" in c.value for c in at.caption)
+    assert any("2 mögliche Standorte gelesen" in c.value for c in at.caption)
+    new = _frame(at, "Vorschlag")
+    assert len(new) <= 2
+    assert {(round(a, 5), round(b, 5)) for a, b in new[["Breite", "Länge"]].to_numpy()} <= \
+        {(round(a, 5), round(b, 5)) for a, b in picks[:2]}
+
+
+def test_plan_file_is_formula_safe_and_audited(fresh_store, monkeypatch):
+    monkeypatch.syspath_prepend(str(REPO))
+    from app_pages.bins import plan_file
+    from app_pages.state import LocalUser
+    from geo.area import leipziger_osten
+    from geo.bins import analyse_coverage, plan_table, suggest_bins
+    from geo.period import Period
+
+    area = leipziger_osten()
+    c = area.boundary.centroid
+    finds = gpd.GeoDataFrame({"found_at": pd.Timestamp("2026-09-02"), "count": [2, 3, 1]},
+                             geometry=shapely.points([[c.x, c.y], [c.x + 400, c.y], [c.x + 410, c.y]]), crs=area.crs)
+    bins = gpd.GeoDataFrame({"record_id": ["b1"], "installed_at": [pd.Timestamp("2025-01-01")],
+                             "label": ['=HYPERLINK("http://x")']}, geometry=shapely.points([[c.x, c.y]]), crs=area.crs)
+    period = Period(date(2026, 9, 1), date(2026, 10, 31))
+    plan = plan_table(suggest_bins(analyse_coverage(finds, bins, period=period, crs=area.crs), 1, area=area))
+    user = LocalUser(name="anna", role="rapport")
+    text = plan_file(plan, ".csv", store=fresh_store, user=user, period=period).decode("utf-8-sig")
+    table = pd.read_csv(pd.io.common.StringIO(text))
+    assert table["status"].tolist() == ["suggested", "existing"]
+    assert table.loc[1, "label"].startswith("'=")
+    gj = json.loads(plan_file(plan, ".geojson", store=fresh_store, user=user, period=period))
+    assert len(gj["features"]) == 2
+    log = fresh_store.audit_log()
+    assert log["user"].tolist() == ["anna", "anna"] and log["detail"].str.contains("Behälterplan").all()
