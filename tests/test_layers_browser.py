@@ -131,3 +131,32 @@ def test_cluster_and_dot_modes_render_and_open_popups(chromium, block_outside, t
     popup = page.wait_for_selector(".leaflet-popup-content", timeout=5_000)
     assert "Spritzenfund" in popup.inner_text() and "Anzahl" in popup.inner_text()
     assert errors == [] and blocked == []
+
+
+def test_hotspot_cells_are_drawn_with_popup_and_tooltip(chromium, block_outside, tmp_path):
+    from geo.hotspots import hotspot_analysis
+
+    finds = _find(400)
+    cells = hotspot_analysis(finds, AREA, weight="count").cells
+    hot = cells[cells["gi_class"] == 3]
+    assert len(hot)
+    page, _, errors, blocked = _open(chromium, block_outside, tmp_path,
+                                     standalone_html(AREA, overlay_scripts(MapContent(hotspot_cells=cells))))
+    assert page.query_selector(".leaflet-pane canvas.lb-cells") is not None
+    centre = gpd.GeoSeries([hot.geometry.iloc[0].centroid], crs=AREA.crs).to_crs("EPSG:4326").iloc[0]
+    page.evaluate(f"() => {{ __map.setView([{centre.y}, {centre.x}], 18, {{animate: false}}); }}")
+    page.wait_for_timeout(300)
+    pt = page.evaluate(f"() => {{ const p = __map.latLngToContainerPoint([{centre.y}, {centre.x}]);"
+                       " const r = __map.getContainer().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }")
+    page.mouse.move(pt[0] - 3, pt[1] - 3)
+    page.mouse.move(pt[0], pt[1], steps=3)
+    assert page.wait_for_selector(".leaflet-tooltip", timeout=5_000).inner_text() == "Hotspot, 99 % Konfidenz"
+    page.mouse.click(pt[0], pt[1])
+    text = page.wait_for_selector(".leaflet-popup-content", timeout=5_000).inner_text()
+    assert "Hotspot-Zelle" in text and "Gi*-z-Wert" in text and "p-Wert (FDR-korrigiert)" in text
+    # the pixel under the centre has the 99 % colour
+    rgb = page.evaluate(f"""() => {{ const c = document.querySelector('canvas.lb-cells');
+        const r = window.devicePixelRatio || 1; const p = __map.latLngToContainerPoint([{centre.y}, {centre.x}]);
+        return Array.from(c.getContext('2d').getImageData(p.x * r, p.y * r, 1, 1).data); }}""")
+    assert rgb[0] > 180 and rgb[2] < 120 and rgb[3] > 100  # red-ish fill (#d62f27 at 62 %)
+    assert errors == [] and blocked == []
