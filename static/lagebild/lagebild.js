@@ -245,28 +245,157 @@
   });
 
   // ------------------------------------------------------------------ grid cells
+  function mercator(lat, lon) {
+    var phi = Math.max(Math.min(lat, 85.0511287798), -85.0511287798) * Math.PI / 180;
+    return [(lon + 180) / 360, 0.5 - Math.log(Math.tan(Math.PI / 4 + phi / 2)) / (2 * Math.PI)];
+  }
+
   /* data = {title, lat0, lon0, s, y:[int], x:[int], shape:[[dlat, dlon], ...] (degrees, one cell's
    *         corners relative to its centre), cls:[int], styles:{cls: style}, labels:{cls: text},
    *         cols:[...] as in LB.points}. All cells share the shape (a regular grid). */
-  LB.cells = function (data, opts) {
-    opts = opts || {};
-    var group = L.featureGroup(), n = data.cls.length, i;
-    for (i = 0; i < n; i++) {
-      var lat = data.lat0 + data.y[i] / data.s, lon = data.lon0 + data.x[i] / data.s;
-      var ring = data.shape.map(function (o) { return [lat + o[0], lon + o[1]]; });
-      var poly = L.polygon(ring, data.styles[data.cls[i]]);
-      poly._lbIndex = i;
-      group.addLayer(poly);
-    }
-    group.bindPopup(function (l) {
-      return l && l._lbIndex !== undefined ? LB.popup(data.title, rowsOf(data, l._lbIndex)) : "";
-    });
-    group.bindTooltip(function (l) {
-      return el("span", null, l && l._lbIndex !== undefined ? data.labels[data.cls[l._lbIndex]] : "");
-    }, { sticky: true });
-    LB.register(group, opts.order === undefined ? 10 : opts.order);
-    return group;
+  LB.cells = function (data) {
+    return new LB.CellLayer(data);
   };
+
+  /** Grid cells drawn into one canvas below all other vector layers (thousands of cells stay
+   *  fast); a click opens the cell's popup, hovering shows its class. */
+  LB.CellLayer = L.Layer.extend({
+    initialize: function (data) {
+      this._data = data;
+      var n = data.cls.length, u = new Float64Array(n), v = new Float64Array(n), i, lat = 0;
+      for (i = 0; i < n; i++) {
+        var m = mercator(data.lat0 + data.y[i] / data.s, data.lon0 + data.x[i] / data.s);
+        u[i] = m[0];
+        v[i] = m[1];
+        lat += data.lat0 + data.y[i] / data.s;
+      }
+      lat = n ? lat / n : 0;
+      // corner offsets in normalised Web Mercator (constant over a city-sized area)
+      var k = 1 / (2 * Math.PI * Math.cos(lat * Math.PI / 180));
+      this._shape = data.shape.map(function (o) { return [o[1] / 360, -o[0] * Math.PI / 180 * k]; });
+      this._reach = Math.max.apply(null, this._shape.map(function (o) { return Math.sqrt(o[0] * o[0] + o[1] * o[1]); }));
+      this._u = u;
+      this._v = v;
+      this._byClass = {};
+      for (i = 0; i < n; i++) (this._byClass[data.cls[i]] = this._byClass[data.cls[i]] || []).push(i);
+      this._drawn = false;
+      LB.pending++;
+    },
+    onAdd: function (map) {
+      this._map = map;
+      if (!map.getPane("lbGrid")) {
+        map.createPane("lbGrid").style.zIndex = 380;
+      }
+      this._canvas = el("canvas", "lb-cells");
+      this._canvas.style.pointerEvents = "none";
+      this._canvas.style.position = "absolute";
+      map.getPane("lbGrid").appendChild(this._canvas);
+      map.on("moveend resize", this._redraw, this);
+      map.on("zoomstart", this._hide, this);
+      map.on("click", this._onClick, this);
+      map.on("mousemove", this._onMove, this);
+      map.on("mouseout", this._hideTip, this);
+      map.on("popupopen", this._popupOpened, this);
+      this._redraw();
+    },
+    onRemove: function (map) {
+      map.off("moveend resize", this._redraw, this);
+      map.off("zoomstart", this._hide, this);
+      map.off("click", this._onClick, this);
+      map.off("mousemove", this._onMove, this);
+      map.off("mouseout", this._hideTip, this);
+      map.off("popupopen", this._popupOpened, this);
+      this._hideTip();
+      L.DomUtil.remove(this._canvas);
+    },
+    _hide: function () {
+      this._canvas.style.visibility = "hidden";
+    },
+    _view: function () {
+      var map = this._map;
+      return { size: map.getSize(), origin: map.getPixelBounds().min, scale: 256 * Math.pow(2, map.getZoom()) };
+    },
+    _redraw: function () {
+      var map = this._map, view = this._view(), c = this._canvas, ratio = window.devicePixelRatio || 1;
+      L.DomUtil.setPosition(c, map.containerPointToLayerPoint([0, 0]));
+      c.width = view.size.x * ratio;
+      c.height = view.size.y * ratio;
+      c.style.width = view.size.x + "px";
+      c.style.height = view.size.y + "px";
+      var ctx = c.getContext("2d"), shape = this._shape, u = this._u, v = this._v, self = this;
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      var pad = this._reach * view.scale;
+      Object.keys(this._byClass).forEach(function (cls) {
+        var style = self._data.styles[cls] || {}, idx = self._byClass[cls], j, q;
+        ctx.beginPath();
+        for (j = 0; j < idx.length; j++) {
+          var x = u[idx[j]] * view.scale - view.origin.x, y = v[idx[j]] * view.scale - view.origin.y;
+          if (x < -pad || y < -pad || x > view.size.x + pad || y > view.size.y + pad) continue;
+          ctx.moveTo(x + shape[0][0] * view.scale, y + shape[0][1] * view.scale);
+          for (q = 1; q < shape.length; q++) ctx.lineTo(x + shape[q][0] * view.scale, y + shape[q][1] * view.scale);
+          ctx.closePath();
+        }
+        ctx.globalAlpha = style.fillOpacity === undefined ? 0.5 : style.fillOpacity;
+        ctx.fillStyle = style.fillColor || "#888";
+        ctx.fill();
+        if (style.weight) {
+          ctx.globalAlpha = style.opacity === undefined ? 1 : style.opacity;
+          ctx.lineWidth = style.weight;
+          ctx.strokeStyle = style.color || "#888";
+          ctx.stroke();
+        }
+      });
+      ctx.globalAlpha = 1;
+      c.style.visibility = "visible";
+      if (!this._drawn) { this._drawn = true; LB.pending--; }
+    },
+    /** Index of the cell under a container point (nearest centre within reach), or -1. */
+    _cellAt: function (p) {
+      var view = this._view(), u = this._u, v = this._v, best = -1, i, dx, dy, d;
+      var reach = this._reach * view.scale, bestD = reach * reach;
+      for (i = 0; i < u.length; i++) {
+        dx = u[i] * view.scale - view.origin.x - p.x;
+        if (dx > reach || dx < -reach) continue;
+        dy = v[i] * view.scale - view.origin.y - p.y;
+        d = dx * dx + dy * dy;
+        if (d < bestD) { bestD = d; best = i; }
+      }
+      return best;
+    },
+    _popupOpened: function () {
+      this._lastPopup = Date.now();
+    },
+    _onClick: function (e) {
+      if (LB.drawing || Date.now() - (this._lastPopup || 0) < 80) return; // a point or place took the click
+      var i = this._cellAt(e.containerPoint);
+      if (i < 0) return;
+      var self = this;
+      setTimeout(function () { // after other click handlers: points and places win
+        if (Date.now() - (self._lastPopup || 0) < 80) return;
+        L.popup().setLatLng(e.latlng).setContent(LB.popup(self._data.title, rowsOf(self._data, i))).openOn(self._map);
+      }, 0);
+    },
+    _onMove: function (e) {
+      var target = e.originalEvent && e.originalEvent.target;
+      // hovering a place, measure or point (Leaflet marks its canvas interactive): no cell tooltip
+      if (LB.drawing || (target && target.classList && target.classList.contains("leaflet-interactive"))) {
+        return this._hideTip();
+      }
+      var i = this._cellAt(e.containerPoint);
+      if (i < 0) return this._hideTip();
+      if (!this._tip) this._tip = L.tooltip({ direction: "top", offset: [0, -8], className: "lb-cell-tip" });
+      if (this._tipIndex !== i) {
+        this._tip.setContent(el("span", null, this._data.labels[this._data.cls[i]]));
+        this._tipIndex = i;
+      }
+      this._tip.setLatLng(e.latlng);
+      if (!this._map.hasLayer(this._tip)) this._tip.addTo(this._map);
+    },
+    _hideTip: function () {
+      if (this._tip && this._map && this._map.hasLayer(this._tip)) this._map.removeLayer(this._tip);
+      this._tipIndex = -1;
+    },
+  });
 
   // ------------------------------------------------------------------ GeoJSON with text popups
   /* fc: FeatureCollection; each feature's properties: {_title, _rows: [[label, value]], _tip,
