@@ -257,8 +257,7 @@ def purge(
 def _write_purge(store: Store, frames: dict[str, gpd.GeoDataFrame], cutoff: date,
                  counts: gpd.GeoDataFrame | None) -> int:
     """Delete the purged rows and add ``counts`` in one atomic write (caller holds the lock)."""
-    tmp = store._begin()
-    try:
+    with store.transaction() as tmp:
         with contextlib.closing(sqlite3.connect(tmp)) as con:
             con.execute("PRAGMA secure_delete = ON")
             for name, frame in frames.items():
@@ -275,10 +274,6 @@ def _write_purge(store: Store, frames: dict[str, gpd.GeoDataFrame], cutoff: date
             merged = merge_counts([counts] if old is None else [old, counts], store.area.crs)
             pyogrio.write_dataframe(merged, tmp, layer=AGGREGATE_LAYER, driver="GPKG", geometry_type="Polygon")
             rows = len(counts)
-        store._commit(tmp)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return rows
 
 

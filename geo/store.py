@@ -194,8 +194,7 @@ class Store:
         the kind's fields, with geometries in the store's CRS.
         """
         import_id = self._next_import_id()
-        tmp = self._begin()
-        try:
+        with self.transaction() as tmp:
             if len(rows) or not tmp.exists():  # a new store must be a GeoPackage even when nothing was accepted
                 out = rows[[RECORD_ID, *kind.field_names, rows.geometry.name]].copy()
                 out.insert(1, IMPORT_ID, import_id)
@@ -210,10 +209,6 @@ class Store:
                     [row[c] for c in _IMPORT_COLUMNS],
                 )
                 con.commit()
-            self._commit(tmp)
-        except BaseException:
-            _remove(tmp)
-            raise
         return import_id
 
     def delete(self, kind: Kind | str, record_ids: list[str] | np.ndarray) -> int:
@@ -222,20 +217,13 @@ class Store:
         ids = [str(i) for i in record_ids]
         if not ids or kind.name not in self.layers():
             return 0
-        with self.lock():
-            tmp = self._begin()
-            try:
-                with contextlib.closing(sqlite3.connect(tmp)) as con:
-                    con.execute("PRAGMA secure_delete = ON")  # overwrite deleted rows, whatever the build's default
-                    con.execute("CREATE TEMP TABLE del_ids (id TEXT PRIMARY KEY)")
-                    con.executemany("INSERT OR IGNORE INTO del_ids VALUES (?)", [(i,) for i in ids])
-                    cur = con.execute(f'DELETE FROM "{kind.name}" WHERE {RECORD_ID} IN (SELECT id FROM del_ids)')
-                    deleted = cur.rowcount
-                    con.commit()
-                self._commit(tmp)
-            except BaseException:
-                _remove(tmp)
-                raise
+        with self.lock(), self.transaction() as tmp, contextlib.closing(sqlite3.connect(tmp)) as con:
+            con.execute("PRAGMA secure_delete = ON")  # overwrite deleted rows, whatever the build's default
+            con.execute("CREATE TEMP TABLE del_ids (id TEXT PRIMARY KEY)")
+            con.executemany("INSERT OR IGNORE INTO del_ids VALUES (?)", [(i,) for i in ids])
+            cur = con.execute(f'DELETE FROM "{kind.name}" WHERE {RECORD_ID} IN (SELECT id FROM del_ids)')
+            deleted = cur.rowcount
+            con.commit()
         return deleted
 
     def audit(self, action: str, *, user: str = "lokal", kind: str | None = None, detail: str = "",
@@ -256,6 +244,22 @@ class Store:
         if not self.audit_path.is_file():
             return pd.DataFrame(columns=["at", "user", "action", "kind", "count", "detail"])
         return pd.read_json(self.audit_path, lines=True, dtype=False)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Path]:
+        """An atomic write: yields a temporary copy of the store to change; commits it on success.
+
+        The copy replaces the store only when the block ends without an exception (after
+        fsync, by rename); otherwise it is removed and the store is untouched. The caller
+        must hold :meth:`lock`.
+        """
+        tmp = self._begin()
+        try:
+            yield tmp
+            self._commit(tmp)
+        except BaseException:
+            _remove(tmp)
+            raise
 
     # ------------------------------------------------------------------ internals
     def _next_import_id(self) -> int:
