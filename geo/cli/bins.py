@@ -15,7 +15,14 @@ import argparse
 import math
 from pathlib import Path
 
-from geo.cli.common import add_period_options, add_store_options, load_area, load_records, period_from_args
+from geo.cli.common import (
+    add_period_options,
+    add_store_options,
+    check_table_output,
+    load_area,
+    load_records,
+    period_from_args,
+)
 from geo.errors import UserError
 
 
@@ -72,10 +79,9 @@ def _m(x: float) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from geo.bins import StreetNetwork, analyse_coverage, plan_table, read_candidates, suggest_bins
-    from geo.exports import TABLE_FORMATS, write_table
+    from geo.exports import write_table
 
-    if args.out.suffix.lower() not in TABLE_FORMATS:
-        raise UserError(f"Ausgabedatei {args.out.name}: Endung muss {', '.join(TABLE_FORMATS)} sein.")
+    check_table_output(args.out)
     if args.add < 0:
         raise UserError("--add darf nicht negativ sein.")
     area = load_area(args)

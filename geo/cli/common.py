@@ -77,6 +77,36 @@ def column_options(args: argparse.Namespace):
                          x=getattr(args, "x", None), y=getattr(args, "y", None), crs=getattr(args, "crs", None))
 
 
+def add_grid_options(parser: argparse.ArgumentParser, *, cell_default: float | None = None,
+                     cell_help: str = "Zellgröße in Metern (Sechseck: Höhe; Standard: automatisch)",
+                     band: bool = True) -> None:
+    """``--grid hex|square``, ``--cell METRES`` and (with ``band``) ``--band METRES``."""
+    parser.add_argument("--grid", choices=("hex", "square"), default="hex", help="Zellform (Standard: hex)")
+    parser.add_argument("--cell", type=float, default=cell_default, metavar="M", help=cell_help)
+    if band:
+        parser.add_argument("--band", type=float, default=None, metavar="M",
+                            help="Distanzband für Gi* in Metern (Standard: automatisch)")
+
+
+def add_table_output(parser: argparse.ArgumentParser, *, required: bool = True, help: str | None = None) -> None:
+    """``--out FILE`` for a table: .csv, .geojson or .gpkg (checked with :func:`check_table_output`)."""
+    parser.add_argument("--out", type=Path, required=required, default=None, metavar="DATEI",
+                        help=help or "Ausgabedatei: .csv, .geojson oder .gpkg")
+
+
+def check_table_output(path: Path | None) -> None:
+    """Refuse an output file whose extension is not a table format."""
+    from geo.exports import TABLE_FORMATS
+
+    if path is not None and path.suffix.lower() not in TABLE_FORMATS:
+        raise UserError(f"Ausgabedatei {path.name}: Endung muss {', '.join(TABLE_FORMATS)} sein.")
+
+
+def check_alpha(alpha: float) -> None:
+    if not 0 < alpha < 1:
+        raise UserError("--alpha muss zwischen 0 und 1 liegen.")
+
+
 def load_area(args: argparse.Namespace) -> StudyArea:
     try:
         return _load_area(getattr(args, "area", None))

@@ -13,10 +13,18 @@ sensitive place and district.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from geo.cli.common import add_input_option, add_kind_option, add_store_options, load_area, load_records
-from geo.errors import UserError
+from geo.cli.common import (
+    add_grid_options,
+    add_input_option,
+    add_kind_option,
+    add_store_options,
+    add_table_output,
+    check_alpha,
+    check_table_output,
+    load_area,
+    load_records,
+)
 from geo.period import parse_period
 from geo.schema import CHANGE_CLASSES, REPORT_KINDS
 
@@ -39,27 +47,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_kind_option(p, default="syringe_find", choices=list(REPORT_KINDS))
     add_store_options(p)
     add_input_option(p)
-    p.add_argument("--grid", choices=("hex", "square"), default="hex", help="Zellform (Standard: hex)")
-    p.add_argument("--cell", type=float, default=DEFAULT_CELL_M, metavar="M",
-                   help=f"Zellgröße in Metern (Standard {DEFAULT_CELL_M:g}; je Zelle werden genug Ereignisse "
-                        "für den Test gebraucht)")
+    add_grid_options(p, cell_default=DEFAULT_CELL_M, band=False,
+                     cell_help=f"Zellgröße in Metern (Standard {DEFAULT_CELL_M:g}; je Zelle werden genug Ereignisse "
+                               "für den Test gebraucht)")
     p.add_argument("--alpha", type=float, default=DEFAULT_ALPHA,
                    help=f"Signifikanzniveau nach FDR-Korrektur (Standard {DEFAULT_ALPHA:g})")
-    p.add_argument("--out", type=Path, required=True, metavar="DATEI", help="Ausgabedatei: .csv, .geojson oder .gpkg")
+    add_table_output(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from geo.compare import analysis_grid, change_summary, compare_periods, zone_comparison
-    from geo.exports import TABLE_FORMATS, write_table
+    from geo.exports import write_table
     from geo.figures import format_number
     from geo.schema import KINDS
     from geo.timeseries import district_zones, place_zones
 
-    if args.out.suffix.lower() not in TABLE_FORMATS:
-        raise UserError(f"Ausgabedatei {args.out.name}: Endung muss {', '.join(TABLE_FORMATS)} sein.")
-    if not 0 < args.alpha < 1:
-        raise UserError("--alpha muss zwischen 0 und 1 liegen.")
+    check_table_output(args.out)
+    check_alpha(args.alpha)
     kind = KINDS[args.kind]
     area = load_area(args)
     records = load_records(args, args.kind)

@@ -12,13 +12,16 @@ number of significant hot and cold slices and the counts; see :mod:`geo.emerging
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from geo.cli.common import (
+    add_grid_options,
     add_input_option,
     add_kind_option,
     add_period_options,
     add_store_options,
+    add_table_output,
+    check_alpha,
+    check_table_output,
     load_area,
     load_records,
     period_from_args,
@@ -45,27 +48,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_period_options(p)
     p.add_argument("--slice", choices=tuple(SLICE_MONTHS), default="month",
                    help="Länge eines Zeitabschnitts: month (Monat, Standard) oder 2months (Doppelmonat)")
-    p.add_argument("--grid", choices=("hex", "square"), default="hex", help="Zellform (Standard: hex)")
-    p.add_argument("--cell", type=float, default=None, metavar="M",
-                   help="Zellgröße in Metern (Standard: automatisch wie bei der Hotspot-Karte)")
-    p.add_argument("--band", type=float, default=None, metavar="M",
-                   help="Distanzband für Gi* in Metern (Standard: automatisch)")
+    add_grid_options(p, cell_help="Zellgröße in Metern (Standard: automatisch wie bei der Hotspot-Karte)")
     p.add_argument("--alpha", type=float, default=DEFAULT_ALPHA,
                    help=f"Signifikanzniveau je Zeitabschnitt nach FDR-Korrektur (Standard {DEFAULT_ALPHA:g})")
-    p.add_argument("--out", type=Path, required=True, metavar="DATEI", help="Ausgabedatei: .csv, .geojson oder .gpkg")
+    add_table_output(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from geo.emerging import PATTERNS, SLICE_MONTHS, emerging_hotspots
-    from geo.exports import TABLE_FORMATS, write_table
+    from geo.exports import write_table
     from geo.schema import KINDS
     from geo.timeseries import data_period
 
-    if args.out.suffix.lower() not in TABLE_FORMATS:
-        raise UserError(f"Ausgabedatei {args.out.name}: Endung muss {', '.join(TABLE_FORMATS)} sein.")
-    if not 0 < args.alpha < 1:
-        raise UserError("--alpha muss zwischen 0 und 1 liegen.")
+    check_table_output(args.out)
+    check_alpha(args.alpha)
     area = load_area(args)
     records = load_records(args, args.kind)
     period = period_from_args(args) or data_period(records, args.kind)

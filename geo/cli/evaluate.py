@@ -18,7 +18,14 @@ import argparse
 import math
 from pathlib import Path
 
-from geo.cli.common import add_input_option, add_kind_option, add_store_options, load_area, load_records
+from geo.cli.common import (
+    add_input_option,
+    add_kind_option,
+    add_store_options,
+    check_table_output,
+    load_area,
+    load_records,
+)
 from geo.errors import UserError
 from geo.schema import MEASURE_KINDS, REPORT_KINDS
 
@@ -81,11 +88,10 @@ def _measures(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     from geo.evaluate import VERDICTS, evaluate_measure, evaluate_measures, find_measure
-    from geo.exports import TABLE_FORMATS, write_table
+    from geo.exports import write_table
     from geo.schema import KINDS
 
-    if args.out is not None and args.out.suffix.lower() not in TABLE_FORMATS:
-        raise UserError(f"Ausgabedatei {args.out.name}: Endung muss {', '.join(TABLE_FORMATS)} sein.")
+    check_table_output(args.out)
     area = load_area(args)
     measures = _measures(args)
     if not len(measures):

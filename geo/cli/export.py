@@ -14,7 +14,6 @@ audit log.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import geopandas as gpd
 
@@ -22,6 +21,8 @@ from geo.cli.common import (
     add_kind_option,
     add_period_options,
     add_store_options,
+    add_table_output,
+    check_table_output,
     load_records,
     open_store,
     period_from_args,
@@ -45,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="nur diese Quelle (mehrfach möglich)")
     p.add_argument("--with-private", action="store_true",
                    help="vertrauliche Felder (Freitexte, meldende Personen) mit ausgeben")
-    p.add_argument("--out", type=Path, required=True, metavar="DATEI", help="Ausgabedatei: .csv, .geojson oder .gpkg")
+    add_table_output(p)
     p.set_defaults(func=run)
 
 
@@ -70,11 +71,10 @@ def export_table(records: gpd.GeoDataFrame, kind: str, *, with_private: bool = F
 
 
 def run(args: argparse.Namespace) -> int:
-    from geo.exports import TABLE_FORMATS, write_table
+    from geo.exports import write_table
     from geo.figures import filter_records
 
-    if args.out.suffix.lower() not in TABLE_FORMATS:
-        raise UserError(f"Ausgabedatei {args.out.name}: Endung muss {', '.join(TABLE_FORMATS)} sein.")
+    check_table_output(args.out)
     if args.category:
         from geo.schema import COMPLAINT_CATEGORIES
 

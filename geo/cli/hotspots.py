@@ -15,13 +15,15 @@ rule is printed.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from geo.cli.common import (
+    add_grid_options,
     add_input_option,
     add_kind_option,
     add_period_options,
     add_store_options,
+    add_table_output,
+    check_table_output,
     load_area,
     load_records,
 )
@@ -43,15 +45,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_store_options(p)
     add_input_option(p)
     add_period_options(p)
-    p.add_argument("--grid", choices=("hex", "square"), default="hex", help="Zellform (Standard: hex)")
-    p.add_argument("--cell", type=float, default=None, metavar="M",
-                   help="Zellgröße in Metern (Sechseck: Höhe; Standard: automatisch)")
-    p.add_argument("--band", type=float, default=None, metavar="M",
-                   help="Distanzband für Gi* in Metern (Standard: automatisch)")
+    add_grid_options(p)
     p.add_argument("--permutations", type=int, default=0, metavar="N",
                    help="Zahl der Permutationen für einen zusätzlichen Pseudo-p-Wert gi_p_sim (Standard 0)")
     p.add_argument("--seed", type=int, default=0, help="Startwert des Zufallsgenerators der Permutationen")
-    p.add_argument("--out", type=Path, required=True, metavar="DATEI", help="Ausgabedatei: .geojson, .gpkg oder .csv")
+    add_table_output(p)
     p.set_defaults(func=run)
 
 
@@ -62,12 +60,11 @@ def format_metres(v: float) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from geo.exports import TABLE_FORMATS, write_table
+    from geo.exports import write_table
     from geo.hotspots import hotspot_analysis
     from geo.schema import HOTSPOT_CLASSES, KINDS
 
-    if args.out.suffix.lower() not in TABLE_FORMATS:
-        raise UserError(f"Ausgabedatei {args.out.name}: Endung muss {', '.join(TABLE_FORMATS)} sein.")
+    check_table_output(args.out)
     if args.cell is not None and not args.cell > 0:
         raise UserError("--cell muss größer als 0 sein.")
     if args.band is not None and not args.band > 0:

@@ -205,25 +205,38 @@
       c.style.width = view.size.x + "px";
       c.style.height = view.size.y + "px";
       var ctx = c.getContext("2d");
-      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
       var u = this._u, v = this._v, n = u.length, r = map.getZoom() >= 16 ? 4 : 3, i, x, y;
-      ctx.beginPath();
+      // one pre-drawn dot copied per point: about twice as fast as arcs in one path
+      var sprite = this._sprite(r, ratio), half = sprite.width / 2, w = view.size.x, h = view.size.y;
       for (i = 0; i < n; i++) {
         x = u[i] * view.scale - view.origin.x;
         y = v[i] * view.scale - view.origin.y;
-        if (x < -r || y < -r || x > view.size.x + r || y > view.size.y + r) continue;
-        ctx.moveTo(x + r, y);
-        ctx.arc(x, y, r, 0, 6.283185307179586);
+        if (x < -r || y < -r || x > w + r || y > h + r) continue;
+        ctx.drawImage(sprite, (x * ratio - half) | 0, (y * ratio - half) | 0);
       }
-      ctx.fillStyle = this._style.fillColor;
-      ctx.globalAlpha = 0.8;
-      ctx.fill();
-      ctx.globalAlpha = 1;
-      ctx.lineWidth = 0.6;
-      ctx.strokeStyle = "#ffffff";
-      ctx.stroke();
       c.style.visibility = "visible";
       if (!this._drawn) { this._drawn = true; LB.pending--; }
+    },
+    _sprite: function (r, ratio) {
+      var key = r + "@" + ratio;
+      if (this._spriteKey !== key) {
+        var size = Math.ceil((2 * r + 2) * ratio), sc = el("canvas"), g;
+        sc.width = sc.height = size;
+        g = sc.getContext("2d");
+        g.beginPath();
+        g.arc(size / 2, size / 2, r * ratio, 0, 6.283185307179586);
+        g.globalAlpha = 0.8;
+        g.fillStyle = this._style.fillColor;
+        g.fill();
+        g.globalAlpha = 1;
+        g.lineWidth = 0.6 * ratio;
+        g.strokeStyle = "#ffffff";
+        g.stroke();
+        this._spriteCanvas = sc;
+        this._spriteKey = key;
+      }
+      return this._spriteCanvas;
     },
     _onClick: function (e) {
       if (LB.drawing) return;
@@ -325,8 +338,22 @@
       var ctx = c.getContext("2d"), shape = this._shape, u = this._u, v = this._v, self = this;
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
       var pad = this._reach * view.scale;
+      var outline = pad >= 5; // cell outlines only when cells are more than a few pixels wide
       Object.keys(this._byClass).forEach(function (cls) {
-        var style = self._data.styles[cls] || {}, idx = self._byClass[cls], j, q;
+        var style = self._data.styles[cls] || {}, idx = self._byClass[cls], j, q, inPath = 0;
+        var paint = function () { // small paths: one path with thousands of cells is very slow to fill
+          ctx.globalAlpha = style.fillOpacity === undefined ? 0.5 : style.fillOpacity;
+          ctx.fillStyle = style.fillColor || "#888";
+          ctx.fill();
+          if (outline && style.weight) {
+            ctx.globalAlpha = style.opacity === undefined ? 1 : style.opacity;
+            ctx.lineWidth = style.weight;
+            ctx.strokeStyle = style.color || "#888";
+            ctx.stroke();
+          }
+          ctx.beginPath();
+          inPath = 0;
+        };
         ctx.beginPath();
         for (j = 0; j < idx.length; j++) {
           var x = u[idx[j]] * view.scale - view.origin.x, y = v[idx[j]] * view.scale - view.origin.y;
@@ -334,16 +361,9 @@
           ctx.moveTo(x + shape[0][0] * view.scale, y + shape[0][1] * view.scale);
           for (q = 1; q < shape.length; q++) ctx.lineTo(x + shape[q][0] * view.scale, y + shape[q][1] * view.scale);
           ctx.closePath();
+          if (++inPath === 200) paint();
         }
-        ctx.globalAlpha = style.fillOpacity === undefined ? 0.5 : style.fillOpacity;
-        ctx.fillStyle = style.fillColor || "#888";
-        ctx.fill();
-        if (style.weight) {
-          ctx.globalAlpha = style.opacity === undefined ? 1 : style.opacity;
-          ctx.lineWidth = style.weight;
-          ctx.strokeStyle = style.color || "#888";
-          ctx.stroke();
-        }
+        if (inPath) paint();
       });
       ctx.globalAlpha = 1;
       c.style.visibility = "visible";
