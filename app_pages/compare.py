@@ -186,18 +186,15 @@ def render() -> None:
     filters = state.current_filters()
     kinds = [k for k in REPORT_KINDS if k in filters.kinds] or list(REPORT_KINDS)
     kind = st.selectbox("Meldungen", kinds, format_func=lambda k: KINDS[k].label_plural, key="cmp_kind")
-    tabs = st.tabs(["Zeiträume", "Trend der Hotspots", "Maßnahmen", "Vorhersagegüte", "Zeitreihen"])
+    # lazy tabs: only the open tab computes (each analysis takes seconds on a cold cache)
+    sections = {"Zeiträume": _periods_tab, "Trend der Hotspots": _emerging_tab, "Maßnahmen": _measures_tab,
+                "Vorhersagegüte": _prediction_tab, "Zeitreihen": _series_tab}
+    tabs = st.tabs(list(sections), key="cmp_tabs", on_change="rerun")
     token = store.version()
-    with tabs[0]:
-        _periods_tab(token, filters, kind)
-    with tabs[1]:
-        _emerging_tab(token, filters, kind)
-    with tabs[2]:
-        _measures_tab(token, filters, kind)
-    with tabs[3]:
-        _prediction_tab(token, filters, kind)
-    with tabs[4]:
-        _series_tab(token, filters, kind)
+    for tab, draw in zip(tabs, sections.values(), strict=True):
+        if tab.open:
+            with tab:
+                draw(token, filters, kind)
 
 
 def _period_input(label: str, default: Period, key: str) -> Period:
