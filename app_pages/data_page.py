@@ -45,9 +45,14 @@ def check_upload_size(size: int, limit_mb: float) -> None:
         raise UserError("Die Datei ist leer.")
 
 
+#: German headings of the importer's columns in the rejected rows.
+REJECT_COLUMNS = {"row": "Zeile", "reason": "Grund"}
+
+
 def rejects_csv(rejects: pd.DataFrame) -> bytes:
-    """Rejected rows as CSV for Excel (``;``, UTF-8 with BOM), formula-neutralised."""
-    return neutralise_formulas(rejects).to_csv(sep=";", index=False).encode("utf-8-sig")
+    """Rejected rows as CSV for Excel (``;``, UTF-8 with BOM), formula-neutralised, German headings."""
+    return neutralise_formulas(rejects.rename(columns=REJECT_COLUMNS)).to_csv(sep=";", index=False) \
+        .encode("utf-8-sig")
 
 
 def run_import(data: bytes, file_name: str, kind: str, *, user: str, layer: str | None = None,
@@ -124,7 +129,8 @@ def _show_report(report) -> None:
         st.markdown("**Abgelehnte Zeilen**")
         reasons = report.reasons.rename_axis("Grund").reset_index(name="Anzahl")
         st.dataframe(reasons, hide_index=True, width="stretch")
-        st.dataframe(report.rejects, hide_index=True, width="stretch", height=240)
+        st.dataframe(report.rejects.rename(columns=REJECT_COLUMNS), hide_index=True, width="stretch",
+                     height=min(300, 36 * (len(report.rejects) + 1) + 3))
         st.download_button("Abgelehnte Zeilen als CSV", data=rejects_csv(report.rejects),
                            file_name=f"abgelehnt_{Path(report.file_name).stem}.csv", mime="text/csv",
                            key="rejects_download")

@@ -57,6 +57,7 @@ def records(kind: str, period, filters: state.Filters, *, restricted: bool = Tru
 
 def _frames(period, filters: state.Filters, kinds, *, restricted: bool = True,
             within: shapely.Geometry | None = None) -> dict[str, gpd.GeoDataFrame]:
+    """:func:`records` for several kinds (kind → frame)."""
     return {k: records(k, period, filters, restricted=restricted, within=within) for k in kinds}
 
 
@@ -123,14 +124,20 @@ def public_overlays(filters: state.Filters) -> list[Overlay]:
     return [Overlay(f"Spritzenfunde je Zelle (ab {K_MIN})", (public_cells_js(cells),))]
 
 
-@st.cache_data(max_entries=32, show_spinner=False,
-               hash_funcs={**_HASH, shapely.Geometry: lambda g: shapely.to_wkb(g, hex=True)})
 def place_table(filters: state.Filters, threshold: int, within: shapely.Geometry | None,
                 token: str = "", role: str = "") -> gpd.GeoDataFrame:
     """:func:`geo.figures.sensitive_place_table` for the filtered records (places inside ``within``).
 
-    Cached; ``token`` (store content) and ``role`` are part of the cache key only.
+    Cached by filters, threshold, ``within`` (as WKB), ``token`` (store content) and ``role``.
     """
+    return _place_table(filters, threshold, None if within is None else shapely.to_wkb(within, hex=True), token,
+                        role)
+
+
+@st.cache_data(max_entries=32, show_spinner=False, hash_funcs=_HASH)
+def _place_table(filters: state.Filters, threshold: int, within_wkb: str | None, token: str,
+                 role: str) -> gpd.GeoDataFrame:
+    within = None if within_wkb is None else shapely.from_wkb(within_wkb)
     places = state.load_records("sensitive_place", None)
     if within is not None and len(places):
         places = places[shapely.intersects(within, places.geometry.values)]
@@ -191,9 +198,7 @@ def asset_base() -> str:
     return f"/{base}/app/static/lagebild" if base else "/app/static/lagebild"
 
 
-def _metric(col, label: str, row: pd.Series | None) -> None:
-    if row is None:
-        return
+def _metric(col, label: str, row: pd.Series) -> None:
     col.metric(label, format_number(row["value"]), delta=format_change(row["value"], row["previous"]),
                delta_color="inverse", help=f"Vorzeitraum: {format_number(row['previous'])}")
 

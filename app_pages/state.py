@@ -16,7 +16,7 @@ in October 2026 and the Rapport preset then shows September–October 2026.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import geopandas as gpd
@@ -24,6 +24,7 @@ import pandas as pd
 import shapely
 import streamlit as st
 
+from geo.access import restrict
 from geo.period import PRESETS, Period
 from geo.schema import COMPLAINT_CATEGORIES, KINDS, REPORT_KINDS
 from geo.store import Store, default_store_path
@@ -71,12 +72,12 @@ class Filters:
 
 @dataclass(frozen=True)
 class LocalUser:
-    """Stand-in user when no login module is installed: full access on this machine."""
+    """A user without login (local single-user mode; tests set other roles): like
+    :class:`geo.auth.User` with defaults."""
 
     name: str = "lokal"
     role: str = "analyse"
     local_mode: bool = True
-    extra: dict = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------- store
@@ -132,15 +133,6 @@ def load_records(kind: str, period: Period | None, *, restricted: bool = True) -
     if restricted:
         gdf = restrict(gdf, kind, current_user().role)
     return gdf
-
-
-def restrict(gdf: gpd.GeoDataFrame, kind: str, role: str) -> gpd.GeoDataFrame:
-    """Apply :func:`geo.access.restrict` when that module exists (local full access otherwise)."""
-    try:
-        from geo.access import restrict as _restrict
-    except ImportError:
-        return gdf
-    return _restrict(gdf, kind, role)
 
 
 def apply_filters(
@@ -289,7 +281,7 @@ def login():
     """
     try:
         from app_pages.login import require_login
-    except ImportError:
+    except ImportError:  # app without login: the local analyst
         user = LocalUser()
     else:
         user = require_login()

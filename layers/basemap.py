@@ -19,6 +19,7 @@ from geo.area import DISPLAY_CRS, StudyArea
 from layers.assets import STATIC_URL, asset_urls
 from layers.elements import JsCall, JsLayer
 from layers.escape import escape_text, js_json
+from layers.features import feature_collection
 from layers.legend import legend_html
 
 #: Environment variable with an XYZ tile URL (``{z}/{x}/{y}``) for an optional background.
@@ -46,22 +47,10 @@ def tiles_from_env() -> str | None:
 
 
 def _outline_geojson(gdf: gpd.GeoDataFrame) -> dict:
-    """Boundaries as GeoJSON (EPSG:4326, simplified to about 1 m)."""
-    geoms = shapely.simplify(gdf.to_crs(DISPLAY_CRS).geometry.values, 0.00001, preserve_topology=True)
-    feats = [{"type": "Feature", "geometry": shapely.geometry.mapping(g), "properties": {}} for g in geoms]
-    return {"type": "FeatureCollection", "features": _round_features(feats)}
-
-
-def _round_features(features: list[dict], digits: int = 6) -> list[dict]:
-    """Round coordinates (6 decimals ≈ 0.1 m) to keep payloads small."""
-    def rnd(c):
-        return [round(c[0], digits), round(c[1], digits)] if isinstance(c[0], float | int) else [rnd(x) for x in c]
-
-    for f in features:
-        g = f["geometry"]
-        if g and "coordinates" in g:
-            g["coordinates"] = rnd(g["coordinates"])
-    return features
+    """Boundaries as GeoJSON (EPSG:4326, simplified to about 1 m, coordinates rounded)."""
+    shown = gdf.geometry.to_crs(DISPLAY_CRS)
+    simple = gpd.GeoSeries(shapely.simplify(shown.values, 0.00001, preserve_topology=True), crs=DISPLAY_CRS)
+    return feature_collection(simple, [{} for _ in range(len(simple))])
 
 
 def base_map(

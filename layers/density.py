@@ -10,15 +10,13 @@ from __future__ import annotations
 import base64
 import io
 
-import folium
 import numpy as np
 from PIL import Image
 from pyproj import Transformer
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
-from layers.elements import layer_group
 from layers.escape import js_json
-from layers.legend import DENSITY_COLOURS, DENSITY_LAYER
+from layers.legend import DENSITY_COLOURS
 
 WEB_MERCATOR = "EPSG:3857"
 #: Densities below this share of the maximum stay transparent.
@@ -83,8 +81,3 @@ def density_js(density: np.ndarray, transform, crs: str, *, opacity: float = 0.8
     url, bounds, _ = density_image(density, transform, crs)
     opts = {"opacity": opacity, "pane": "lbDensity", "interactive": False}
     return f"L.imageOverlay({js_json(url)}, {js_json(bounds)}, {js_json(opts)})"
-
-
-def density_layer(result, *, show: bool = True) -> folium.FeatureGroup:
-    """Toggleable overlay of a :class:`geo.density.DensityResult`."""
-    return layer_group(DENSITY_LAYER, density_js(result.density, result.transform, result.crs), show=show)

@@ -8,7 +8,6 @@ micro-degrees) plus one corner template (``LB.cells`` in ``layers/js/lagebild.js
 
 from __future__ import annotations
 
-import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -16,10 +15,9 @@ import shapely
 
 from geo.area import DISPLAY_CRS
 from geo.schema import HOTSPOT_CLASSES
-from layers.elements import layer_group
 from layers.escape import js_json, safe_colour
 from layers.features import feature_collection, format_values, geojson_js
-from layers.legend import DENSITY_COLOURS, HOTSPOT_LAYER
+from layers.legend import DENSITY_COLOURS
 from layers.records import encode_column
 
 #: Popup rows of hot-spot cells: column → (German label, decimals).
@@ -120,13 +118,6 @@ def hotspot_js(cells: gpd.GeoDataFrame, *, order: int = 10) -> str:
     labels = {c: lab for c, (lab, _) in HOTSPOT_CLASSES.items()}
     return cells_js(cells, cells["gi_class"].to_numpy(), styles, labels, CELL_COLUMNS, title="Hotspot-Zelle",
                     order=order)
-
-
-def hotspot_layer(cells: gpd.GeoDataFrame, *, show: bool = True, n_hot: int | None = None) -> folium.FeatureGroup:
-    """Toggleable overlay of the hot-spot grid; the name carries the number of hot cells."""
-    if n_hot is None:
-        n_hot = int((cells["gi_class"].to_numpy() > 0).sum())
-    return layer_group(f"{HOTSPOT_LAYER} ({n_hot})", hotspot_js(cells), show=show)
 
 
 def public_cells_js(cells: gpd.GeoDataFrame, *, order: int = 10) -> str:

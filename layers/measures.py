@@ -3,12 +3,10 @@ street work – one toggleable overlay per kind."""
 
 from __future__ import annotations
 
-import folium
 import geopandas as gpd
 import shapely
 
-from geo.schema import KINDS, MEASURE_KINDS, get_kind
-from layers.elements import layer_group
+from geo.schema import get_kind
 from layers.escape import safe_colour
 from layers.features import feature_collection, geojson_js, popup_rows
 
@@ -34,12 +32,3 @@ def measure_js(gdf: gpd.GeoDataFrame, kind: str, *, order: int = 35) -> str:
         for t, r, tip in zip(types, rows, tips, strict=True)
     ]
     return geojson_js(feature_collection(gdf.geometry, props), order=order)
-
-
-def measures_layers(frames: dict[str, gpd.GeoDataFrame], *, show: bool = True) -> list[folium.FeatureGroup]:
-    """One overlay per measure kind that has records (in schema order)."""
-    return [
-        layer_group(f"{KINDS[k].label_plural} ({len(frames[k])})", measure_js(frames[k], k), show=show)
-        for k in MEASURE_KINDS
-        if k in frames and len(frames[k])
-    ]

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from geo.figures import DEFAULT_BUFFER_M
 from geo.schema import KINDS
-from layers.elements import layer_group
 from layers.escape import safe_colour
 from layers.features import feature_collection, geojson_js, popup_rows
-from layers.legend import PLACES_LAYER
 
 KIND = KINDS["sensitive_place"]
-DEFAULT_BUFFER_M = 100.0
 
 
 def buffer_rings(places: gpd.GeoDataFrame, default_m: float = DEFAULT_BUFFER_M) -> gpd.GeoSeries:
@@ -54,9 +51,3 @@ def places_js(places: gpd.GeoDataFrame, stats: pd.DataFrame | None = None, *, or
         np.concatenate([rings.values, places.geometry.values]), ring_props + place_props, crs=places.crs
     )
     return geojson_js(fc, order=order)
-
-
-def places_layer(places: gpd.GeoDataFrame, stats: pd.DataFrame | None = None, *, show: bool = True
-                 ) -> folium.FeatureGroup:
-    """Toggleable overlay of the sensitive places and their buffer rings."""
-    return layer_group(f"{PLACES_LAYER} ({len(places)})", places_js(places, stats), show=show)

@@ -23,7 +23,6 @@ import shapely
 
 from geo.area import DISPLAY_CRS
 from geo.schema import Kind, get_kind
-from layers.elements import layer_group
 from layers.escape import js_json, safe_colour
 
 Mode = Literal["plain", "cluster", "dots"]
@@ -53,12 +52,15 @@ def _lonlat(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 def encode_column(series: pd.Series, ftype: str, digits: int = 2) -> dict:
     """One popup column in compact form: ``t`` type, ``v`` values (``d`` dictionary for texts,
-    ``f`` decimals shown for numbers)."""
+    ``f`` decimals shown for numbers, ``t0`` for times: ``v`` = minutes since ``t0``, which
+    is minutes since 1970 in wall-clock time)."""
     if ftype == "datetime":
         t = pd.to_datetime(series)
+        missing = t.isna().to_numpy()
         minutes = t.to_numpy(dtype="datetime64[m]").astype("int64")
-        values = np.where(t.isna().to_numpy(), None, minutes).tolist()
-        return {"t": "time", "v": values}
+        t0 = int(minutes[~missing].min()) if (~missing).any() else 0
+        values = np.where(missing, None, minutes - t0).tolist()  # small numbers: shorter payload
+        return {"t": "time", "t0": t0, "v": values}
     if ftype in ("int", "float"):
         num = pd.to_numeric(series, errors="coerce").astype("float64").to_numpy()
         rounded = np.round(num, digits)
@@ -138,11 +140,3 @@ def layer_name(kind: Kind | str, n: int) -> str:
     """Overlay name with the number of records, e.g. ``Spritzenfunde (612)``."""
     kind = get_kind(kind) if isinstance(kind, str) else kind
     return f"{kind.label_plural} ({n:,})".replace(",", ".")
-
-
-def records_layer(gdf: gpd.GeoDataFrame, kind: Kind | str, *, mode: Mode | None = None, show: bool = True):
-    """A toggleable ``folium.FeatureGroup`` with the records of one report kind."""
-    kind = get_kind(kind) if isinstance(kind, str) else kind
-    return layer_group(layer_name(kind, len(gdf)), records_js(gdf, kind, mode=mode), show=show)
-
-

@@ -218,6 +218,7 @@ def test_upload_shows_stored_and_rejected_rows(store):
     assert store.count("syringe_find") == n_before + 2
     reasons, rejects = at.dataframe[0].value, at.dataframe[1].value
     assert reasons["Anzahl"].sum() == 2 and len(rejects) == 2
+    assert list(rejects.columns[:2]) == ["Zeile", "Grund"] and rejects["Zeile"].tolist() == [3, 4]
     labels = [b.label for b in at.get("download_button")]
     assert "Abgelehnte Zeilen als CSV" in labels
     history = at.dataframe[3].value  # after the stored-data table
@@ -248,6 +249,8 @@ def test_check_upload_size_and_rejects_csv():
 
     csv = data_page.rejects_csv(pd.DataFrame({"Quelle": ["=cmd|' /C calc'!A0", "ok"], "Grund": ["x", "y"]}))
     assert csv.startswith("\ufeff".encode()) and b"'=cmd" in csv and b";" in csv
+    rej = data_page.rejects_csv(pd.DataFrame({"row": [3], "reason": ["Datum nicht lesbar"], "Datum": ["x"]}))
+    assert rej.decode("utf-8-sig").splitlines()[0] == "Zeile;Grund;Datum"
 
 
 def test_export_section_offers_filtered_records_and_map(store):

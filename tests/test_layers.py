@@ -28,7 +28,6 @@ from layers.features import format_values, popup_rows
 from layers.hotspots import hotspot_js, shown_cells
 from layers.legend import HOTSPOT_LAYER, legend_html
 from layers.map import MapContent, overlay_groups, overlay_scripts, standalone_html
-from layers.measures import measures_layers
 from layers.places import buffer_rings, places_js
 from layers.records import CLUSTER_MAX, PLAIN_MAX, auto_mode, compact_points, layer_name, records_js
 
@@ -136,7 +135,7 @@ def test_compact_points_round_trip_coordinates_fields_and_texts():
     assert np.abs(lon - lonlat.x.to_numpy()).max() <= 0.5e-5 + 1e-12
     cols = {c["l"]: c for c in data["cols"]}
     assert list(cols) == ["Fundzeit", "Anzahl", "Quelle", "Meldende Person"]  # German labels, schema order
-    minutes = np.array(cols["Fundzeit"]["v"], dtype="int64")
+    minutes = np.array(cols["Fundzeit"]["v"], dtype="int64") + cols["Fundzeit"]["t0"]
     assert (minutes.astype("datetime64[m]") == finds["found_at"].to_numpy().astype("datetime64[m]")).all()
     assert cols["Anzahl"]["v"] == finds["count"].tolist()
     src = cols["Quelle"]
@@ -196,14 +195,18 @@ def test_places_js_has_rings_and_places_with_popups():
     assert ["Schutzabstand (m)", "200"] in fc["features"][3]["properties"]["_rows"]
 
 
-def test_measures_layers_one_per_kind_with_records():
+def test_measures_one_overlay_per_kind_with_records():
     bins = gpd.GeoDataFrame({"installed_at": [pd.Timestamp("2025-11-01")], "removed_at": [pd.NaT],
                              "owner": ["Stadtreinigung"], "label": ["Torgauer Platz"]},
                             geometry=[shapely.Point(318000, 5696000)], crs=AREA.crs)
     police = gpd.GeoDataFrame({"start": [pd.Timestamp("2026-05-01")], "end": [pd.NaT], "description": ["Rabet"]},
                               geometry=[shapely.box(318000, 5696000, 318200, 5696200)], crs=AREA.crs)
-    groups = measures_layers({"disposal_bin": bins, "police_presence": police, "streetwork": bins.iloc[0:0]})
-    assert [g.layer_name for g in groups] == ["Spritzenentsorgungsbehälter (1)", "Polizeipräsenz (1)"]
+    content = MapContent(measures={"disposal_bin": bins, "police_presence": police, "streetwork": bins.iloc[0:0]})
+    overlays = overlay_scripts(content)
+    assert [o.name for o in overlays] == ["Spritzenentsorgungsbehälter (1)", "Polizeipräsenz (1)"]
+    fc = _json_arg(overlays[1].scripts[0], "LB.geojson")
+    assert fc["features"][0]["geometry"]["type"] == "Polygon"
+    assert fc["features"][0]["properties"]["_tip"] == "Polizeipräsenz: Rabet"
 
 
 # ---------------------------------------------------------------------------- hot spots, density, legend
@@ -281,7 +284,7 @@ def test_base_map_is_offline_and_has_outline_draw_tool_and_districts():
     assert "var drawnItems = LB.drawTool(" in html
     assert 'LB.labels([[' in html and '"Volkmarsdorf"]]' in html and '"Ortsteile"' in html
     assert "LB.applyHidden(" in html
-    assert "tile" not in html.lower().split("<script>", 1)[0]  # no tile layer without configuration
+    assert "L.tileLayer" not in html  # no online tiles without configuration
 
 
 def test_tiles_from_env(monkeypatch):
