@@ -31,7 +31,6 @@ from streamlit_folium import st_folium
 
 from app_pages import state
 from app_pages.data_page import check_upload_size, export_bytes, upload_limit_mb
-from app_pages.map_page import _districts, asset_base
 from geo.access import may_see_points, restrict
 from geo.bins import DEFAULT_RADIUS_M, CoverageResult, SitingResult, plan_table
 from geo.errors import UserError
@@ -211,8 +210,8 @@ def render() -> None:
     left, right = st.columns([2.4, 1.1], gap="medium")
     with left:
         ov = overlays(token, filters, params, user.role, result)
-        m = base_map(store.area, districts=_districts(token), tiles=tiles_from_env(), asset_base=asset_base(),
-                     draw=False, legend=False)
+        m = base_map(store.area, districts=state.districts(token), tiles=tiles_from_env(),
+                     asset_base=state.asset_base(), draw=False, legend=False)
         m.add_child(JsCall(f"LB.legend({{map}}, {js_json(bins_legend_html(open_=False))}, 'bottomleft');"))
         bounds = focus_bounds(cov)
         if bounds:

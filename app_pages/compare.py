@@ -78,12 +78,6 @@ def de(v: float, digits: int = 2) -> str:
     return format_number(v, digits)
 
 
-def asset_base() -> str:
-    """URL prefix of the offline map assets (respects ``server.baseUrlPath``)."""
-    base = (st.get_option("server.baseUrlPath") or "").strip("/")
-    return f"/{base}/app/static/lagebild" if base else "/app/static/lagebild"
-
-
 def records(kind: str, period: Period | None, filters: state.Filters) -> gpd.GeoDataFrame:
     """Records of ``kind`` (all dates when ``period`` is None) after the sidebar filters."""
     return state.apply_filters(state.load_records(kind, period, restricted=False), kind, filters)
@@ -231,15 +225,15 @@ def _periods_tab(token: str, filters: state.Filters, kind: str) -> None:
     legend = legend_html(f"{KINDS[kind].label_plural} je Zelle", count_legend_items(breaks))
     _synced_maps([
         ("cmp_map_a", period_map(area, [count_layer(cells, "count_a", f"A: {a.label()}", breaks)], legend,
-                                 asset_base=asset_base())),
+                                 asset_base=state.asset_base())),
         ("cmp_map_b", period_map(area, [count_layer(cells, "count_b", f"B: {b.label()}", breaks)], legend,
-                                 asset_base=asset_base())),
+                                 asset_base=state.asset_base())),
     ], sync=sync)
 
     st.subheader("Veränderung A → B")
     change_map = period_map(area, [change_layer(cells)],
                             legend_html("Veränderung", [(lab, col) for lab, col in CHANGE_CLASSES.values()]),
-                            asset_base=asset_base())
+                            asset_base=state.asset_base())
     st_folium(change_map, key="cmp_change", height=MAP_HEIGHT + 60, use_container_width=True, returned_objects=[])
     for name, table in zones.items():
         st.markdown(f"**{name}**")
@@ -274,7 +268,8 @@ def _emerging_tab(token: str, filters: state.Filters, kind: str) -> None:
     left, right = st.columns([3, 1.2])
     with left:
         m = period_map(state.get_store().area, [emerging_layer(result.cells)],
-                       legend_html("Trend der Hotspots", emerging_legend_items(result.cells)), asset_base=asset_base())
+                       legend_html("Trend der Hotspots", emerging_legend_items(result.cells)),
+                       asset_base=state.asset_base())
         st_folium(m, key="em_map", height=MAP_HEIGHT + 60, use_container_width=True, returned_objects=[])
     with right:
         counts = result.pattern_counts()
@@ -339,7 +334,7 @@ def _measures_tab(token: str, filters: state.Filters, kind: str) -> None:
     st.dataframe(table.round({"Fläche (km²)": 3}), hide_index=True, width="stretch")
     left, right = st.columns([1.2, 1])
     with left:
-        m = period_map(state.get_store().area, [areas_layer(ev.areas, ev.counts)], asset_base=asset_base())
+        m = period_map(state.get_store().area, [areas_layer(ev.areas, ev.counts)], asset_base=state.asset_base())
         st_folium(m, key="ev_map", height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
     with right:
         zones = measure_zones(measures.iloc[[int(pick)]], None if radius == 150 else float(radius))

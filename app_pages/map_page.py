@@ -147,16 +147,6 @@ def _place_table(filters: state.Filters, threshold: int, within_wkb: str | None,
                                  prev["complaint"], threshold=threshold)
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def _districts(token: str) -> gpd.GeoDataFrame | None:
-    """Districts touching the study area (for the base map)."""
-    d = state.load_records("district", None)
-    if not len(d):
-        return None
-    area = state.get_store().area
-    return d[shapely.intersects(area.boundary, d.geometry.values)]
-
-
 # ---------------------------------------------------------------------------- drawn area
 def drawn_polygon() -> tuple[dict | None, shapely.Geometry | None]:
     """The area drawn on the map: GeoJSON geometry (WGS84) and polygon in the metric CRS.
@@ -190,12 +180,6 @@ def _selected_place(table: gpd.GeoDataFrame) -> tuple[float, float] | None:
         return None
     row = table.iloc[rows[0]]
     return float(row["lat"]), float(row["lon"])
-
-
-def asset_base() -> str:
-    """URL prefix of the offline assets (respects ``server.baseUrlPath``)."""
-    base = (st.get_option("server.baseUrlPath") or "").strip("/")
-    return f"/{base}/app/static/lagebild" if base else "/app/static/lagebild"
 
 
 def _metric(col, label: str, row: pd.Series) -> None:
@@ -237,8 +221,8 @@ def render() -> None:
     left, right = st.columns([2.7, 1.1], gap="medium")
     with left:
         ov = overlays(token, filters, user.role, hotspot_kind, threshold)
-        m = base_map(store.area, districts=_districts(token), tiles=tiles_from_env(), asset_base=asset_base(),
-                     draw=not public, legend_open=False)
+        m = base_map(store.area, districts=state.districts(token), tiles=tiles_from_env(),
+                     asset_base=state.asset_base(), draw=not public, legend_open=False)
         st_folium(
             m, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True,
             feature_group_to_add=overlay_groups(ov, drawing=geometry), layer_control=LayerControl(),
@@ -363,4 +347,4 @@ def map_overlays_for_export():
     threshold = int(st.session_state.get(THRESHOLD_KEY, DEFAULT_PLACE_THRESHOLD))
     ov = overlays(token, filters, state.current_user().role, hotspot_kind, threshold)
     subtitle = f"{filters.period.label()} · erstellt {datetime.now():%d.%m.%Y %H:%M}"
-    return store.area, ov, _districts(token), subtitle
+    return store.area, ov, state.districts(token), subtitle

@@ -293,3 +293,19 @@ def current_user():
     """The user of this session (``.name``, ``.role``, ``.local_mode``), as set by :func:`login`."""
     user = st.session_state.get(USER_KEY)
     return user if user is not None else login()
+
+
+def asset_base() -> str:
+    """URL prefix of the offline assets (respects ``server.baseUrlPath``)."""
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}/app/static/lagebild" if base else "/app/static/lagebild"
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def districts(token: str) -> gpd.GeoDataFrame | None:
+    """Districts touching the study area (for the base map)."""
+    d = load_records("district", None)
+    if not len(d):
+        return None
+    area = get_store().area
+    return d[shapely.intersects(area.boundary, d.geometry.values)]

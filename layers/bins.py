@@ -27,7 +27,7 @@ from geo.schema import HOTSPOT_CLASSES, KINDS, Field
 from layers.escape import js_json, safe_colour
 from layers.features import feature_collection, format_values, geojson_js, popup_rows
 from layers.hotspots import CELL_COLUMNS, cells_js
-from layers.legend import _group, _row
+from layers.legend import legend_group, legend_row
 from layers.map import Overlay
 from layers.records import compact_points
 
@@ -293,18 +293,20 @@ def bins_legend_html(*, open_: bool = True) -> str:
     """The legend of the Behälter map (sections hide with their overlays; all texts escaped)."""
     ring = "background:transparent"
     parts = [
-        _group(BINS_LAYER, [
-            _row("lb-dot", BIN_COLOUR, "Behälter mit Radius (Luftlinie)"),
-            _row("lb-dot", BIN_COLOUR, "Behälter ohne Fund im Radius", extra_style="background:#fff;border-width:2px"),
+        legend_group(BINS_LAYER, [
+            legend_row("lb-dot", BIN_COLOUR, "Behälter mit Radius (Luftlinie)"),
+            legend_row("lb-dot", BIN_COLOUR, "Behälter ohne Fund im Radius",
+                       extra_style="background:#fff;border-width:2px"),
         ]),
-        _group(COVERED_LAYER, [_row("lb-dot", COVERED_COLOUR, "Fund im Radius eines Behälters")]),
-        _group(UNCOVERED_LAYER, [_row("lb-dot", UNCOVERED_COLOUR, "Fund außerhalb der Radien")]),
-        _group(SITES_LAYER, [_row("lb-dot", SITE_COLOUR, "Vorschlag (Zahl = Reihenfolge) mit Radius")]),
-        _group(EXCLUSION_LAYER, [
-            _row("lb-ring", SENSITIVE_COLOUR, _ZONE_LABELS["sensitive"], extra_style=ring),
-            _row("lb-ring", BIN_COLOUR, _ZONE_LABELS["bin"], extra_style=ring),
+        legend_group(COVERED_LAYER, [legend_row("lb-dot", COVERED_COLOUR, "Fund im Radius eines Behälters")]),
+        legend_group(UNCOVERED_LAYER, [legend_row("lb-dot", UNCOVERED_COLOUR, "Fund außerhalb der Radien")]),
+        legend_group(SITES_LAYER, [legend_row("lb-dot", SITE_COLOUR, "Vorschlag (Zahl = Reihenfolge) mit Radius")]),
+        legend_group(EXCLUSION_LAYER, [
+            legend_row("lb-ring", SENSITIVE_COLOUR, _ZONE_LABELS["sensitive"], extra_style=ring),
+            legend_row("lb-ring", BIN_COLOUR, _ZONE_LABELS["bin"], extra_style=ring),
         ]),
-        _group(HOT_LAYER, [_row("", HOTSPOT_CLASSES[3][1], "Hotspot ohne Behälter (Gi*; heller = 90/95 %)")]),
+        legend_group(HOT_LAYER, [legend_row("", HOTSPOT_CLASSES[3][1],
+                                            "Hotspot ohne Behälter (Gi*; heller = 90/95 %)")]),
     ]
     return f'<details{" open" if open_ else ""}><summary>Legende</summary>{"".join(parts)}</details>'
 

@@ -20,14 +20,14 @@ MEASURE_SYMBOL = {"disposal_bin": "dot", "greenery_cut": "area", "structural_cha
                   "police_presence": "area", "streetwork": "area"}
 
 
-def _row(symbol_class: str, colour: str, label: str, *, extra_style: str = "") -> str:
+def legend_row(symbol_class: str, colour: str, label: str, *, extra_style: str = "") -> str:
     c = safe_colour(colour)
     style = f"background:{c};border-color:{c};{extra_style}"
     return (f'<div class="lb-row"><span class="lb-sym {symbol_class}" style="{style}"></span>'
             f"{escape_text(label)}</div>")
 
 
-def _group(key: str, rows: list[str], *, title: str | None = None, optional: bool = True) -> str:
+def legend_group(key: str, rows: list[str], *, title: str | None = None, optional: bool = True) -> str:
     """Legend rows explaining the overlay ``key`` (hidden with it)."""
     opt = " data-optional" if optional else ""
     head = f"<h4>{escape_text(title)}</h4>" if title else ""
@@ -37,23 +37,23 @@ def _group(key: str, rows: list[str], *, title: str | None = None, optional: boo
 def legend_html(*, open_: bool = True) -> str:
     """The legend's HTML (all texts escaped): a collapsible box (open or closed), one row per overlay."""
     place = KINDS["sensitive_place"]
-    parts = [_group("__area", [_row("lb-line", "#263238", "Untersuchungsgebiet"),
-                               _row("lb-line", "#78909c", "Ortsteilgrenze")], optional=False)]
-    parts += [_group(KINDS[k].label_plural, [_row("lb-dot", KINDS[k].colour, KINDS[k].label_plural)])
+    parts = [legend_group("__area", [legend_row("lb-line", "#263238", "Untersuchungsgebiet"),
+                               legend_row("lb-line", "#78909c", "Ortsteilgrenze")], optional=False)]
+    parts += [legend_group(KINDS[k].label_plural, [legend_row("lb-dot", KINDS[k].colour, KINDS[k].label_plural)])
               for k in REPORT_KINDS]
-    parts.append(_group(PLACES_LAYER, [
-        _row("lb-dot", place.colour, "Kita, Schule, Spielplatz …"),
-        _row("lb-ring", place.colour, "Schutzabstand", extra_style="background:transparent"),
+    parts.append(legend_group(PLACES_LAYER, [
+        legend_row("lb-dot", place.colour, "Kita, Schule, Spielplatz …"),
+        legend_row("lb-ring", place.colour, "Schutzabstand", extra_style="background:transparent"),
     ]))
     for k in MEASURE_KINDS:
         sym = {"dot": "lb-dot", "line": "lb-line", "area": ""}[MEASURE_SYMBOL.get(k, "area")]
-        parts.append(_group(KINDS[k].label_plural, [_row(sym, KINDS[k].colour, KINDS[k].label_plural)]))
-    parts.append(_group(HOTSPOT_LAYER, [
-        _row("", colour, label if cls else f"{label} (nicht eingefärbt)")
+        parts.append(legend_group(KINDS[k].label_plural, [legend_row(sym, KINDS[k].colour, KINDS[k].label_plural)]))
+    parts.append(legend_group(HOTSPOT_LAYER, [
+        legend_row("", colour, label if cls else f"{label} (nicht eingefärbt)")
         for cls, (label, colour) in sorted(HOTSPOT_CLASSES.items(), reverse=True)
     ], title="Hotspots (Gi*, FDR)"))
     ramp = ", ".join(DENSITY_COLOURS)
-    parts.append(_group(DENSITY_LAYER, [
+    parts.append(legend_group(DENSITY_LAYER, [
         f'<div class="lb-row"><span class="lb-ramp" style="background:linear-gradient(to right, {ramp})">'
         '</span></div><div class="lb-note">Kerndichte: niedrig → hoch</div>'
     ], title="Kerndichte"))

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,8 +14,6 @@ import pytest
 from geo.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:  # app_pages/ and bench/ are not installed packages
-    sys.path.insert(0, str(REPO))
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 
