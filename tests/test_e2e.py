@@ -106,6 +106,13 @@ def _overlay_names(frame) -> str:
     return " | ".join(labels)
 
 
+def _checked_overlays(frame) -> list[str]:
+    """Names of the overlays that are switched on in the layer control."""
+    return frame.eval_on_selector_all(
+        ".leaflet-control-layers-overlays label",
+        "e => e.filter(x => x.querySelector('input').checked).map(x => x.innerText.trim())")
+
+
 def _metric(page, label: str) -> str:
     box = page.locator("[data-testid='stMetric']", has_text=label).first
     return box.locator("[data-testid='stMetricValue']").inner_text(timeout=TIMEOUT).strip()
@@ -150,6 +157,8 @@ def test_changing_the_period_changes_the_figures_and_keeps_the_view(page, server
     _, store = server
     frame = _map_frame(page)
     frame.evaluate("() => { window.map.setView([51.3455, 12.405], 16, {animate: false}); }")
+    switched_on = len(_checked_overlays(frame))
+    assert switched_on >= 3
     page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first.click()
     page.get_by_role("option", name="letztes Quartal").click()
     _wait_metric(page, "Spritzenfunde", format_number(len(store.read("syringe_find", QUARTER))))
@@ -157,6 +166,9 @@ def test_changing_the_period_changes_the_figures_and_keeps_the_view(page, server
     frame = _map_frame(page)
     names = _overlay_names(frame)
     assert f"Spritzenfunde ({format_number(len(store.read('syringe_find', QUARTER)))})" in names
+    # the rebuilt data layers stay switched on (only a click in the layer control hides one)
+    page.wait_for_timeout(500)
+    assert len(_checked_overlays(frame)) == switched_on
     assert frame.evaluate("() => window.map.getZoom()") == 16  # same map, same view: only the layers changed
     centre = frame.evaluate("() => window.map.getCenter()")
     assert abs(centre["lat"] - 51.3455) < 1e-4 and abs(centre["lng"] - 12.405) < 1e-4

@@ -452,14 +452,16 @@
   LB.init = function (map) {
     if (map._lbInit) return;
     map._lbInit = true;
+    // Only a click in the layer control changes what the user wants hidden: when streamlit-folium
+    // swaps the data layers on a rerun, Leaflet fires overlayremove for every old layer too.
     map.on("overlayadd", function (e) {
       var k = LB.key(e.name);
-      delete LB.hidden[k];
+      if (LB.userToggling) delete LB.hidden[k];
       showLegendFor(map, k, true);
     });
     map.on("overlayremove", function (e) {
       var k = LB.key(e.name);
-      LB.hidden[k] = true;
+      if (LB.userToggling) LB.hidden[k] = true;
       showLegendFor(map, k, false);
     });
     map.on("popupopen", function () {
@@ -469,6 +471,14 @@
 
   /** After a (re)built layer control: switch off what the user had switched off; legend sync. */
   LB.applyHidden = function (map, control) {
+    var box = control.getContainer && control.getContainer();
+    if (box && !box._lbWatched) {  // capture phase: runs before the control's own click handler
+      box._lbWatched = true;
+      box.addEventListener("click", function () {
+        LB.userToggling = true;
+        setTimeout(function () { LB.userToggling = false; }, 0);
+      }, true);
+    }
     var present = {};
     control._layers.forEach(function (o) {
       if (!o.overlay) return;
