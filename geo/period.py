@@ -42,8 +42,23 @@ class Period:
         """First instant after the period (midnight after ``end``)."""
         return pd.Timestamp(self.end + timedelta(days=1))
 
+    @property
+    def whole_months(self) -> int:
+        """Number of calendar months when the period is exactly whole months (1st to month end), else 0."""
+        if self.start.day != 1 or (self.end + timedelta(days=1)).day != 1:
+            return 0
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+
     def previous(self) -> Period:
-        """The period of equal length directly before this one."""
+        """The period of equal length directly before this one.
+
+        Whole calendar months are compared with the same number of months before
+        (September–October → July–August, as the last Rapport period); any other range with
+        the same number of days before it.
+        """
+        months = self.whole_months
+        if months:
+            return Period(_month_start(self.start, months), self.start - timedelta(days=1))
         return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
 
     def contains(self, times: pd.Series | np.ndarray) -> np.ndarray:

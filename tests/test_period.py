@@ -19,10 +19,19 @@ def test_rapport_quarter_year_presets():
 
 
 def test_previous_period_has_equal_length():
-    p = Period(date(2026, 3, 1), date(2026, 4, 30))
-    assert p.days == 61
-    assert p.previous() == Period(date(2025, 12, 30), date(2026, 2, 28))
-    assert p.previous().days == 61
+    p = Period(date(2026, 3, 10), date(2026, 4, 30))
+    assert p.days == 52
+    assert p.previous() == Period(date(2026, 1, 17), date(2026, 3, 9))
+    assert p.previous().days == 52
+
+
+def test_previous_of_whole_months_is_the_same_number_of_months_before():
+    # Sep–Oct is compared with Jul–Aug (the last Rapport period), not with 61 days before
+    assert Period(date(2026, 9, 1), date(2026, 10, 31)).previous() == Period(date(2026, 7, 1), date(2026, 8, 31))
+    assert Period(date(2026, 3, 1), date(2026, 4, 30)).previous() == Period(date(2026, 1, 1), date(2026, 2, 28))
+    assert Period(date(2026, 1, 1), date(2026, 3, 31)).previous() == Period(date(2025, 10, 1), date(2025, 12, 31))
+    assert Period(date(2026, 1, 1), date(2026, 1, 31)).whole_months == 1
+    assert Period(date(2026, 1, 1), date(2026, 1, 30)).whole_months == 0
 
 
 def test_contains_is_inclusive_of_the_whole_last_day():
