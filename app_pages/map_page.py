@@ -183,8 +183,10 @@ def _selected_place(table: gpd.GeoDataFrame) -> tuple[float, float] | None:
 
 
 def _metric(col, label: str, row: pd.Series) -> None:
-    col.metric(label, format_number(row["value"]), delta=format_change(row["value"], row["previous"]),
-               delta_color="inverse", help=f"Vorzeitraum: {format_number(row['previous'])}")
+    change = format_change(row["value"], row["previous"])
+    unchanged = change == "–" or row["value"] == row["previous"]  # no arrow without a direction
+    col.metric(label, format_number(row["value"]), delta=None if change == "–" else change,
+               delta_color="off" if unchanged else "inverse", help=f"Vorzeitraum: {format_number(row['previous'])}")
 
 
 # ---------------------------------------------------------------------------- page
