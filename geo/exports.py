@@ -20,6 +20,10 @@ FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 #: Plain numbers (also with a German decimal comma) are left alone, e.g. ``-12.5``, ``-3,2``, ``+1e3``.
 _NUMERIC = r"^\s*[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?\s*$"
 
+#: How Lagebild writes CSV: as German Excel reads it (semicolon, decimal comma, UTF-8 with BOM).
+#: Read back with ``pandas.read_csv(path, sep=";", decimal=",")``.
+CSV_OPTIONS: dict = {"sep": ";", "decimal": ",", "index": False, "encoding": "utf-8-sig"}
+
 #: Output formats by file extension.
 TABLE_FORMATS: tuple[str, ...] = (".csv", ".geojson", ".gpkg")
 
@@ -116,7 +120,7 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike) -> Path:
                     geoms = df.geometry.to_crs("EPSG:4326") if df.crs is not None else df.geometry
                     table = table.assign(wkt=geoms.to_wkt().to_numpy())
                 table = table.drop(columns=[geom_col])
-            neutralise_formulas(table).to_csv(path, index=False, encoding="utf-8-sig")
+            neutralise_formulas(table).to_csv(path, **CSV_OPTIONS)
         else:
             if not is_geo:
                 raise UserError(f"Für {suffix} werden Geodaten gebraucht; bitte als .csv speichern.")

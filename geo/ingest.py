@@ -747,9 +747,9 @@ def _store(checked: Validated, store: Store, name: str, sha: str, user: str, pro
 
 def write_rejects(rejects: pd.DataFrame, path: Path) -> None:
     """Write rejected rows as CSV (UTF-8 with BOM for Excel, ``;``), formula-safe."""
-    from geo.exports import neutralise_formulas
+    from geo.exports import CSV_OPTIONS, neutralise_formulas
 
-    neutralise_formulas(rejects).to_csv(path, sep=";", index=False, encoding="utf-8-sig")
+    neutralise_formulas(rejects).to_csv(path, **CSV_OPTIONS)
 
 
 def _sha256(path: Path) -> str:

@@ -167,7 +167,7 @@ def test_plan_file_is_formula_safe_and_audited(fresh_store, monkeypatch):
     plan = plan_table(suggest_bins(analyse_coverage(finds, bins, period=period, crs=area.crs), 1, area=area))
     user = LocalUser(name="anna", role="rapport")
     text = plan_file(plan, ".csv", store=fresh_store, user=user, period=period).decode("utf-8-sig")
-    table = pd.read_csv(pd.io.common.StringIO(text))
+    table = pd.read_csv(pd.io.common.StringIO(text), sep=";", decimal=",")
     assert table["status"].tolist() == ["suggested", "existing"]
     assert table.loc[1, "label"].startswith("'=")
     gj = json.loads(plan_file(plan, ".geojson", store=fresh_store, user=user, period=period))

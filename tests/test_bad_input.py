@@ -154,7 +154,7 @@ def test_rejects_file_and_exports_neutralise_formulas(tmp_path, store):
     stored = store.read("complaint")
     assert stored["text"].iloc[0].startswith("=HYPERLINK")  # the store keeps the original text
     out = write_table(stored, tmp_path / "export.csv")
-    cells = _cells(out, ",")
+    cells = _cells(out, ";")
     assert "'=HYPERLINK(\"http://evil.example\",\"klick\")" in cells and "'@SUMME(A1)" in cells
     assert not [c for c in cells if _dangerous(c)]
 

@@ -502,7 +502,7 @@ def test_plan_table_and_exports(hand_case, tmp_path):
     csv = write_table(table, tmp_path / "plan.csv")
     text = csv.read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text
-    back = pd.read_csv(csv, encoding="utf-8-sig")
+    back = pd.read_csv(csv, sep=";", decimal=",", encoding="utf-8-sig")
     assert "geometry" not in back and {"x", "y", "lat", "lon", "status", "rank"} <= set(back.columns)
     assert back["covered_syringes"].tolist() == [5, 9, 6, 0]
 
@@ -588,7 +588,7 @@ def test_cli_bins(demo_store, tmp_path, capsys):
     assert rc == 0
     assert "Abdeckungskurve" in printed and "Radius 150 m (Luftlinie)" in printed
     assert "Aktive Behälter: 3" in printed
-    table = pd.read_csv(out, encoding="utf-8-sig")
+    table = pd.read_csv(out, sep=";", decimal=",", encoding="utf-8-sig")
     assert table["status"].tolist() == ["suggested"] * 2 + ["existing"] * 3
     assert table["rank"].tolist() == [1, 2, 1, 2, 3]
     assert table["record_id"].iloc[2:].notna().all()

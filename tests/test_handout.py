@@ -278,7 +278,7 @@ def test_cli_handout_empty_or_missing_store_exits_2(tmp_path, capsys):
 def test_cli_export_csv_neutralised_private_fields_dropped(store, tmp_path):
     out = tmp_path / "massnahmen.csv"
     assert cli("export", "--kind", "greenery_cut", "--out", out, "--store", store.path) == 0
-    df = pd.read_csv(out, encoding="utf-8-sig")
+    df = pd.read_csv(out, sep=";", decimal=",", encoding="utf-8-sig")
     assert {"lat", "lon", "wkt", "description", "done_at"} <= set(df.columns)
     assert df["description"].tolist() == [HOSTILE_MEASURE, '\'=HYPERLINK("http://x","klick")']
     assert df["lat"].between(51.3, 51.4).all() and df["lon"].between(12.3, 12.5).all()
@@ -289,11 +289,11 @@ def test_cli_export_csv_neutralised_private_fields_dropped(store, tmp_path):
     out = tmp_path / "beschwerden.csv"
     assert cli("export", "--kind", "complaint", "--from", "2026-05-01", "--to", "2026-06-30",
                "--out", out, "--store", store.path) == 0
-    df = pd.read_csv(out, encoding="utf-8-sig")
+    df = pd.read_csv(out, sep=";", decimal=",", encoding="utf-8-sig")
     assert len(df) == 3 and "text" not in df and "reporter" not in df and "wkt" not in df
     assert cli("export", "--kind", "complaint", "--with-private", "--category", "Lärm", "--out", out,
                "--store", store.path) == 0
-    df = pd.read_csv(out, encoding="utf-8-sig")
+    df = pd.read_csv(out, sep=";", decimal=",", encoding="utf-8-sig")
     assert df["category"].tolist() == ["Lärm"] and df["text"].tolist() == ["geheim"]
     assert "vertraulich" in store.audit_log().iloc[-1]["detail"]
 

@@ -360,7 +360,7 @@ def test_cli_hotspots_from_input_file(tmp_path, capsys):
     csv = tmp_path / "hs.csv"
     assert main(["hotspots", "--input", str(src), "--grid", "square", "--cell", "150", "--band", "400",
                  "--out", str(csv)]) == 0
-    table_out = pd.read_csv(csv, encoding="utf-8-sig")
+    table_out = pd.read_csv(csv, sep=";", decimal=",", encoding="utf-8-sig")
     assert {"cell_id", "count", "gi_z", "gi_p", "gi_p_fdr", "gi_class", "wkt"} <= set(table_out.columns)
     assert "Zellgröße: 150 m (Quadrate), Distanzband: 400 m" in capsys.readouterr().out
     assert main(["hotspots", "--input", str(src), "--cell", "-5", "--out", str(csv)]) == 2
