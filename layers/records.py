@@ -14,12 +14,14 @@ the browser (never as HTML).
 
 from __future__ import annotations
 
+import functools
 from typing import Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS, Transformer
 
 from geo.area import DISPLAY_CRS
 from geo.schema import Kind, get_kind
@@ -41,6 +43,11 @@ def auto_mode(n: int) -> Mode:
 
 def _lonlat(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     """WGS84 lon/lat of each record (points as they are, other geometries' inner point)."""
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    if gdf.crs is not None and (shapely.get_type_id(geoms) == 0).all():
+        # points: transform the coordinates only (no new geometry objects, ~4x faster)
+        x, y = _to_display(CRS.from_user_input(gdf.crs).to_wkt()).transform(shapely.get_x(geoms), shapely.get_y(geoms))
+        return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     geoms = gdf.geometry.to_crs(DISPLAY_CRS).values if gdf.crs is not None else gdf.geometry.values
     geoms = np.asarray(geoms, dtype=object)
     not_point = shapely.get_type_id(geoms) != 0
@@ -48,6 +55,11 @@ def _lonlat(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
         geoms = geoms.copy()
         geoms[not_point] = shapely.point_on_surface(geoms[not_point])
     return shapely.get_x(geoms), shapely.get_y(geoms)
+
+
+@functools.lru_cache(maxsize=8)
+def _to_display(crs_wkt: str) -> Transformer:
+    return Transformer.from_crs(CRS.from_wkt(crs_wkt), DISPLAY_CRS, always_xy=True)
 
 
 def encode_column(series: pd.Series, ftype: str, digits: int = 2) -> dict:

@@ -151,6 +151,71 @@
     return layer;
   };
 
+  /* The dots as pixels: every dot is a disc of radius r (CSS px) in the fill colour at 80 %
+   * opacity with a white 0.6 px outline – as if all discs were one path, filled once and then
+   * stroked (overlapping dots do not get darker). Rasterised here into coverage masks from
+   * one pre-drawn dot: a canvas path of 100,000 arcs takes Chromium's software rasteriser
+   * ~0.7 s, this ~50 ms. */
+  function dotSprite(R, ratio) {
+    var d = Math.ceil(2 * R + 0.6 * ratio + 2), c = document.createElement("canvas");
+    c.width = c.height = d;
+    var ctx = c.getContext("2d", { willReadFrequently: true }), mid = d / 2;
+    ctx.beginPath();
+    ctx.arc(mid, mid, R, 0, 6.283185307179586);
+    ctx.fillStyle = "#000";
+    ctx.fill();
+    var fill = ctx.getImageData(0, 0, d, d).data;
+    ctx.clearRect(0, 0, d, d);
+    ctx.lineWidth = 0.6 * ratio;
+    ctx.strokeStyle = "#000";
+    ctx.stroke();
+    var ring = ctx.getImageData(0, 0, d, d).data, f = new Uint8Array(d * d), s = new Uint8Array(d * d);
+    for (var k = 0; k < d * d; k++) { f[k] = fill[4 * k + 3]; s[k] = ring[4 * k + 3]; }
+    return { d: d, mid: mid, f: f, s: s };
+  }
+
+  function parseColour(hex) {
+    var m = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(hex || "") ? hex.slice(1) : "777777";
+    if (m.length === 3) m = m[0] + m[0] + m[1] + m[1] + m[2] + m[2];
+    return [parseInt(m.slice(0, 2), 16), parseInt(m.slice(2, 4), 16), parseInt(m.slice(4, 6), 16)];
+  }
+
+  function dotImage(u, v, view, ratio, w, h, r, colour) {
+    var sp = dotSprite(r * ratio, ratio), d = sp.d, sf = sp.f, ss = sp.s;
+    var F = new Uint8Array(w * h), S = new Uint8Array(w * h), n = u.length, i, x0, y0, a, b, xa, xb, ya, yb, row, k, q;
+    var scale = view.scale * ratio, ox = view.origin.x * ratio + sp.mid, oy = view.origin.y * ratio + sp.mid;
+    for (i = 0; i < n; i++) {
+      x0 = Math.round(u[i] * scale - ox);
+      y0 = Math.round(v[i] * scale - oy);
+      if (x0 >= w || y0 >= h || x0 + d <= 0 || y0 + d <= 0) continue;
+      xa = x0 < 0 ? -x0 : 0; xb = x0 + d > w ? w - x0 : d;
+      ya = y0 < 0 ? -y0 : 0; yb = y0 + d > h ? h - y0 : d;
+      for (b = ya; b < yb; b++) {
+        row = (y0 + b) * w + x0;
+        q = b * d;
+        for (a = xa; a < xb; a++) {
+          k = row + a;
+          // union of the coverages (as a path rasterises overlapping outlines)
+          if (sf[q + a]) F[k] += sf[q + a] - ((F[k] * sf[q + a] + 254) / 255 | 0);
+          if (ss[q + a]) S[k] += ss[q + a] - ((S[k] * ss[q + a] + 254) / 255 | 0);
+        }
+      }
+    }
+    var img = new ImageData(w, h), px = img.data, rgb = parseColour(colour), af, as, ao;
+    for (k = 0; k < w * h; k++) {
+      if (!F[k] && !S[k]) continue;
+      af = 0.8 * F[k] / 255;
+      as = S[k] / 255;
+      ao = as + af * (1 - as);
+      q = 4 * k;
+      px[q] = (255 * as + rgb[0] * af * (1 - as)) / ao;
+      px[q + 1] = (255 * as + rgb[1] * af * (1 - as)) / ao;
+      px[q + 2] = (255 * as + rgb[2] * af * (1 - as)) / ao;
+      px[q + 3] = 255 * ao;
+    }
+    return img;
+  }
+
   /** All points drawn into one canvas (fast for 100,000+); click opens the nearest point's popup. */
   LB.DotLayer = L.Layer.extend({
     initialize: function (data, pos, style) {
@@ -200,29 +265,13 @@
     _redraw: function () {
       var map = this._map, view = this._view(), c = this._canvas, ratio = window.devicePixelRatio || 1;
       L.DomUtil.setPosition(c, map.containerPointToLayerPoint([0, 0]));
-      c.width = view.size.x * ratio;
-      c.height = view.size.y * ratio;
+      var w = Math.max(1, Math.round(view.size.x * ratio)), h = Math.max(1, Math.round(view.size.y * ratio));
+      c.width = w;
+      c.height = h;
       c.style.width = view.size.x + "px";
       c.style.height = view.size.y + "px";
-      var ctx = c.getContext("2d");
-      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-      var u = this._u, v = this._v, n = u.length, r = map.getZoom() >= 16 ? 4 : 3, i, x, y;
-      // one path for all dots: overlapping dots are rasterised once (faster than one image per dot)
-      ctx.beginPath();
-      for (i = 0; i < n; i++) {
-        x = u[i] * view.scale - view.origin.x;
-        y = v[i] * view.scale - view.origin.y;
-        if (x < -r || y < -r || x > view.size.x + r || y > view.size.y + r) continue;
-        ctx.moveTo(x + r, y);
-        ctx.arc(x, y, r, 0, 6.283185307179586);
-      }
-      ctx.fillStyle = this._style.fillColor;
-      ctx.globalAlpha = 0.8;
-      ctx.fill();
-      ctx.globalAlpha = 1;
-      ctx.lineWidth = 0.6;
-      ctx.strokeStyle = "#ffffff";
-      ctx.stroke();
+      var r = map.getZoom() >= 16 ? 4 : 3;
+      c.getContext("2d").putImageData(dotImage(this._u, this._v, view, ratio, w, h, r, this._style.fillColor), 0, 0);
       c.style.visibility = "visible";
       if (!this._drawn) { this._drawn = true; LB.pending--; }
     },
