@@ -15,8 +15,8 @@ from folium.template import Template
 from layers.escape import escape_text
 
 
-class _RawScript(Element):
-    """Rendered JavaScript placed into the page as it is.
+class RawHtml(Element):
+    """Rendered HTML or JavaScript placed into the page as it is (never a template).
 
     ``MacroElement.render`` wraps each element's rendered script in ``Element(text)``, which
     compiles the text as a Jinja template: slow for megabytes of layer data (≈ 0.6 s per
@@ -40,7 +40,7 @@ class _RawMacroElement(MacroElement):
     def render(self, **kwargs) -> None:
         figure = self.get_root()
         script = self._template.module.__dict__["script"]
-        figure.script.add_child(_RawScript(script(self, kwargs)), name=self.get_name())
+        figure.script.add_child(RawHtml(script(self, kwargs)), name=self.get_name())
         for child in self._children.values():
             child.render(**kwargs)
 

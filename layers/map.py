@@ -20,7 +20,7 @@ from geo.schema import KINDS, MEASURE_KINDS, REPORT_KINDS
 from layers.assets import inline_assets
 from layers.basemap import DRAW_STYLE, base_map
 from layers.density import density_js
-from layers.elements import JsCall, LayerControl, layer_group
+from layers.elements import JsCall, LayerControl, RawHtml, layer_group
 from layers.escape import escape_text, js_json
 from layers.hotspots import hotspot_js
 from layers.legend import DENSITY_LAYER, HOTSPOT_LAYER, PLACES_LAYER
@@ -126,8 +126,9 @@ def standalone_html(
         m.add_child(group)
     m.add_child(LayerControl())
     caption = escape_text(title) + (f" – {escape_text(subtitle)}" if subtitle else "")
-    m.get_root().header.add_child(folium.Element(f"<title>{caption}</title>"))
-    m.get_root().html.add_child(folium.Element(
+    # RawHtml, not folium.Element: folium compiles an Element's text as a Jinja template
+    m.get_root().header.add_child(RawHtml(f"<title>{caption}</title>"))
+    m.get_root().html.add_child(RawHtml(
         f'<div style="position:fixed;top:8px;left:60px;z-index:1000;background:rgba(255,255,255,.9);'
         f'padding:4px 10px;border-radius:4px;font:600 14px sans-serif">{caption}</div>'
     ))

@@ -327,3 +327,15 @@ def test_standalone_html_is_self_contained_and_escaped(demo_store):
     assert "&lt;b&gt;" in html
     assert f"Spritzenfunde ({len(finds)})" in html
     assert re.search(r"LB\.points\(\{", html)
+
+
+def test_template_syntax_in_data_is_not_evaluated_in_exported_maps(demo_store):
+    """folium compiles element templates with Jinja: data text must never reach that compiler."""
+    finds = demo_store.read("syringe_find", PERIOD)
+    finds.loc[finds.index[0], "source"] = "{{ 7*7 }}"
+    finds.loc[finds.index[1], "source"] = "{% if true %}x"
+    html = standalone_html(AREA, overlay_scripts(MapContent(records={"syringe_find": finds})),
+                           title="Lagebild {{ 6*7 }}", subtitle="{% endif %}")
+    assert "{{ 7*7 }}" in html and "{% if true %}x" in html
+    assert "Lagebild {{ 6*7 }}" in html and "42" not in html.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "{% endif %}" in html
