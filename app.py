@@ -31,15 +31,14 @@ def _static_assets() -> Path:
 
 
 def _page(module: str, title: str, url: str, *, default: bool = False) -> st.Page:
-    """A page from ``app_pages.<module>.render``; a notice page while the module is missing."""
-    try:
-        render = importlib.import_module(f"app_pages.{module}").render
-    except (ImportError, AttributeError):
-        def render() -> None:
-            st.title(title)
-            st.info("Diese Seite ist in dieser Version noch nicht verfügbar.")
+    """A page from ``app_pages.<module>.render``, imported when the page is first opened.
 
-        render.__name__ = f"missing_{module}"
+    Importing every page at start cost seconds (the Vergleich page alone pulls in scipy.stats).
+    """
+    def render() -> None:
+        importlib.import_module(f"app_pages.{module}").render()
+
+    render.__name__ = f"page_{module}"  # the page's identity in st.navigation
     return st.Page(render, title=title, url_path=url, default=default)
 
 
