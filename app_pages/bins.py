@@ -191,8 +191,7 @@ def render() -> None:
     st.title("Spritzenbehälter")
     st.caption(f"Zeitraum **{filters.period.label()}** · Spritzenfunde und Spritzenentsorgungsbehälter · "
                f"Gebiet: {store.area.name}")
-    if store.is_empty():
-        st.info("Der Speicher enthält noch keine Daten. Bitte auf der Seite »Daten« eine Datei importieren.")
+    if state.empty_store_notice(store):
         return
     if "syringe_find" not in filters.kinds:
         st.info("Spritzenfunde sind in der Seitenleiste abgewählt. Bitte unter »Meldungen« wieder auswählen.")

@@ -174,8 +174,7 @@ def render() -> None:
         st.info("Diese Seite steht nur den Partnern des Drogenrapports zur Verfügung.")
         return
     store = state.get_store()
-    if store.is_empty():
-        st.info("Der Speicher enthält noch keine Daten. Bitte auf der Seite »Daten« eine Datei importieren.")
+    if state.empty_store_notice(store):
         return
     filters = state.current_filters()
     kinds = [k for k in REPORT_KINDS if k in filters.kinds] or list(REPORT_KINDS)

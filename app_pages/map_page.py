@@ -200,8 +200,7 @@ def render() -> None:
     st.title("Lagekarte")
     st.caption(f"Zeitraum **{filters.period.label()}** · Vergleich mit {filters.previous.label()} · "
                f"Gebiet: {store.area.name}")
-    if store.is_empty():
-        st.info("Der Speicher enthält noch keine Daten. Bitte auf der Seite »Daten« eine Datei importieren.")
+    if state.empty_store_notice(store):
         return
 
     hotspot_kinds = [k for k in REPORT_KINDS if k in filters.kinds] or list(REPORT_KINDS)

@@ -309,3 +309,11 @@ def districts(token: str) -> gpd.GeoDataFrame | None:
         return None
     area = get_store().area
     return d[shapely.intersects(area.boundary, d.geometry.values)]
+
+
+def empty_store_notice(store: Store) -> bool:
+    """Tell the user when the store holds no data yet; True if so (the page then stops)."""
+    if store.is_empty():
+        st.info("Der Speicher enthält noch keine Daten. Bitte auf der Seite »Daten« eine Datei importieren.")
+        return True
+    return False
