@@ -173,11 +173,12 @@ def _data_facts(path: str, token: str) -> tuple[date | None, tuple[str, ...]]:
     latest: list[pd.Timestamp] = []
     sources: set[str] = set()
     for kind in REPORT_KINDS:
-        gdf = store.read(kind)
-        if len(gdf):
-            latest.append(gdf[KINDS[kind].date_field].max())
-        if kind in SOURCE_KINDS and len(gdf):
-            sources.update(str(s) for s in gdf["source"].dropna().unique())
+        date_field = KINDS[kind].date_field
+        table = store.attributes(kind, [date_field, *(["source"] if kind in SOURCE_KINDS else [])])
+        if len(table):
+            latest.append(pd.to_datetime(table[date_field]).max())
+        if "source" in table and len(table):
+            sources.update(str(s) for s in table["source"].dropna().unique())
     last = max(latest).date() if latest else None
     return last, tuple(sorted(sources))
 

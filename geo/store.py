@@ -160,14 +160,17 @@ class Store:
                                      use_arrow=True)
         return _normalise(gdf, kind, crs)
 
-    def ids(self, kind: Kind | str) -> pd.Index:
-        """All stored ``record_id`` values of a kind."""
+    def attributes(self, kind: Kind | str, columns: list[str]) -> pd.DataFrame:
+        """Some attribute columns of a kind, without geometries (cheap: no shapes are read)."""
         kind = get_kind(kind) if isinstance(kind, str) else kind
         if kind.name not in self.layers():
-            return pd.Index([], dtype=object)
-        df = pyogrio.read_dataframe(self.path, layer=kind.name, columns=[RECORD_ID], read_geometry=False,
-                                    use_arrow=True)
-        return pd.Index(df[RECORD_ID].astype(object))
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        return pyogrio.read_dataframe(self.path, layer=kind.name, columns=columns, read_geometry=False,
+                                      use_arrow=True)
+
+    def ids(self, kind: Kind | str) -> pd.Index:
+        """All stored ``record_id`` values of a kind."""
+        return pd.Index(self.attributes(kind, [RECORD_ID])[RECORD_ID].astype(object))
 
     def imports(self) -> pd.DataFrame:
         """The import history, newest first."""

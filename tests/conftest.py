@@ -31,6 +31,27 @@ def demo_store(tmp_path_factory) -> Store:
 
 
 @pytest.fixture
+def run_page(demo_store, monkeypatch):
+    """``run_page(script, role="analyse") -> AppTest``: a page script in AppTest on the demo store, run once.
+
+    ``script`` is a self-contained function (AppTest executes its source) that draws one page.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    from app_pages.state import USER_KEY, LocalUser
+
+    monkeypatch.setenv("LAGEBILD_STORE", str(demo_store.path))
+    monkeypatch.setenv("LAGEBILD_DEMO", "0")
+
+    def run(script, role: str = "analyse") -> AppTest:
+        at = AppTest.from_function(script, default_timeout=180)
+        at.session_state[USER_KEY] = LocalUser(role=role)
+        return at.run()
+
+    return run
+
+
+@pytest.fixture
 def fresh_store(tmp_path) -> Store:
     """An empty store (the file does not exist yet) in this test's temporary folder."""
     return Store(tmp_path / "store.gpkg")

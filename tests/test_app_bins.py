@@ -17,7 +17,6 @@ pytest.importorskip("streamlit.testing.v1")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-USER_KEY = "_lagebild_user"  # app_pages.state.USER_KEY
 
 
 def _page():  # the script AppTest runs (self-contained: it is executed from its source)
@@ -28,19 +27,9 @@ def _page():  # the script AppTest runs (self-contained: it is executed from its
 
 
 @pytest.fixture
-def app(demo_store, monkeypatch):
+def app(run_page):
     """``app(role) -> AppTest`` of the page on the demo store, already run once."""
-    monkeypatch.setenv("LAGEBILD_STORE", str(demo_store.path))
-    monkeypatch.setenv("LAGEBILD_DEMO", "0")
-    monkeypatch.syspath_prepend(str(REPO))
-    from app_pages.state import LocalUser
-
-    def make(role: str = "analyse") -> AppTest:
-        at = AppTest.from_function(_page, default_timeout=120)
-        at.session_state[USER_KEY] = LocalUser(role=role)
-        return at.run()
-
-    return make
+    return lambda role="analyse": run_page(_page, role)
 
 
 def _ok(at: AppTest) -> None:

@@ -7,9 +7,7 @@ from datetime import date
 import pytest
 
 pytest.importorskip("streamlit.testing.v1")
-from streamlit.testing.v1 import AppTest  # noqa: E402
 
-USER_KEY = "_lagebild_user"  # app_pages.state.USER_KEY
 
 
 def _page():  # the script AppTest runs
@@ -20,17 +18,9 @@ def _page():  # the script AppTest runs
 
 
 @pytest.fixture
-def app(demo_store, monkeypatch):
-    monkeypatch.setenv("LAGEBILD_STORE", str(demo_store.path))
-    monkeypatch.setenv("LAGEBILD_DEMO", "0")
-    from app_pages.state import LocalUser
-
-    def make(role: str = "analyse") -> AppTest:
-        at = AppTest.from_function(_page, default_timeout=180)
-        at.session_state[USER_KEY] = LocalUser(role=role)
-        return at.run()
-
-    return make
+def app(run_page):
+    """``app(role) -> AppTest`` of the page on the demo store, already run once."""
+    return lambda role="analyse": run_page(_page, role)
 
 
 def test_periods_tab_compares_the_rapport_period_with_the_one_before(app):
