@@ -15,7 +15,7 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages import state
-from geo.errors import UserError
+from geo.core.errors import UserError
 from layers.assets import ensure_static
 
 APP_DIR = Path(__file__).resolve().parent

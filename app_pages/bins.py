@@ -4,7 +4,7 @@ For the street cleaning service (issue 6): key figures of the coverage in the si
 period, a map (bins with their radius, covered and uncovered finds, suggested sites,
 exclusion zones, hot spots without a bin), the coverage curve (what the 1st, 2nd, … new bin
 adds), the existing bins ranked by what they cover alone (candidates for moving), the
-suggested sites, and the plan for the crews as CSV and GeoJSON (:func:`geo.bins.plan_table`).
+suggested sites, and the plan for the crews as CSV and GeoJSON (:func:`geo.analysis.bins.plan_table`).
 
 Optional uploads: candidate sites (e.g. street corners) and a street network (distances
 along streets); both are read from temporary copies, errors are shown in German. The
@@ -31,10 +31,10 @@ from streamlit_folium import st_folium
 
 from app_pages import state
 from app_pages.data_page import check_upload_size, export_bytes, upload_limit_mb
-from geo.access import may_see_points, restrict
-from geo.bins import DEFAULT_RADIUS_M, CoverageResult, SitingResult, plan_table
-from geo.errors import UserError
-from geo.figures import format_number
+from geo.analysis.bins import DEFAULT_RADIUS_M, CoverageResult, SitingResult, plan_table
+from geo.core.errors import UserError
+from geo.data.access import may_see_points, restrict
+from geo.report.figures import format_number
 from layers.basemap import base_map, tiles_from_env
 from layers.bins import BIN_COLOUR, SITE_COLOUR, bins_legend_html, bins_overlays, focus_bounds
 from layers.elements import JsCall, LayerControl
@@ -71,7 +71,7 @@ class Uploads:
     """Parsed uploads (``None`` = not given or not readable)."""
 
     candidates: gpd.GeoDataFrame | None = None
-    network: object | None = None  # geo.bins.StreetNetwork
+    network: object | None = None  # geo.analysis.bins.StreetNetwork
 
 
 #: Cache keys of the non-primitive arguments (primitives only; GeoDataFrames are never hashed).
@@ -101,7 +101,7 @@ def _temp_name(name: str) -> str:
 @st.cache_resource(max_entries=8, show_spinner="Datei wird gelesen …")
 def _read_upload(what: str, digest: str, name: str, crs: str, _data: bytes):
     """Read an uploaded file once per content (``digest``): candidate sites or a street network."""
-    from geo.bins import StreetNetwork, read_candidates
+    from geo.analysis.bins import StreetNetwork, read_candidates
 
     with tempfile.TemporaryDirectory(prefix="lagebild-upload-") as tmp:
         path = Path(tmp) / _temp_name(name)
@@ -137,7 +137,7 @@ def _upload(what: str, upload, crs: str) -> tuple[object | None, str]:
 @st.cache_data(max_entries=16, show_spinner="Hotspots werden berechnet …", hash_funcs=_HASH)
 def hot_cells(token: str, filters: state.Filters) -> gpd.GeoDataFrame | None:
     """Gi* cells of the period's finds (as on the Lagekarte), or ``None`` with fewer than 3 finds."""
-    from geo.hotspots import hotspot_analysis
+    from geo.analysis.hotspots import hotspot_analysis
 
     finds = _finds(filters)
     if len(finds) < 3:
@@ -161,7 +161,7 @@ def analysis(token: str, filters: state.Filters, params: Params, _uploads: Uploa
 
     ``_uploads`` is not hashed: ``params`` carries the uploads' content hashes.
     """
-    from geo.bins import analyse_coverage, suggest_bins
+    from geo.analysis.bins import analyse_coverage, suggest_bins
 
     area = state.get_store().area
     bins = state.load_records("disposal_bin", None, restricted=False)

@@ -19,7 +19,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import state
-from geo.compare import (
+from geo.analysis.compare import (
     DEFAULT_CELL_M,
     analysis_grid,
     change_summary,
@@ -27,8 +27,8 @@ from geo.compare import (
     prediction_series,
     zone_comparison,
 )
-from geo.emerging import PATTERNS, emerging_hotspots
-from geo.evaluate import (
+from geo.analysis.emerging import PATTERNS, emerging_hotspots
+from geo.analysis.evaluate import (
     CONTROLS,
     DEFAULT_BUFFER_M,
     DEFAULT_CONTROL_WIDTH_M,
@@ -37,10 +37,7 @@ from geo.evaluate import (
     evaluate_measure,
     evaluate_measures,
 )
-from geo.figures import format_number
-from geo.period import Period
-from geo.schema import CHANGE_CLASSES, KINDS, MEASURE_KINDS, REPORT_KINDS
-from geo.timeseries import (
+from geo.analysis.timeseries import (
     district_zones,
     measure_marks,
     measure_table,
@@ -49,6 +46,9 @@ from geo.timeseries import (
     place_zones,
     slice_periods,
 )
+from geo.core.period import Period
+from geo.core.schema import CHANGE_CLASSES, KINDS, MEASURE_KINDS, REPORT_KINDS
+from geo.report.figures import format_number
 from layers.compare import (
     areas_layer,
     change_layer,
@@ -129,7 +129,7 @@ def _synced_maps(maps: list[tuple[str, object]], *, sync: bool) -> None:
 @st.cache_data(max_entries=16, show_spinner="Zeiträume werden verglichen …", hash_funcs=_HASH)
 def comparison(token: str, filters: state.Filters, kind: str, a: str, b: str, cell: float, shape: str):
     """Cells of the comparison and the change per sensitive place / district."""
-    from geo.period import parse_period
+    from geo.core.period import parse_period
 
     pa, pb = parse_period(a), parse_period(b)
     rec_a, rec_b = records(kind, pa, filters), records(kind, pb, filters)
@@ -141,7 +141,7 @@ def comparison(token: str, filters: state.Filters, kind: str, a: str, b: str, ce
 
 @st.cache_data(max_entries=8, show_spinner="Trends der Hotspots werden berechnet …", hash_funcs=_HASH)
 def emerging(token: str, filters: state.Filters, kind: str, period: str, slice_months: int, cell: float | None):
-    from geo.period import parse_period
+    from geo.core.period import parse_period
 
     p = parse_period(period)
     return emerging_hotspots(records(kind, p, filters), kind, p, state.get_store().area,
@@ -156,7 +156,7 @@ def measure_overview(token: str, filters: state.Filters, kind: str, options: tup
 
 @st.cache_data(max_entries=8, show_spinner="Vorhersagegüte wird berechnet …", hash_funcs=_HASH)
 def prediction(token: str, filters: state.Filters, kind: str, periods: tuple[str, ...], cell: float):
-    from geo.period import parse_period
+    from geo.core.period import parse_period
 
     ps = [parse_period(p) for p in periods]
     span = Period(ps[0].start, ps[-1].end)

@@ -1,6 +1,6 @@
 """Daten: import files, see what was stored and rejected, import history, exports.
 
-Uploads go through :func:`geo.ingest.import_file` on a temporary copy (the same checks as
+Uploads go through :func:`geo.data.ingest.import_file` on a temporary copy (the same checks as
 the command line). Exports follow the sidebar's period and filters and the user's role;
 every export is written to the audit log.
 """
@@ -15,9 +15,9 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import state
-from geo.errors import UserError
-from geo.exports import neutralise_formulas, write_table
-from geo.schema import KINDS, REPORT_KINDS
+from geo.core.errors import UserError
+from geo.core.schema import KINDS, REPORT_KINDS
+from geo.data.exports import neutralise_formulas, write_table
 
 #: Largest upload in MB (``$LAGEBILD_MAX_UPLOAD_MB``; Streamlit's ``server.maxUploadSize`` is the hard cap).
 MAX_UPLOAD_MB = float(os.environ.get("LAGEBILD_MAX_UPLOAD_MB", "50"))
@@ -59,10 +59,10 @@ def run_import(data: bytes, file_name: str, kind: str, *, user: str, layer: str 
                options=None):
     """Store an uploaded file: write it to a private temporary file and import it.
 
-    Returns the :class:`geo.ingest.ImportReport`; raises :class:`UserError` (German) when
+    Returns the :class:`geo.data.ingest.ImportReport`; raises :class:`UserError` (German) when
     the file is refused as a whole (nothing stored then).
     """
-    from geo.ingest import import_file
+    from geo.data.ingest import import_file
 
     suffix = Path(file_name).suffix.lower()[:10] or ".dat"
     with tempfile.TemporaryDirectory(prefix="lagebild-upload-") as tmp:
@@ -75,7 +75,7 @@ def run_import(data: bytes, file_name: str, kind: str, *, user: str, layer: str 
 def _column_options(lat: str, lon: str, crs: str):
     if not (lat or lon or crs):
         return None
-    from geo.ingest import ColumnOptions
+    from geo.data.ingest import ColumnOptions
 
     return ColumnOptions(lat=lat or None, lon=lon or None, crs=crs or None)
 
@@ -172,7 +172,7 @@ def _history_section() -> None:
 
 
 def export_bytes(gdf, suffix: str) -> bytes:
-    """``gdf`` as ``.csv`` (formula-safe) or ``.geojson`` (WGS84) bytes via :func:`geo.exports.write_table`."""
+    """``gdf`` as ``.csv`` (formula-safe) or ``.geojson`` (WGS84) bytes via :func:`geo.data.exports.write_table`."""
     with tempfile.TemporaryDirectory(prefix="lagebild-export-") as tmp:
         path = write_table(gdf, Path(tmp) / f"export{suffix}")
         return path.read_bytes()

@@ -1,8 +1,8 @@
 """Login for the app: OpenID Connect, local account file, or local single-user mode.
 
-Call :func:`require_login` at the top of ``app.py``; it returns the :class:`~geo.auth.User`
+Call :func:`require_login` at the top of ``app.py``; it returns the :class:`~geo.data.auth.User`
 or shows the login page and stops the run (``st.stop``) until someone is logged in. Which
-mode applies is described in :mod:`geo.auth`. The sidebar shows who is logged in with
+mode applies is described in :mod:`geo.data.auth`. The sidebar shows who is logged in with
 which role, a logout button, or – in local single-user mode – a clear notice that no login
 is configured.
 """
@@ -15,10 +15,10 @@ from collections.abc import Mapping
 import streamlit as st
 from streamlit.errors import StreamlitDuplicateElementKey
 
-from geo import auth
-from geo.access import ROLE_LABELS
-from geo.auth import User
-from geo.errors import UserError
+from geo.core.errors import UserError
+from geo.data import auth
+from geo.data.access import ROLE_LABELS
+from geo.data.auth import User
 
 #: session_state key of the logged-in user (local account file).
 SESSION_KEY = "lagebild_user"

@@ -18,9 +18,10 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import state
-from geo.area import DISPLAY_CRS
-from geo.errors import UserError
-from geo.figures import (
+from geo.core.area import DISPLAY_CRS
+from geo.core.errors import UserError
+from geo.core.schema import KINDS, MEASURE_KINDS, REPORT_KINDS
+from geo.report.figures import (
     DEFAULT_PLACE_THRESHOLD,
     count_hot_cells,
     format_change,
@@ -30,7 +31,6 @@ from geo.figures import (
     sensitive_place_table,
     to_german,
 )
-from geo.schema import KINDS, MEASURE_KINDS, REPORT_KINDS
 from layers.basemap import base_map, tiles_from_env
 from layers.elements import LayerControl
 from layers.map import MapContent, Overlay, overlay_groups, overlay_scripts
@@ -69,8 +69,8 @@ def analysis(token: str, filters: state.Filters, kind: str):
     aggregates leave this function). Returns ``(HotspotResult | None, int | None,
     DensityResult | None, note)``.
     """
-    from geo.density import kde
-    from geo.hotspots import hotspot_analysis
+    from geo.analysis.density import kde
+    from geo.analysis.hotspots import hotspot_analysis
 
     area = state.get_store().area
     weight = KINDS[kind].weight_field
@@ -115,7 +115,7 @@ def overlays(token: str, filters: state.Filters, role: str, hotspot_kind: str, t
 
 def public_overlays(filters: state.Filters) -> list[Overlay]:
     """For the public role: finds only as grid cells with at least k events."""
-    from geo.access import K_MIN, public_cells
+    from geo.data.access import K_MIN, public_cells
     from layers.hotspots import public_cells_js
 
     area = state.get_store().area
@@ -126,7 +126,7 @@ def public_overlays(filters: state.Filters) -> list[Overlay]:
 
 def place_table(filters: state.Filters, threshold: int, within: shapely.Geometry | None,
                 token: str = "", role: str = "") -> gpd.GeoDataFrame:
-    """:func:`geo.figures.sensitive_place_table` for the filtered records (places inside ``within``).
+    """:func:`geo.report.figures.sensitive_place_table` for the filtered records (places inside ``within``).
 
     Cached by filters, threshold, ``within`` (as WKB), ``token`` (store content) and ``role``.
     """
@@ -312,7 +312,7 @@ def _measures_section(filters: state.Filters, within: shapely.Geometry | None) -
 
 
 def _handout_button(user, filters: state.Filters, hs, threshold: int, within) -> None:
-    if importlib.util.find_spec("geo.handout") is None:
+    if importlib.util.find_spec("geo.report.handout") is None:
         return
     store = state.get_store()
     kinds = store.layers()
@@ -321,8 +321,8 @@ def _handout_button(user, filters: state.Filters, hs, threshold: int, within) ->
     raw = {p: {k: state.load_records(k, p, restricted=False) for k in kinds} for p in periods}
 
     def make() -> bytes:  # runs in another thread when clicked: no Streamlit calls here
-        from geo.access import restrict
-        from geo.handout import build_handout, is_demo_data
+        from geo.data.access import restrict
+        from geo.report.handout import build_handout, is_demo_data
 
         cur, prev = ({k: restrict(state.apply_filters(raw[p][k], k, filters), k, user.role) for k in kinds}
                      for p in periods)

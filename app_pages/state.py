@@ -5,7 +5,7 @@ Every page reads data through this module, so caching and access rules live in o
 * :func:`get_store` opens the store once per process (demo data are loaded into an
   empty or missing store unless ``LAGEBILD_DEMO=0``);
 * :func:`load_records` caches by the store's content token (:meth:`Store.version`), the
-  kind and the period, and applies the user's access rules (:mod:`geo.access`);
+  kind and the period, and applies the user's access rules (:mod:`geo.data.access`);
 * :func:`sidebar_filters` draws the period and filter widgets (once per run, in ``app.py``)
   and :func:`current_filters` / :func:`current_period` / :func:`previous_period` read them.
 
@@ -24,12 +24,12 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from geo.access import restrict
-from geo.period import PRESETS, Period
-from geo.schema import COMPLAINT_CATEGORIES, KINDS, REPORT_KINDS
-from geo.store import Store, default_store_path
+from geo.core.period import PRESETS, Period
+from geo.core.schema import COMPLAINT_CATEGORIES, KINDS, REPORT_KINDS
+from geo.data.access import restrict
+from geo.data.store import Store, default_store_path
 
-#: Label of the free period choice (besides :data:`geo.period.PRESETS`).
+#: Label of the free period choice (besides :data:`geo.core.period.PRESETS`).
 FREE_RANGE = "freier Zeitraum"
 PERIOD_CHOICES: tuple[str, ...] = (*PRESETS, FREE_RANGE)
 #: Report kinds with a ``source`` field (filterable by source).
@@ -73,7 +73,7 @@ class Filters:
 @dataclass(frozen=True)
 class LocalUser:
     """A user without login (local single-user mode; tests set other roles): like
-    :class:`geo.auth.User` with defaults."""
+    :class:`geo.data.auth.User` with defaults."""
 
     name: str = "lokal"
     role: str = "analyse"
@@ -89,7 +89,7 @@ def _demo_wanted() -> bool:
 def _open_store(path: str, demo: bool) -> Store:
     store = Store(path)
     if demo and (not store.exists() or store.is_empty()):
-        from geo.demo import load_demo
+        from geo.data.demo import load_demo
 
         with st.spinner("Demodaten werden geladen …"):
             load_demo(store)
@@ -114,7 +114,7 @@ def _cached_records(path: str, token: str, kind: str, period: str | None) -> gpd
     100,000 records and call); callers must not modify it. The token changes with every
     write to the store, so a new import is read at once.
     """
-    from geo.period import parse_period
+    from geo.core.period import parse_period
 
     return get_store().read(kind, parse_period(period) if period else None)
 
@@ -124,7 +124,7 @@ def load_records(kind: str, period: Period | None, *, restricted: bool = True) -
 
     Cached on the store's content token, the kind and the period. With ``restricted`` (the
     default) fields and records the current user's role may not see are removed
-    (:func:`geo.access.restrict`; the result is a copy). ``restricted=False`` returns the
+    (:func:`geo.data.access.restrict`; the result is a copy). ``restricted=False`` returns the
     shared cached frame itself: read-only, and only for aggregates. Reports are filtered by
     date, measures by validity (active during the period), places not at all.
     """
@@ -145,7 +145,7 @@ def apply_filters(
     metric CRS (e.g. the area drawn on the map). Other kinds pass the kind/category/source
     filters unchanged.
     """
-    from geo.figures import filter_records
+    from geo.report.figures import filter_records
 
     if kind in REPORT_KINDS and kind not in filters.kinds:
         return gdf.iloc[0:0]
@@ -207,7 +207,7 @@ def reference_date() -> date:
 
 
 def preset_period(label: str, reference: date | None = None) -> Period:
-    """The period of a preset label from :data:`geo.period.PRESETS`."""
+    """The period of a preset label from :data:`geo.core.period.PRESETS`."""
     return PRESETS[label](reference or reference_date())
 
 

@@ -49,7 +49,7 @@ def _synthetic_finds(area, n: int, seed: int = 3) -> gpd.GeoDataFrame:
 
 
 def _one(name: str, finds, bins, sensitive, area, period, k: int, network=None, exact: bool = True) -> dict:
-    from geo.bins import analyse_coverage, suggest_bins
+    from geo.analysis.bins import analyse_coverage, suggest_bins
 
     t = time.perf_counter()
     cov = analyse_coverage(finds, bins, period=period, network=network)
@@ -70,10 +70,10 @@ def _one(name: str, finds, bins, sensitive, area, period, k: int, network=None, 
 
 
 def run(k: int = K) -> list[dict]:
-    from geo.area import leipziger_osten
-    from geo.bins import StreetNetwork
-    from geo.demo import generate_demo
-    from geo.period import Period
+    from geo.analysis.bins import StreetNetwork
+    from geo.core.area import leipziger_osten
+    from geo.core.period import Period
+    from geo.data.demo import generate_demo
 
     area = leipziger_osten()
     demo = generate_demo()

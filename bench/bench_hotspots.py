@@ -28,9 +28,9 @@ import shapely
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from geo.density import kde  # noqa: E402
-from geo.grid import aggregate_xy, make_grid  # noqa: E402
-from geo.hotspots import gi_star  # noqa: E402
+from geo.analysis.density import kde  # noqa: E402
+from geo.analysis.hotspots import gi_star  # noqa: E402
+from geo.core.grid import aggregate_xy, make_grid  # noqa: E402
 
 CRS = "EPSG:25833"
 ORIGIN = (317_000.0, 5_689_000.0)

@@ -45,9 +45,9 @@ def make_csv(path: Path, rows: int, seed: int = 1) -> None:
 _CHILD = """
 import resource, sys, time
 from datetime import datetime
-from geo.area import leipziger_osten
-from geo.ingest import import_file
-from geo.store import Store
+from geo.core.area import leipziger_osten
+from geo.data.ingest import import_file
+from geo.data.store import Store
 t = time.perf_counter()
 r = import_file(sys.argv[1], "syringe_find", Store(sys.argv[2], leipziger_osten()), now=datetime(2026, 11, 22))
 dt = time.perf_counter() - t

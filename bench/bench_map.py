@@ -46,8 +46,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from geo.area import leipziger_osten  # noqa: E402
-from geo.demo import LANDMARKS, generate_demo  # noqa: E402
+from geo.core.area import leipziger_osten  # noqa: E402
+from geo.data.demo import LANDMARKS, generate_demo  # noqa: E402
 
 SIZES = (1_000, 10_000, 100_000)
 TARGET_S = 3.0
@@ -85,8 +85,8 @@ def make_finds(n: int, seed: int = 7) -> gpd.GeoDataFrame:
 
 def build_page(finds: gpd.GeoDataFrame, asset_base: str = "/static/lagebild") -> tuple[str, int, float]:
     """The map page for ``finds``: ``(html, data_bytes, build_seconds)``."""
-    from geo.density import kde
-    from geo.hotspots import hotspot_analysis
+    from geo.analysis.density import kde
+    from geo.analysis.hotspots import hotspot_analysis
     from layers.basemap import base_map
     from layers.elements import LayerControl
     from layers.map import MapContent, overlay_groups, overlay_scripts
@@ -187,9 +187,9 @@ def _free_port() -> int:
 
 def run_streamlit(n: int, browser) -> dict:
     """Time the Streamlit Lagekarte on a store with ``n`` finds in the Rapport period (first run, uncached)."""
-    from geo.demo import load_demo
-    from geo.ingest import import_frame
-    from geo.store import Store
+    from geo.data.demo import load_demo
+    from geo.data.ingest import import_frame
+    from geo.data.store import Store
 
     with tempfile.TemporaryDirectory(prefix="lagebild-bench-st-") as tmp:
         store = Store(Path(tmp) / "bench.gpkg", leipziger_osten())

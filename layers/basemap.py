@@ -15,7 +15,7 @@ import folium
 import geopandas as gpd
 import shapely
 
-from geo.area import DISPLAY_CRS, StudyArea
+from geo.core.area import DISPLAY_CRS, StudyArea
 from layers.assets import STATIC_URL, asset_urls
 from layers.elements import JsCall, JsLayer
 from layers.escape import escape_text, js_json

@@ -1,7 +1,7 @@
 """Map layers of the Behälter page: bins with their radius, covered and uncovered finds,
 suggested new sites with rank numbers, exclusion zones and hot-spot cells without a bin.
 
-Built from :class:`geo.bins.CoverageResult` and :class:`geo.bins.SitingResult` (metric CRS,
+Built from :class:`geo.analysis.bins.CoverageResult` and :class:`geo.analysis.bins.SitingResult` (metric CRS,
 shown in EPSG:4326). Like every Lagebild layer, the results are JavaScript expressions
 (plain strings, cheap to cache) for ``LB.points`` / ``LB.geojson`` / ``LB.cells``
 (``layers/js/lagebild.js``): data texts travel as JSON (:func:`layers.escape.js_json`) and
@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.bins import CoverageResult, SitingResult
-from geo.schema import HOTSPOT_CLASSES, KINDS, Field
+from geo.analysis.bins import CoverageResult, SitingResult
+from geo.core.schema import HOTSPOT_CLASSES, KINDS, Field
 from layers.escape import js_json, safe_colour
 from layers.features import feature_collection, format_values, geojson_js, popup_rows
 from layers.hotspots import CELL_COLUMNS, cells_js
@@ -148,7 +148,7 @@ def finds_js(finds: gpd.GeoDataFrame, *, covered: bool, order: int = 40) -> str:
     """Finds as canvas circle markers (size by syringes), in the covered or uncovered colour.
 
     ``finds`` are rows of ``CoverageResult.finds`` – already restricted to what the user's
-    role may see (:func:`geo.access.restrict`). Popups show the find's fields, the distance
+    role may see (:func:`geo.data.access.restrict`). Popups show the find's fields, the distance
     to the nearest bin and the number of bins in the radius.
     """
     kind = dataclasses.replace(
@@ -209,7 +209,7 @@ def sites_js(sites: gpd.GeoDataFrame, radius_m: float, *, circle_order: int = 17
 
 # ---------------------------------------------------------------------------- zones and cells
 def exclusion_js(exclusion: gpd.GeoDataFrame, *, order: int = 14) -> tuple[str, ...]:
-    """No-go zones of :attr:`geo.bins.SitingResult.exclusion`: around Kitas/schools (with a
+    """No-go zones of :attr:`geo.analysis.bins.SitingResult.exclusion`: around Kitas/schools (with a
     tooltip) and around existing bins (outline only, not clickable)."""
     out = []
     reasons = exclusion["reason"].astype(str).to_numpy()
@@ -265,7 +265,7 @@ def bins_overlays(
     coverage : coverage of the period's finds by the active bins.
     siting : suggested sites and exclusion zones (``None``: neither).
     finds : the find points to draw – ``coverage.finds`` restricted to the user's role
-        (:func:`geo.access.restrict`, keeps ``covered``) – or ``None`` to draw no finds
+        (:func:`geo.data.access.restrict`, keeps ``covered``) – or ``None`` to draw no finds
         (roles without access to exact points).
     """
     out: list[Overlay] = []

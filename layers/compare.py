@@ -18,10 +18,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.area import StudyArea
-from geo.emerging import NO_PATTERN, PATTERNS
-from geo.evaluate import AREA_NAMES
-from geo.schema import CHANGE_CLASSES
+from geo.analysis.emerging import NO_PATTERN, PATTERNS
+from geo.analysis.evaluate import AREA_NAMES
+from geo.core.area import StudyArea
+from geo.core.schema import CHANGE_CLASSES
 from layers.assets import STATIC_URL
 from layers.basemap import OfflineMap, base_map
 from layers.elements import JsCall, layer_group
@@ -103,7 +103,7 @@ def count_layer(cells: gpd.GeoDataFrame, column: str, name: str, breaks: np.ndar
 def change_layer(cells: gpd.GeoDataFrame, *, show: bool = True) -> folium.FeatureGroup:
     """The change map: significant increases red, decreases blue, other cells with events grey.
 
-    ``cells`` as returned by :func:`geo.compare.compare_periods`.
+    ``cells`` as returned by :func:`geo.analysis.compare.compare_periods`.
     """
     cls = cells["change_class"].to_numpy()
     shown = cells[(cls != 0) | (cells["count_a"].to_numpy() + cells["count_b"].to_numpy() > 0)]
@@ -154,7 +154,7 @@ def emerging_legend_items(cells: gpd.GeoDataFrame) -> list[tuple[str, str]]:
 def areas_layer(areas: gpd.GeoDataFrame, counts: pd.DataFrame, *, show: bool = True) -> folium.FeatureGroup:
     """Treated area, buffer ring and control area of a measure evaluation with their counts.
 
-    ``areas`` from :func:`geo.evaluate.measure_areas`, ``counts`` from
+    ``areas`` from :func:`geo.analysis.evaluate.measure_areas`, ``counts`` from
     ``MeasureEvaluation.counts`` (indexed by role).
     """
     roles = areas["role"].astype(str).tolist()

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.area import DISPLAY_CRS
-from geo.schema import Kind, get_kind
+from geo.core.area import DISPLAY_CRS
+from geo.core.schema import Kind, get_kind
 from layers.escape import js_json
 
 

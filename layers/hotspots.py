@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.area import DISPLAY_CRS
-from geo.schema import HOTSPOT_CLASSES
+from geo.core.area import DISPLAY_CRS
+from geo.core.schema import HOTSPOT_CLASSES
 from layers.escape import js_json, safe_colour
 from layers.features import feature_collection, format_values, geojson_js
 from layers.legend import DENSITY_COLOURS
@@ -121,7 +121,7 @@ def hotspot_js(cells: gpd.GeoDataFrame, *, order: int = 10) -> str:
 
 
 def public_cells_js(cells: gpd.GeoDataFrame, *, order: int = 10) -> str:
-    """JavaScript expression for published grid cells (:func:`geo.access.public_cells`): fill
+    """JavaScript expression for published grid cells (:func:`geo.data.access.public_cells`): fill
     by ``value`` in five quantile classes of the density colours; popups with events and value."""
     value = cells["value"].to_numpy(float)
     edges = np.unique(np.quantile(value, [0.2, 0.4, 0.6, 0.8])) if len(value) else np.zeros(0)

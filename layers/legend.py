@@ -1,4 +1,4 @@
-"""The map legend, built from :mod:`geo.schema` (labels, colours, hot-spot classes).
+"""The map legend, built from :mod:`geo.core.schema` (labels, colours, hot-spot classes).
 
 Each section carries ``data-key`` = the name of the overlay it explains (without the count),
 so the browser hides a section while its overlay is switched off or absent.
@@ -6,7 +6,7 @@ so the browser hides a section while its overlay is switched off or absent.
 
 from __future__ import annotations
 
-from geo.schema import HOTSPOT_CLASSES, KINDS, MEASURE_KINDS, REPORT_KINDS
+from geo.core.schema import HOTSPOT_CLASSES, KINDS, MEASURE_KINDS, REPORT_KINDS
 from layers.escape import escape_text, safe_colour
 
 #: Overlay names of the analysis layers (the legend and the layer control use the same).

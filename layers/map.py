@@ -15,8 +15,8 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from geo.area import StudyArea
-from geo.schema import KINDS, MEASURE_KINDS, REPORT_KINDS
+from geo.core.area import StudyArea
+from geo.core.schema import KINDS, MEASURE_KINDS, REPORT_KINDS
 from layers.assets import inline_assets
 from layers.basemap import DRAW_STYLE, base_map
 from layers.density import density_js
@@ -49,7 +49,7 @@ class MapContent:
     place_stats : optional figures per place (same index as ``places``) for their popups.
     measures : measure kind → measures active in the period.
     hotspot_cells : ``HotspotResult.cells`` (``None``: no layer).
-    density : a :class:`geo.density.DensityResult` (``None``: no layer).
+    density : a :class:`geo.analysis.density.DensityResult` (``None``: no layer).
     """
 
     records: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)

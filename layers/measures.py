@@ -6,7 +6,7 @@ from __future__ import annotations
 import geopandas as gpd
 import shapely
 
-from geo.schema import get_kind
+from geo.core.schema import get_kind
 from layers.escape import safe_colour
 from layers.features import feature_collection, geojson_js, popup_rows
 

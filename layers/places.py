@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.figures import DEFAULT_BUFFER_M
-from geo.schema import KINDS
+from geo.core.schema import KINDS
+from geo.report.figures import DEFAULT_BUFFER_M
 from layers.escape import safe_colour
 from layers.features import feature_collection, geojson_js, popup_rows
 

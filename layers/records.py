@@ -23,8 +23,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from geo.area import DISPLAY_CRS
-from geo.schema import Kind, get_kind
+from geo.core.area import DISPLAY_CRS
+from geo.core.schema import Kind, get_kind
 from layers.escape import js_json, safe_colour
 
 Mode = Literal["plain", "cluster", "dots"]

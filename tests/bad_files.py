@@ -27,7 +27,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geo.area import leipziger_osten
+from geo.core.area import leipziger_osten
 
 AREA = leipziger_osten()
 #: A point in the Rabet park (inside the study area), WGS84.

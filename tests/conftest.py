@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from geo.store import Store
+from geo.data.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -23,7 +23,7 @@ def demo_store(tmp_path_factory) -> Store:
 
     Treat it as read-only; tests that import or delete use :func:`fresh_store`.
     """
-    from geo.demo import load_demo
+    from geo.data.demo import load_demo
 
     store = Store(tmp_path_factory.mktemp("demo") / "demo.gpkg")
     load_demo(store)

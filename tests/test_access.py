@@ -10,7 +10,11 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.access import (
+from geo.core.area import leipziger_osten
+from geo.core.errors import UserError
+from geo.core.grid import make_grid
+from geo.core.schema import KINDS
+from geo.data.access import (
     K_MIN,
     PUBLIC_KINDS,
     ROLES,
@@ -22,12 +26,8 @@ from geo.access import (
     release,
     restrict,
 )
-from geo.area import leipziger_osten
-from geo.auth import User
-from geo.errors import UserError
-from geo.grid import make_grid
-from geo.schema import KINDS
-from geo.store import Store
+from geo.data.auth import User
+from geo.data.store import Store
 
 AREA = leipziger_osten()
 ALL_PRIVATE = {f.name for k in KINDS.values() for f in k.fields if f.private}

@@ -16,11 +16,11 @@ import shapely
 from streamlit.testing.v1 import AppTest
 
 from app_pages import data_page, map_page, state
-from geo.errors import UserError
-from geo.figures import format_change, format_number, measures_list, sensitive_place_table
-from geo.period import Period
-from geo.schema import MEASURE_KINDS
-from geo.store import Store
+from geo.core.errors import UserError
+from geo.core.period import Period
+from geo.core.schema import MEASURE_KINDS
+from geo.data.store import Store
+from geo.report.figures import format_change, format_number, measures_list, sensitive_place_table
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 RAPPORT = Period(date(2026, 9, 1), date(2026, 10, 31))
@@ -179,7 +179,7 @@ def test_measures_list_of_the_period(store):
 
 def test_public_role_sees_only_published_cells(store, monkeypatch):
     from app_pages import login
-    from geo.auth import User
+    from geo.data.auth import User
 
     monkeypatch.setattr(login, "require_login", lambda: User("gast", "oeffentlich"))
     at = _app(store)

@@ -142,9 +142,9 @@ def test_plan_file_is_formula_safe_and_audited(fresh_store, monkeypatch):
     monkeypatch.syspath_prepend(str(REPO))
     from app_pages.bins import plan_file
     from app_pages.state import LocalUser
-    from geo.area import leipziger_osten
-    from geo.bins import analyse_coverage, plan_table, suggest_bins
-    from geo.period import Period
+    from geo.analysis.bins import analyse_coverage, plan_table, suggest_bins
+    from geo.core.area import leipziger_osten
+    from geo.core.period import Period
 
     area = leipziger_osten()
     c = area.boundary.centroid

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.area import AreaConfigError, StudyArea, leipziger_osten, load_area
+from geo.core.area import AreaConfigError, StudyArea, leipziger_osten, load_area
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo import auth
-from geo.auth import LoginThrottle, User
 from geo.cli import main
-from geo.errors import UserError
+from geo.core.errors import UserError
+from geo.data import auth
+from geo.data.auth import LoginThrottle, User
 
 REPO = Path(__file__).resolve().parents[1]
 PASSWORD = "korrekt-Pferd-42"

@@ -14,13 +14,13 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo import backup as backup_module
-from geo.area import StudyArea, leipziger_osten
-from geo.backup import backup, check_store_file, restore
 from geo.cli import main
-from geo.errors import UserError
-from geo.ingest import import_frame
-from geo.store import Store
+from geo.core.area import StudyArea, leipziger_osten
+from geo.core.errors import UserError
+from geo.data import backup as backup_module
+from geo.data.backup import backup, check_store_file, restore
+from geo.data.ingest import import_frame
+from geo.data.store import Store
 
 AREA = leipziger_osten()
 NOW = datetime(2026, 11, 22, 12, 0)

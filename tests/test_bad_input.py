@@ -27,10 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bad_files import AREA, CASES, build, csv_text, ok_row, sparse  # noqa: E402
 
 from geo.cli import main  # noqa: E402
-from geo.errors import ImportRefused  # noqa: E402
-from geo.exports import FORMULA_TRIGGERS, neutralise_formulas, write_table  # noqa: E402
-from geo.ingest import ColumnOptions, import_file  # noqa: E402
-from geo.store import Store  # noqa: E402
+from geo.core.errors import ImportRefused  # noqa: E402
+from geo.data.exports import FORMULA_TRIGGERS, neutralise_formulas, write_table  # noqa: E402
+from geo.data.ingest import ColumnOptions, import_file  # noqa: E402
+from geo.data.store import Store  # noqa: E402
 
 NOW = datetime(2026, 11, 22, 12, 0)
 REFUSED = [c for c in CASES if c.refused]
@@ -206,7 +206,7 @@ def _data_page():
 def test_upload_page_shows_german_messages_and_keeps_the_store(tmp_path, store, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from geo import auth
+    from geo.data import auth
 
     monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1]))
     monkeypatch.setenv("LAGEBILD_STORE", str(store.path))

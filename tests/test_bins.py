@@ -1,4 +1,4 @@
-"""Tests for geo.bins: coverage of finds by disposal bins, siting of new bins, the plan export."""
+"""Tests for geo.analysis.bins: coverage of finds by disposal bins, siting of new bins, the plan export."""
 
 from __future__ import annotations
 
@@ -16,8 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
 
-from geo.area import leipziger_osten
-from geo.bins import (
+from geo.analysis.bins import (
     StreetNetwork,
     aggregate_demand,
     analyse_coverage,
@@ -32,9 +31,10 @@ from geo.bins import (
     solve_mclp,
     suggest_bins,
 )
-from geo.errors import UserError
-from geo.exports import neutralise_formulas, write_table
-from geo.period import Period
+from geo.core.area import leipziger_osten
+from geo.core.errors import UserError
+from geo.core.period import Period
+from geo.data.exports import neutralise_formulas, write_table
 
 CRS = "EPSG:25833"
 X0, Y0 = 319000.0, 5691000.0  # Leipziger Osten, EPSG:25833
@@ -547,13 +547,13 @@ LAST_HALF_YEAR = Period(date(2026, 5, 1), date(2026, 10, 31))
 
 @pytest.fixture(scope="module")
 def demo():
-    from geo.demo import generate_demo
+    from geo.data.demo import generate_demo
 
     return generate_demo(20241101)
 
 
 def test_demo_suggestions_fall_at_the_scene_places(demo):
-    from geo.demo import SCENE_PLACES
+    from geo.data.demo import SCENE_PLACES
 
     cov = analyse_coverage(demo["syringe_find"], demo["disposal_bin"], period=LAST_HALF_YEAR)
     assert sorted(cov.bins["label"]) == ["Otto-Runki-Platz", "Rabet Nord", "Torgauer Platz"]

@@ -1,4 +1,4 @@
-"""Tests of geo.compare: exact Poisson rate test, FDR, change classes, zones, prediction, CLI."""
+"""Tests of geo.analysis.compare: exact Poisson rate test, FDR, change classes, zones, prediction, CLI."""
 
 from __future__ import annotations
 
@@ -14,9 +14,7 @@ from pyproj import Transformer
 from scipy.stats import binomtest
 from statsmodels.stats.multitest import multipletests
 
-from geo.area import leipziger_osten
-from geo.cli import main
-from geo.compare import (
+from geo.analysis.compare import (
     analysis_grid,
     change_summary,
     compare_periods,
@@ -28,11 +26,13 @@ from geo.compare import (
     select_top_cells,
     zone_comparison,
 )
-from geo.demo import DISPLACEMENT_FROM, DISPLACEMENT_START, DISPLACEMENT_TO, SCENE_PLACES, generate_demo
-from geo.errors import UserError
-from geo.grid import make_grid
-from geo.period import Period, parse_period
-from geo.timeseries import district_zones, place_zones, slice_periods
+from geo.analysis.timeseries import district_zones, place_zones, slice_periods
+from geo.cli import main
+from geo.core.area import leipziger_osten
+from geo.core.errors import UserError
+from geo.core.grid import make_grid
+from geo.core.period import Period, parse_period
+from geo.data.demo import DISPLACEMENT_FROM, DISPLACEMENT_START, DISPLACEMENT_TO, SCENE_PLACES, generate_demo
 
 BEFORE = Period(date(2025, 11, 1), date(2026, 4, 30))
 AFTER = Period(DISPLACEMENT_START, date(2026, 10, 31))

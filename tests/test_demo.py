@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo import demo
-from geo.area import leipziger_osten
-from geo.store import Store
+from geo.core.area import leipziger_osten
+from geo.data import demo
+from geo.data.store import Store
 
 
 @pytest.fixture(scope="module")

@@ -10,15 +10,15 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.area import leipziger_osten
-from geo.density import DensityResult, default_bandwidth, density_contours, kde
-from geo.errors import UserError
+from geo.analysis.density import DensityResult, default_bandwidth, density_contours, kde
+from geo.core.area import leipziger_osten
+from geo.core.errors import UserError
 
 CRS = "EPSG:25833"
 
 
 def _direct_sum(xy, w, xs, ys, h, kernel):
-    """Density per km² at pixel centres, one point at a time (written independently of geo.density)."""
+    """Density per km² at pixel centres, one point at a time (written independently of geo.analysis.density)."""
     out = np.zeros((len(ys), len(xs)))
     gx, gy = np.meshgrid(xs, ys)
     for (px, py), wi in zip(xy, w, strict=True):

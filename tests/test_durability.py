@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.area import leipziger_osten
-from geo.ingest import import_file
-from geo.store import Store
+from geo.core.area import leipziger_osten
+from geo.data.ingest import import_file
+from geo.data.store import Store
 
 AREA = leipziger_osten()
 NOW = datetime(2026, 11, 22, 12, 0)
@@ -109,7 +109,7 @@ def test_first_import_with_only_rejected_rows_leaves_a_usable_store(tmp_path):
 
 
 def test_kill_9_during_restore_leaves_the_old_or_the_new_store(tmp_path, demo_store):
-    from geo.backup import backup
+    from geo.data.backup import backup
 
     source = Store(tmp_path / "quelle" / "lagebild.gpkg", AREA)
     source.path.parent.mkdir()
@@ -200,7 +200,7 @@ def _run_concurrently(tmp_path: Path, writers: int, seconds: float) -> None:
 
 
 def test_backups_taken_during_imports_hold_whole_imports(tmp_path):
-    from geo.backup import backup, restore
+    from geo.data.backup import backup, restore
 
     store = Store(tmp_path / "lagebild.gpkg", AREA)
     import_file(write_finds(tmp_path / "start.csv", 5, lat0=51.355), "syringe_find", store, now=NOW)

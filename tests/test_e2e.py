@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from geo.figures import format_number
-from geo.period import Period
-from geo.store import Store
+from geo.core.period import Period
+from geo.data.store import Store
+from geo.report.figures import format_number
 
 pytestmark = pytest.mark.browser
 
@@ -198,7 +198,7 @@ def test_drawing_an_area_restricts_the_figures(page, server):
 
 
 def test_handout_downloads_as_pdf(page):
-    pytest.importorskip("geo.handout")
+    pytest.importorskip("geo.report.handout")
     button = page.get_by_role("button", name="Handout (PDF)")
     with page.expect_download(timeout=TIMEOUT) as info:
         button.click()

@@ -1,4 +1,4 @@
-"""Tests of geo.emerging: Mann–Kendall (hand computations), pattern rules, the demo's growing place, CLI."""
+"""Tests of geo.analysis.emerging: Mann–Kendall (hand computations), pattern rules, the demo's growing place, CLI."""
 
 from __future__ import annotations
 
@@ -11,14 +11,21 @@ import shapely
 from pyproj import Transformer
 from scipy.stats import kendalltau, norm
 
-from geo.area import leipziger_osten
+from geo.analysis.emerging import (
+    NO_PATTERN,
+    PATTERNS,
+    classify_patterns,
+    emerging_hotspots,
+    mann_kendall,
+    space_time_counts,
+)
+from geo.analysis.timeseries import slice_periods
 from geo.cli import main
-from geo.demo import EMERGING_PLACE, SCENE_PLACES, generate_demo
-from geo.emerging import NO_PATTERN, PATTERNS, classify_patterns, emerging_hotspots, mann_kendall, space_time_counts
-from geo.errors import UserError
-from geo.grid import make_grid
-from geo.period import Period
-from geo.timeseries import slice_periods
+from geo.core.area import leipziger_osten
+from geo.core.errors import UserError
+from geo.core.grid import make_grid
+from geo.core.period import Period
+from geo.data.demo import EMERGING_PLACE, SCENE_PLACES, generate_demo
 
 
 # ---------------------------------------------------------------------------- Mann–Kendall

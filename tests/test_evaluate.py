@@ -1,4 +1,4 @@
-"""Tests of geo.evaluate: WDD against the published values, WDQ and DiD by hand, the demo's bin and
+"""Tests of geo.analysis.evaluate: WDD against the published values, WDQ and DiD by hand, the demo's bin and
 police presence, measure lookup and the CLI."""
 
 from __future__ import annotations
@@ -11,11 +11,7 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.area import leipziger_osten
-from geo.cli import main
-from geo.demo import BIN_INSTALLED, BIN_PLACE, DISPLACEMENT_START, generate_demo
-from geo.errors import UserError
-from geo.evaluate import (
+from geo.analysis.evaluate import (
     VERDICTS,
     did_ratio,
     evaluate_measure,
@@ -27,8 +23,12 @@ from geo.evaluate import (
     wdd,
     wdq,
 )
-from geo.period import Period
-from geo.timeseries import measure_table
+from geo.analysis.timeseries import measure_table
+from geo.cli import main
+from geo.core.area import leipziger_osten
+from geo.core.errors import UserError
+from geo.core.period import Period
+from geo.data.demo import BIN_INSTALLED, BIN_PLACE, DISPLACEMENT_START, generate_demo
 
 #: Radius and buffer for the displacement check at the Rabet: the police area itself
 #: (500 m x 200 m) and a 500 m ring that reaches Neustädter Markt (about 450 m north of the Rabet).
@@ -163,7 +163,7 @@ def test_evaluate_all_measures(demo, measures, area):
 
 
 def test_find_measure_by_prefix(demo_store):
-    from geo.schema import MEASURE_KINDS
+    from geo.core.schema import MEASURE_KINDS
 
     measures = measure_table({k: demo_store.read(k) for k in MEASURE_KINDS})
     rid = measures["record_id"].iloc[0]

@@ -1,4 +1,4 @@
-"""Tests for geo.figures: key figures, sensitive places, measures, districts, formatting."""
+"""Tests for geo.report.figures: key figures, sensitive places, measures, districts, formatting."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
 
-from geo.demo import LANDMARKS, generate_demo
-from geo.errors import UserError
-from geo.figures import (
+from geo.core.errors import UserError
+from geo.core.period import Period
+from geo.core.schema import KINDS
+from geo.data.demo import LANDMARKS, generate_demo
+from geo.report.figures import (
     GERMAN_COLUMNS,
     active_in_period,
     count_hot_cells,
@@ -28,8 +30,6 @@ from geo.figures import (
     sensitive_place_table,
     to_german,
 )
-from geo.period import Period
-from geo.schema import KINDS
 
 CRS = "EPSG:25833"
 X0, Y0 = 319_000.0, 5_691_000.0  # Leipziger Osten, metres

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.spatial import cKDTree
 
-from geo.errors import UserError
-from geo.grid import SQRT3, aggregate, aggregate_xy, make_grid
+from geo.core.errors import UserError
+from geo.core.grid import SQRT3, aggregate, aggregate_xy, make_grid
 
 CRS = "EPSG:25833"
 #: An irregular study area in UTM 33N around Leipzig: an L-shape with a hole.

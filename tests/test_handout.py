@@ -1,4 +1,4 @@
-"""Tests for the handout PDF (geo.handout, geo.staticmap) and the CLI commands handout and export.
+"""Tests for the handout PDF (geo.report.handout, geo.report.staticmap) and the CLI commands handout and export.
 
 Text is extracted with ``pdftotext`` (poppler-utils); tests that read the text skip when it
 is not installed.
@@ -19,16 +19,16 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.area import leipziger_osten
 from geo.cli import main
-from geo.demo import generate_demo
-from geo.errors import UserError
-from geo.figures import active_in_period, count_hot_cells, format_number, key_figures
-from geo.handout import DEMO_NOTICE, build_handout, escape, handout_from_store, is_demo_data
-from geo.ingest import import_frame
-from geo.period import Period
-from geo.staticmap import map_png
-from geo.store import Store
+from geo.core.area import leipziger_osten
+from geo.core.errors import UserError
+from geo.core.period import Period
+from geo.data.demo import generate_demo
+from geo.data.ingest import import_frame
+from geo.data.store import Store
+from geo.report.figures import active_in_period, count_hot_cells, format_number, key_figures
+from geo.report.handout import DEMO_NOTICE, build_handout, escape, handout_from_store, is_demo_data
+from geo.report.staticmap import map_png
 
 CRS = "EPSG:25833"
 X0, Y0 = 319_000.0, 5_691_000.0
@@ -110,8 +110,8 @@ def test_map_png_is_an_image():
 
 def test_map_draws_names_literally():
     """Names with ``$`` are not parsed as mathtext (an unknown command would make rendering fail)."""
-    from geo.area import StudyArea
-    from geo.staticmap import render_map
+    from geo.core.area import StudyArea
+    from geo.report.staticmap import render_map
 
     current, _ = small_data()
     name = r"Ost $\undefinedcmd$ & <b>"
@@ -159,7 +159,7 @@ def test_handout_demo_data(tmp_path):
     area = leipziger_osten()
     current = {k: active_in_period(g, k, PERIOD) for k, g in demo.items()}
     previous = {k: active_in_period(g, k, PERIOD.previous()) for k, g in demo.items()}
-    from geo.hotspots import hotspot_analysis
+    from geo.analysis.hotspots import hotspot_analysis
 
     hotspots = hotspot_analysis(current["syringe_find"], area.boundary, weight="count")
     pdf = build_handout(current, previous, area, PERIOD, hotspots=hotspots, demo=True, threshold=20)

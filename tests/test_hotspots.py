@@ -14,10 +14,7 @@ from esda import G_Local, Moran
 from libpysal.weights import DistanceBand
 from statsmodels.stats.multitest import multipletests
 
-from geo.area import leipziger_osten
-from geo.errors import UserError
-from geo.grid import aggregate_xy, make_grid
-from geo.hotspots import (
+from geo.analysis.hotspots import (
     HotspotResult,
     choose_scale,
     fdr_bh,
@@ -26,6 +23,9 @@ from geo.hotspots import (
     hotspot_analysis,
     moran_i,
 )
+from geo.core.area import leipziger_osten
+from geo.core.errors import UserError
+from geo.core.grid import aggregate_xy, make_grid
 
 CRS = "EPSG:25833"
 IRREGULAR = shapely.Polygon(
@@ -193,7 +193,7 @@ def test_demo_scene_places_are_hotspots():
     """The scene places planted in the demo data come out as +3 hot spots."""
     from pyproj import Transformer
 
-    from geo.demo import SCENE_PLACES, generate_demo
+    from geo.data.demo import SCENE_PLACES, generate_demo
 
     area = leipziger_osten()
     finds = generate_demo()["syringe_find"]

@@ -19,11 +19,11 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geo.area import leipziger_osten
-from geo.errors import ImportRefused
-from geo.ingest import ColumnOptions, import_file, parse_datetimes, parse_numbers, validate
-from geo.readers import read_table
-from geo.store import Store
+from geo.core.area import leipziger_osten
+from geo.core.errors import ImportRefused
+from geo.data.ingest import ColumnOptions, import_file, parse_datetimes, parse_numbers, validate
+from geo.data.readers import read_table
+from geo.data.store import Store
 
 NOW = datetime(2026, 11, 22, 12, 0)
 AREA = leipziger_osten()
@@ -337,7 +337,7 @@ def test_failure_mid_import_leaves_store_unchanged(tmp_path, store, monkeypatch)
 def test_query_by_kind_period_and_area(tmp_path, store):
     from datetime import date
 
-    from geo.period import Period
+    from geo.core.period import Period
 
     import_file(_csv(tmp_path, "a.csv", 5, day=1), "syringe_find", store, now=NOW)
     import_file(_csv(tmp_path, "b.csv", 7, day=20), "syringe_find", store, now=NOW)
@@ -354,9 +354,9 @@ def test_two_processes_importing_at_once_lose_nothing(tmp_path, store):
     script = textwrap.dedent(f"""
         import sys
         from datetime import datetime
-        from geo.area import leipziger_osten
-        from geo.ingest import import_file
-        from geo.store import Store
+        from geo.core.area import leipziger_osten
+        from geo.data.ingest import import_file
+        from geo.data.store import Store
         r = import_file(sys.argv[1], "syringe_find", Store({str(store.path)!r}, leipziger_osten()),
                         now=datetime(2026, 11, 22))
         print(r.stored)

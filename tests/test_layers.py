@@ -16,9 +16,9 @@ import pytest
 import shapely
 from PIL import Image
 
-from geo.area import DISPLAY_CRS, leipziger_osten
-from geo.period import Period
-from geo.schema import HOTSPOT_CLASSES
+from geo.core.area import DISPLAY_CRS, leipziger_osten
+from geo.core.period import Period
+from geo.core.schema import HOTSPOT_CLASSES
 from layers import assets
 from layers.basemap import OfflineMap, base_map, tiles_from_env
 from layers.density import density_image

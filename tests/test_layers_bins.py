@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.access import restrict
-from geo.area import leipziger_osten
-from geo.bins import analyse_coverage, suggest_bins
-from geo.period import Period
+from geo.analysis.bins import analyse_coverage, suggest_bins
+from geo.core.area import leipziger_osten
+from geo.core.period import Period
+from geo.data.access import restrict
 from layers import bins as lb
 from layers.map import standalone_html
 

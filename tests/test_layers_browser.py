@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.area import leipziger_osten
-from geo.period import Period
+from geo.core.area import leipziger_osten
+from geo.core.period import Period
 from layers.map import MapContent, Overlay, overlay_scripts, standalone_html
 from layers.records import records_js
 
@@ -134,7 +134,7 @@ def test_cluster_and_dot_modes_render_and_open_popups(chromium, block_outside, t
 
 
 def test_hotspot_cells_are_drawn_with_popup_and_tooltip(chromium, block_outside, tmp_path):
-    from geo.hotspots import hotspot_analysis
+    from geo.analysis.hotspots import hotspot_analysis
 
     finds = _find(400)
     cells = hotspot_analysis(finds, AREA, weight="count").cells

@@ -5,8 +5,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from geo.errors import UserError
-from geo.period import Period, parse_date, parse_period, quarter_period, rapport_period, year_period
+from geo.core.errors import UserError
+from geo.core.period import Period, parse_date, parse_period, quarter_period, rapport_period, year_period
 
 
 def test_rapport_quarter_year_presets():

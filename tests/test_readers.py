@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geo.area import leipziger_osten
-from geo.errors import ImportRefused
-from geo.ingest import import_file, validate
-from geo.readers import (
+from geo.core.area import leipziger_osten
+from geo.core.errors import ImportRefused
+from geo.data.ingest import import_file, validate
+from geo.data.readers import (
     MAX_FIELD_CHARS,
     check_zip_members,
     detect_format,
@@ -26,7 +26,7 @@ from geo.readers import (
     sniff_delimiter,
     unique_names,
 )
-from geo.store import Store
+from geo.data.store import Store
 
 AREA = leipziger_osten()
 NOW = datetime(2026, 11, 22, 12, 0)

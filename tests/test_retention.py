@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.area import leipziger_osten
 from geo.cli import main
-from geo.errors import UserError
-from geo.ingest import import_frame
-from geo.retention import (
+from geo.core.area import leipziger_osten
+from geo.core.errors import UserError
+from geo.data.ingest import import_frame
+from geo.data.retention import (
     AGGREGATE_LAYER,
     check_ids,
     cutoff_date,
@@ -22,7 +22,7 @@ from geo.retention import (
     purge,
     read_aggregates,
 )
-from geo.store import Store
+from geo.data.store import Store
 
 AREA = leipziger_osten()
 NOW = datetime(2026, 11, 22, 12, 0)

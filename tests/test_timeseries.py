@@ -1,4 +1,4 @@
-"""Tests of geo.timeseries: zones, counting in zones, monthly series, slices, measure marks."""
+"""Tests of geo.analysis.timeseries: zones, counting in zones, monthly series, slices, measure marks."""
 
 from __future__ import annotations
 
@@ -10,10 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.area import leipziger_osten
-from geo.demo import BIN_INSTALLED, generate_demo
-from geo.period import Period
-from geo.timeseries import (
+from geo.analysis.timeseries import (
     WHOLE_AREA,
     district_zones,
     measure_marks,
@@ -24,6 +21,9 @@ from geo.timeseries import (
     slice_periods,
     zone_counts,
 )
+from geo.core.area import leipziger_osten
+from geo.core.period import Period
+from geo.data.demo import BIN_INSTALLED, generate_demo
 
 CRS = "EPSG:25833"
 

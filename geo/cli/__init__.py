@@ -4,7 +4,7 @@ Each subcommand lives in its own module in this package and defines
 ``register(subparsers)``, which adds its parser and sets ``func`` to a function
 ``run(args) -> int``. Modules are discovered automatically.
 
-Errors meant for the user (:class:`geo.errors.UserError`) print one German line and exit
+Errors meant for the user (:class:`geo.core.errors.UserError`) print one German line and exit
 with code 2; no traceback ever reaches the user.
 """
 
@@ -15,7 +15,7 @@ import importlib
 import pkgutil
 import sys
 
-from geo.errors import UserError
+from geo.core.errors import UserError
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,7 +14,7 @@ def add_user_option(parser: argparse.ArgumentParser) -> None:
 
 
 def audit_user(args: argparse.Namespace) -> str:
-    from geo.auth import system_user
+    from geo.data.auth import system_user
 
     return args.user or system_user()
 
@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from geo.backup import backup
+    from geo.data.backup import backup
 
     info = backup(open_store(args), args.out, user=audit_user(args))
     print(f"Sicherung geschrieben: {info.path} ({info.size / 1024**2:.1f} MB, "

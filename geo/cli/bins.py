@@ -6,7 +6,7 @@
 
 writes existing and suggested bins (``status``, ``rank``, ``covered_finds``,
 ``covered_syringes``, coordinates in EPSG:25833 and WGS84, …; see
-:func:`geo.bins.plan_table`) and prints the coverage and the coverage curve in German.
+:func:`geo.analysis.bins.plan_table`) and prints the coverage and the coverage curve in German.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from geo.cli.common import (
     load_records,
     period_from_args,
 )
-from geo.errors import UserError
+from geo.core.errors import UserError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from geo.bins import DEFAULT_GRID_M, DEFAULT_RADIUS_M
+    from geo.analysis.bins import DEFAULT_GRID_M, DEFAULT_RADIUS_M
 
     p = sub.add_parser(
         "bins",
@@ -78,8 +78,8 @@ def _m(x: float) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from geo.bins import StreetNetwork, analyse_coverage, plan_table, read_candidates, suggest_bins
-    from geo.exports import write_table
+    from geo.analysis.bins import StreetNetwork, analyse_coverage, plan_table, read_candidates, suggest_bins
+    from geo.data.exports import write_table
 
     check_table_output(args.out)
     if args.add < 0:

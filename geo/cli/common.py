@@ -8,12 +8,12 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from geo.area import AreaConfigError, StudyArea
-from geo.area import load_area as _load_area
-from geo.errors import UserError
-from geo.period import Period, parse_date
-from geo.schema import KINDS, get_kind
-from geo.store import Store, default_store_path, ensure_user_store
+from geo.core.area import AreaConfigError, StudyArea
+from geo.core.area import load_area as _load_area
+from geo.core.errors import UserError
+from geo.core.period import Period, parse_date
+from geo.core.schema import KINDS, get_kind
+from geo.data.store import Store, default_store_path, ensure_user_store
 
 
 def add_store_options(parser: argparse.ArgumentParser) -> None:
@@ -65,7 +65,7 @@ def add_input_option(parser: argparse.ArgumentParser) -> None:
 
 
 def column_options(args: argparse.Namespace):
-    from geo.ingest import ColumnOptions
+    from geo.data.ingest import ColumnOptions
 
     columns = {}
     for item in getattr(args, "column", []) or []:
@@ -96,7 +96,7 @@ def add_table_output(parser: argparse.ArgumentParser, *, required: bool = True, 
 
 def check_table_output(path: Path | None) -> None:
     """Refuse an output file whose extension is not a table format."""
-    from geo.exports import TABLE_FORMATS
+    from geo.data.exports import TABLE_FORMATS
 
     if path is not None and path.suffix.lower() not in TABLE_FORMATS:
         raise UserError(f"Ausgabedatei {path.name}: Endung muss {', '.join(TABLE_FORMATS)} sein.")
@@ -138,8 +138,8 @@ def load_records(args: argparse.Namespace, kind: str) -> gpd.GeoDataFrame:
     period = period_from_args(args)
     path = getattr(args, "input", None)
     if path is not None:
-        from geo.ingest import validate
-        from geo.readers import read_table
+        from geo.data.ingest import validate
+        from geo.data.readers import read_table
 
         area = load_area(args)
         raw = read_table(path, layer=getattr(args, "layer", None), crs=getattr(args, "crs", None))

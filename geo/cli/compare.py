@@ -6,7 +6,7 @@
 
 writes one row per cell with ``cell_id``, ``count_a``, ``count_b``, ``rate_a``, ``rate_b``
 (per day), ``difference``, ``rate_ratio``, ``p``, ``p_fdr`` and ``change_class`` (−1, 0, +1;
-see :mod:`geo.compare`) and prints the number of cells per class and the change per
+see :mod:`geo.analysis.compare`) and prints the number of cells per class and the change per
 sensitive place and district.
 """
 
@@ -25,12 +25,12 @@ from geo.cli.common import (
     load_area,
     load_records,
 )
-from geo.period import parse_period
-from geo.schema import CHANGE_CLASSES, REPORT_KINDS
+from geo.core.period import parse_period
+from geo.core.schema import CHANGE_CLASSES, REPORT_KINDS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from geo.compare import DEFAULT_ALPHA, DEFAULT_CELL_M
+    from geo.analysis.compare import DEFAULT_ALPHA, DEFAULT_CELL_M
 
     p = sub.add_parser(
         "compare",
@@ -57,11 +57,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from geo.compare import analysis_grid, change_summary, compare_periods, zone_comparison
-    from geo.exports import write_table
-    from geo.figures import format_number
-    from geo.schema import KINDS
-    from geo.timeseries import district_zones, place_zones
+    from geo.analysis.compare import analysis_grid, change_summary, compare_periods, zone_comparison
+    from geo.analysis.timeseries import district_zones, place_zones
+    from geo.core.schema import KINDS
+    from geo.data.exports import write_table
+    from geo.report.figures import format_number
 
     check_table_output(args.out)
     check_alpha(args.alpha)

@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from geo.retention import delete_records
+    from geo.data.retention import delete_records
 
     result = delete_records(open_store(args), args.kind, args.ids, reason=args.reason, user=audit_user(args))
     print(f"gelöscht: {len(result.deleted)}")

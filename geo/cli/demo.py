@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from geo.demo import DEMO_SEED, load_demo
+    from geo.data.demo import DEMO_SEED, load_demo
 
     store = open_store(args)
     for report in load_demo(store, args.seed if args.seed is not None else DEMO_SEED):

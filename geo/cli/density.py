@@ -12,7 +12,7 @@ area's bounding box as
 * ``.geojson`` / ``.gpkg`` – threshold polygons (density ≥ level; ``--levels``) clipped to
   the area, GeoJSON in EPSG:4326, GeoPackage in the metric CRS.
 
-See :mod:`geo.density` for kernel, bandwidth rule and accuracy.
+See :mod:`geo.analysis.density` for kernel, bandwidth rule and accuracy.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from geo.cli.common import (
     load_area,
     load_records,
 )
-from geo.errors import UserError
-from geo.schema import REPORT_KINDS
+from geo.core.errors import UserError
+from geo.core.schema import REPORT_KINDS
 
 FORMATS: tuple[str, ...] = (".tif", ".tiff", ".png", ".geojson", ".gpkg")
 #: Default raster: about this many pixels along the longer side of the area.
@@ -79,9 +79,9 @@ def _parse_levels(text: str | None) -> list[float] | int:
 
 def default_pixel(bounds: tuple[float, float, float, float]) -> float:
     """Pixel size (m) for about :data:`DEFAULT_PIXELS` pixels along the longer side, rounded."""
-    from geo.hotspots import _nice_cell
+    from geo.analysis.hotspots import nice_cell_size
 
-    return _nice_cell(max(bounds[2] - bounds[0], bounds[3] - bounds[1]) / DEFAULT_PIXELS)
+    return nice_cell_size(max(bounds[2] - bounds[0], bounds[3] - bounds[1]) / DEFAULT_PIXELS)
 
 
 def write_geotiff(result, path: Path) -> None:
@@ -129,10 +129,10 @@ def write_png(result, path: Path, boundary, title: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from geo.density import density_contours, kde
-    from geo.exports import write_table
-    from geo.hotspots import format_metres
-    from geo.schema import KINDS
+    from geo.analysis.density import density_contours, kde
+    from geo.analysis.hotspots import format_metres
+    from geo.core.schema import KINDS
+    from geo.data.exports import write_table
 
     suffix = args.out.suffix.lower()
     if suffix not in FORMATS:

@@ -6,7 +6,7 @@
 
 writes one row per cell with ``pattern`` (code), ``pattern_label`` (German), the
 Mann–Kendall trend of the Gi* z-scores (``trend_z``, ``trend_p``, ``trend_tau``), the
-number of significant hot and cold slices and the counts; see :mod:`geo.emerging`.
+number of significant hot and cold slices and the counts; see :mod:`geo.analysis.emerging`.
 """
 
 from __future__ import annotations
@@ -26,12 +26,12 @@ from geo.cli.common import (
     load_records,
     period_from_args,
 )
-from geo.errors import UserError
-from geo.schema import REPORT_KINDS
+from geo.core.errors import UserError
+from geo.core.schema import REPORT_KINDS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from geo.emerging import DEFAULT_ALPHA, SLICE_MONTHS
+    from geo.analysis.emerging import DEFAULT_ALPHA, SLICE_MONTHS
 
     p = sub.add_parser(
         "emerging",
@@ -56,10 +56,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from geo.emerging import PATTERNS, SLICE_MONTHS, emerging_hotspots
-    from geo.exports import write_table
-    from geo.schema import KINDS
-    from geo.timeseries import data_period
+    from geo.analysis.emerging import PATTERNS, SLICE_MONTHS, emerging_hotspots
+    from geo.analysis.timeseries import data_period
+    from geo.core.schema import KINDS
+    from geo.data.exports import write_table
 
     check_table_output(args.out)
     check_alpha(args.alpha)

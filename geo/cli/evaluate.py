@@ -9,7 +9,7 @@
 prints the counts before/after in the treated area, the buffer ring and the control
 area, the difference-in-differences with its confidence interval, WDQ, WDD and the
 verdict (Wirkung / Verdrängung / Ausstrahlung / kein Effekt); ``--out`` writes the three
-areas with their counts. Rules: :mod:`geo.evaluate`.
+areas with their counts. Rules: :mod:`geo.analysis.evaluate`.
 """
 
 from __future__ import annotations
@@ -26,12 +26,12 @@ from geo.cli.common import (
     load_area,
     load_records,
 )
-from geo.errors import UserError
-from geo.schema import MEASURE_KINDS, REPORT_KINDS
+from geo.core.errors import UserError
+from geo.core.schema import MEASURE_KINDS, REPORT_KINDS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from geo.evaluate import CONTROLS, DEFAULT_BUFFER_M, DEFAULT_CONTROL_WIDTH_M, DEFAULT_WINDOW_DAYS
+    from geo.analysis.evaluate import CONTROLS, DEFAULT_BUFFER_M, DEFAULT_CONTROL_WIDTH_M, DEFAULT_WINDOW_DAYS
 
     p = sub.add_parser(
         "evaluate",
@@ -64,7 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _num(v: float, digits: int = 2) -> str:
     """German number with ``digits`` decimals (``–`` when missing)."""
-    from geo.figures import format_number
+    from geo.report.figures import format_number
 
     return format_number(v, digits)
 
@@ -72,7 +72,7 @@ def _num(v: float, digits: int = 2) -> str:
 def _measures(args: argparse.Namespace):
     import geopandas as gpd
 
-    from geo.timeseries import measure_table
+    from geo.analysis.timeseries import measure_table
 
     area = load_area(args)
     frames: dict[str, gpd.GeoDataFrame] = {}
@@ -87,9 +87,9 @@ def _measures(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from geo.evaluate import VERDICTS, evaluate_measure, evaluate_measures, find_measure
-    from geo.exports import write_table
-    from geo.schema import KINDS
+    from geo.analysis.evaluate import VERDICTS, evaluate_measure, evaluate_measures, find_measure
+    from geo.core.schema import KINDS
+    from geo.data.exports import write_table
 
     check_table_output(args.out)
     area = load_area(args)

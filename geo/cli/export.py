@@ -27,7 +27,7 @@ from geo.cli.common import (
     open_store,
     period_from_args,
 )
-from geo.errors import UserError
+from geo.core.errors import UserError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -55,10 +55,10 @@ def export_table(records: gpd.GeoDataFrame, kind: str, *, with_private: bool = F
 
     ``lat``/``lon`` (WGS84) are a point on each geometry; records of kinds that may be
     lines or polygons also get ``wkt`` (WGS84), because a CSV with ``lat``/``lon`` drops the
-    geometry column (:func:`geo.exports.write_table`).
+    geometry column (:func:`geo.data.exports.write_table`).
     """
-    from geo.figures import lat_lon
-    from geo.schema import get_kind
+    from geo.core.schema import get_kind
+    from geo.report.figures import lat_lon
 
     k = get_kind(kind)
     private = [f.name for f in k.fields if f.private] if not with_private else []
@@ -71,12 +71,12 @@ def export_table(records: gpd.GeoDataFrame, kind: str, *, with_private: bool = F
 
 
 def run(args: argparse.Namespace) -> int:
-    from geo.exports import write_table
-    from geo.figures import filter_records
+    from geo.data.exports import write_table
+    from geo.report.figures import filter_records
 
     check_table_output(args.out)
     if args.category:
-        from geo.schema import COMPLAINT_CATEGORIES
+        from geo.core.schema import COMPLAINT_CATEGORIES
 
         unknown = [c for c in args.category if c not in COMPLAINT_CATEGORIES]
         if unknown:

@@ -6,7 +6,7 @@
 
 Key figures with the change against the previous period of equal length, a map of the
 hot spots with sensitive places and disposal bins, the sensitive-places table and the
-measures of the period (see :func:`geo.handout.build_handout`).
+measures of the period (see :func:`geo.report.handout.build_handout`).
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ import os
 from pathlib import Path
 
 from geo.cli.common import add_period_options, add_store_options, open_store, period_from_args
-from geo.errors import UserError
+from geo.core.errors import UserError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from geo.figures import DEFAULT_PLACE_THRESHOLD
+    from geo.report.figures import DEFAULT_PLACE_THRESHOLD
 
     p = sub.add_parser(
         "handout",
@@ -49,7 +49,7 @@ def write_bytes(path: Path, data: bytes) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from geo.handout import handout_from_store
+    from geo.report.handout import handout_from_store
 
     if args.out.suffix.lower() != ".pdf":
         raise UserError(f"Ausgabedatei {args.out.name}: Endung muss .pdf sein.")

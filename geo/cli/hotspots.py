@@ -5,7 +5,7 @@
     lagebild hotspots --kind syringe_find --from 2026-01-01 --to 2026-02-28 --out hotspots.geojson
 
 aggregates the records to a hexagon (or square) grid over the study area, runs Gi* with
-FDR-corrected classes (:mod:`geo.hotspots`) and writes one row per cell with ``cell_id,
+FDR-corrected classes (:mod:`geo.analysis.hotspots`) and writes one row per cell with ``cell_id,
 count, gi_z, gi_p, gi_p_fdr, gi_class, gi_label, n_neighbours`` (+ ``gi_p_sim``) as
 GeoJSON (EPSG:4326), GeoPackage (metric CRS) or CSV (with WKT in EPSG:4326), chosen by
 the extension. Cell size and distance band are chosen automatically unless given; the
@@ -27,8 +27,8 @@ from geo.cli.common import (
     load_area,
     load_records,
 )
-from geo.errors import UserError
-from geo.schema import REPORT_KINDS
+from geo.core.errors import UserError
+from geo.core.schema import REPORT_KINDS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -54,15 +54,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def format_metres(v: float) -> str:
-    from geo.hotspots import format_metres as fmt
+    from geo.analysis.hotspots import format_metres as fmt
 
     return fmt(v)
 
 
 def run(args: argparse.Namespace) -> int:
-    from geo.exports import write_table
-    from geo.hotspots import hotspot_analysis
-    from geo.schema import HOTSPOT_CLASSES, KINDS
+    from geo.analysis.hotspots import hotspot_analysis
+    from geo.core.schema import HOTSPOT_CLASSES, KINDS
+    from geo.data.exports import write_table
 
     check_table_output(args.out)
     if args.cell is not None and not args.cell > 0:

@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from geo.ingest import import_file
+    from geo.data.ingest import import_file
 
     store = open_store(args)
     report = import_file(args.file, args.kind, store, layer=args.layer, options=column_options(args),

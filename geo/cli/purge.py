@@ -6,7 +6,7 @@ import argparse
 
 from geo.cli.backup import add_user_option, audit_user
 from geo.cli.common import add_store_options, open_store
-from geo.schema import REPORT_KINDS
+from geo.core.schema import REPORT_KINDS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from geo.retention import RETENTION_CELL, purge
+    from geo.data.retention import RETENTION_CELL, purge
 
     result = purge(open_store(args), args.older_than, aggregate=args.aggregate, kinds=args.kind,
                    user=audit_user(args), cell=args.cell or RETENTION_CELL, dry_run=args.dry_run)

@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from geo.backup import restore
+    from geo.data.backup import restore
 
     store = open_store(args)
     info = restore(store, args.file, user=audit_user(args))

@@ -7,8 +7,8 @@ import getpass
 import sys
 from pathlib import Path
 
-from geo.access import ROLE_LABELS, ROLES
-from geo.errors import UserError
+from geo.core.errors import UserError
+from geo.data.access import ROLE_LABELS, ROLES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -45,7 +45,7 @@ def read_password(stdin=None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from geo import auth
+    from geo.data import auth
 
     path = auth.cli_accounts_path(args.file)
     if args.action == "list":

@@ -3,9 +3,9 @@
 Method (after ArcGIS Pro "Emerging Hot Spot Analysis")
 ------------------------------------------------------
 1. The period is cut into time slices of one or two calendar months
-   (:func:`geo.timeseries.slice_periods`); events (records, not weighted) are counted per
+   (:func:`geo.analysis.timeseries.slice_periods`); events (records, not weighted) are counted per
    grid cell and slice on one grid (metric CRS, EPSG:25833).
-2. Gi* (:func:`geo.hotspots.gi_star`, binary distance band, cell itself included) runs on
+2. Gi* (:func:`geo.analysis.hotspots.gi_star`, binary distance band, cell itself included) runs on
    every slice; a bin (cell × slice) is a *significant hot spot* when its
    Benjamini–Hochberg adjusted p-value (per slice) is ``<= alpha`` (default 0.05, i.e.
    95 % confidence) and ``z > 0``, a *significant cold spot* when ``z < 0``.
@@ -52,11 +52,11 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from geo.errors import UserError
-from geo.grid import Grid, GridShape, aggregate_xy, make_grid
-from geo.hotspots import boundary_geometry, choose_band, choose_scale, format_metres, gi_star
-from geo.period import Period
-from geo.timeseries import event_arrays, slice_periods
+from geo.analysis.hotspots import boundary_geometry, choose_band, choose_scale, format_metres, gi_star
+from geo.analysis.timeseries import event_arrays, slice_periods
+from geo.core.errors import UserError
+from geo.core.grid import Grid, GridShape, aggregate_xy, make_grid
+from geo.core.period import Period
 
 #: Significance of a Gi* bin (FDR-adjusted p-value) and of the Mann–Kendall trend.
 DEFAULT_ALPHA = 0.05
@@ -231,7 +231,7 @@ def space_time_counts(grid: Grid, x: np.ndarray, y: np.ndarray, t: np.ndarray, s
 def slice_gi(grid: Grid, counts: np.ndarray, band: float) -> tuple[np.ndarray, np.ndarray]:
     """Gi* z-scores and FDR-adjusted p-values per cell and slice (arrays (n, T)).
 
-    Gi* runs on each slice separately (:func:`geo.hotspots.gi_star`); the loop is over the
+    Gi* runs on each slice separately (:func:`geo.analysis.hotspots.gi_star`); the loop is over the
     slices, each one vectorised over the cells.
     """
     z = np.zeros(counts.shape)
@@ -327,12 +327,12 @@ def emerging_hotspots(
     records : records of ``kind`` (point GeoDataFrame; reprojected to the metric CRS).
     kind : report kind; events are counted as records.
     period : analysed period, cut into slices of ``slice_months`` months
-        (:func:`geo.timeseries.slice_periods`).
-    boundary : study area polygon in ``crs`` or a :class:`~geo.area.StudyArea`.
+        (:func:`geo.analysis.timeseries.slice_periods`).
+    boundary : study area polygon in ``crs`` or a :class:`~geo.core.area.StudyArea`.
     slice_months : 1 (months) or 2 (two-month Rapport periods).
     shape : ``"hex"`` or ``"square"``.
     cell, band : cell size and Gi* distance band in metres; ``None`` chooses them like the
-        hot spot map (:func:`geo.hotspots.choose_scale`) from all events of the period.
+        hot spot map (:func:`geo.analysis.hotspots.choose_scale`) from all events of the period.
     alpha : FDR-adjusted p-value at or below which a bin is a significant hot/cold spot.
     trend_alpha : Mann–Kendall significance level.
     crs : metric CRS (a StudyArea's CRS wins).

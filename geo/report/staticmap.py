@@ -1,6 +1,6 @@
 """A static map of the Lagebild for print (matplotlib, no web tiles, no internet).
 
-Layers, bottom to top: hot spot cells coloured by Gi* class (:data:`geo.schema.HOTSPOT_CLASSES`),
+Layers, bottom to top: hot spot cells coloured by Gi* class (:data:`geo.core.schema.HOTSPOT_CLASSES`),
 optionally individual finds, district outlines with names, the study area outline,
 sensitive places with their protective-distance rings (red when flagged), disposal bins.
 A legend, a scale bar and a north arrow are added. Geometries come in the metric CRS
@@ -25,9 +25,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from geo.area import DISPLAY_CRS, StudyArea
-from geo.figures import place_buffers
-from geo.schema import HOTSPOT_CLASSES, KINDS
+from geo.core.area import DISPLAY_CRS, StudyArea
+from geo.core.schema import HOTSPOT_CLASSES, KINDS
+from geo.report.figures import place_buffers
 
 #: Default figure size in inches (17 cm × 12.5 cm: the text width of an A4 page).
 FIGSIZE = (17 / 2.54, 12.5 / 2.54)
@@ -235,11 +235,11 @@ def render_map(
     Parameters
     ----------
     area : study area (metric CRS, e.g. EPSG:25833).
-    hotspots : :class:`geo.hotspots.HotspotResult` or its ``cells`` GeoDataFrame
+    hotspots : :class:`geo.analysis.hotspots.HotspotResult` or its ``cells`` GeoDataFrame
         (``gi_class``, metric CRS); significant cells are filled with the class colour.
     districts : district polygons with ``name`` (outlines and names).
     places : sensitive places with ``buffer_m`` (metres) — raw records or the table of
-        :func:`geo.figures.sensitive_place_table` (then ``flagged`` places get a red ring).
+        :func:`geo.report.figures.sensitive_place_table` (then ``flagged`` places get a red ring).
         Each place is labelled with its row number (1, 2, …), matching the table order.
     bins : disposal bins (points).
     finds : syringe finds drawn as small dots (e.g. when there is no hot spot result).

@@ -7,7 +7,7 @@ GeoPackage). Vector formats are read with pyogrio (GDAL).
 
 Input comes from several organisations and may be broken or hostile. The rules:
 
-* every problem with the file as a whole raises :class:`~geo.errors.ImportRefused` with
+* every problem with the file as a whole raises :class:`~geo.core.errors.ImportRefused` with
   one German line, before anything is stored; nothing else escapes this module;
 * a problem with a single row is recorded in :attr:`RawTable.row_errors` so the row can be
   rejected with its number (no row is dropped silently);
@@ -46,7 +46,7 @@ import pyarrow.csv as pacsv
 import pyogrio
 import shapely
 
-from geo.errors import ImportRefused
+from geo.core.errors import ImportRefused
 
 #: Largest accepted input file (bytes); checked with ``stat`` before the file is read.
 #: Override with the environment variable ``LAGEBILD_MAX_FILE_MB``.

@@ -31,10 +31,9 @@ import pyarrow.compute as pc
 import shapely
 from pyproj import CRS, Transformer
 
-from geo.area import DISPLAY_CRS, StudyArea
-from geo.errors import ImportRefused
-from geo.readers import RawTable, geometry_type_names, read_table
-from geo.schema import (
+from geo.core.area import DISPLAY_CRS, StudyArea
+from geo.core.errors import ImportRefused
+from geo.core.schema import (
     LAT_ALIASES,
     LON_ALIASES,
     RECORD_ID,
@@ -45,7 +44,8 @@ from geo.schema import (
     get_kind,
     normalise_name,
 )
-from geo.store import Store
+from geo.data.readers import RawTable, geometry_type_names, read_table
+from geo.data.store import Store
 
 #: Longest accepted text value (characters).
 MAX_TEXT_CHARS = 10_000
@@ -136,8 +136,8 @@ def validate(
 
     Parameters
     ----------
-    raw : rows as read by :func:`geo.readers.read_table`.
-    kind : record kind (name or :class:`~geo.schema.Kind`).
+    raw : rows as read by :func:`geo.data.readers.read_table`.
+    kind : record kind (name or :class:`~geo.core.schema.Kind`).
     area : study area; accepted geometries are transformed to ``area.crs`` (metres).
     options : column names and CRS for coordinates.
     now : reference time for "date in the future" (default: current local time).
@@ -678,7 +678,7 @@ def import_file(
 
     All valid rows are stored in one atomic write, or none if anything fails. Rejected
     rows go to a CSV in ``store.rejects_dir``. A file that cannot be read raises
-    :class:`~geo.errors.ImportRefused` and leaves the store unchanged.
+    :class:`~geo.core.errors.ImportRefused` and leaves the store unchanged.
     """
     kind = get_kind(kind) if isinstance(kind, str) else kind
     path = Path(path)
@@ -747,7 +747,7 @@ def _store(checked: Validated, store: Store, name: str, sha: str, user: str, pro
 
 def write_rejects(rejects: pd.DataFrame, path: Path) -> None:
     """Write rejected rows as CSV (UTF-8 with BOM for Excel, ``;``), formula-safe."""
-    from geo.exports import CSV_OPTIONS, neutralise_formulas
+    from geo.data.exports import CSV_OPTIONS, neutralise_formulas
 
     neutralise_formulas(rejects).to_csv(path, **CSV_OPTIONS)
 

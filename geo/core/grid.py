@@ -38,7 +38,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from geo.errors import UserError
+from geo.core.errors import UserError
 
 GridShape = Literal["hex", "square"]
 
@@ -344,7 +344,7 @@ def make_grid(
         neighbouring centres) of a flat-topped hexagon.
     shape : ``"hex"`` (default) or ``"square"``.
     crs : metric CRS of ``boundary`` and of the result; geographic CRS are refused with
-        a :class:`~geo.errors.UserError`.
+        a :class:`~geo.core.errors.UserError`.
 
     Returns
     -------

@@ -20,9 +20,9 @@ Distances are straight-line by default or along streets when a :class:`StreetNet
 given (snap to the nearest street segment + shortest path; scipy.sparse.csgraph).
 
 All coordinates are metres in the study area's metric CRS (default EPSG:25833, ETRS89 /
-UTM 33N). Period filters use :class:`geo.period.Period` (calendar dates, both inclusive).
+UTM 33N). Period filters use :class:`geo.core.period.Period` (calendar dates, both inclusive).
 :func:`plan_table` turns a result into the table for the crews (CSV/GeoJSON via
-:func:`geo.exports.write_table`). Nothing here imports streamlit or folium.
+:func:`geo.data.exports.write_table`). Nothing here imports streamlit or folium.
 """
 
 from __future__ import annotations
@@ -41,10 +41,10 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from geo.area import DEFAULT_CRS, DISPLAY_CRS, StudyArea
-from geo.errors import UserError
-from geo.period import Period
-from geo.schema import LAT_ALIASES, LON_ALIASES, WKT_ALIASES, X_ALIASES, Y_ALIASES, normalise_name
+from geo.core.area import DEFAULT_CRS, DISPLAY_CRS, StudyArea
+from geo.core.errors import UserError
+from geo.core.period import Period
+from geo.core.schema import LAT_ALIASES, LON_ALIASES, WKT_ALIASES, X_ALIASES, Y_ALIASES, normalise_name
 
 #: Default walking radius (m).
 DEFAULT_RADIUS_M = 150.0
@@ -239,7 +239,7 @@ class StreetNetwork:
         UserError
             File unreadable or without lines (German message).
         """
-        from geo.readers import read_table
+        from geo.data.readers import read_table
 
         raw = read_table(path, layer=layer)
         if raw.geometry is None:
@@ -663,8 +663,8 @@ def read_candidates(path: str | os.PathLike, crs: str = DEFAULT_CRS, *, layer: s
     UserError
         Unreadable file or no coordinates (German message).
     """
-    from geo.ingest import parse_numbers
-    from geo.readers import read_table
+    from geo.data.ingest import parse_numbers
+    from geo.data.readers import read_table
 
     raw = read_table(path, layer=layer, crs=crs)
     if raw.geometry is not None:
@@ -1300,7 +1300,7 @@ def plan_table(result: CoverageResult | SitingResult) -> gpd.GeoDataFrame:
 
     Returns
     -------
-    GeoDataFrame in the metric CRS (write with :func:`geo.exports.write_table`).
+    GeoDataFrame in the metric CRS (write with :func:`geo.data.exports.write_table`).
     """
     coverage = result.coverage if isinstance(result, SitingResult) else result
     crs = coverage.crs

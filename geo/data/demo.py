@@ -29,8 +29,8 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from geo.area import DEFAULT_CRS, DISPLAY_CRS, StudyArea, leipziger_osten
-from geo.schema import COMPLAINT_CATEGORIES
+from geo.core.area import DEFAULT_CRS, DISPLAY_CRS, StudyArea, leipziger_osten
+from geo.core.schema import COMPLAINT_CATEGORIES
 
 DEMO_SEED = 20241101
 DEMO_START = date(2024, 11, 1)
@@ -292,9 +292,9 @@ def _lonlat(g: _Gen, lon: float, lat: float) -> shapely.Point:
 def load_demo(store, seed: int = DEMO_SEED, *, now: datetime | None = None) -> list:
     """Generate the demo data and import it into ``store`` through the normal validation.
 
-    Returns the :class:`~geo.ingest.ImportReport` of each kind.
+    Returns the :class:`~geo.data.ingest.ImportReport` of each kind.
     """
-    from geo.ingest import import_frame
+    from geo.data.ingest import import_frame
 
     data = generate_demo(seed, store.area)
     return [import_frame(frame, kind, store, source=f"demo-{kind}-seed{seed}", now=now, user="demo")

@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.errors import UserError
-from geo.grid import point_coordinates, point_weights
-from geo.period import Period
-from geo.schema import KINDS, MEASURE_KINDS, RECORD_ID, get_kind
+from geo.core.errors import UserError
+from geo.core.grid import point_coordinates, point_weights
+from geo.core.period import Period
+from geo.core.schema import KINDS, MEASURE_KINDS, RECORD_ID, get_kind
 
 #: Columns of a zone table (plus ``geometry``).
 ZONE_COLUMNS: tuple[str, ...] = ("zone", "zone_type")
@@ -141,7 +141,7 @@ def district_zones(districts: gpd.GeoDataFrame | None, area=None, crs: str | Non
     Parameters
     ----------
     districts : records of ``district`` (polygons) or ``None``.
-    area : :class:`~geo.area.StudyArea`; when given, a zone ``Gesamtgebiet`` is appended.
+    area : :class:`~geo.core.area.StudyArea`; when given, a zone ``Gesamtgebiet`` is appended.
     crs : metric CRS (default: the area's, else the districts').
     """
     crs = crs or (area.crs if area is not None else str(districts.crs))

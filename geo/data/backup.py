@@ -38,11 +38,11 @@ from pathlib import Path
 import pyogrio
 from pyproj import CRS
 
-from geo.area import StudyArea
-from geo.errors import UserError
-from geo.readers import GPKG_APPLICATION_IDS, check_zip_directory, extract_member
-from geo.schema import IMPORT_ID, KINDS, RECORD_ID
-from geo.store import IMPORTS_TABLE, Store
+from geo.core.area import StudyArea
+from geo.core.errors import UserError
+from geo.core.schema import IMPORT_ID, KINDS, RECORD_ID
+from geo.data.readers import GPKG_APPLICATION_IDS, check_zip_directory, extract_member
+from geo.data.store import IMPORTS_TABLE, Store
 
 BACKUP_FORMAT = "lagebild-backup"
 BACKUP_VERSION = 1

@@ -46,8 +46,8 @@ import shapely
 from affine import Affine
 from scipy import fft as sfft
 
-from geo.errors import UserError
-from geo.grid import check_metric_crs, point_coordinates, point_weights
+from geo.core.errors import UserError
+from geo.core.grid import check_metric_crs, point_coordinates, point_weights
 
 Kernel = Literal["quartic", "gaussian"]
 Method = Literal["fft", "exact"]

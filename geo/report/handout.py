@@ -1,7 +1,7 @@
 """The printable handout for the Drogenrapport: an A4 PDF of one to three pages.
 
 Contents: title with period and comparison period, a notice when the data are synthetic
-demo data, the key figures with their change, a static map (:mod:`geo.staticmap`: hot spot
+demo data, the key figures with their change, a static map (:mod:`geo.report.staticmap`: hot spot
 cells, sensitive places with protective distances, disposal bins), the sensitive-places
 table, the measures of the period and, when districts are stored, figures per district.
 Every page has a footer with the creation date, the page number and, for demo data,
@@ -44,9 +44,11 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from geo.area import StudyArea
-from geo.errors import UserError
-from geo.figures import (
+from geo.core.area import StudyArea
+from geo.core.errors import UserError
+from geo.core.period import Period
+from geo.core.schema import KINDS, MEASURE_KINDS
+from geo.report.figures import (
     DEFAULT_PLACE_THRESHOLD,
     active_in_period,
     count_hot_cells,
@@ -57,9 +59,7 @@ from geo.figures import (
     measures_list,
     sensitive_place_table,
 )
-from geo.period import Period
-from geo.schema import KINDS, MEASURE_KINDS
-from geo.staticmap import map_png
+from geo.report.staticmap import map_png
 
 #: Most rows printed in the sensitive-places and measures tables (the rest is summarised).
 MAX_PLACE_ROWS = 25
@@ -286,8 +286,8 @@ def _auto_hotspots(finds: gpd.GeoDataFrame | None, area: StudyArea, **scale):
     if finds is None or not len(finds):
         return None, "Keine Spritzenfunde im Zeitraum; keine Hotspot-Analyse."
     try:
-        from geo.hotspots import hotspot_analysis
-    except ImportError:  # pragma: no cover - geo.hotspots is part of the package
+        from geo.analysis.hotspots import hotspot_analysis
+    except ImportError:  # pragma: no cover - geo.analysis.hotspots is part of the package
         return None, "Hotspot-Analyse nicht verfügbar; die Karte zeigt die einzelnen Spritzenfunde."
     try:
         return hotspot_analysis(finds, area.boundary, weight=KINDS["syringe_find"].weight_field, crs=area.crs,
@@ -319,14 +319,14 @@ def build_handout(
         leaves the comparison empty.
     area : study area (outline of the map, CRS).
     period : the Rapport period (inclusive dates).
-    hotspots : a :class:`geo.hotspots.HotspotResult` for the period's finds. ``None`` with
-        ``auto_hotspots``: computed with :func:`geo.hotspots.hotspot_analysis` on the
+    hotspots : a :class:`geo.analysis.hotspots.HotspotResult` for the period's finds. ``None`` with
+        ``auto_hotspots``: computed with :func:`geo.analysis.hotspots.hotspot_analysis` on the
         period's finds weighted by ``count``. Hot spot cells of the previous period are
         counted with the same cell size and distance band.
     auto_hotspots : compute missing hot spots (``False``: map without hot spot cells).
     title : heading (default ``"Drogenrapport <area name>"``).
     threshold : minimum finds + complaints that flag a sensitive place
-        (:func:`geo.figures.sensitive_place_table`).
+        (:func:`geo.report.figures.sensitive_place_table`).
     demo : the data are synthetic demo data (notice under the title and in every footer).
     created : creation time printed in the footer (default: now).
 
@@ -411,7 +411,7 @@ def read_period(store, period: Period) -> dict[str, gpd.GeoDataFrame]:
 
 
 def handout_from_store(store, period: Period, **options) -> bytes:
-    """:func:`build_handout` for the records in a :class:`geo.store.Store`.
+    """:func:`build_handout` for the records in a :class:`geo.data.store.Store`.
 
     Reads the period and ``period.previous()``; marks the handout as demo data when any
     import came from the demo generator (:func:`is_demo_data`). ``options`` are passed on

@@ -33,8 +33,8 @@ import shapely
 from scipy.spatial import cKDTree
 from scipy.special import ndtr
 
-from geo.errors import UserError
-from geo.grid import (
+from geo.core.errors import UserError
+from geo.core.grid import (
     SQRT3,
     Grid,
     GridShape,
@@ -227,7 +227,7 @@ def gi_star(
 
     Parameters
     ----------
-    grid_or_xy : a :class:`~geo.grid.Grid` (fast lattice stencil), or cell centres as an
+    grid_or_xy : a :class:`~geo.core.grid.Grid` (fast lattice stencil), or cell centres as an
         array (n, 2) in metres, or a GeoSeries/GeoDataFrame in a metric CRS (k-d tree).
     values : array (n,) aligned with the cells (e.g. counts per cell; zeros included).
     band : distance band in metres between cell centres; cells at distance ``<= band``
@@ -316,7 +316,7 @@ def _fmt_num(v: float, digits: int = 1) -> str:
     return f"{v:.{digits}f}".replace(".", ",")
 
 
-def _nice_cell(c: float) -> float:
+def nice_cell_size(c: float) -> float:
     """Round a cell size to a readable figure (steps of 1, 5, 10, 25 or 100 m)."""
     step = 1.0 if c < 20 else 5.0 if c < 100 else 10.0 if c < 250 else 25.0 if c < 1000 else 100.0
     return max(step, round(c / step) * step)
@@ -443,14 +443,14 @@ def choose_scale(
     if len(uniq) >= 2:
         d, _ = cKDTree(uniq).query(uniq, k=2)
         dnn = float(np.mean(d[:, 1]))
-        cell = _nice_cell(min(max(dnn, cmin), cmax))
+        cell = nice_cell_size(min(max(dnn, cmin), cmax))
         cell_text = (
             f"Zellgröße {format_metres(cell)} ({shape_label}): mittlerer Abstand zwischen benachbarten "
             f"Ereignisorten {format_metres(dnn)}, begrenzt auf {format_metres(cmin)} bis {format_metres(cmax)} "
             f"(höchstens {MAX_AUTO_CELLS:_} und mindestens {MIN_AUTO_CELLS} Zellen im Gebiet), gerundet."
         ).replace("_", ".")
     else:
-        cell = _nice_cell(_cell_for_count(area, 1000, shape))
+        cell = nice_cell_size(_cell_for_count(area, 1000, shape))
         cell_text = (
             f"Zellgröße {format_metres(cell)} ({shape_label}): zu wenige Ereignisorte für eine "
             f"datenabhängige Wahl, daher etwa 1.000 Zellen im Gebiet."
@@ -514,7 +514,7 @@ def hotspot_analysis(
     ----------
     points : event records (GeoDataFrame/GeoSeries, reprojected to ``crs`` if their CRS
         differs) or an array (n, 2) of coordinates in ``crs``.
-    boundary : study area polygon in ``crs`` (a :class:`~geo.area.StudyArea` is accepted;
+    boundary : study area polygon in ``crs`` (a :class:`~geo.core.area.StudyArea` is accepted;
         its boundary and CRS are used).
     weight : column to sum per cell (``KINDS[kind].weight_field``, e.g. ``"count"``);
         ``None`` counts records.

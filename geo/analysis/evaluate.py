@@ -62,11 +62,11 @@ import pandas as pd
 import shapely
 from scipy.special import ndtr, ndtri
 
-from geo.errors import UserError
-from geo.hotspots import boundary_geometry
-from geo.period import Period
-from geo.schema import RECORD_ID, get_kind
-from geo.timeseries import data_period, event_arrays, treated_radius, zone_counts
+from geo.analysis.hotspots import boundary_geometry
+from geo.analysis.timeseries import data_period, event_arrays, treated_radius, zone_counts
+from geo.core.errors import UserError
+from geo.core.period import Period
+from geo.core.schema import RECORD_ID, get_kind
 
 DEFAULT_BUFFER_M = 300.0
 DEFAULT_WINDOW_DAYS = 180
@@ -208,7 +208,7 @@ def measure_areas(geometry: shapely.Geometry, boundary: shapely.Geometry, *, rad
     ----------
     geometry : the measure's geometry (point, line or polygon) in ``crs``.
     boundary : study area polygon in ``crs``.
-    radius_m : radius of the treated area (see :func:`geo.timeseries.treated_radius`).
+    radius_m : radius of the treated area (see :func:`geo.analysis.timeseries.treated_radius`).
     buffer_m : width of the buffer ring in metres (> 0).
     control : ``"rest"`` (study area outside treated area and ring) or ``"ring"``.
     control_width_m : width of the control ring beyond the buffer ring (``control="ring"``).
@@ -274,7 +274,7 @@ class MeasureEvaluation:
 
     Attributes
     ----------
-    measure : the measure's row of :func:`geo.timeseries.measure_table` (``record_id``,
+    measure : the measure's row of :func:`geo.analysis.timeseries.measure_table` (``record_id``,
         ``kind``, ``title``, ``start``, ``end``, geometry).
     kind : the report kind counted.
     areas : treated area, buffer ring, control (:func:`measure_areas`).
@@ -351,11 +351,11 @@ def evaluate_measure(
 
     Parameters
     ----------
-    measure : one row of :func:`geo.timeseries.measure_table` (``start``, ``end``,
+    measure : one row of :func:`geo.analysis.timeseries.measure_table` (``start``, ``end``,
         geometry in ``crs``).
     records : event records of ``kind`` (all dates; metric CRS, reprojected to ``crs``).
     kind : report kind counted (as records).
-    boundary : study area polygon in ``crs`` (a :class:`~geo.area.StudyArea` is accepted).
+    boundary : study area polygon in ``crs`` (a :class:`~geo.core.area.StudyArea` is accepted).
     radius_m, buffer_m, control, control_width_m : see :func:`measure_areas`.
     window_days : length of each window in days (shortened, see :func:`evaluation_windows`).
     data : period the data cover (default: first to last event of ``records``).

@@ -32,12 +32,12 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from geo.area import StudyArea, load_area
-from geo.errors import UserError
-from geo.period import Period
-from geo.schema import IMPORT_ID, KINDS, RECORD_ID, Kind, get_kind
+from geo.core.area import StudyArea, load_area
+from geo.core.errors import UserError
+from geo.core.period import Period
+from geo.core.schema import IMPORT_ID, KINDS, RECORD_ID, Kind, get_kind
 
-DEFAULT_STORE = Path(__file__).resolve().parents[1] / "data" / "lagebild.gpkg"
+DEFAULT_STORE = Path(__file__).resolve().parents[2] / "data" / "lagebild.gpkg"
 IMPORTS_TABLE = "lagebild_imports"
 _IMPORT_COLUMNS = (
     "import_id", "file_name", "sha256", "kind", "imported_at", "rows_read", "stored", "rejected",
@@ -67,7 +67,7 @@ class Store:
     Parameters
     ----------
     path : the ``.gpkg`` file (created on the first import); default :func:`default_store_path`.
-    area : the study area (its CRS is the store's CRS); default :func:`geo.area.load_area`.
+    area : the study area (its CRS is the store's CRS); default :func:`geo.core.area.load_area`.
     """
 
     def __init__(self, path: str | os.PathLike | None = None, area: StudyArea | None = None) -> None:

@@ -4,10 +4,10 @@ Pure functions: GeoDataFrames in the study area's metric CRS (default EPSG:25833
 in, (Geo)DataFrames with English column names out. :data:`GERMAN_COLUMNS` and
 :func:`to_german` give the German headings for display; :func:`format_change` and
 :func:`format_number` format numbers the German way. Used by the app, the CLI and the
-printable handout (:mod:`geo.handout`). Nothing here imports streamlit or folium.
+printable handout (:mod:`geo.report.handout`). Nothing here imports streamlit or folium.
 
 Record dictionaries (``dict[kind, GeoDataFrame]``) are keyed by the kind names of
-:data:`geo.schema.KINDS`; a missing kind counts as "no records".
+:data:`geo.core.schema.KINDS`; a missing kind counts as "no records".
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.area import DISPLAY_CRS
-from geo.errors import UserError
-from geo.period import Period
-from geo.schema import KINDS, MEASURE_KINDS, get_kind
+from geo.core.area import DISPLAY_CRS
+from geo.core.errors import UserError
+from geo.core.period import Period
+from geo.core.schema import KINDS, MEASURE_KINDS, get_kind
 
 #: Protective distance (m) of a sensitive place without a usable ``buffer_m``.
 DEFAULT_BUFFER_M = 100.0

@@ -13,7 +13,7 @@ vectorised over all cells. The p-values of the cells with at least one event are
 corrected for multiple testing with the Benjamini–Hochberg false discovery rate
 (``statsmodels`` ``multipletests(method="fdr_bh")``); cells without events have
 ``p = p_fdr = 1``. A cell is a significant increase (``+1``) or decrease (``-1``) when
-``p_fdr <= alpha`` (default 0.05), else ``0`` (:data:`geo.schema.CHANGE_CLASSES`).
+``p_fdr <= alpha`` (default 0.05), else ``0`` (:data:`geo.core.schema.CHANGE_CLASSES`).
 
 Events are counted as records (finds, complaints, observations), not weighted by
 syringes or persons: the test needs event counts.
@@ -33,12 +33,12 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom
 
-from geo.errors import UserError
-from geo.grid import Grid, GridShape, aggregate_xy, make_grid, point_coordinates
-from geo.hotspots import boundary_geometry, choose_band, choose_scale, fdr_bh, format_metres, gi_star
-from geo.period import Period
-from geo.schema import CHANGE_CLASSES
-from geo.timeseries import zone_counts
+from geo.analysis.hotspots import boundary_geometry, choose_band, choose_scale, fdr_bh, format_metres, gi_star
+from geo.analysis.timeseries import zone_counts
+from geo.core.errors import UserError
+from geo.core.grid import Grid, GridShape, aggregate_xy, make_grid, point_coordinates
+from geo.core.period import Period
+from geo.core.schema import CHANGE_CLASSES
 
 #: Significance level of the change classes (on FDR-adjusted p-values).
 DEFAULT_ALPHA = 0.05
@@ -191,10 +191,10 @@ def analysis_grid(points: list[gpd.GeoDataFrame], boundary, *, shape: GridShape 
     Parameters
     ----------
     points : the record frames of all periods (pooled for the automatic cell size).
-    boundary : study area polygon in ``crs`` or a :class:`~geo.area.StudyArea`.
+    boundary : study area polygon in ``crs`` or a :class:`~geo.core.area.StudyArea`.
     shape : ``"hex"`` or ``"square"``.
     cell : cell size in metres (default :data:`DEFAULT_CELL_M`); ``None`` chooses it like the hot spot map
-        (:func:`geo.hotspots.choose_scale`) from the pooled events.
+        (:func:`geo.analysis.hotspots.choose_scale`) from the pooled events.
     crs : metric CRS (a StudyArea's CRS wins).
     """
     geom, area_crs = boundary_geometry(boundary)
@@ -227,7 +227,7 @@ def compare_periods(
         ``date_field``: then each is cut to its period.
     period_a, period_b : the two periods (inclusive dates; must not overlap). Their lengths
         in days (``Period.days``) scale the rates.
-    grid : the common grid (:func:`geo.grid.make_grid`), metric CRS.
+    grid : the common grid (:func:`geo.core.grid.make_grid`), metric CRS.
     date_field : if given, records outside their period are dropped first.
     alpha : significance level of the classes on FDR-adjusted p-values.
 
@@ -268,7 +268,7 @@ def zone_comparison(
 
     Parameters
     ----------
-    zones : zone table (:mod:`geo.timeseries`), metric CRS.
+    zones : zone table (:mod:`geo.analysis.timeseries`), metric CRS.
     records_a, records_b, period_a, period_b, date_field, alpha : as in :func:`compare_periods`.
 
     Returns
@@ -330,7 +330,7 @@ def prediction_accuracy(grid: Grid, counts_prev: np.ndarray, counts_next: np.nda
     ----------
     grid : the common grid (metric CRS).
     counts_prev, counts_next : events per cell in the earlier and the later period.
-    band : Gi* distance band in metres (default: :func:`geo.hotspots.choose_band` on
+    band : Gi* distance band in metres (default: :func:`geo.analysis.hotspots.choose_band` on
         ``counts_prev``).
     top_share : share of cells for the "top cells" selection.
 
@@ -364,7 +364,7 @@ def prediction_series(records: gpd.GeoDataFrame, date_field: str, periods: list[
     records : event records covering all periods (metric CRS).
     date_field : the kind's date field.
     periods : consecutive periods, e.g. the two-month Rapport periods
-        (:func:`geo.timeseries.slice_periods` with ``months=2``).
+        (:func:`geo.analysis.timeseries.slice_periods` with ``months=2``).
     grid, band, top_share : as in :func:`prediction_accuracy` (``band=None``: chosen per
         earlier period).
 

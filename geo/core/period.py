@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from geo.errors import UserError
+from geo.core.errors import UserError
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ Retention
 Aggregation (``aggregate=True``)
     Before the records are deleted they are counted per calendar month and per cell of a
     fixed hexagon grid (:data:`RETENTION_CELL` m, anchored at the CRS origin, see
-    :mod:`geo.grid`) and added to the layer :data:`AGGREGATE_LAYER` of the store. One row
+    :mod:`geo.core.grid`) and added to the layer :data:`AGGREGATE_LAYER` of the store. One row
     per kind, month and cell::
 
         kind      record kind, e.g. "syringe_find"
@@ -49,10 +49,10 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geo.errors import UserError
-from geo.period import Period
-from geo.schema import REPORT_KINDS, get_kind
-from geo.store import Store
+from geo.core.errors import UserError
+from geo.core.period import Period
+from geo.core.schema import REPORT_KINDS, get_kind
+from geo.data.store import Store
 
 #: Layer of the store that holds the monthly counts of purged records.
 AGGREGATE_LAYER = "aggregated_counts"
@@ -155,7 +155,7 @@ def monthly_cell_counts(
     shape: Literal["hex", "square"] = "hex",
 ) -> gpd.GeoDataFrame:
     """Count records per kind, calendar month and grid cell (see the module docstring for columns)."""
-    from geo.grid import make_grid
+    from geo.core.grid import make_grid
 
     parts = []
     for name, gdf in frames.items():

@@ -27,12 +27,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.errors import UserError
-from geo.schema import KINDS, SYSTEM_COLUMNS, Kind, get_kind
+from geo.core.errors import UserError
+from geo.core.schema import KINDS, SYSTEM_COLUMNS, Kind, get_kind
 
 if TYPE_CHECKING:
-    from geo.auth import User
-    from geo.store import Store
+    from geo.data.auth import User
+    from geo.data.store import Store
 
 Role = Literal["analyse", "rapport", "oeffentlich"]
 
@@ -107,7 +107,7 @@ def restrict(gdf: pd.DataFrame, kind: Kind | str, role: str) -> pd.DataFrame:
 
     Parameters
     ----------
-    gdf : records, e.g. from :meth:`geo.store.Store.read`; not modified.
+    gdf : records, e.g. from :meth:`geo.data.store.Store.read`; not modified.
     kind : their record kind.
     role : ``analyse``, ``rapport`` or ``oeffentlich``.
 
@@ -149,7 +149,7 @@ def public_cells(
     k : least number of *events* (records) a published cell holds; a single find of
         eight syringes is one event and is never published alone.
     weight : column to sum as ``value`` (e.g. ``"count"``); ``None``: ``value = events``.
-    shape : ``"hex"`` or ``"square"`` (see :func:`geo.grid.make_grid`).
+    shape : ``"hex"`` or ``"square"`` (see :func:`geo.core.grid.make_grid`).
     crs : CRS of ``boundary`` (default: that of ``points``, else EPSG:25833).
 
     Returns
@@ -164,7 +164,7 @@ def public_cells(
     k". Publishing the same data on several cell sizes or periods allows differencing;
     keep public outputs to one fixed grid.
     """
-    from geo.grid import aggregate, make_grid
+    from geo.core.grid import aggregate, make_grid
 
     if int(k) < 1:
         raise UserError(f"Schwelle k = {k} ungültig; sie muss mindestens 1 sein.")

@@ -45,11 +45,11 @@ from pathlib import Path
 
 import bcrypt
 
-from geo.access import ROLES, check_role
-from geo.errors import UserError
+from geo.core.errors import UserError
+from geo.data.access import ROLES, check_role
 
 #: Default account file (used when it exists and ``$LAGEBILD_ACCOUNTS`` is not set).
-DEFAULT_ACCOUNTS = Path(__file__).resolve().parents[1] / "data" / "accounts.toml"
+DEFAULT_ACCOUNTS = Path(__file__).resolve().parents[2] / "data" / "accounts.toml"
 ACCOUNTS_ENV = "LAGEBILD_ACCOUNTS"
 #: bcrypt work factor (2**12 rounds, about 0.2 s per check).
 BCRYPT_ROUNDS = 12
@@ -66,7 +66,7 @@ class User:
     Parameters
     ----------
     name : login name (or e-mail address with OpenID Connect).
-    role : ``analyse``, ``rapport`` or ``oeffentlich`` (see :mod:`geo.access`).
+    role : ``analyse``, ``rapport`` or ``oeffentlich`` (see :mod:`geo.data.access`).
     local_mode : True in local single-user mode (no login configured).
     """
 

@@ -1,0 +1,1 @@
+"""Reading, validating, storing, exporting and guarding data. Imports geo.core only."""

@@ -1,0 +1,1 @@
+"""What the meeting takes home: figures, static map, handout. Imports geo.analysis, geo.data, geo.core."""
