@@ -101,7 +101,8 @@ def _temp_name(name: str) -> str:
 @st.cache_resource(max_entries=8, show_spinner="Datei wird gelesen …")
 def _read_upload(what: str, digest: str, name: str, crs: str, _data: bytes):
     """Read an uploaded file once per content (``digest``): candidate sites or a street network."""
-    from geo.analysis.bins import StreetNetwork, read_candidates
+    from geo.analysis.bins import StreetNetwork
+    from geo.data.sitefiles import read_candidates, read_street_lines
 
     with tempfile.TemporaryDirectory(prefix="lagebild-upload-") as tmp:
         path = Path(tmp) / _temp_name(name)
@@ -111,7 +112,7 @@ def _read_upload(what: str, digest: str, name: str, crs: str, _data: bytes):
             if not len(gdf):
                 raise UserError(f"{name}: keine Standorte mit Koordinaten gefunden.")
             return gdf
-        return StreetNetwork.from_file(path, crs)
+        return StreetNetwork.from_lines(read_street_lines(path, crs), crs)
 
 
 def _upload(what: str, upload, crs: str) -> tuple[object | None, str]:

@@ -24,7 +24,6 @@ from geo.analysis.bins import (
     covered_weight,
     pairs_within,
     plan_table,
-    read_candidates,
     reduce_model,
     solve_exact,
     solve_greedy,
@@ -35,6 +34,7 @@ from geo.core.area import leipziger_osten
 from geo.core.errors import UserError
 from geo.core.period import Period
 from geo.data.exports import neutralise_formulas, write_table
+from geo.data.sitefiles import read_candidates, read_street_lines
 
 CRS = "EPSG:25833"
 X0, Y0 = 319000.0, 5691000.0  # Leipziger Osten, EPSG:25833
@@ -213,7 +213,7 @@ def test_network_coverage_differs_from_straight_line(u_network, tmp_path):
     # through a file in WGS84, as users supply it
     path = tmp_path / "streets.geojson"
     u_network.to_crs("EPSG:4326").to_file(path, driver="GeoJSON")
-    net = StreetNetwork.from_file(path, CRS)
+    net = StreetNetwork.from_lines(read_street_lines(path, CRS), CRS)
     along = analyse_coverage(finds, bins, period=JAN, network=net)
     assert along.metric == "network"
     assert along.finds["covered"].tolist() == [False, True, True, False]

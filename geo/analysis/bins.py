@@ -27,7 +27,6 @@ UTM 33N). Period filters use :class:`geo.core.period.Period` (calendar dates, bo
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
@@ -44,7 +43,7 @@ from scipy.spatial import cKDTree
 from geo.core.area import DEFAULT_CRS, DISPLAY_CRS, StudyArea
 from geo.core.errors import UserError
 from geo.core.period import Period
-from geo.core.schema import LAT_ALIASES, LON_ALIASES, WKT_ALIASES, X_ALIASES, Y_ALIASES, normalise_name
+from geo.core.points import find_weights, point_xy, to_metric
 
 #: Default walking radius (m).
 DEFAULT_RADIUS_M = 150.0
@@ -80,41 +79,6 @@ METHOD_LABELS: dict[str, str] = {"exact": "exakt (Optimierung)", "greedy": "schr
 # --------------------------------------------------------------------------------------
 # geometry helpers
 # --------------------------------------------------------------------------------------
-
-
-def _to_metric(gdf: gpd.GeoDataFrame | None, crs: str) -> gpd.GeoDataFrame | None:
-    """``gdf`` in ``crs`` with usable (non-missing, non-empty) geometries, 0-based index."""
-    if gdf is None:
-        return None
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        raise TypeError("expected a GeoDataFrame")
-    if gdf.crs is None:
-        gdf = gdf.set_crs(crs)
-    elif gdf.crs != crs:
-        gdf = gdf.to_crs(crs)
-    geoms = gdf.geometry.values
-    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    return gdf.loc[ok].reset_index(drop=True)
-
-
-def _xy(geoms) -> np.ndarray:
-    """(n, 2) coordinates: points as they are, other geometries by a point on their surface."""
-    geoms = np.asarray(geoms, dtype=object)
-    if len(geoms) == 0:
-        return np.empty((0, 2))
-    pts = geoms.copy()
-    other = shapely.get_type_id(pts) != 0
-    if other.any():
-        pts[other] = shapely.point_on_surface(pts[other])
-    return np.column_stack([shapely.get_x(pts), shapely.get_y(pts)])
-
-
-def _weights(finds: pd.DataFrame) -> np.ndarray:
-    """Syringes per find (``count``; missing or < 1 → 1)."""
-    if "count" not in finds:
-        return np.ones(len(finds))
-    c = pd.to_numeric(finds["count"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    return np.where(np.isfinite(c) & (c >= 1), c, 1.0)
 
 
 def _straight_pairs(a_xy: np.ndarray, b_xy: np.ndarray, radius_m: float):
@@ -160,7 +124,8 @@ def _pair_matrix(ia, ib, values, shape) -> sparse.csr_array:
 class StreetNetwork:
     """An undirected street graph for walking distances.
 
-    Build it with :meth:`from_lines` or :meth:`from_file`. Lines are split at every vertex;
+    Build it with :meth:`from_lines` (from a file: :func:`geo.data.sitefiles.read_street_lines`).
+    Lines are split at every vertex;
     vertices closer than ``tolerance_m`` are merged, so streets meeting at a shared vertex
     are connected (lines crossing without a shared vertex, e.g. bridges, are not).
 
@@ -229,26 +194,6 @@ class StreetNetwork:
             raise UserError("Straßennetz enthält keine Linien mit Länge.")
         edge_name = names[part_row[part]] if names is not None else None
         return cls(node_xy, np.column_stack([a, b]), np.maximum(length, EPS_M), str(crs), edge_name)
-
-    @classmethod
-    def from_file(cls, path: str | os.PathLike, crs: str = DEFAULT_CRS, *, layer: str | None = None) -> StreetNetwork:
-        """Read a line layer (GeoPackage, GeoJSON, zipped Shapefile) and build the network.
-
-        Raises
-        ------
-        UserError
-            File unreadable or without lines (German message).
-        """
-        from geo.data.readers import read_table
-
-        raw = read_table(path, layer=layer)
-        if raw.geometry is None:
-            raise UserError(f"Straßennetz {raw.source}: keine Geodaten (GeoPackage oder GeoJSON mit Linien erwartet).")
-        gdf = gpd.GeoDataFrame(raw.data, geometry=gpd.GeoSeries(raw.geometry, crs=raw.crs), crs=raw.crs)
-        try:
-            return cls.from_lines(gdf, crs)
-        except UserError as exc:
-            raise UserError(f"{raw.source}: {exc}") from None
 
     @property
     def n_nodes(self) -> int:
@@ -538,10 +483,10 @@ def analyse_coverage(
     if weight not in ("syringes", "finds"):
         raise ValueError(f"weight must be 'syringes' or 'finds', not {weight!r}")
     crs = crs or (network.crs if network is not None else DEFAULT_CRS)
-    finds = _to_metric(finds_in_period(finds, period), crs)
-    bins = _to_metric(active_bins(bins, period), crs)
-    finds = finds.assign(count=_weights(finds).astype(np.int64))
-    f_xy, b_xy = _xy(finds.geometry.values), _xy(bins.geometry.values)
+    finds = to_metric(finds_in_period(finds, period), crs)
+    bins = to_metric(active_bins(bins, period), crs)
+    finds = finds.assign(count=find_weights(finds).astype(np.int64))
+    f_xy, b_xy = point_xy(finds.geometry.values), point_xy(bins.geometry.values)
     nf, nb = len(finds), len(bins)
     fi, bi, _ = pairs_within(f_xy, b_xy, radius_m, network)
     cover = _pair_matrix(fi, bi, np.ones(len(fi)), (nf, nb))
@@ -573,10 +518,10 @@ def analyse_coverage(
     if hot_cells is not None:
         if "gi_class" not in hot_cells:
             raise UserError("Hotspot-Zellen ohne Spalte 'gi_class'.")
-        cells = _to_metric(hot_cells, crs)
+        cells = to_metric(hot_cells, crs)
         cells = cells.loc[pd.to_numeric(cells["gi_class"], errors="coerce").fillna(0).to_numpy() >= HOT_MIN_CLASS]
         cells = cells.reset_index(drop=True)
-        ci, _, _ = pairs_within(_xy(shapely.centroid(cells.geometry.values)), b_xy, radius_m, network)
+        ci, _, _ = pairs_within(point_xy(shapely.centroid(cells.geometry.values)), b_xy, radius_m, network)
         cells = cells.assign(covered=np.bincount(ci, minlength=len(cells)) > 0)
     return CoverageResult(
         finds=finds, bins=bins, hot_cells=cells, radius_m=float(radius_m),
@@ -623,7 +568,7 @@ def _sensitive_points(
     """Geometries and protective distances (m) of the sensitive places of ``types``."""
     if sensitive is None or len(sensitive) == 0:
         return np.empty(0, dtype=object), np.empty(0), None
-    places = _to_metric(sensitive, crs)
+    places = to_metric(sensitive, crs)
     if "place_type" in places:
         places = places.loc[places["place_type"].isin(types).to_numpy()].reset_index(drop=True)
     if distance_m is not None:
@@ -645,52 +590,6 @@ def _too_close(xy: np.ndarray, geoms: np.ndarray, dist_m: np.ndarray) -> np.ndar
     pi, gi = tree.query(pts, predicate="dwithin", distance=float(dist_m.max()))
     close = shapely.distance(pts[pi], geoms[gi]) < dist_m[gi] - EPS_M
     out[pi[close]] = True
-    return out
-
-
-def read_candidates(path: str | os.PathLike, crs: str = DEFAULT_CRS, *, layer: str | None = None) -> gpd.GeoDataFrame:
-    """Read candidate sites from a file: GeoPackage/GeoJSON/zipped Shapefile or CSV.
-
-    A CSV needs columns lat/lon (WGS84; also Breite/Länge), x/y (taken as ``crs``) or WKT
-    (WGS84). Non-point geometries are represented by a point on their surface.
-
-    Returns
-    -------
-    GeoDataFrame in ``crs`` (all input columns kept).
-
-    Raises
-    ------
-    UserError
-        Unreadable file or no coordinates (German message).
-    """
-    from geo.data.ingest import parse_numbers
-    from geo.data.readers import read_table
-
-    raw = read_table(path, layer=layer, crs=crs)
-    if raw.geometry is not None:
-        gdf = gpd.GeoDataFrame(raw.data, geometry=gpd.GeoSeries(raw.geometry, crs=raw.crs), crs=raw.crs)
-    else:
-        by_norm = {normalise_name(c): c for c in raw.data.columns}
-
-        def pick(aliases):
-            return next((by_norm[a] for a in aliases if a in by_norm), None)
-
-        lat, lon, x, y, wkt = (pick(a) for a in (LAT_ALIASES, LON_ALIASES, X_ALIASES, Y_ALIASES, WKT_ALIASES))
-        if lat and lon:
-            geoms = gpd.points_from_xy(parse_numbers(raw.data[lon]), parse_numbers(raw.data[lat]), crs=DISPLAY_CRS)
-        elif x and y:
-            geoms = gpd.points_from_xy(parse_numbers(raw.data[x]), parse_numbers(raw.data[y]), crs=crs)
-        elif wkt:
-            geoms = gpd.GeoSeries.from_wkt(raw.data[wkt].astype(str), on_invalid="ignore", crs=DISPLAY_CRS)
-        else:
-            raise UserError(f"{raw.source}: keine Koordinaten gefunden (erwartet lat/lon, x/y oder WKT).")
-        gdf = gpd.GeoDataFrame(raw.data, geometry=geoms)
-    out = _to_metric(gdf, crs)
-    xy = _xy(out.geometry.values)
-    ok = np.isfinite(xy).all(axis=1)
-    out = out.loc[ok].reset_index(drop=True)
-    if len(out) == 0:
-        raise UserError(f"{raw.source}: keine gültigen Kandidatenstandorte.")
     return out
 
 
@@ -1111,19 +1010,19 @@ def suggest_bins(
     crs, radius, network = coverage.crs, coverage.radius_m, coverage.network
     min_bins = radius if min_dist_bins_m is None else float(min_dist_bins_m)
     finds = coverage.finds
-    f_xy = _xy(finds.geometry.values)
+    f_xy = point_xy(finds.geometry.values)
     syr = finds["count"].to_numpy(dtype=float)
     w_all = syr if coverage.weight == "syringes" else np.ones(len(finds))
     open_ = ~finds["covered"].to_numpy(dtype=bool)
-    b_xy = _xy(coverage.bins.geometry.values)
+    b_xy = point_xy(coverage.bins.geometry.values)
     stats = dict.fromkeys(("candidates", "outside_area", "near_bins", "near_sensitive", "useful", "distinct"), 0)
     stats["demand_points"] = 0
 
     # candidate sites
     cand_attrs = None
     if candidates is not None:
-        cand = _to_metric(candidates, crs)
-        c_xy = _xy(cand.geometry.values)
+        cand = to_metric(candidates, crs)
+        c_xy = point_xy(cand.geometry.values)
         finite = np.isfinite(c_xy).all(axis=1)
         cand, c_xy = cand.loc[finite].reset_index(drop=True), c_xy[finite]
         stats["candidates"] = len(c_xy)
@@ -1242,7 +1141,7 @@ def suggest_bins(
 
     cells = coverage.hot_cells
     if cells is not None:
-        ci, _, _ = pairs_within(_xy(shapely.centroid(cells.geometry.values)), s_xy, radius, network)
+        ci, _, _ = pairs_within(point_xy(shapely.centroid(cells.geometry.values)), s_xy, radius, network)
         cells = cells.assign(covered_after=cells["covered"].to_numpy() | (np.bincount(ci, minlength=len(cells)) > 0))
 
     zones = [gpd.GeoDataFrame({"reason": [], "distance_m": [], "name": []}, geometry=[], crs=crs)]
@@ -1336,7 +1235,7 @@ def plan_table(result: CoverageResult | SitingResult) -> gpd.GeoDataFrame:
     frames.append(existing)
     table = pd.concat(frames, ignore_index=True)
     geom = np.concatenate(geoms) if geoms else np.empty(0, dtype=object)
-    xy = _xy(geom)
+    xy = point_xy(geom)
     table["x"], table["y"] = np.round(xy[:, 0], 1), np.round(xy[:, 1], 1)
     if len(xy):
         lonlat = gpd.GeoSeries(shapely.points(xy), crs=crs).to_crs(DISPLAY_CRS)

@@ -78,15 +78,16 @@ def _m(x: float) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from geo.analysis.bins import StreetNetwork, analyse_coverage, plan_table, read_candidates, suggest_bins
+    from geo.analysis.bins import StreetNetwork, analyse_coverage, plan_table, suggest_bins
     from geo.data.exports import write_table
+    from geo.data.sitefiles import read_candidates, read_street_lines
 
     check_table_output(args.out)
     if args.add < 0:
         raise UserError("--add darf nicht negativ sein.")
     area = load_area(args)
     period = period_from_args(args)
-    network = StreetNetwork.from_file(args.network, area.crs) if args.network else None
+    network = StreetNetwork.from_lines(read_street_lines(args.network, area.crs), area.crs) if args.network else None
     finds = load_records(args, "syringe_find")
     bins = load_records(args, "disposal_bin")
     cov = analyse_coverage(finds, bins, period=period, radius_m=args.radius, network=network,
