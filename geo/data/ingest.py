@@ -34,9 +34,20 @@ from pyproj import CRS, Transformer
 from geo.core.area import DISPLAY_CRS, StudyArea
 from geo.core.errors import ImportRefused
 from geo.core.schema import (
+    DATE_ONLY,
+    FLAG_COARSE,
+    FLAG_STACK,
     LAT_ALIASES,
+    LOCATION_FLAG,
+    LOCATION_PRECISION,
     LON_ALIASES,
+    MAX_WINDOW_DAYS,
     RECORD_ID,
+    TIME_FLAG,
+    TIME_FROM,
+    TIME_TO,
+    TIME_TO_ALIASES,
+    WINDOW_FLAG,
     WKT_ALIASES,
     X_ALIASES,
     Y_ALIASES,
@@ -44,7 +55,9 @@ from geo.core.schema import (
     get_kind,
     normalise_name,
 )
+from geo.data.dates import AmbiguousDates, DateReading, read_dates
 from geo.data.readers import RawTable, geometry_type_names, read_table
+from geo.data.stacks import coarse_precision, find_precision_column, flag_stacks
 from geo.data.store import Store
 
 #: Longest accepted text value (characters).
@@ -52,14 +65,6 @@ MAX_TEXT_CHARS = 10_000
 
 REASON_DUPLICATE_STORED = "Duplikat eines gespeicherten Datensatzes"
 
-_GERMAN_FORMATS = (
-    "%d.%m.%Y %H:%M",
-    "%d.%m.%Y %H:%M:%S",
-    "%d.%m.%Y",
-    "%d.%m.%y %H:%M",
-    "%d.%m.%y",
-    "%d.%m.%Y, %H:%M",
-)
 _ALLOWED_TYPES = {
     "Point": ("Point",),
     "LineString": ("LineString", "MultiLineString"),
@@ -71,9 +76,11 @@ _ALLOWED_TYPES = {
 class ColumnOptions:
     """How to find coordinates and fields in a table (all optional).
 
-    ``columns`` maps field names to the file's column names (``{"found_at": "Funddatum"}``);
+    ``columns`` maps field names to the file's column names (``{"found_at": "Funddatum"}``;
+    also ``time_to`` for the end of a time window and ``location_precision``);
     ``lat``/``lon`` or ``x``/``y`` name coordinate columns; ``crs`` is the CRS of x/y or
-    WKT coordinates (lat/lon are always WGS84).
+    WKT coordinates (lat/lon are always WGS84). ``date_format`` (strftime) replaces the
+    date detection; ``date_order`` (``"dayfirst"``/``"monthfirst"``) settles ``03/04/2024``.
     """
 
     columns: dict[str, str] = field(default_factory=dict)
@@ -82,6 +89,8 @@ class ColumnOptions:
     x: str | None = None
     y: str | None = None
     crs: str | None = None
+    date_format: str | None = None
+    date_order: str | None = None
 
 
 @dataclass
@@ -90,7 +99,8 @@ class Validated:
 
     ``valid`` is a GeoDataFrame in the area's metric CRS with the kind's fields, ``record_id``
     (a content hash, identical for identical records) and ``row`` (1-based input row).
-    ``rejects`` has ``row``, ``reason`` and the original values.
+    ``rejects`` has ``row``, ``reason`` and the original values. ``lines`` are summary lines
+    printed as they are (``Datumsformat erkannt: …``, ``Sammelpunkt: …``).
     """
 
     kind: Kind
@@ -100,6 +110,7 @@ class Validated:
     notes: list[str] = field(default_factory=list)
     repaired: int = 0
     originals: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    lines: list[str] = field(default_factory=list)
 
     def reject_stored_duplicates(self, stored_ids: pd.Index | set | np.ndarray) -> Validated:
         """Move rows whose ``record_id`` is already stored into the rejects."""
@@ -113,7 +124,7 @@ class Validated:
         moved.insert(0, "row", self.valid.loc[dup, "row"].to_numpy())
         rejects = pd.concat([self.rejects, moved], ignore_index=True).sort_values("row", kind="stable")
         return Validated(self.kind, self.valid.loc[~dup], rejects.reset_index(drop=True), self.rows_read,
-                         list(self.notes), self.repaired, self.originals)
+                         list(self.notes), self.repaired, self.originals, list(self.lines))
 
     def reason_counts(self) -> pd.Series:
         """How often each reason occurs (a row with two problems counts for both)."""
@@ -131,6 +142,7 @@ def validate(
     *,
     options: ColumnOptions | None = None,
     now: datetime | None = None,
+    places: gpd.GeoDataFrame | None = None,
 ) -> Validated:
     """Check every row of ``raw`` against ``kind``'s schema and the study area.
 
@@ -141,6 +153,8 @@ def validate(
     area : study area; accepted geometries are transformed to ``area.crs`` (metres).
     options : column names and CRS for coordinates.
     now : reference time for "date in the future" (default: current local time).
+    places : named places (sensitive places, districts) to name the nearest one of a
+        geocoding fallback point ("Sammelpunkt") in the summary.
 
     Returns
     -------
@@ -164,10 +178,18 @@ def validate(
 
     mapping = _map_columns(data.columns, kind, options, raw.source)
     values: dict[str, pd.Series] = {}
+    dates = _DateContext(area.timezone, options, raw.source)
     for f in kind.fields:
         col = mapping.get(f.name)
         series = data[col] if col is not None else pd.Series([None] * n, index=data.index, dtype=object)
-        values[f.name] = _parse_field(series, f, kind, reasons, now)
+        if f.type == "datetime":
+            values[f.name] = _parse_dates(series, f, kind, reasons, now, dates, col)
+        else:
+            values[f.name] = _parse_field(series, f, kind, reasons, now)
+    lines = dates.lines()
+    quality: dict[str, object] = {}
+    if kind.family == "report":
+        quality = _time_windows(data, kind, mapping, options, reasons, dates, lines)
 
     geoms, notes, repaired = _geometries(raw, kind, area, options, mapping, reasons)
     notes = [*raw.notes, *notes]
@@ -190,11 +212,16 @@ def validate(
     rejects.insert(0, "reason", reasons.joined(bad))
     rejects.insert(0, "row", np.flatnonzero(bad) + 1)
     ok = ~bad
-    valid = gpd.GeoDataFrame(frame.loc[ok].copy(), geometry=gpd.GeoSeries(geoms[ok], index=frame.index[ok]),
-                             crs=area.crs)
+    if kind.family == "report":
+        quality.update(_location_quality(data, geoms, ok, values[kind.date_field], kind, area, options, places,
+                                         lines))
+    attrs = frame.loc[ok].copy()
+    for col, value in quality.items():
+        attrs[col] = np.asarray(value)[ok]
+    valid = gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(geoms[ok], index=frame.index[ok]), crs=area.crs)
     valid.insert(0, RECORD_ID, record_id[ok].to_numpy())
     valid.insert(1, "row", np.flatnonzero(ok) + 1)
-    return Validated(kind, valid, rejects.reset_index(drop=True), n, notes, repaired, originals)
+    return Validated(kind, valid, rejects.reset_index(drop=True), n, notes, repaired, originals, lines)
 
 
 class _Reasons:
@@ -278,59 +305,151 @@ def _blank(series: pd.Series) -> np.ndarray:
     return (_as_text(series) == "").to_numpy(dtype=bool)
 
 
-def parse_datetimes(series: pd.Series) -> pd.Series:
-    """Parse dates and times as written by German and international tools.
+class _DateContext:
+    """Options for reading the date columns of one file, and what was found (for the summary)."""
 
-    Accepts ISO 8601 (``2026-11-21T14:30``, with or without seconds; with an offset or
-    ``Z`` it is converted to German local time), German ``21.11.2026 14:30``,
-    ``21.11.2026``, ``21.11.26`` and datetimes already parsed by a reader. Returns naive
-    local ``datetime64[ns]``; unparsable values become ``NaT``.
+    def __init__(self, timezone: str, options: ColumnOptions, source: str) -> None:
+        self.timezone = timezone
+        self.date_format = options.date_format
+        self.order = options.date_order
+        self.source = source
+        self.readings: dict[str, DateReading] = {}
+
+    def read(self, series: pd.Series, name: str, *, windows: bool) -> DateReading:
+        try:
+            reading = read_dates(series, timezone=self.timezone, date_format=self.date_format, order=self.order,
+                                 windows=windows, column=name)
+        except AmbiguousDates as exc:
+            raise ImportRefused(f"{self.source}: {exc}") from None
+        if reading.order is not None and self.order is None:
+            self.order = reading.order  # the other date columns of the file are read the same way
+        return reading
+
+    def lines(self) -> list[str]:
+        """``Datumsformat erkannt: TT.MM.JJJJ hh:mm`` (the main date column first)."""
+        formats = list(dict.fromkeys(f for r in self.readings.values() for f in r.formats))
+        if not formats:
+            return []
+        if self.date_format:
+            return [f"Datumsformat vorgegeben: {self.date_format}"]
+        return ["Datumsformat erkannt: " + formats[0] + (f" (auch: {', '.join(formats[1:])})" if formats[1:] else "")]
+
+
+def _parse_dates(series: pd.Series, f, kind: Kind, reasons: _Reasons, now: datetime, dates: _DateContext,
+                 column: str | None) -> pd.Series:
+    """A datetime field read with per-column format detection; the date field may hold a window."""
+    is_date = f.name == kind.date_field
+    windows = is_date and kind.family == "report"
+    reading = dates.read(series, column or f.label, windows=windows)
+    if column is not None:
+        dates.readings[f.name] = reading
+    parsed = reading.start
+    blank = _blank(series)
+    if f.required:
+        reasons.add(blank, "Datum fehlt" if is_date else f"{f.label} fehlt")
+    prefix = "" if is_date else f"{f.label}: "
+    reasons.add(reading.implausible, f"{prefix}Datum unplausibel (Jahr außerhalb 1900–2100)")
+    unparsable = ~blank & parsed.isna().to_numpy() & ~reading.implausible
+    reasons.add(unparsable, f"{prefix}Datum nicht lesbar")
+    future = (parsed > pd.Timestamp(now)).to_numpy()
+    reasons.add(future, "Datum liegt in der Zukunft" if is_date else f"{f.label} liegt in der Zukunft")
+    if windows:
+        reasons.add(reading.bad_window, "Zeitfenster: Ende vor Beginn")
+    return parsed
+
+
+def _time_windows(data: pd.DataFrame, kind: Kind, mapping: dict, options: ColumnOptions, reasons: _Reasons,
+                  dates: _DateContext, lines: list[str]) -> dict[str, object]:
+    """``time_from``/``time_to``/``date_only``/``time_flag`` of report rows.
+
+    The window comes from one cell (``A bis B``) or from a second column (``time_to`` or one
+    of :data:`~geo.core.schema.TIME_TO_ALIASES`); the record's date is the window's start.
     """
-    if pd.api.types.is_datetime64_any_dtype(series):
-        out = pd.to_datetime(series)
-        if getattr(out.dt, "tz", None) is not None:
-            out = out.dt.tz_convert("Europe/Berlin").dt.tz_localize(None)
-        return out.astype("datetime64[ns]")
-    s = _as_text(series)
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-    todo = s != ""
-    has_tz = s.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True) & s.str.contains("-", regex=False)
-    if (todo & has_tz).any():
-        part = pd.to_datetime(s[todo & has_tz], format="ISO8601", errors="coerce", utc=True)
-        out[todo & has_tz] = part.dt.tz_convert("Europe/Berlin").dt.tz_localize(None).astype("datetime64[ns]")
-        todo &= ~has_tz
-    iso = todo & s.str.match(r"^\d{4}-\d\d-\d\d")
-    if iso.any():
-        out[iso] = pd.to_datetime(s[iso], format="ISO8601", errors="coerce").astype("datetime64[ns]")
-    todo &= ~iso
-    german = todo.to_numpy() & s.str.match(r"^\d{1,2}\.\d{1,2}\.\d{2,4}").to_numpy()
-    if german.any():
-        out[german] = _parse_german(s[german]).to_numpy()
-    return out
+    n = len(data)
+    reading = dates.readings.get(kind.date_field)
+    start = reading.start.to_numpy() if reading is not None else np.full(n, np.datetime64("NaT"), "M8[ns]")
+    end = reading.end.to_numpy() if reading is not None else np.full(n, np.datetime64("NaT"), "M8[ns]")
+    date_only = reading.date_only if reading is not None else np.zeros(n, dtype=bool)
+    used = {c for c in mapping.values() if c}
+    end_col = _find_column(data.columns, options.columns.get(TIME_TO), TIME_TO_ALIASES, used, data_source=dates.source)
+    if end_col is not None:
+        second = dates.read(data[end_col], end_col, windows=False)
+        blank = _blank(data[end_col])
+        reasons.add(~blank & second.start.isna().to_numpy() & ~second.implausible, "Ende des Zeitfensters nicht lesbar")
+        reasons.add(second.implausible, "Ende des Zeitfensters unplausibel (Jahr außerhalb 1900–2100)")
+        has = ~blank & second.start.notna().to_numpy()
+        # an end given as a date only ends with that day
+        end = np.where(has, second.start.to_numpy(), end)
+        backwards = has & ~np.isnat(start) & (end < start)
+        reasons.add(backwards, "Zeitfenster: Ende vor Beginn")
+    has_window = ~np.isnat(end)
+    time_from = np.where(has_window, start, np.datetime64("NaT")).astype("datetime64[ns]")
+    time_to = end.astype("datetime64[ns]")
+    length = (time_to - time_from) / np.timedelta64(1, "D")
+    long = has_window & (np.nan_to_num(length, nan=0.0) > MAX_WINDOW_DAYS)
+    flag = np.where(long, WINDOW_FLAG, "").astype(object)
+    if has_window.any():
+        ok = ~reasons.mask()
+        line = f"Zeitfenster: {_de_int((has_window & ok).sum())} Datensätze mit Beginn und Ende"
+        if (long & ok).any():
+            rows = np.flatnonzero(long & ok) + 1
+            line += (f"; {_de_int(len(rows))} länger als {MAX_WINDOW_DAYS} Tage (gespeichert, markiert; Zeilen "
+                     + ", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else "") + ")")
+        lines.append(line)
+    return {TIME_FROM: time_from, TIME_TO: time_to, DATE_ONLY: np.asarray(date_only, dtype=bool), TIME_FLAG: flag}
 
 
-def _parse_german(s: pd.Series) -> pd.Series:
-    """German day-first dates with Arrow's vectorised strptime; impossible dates (31.02.) → NaT."""
-    arr = pa.array(s.array)
-    result = pa.nulls(len(arr), pa.timestamp("s"))
-    four_digit_year = pc.match_substring_regex(arr, r"^\d{1,2}\.\d{1,2}\.\d{4}(?:\D|$)")
-    none = pa.scalar(None, pa.timestamp("s"))
-    for fmt in _GERMAN_FORMATS:
-        fits = four_digit_year if "%Y" in fmt else pc.invert(four_digit_year)
-        todo = np.flatnonzero(pc.and_(fits, pc.is_null(result)).to_numpy(zero_copy_only=False))
-        if len(todo) == 0:
-            continue
-        parsed = pc.strptime(arr.take(todo), format=fmt, unit="s", error_is_null=True).to_numpy(zero_copy_only=False)
-        merged = result.to_numpy(zero_copy_only=False).copy()
-        merged[todo] = parsed
-        result = pa.array(merged, type=pa.timestamp("s"))
-    # Arrow rolls 31.02. over into March: keep only dates whose day and month survive
-    parts = pc.extract_regex(arr, r"^(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.")
-    day = pc.cast(pc.struct_field(parts, "d"), pa.int64())
-    month = pc.cast(pc.struct_field(parts, "m"), pa.int64())
-    same = pc.and_(pc.equal(day, pc.day(result)), pc.equal(month, pc.month(result)))
-    result = pc.if_else(pc.fill_null(same, False), result, none)
-    return pd.Series(result.to_numpy(zero_copy_only=False), index=s.index).astype("datetime64[ns]")
+def _location_quality(data: pd.DataFrame, geoms: np.ndarray, ok: np.ndarray, dates: pd.Series, kind: Kind,
+                      area: StudyArea, options: ColumnOptions, places, lines: list[str]) -> dict[str, object]:
+    """``location_precision`` and ``location_flag`` (Sammelpunkt / ungenau) of report rows."""
+    n = len(data)
+    flag = np.full(n, "", dtype=object)
+    precision = np.full(n, "", dtype=object)
+    prec_col = find_precision_column(data.columns, options.columns.get(LOCATION_PRECISION))
+    if prec_col is not None:
+        precision = _as_text(data[prec_col]).to_numpy(dtype=object)
+        coarse = coarse_precision(data[prec_col]) & ok
+        flag[coarse] = FLAG_COARSE
+        if coarse.any():
+            lines.append(f"Ungenau verortet: {_de_int(coarse.sum())} Datensätze (Spalte '{prec_col}': gröber als "
+                         "eine Adresse) – gespeichert, aber nicht räumlich ausgewertet")
+    stacked, stack_lines = flag_stacks(data, geoms, ok, dates, area, places)
+    flag[stacked] = FLAG_STACK
+    lines.extend(stack_lines)
+    return {LOCATION_PRECISION: precision, LOCATION_FLAG: flag}
+
+
+def _find_column(columns: pd.Index, explicit: str | None, aliases: tuple[str, ...], used: set,
+                 *, data_source: str) -> str | None:
+    by_norm: dict[str, str] = {}
+    for c in columns:
+        by_norm.setdefault(normalise_name(c), c)
+    if explicit:
+        col = by_norm.get(normalise_name(explicit))
+        if col is None:
+            raise ImportRefused(f"{data_source}: Spalte '{explicit}' nicht vorhanden.")
+        return col
+    for a in aliases:
+        col = by_norm.get(a)
+        if col is not None and col not in used:
+            return col
+    return None
+
+
+def _de_int(n) -> str:
+    """German thousands separator (``4.548``). TODO(fmt): geo.core.fmt.number."""
+    return f"{int(n):,}".replace(",", ".")
+
+
+def parse_datetimes(series: pd.Series, *, timezone: str = "Europe/Berlin", order: str | None = None) -> pd.Series:
+    """Parse dates and times as written by German and international tools (no windows).
+
+    See :mod:`geo.data.dates` for the accepted forms: ISO 8601 (offsets and ``Z`` converted
+    to ``timezone``), German ``21.11.2026 14:30``, ``21.11.26``, US ``05/15/2015 02:40 PM``,
+    Excel serials, Unix time and datetimes already parsed by a reader. Returns naive local
+    ``datetime64[ns]``; unparsable values become ``NaT``.
+    """
+    return read_dates(series, timezone=timezone, order=order, windows=False).start
 
 
 def parse_numbers(series: pd.Series) -> pd.Series:
@@ -350,19 +469,6 @@ def parse_numbers(series: pd.Series) -> pd.Series:
 
 def _parse_field(series: pd.Series, f, kind: Kind, reasons: _Reasons, now: datetime) -> pd.Series:
     blank = _blank(series)
-    if f.type == "datetime":
-        parsed = parse_datetimes(series)
-        if f.required:
-            reasons.add(blank, "Datum fehlt" if f.name == kind.date_field else f"{f.label} fehlt")
-        unparsable = ~blank & parsed.isna().to_numpy()
-        reasons.add(unparsable, f"{f.label}: Datum nicht lesbar" if f.name != kind.date_field
-                    else "Datum nicht lesbar")
-        future = (parsed > pd.Timestamp(now)).to_numpy()
-        reasons.add(future, "Datum liegt in der Zukunft" if f.name == kind.date_field
-                    else f"{f.label} liegt in der Zukunft")
-        if f.name == kind.end_field and kind.date_field:
-            return parsed
-        return parsed
     if f.type in ("int", "float"):
         num = parse_numbers(series)
         bad = ~blank & ~(num.abs() <= 1e15).to_numpy()  # NaN, ±inf and absurdly large values
@@ -640,6 +746,7 @@ class ImportReport:
     rejects_file: Path | None
     notes: list[str]
     earlier_import: str | None = None
+    lines: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """German summary, e.g. ``gespeichert: 980, abgelehnt: 20``, plus the top reasons."""
@@ -649,6 +756,7 @@ class ImportReport:
             lines.append(f"häufigste Gründe: {top}")
         if self.rejects_file is not None:
             lines.append(f"abgelehnte Zeilen: {self.rejects_file}")
+        lines.extend(self.lines)
         if self.earlier_import:
             lines.append(f"Hinweis: diese Datei wurde bereits am {self.earlier_import} importiert.")
         lines.extend(f"Hinweis: {n}" for n in self.notes)
@@ -729,7 +837,7 @@ def _store(checked: Validated, store: Store, name: str, sha: str, user: str, pro
             "imported_at": datetime.now().isoformat(timespec="seconds"),
             "rows_read": checked.rows_read, "stored": len(checked.valid), "rejected": len(checked.rejects),
             "repaired": checked.repaired, "rejects_file": str(rejects_file) if rejects_file else None,
-            "user": user, "notes": "; ".join(checked.notes),
+            "user": user, "notes": "; ".join([*checked.lines, *checked.notes]),
         }
         written = store.write_import(kind, checked.valid, record)
         assert written == import_id
@@ -742,6 +850,7 @@ def _store(checked: Validated, store: Store, name: str, sha: str, user: str, pro
         stored=len(checked.valid), rejected=len(checked.rejects), repaired=checked.repaired,
         reasons=checked.reason_counts(), rejects=checked.rejects, rejects_file=rejects_file,
         notes=checked.notes, earlier_import=None if earlier is None else str(earlier["imported_at"]),
+        lines=list(checked.lines),
     )
 
 

@@ -1,0 +1,80 @@
+"""Which records are fit for spatial statistics.
+
+Records on a geocoding fallback point ("Sammelpunkt") or located more coarsely than the
+analysis cells ("ungenau") carry ``location_flag`` (see :mod:`geo.data.stacks`). They stay in
+the store and in counts and time series, but every spatial statistic (Gi*, density,
+comparison, emerging hot spots, evaluation, bin coverage and siting) leaves them out unless
+asked to keep them (``--keep-stacks``, the app's switch), and says so in one line
+(:func:`left_out_line`).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+
+from geo.core.schema import FLAG_COARSE, FLAG_STACK, KINDS, LOCATION_FLAG
+
+#: Short German plural per kind for the left-out line ("4.548 Funde an einem Sammelpunkt …").
+_SHORT_PLURAL = {"syringe_find": "Funde", "complaint": "Beschwerden", "scene_observation": "Beobachtungen"}
+
+
+def spatial_records(gdf: gpd.GeoDataFrame, keep_stacks: bool = False) -> tuple[gpd.GeoDataFrame, int]:
+    """Records fit for spatial statistics, and how many were left out.
+
+    A record is left out when its ``location_flag`` is not empty (Sammelpunkt, ungenau).
+    A frame without the column (older stores, other kinds) is returned unchanged.
+    """
+    if keep_stacks or LOCATION_FLAG not in gdf.columns or len(gdf) == 0:
+        return gdf, 0
+    flags = gdf[LOCATION_FLAG].astype(object).where(gdf[LOCATION_FLAG].notna(), "").astype(str)
+    fine = (flags == "").to_numpy()
+    left_out = int((~fine).sum())
+    if not left_out:
+        return gdf, 0
+    return gdf.loc[fine], left_out
+
+
+def left_out_counts(gdf: gpd.GeoDataFrame) -> dict[str, int]:
+    """How many records carry each location flag (``{"Sammelpunkt": 4548, "ungenau": 12}``)."""
+    if LOCATION_FLAG not in gdf.columns or len(gdf) == 0:
+        return {}
+    flags = gdf[LOCATION_FLAG].astype(object).where(gdf[LOCATION_FLAG].notna(), "").astype(str)
+    counts = flags[flags != ""].value_counts()
+    return {str(k): int(v) for k, v in counts.items()}
+
+
+def left_out_line(gdf: gpd.GeoDataFrame, kind: str | None = None, keep_stacks: bool = False) -> str | None:
+    """One German line about the records a spatial statistic leaves out (None when none).
+
+    ``4.548 Funde an einem Sammelpunkt nicht räumlich ausgewertet`` (plus the ungenau ones);
+    with ``keep_stacks`` the line says they are included.
+    """
+    counts = left_out_counts(gdf)
+    if not counts:
+        return None
+    noun = _SHORT_PLURAL.get(kind or "", KINDS[kind].label_plural if kind in KINDS else "Datensätze")
+    parts = []
+    if counts.get(FLAG_STACK):
+        parts.append(f"{_de_int(counts[FLAG_STACK])} {noun} an einem Sammelpunkt")
+    if counts.get(FLAG_COARSE):
+        parts.append(f"{_de_int(counts[FLAG_COARSE])} {noun} ungenau verortet")
+    others = sum(v for k, v in counts.items() if k not in (FLAG_STACK, FLAG_COARSE))
+    if others:
+        parts.append(f"{_de_int(others)} {noun} mit Ortshinweis")
+    text = " und ".join(parts)
+    if keep_stacks:
+        return f"{text} räumlich mit ausgewertet (--keep-stacks)"
+    return f"{text} nicht räumlich ausgewertet"
+
+
+def flagged_mask(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """Boolean mask of records with a location flag."""
+    if LOCATION_FLAG not in gdf.columns:
+        return np.zeros(len(gdf), dtype=bool)
+    return (gdf[LOCATION_FLAG].astype(object).where(gdf[LOCATION_FLAG].notna(), "").astype(str) != "").to_numpy()
+
+
+def _de_int(n: int) -> str:
+    """German thousands separator. TODO(fmt): geo.core.fmt.number."""
+    return f"{int(n):,}".replace(",", ".")
