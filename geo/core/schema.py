@@ -328,6 +328,11 @@ LOCATION_FLAGS: tuple[str, ...] = ("", FLAG_STACK, FLAG_COARSE)
 #: Windows longer than this are stored with ``time_flag`` set.
 MAX_WINDOW_DAYS = 14
 WINDOW_FLAG = f"Zeitfenster länger als {MAX_WINDOW_DAYS} Tage"
+#: Further column names of a report's date (the start of a window) in police and 311 exports.
+TIME_FROM_ALIASES: tuple[str, ...] = (
+    "time_from", "tatzeit", "tatzeit_von", "tatzeit_beginn", "zeit_von", "datum_von", "von", "beginn",
+    "meldedatum", "created_date",
+)
 #: Column names of a window's end in input files (the start is the kind's date column).
 TIME_TO_ALIASES: tuple[str, ...] = (
     "time_to", "bis", "zeit_bis", "datum_bis", "tatzeit_bis", "tatzeit_ende", "tatende", "ende", "endzeit",

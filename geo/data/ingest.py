@@ -45,6 +45,7 @@ from geo.core.schema import (
     RECORD_ID,
     TIME_FLAG,
     TIME_FROM,
+    TIME_FROM_ALIASES,
     TIME_TO,
     TIME_TO_ALIASES,
     WINDOW_FLAG,
@@ -195,7 +196,7 @@ def validate(
     notes = [*raw.notes, *notes]
 
     frame = pd.DataFrame(values, index=data.index)
-    record_id = _record_ids(frame, geoms)
+    record_id = _record_ids(frame, geoms, quality.get(TIME_TO))
     # duplicates within the file, among rows that are otherwise valid
     candidates = np.flatnonzero(~reasons.mask())
     ids = record_id.to_numpy()[candidates]
@@ -281,7 +282,8 @@ def _map_columns(columns: pd.Index, kind: Kind, options: ColumnOptions, source: 
             mapping[f.name] = col
             continue
         col = None
-        for alias in (f.name, normalise_name(f.label), *f.aliases):
+        window_start = TIME_FROM_ALIASES if f.name == kind.date_field and kind.family == "report" else ()
+        for alias in (f.name, normalise_name(f.label), *f.aliases, *window_start):
             col = by_norm.get(normalise_name(alias))
             if col is not None:
                 break
@@ -674,8 +676,12 @@ def _geometries(raw: RawTable, kind: Kind, area: StudyArea, options: ColumnOptio
     return geoms, notes, repaired
 
 
-def _record_ids(frame: pd.DataFrame, geoms: np.ndarray) -> pd.Series:
-    """Content hash per row (16 hex digits): parsed fields and geometry rounded to centimetres."""
+def _record_ids(frame: pd.DataFrame, geoms: np.ndarray, window_end: np.ndarray | None = None) -> pd.Series:
+    """Content hash per row (16 hex digits): parsed fields and geometry rounded to centimetres.
+
+    A time window's end enters the hash only where there is one, so records without a
+    window keep the ids they had before windows existed.
+    """
     parts = {c: frame[c] for c in frame.columns}
     present = ~shapely.is_missing(geoms)
     present[present] = ~shapely.is_empty(geoms[present])
@@ -691,6 +697,12 @@ def _record_ids(frame: pd.DataFrame, geoms: np.ndarray) -> pd.Series:
         wkb[other] = shapely.to_wkb(shapely.set_precision(geoms[other], 0.01), hex=True)
     parts.update(_x=x, _y=y, _wkb=pd.Series(wkb, index=frame.index, dtype="string"))
     h = pd.util.hash_pandas_object(pd.DataFrame(parts, index=frame.index), index=False).to_numpy()
+    if window_end is not None:
+        end = np.asarray(window_end, dtype="datetime64[ns]")
+        has = ~np.isnat(end)
+        if has.any():
+            h = h.copy()
+            h[has] = h[has] * np.uint64(1_000_003) + pd.util.hash_array(end[has].astype(np.int64))
     return pd.Series(hex_ids(h), index=frame.index, dtype=object)
 
 
