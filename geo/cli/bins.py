@@ -17,11 +17,13 @@ from pathlib import Path
 
 from geo.cli.common import (
     add_period_options,
+    add_stack_option,
     add_store_options,
     check_table_output,
     load_area,
     load_records,
     period_from_args,
+    spatial,
 )
 from geo.core.errors import UserError
 
@@ -60,6 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="was maximiert wird: Spritzen (Standard) oder Fundstellen")
     p.add_argument("--method", choices=("auto", "exact", "greedy"), default="auto",
                    help="Lösungsverfahren: exakt, schrittweise (greedy) oder automatisch nach Größe (Standard)")
+    add_stack_option(p)
     p.add_argument("--out", type=Path, required=True, metavar="DATEI",
                    help="Ausgabedatei: .csv, .geojson oder .gpkg")
     p.set_defaults(func=run)
@@ -88,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     area = load_area(args)
     period = period_from_args(args)
     network = StreetNetwork.from_lines(read_street_lines(args.network, area.crs), area.crs) if args.network else None
-    finds = load_records(args, "syringe_find")
+    finds = spatial(args, load_records(args, "syringe_find"), "syringe_find")
     bins = load_records(args, "disposal_bin")
     cov = analyse_coverage(finds, bins, period=period, radius_m=args.radius, network=network,
                            weight=args.weight, crs=area.crs)

@@ -172,6 +172,29 @@ def load_records(args: argparse.Namespace, kind: str) -> gpd.GeoDataFrame:
     return store.read(kind_obj, period)
 
 
+def add_stack_option(parser: argparse.ArgumentParser) -> None:
+    """``--keep-stacks``: records on a Sammelpunkt (and coarse ones) enter spatial statistics too."""
+    parser.add_argument("--keep-stacks", action="store_true",
+                        help="Datensätze an Sammelpunkten (Ersatzkoordinaten der Geokodierung) und ungenau "
+                             "verortete räumlich mit auswerten (Standard: weggelassen)")
+
+
+def spatial(args: argparse.Namespace, records: gpd.GeoDataFrame, kind: str) -> gpd.GeoDataFrame:
+    """The records a spatial statistic uses (see :func:`geo.core.quality.spatial_records`).
+
+    Prints one line on what was left out (``4.548 Funde an einem Sammelpunkt nicht räumlich
+    ausgewertet``) or, with ``--keep-stacks``, that they are included.
+    """
+    from geo.core.quality import left_out_line, spatial_records
+
+    keep = bool(getattr(args, "keep_stacks", False))
+    line = left_out_line(records, kind, keep_stacks=keep)
+    if line:
+        print(line)
+    kept, _ = spatial_records(records, keep_stacks=keep)
+    return kept.reset_index(drop=True)
+
+
 def progress_printer(stage: str, fraction: float) -> None:
     """Progress on stderr for long imports."""
     print(f"  {stage} … {fraction:4.0%}", file=sys.stderr, flush=True)
