@@ -152,8 +152,8 @@ def hot_cells(token: str, filters: state.Filters) -> gpd.GeoDataFrame | None:
 def _finds(filters: state.Filters) -> gpd.GeoDataFrame:
     """The period's finds after the sidebar's source filter (all fields: only aggregates and
     role-restricted points leave this page)."""
-    return state.apply_filters(state.load_records("syringe_find", filters.period, restricted=False),
-                               "syringe_find", filters)
+    return state.spatial(state.apply_filters(state.load_records("syringe_find", filters.period, restricted=False),
+                                             "syringe_find", filters), filters)
 
 
 @st.cache_data(max_entries=16, show_spinner="Abdeckung und Standorte werden berechnet …", hash_funcs=_HASH)
@@ -202,6 +202,7 @@ def render() -> None:
         _key_figures(analysis(token, filters, Params(k=0)))
         return
 
+    state.stacks_caption("syringe_find", filters)
     params, uploads = _controls(store.area.crs)
     result = analysis(token, filters, params, uploads)
     cov = result.coverage

@@ -79,8 +79,10 @@ def de(v: float, digits: int = 2) -> str:
 
 
 def records(kind: str, period: Period | None, filters: state.Filters) -> gpd.GeoDataFrame:
-    """Records of ``kind`` (all dates when ``period`` is None) after the sidebar filters."""
-    return state.apply_filters(state.load_records(kind, period, restricted=False), kind, filters)
+    """Records of ``kind`` (all dates when ``period`` is None) after the sidebar filters, fit for spatial
+    statistics (Sammelpunkte only with the sidebar's switch)."""
+    return state.spatial(state.apply_filters(state.load_records(kind, period, restricted=False), kind, filters),
+                         filters)
 
 
 def _store_frames(kinds) -> dict[str, gpd.GeoDataFrame]:
@@ -179,6 +181,7 @@ def render() -> None:
     filters = state.current_filters()
     kinds = [k for k in REPORT_KINDS if k in filters.kinds] or list(REPORT_KINDS)
     kind = st.selectbox("Meldungen", kinds, format_func=lambda k: KINDS[k].label_plural, key="cmp_kind")
+    state.stacks_caption(kind, filters)
     # lazy tabs: only the open tab computes (each analysis takes seconds on a cold cache)
     sections = {"Zeiträume": _periods_tab, "Trend der Hotspots": _emerging_tab, "Maßnahmen": _measures_tab,
                 "Vorhersagegüte": _prediction_tab, "Zeitreihen": _series_tab}

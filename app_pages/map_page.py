@@ -74,12 +74,12 @@ def analysis(token: str, filters: state.Filters, kind: str):
 
     area = state.get_store().area
     weight = KINDS[kind].weight_field
-    points = records(kind, filters.period, filters, restricted=False)
+    points = state.spatial(records(kind, filters.period, filters, restricted=False), filters)
     if len(points) < 3:
         return None, None, None, f"Zu wenige {KINDS[kind].label_plural} im Zeitraum für eine Hotspot-Analyse."
     try:
         hs = hotspot_analysis(points, area, weight=weight)
-        before = records(kind, filters.previous, filters, restricted=False)
+        before = state.spatial(records(kind, filters.previous, filters, restricted=False), filters)
         prev = hotspot_analysis(before, area, weight=weight, cell=hs.cell, band=hs.band, shape=hs.shape) \
             if len(before) else None
         dens = kde(points, weight, bounds=area.boundary.bounds, cell=15.0, crs=area.crs)
@@ -119,7 +119,7 @@ def public_overlays(filters: state.Filters) -> list[Overlay]:
     from layers.hotspots import public_cells_js
 
     area = state.get_store().area
-    finds = records("syringe_find", filters.period, filters, restricted=False)
+    finds = state.spatial(records("syringe_find", filters.period, filters, restricted=False))  # never stacks
     cells = public_cells(finds, area.boundary, weight="count", crs=area.crs)
     return [Overlay(f"Spritzenfunde je Zelle (ab {K_MIN})", (public_cells_js(cells),))]
 
@@ -209,6 +209,8 @@ def render() -> None:
     hotspot_kind = st.session_state[HOTSPOT_KIND_KEY]
     threshold = int(st.session_state.get(THRESHOLD_KEY, DEFAULT_PLACE_THRESHOLD))
     geometry, within = (None, None) if public else drawn_polygon()
+    if not public:
+        state.stacks_caption(hotspot_kind, filters)
 
     table = place_table(filters, threshold, within, token, user.role) if not public else None
     view = st.session_state.get(VIEW_KEY)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
+import shapely
 
 from geo.core.schema import FLAG_COARSE, FLAG_STACK, KINDS, LOCATION_FLAG
 
@@ -78,3 +80,33 @@ def flagged_mask(gdf: gpd.GeoDataFrame) -> np.ndarray:
 def _de_int(n: int) -> str:
     """German thousands separator. TODO(fmt): geo.core.fmt.number."""
     return f"{int(n):,}".replace(",", ".")
+
+
+def stack_table(gdf: gpd.GeoDataFrame, *, tolerance_m: float = 1.0) -> pd.DataFrame:
+    """Flagged records grouped by position and flag, largest first.
+
+    Columns: ``flag``, ``x``, ``y`` (metric CRS), ``count``, ``first``/``last`` (range of the
+    frame's first datetime column, i.e. the kind's date) and
+    ``record_ids`` (list). Used by the Daten page to show Sammelpunkte and to confirm or
+    clear their flags.
+    """
+    cols = ["flag", "x", "y", "count", "first", "last", "record_ids"]
+    mask = flagged_mask(gdf)
+    if not mask.any():
+        return pd.DataFrame(columns=cols)
+    sub = gdf.loc[mask]
+    geoms = np.asarray(sub.geometry.values, dtype=object)
+    centre = shapely.centroid(geoms)
+    x, y = shapely.get_x(centre), shapely.get_y(centre)
+    date_cols = [c for c in sub.columns if str(sub[c].dtype).startswith("datetime64")]
+    frame = pd.DataFrame({
+        "flag": sub[LOCATION_FLAG].astype(str).to_numpy(),
+        "gx": np.round(x / tolerance_m).astype(np.int64), "gy": np.round(y / tolerance_m).astype(np.int64),
+        "x": x, "y": y, "record_id": sub["record_id"].astype(str).to_numpy() if "record_id" in sub else "",
+        "date": sub[date_cols[0]].to_numpy() if date_cols else pd.NaT,
+    })
+    grouped = frame.groupby(["flag", "gx", "gy"], sort=False).agg(
+        x=("x", "mean"), y=("y", "mean"), count=("x", "size"), first=("date", "min"), last=("date", "max"),
+        record_ids=("record_id", list),
+    ).reset_index()
+    return grouped[cols].sort_values("count", ascending=False, kind="stable").reset_index(drop=True)

@@ -356,3 +356,5 @@ ADDRESS_ALIASES: tuple[str, ...] = (
     "address", "adresse", "anschrift", "strasse", "street", "ort", "fundort", "tatort", "standort",
     "location", "incident_address", "street_address", "lage",
 )
+#: German labels of the location flags as shown in tables.
+DISPLAY_FLAG_LABELS: dict[str, str] = {FLAG_STACK: "Sammelpunkt", FLAG_COARSE: "ungenau verortet"}
