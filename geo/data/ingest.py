@@ -497,7 +497,7 @@ def _parse_field(series: pd.Series, f, kind: Kind, reasons: _Reasons, now: datet
     if f.type == "category":
         canon = {normalise_name(c): c for c in f.choices}
         lookup = {u: canon.get(normalise_name(u)) for u in s.unique()}  # per distinct value only
-        mapped = s.map(lookup)
+        mapped = s.map(lookup).astype(object)  # object: a column with no valid value must not become Arrow null
         unknown = ~blank & mapped.isna().to_numpy()
         if unknown.any():
             reasons.add(unknown, ("unbekannte Kategorie '" if f.name == "category" else f"unbekannte {f.label} '")

@@ -280,9 +280,10 @@ def read_csv(path: str | os.PathLike, *, display_name: str | None = None) -> Raw
     del raw
     text = text.replace("\x00", "")  # NULs would stop the csv module; they are no data
     delimiter = sniff_delimiter(text)
+    text, open_quote = _close_open_quote(text, delimiter)
     fast = _read_clean_csv(text, delimiter)
     if fast is not None:  # the common case: a well-formed file, parsed by Arrow without a Python loop
-        row_errors: dict[int, str] = {}
+        row_errors: dict[int, str] = dict([open_quote] if open_quote else [])
         _mark_long_cells(fast, row_errors)
         notes = [f"Kodierung {encoding}, Trennzeichen '{'Tab' if delimiter == chr(9) else delimiter}'"]
         return RawTable(fast, "CSV", name, row_errors=row_errors, notes=notes)
@@ -316,9 +317,37 @@ def read_csv(path: str | os.PathLike, *, display_name: str | None = None) -> Raw
         i: f"Zeile hat {lengths[i]} statt {width} Felder (Trennzeichen gemischt oder Anführungszeichen offen?)"
         for i in bad.tolist()
     }
+    if open_quote:
+        i, reason = open_quote
+        row_errors[i] = f"{reason}; {row_errors[i]}" if i in row_errors else reason
     _mark_long_cells(frame, row_errors)
     notes = [f"Kodierung {encoding}, Trennzeichen '{'Tab' if delimiter == chr(9) else delimiter}'"]
     return RawTable(frame, "CSV", name, row_errors=row_errors, notes=notes)
+
+
+def _close_open_quote(text: str, delimiter: str) -> tuple[str, tuple[int, str] | None]:
+    """Find a quote that is never closed (it would swallow the rest of the file into one field).
+
+    Returns the text with that line's quote characters removed (so the following lines are
+    read as rows again) and ``(data row index, German reason naming the file's line)``, or the
+    text unchanged and None. Only files with an odd number of ``"`` are scanned line by line.
+    """
+    if text.count('"') % 2 == 0:
+        return text, None
+    lines = text.split("\n")
+    inside, start = False, None
+    for i, line in enumerate(lines):
+        if line.count('"') % 2:
+            inside = not inside
+            if inside:
+                start = i
+    if not inside or start is None or start == 0:
+        return text, None
+    before = sum(1 for r in csv.reader(io.StringIO("\n".join(lines[:start]), newline=""), delimiter=delimiter)
+                 if r)
+    lines[start] = lines[start].replace('"', "")
+    reason = f"Anführungszeichen in Zeile {start + 1} der Datei nicht geschlossen"
+    return "\n".join(lines), (before - 1, reason)
 
 
 def _read_clean_csv(text: str, delimiter: str) -> pd.DataFrame | None:
