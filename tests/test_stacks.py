@@ -312,3 +312,14 @@ def test_fallback_json_roundtrip_is_plain(tmp_path):
     res = validate(read_table(path), "syringe_find", AREA, now=NOW)
     assert all("\n" not in line for line in res.lines)
     assert json.loads(json.dumps(res.lines)) == res.lines
+
+
+def test_handout_hotspots_leave_the_sammelpunkt_out(city):
+    from geo.report.handout import _auto_hotspots, _hotspot_caption
+
+    _, store_path, _ = city
+    finds = Store(store_path, AREA).read("syringe_find")
+    result, note = _auto_hotspots(finds, AREA)
+    assert note == "500 Funde an einem Sammelpunkt nicht räumlich ausgewertet"
+    assert result.n_points == N - 500
+    assert _hotspot_caption(result, note).startswith("500 Funde an einem Sammelpunkt nicht räumlich ausgewertet. ")
