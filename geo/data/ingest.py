@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import numpy as np
@@ -153,7 +154,7 @@ def validate(
     kind : record kind (name or :class:`~geo.core.schema.Kind`).
     area : study area; accepted geometries are transformed to ``area.crs`` (metres).
     options : column names and CRS for coordinates.
-    now : reference time for "date in the future" (default: current local time).
+    now : reference time for "date in the future" (default: current local time of the area).
     places : named places (sensitive places, districts) to name the nearest one of a
         geocoding fallback point ("Sammelpunkt") in the summary.
 
@@ -170,7 +171,7 @@ def validate(
     """
     kind = get_kind(kind) if isinstance(kind, str) else kind
     options = options or ColumnOptions()
-    now = now or datetime.now()
+    now = now or datetime.now(ZoneInfo(area.timezone)).replace(tzinfo=None)  # the area's local time
     data = raw.data
     n = len(data)
     reasons = _Reasons(n)
