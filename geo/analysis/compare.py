@@ -36,8 +36,9 @@ from scipy.stats import binom
 from geo.analysis.hotspots import boundary_geometry, choose_band, choose_scale, fdr_bh, format_metres, gi_star
 from geo.analysis.timeseries import zone_counts
 from geo.core.errors import UserError
-from geo.core.grid import Grid, GridShape, aggregate_xy, make_grid, point_coordinates
+from geo.core.grid import Grid, GridShape, aggregate_xy, make_grid
 from geo.core.period import Period
+from geo.core.points import point_coordinates
 from geo.core.schema import CHANGE_CLASSES
 
 #: Significance level of the change classes (on FDR-adjusted p-values).

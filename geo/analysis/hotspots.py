@@ -41,9 +41,8 @@ from geo.core.grid import (
     aggregate_xy,
     check_metric_crs,
     make_grid,
-    point_coordinates,
-    point_weights,
 )
+from geo.core.points import point_coordinates, point_weights
 
 #: ArcGIS Gi_Bin confidence levels: class → significance level α.
 CONFIDENCE_LEVELS: tuple[tuple[int, float], ...] = ((3, 0.01), (2, 0.05), (1, 0.10))

@@ -22,6 +22,7 @@ import shapely
 from geo.core.area import DISPLAY_CRS
 from geo.core.errors import UserError
 from geo.core.period import Period
+from geo.core.points import column_weights, in_crs
 from geo.core.schema import KINDS, MEASURE_KINDS, get_kind
 
 #: Protective distance (m) of a sensitive place without a usable ``buffer_m``.
@@ -128,24 +129,6 @@ def format_change(value: float | None, previous: float | None) -> str:
 
 
 # -- helpers ------------------------------------------------------------------------------
-
-
-def _align(gdf: gpd.GeoDataFrame | None, crs) -> gpd.GeoDataFrame | None:
-    """``gdf`` in ``crs`` (reprojected if both CRS are known and differ)."""
-    if gdf is None:
-        return None
-    if crs is not None and gdf.crs is not None and gdf.crs != crs:
-        return gdf.to_crs(crs)
-    return gdf
-
-
-def _weights(gdf: gpd.GeoDataFrame | None, column: str | None) -> np.ndarray:
-    """Per-record weight: ``column`` (missing values count 1) or 1 per record."""
-    if gdf is None or not len(gdf):
-        return np.zeros(0)
-    if column is None or column not in gdf:
-        return np.ones(len(gdf))
-    return pd.to_numeric(gdf[column], errors="coerce").fillna(1).to_numpy(dtype=float)
 
 
 def _geoms(gdf: gpd.GeoDataFrame | None) -> np.ndarray:
@@ -288,7 +271,7 @@ def report_totals(records: Mapping[str, gpd.GeoDataFrame] | None) -> dict[str, f
     finds = _records(records, "syringe_find")
     return {
         "finds": float(0 if finds is None else len(finds)),
-        "syringes": float(_weights(finds, KINDS["syringe_find"].weight_field).sum()),
+        "syringes": float(column_weights(finds, KINDS["syringe_find"].weight_field).sum()),
         "complaints": float(_count(records, "complaint")),
         "scene_observations": float(_count(records, "scene_observation")),
     }
@@ -394,10 +377,10 @@ def sensitive_place_table(
     weight_field = KINDS["syringe_find"].weight_field
 
     def counts(records: gpd.GeoDataFrame | None, weight: str | None) -> tuple[np.ndarray, np.ndarray]:
-        records = _align(records, crs)
+        records = in_crs(records, crs)
         zi, ri = zone_pairs(geoms, records, buffer)
         return (np.bincount(zi, minlength=n).astype(np.int64),
-                _sum_per_zone(n, zi, ri, _weights(records, weight)).astype(np.int64))
+                _sum_per_zone(n, zi, ri, column_weights(records, weight)).astype(np.int64))
 
     f_n, f_w = counts(finds, weight_field)
     c_n, _ = counts(complaints, None)
@@ -540,14 +523,14 @@ def district_summary(districts: gpd.GeoDataFrame, records: Mapping[str, gpd.GeoD
     zones = _geoms(districts)
 
     def counts(kind: str) -> tuple[np.ndarray, np.ndarray]:
-        gdf = _align(_records(records, kind), crs)
+        gdf = in_crs(_records(records, kind), crs)
         zi, ri = zone_pairs(zones, gdf)
         first = np.lexsort((zi, ri))  # by record, then by district order
         ri, zi = ri[first], zi[first]
         uniq = np.ones(len(ri), dtype=bool)
         uniq[1:] = ri[1:] != ri[:-1]
         zi, ri = zi[uniq], ri[uniq]
-        w = _sum_per_zone(n, zi, ri, _weights(gdf, KINDS[kind].weight_field))
+        w = _sum_per_zone(n, zi, ri, column_weights(gdf, KINDS[kind].weight_field))
         return np.bincount(zi, minlength=n).astype(np.int64), w
 
     finds, syringes = counts("syringe_find")
