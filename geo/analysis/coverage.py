@@ -9,7 +9,7 @@ the weight each bin covers alone (``unique_syringes``), ranked (:attr:`CoverageR
 Distances are straight-line by default or along streets when a
 :class:`geo.analysis.streets.StreetNetwork` is given. All coordinates are metres in the
 study area's metric CRS (default EPSG:25833). Period filters use
-:func:`geo.core.period.records_in` (calendar dates, both inclusive).
+:meth:`geo.core.period.Period.select` (calendar dates, both inclusive).
 """
 
 from __future__ import annotations
@@ -38,26 +38,6 @@ Weight = Literal["syringes", "finds"]
 Metric = Literal["straight", "network"]
 
 METRIC_LABELS: dict[str, str] = {"straight": "Luftlinie", "network": "Fußweg entlang der Straßen"}
-
-
-def finds_in_period(finds: pd.DataFrame, period: Period | None) -> pd.DataFrame:
-    """Finds whose ``found_at`` lies in ``period`` (all finds without a period)."""
-    if period is None or "found_at" not in finds:
-        return finds
-    return finds.loc[period.contains(finds["found_at"])]
-
-
-def active_bins(bins: pd.DataFrame, period: Period | None) -> pd.DataFrame:
-    """Bins standing at some time in ``period``.
-
-    A bin is active if ``installed_at`` ≤ period end and (``removed_at`` empty or ≥ period
-    start); a missing ``installed_at`` counts as "always there".
-    """
-    if period is None or len(bins) == 0:
-        return bins
-    installed = pd.to_datetime(bins["installed_at"]) if "installed_at" in bins else pd.Series(pd.NaT, index=bins.index)
-    removed = pd.to_datetime(bins["removed_at"]) if "removed_at" in bins else pd.Series(pd.NaT, index=bins.index)
-    return bins.loc[period.overlaps(installed.fillna(period.start_ts), removed)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -205,8 +185,10 @@ def analyse_coverage(
     if weight not in ("syringes", "finds"):
         raise ValueError(f"weight must be 'syringes' or 'finds', not {weight!r}")
     crs = crs or (network.crs if network is not None else DEFAULT_CRS)
-    finds = to_metric(finds_in_period(finds, period), crs)
-    bins = to_metric(active_bins(bins, period), crs)
+    if period is not None:  # finds by their date, bins by the time they stood
+        finds, bins = period.select(finds, "found_at"), period.select(bins, "installed_at", "removed_at")
+    finds = to_metric(finds, crs)
+    bins = to_metric(bins, crs)
     finds = finds.assign(count=find_weights(finds).astype(np.int64))
     f_xy, b_xy = point_xy(finds.geometry.values), point_xy(bins.geometry.values)
     nf, nb = len(finds), len(bins)

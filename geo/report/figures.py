@@ -21,7 +21,7 @@ import shapely
 
 from geo.core.area import DISPLAY_CRS
 from geo.core.errors import UserError
-from geo.core.period import Period
+from geo.core.period import Period, records_in
 from geo.core.points import column_weights, in_crs
 from geo.core.schema import KINDS, MEASURE_KINDS, get_kind
 
@@ -418,20 +418,6 @@ def _start_end(gdf: pd.DataFrame, kind: str) -> tuple[pd.Series, pd.Series]:
     return start, pd.Series(pd.NaT, index=gdf.index, dtype="datetime64[ns]")
 
 
-def active_in_period(gdf: gpd.GeoDataFrame, kind: str, period: Period | None) -> gpd.GeoDataFrame:
-    """Records of a dated kind that belong to ``period`` (all without a period).
-
-    Kinds with an end field (bins, police presence, street work) count when active at
-    some time in the period (empty end = still active); other kinds when their date lies
-    in the period; places (no date) are returned unchanged.
-    """
-    k = get_kind(kind)
-    if period is None or not k.date_field or not len(gdf):
-        return gdf
-    start, end = _start_end(gdf, kind)
-    return gdf.loc[period.overlaps(start, end) if k.end_field else period.contains(start)]
-
-
 def measures_list(measures: Mapping[str, gpd.GeoDataFrame], period: Period | None) -> pd.DataFrame:
     """What was done where and when in a period.
 
@@ -461,7 +447,7 @@ def measures_list(measures: Mapping[str, gpd.GeoDataFrame], period: Period | Non
         if gdf is None:
             continue
         kind = KINDS[kind_name]
-        gdf = active_in_period(gdf, kind_name, period)
+        gdf = records_in(gdf, kind_name, period)
         if not len(gdf):
             continue
         start, end = _start_end(gdf, kind_name)

@@ -46,11 +46,10 @@ from reportlab.platypus import (
 
 from geo.core.area import StudyArea
 from geo.core.errors import UserError
-from geo.core.period import Period
+from geo.core.period import Period, records_in
 from geo.core.schema import KINDS, MEASURE_KINDS
 from geo.report.figures import (
     DEFAULT_PLACE_THRESHOLD,
-    active_in_period,
     count_hot_cells,
     district_summary,
     format_change,
@@ -360,7 +359,7 @@ def build_handout(
     measures = measures_list({k: current[k] for k in MEASURE_KINDS if k in current}, period)
     bins = current.get("disposal_bin")
     if bins is not None and len(bins):
-        bins = active_in_period(bins, "disposal_bin", period)
+        bins = records_in(bins, "disposal_bin", period)
     districts = current.get("district")
 
     png = map_png(area, dpi=220, hotspots=hotspots, districts=districts, places=place_table, bins=bins,
