@@ -14,7 +14,7 @@ from geo.core.area import DEFAULT_CRS, DISPLAY_CRS
 from geo.core.errors import UserError
 from geo.core.points import point_xy, to_metric
 from geo.core.schema import LAT_ALIASES, LON_ALIASES, WKT_ALIASES, X_ALIASES, Y_ALIASES, normalise_name
-from geo.data.ingest import parse_numbers
+from geo.data.parsing import parse_numbers
 from geo.data.readers import read_table
 
 
