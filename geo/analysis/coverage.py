@@ -151,6 +151,48 @@ def _rank(primary: np.ndarray, secondary: np.ndarray, descending: bool) -> np.nd
     return rank
 
 
+def _bins_with_coverage(
+    bins: gpd.GeoDataFrame, cover, fi: np.ndarray, bi: np.ndarray, n_bins: np.ndarray, syr: np.ndarray,
+    weight: Weight,
+) -> gpd.GeoDataFrame:
+    """The bins with what they cover (all finds within the radius; alone) and their ranks.
+
+    ``cover`` is the (finds × bins) 0/1 matrix of the pairs (``fi``, ``bi``), ``n_bins`` the
+    number of bins per find and ``syr`` the syringes per find; unique = covered by this bin
+    alone (``n_bins == 1``).
+    """
+    nb = len(bins)
+    alone = (n_bins == 1).astype(float)
+    covered_finds = np.bincount(bi, minlength=nb)
+    covered_syr = np.bincount(bi, weights=syr[fi], minlength=nb)
+    unique_finds = cover.T @ alone
+    unique_syr = cover.T @ (alone * syr)
+    unique_w = unique_syr if weight == "syringes" else unique_finds
+    covered_w = covered_syr if weight == "syringes" else covered_finds
+    return bins.assign(
+        covered_finds=covered_finds.astype(np.int64),
+        covered_syringes=np.rint(covered_syr).astype(np.int64),
+        unique_finds=np.rint(unique_finds).astype(np.int64),
+        unique_syringes=np.rint(unique_syr).astype(np.int64),
+        idle=covered_finds == 0,
+        rank=_rank(unique_w, covered_w, descending=True),
+        removal_rank=_rank(unique_w, covered_w, descending=False),
+    )
+
+
+def _hot_cells_covered(
+    hot_cells: gpd.GeoDataFrame, crs: str, b_xy: np.ndarray, radius_m: float, network: StreetNetwork | None
+) -> gpd.GeoDataFrame:
+    """The hot cells (``gi_class`` ≥ :data:`HOT_MIN_CLASS`) with ``covered``: centre within reach of a bin."""
+    if "gi_class" not in hot_cells:
+        raise UserError("Hotspot-Zellen ohne Spalte 'gi_class'.")
+    cells = to_metric(hot_cells, crs)
+    cells = cells.loc[pd.to_numeric(cells["gi_class"], errors="coerce").fillna(0).to_numpy() >= HOT_MIN_CLASS]
+    cells = cells.reset_index(drop=True)
+    ci, _, _ = pairs_within(point_xy(shapely.centroid(cells.geometry.values)), b_xy, radius_m, network)
+    return cells.assign(covered=np.bincount(ci, minlength=len(cells)) > 0)
+
+
 def analyse_coverage(
     finds: gpd.GeoDataFrame,
     bins: gpd.GeoDataFrame,
@@ -201,32 +243,8 @@ def analyse_coverage(
         nearest = cKDTree(b_xy).query(f_xy)[0]
     finds = finds.assign(covered=n_bins > 0, n_bins=n_bins, nearest_bin_m=nearest)
 
-    alone = (n_bins == 1).astype(float)
-    covered_finds = np.bincount(bi, minlength=nb)
-    covered_syr = np.bincount(bi, weights=syr[fi], minlength=nb)
-    unique_finds = cover.T @ alone
-    unique_syr = cover.T @ (alone * syr)
-    unique_w = unique_syr if weight == "syringes" else unique_finds
-    covered_w = covered_syr if weight == "syringes" else covered_finds
-    bins = bins.assign(
-        covered_finds=covered_finds.astype(np.int64),
-        covered_syringes=np.rint(covered_syr).astype(np.int64),
-        unique_finds=np.rint(unique_finds).astype(np.int64),
-        unique_syringes=np.rint(unique_syr).astype(np.int64),
-        idle=covered_finds == 0,
-        rank=_rank(unique_w, covered_w, descending=True),
-        removal_rank=_rank(unique_w, covered_w, descending=False),
-    )
-
-    cells = None
-    if hot_cells is not None:
-        if "gi_class" not in hot_cells:
-            raise UserError("Hotspot-Zellen ohne Spalte 'gi_class'.")
-        cells = to_metric(hot_cells, crs)
-        cells = cells.loc[pd.to_numeric(cells["gi_class"], errors="coerce").fillna(0).to_numpy() >= HOT_MIN_CLASS]
-        cells = cells.reset_index(drop=True)
-        ci, _, _ = pairs_within(point_xy(shapely.centroid(cells.geometry.values)), b_xy, radius_m, network)
-        cells = cells.assign(covered=np.bincount(ci, minlength=len(cells)) > 0)
+    bins = _bins_with_coverage(bins, cover, fi, bi, n_bins, syr, weight)
+    cells = None if hot_cells is None else _hot_cells_covered(hot_cells, crs, b_xy, radius_m, network)
     return CoverageResult(
         finds=finds, bins=bins, hot_cells=cells, radius_m=float(radius_m),
         metric="network" if network is not None else "straight", weight=weight, period=period, crs=str(crs),
