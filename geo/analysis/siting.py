@@ -449,8 +449,10 @@ def suggest_bins(
     sensitive_distance_m : protective distance in metres; None = each place's ``buffer_m``
         (fallback :data:`FALLBACK_SENSITIVE_M`).
     min_dist_bins_m : minimum distance to existing bins in metres; None = the radius.
-    method : ``"exact"``, ``"greedy"`` or ``"auto"`` (exact up to :data:`EXACT_MAX_CANDIDATES`
-        sites and :data:`EXACT_MAX_NNZ` matrix entries after :func:`reduce_model`).
+    method : ``"exact"``, ``"greedy"`` or ``"auto"`` (exact up to
+        :data:`~geo.analysis.covering.EXACT_MAX_CANDIDATES` sites and
+        :data:`~geo.analysis.covering.EXACT_MAX_NNZ` matrix entries after
+        :func:`~geo.analysis.covering.reduce_model`).
     snap_m : demand aggregation cell in metres (0 = exact positions only).
     time_limit_s : time limit of the exact solver in seconds.
 
