@@ -12,6 +12,10 @@ Reasons (German, stable wording):
 ``Anzahl < 1``, ``… keine ganze Zahl``, ``Pflichtfeld … fehlt``, ``Text zu lang``,
 ``Duplikat eines gespeicherten Datensatzes``, ``Duplikat von Zeile N``, and read errors such
 as a CSV row with the wrong number of fields.
+
+Cell values are parsed by :mod:`geo.data.parsing` (which also collects the reasons); the
+geometry of each row is located, checked, repaired and moved to metres by
+:func:`geo.data.geometries.row_geometries`.
 """
 
 from __future__ import annotations
@@ -27,21 +31,16 @@ from zoneinfo import ZoneInfo
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 import shapely
-from pyproj import CRS, Transformer
 
-from geo.core.area import DISPLAY_CRS, StudyArea
+from geo.core.area import StudyArea
 from geo.core.errors import ImportRefused
 from geo.core.schema import (
     DATE_ONLY,
     FLAG_COARSE,
     FLAG_STACK,
-    LAT_ALIASES,
     LOCATION_FLAG,
     LOCATION_PRECISION,
-    LON_ALIASES,
     MAX_WINDOW_DAYS,
     RECORD_ID,
     TIME_FLAG,
@@ -50,15 +49,14 @@ from geo.core.schema import (
     TIME_TO,
     TIME_TO_ALIASES,
     WINDOW_FLAG,
-    WKT_ALIASES,
-    X_ALIASES,
-    Y_ALIASES,
     Kind,
     get_kind,
     normalise_name,
 )
 from geo.data.dates import AmbiguousDates, DateReading, read_dates
-from geo.data.readers import RawTable, geometry_type_names, read_table
+from geo.data.geometries import row_geometries
+from geo.data.parsing import RowReasons, as_text, is_blank, parse_numbers
+from geo.data.readers import RawTable, read_table
 from geo.data.stacks import coarse_precision, find_precision_column, flag_stacks
 from geo.data.store import Store
 
@@ -67,11 +65,6 @@ MAX_TEXT_CHARS = 10_000
 
 REASON_DUPLICATE_STORED = "Duplikat eines gespeicherten Datensatzes"
 
-_ALLOWED_TYPES = {
-    "Point": ("Point",),
-    "LineString": ("LineString", "MultiLineString"),
-    "Polygon": ("Polygon", "MultiPolygon"),
-}
 
 
 @dataclass
@@ -174,7 +167,7 @@ def validate(
     now = now or datetime.now(ZoneInfo(area.timezone)).replace(tzinfo=None)  # the area's local time
     data = raw.data
     n = len(data)
-    reasons = _Reasons(n)
+    reasons = RowReasons(n)
     for i, reason in raw.row_errors.items():
         reasons.add_at(i, reason)
 
@@ -193,7 +186,7 @@ def validate(
     if kind.family == "report":
         quality = _time_windows(data, kind, mapping, options, reasons, dates, lines)
 
-    geoms, notes, repaired = _geometries(raw, kind, area, options, mapping, reasons)
+    geoms, notes, repaired = row_geometries(raw, kind, area, options, mapping, reasons)
     notes = [*raw.notes, *notes]
 
     frame = pd.DataFrame(values, index=data.index)
@@ -226,47 +219,6 @@ def validate(
     return Validated(kind, valid, rejects.reset_index(drop=True), n, notes, repaired, originals, lines)
 
 
-class _Reasons:
-    """Collects reasons per row without a Python loop over rows."""
-
-    def __init__(self, n: int) -> None:
-        self.n = n
-        self.parts: list[tuple[np.ndarray, np.ndarray]] = []
-
-    def add(self, rows: np.ndarray, reason: str | list[str] | np.ndarray) -> None:
-        rows = np.asarray(rows)
-        if rows.dtype == bool:
-            rows = np.flatnonzero(rows)
-        if len(rows) == 0:
-            return
-        if isinstance(reason, str):
-            texts = np.full(len(rows), reason, dtype=object)
-        else:
-            texts = np.asarray(reason, dtype=object)
-        self.parts.append((rows, texts))
-
-    def add_at(self, row: int, reason: str) -> None:
-        self.add(np.array([row]), reason)
-
-    def mask(self) -> np.ndarray:
-        m = np.zeros(self.n, dtype=bool)
-        for rows, _ in self.parts:
-            m[rows] = True
-        return m
-
-    def joined(self, mask: np.ndarray) -> np.ndarray:
-        if not self.parts:
-            return np.array([], dtype=object)
-        rows = np.concatenate([r for r, _ in self.parts])
-        texts = np.concatenate([t for _, t in self.parts])
-        s = pd.Series(texts, index=rows)
-        # keep the order in which problems were found per row
-        order = np.argsort(rows, kind="stable")
-        s = s.iloc[order]
-        joined = s.groupby(level=0, sort=True).agg("; ".join)
-        return joined.reindex(np.flatnonzero(mask)).to_numpy(dtype=object)
-
-
 def _map_columns(columns: pd.Index, kind: Kind, options: ColumnOptions, source: str) -> dict[str, str | None]:
     coordinate_columns = {normalise_name(c) for c in (options.lat, options.lon, options.x, options.y) if c}
     by_norm: dict[str, str] = {}
@@ -293,19 +245,6 @@ def _map_columns(columns: pd.Index, kind: Kind, options: ColumnOptions, source: 
             raise ImportRefused(f"{source}: Pflichtspalte für {f.label} fehlt (erwartet eine von: {names}).")
         mapping[f.name] = col
     return mapping
-
-
-def _as_text(series: pd.Series) -> pd.Series:
-    """Values as stripped strings (Arrow-backed, vectorised); missing → ``""``."""
-    if isinstance(series.dtype, pd.StringDtype):
-        s = series
-    else:
-        s = series.astype(object).astype("string")
-    return s.fillna("").str.strip()
-
-
-def _blank(series: pd.Series) -> np.ndarray:
-    return (_as_text(series) == "").to_numpy(dtype=bool)
 
 
 class _DateContext:
@@ -338,7 +277,7 @@ class _DateContext:
         return ["Datumsformat erkannt: " + formats[0] + (f" (auch: {', '.join(formats[1:])})" if formats[1:] else "")]
 
 
-def _parse_dates(series: pd.Series, f, kind: Kind, reasons: _Reasons, now: datetime, dates: _DateContext,
+def _parse_dates(series: pd.Series, f, kind: Kind, reasons: RowReasons, now: datetime, dates: _DateContext,
                  column: str | None) -> pd.Series:
     """A datetime field read with per-column format detection; the date field may hold a window."""
     is_date = f.name == kind.date_field
@@ -347,7 +286,7 @@ def _parse_dates(series: pd.Series, f, kind: Kind, reasons: _Reasons, now: datet
     if column is not None:
         dates.readings[f.name] = reading
     parsed = reading.start
-    blank = _blank(series)
+    blank = is_blank(series)
     if f.required:
         reasons.add(blank, "Datum fehlt" if is_date else f"{f.label} fehlt")
     prefix = "" if is_date else f"{f.label}: "
@@ -361,7 +300,7 @@ def _parse_dates(series: pd.Series, f, kind: Kind, reasons: _Reasons, now: datet
     return parsed
 
 
-def _time_windows(data: pd.DataFrame, kind: Kind, mapping: dict, options: ColumnOptions, reasons: _Reasons,
+def _time_windows(data: pd.DataFrame, kind: Kind, mapping: dict, options: ColumnOptions, reasons: RowReasons,
                   dates: _DateContext, lines: list[str]) -> dict[str, object]:
     """``time_from``/``time_to``/``date_only``/``time_flag`` of report rows.
 
@@ -377,7 +316,7 @@ def _time_windows(data: pd.DataFrame, kind: Kind, mapping: dict, options: Column
     end_col = _find_column(data.columns, options.columns.get(TIME_TO), TIME_TO_ALIASES, used, data_source=dates.source)
     if end_col is not None:
         second = dates.read(data[end_col], end_col, windows=False)
-        blank = _blank(data[end_col])
+        blank = is_blank(data[end_col])
         reasons.add(~blank & second.start.isna().to_numpy() & ~second.implausible, "Ende des Zeitfensters nicht lesbar")
         reasons.add(second.implausible, "Ende des Zeitfensters unplausibel (Jahr außerhalb 1900–2100)")
         has = ~blank & second.start.notna().to_numpy()
@@ -410,7 +349,7 @@ def _location_quality(data: pd.DataFrame, geoms: np.ndarray, ok: np.ndarray, dat
     precision = np.full(n, "", dtype=object)
     prec_col = find_precision_column(data.columns, options.columns.get(LOCATION_PRECISION))
     if prec_col is not None:
-        precision = _as_text(data[prec_col]).to_numpy(dtype=object)
+        precision = as_text(data[prec_col]).to_numpy(dtype=object)
         coarse = coarse_precision(data[prec_col]) & ok
         flag[coarse] = FLAG_COARSE
         if coarse.any():
@@ -444,34 +383,8 @@ def _de_int(n) -> str:
     return f"{int(n):,}".replace(",", ".")
 
 
-def parse_datetimes(series: pd.Series, *, timezone: str = "Europe/Berlin", order: str | None = None) -> pd.Series:
-    """Parse dates and times as written by German and international tools (no windows).
-
-    See :mod:`geo.data.dates` for the accepted forms: ISO 8601 (offsets and ``Z`` converted
-    to ``timezone``), German ``21.11.2026 14:30``, ``21.11.26``, US ``05/15/2015 02:40 PM``,
-    Excel serials, Unix time and datetimes already parsed by a reader. Returns naive local
-    ``datetime64[ns]``; unparsable values become ``NaT``.
-    """
-    return read_dates(series, timezone=timezone, order=order, windows=False).start
-
-
-def parse_numbers(series: pd.Series) -> pd.Series:
-    """Parse numbers with decimal point or German decimal comma; invalid → NaN."""
-    if pd.api.types.is_numeric_dtype(series):
-        return pd.to_numeric(series, errors="coerce").astype("float64")
-    arr = pa.array(_as_text(series).array)
-    arr = pc.replace_substring(pc.replace_substring(arr, "\u2212", "-"), " ", "")
-    # a single comma and no point is a German decimal comma
-    german = pc.and_(pc.equal(pc.count_substring(arr, ","), 1), pc.invert(pc.match_substring(arr, ".")))
-    arr = pc.if_else(german, pc.replace_substring(arr, ",", "."), arr)
-    number = pc.match_substring_regex(arr, r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$|^[+-]?(?:inf|nan)$",
-                                      ignore_case=True)
-    arr = pc.if_else(number, arr, "nan")
-    return pd.Series(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), index=series.index)
-
-
-def _parse_field(series: pd.Series, f, kind: Kind, reasons: _Reasons, now: datetime) -> pd.Series:
-    blank = _blank(series)
+def _parse_field(series: pd.Series, f, kind: Kind, reasons: RowReasons, now: datetime) -> pd.Series:
+    blank = is_blank(series)
     if f.type in ("int", "float"):
         num = parse_numbers(series)
         bad = ~blank & ~(num.abs() <= 1e15).to_numpy()  # NaN, ±inf and absurdly large values
@@ -490,7 +403,7 @@ def _parse_field(series: pd.Series, f, kind: Kind, reasons: _Reasons, now: datet
             return num.where(~bad, 0).fillna(0).round().astype("int64")  # rejected rows: any value, no crash
         return num.astype("float64")
     # text and category
-    s = _as_text(series)
+    s = as_text(series)
     if f.required:
         reasons.add(blank, f"Pflichtfeld {f.label} fehlt")
     too_long = (s.str.len() > MAX_TEXT_CHARS).to_numpy()
@@ -507,174 +420,6 @@ def _parse_field(series: pd.Series, f, kind: Kind, reasons: _Reasons, now: datet
     elif f.default is not None:
         s = s.where(~blank, f.default)
     return s.astype("string")
-
-
-def _find(by_norm: dict[str, str], explicit: str | None, aliases: tuple[str, ...]) -> str | None:
-    if explicit:
-        return by_norm.get(normalise_name(explicit))
-    for a in aliases:
-        if a in by_norm:
-            return by_norm[a]
-    return None
-
-
-def _geometries(raw: RawTable, kind: Kind, area: StudyArea, options: ColumnOptions, mapping, reasons: _Reasons):
-    n = len(raw.data)
-    notes: list[str] = []
-    repaired = 0
-    latlon: tuple[np.ndarray, np.ndarray] | None = None
-    if raw.geometry is not None:
-        geoms = np.asarray(raw.geometry, dtype=object).copy()
-        src_crs = raw.crs
-    else:
-        used = {c for c in mapping.values() if c}
-        by_norm = {normalise_name(c): c for c in raw.data.columns if c not in used}
-        by_norm_all = {normalise_name(c): c for c in raw.data.columns}
-        lat = _find(by_norm_all, options.lat, LAT_ALIASES)
-        lon = _find(by_norm_all, options.lon, LON_ALIASES)
-        x = _find(by_norm_all, options.x, X_ALIASES)
-        y = _find(by_norm_all, options.y, Y_ALIASES)
-        wkt = _find(by_norm, None, WKT_ALIASES)
-        if lat and lon:
-            la, lo = parse_numbers(raw.data[lat]).to_numpy(), parse_numbers(raw.data[lon]).to_numpy()
-            ok = np.isfinite(la) & np.isfinite(lo) & (np.abs(la) <= 90) & (np.abs(lo) <= 180)
-            blank = _blank(raw.data[lat]) | _blank(raw.data[lon])
-            reasons.add(blank, "Koordinaten fehlen")
-            reasons.add(~ok & ~blank, "Koordinaten ungültig")
-            geoms = np.full(n, None, dtype=object)
-            mx, my = area.to_metric.transform(lo[ok], la[ok])  # straight to metres, no detour via points
-            geoms[ok] = shapely.points(mx, my)
-            src_crs = area.crs
-            latlon = (la, lo)
-        elif x and y:
-            if not options.crs:
-                raise ImportRefused(
-                    f"{raw.source}: Spalten {x}/{y} ohne Koordinatensystem; bitte angeben, z. B. --crs EPSG:25833."
-                )
-            xs, ys = parse_numbers(raw.data[x]).to_numpy(), parse_numbers(raw.data[y]).to_numpy()
-            ok = np.isfinite(xs) & np.isfinite(ys)
-            blank = _blank(raw.data[x]) | _blank(raw.data[y])
-            reasons.add(blank, "Koordinaten fehlen")
-            reasons.add(~ok & ~blank, "Koordinaten ungültig")
-            geoms = np.full(n, None, dtype=object)
-            try:
-                tr = Transformer.from_crs(options.crs, area.crs, always_xy=True)
-            except Exception:  # noqa: BLE001
-                raise ImportRefused(f"{raw.source}: Koordinatensystem '{options.crs}' unbekannt.") from None
-            mx, my = tr.transform(xs[ok], ys[ok])
-            geoms[ok] = shapely.points(mx, my)
-            src_crs = area.crs
-        elif wkt:
-            text = raw.data[wkt].astype(object).where(raw.data[wkt].notna(), None).to_numpy()
-            blank = _blank(raw.data[wkt])
-            geoms = np.full(n, None, dtype=object)
-            if (~blank).any():
-                geoms[~blank] = shapely.from_wkt(text[~blank], on_invalid="ignore")
-            reasons.add(blank, "Geometrie fehlt")
-            reasons.add(~blank & shapely.is_missing(geoms), "Geometrie nicht lesbar (WKT)")
-            src_crs = options.crs or DISPLAY_CRS
-            if not options.crs:
-                notes.append("WKT ohne Angabe des Koordinatensystems: als WGS84 (EPSG:4326) gelesen")
-        else:
-            raise ImportRefused(
-                f"{raw.source}: keine Koordinaten gefunden (erwartet Spalten Breite/Länge, lat/lon, x/y oder WKT)."
-            )
-    if src_crs is None:
-        raise ImportRefused(f"{raw.source}: Koordinatensystem unbekannt; bitte angeben, z. B. --crs EPSG:25833.")
-    missing = shapely.is_missing(geoms)
-    if raw.geometry is not None:
-        reasons.add(missing, "Geometrie fehlt")
-    present = ~missing
-    empty = np.zeros(n, dtype=bool)
-    empty[present] = shapely.is_empty(geoms[present])
-    reasons.add(empty, "Geometrie leer")
-    usable = present & ~empty
-    if raw.geometry is not None and usable.any() and shapely.has_z(geoms[usable]).any():
-        geoms[usable] = shapely.force_2d(geoms[usable])
-        notes.append("Höhenwerte (Z) verworfen")
-    # non-finite coordinates inside geometries (NaN/inf from broken files)
-    if usable.any():
-        coords_ok = np.ones(n, dtype=bool)
-        bounds = shapely.bounds(geoms[usable])
-        coords_ok[usable] = np.isfinite(bounds).all(axis=1)
-        reasons.add(usable & ~coords_ok, "Koordinaten ungültig")
-        usable &= coords_ok
-    # single-part MultiPoints become points; geometry types must fit the kind
-    types = geometry_type_names(geoms)
-    multipoint = usable & (types == "MultiPoint")
-    if multipoint.any():
-        single = multipoint.copy()
-        single[multipoint] = shapely.get_num_geometries(geoms[multipoint]) == 1
-        geoms[single] = shapely.get_geometry(geoms[single], 0)
-        types[single] = "Point"
-    allowed = {t for g in kind.geometries for t in _ALLOWED_TYPES[g]}
-    wrong = usable & ~np.isin(types.astype(str), list(allowed))
-    if wrong.any():
-        allowed_de = "/".join(kind.geometries)
-        reasons.add(wrong, "Geometrietyp " + types[wrong].astype(str).astype(object) + f" nicht erlaubt ({allowed_de})")
-    usable &= ~wrong
-    # repair invalid polygons and lines
-    if usable.any():
-        invalid = usable & (types != "Point")  # points are always valid
-        if invalid.any():
-            invalid[invalid] = ~shapely.is_valid(geoms[invalid])
-        if invalid.any():
-            fixed = shapely.make_valid(geoms[invalid])
-            if "Polygon" in kind.geometries:
-                polys = shapely.get_parts(fixed, return_index=True)
-                parts, idx = polys
-                keep = shapely.get_type_id(parts) == 3
-                merged = np.full(len(fixed), None, dtype=object)
-                if keep.any():
-                    grouped = pd.Series(parts[keep]).groupby(idx[keep]).agg(
-                        lambda p: shapely.multipolygons(list(p)) if len(p) > 1 else p.iloc[0]
-                    )
-                    merged[grouped.index.to_numpy()] = grouped.to_numpy()
-                fixed = np.where(np.isin(shapely.get_type_id(fixed), [3, 6]), fixed, merged)
-            still_bad = shapely.is_missing(fixed) | shapely.is_empty(fixed)
-            rows = np.flatnonzero(invalid)
-            reasons.add(rows[still_bad], "Geometrie ungültig (nicht reparierbar)")
-            ok_rows = rows[~still_bad]
-            geoms[ok_rows] = fixed[~still_bad]
-            repaired = int(len(ok_rows))
-            if repaired:
-                notes.append(f"{repaired} ungültige Geometrie(n) repariert (make_valid), Zeilen: "
-                             + ", ".join(str(r + 1) for r in ok_rows[:20]) + (" …" if repaired > 20 else ""))
-    # transform to the metric CRS
-    if usable.any():
-        try:
-            same = CRS.from_user_input(src_crs) == CRS.from_user_input(area.crs)
-        except Exception:  # noqa: BLE001
-            raise ImportRefused(f"{raw.source}: Koordinatensystem '{src_crs}' unbekannt.") from None
-        if not same:
-            tr = Transformer.from_crs(src_crs, area.crs, always_xy=True)
-            geoms[usable] = shapely.transform(geoms[usable], lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
-            finite = np.ones(n, dtype=bool)
-            finite[usable] = np.isfinite(shapely.bounds(geoms[usable])).all(axis=1)
-            reasons.add(usable & ~finite, "Koordinaten ungültig (Transformation fehlgeschlagen)")
-            usable &= finite
-    inside = np.zeros(n, dtype=bool)
-    inside[usable] = area.contains(geoms[usable])
-    outside = usable & ~inside
-    if outside.any():
-        swapped = np.zeros(n, dtype=bool)
-        if latlon is not None:  # would swapping latitude and longitude put the point inside?
-            la, lo = latlon
-            sx, sy = area.to_metric.transform(la[outside], lo[outside])
-            fin = np.isfinite(sx) & np.isfinite(sy)
-            hit = np.zeros(len(sx), dtype=bool)
-            hit[fin] = shapely.contains_xy(area.prepared, sx[fin], sy[fin])
-            swapped[outside] = hit
-        elif raw.geometry is not None and src_crs and CRS.from_user_input(src_crs).is_geographic:
-            # vector file in lon/lat: try swapping the axes of points
-            pts = outside & (shapely.get_type_id(geoms) == 0)
-            if pts.any():
-                orig = gpd.GeoSeries(geoms[pts], crs=area.crs).to_crs(src_crs)
-                sx, sy = area.to_metric.transform(orig.y.to_numpy(), orig.x.to_numpy())
-                swapped[pts] = shapely.contains_xy(area.prepared, sx, sy)
-        reasons.add(outside & swapped, "außerhalb des Untersuchungsgebiets (Breite/Länge vertauscht?)")
-        reasons.add(outside & ~swapped, "außerhalb des Untersuchungsgebiets")
-    return geoms, notes, repaired
 
 
 def _record_ids(frame: pd.DataFrame, geoms: np.ndarray, window_end: np.ndarray | None = None) -> pd.Series:
