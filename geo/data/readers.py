@@ -47,6 +47,7 @@ import pyogrio
 import shapely
 
 from geo.core.errors import ImportRefused
+from geo.data.csvquotes import close_open_quote
 
 #: Largest accepted input file (bytes); checked with ``stat`` before the file is read.
 #: Override with the environment variable ``LAGEBILD_MAX_FILE_MB``.
@@ -280,7 +281,7 @@ def read_csv(path: str | os.PathLike, *, display_name: str | None = None) -> Raw
     del raw
     text = text.replace("\x00", "")  # NULs would stop the csv module; they are no data
     delimiter = sniff_delimiter(text)
-    text, open_quote = _close_open_quote(text, delimiter)
+    text, open_quote = close_open_quote(text, delimiter)
     fast = _read_clean_csv(text, delimiter)
     if fast is not None:  # the common case: a well-formed file, parsed by Arrow without a Python loop
         row_errors: dict[int, str] = dict([open_quote] if open_quote else [])
@@ -323,31 +324,6 @@ def read_csv(path: str | os.PathLike, *, display_name: str | None = None) -> Raw
     _mark_long_cells(frame, row_errors)
     notes = [f"Kodierung {encoding}, Trennzeichen '{'Tab' if delimiter == chr(9) else delimiter}'"]
     return RawTable(frame, "CSV", name, row_errors=row_errors, notes=notes)
-
-
-def _close_open_quote(text: str, delimiter: str) -> tuple[str, tuple[int, str] | None]:
-    """Find a quote that is never closed (it would swallow the rest of the file into one field).
-
-    Returns the text with that line's quote characters removed (so the following lines are
-    read as rows again) and ``(data row index, German reason naming the file's line)``, or the
-    text unchanged and None. Only files with an odd number of ``"`` are scanned line by line.
-    """
-    if text.count('"') % 2 == 0:
-        return text, None
-    lines = text.split("\n")
-    inside, start = False, None
-    for i, line in enumerate(lines):
-        if line.count('"') % 2:
-            inside = not inside
-            if inside:
-                start = i
-    if not inside or start is None or start == 0:
-        return text, None
-    before = sum(1 for r in csv.reader(io.StringIO("\n".join(lines[:start]), newline=""), delimiter=delimiter)
-                 if r)
-    lines[start] = lines[start].replace('"', "")
-    reason = f"Anführungszeichen in Zeile {start + 1} der Datei nicht geschlossen"
-    return "\n".join(lines), (before - 1, reason)
 
 
 def _read_clean_csv(text: str, delimiter: str) -> pd.DataFrame | None:
