@@ -94,7 +94,10 @@ def _print_sensitivity(args: argparse.Namespace, measure, area, options: dict) -
     from geo.analysis.sensitivity import verdict_sensitivity
 
     options = {k: v for k, v in options.items() if k != "buffer_m"}
-    records = {k: load_records(args, k) for k in REPORT_KINDS}
+    from geo.core.quality import spatial_records
+
+    keep = bool(getattr(args, "keep_stacks", False))  # Sammelpunkte as in the main evaluation (line printed there)
+    records = {k: spatial_records(load_records(args, k), keep_stacks=keep)[0] for k in REPORT_KINDS}
     sens = verdict_sensitivity(measure, records, area, kind=args.kind, buffer_m=args.buffer, **options)
     print("Wie sicher ist das Ergebnis? (Meldungsart × Breite des Pufferrings; * = gewählt)")
     for row in sens.table.itertuples():
