@@ -127,73 +127,153 @@ def read_dates(
         out = out.astype("datetime64[ns]")
         return DateReading(out, nat, np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool),
                            ["Datum/Zeit-Feld der Datei"] if out.notna().any() else [])
-    text = _clean(series)
-    arr = pa.array(text.array, type=pa.string())
-    a_txt, b_txt = arr, pa.nulls(n, pa.string())
+    arr = _text_array(series)
+    # many rows share a value (dates without time, daily exports): parse each distinct value once
+    encoded = pc.dictionary_encode(arr)
+    if len(encoded.dictionary) < 0.5 * n:
+        idx = encoded.indices.to_numpy(zero_copy_only=False)
+        weights = np.bincount(idx, minlength=len(encoded.dictionary))
+        r = _read_text(encoded.dictionary, timezone, date_format, order, windows, column, weights)
+        parts = [np.asarray(x)[idx] for x in r[:5]]
+        return DateReading(pd.Series(parts[0], index=index), pd.Series(parts[1], index=index), *parts[2:], r[5], r[6])
+    r = _read_text(arr, timezone, date_format, order, windows, column, None)
+    return DateReading(pd.Series(r[0], index=index), pd.Series(r[1], index=index), *r[2:])
+
+
+def _read_text(arr: pa.Array, timezone: str, date_format: str | None, order: Order | None, windows: bool,
+               column: str, weights: np.ndarray | None):
+    """:func:`read_dates` on cleaned text: (start, end, date_only, implausible, bad_window, labels, order)."""
+    n = len(arr)
+    arr = _clean(arr)
+    a_txt, b_txt = arr, None
     if windows:
-        arr2 = pc.replace_substring_regex(arr, _PREFIX, "")
-        split = pc.extract_regex(arr2, _WINDOW)
-        is_window = pc.fill_null(pc.is_valid(split), False)
-        if pc.any(is_window).as_py():
-            a_txt = pc.if_else(is_window, pc.struct_field(split, "a"), arr2)
+        maybe = pc.match_substring_regex(arr, r"\s(?:bis|und|-|–|—)\s")
+        if pc.any(maybe).as_py():
+            split = pc.extract_regex(arr, _WINDOW)
+            is_window = pc.fill_null(pc.is_valid(split), False)
+            a_txt = pc.if_else(is_window, pc.struct_field(split, "a"), arr)
             b_txt = pc.if_else(is_window, pc.struct_field(split, "b"), pa.scalar(None, pa.string()))
-        else:
-            a_txt = arr2
-    chosen_order: Order | None = None
+    nat = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     if date_format:
         start, only, implausible, labels = _with_format(a_txt, date_format, timezone)
-        end, _, end_bad, _ = _with_format(b_txt, date_format, timezone)
-        implausible |= end_bad
+        end = nat
+        if b_txt is not None:
+            end, _, end_bad, _ = _with_format(b_txt, date_format, timezone)
+            implausible |= end_bad
+        chosen = None
     else:
-        ca = _Components(a_txt)
-        cb = _Components(b_txt)
-        chosen = _decide_order([ca, cb], order, column)
-        start, only, implausible, labels = ca.assemble(chosen, timezone)
-        end, _, end_bad, _ = cb.assemble(chosen, timezone)
-        implausible |= end_bad
-        # "21:00 bis 02:00": the end is a time on the start's day (or the next one)
-        t_only = pc.extract_regex(b_txt, _TIME_ONLY)
-        has_t = pc.fill_null(pc.is_valid(t_only), False).to_numpy(zero_copy_only=False)
-        if has_t.any():
-            h, m, s = (_ints(pc.struct_field(t_only, g)) for g in ("H", "M", "S"))
-            h = _ampm(h, pc.struct_field(t_only, "ampm"))
-            ok = has_t & (h >= 0) & (h < 24) & (m >= 0) & (m < 60)
-            day = start.astype("datetime64[D]")
-            t_end = day + ((h * 3600 + m * 60 + np.maximum(s, 0)) * 1_000_000_000).astype("timedelta64[ns]")
-            t_end = np.where(ok & ~np.isnat(t_end) & (t_end < start), t_end + np.timedelta64(1, "D"), t_end)
-            end = np.where(ok, t_end, end)
-        chosen_order = chosen
+        start, only, done, counts = _fast_formats(a_txt, weights)
+        rest = np.flatnonzero(~done)
+        a_rest = a_txt.take(pa.array(rest, type=pa.int64())) if len(rest) < n else a_txt
+        ca = _Components(a_rest)
+        cb = _Components(b_txt) if b_txt is not None else None
+        chosen = _decide_order([ca] + ([cb] if cb is not None else []), order, column)
+        r_start, r_only, r_implausible, r_counts = ca.assemble(chosen, timezone,
+                                                               None if weights is None else weights[rest])
+        start[rest], only[rest] = r_start, r_only
+        implausible = np.zeros(n, dtype=bool)
+        implausible[rest] = r_implausible
+        for label, c in r_counts.items():
+            counts[label] = counts.get(label, 0) + c
+        labels = [k for k, _ in sorted(counts.items(), key=lambda kv: -kv[1])]
+        end = nat
+        if cb is not None:
+            end, _, end_bad, _ = cb.assemble(chosen, timezone)
+            implausible |= end_bad
+            end = _time_only_ends(b_txt, start, end)
     start = np.asarray(start, dtype="datetime64[ns]")
     end = np.asarray(end, dtype="datetime64[ns]")
     bad_window = ~np.isnat(start) & ~np.isnat(end) & (end < start)
-    return DateReading(
-        pd.Series(start, index=index), pd.Series(end, index=index), np.asarray(only, bool),
-        np.asarray(implausible, bool), bad_window, labels,
-        None if date_format else chosen_order,
-    )
+    return start, end, np.asarray(only, bool), np.asarray(implausible, bool), bad_window, labels, chosen
 
 
-def _clean(series: pd.Series) -> pd.Series:
-    """Values as text without labels, weekdays, ``Uhr`` and date-time commas (vectorised)."""
+#: Unambiguous formats tried first with Arrow's strptime (fast); a value counts only if it
+#: formats back to itself (so 31.02. or a one-digit day goes to the general reader).
+_FAST_FORMATS = (
+    ("%d.%m.%Y %H:%M", "TT.MM.JJJJ hh:mm", False), ("%d.%m.%Y", "TT.MM.JJJJ", True),
+    ("%d.%m.%Y %H:%M:%S", "TT.MM.JJJJ hh:mm:ss", False), ("%Y-%m-%d %H:%M:%S", "JJJJ-MM-TT hh:mm:ss", False),
+    ("%Y-%m-%dT%H:%M:%S", "JJJJ-MM-TTThh:mm:ss", False), ("%Y-%m-%d", "JJJJ-MM-TT", True),
+    ("%Y-%m-%dT%H:%M", "JJJJ-MM-TTThh:mm", False), ("%Y-%m-%d %H:%M", "JJJJ-MM-TT hh:mm", False),
+)
+
+
+def _fast_formats(arr: pa.Array, weights: np.ndarray | None):
+    """(start ns, date_only, parsed mask, label counts) for values in one of :data:`_FAST_FORMATS`."""
+    n = len(arr)
+    start = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    only = np.zeros(n, dtype=bool)
+    done = np.zeros(n, dtype=bool)
+    counts: dict[str, float] = {}
+    todo = np.flatnonzero(pc.fill_null(pc.not_equal(arr, ""), False).to_numpy(zero_copy_only=False))
+    for fmt, label, date_only in _FAST_FORMATS:
+        if len(todo) < max(1, 0.05 * n):  # a few odd values left: the general reader does them
+            break
+        sub = arr.take(pa.array(todo, type=pa.int64()))
+        parsed = pc.strptime(sub, format=fmt, unit="s", error_is_null=True)
+        same = pc.fill_null(pc.equal(pc.strftime(parsed, format=fmt), sub), False).to_numpy(zero_copy_only=False)
+        if not same.any():
+            continue
+        hit = todo[same]
+        stamps = parsed.to_numpy(zero_copy_only=False)[same].astype("datetime64[ns]")
+        years = stamps.astype("datetime64[Y]").astype(np.int64) + 1970
+        plausible = (years >= MIN_YEAR) & (years <= MAX_YEAR)
+        hit, stamps = hit[plausible], stamps[plausible]  # implausible years: the general reader marks them
+        start[hit], only[hit], done[hit] = stamps, date_only, True
+        counts[label] = float(len(hit) if weights is None else weights[hit].sum())
+        todo = todo[~np.isin(todo, hit)]
+    return start, only, done, counts
+
+
+def _time_only_ends(b_txt: pa.Array, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """"21:00 bis 02:00": an end given as a time lies on the start's day (or the next one)."""
+    t_only = pc.extract_regex(b_txt, _TIME_ONLY)
+    has_t = pc.fill_null(pc.is_valid(t_only), False).to_numpy(zero_copy_only=False)
+    if not has_t.any():
+        return end
+    h, m, s = (_ints(pc.struct_field(t_only, g)) for g in ("H", "M", "S"))
+    h = _ampm(h, pc.struct_field(t_only, "ampm"))
+    ok = has_t & (h >= 0) & (h < 24) & (m >= 0) & (m < 60)
+    day = np.asarray(start, dtype="datetime64[ns]").astype("datetime64[D]")
+    t_end = day + ((h * 3600 + m * 60 + np.maximum(s, 0)) * 1_000_000_000).astype("timedelta64[ns]")
+    t_end = np.where(ok & ~np.isnat(t_end) & (t_end < start), t_end + np.timedelta64(1, "D"), t_end)
+    return np.where(ok, t_end, end)
+
+
+def _text_array(series: pd.Series) -> pa.Array:
+    """Cell values as an Arrow string array, stripped; missing → ``""``."""
     if isinstance(series.dtype, pd.StringDtype):
         s = series
     else:
         s = series.astype(object).astype("string")
     arr = pa.array(s.fillna("").array, type=pa.string())
-    arr = pc.utf8_trim_whitespace(arr)
-    arr = pc.replace_substring_regex(arr, _LABEL, "")
-    arr = pc.replace_substring_regex(arr, _WEEKDAY, r"\1")
-    arr = pc.replace_substring_regex(arr, r"(?i)\s*\bUhr\b\.?", "")
-    arr = pc.replace_substring_regex(arr, r",\s+", " ")
-    arr = pc.replace_substring_regex(arr, r"^(\d{1,4}[./-]\d{1,2}[./-]\d{2,4}),(\d)", r"\1 \2")
-    arr = pc.replace_substring_regex(arr, r"\s+", " ")
-    arr = pc.utf8_trim_whitespace(arr)
-    return pd.Series(arr.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get), index=series.index)
+    return pc.utf8_trim_whitespace(arr)
 
 
-def _ints(arr: pa.Array) -> np.ndarray:
-    """Digit strings → int64; empty or missing → -1."""
-    digits = pc.fill_null(pc.match_substring_regex(arr, r"^\d{1,18}$"), False)
+def _clean(arr: pa.Array) -> pa.Array:
+    """Text without labels, weekdays, ``Uhr`` and date-time commas (only rows with such characters)."""
+    odd = pc.match_substring_regex(arr, r"[^0-9 .:/-]|\s\s")
+    rows = np.flatnonzero(pc.fill_null(odd, False).to_numpy(zero_copy_only=False))
+    if not len(rows):
+        return arr
+    sub = arr.take(pa.array(rows))
+    sub = pc.replace_substring_regex(sub, _LABEL, "")
+    sub = pc.replace_substring_regex(sub, _PREFIX, "")
+    sub = pc.replace_substring_regex(sub, _WEEKDAY, r"\1")
+    sub = pc.replace_substring_regex(sub, r"(?i)\s*\bUhr\b\.?", "")
+    sub = pc.replace_substring_regex(sub, r",\s+", " ")
+    sub = pc.replace_substring_regex(sub, r"^(\d{1,4}[./-]\d{1,2}[./-]\d{2,4}),(\d)", r"\1 \2")
+    sub = pc.utf8_trim_whitespace(pc.replace_substring_regex(sub, r"\s+", " "))
+    values = arr.to_numpy(zero_copy_only=False).astype(object)
+    values[rows] = sub.to_numpy(zero_copy_only=False)
+    return pa.array(values, type=pa.string())
+
+
+def _ints(arr: pa.Array, *, checked: bool = True) -> np.ndarray:
+    """Digit strings → int64; empty or missing → -1. ``checked=False`` for regex groups of digits only."""
+    if checked:
+        digits = pc.fill_null(pc.match_substring_regex(arr, r"^\d{1,18}$"), False)
+    else:
+        digits = pc.fill_null(pc.not_equal(arr, ""), False)
     arr = pc.if_else(digits, arr, pa.scalar(None, pa.string()))
     out = pc.cast(arr, pa.int64(), safe=False) if len(arr) else pa.array([], pa.int64())
     return pc.fill_null(out, -1).to_numpy(zero_copy_only=False).astype(np.int64, copy=True)
@@ -201,9 +281,9 @@ def _ints(arr: pa.Array) -> np.ndarray:
 
 def _ampm(hour: np.ndarray, ampm: pa.Array) -> np.ndarray:
     """12-hour clock → 24 hours (12 AM = 0, 12 PM = 12); hours > 12 with AM/PM become invalid."""
-    text = pc.utf8_lower(pc.fill_null(ampm, "")).to_numpy(zero_copy_only=False).astype(str)
-    pm = np.char.startswith(text, "p")
-    am = np.char.startswith(text, "a")
+    first = pc.utf8_lower(pc.utf8_slice_codeunits(pc.fill_null(ampm, ""), 0, 1))
+    pm = pc.equal(first, "p").to_numpy(zero_copy_only=False)
+    am = pc.equal(first, "a").to_numpy(zero_copy_only=False)
     h = hour.copy()
     twelve = am | pm
     h[twelve & ((hour > 12) | (hour < 1))] = 99
@@ -221,20 +301,23 @@ class _Components:
         self.matched = pc.fill_null(pc.is_valid(m), False).to_numpy(zero_copy_only=False)
         g = {name: pc.struct_field(m, name) for name in
              ("y1", "s1", "m1", "d1", "a", "sep", "b", "y2", "c8", "T", "H", "M", "S", "ampm", "tz")}
-        self.y1, self.m1, self.d1 = _ints(g["y1"]), _ints(g["m1"]), _ints(g["d1"])
-        self.a, self.b, self.y2 = _ints(g["a"]), _ints(g["b"]), _ints(g["y2"])
+        def ints(name: str) -> np.ndarray:
+            return _ints(g[name], checked=False)
+
+        self.y1, self.m1, self.d1 = ints("y1"), ints("m1"), ints("d1")
+        self.a, self.b, self.y2 = ints("a"), ints("b"), ints("y2")
         c8 = pc.fill_null(g["c8"], "")
-        self.c8y = _ints(pc.utf8_slice_codeunits(c8, 0, 4))
-        self.c8m = _ints(pc.utf8_slice_codeunits(c8, 4, 6))
-        self.c8d = _ints(pc.utf8_slice_codeunits(c8, 6, 8))
+        self.c8y = _ints(pc.utf8_slice_codeunits(c8, 0, 4), checked=False)
+        self.c8m = _ints(pc.utf8_slice_codeunits(c8, 4, 6), checked=False)
+        self.c8d = _ints(pc.utf8_slice_codeunits(c8, 6, 8), checked=False)
         self.short_year = pc.equal(pc.utf8_length(pc.fill_null(g["y2"], "")), 2).to_numpy(zero_copy_only=False)
         self.fam = np.where(self.y1 >= 0, _FAM_YFIRST, np.where(self.a >= 0, _FAM_YLAST,
                                                                   np.where(self.c8y >= 0, _FAM_COMPACT, -1)))
         self.fam[~self.matched] = -1
         sep_txt = pc.if_else(pc.equal(pc.fill_null(g["s1"], ""), ""), pc.fill_null(g["sep"], ""), g["s1"])
         self.sep = np.select([_eq(sep_txt, s) for s in _SEPS], [0, 1, 2], -1)
-        self.hour = _ampm(_ints(g["H"]), g["ampm"])
-        self.minute, self.second = _ints(g["M"]), _ints(g["S"])
+        self.hour = _ampm(ints("H"), g["ampm"])
+        self.minute, self.second = ints("M"), ints("S")
         self.has_ampm = ~_eq(g["ampm"], "")
         self.t_sep = _eq(g["T"], "T")
         tz = pc.fill_null(g["tz"], "")
@@ -256,7 +339,7 @@ class _Components:
         rows = (self.fam == _FAM_YLAST) & (self.sep != 2)
         return self.a[rows], self.b[rows], np.flatnonzero(rows)
 
-    def assemble(self, order: Order | None, timezone: str):
+    def assemble(self, order: Order | None, timezone: str, weights: np.ndarray | None = None):
         """Timestamps (naive local, ns), date-only flags, implausible years and format labels."""
         dayfirst = order != "monthfirst"
         ylast = self.fam == _FAM_YLAST
@@ -300,19 +383,18 @@ class _Components:
             local = pd.DatetimeIndex(utc).tz_localize("UTC").tz_convert(timezone).tz_localize(None)
             out[utc_rows] = local.to_numpy(dtype="datetime64[ns]")
         date_only = ok & ~has_time & ~epoch & ~(excel & (np.mod(self.number, 1) != 0))
-        labels = self._labels(ok, kinds, order)
+        labels = self._labels(ok, kinds, order, weights)
         return out, date_only, implausible, labels
 
-    def _labels(self, ok: np.ndarray, kinds: np.ndarray, order: Order | None) -> list[str]:
+    def _labels(self, ok: np.ndarray, kinds: np.ndarray, order: Order | None,
+                weights: np.ndarray | None) -> dict[str, float]:
         time = np.where(self.hour >= 0, np.where(self.second >= 0, 2, 1), 0)
         key = (self.fam + 1) + 4 * ((self.sep + 1) + 4 * (self.short_year.astype(int) + 2 * (
             time + 3 * (self.t_sep.astype(int) + 2 * (self.has_ampm.astype(int) + 2 * self.tz_kind)))))
         key = np.where(kinds > 0, -kinds, key)
-        keys, counts = np.unique(key[ok], return_counts=True)
-        out = []
-        for k in keys[np.argsort(-counts, kind="stable")]:
-            out.append(_label(int(k), order))
-        return out
+        shifted = key[ok] + 4  # Unix/Excel kinds are -1 … -3
+        counts = np.bincount(shifted, weights=None if weights is None else weights[ok])
+        return {_label(int(k) - 4, order): float(counts[k]) for k in np.flatnonzero(counts)}
 
 
 def _eq(arr: pa.Array, value: str) -> np.ndarray:
@@ -401,7 +483,7 @@ def _decide_order(parts: list[_Components], order: Order | None, column: str) ->
     raise AmbiguousDates(
         f"Spalte '{column}': Datum mehrdeutig – '{example}' kann {x}. {_MONTHS[y - 1]} (Tag zuerst) oder "
         f"{y}. {_MONTHS[x - 1]} (Monat zuerst) sein, kein Wert entscheidet; bitte --dayfirst oder "
-        "--monthfirst angeben."
+        "--monthfirst angeben (in der App: Weitere Angaben › Daten wie 03/04/2024)."
     )
 
 
