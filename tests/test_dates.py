@@ -297,3 +297,13 @@ def test_default_time_zone_is_berlin():
     summer = read_dates(pd.Series(["2026-06-01T12:00:00+00:00"])).start.iloc[0]
     assert summer == ts("2026-06-01 14:00")
     assert np.isnat(read_dates(pd.Series([""])).start.to_numpy()).all()
+
+
+def test_chunked_arrow_columns_are_read():
+    """Large CSV columns arrive as chunked Arrow arrays (several blocks)."""
+    import pyarrow as pa
+
+    chunked = pa.chunked_array([["15.01.2025 11:30"] * 3, ["16.01.2025"] * 3])
+    s = pd.Series(pd.arrays.ArrowExtensionArray(chunked)).astype(pd.StringDtype("pyarrow"))
+    r = read_dates(s)
+    assert r.start.tolist() == [ts("2025-01-15 11:30")] * 3 + [ts("2025-01-16")] * 3

@@ -246,6 +246,8 @@ def _text_array(series: pd.Series) -> pa.Array:
     else:
         s = series.astype(object).astype("string")
     arr = pa.array(s.fillna("").array, type=pa.string())
+    if isinstance(arr, pa.ChunkedArray):  # large Arrow-backed columns come in chunks
+        arr = arr.combine_chunks()
     return pc.utf8_trim_whitespace(arr)
 
 
