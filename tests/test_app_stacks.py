@@ -86,3 +86,19 @@ def test_sidebar_switch_controls_spatial_records(stack_store):
     assert len(state.spatial(finds, state.Filters(period))) == len(finds) - 500
     assert len(state.spatial(finds, state.Filters(period, keep_stacks=True))) == len(finds)
     assert state.Filters(period).key() != state.Filters(period, keep_stacks=True).key()
+
+
+def test_import_with_the_date_order_choice(stack_store):
+    text = "Datum;Breite;Länge\n03/04/2025;51,3439;12,4033\n05/06/2025;51,3440;12,4034\n"
+    at = _run("analyse")
+    at.selectbox(key="import_kind").set_value("syringe_find")
+    at.file_uploader(key="import_file").upload("mehrdeutig.csv", text.encode("utf-8"), "text/csv")
+    at.run()
+    at.button(key="import_go").click().run()
+    assert len(at.error) == 1 and "Datum mehrdeutig" in at.error[0].value and "Daten wie 03/04/2024" in at.error[0].value
+    at.radio(key="import_date_order").set_value("Monat zuerst (MM/TT)")
+    at.button(key="import_go").click().run()
+    assert not at.error and any("2 gespeichert" in s.value for s in at.success)
+    assert any("Datumsformat erkannt: MM/TT/JJJJ" in c.value for c in at.caption)
+    stored = stack_store.read("syringe_find")
+    assert {"2025-03-04", "2025-05-06"} <= set(stored["found_at"].dt.strftime("%Y-%m-%d"))
