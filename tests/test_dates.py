@@ -307,3 +307,15 @@ def test_chunked_arrow_columns_are_read():
     s = pd.Series(pd.arrays.ArrowExtensionArray(chunked)).astype(pd.StringDtype("pyarrow"))
     r = read_dates(s)
     assert r.start.tolist() == [ts("2025-01-15 11:30")] * 3 + [ts("2025-01-16")] * 3
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(moments, st.integers(0, 30 * 24 * 60)), min_size=1, max_size=20),
+       st.sampled_from([" bis ", " - ", " und "]))
+def test_windows_read_back(pairs, joiner):
+    texts = [("zwischen " if joiner == " und " else "") + a.strftime("%d.%m.%Y %H:%M") + joiner
+             + (a + pd.Timedelta(minutes=m)).strftime("%d.%m.%Y %H:%M") for a, m in pairs]
+    r = read_dates(pd.Series(texts))
+    assert r.start.tolist() == [pd.Timestamp(a) for a, _ in pairs]
+    assert r.end.tolist() == [pd.Timestamp(a) + pd.Timedelta(minutes=m) for a, m in pairs]
+    assert not r.bad_window.any()
