@@ -32,9 +32,9 @@ from streamlit_folium import st_folium
 from app_pages import state
 from app_pages.data_page import check_upload_size, export_bytes, upload_limit_mb
 from geo.analysis.bins import DEFAULT_RADIUS_M, CoverageResult, SitingResult, plan_table
+from geo.core import fmt
 from geo.core.errors import UserError
 from geo.data.access import may_see_points, restrict
-from geo.report.figures import format_number
 from layers.basemap import base_map, tiles_from_env
 from layers.bins import BIN_COLOUR, SITE_COLOUR, bins_legend_html, bins_overlays, focus_bounds
 from layers.elements import JsCall, LayerControl
@@ -81,13 +81,12 @@ _HASH = {state.Filters: lambda f: f.key(), Params: dataclasses.astuple}
 # ---------------------------------------------------------------------------- formatting
 def pct(share: float) -> str:
     """A share 0–1 as German percent (``34,4 %``; ``–`` when missing)."""
-    text = format_number(100 * share if share is not None else None, 1)
-    return text if text == "–" else f"{text} %"
+    return fmt.percent(share, 1)
 
 
 def de(value: float, digits: int = 0) -> str:
     """A German number (``1.234``, ``67,3``)."""
-    return format_number(value, digits)
+    return fmt.number(value, digits)
 
 
 # ---------------------------------------------------------------------------- uploads
@@ -285,7 +284,7 @@ def _key_figures(result: SitingResult) -> None:
     if len(result.sites):
         after = result.curve["share_syringes"].iloc[-1]
         cols[4].metric(f"Mit {len(result.sites)} neuen Behältern", pct(after),
-                       delta=f"{format_number(100 * (after - cov.share_syringes), 1, sign=True)} Prozentpunkte",
+                       delta=f"{fmt.number(100 * (after - cov.share_syringes), 1, sign=True)} Prozentpunkte",
                        help="Anteil der Spritzen im Radius, wenn die vorgeschlagenen Behälter dazukommen.")
 
 
@@ -361,7 +360,7 @@ def _bins_section(plan: gpd.GeoDataFrame) -> None:
         return
     shown = pd.DataFrame({
         "Versetzen (1 = zuerst)": ex["removal_rank"], "Standort": ex["label"], "Eigentümer": ex["owner"],
-        "seit": ex["installed_at"].dt.strftime("%d.%m.%Y"),
+        "seit": ex["installed_at"].dt.strftime(fmt.DATE_FORMAT),
         "Funde": ex["covered_finds"], "Spritzen": ex["covered_syringes"],
         "nur hier: Funde": ex["unique_finds"], "nur hier: Spritzen": ex["unique_syringes"],
         "Rang nach Nutzen": ex["rank"],

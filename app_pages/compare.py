@@ -46,9 +46,9 @@ from geo.analysis.timeseries import (
     place_zones,
     slice_periods,
 )
+from geo.core import fmt
 from geo.core.period import Period
 from geo.core.schema import CHANGE_CLASSES, KINDS, MEASURE_KINDS, REPORT_KINDS
-from geo.report.figures import format_number
 from layers.compare import (
     areas_layer,
     change_layer,
@@ -75,7 +75,7 @@ def md(text: object) -> str:
 
 def de(v: float, digits: int = 2) -> str:
     """German number (``0,49``); ``–`` for missing values."""
-    return format_number(v, digits)
+    return fmt.number(v, digits)
 
 
 def records(kind: str, period: Period | None, filters: state.Filters) -> gpd.GeoDataFrame:
@@ -212,8 +212,8 @@ def _periods_tab(token: str, filters: state.Filters, kind: str) -> None:
     cells, zones, note, (n_a, n_b) = comparison(token, filters, kind, str(a), str(b), float(cell), "hex")
     counts = change_summary(cells)
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric(f"A: {a.label()}", f"{n_a:,}".replace(",", "."), help=f"{a.days} Tage")
-    m2.metric(f"B: {b.label()}", f"{n_b:,}".replace(",", "."), help=f"{b.days} Tage")
+    m1.metric(f"A: {a.label()}", fmt.number(n_a), help=f"{a.days} Tage")
+    m2.metric(f"B: {b.label()}", fmt.number(n_b), help=f"{b.days} Tage")
     m3.metric(CHANGE_CLASSES[1][0], counts[1])
     m4.metric(CHANGE_CLASSES[-1][0], counts[-1])
     st.caption(f"{note} Raten je Tag, wenn die Zeiträume verschieden lang sind. Test je Zelle: exakter bedingter "
@@ -373,8 +373,8 @@ def _chart(series: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerChart:
     if not len(marks):
         return alt.layer(lines)
     rules = alt.Chart(marks.rename(columns={"date": "Datum", "title": "Maßnahme", "what": "was"})).mark_rule(
-        strokeDash=[4, 3], color="#283593").encode(x="Datum:T", tooltip=["Maßnahme", "was",
-                                                                            alt.Tooltip("Datum:T", format="%d.%m.%Y")])
+        strokeDash=[4, 3], color="#283593").encode(
+            x="Datum:T", tooltip=["Maßnahme", "was", alt.Tooltip("Datum:T", format=fmt.DATE_FORMAT)])
     return alt.layer(lines, rules)
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import state
+from geo.core import fmt
 from geo.core.errors import UserError
 from geo.core.schema import KINDS, REPORT_KINDS
 from geo.data.exports import neutralise_formulas, write_table
@@ -39,8 +40,8 @@ def upload_limit_mb() -> float:
 def check_upload_size(size: int, limit_mb: float) -> None:
     """Raise a German :class:`UserError` when ``size`` (bytes) exceeds ``limit_mb``."""
     if size > limit_mb * 1024**2:
-        raise UserError(f"Die Datei ist {size / 1024**2:.1f} MB groß; erlaubt sind höchstens "
-                        f"{limit_mb:.0f} MB. Bitte die Datei aufteilen oder als ZIP packen.".replace(".", ",", 1))
+        raise UserError(f"Die Datei ist {fmt.number(size / 1024**2, 1)} MB groß; erlaubt sind höchstens "
+                        f"{fmt.number(limit_mb)} MB. Bitte die Datei aufteilen oder als ZIP packen.")
     if size == 0:
         raise UserError("Die Datei ist leer.")
 
@@ -146,7 +147,7 @@ def _stored_section() -> None:
     st.dataframe(counts, hide_index=True, width="content")
     latest = state.latest_data_date()
     if latest:
-        st.caption(f"Letzte Meldung: {latest:%d.%m.%Y}. Die Zeiträume in der Seitenleiste beziehen sich darauf.")
+        st.caption(f"Letzte Meldung: {fmt.date(latest)}. Die Zeiträume in der Seitenleiste beziehen sich darauf.")
 
 
 def _history_section() -> None:

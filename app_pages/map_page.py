@@ -18,6 +18,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import state
+from geo.core import fmt
 from geo.core.area import DISPLAY_CRS
 from geo.core.errors import UserError
 from geo.core.schema import KINDS, MEASURE_KINDS, REPORT_KINDS
@@ -25,7 +26,6 @@ from geo.report.figures import (
     DEFAULT_PLACE_THRESHOLD,
     count_hot_cells,
     format_change,
-    format_number,
     key_figures,
     measures_list,
     sensitive_place_table,
@@ -185,8 +185,8 @@ def _selected_place(table: gpd.GeoDataFrame) -> tuple[float, float] | None:
 def _metric(col, label: str, row: pd.Series) -> None:
     change = format_change(row["value"], row["previous"])
     unchanged = change == "–" or row["value"] == row["previous"]  # no arrow without a direction
-    col.metric(label, format_number(row["value"]), delta=None if change == "–" else change,
-               delta_color="off" if unchanged else "inverse", help=f"Vorzeitraum: {format_number(row['previous'])}")
+    col.metric(label, fmt.number(row["value"]), delta=None if change == "–" else change,
+               delta_color="off" if unchanged else "inverse", help=f"Vorzeitraum: {fmt.number(row['previous'])}")
 
 
 # ---------------------------------------------------------------------------- page
@@ -250,7 +250,7 @@ def render() -> None:
     with right:
         st.subheader("Kennzahlen")
         if within is not None:
-            st.info(f"Nur gezeichnete Fläche ({within.area / 1e6:.2f} km²)".replace(".", ","), icon=":material/edit:")
+            st.info(f"Nur gezeichnete Fläche ({fmt.area_km2(within.area / 1e6)})", icon=":material/edit:")
         labels = {"finds": "Spritzenfunde", "syringes": "Spritzen", "complaints": "Beschwerden",
                   "scene_observations": "Szenebeobachtungen", "hot_cells": "Hotspot-Zellen"}
         shown = {"finds": "syringe_find", "syringes": "syringe_find", "complaints": "complaint",
@@ -347,5 +347,5 @@ def map_overlays_for_export():
     hotspot_kind = st.session_state.get(HOTSPOT_KIND_KEY, "syringe_find")
     threshold = int(st.session_state.get(THRESHOLD_KEY, DEFAULT_PLACE_THRESHOLD))
     ov = overlays(token, filters, state.current_user().role, hotspot_kind, threshold)
-    subtitle = f"{filters.period.label()} · erstellt {datetime.now():%d.%m.%Y %H:%M}"
+    subtitle = f"{filters.period.label()} · erstellt {fmt.datetime_(datetime.now())}"
     return store.area, ov, state.districts(token), subtitle

@@ -23,6 +23,7 @@ import pandas as pd
 import shapely
 
 from geo.analysis.bins import CoverageResult, SitingResult
+from geo.core import fmt
 from geo.core.schema import HOTSPOT_CLASSES, KINDS, Field
 from layers.escape import js_json, safe_colour
 from layers.features import feature_collection, format_values, geojson_js, popup_rows
@@ -249,7 +250,7 @@ def hot_cells_js(cells: gpd.GeoDataFrame, *, order: int = 10) -> str:
 
 # ---------------------------------------------------------------------------- assembly
 def _name(layer: str, n: int) -> str:
-    return f"{layer} ({n:,})".replace(",", ".")
+    return f"{layer} ({fmt.number(n)})"
 
 
 def bins_overlays(

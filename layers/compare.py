@@ -20,6 +20,7 @@ import pandas as pd
 
 from geo.analysis.emerging import NO_PATTERN, PATTERNS
 from geo.analysis.evaluate import AREA_NAMES
+from geo.core import fmt
 from geo.core.area import StudyArea
 from geo.core.schema import CHANGE_CLASSES
 from layers.assets import STATIC_URL
@@ -42,6 +43,11 @@ AREA_STYLES: dict[str, dict] = {
 
 def _num(values, digits: int = 2) -> np.ndarray:
     return format_values(pd.Series(np.round(np.asarray(values, dtype=float), digits)), "float")
+
+
+def _p(values) -> np.ndarray:
+    """p-values as German text, ``< 0,001`` below 0.001 (never a bare ``0``)."""
+    return np.array([fmt.p_value(p) for p in np.asarray(values, dtype=float)], dtype=object)
 
 
 def _int(values) -> np.ndarray:
@@ -108,7 +114,7 @@ def change_layer(cells: gpd.GeoDataFrame, *, show: bool = True) -> folium.Featur
     cls = cells["change_class"].to_numpy()
     shown = cells[(cls != 0) | (cells["count_a"].to_numpy() + cells["count_b"].to_numpy() > 0)]
     cls = shown["change_class"].to_numpy().astype(int)
-    rows = zip(_int(shown["count_a"]), _int(shown["count_b"]), _num(shown["rate_ratio"]), _num(shown["p_fdr"], 4),
+    rows = zip(_int(shown["count_a"]), _int(shown["count_b"]), _num(shown["rate_ratio"]), _p(shown["p_fdr"]),
                strict=True)
     props = []
     for c, (a, b, ratio, p) in zip(cls, rows, strict=True):
@@ -128,7 +134,7 @@ def change_layer(cells: gpd.GeoDataFrame, *, show: bool = True) -> folium.Featur
 def emerging_layer(cells: gpd.GeoDataFrame, *, show: bool = True) -> folium.FeatureGroup:
     """Cells with an emerging hot/cold spot pattern (``EmergingResult.cells``); 'no pattern' is left out."""
     shown = cells[cells["pattern"].to_numpy() != NO_PATTERN]
-    columns = zip(shown["pattern"].to_numpy(), _num(shown["trend_z"]), _num(shown["trend_p"], 4),
+    columns = zip(shown["pattern"].to_numpy(), _num(shown["trend_z"]), _p(shown["trend_p"]),
                   _int(shown["n_hot"]), _int(shown["n_cold"]), _int(shown["count_total"]), strict=True)
     props = []
     for code, tz, tp, n_hot, n_cold, total in columns:

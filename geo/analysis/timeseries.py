@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.core import fmt
 from geo.core.errors import UserError
 from geo.core.grid import point_coordinates, point_weights
 from geo.core.period import Period
@@ -203,7 +204,7 @@ def measure_table(measures: Mapping[str, gpd.GeoDataFrame] | gpd.GeoDataFrame, c
         table = pd.concat(parts, ignore_index=True)
     for col in ("kind", "kind_label", "label", RECORD_ID):
         table[col] = table[col].astype("string")
-    start_txt = pd.Series(table["start"]).dt.strftime("%d.%m.%Y").fillna("?")
+    start_txt = pd.Series(table["start"]).dt.strftime(fmt.DATE_FORMAT).fillna("?")
     label_txt = table["label"].fillna("").str.strip()
     title = table["kind_label"] + np.where(label_txt != "", ": " + label_txt, "") + " (ab " + start_txt + ")"
     table["title"] = title.astype("string")

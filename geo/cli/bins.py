@@ -12,7 +12,6 @@ writes existing and suggested bins (``status``, ``rank``, ``covered_finds``,
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 
 from geo.cli.common import (
@@ -23,6 +22,7 @@ from geo.cli.common import (
     load_records,
     period_from_args,
 )
+from geo.core import fmt
 from geo.core.errors import UserError
 
 
@@ -66,15 +66,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _int(n: float) -> str:
-    return f"{int(round(n)):,}".replace(",", ".")
+    return fmt.number(round(n))
 
 
 def _pct(x: float) -> str:
-    return "–" if x is None or math.isnan(x) else f"{100 * x:.1f}".replace(".", ",") + " %"
+    return fmt.percent(x, 1)
 
 
 def _m(x: float) -> str:
-    return f"{x:g}".replace(".", ",")
+    return fmt.number(x, len(f"{float(x):g}".partition(".")[2]))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ from geo.cli.common import (
     load_area,
     load_records,
 )
+from geo.core import fmt
 from geo.core.period import parse_period
 from geo.core.schema import CHANGE_CLASSES, REPORT_KINDS
 
@@ -61,7 +62,6 @@ def run(args: argparse.Namespace) -> int:
     from geo.analysis.timeseries import district_zones, place_zones
     from geo.core.schema import KINDS
     from geo.data.exports import write_table
-    from geo.report.figures import format_number
 
     check_table_output(args.out)
     check_alpha(args.alpha)
@@ -87,9 +87,9 @@ def run(args: argparse.Namespace) -> int:
             continue
         table = zone_comparison(z, rec_a, rec_b, a, b, alpha=args.alpha)
         for row in table.itertuples():
-            ratio = format_number(row.rate_ratio, 2)
+            ratio = fmt.number(row.rate_ratio, 2)
             print(f"  {row.zone}: {row.count_a} → {row.count_b}, Verhältnis der Raten {ratio}, "
-                  f"p (FDR) {format_number(row.p_fdr, 3)} – {CHANGE_CLASSES[row.change_class][0]}")
+                  f"p (FDR) {fmt.p_value(row.p_fdr)} – {CHANGE_CLASSES[row.change_class][0]}")
     write_table(cells, args.out)
     print(f"Geschrieben: {args.out} ({len(cells)} Zellen)")
     return 0

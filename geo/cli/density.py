@@ -29,6 +29,7 @@ from geo.cli.common import (
     load_area,
     load_records,
 )
+from geo.core import fmt
 from geo.core.errors import UserError
 from geo.core.schema import REPORT_KINDS
 
@@ -156,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{kind.label_plural}: {len(records)} Datensätze; Kern: {args.kernel}")
     print(f"Bandbreite: {format_metres(result.bandwidth)} ({rule})")
     print(f"Pixelgröße: {format_metres(cell)}, Raster {cols} × {rows} Pixel")
-    print(f"Höchste Dichte: {result.density.max():,.0f} je km²".replace(",", "."))
+    print(f"Höchste Dichte: {fmt.number(result.density.max())} je km²")
     if suffix in (".tif", ".tiff"):
         write_geotiff(result, args.out)
     elif suffix == ".png":
@@ -165,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
         contours = density_contours(result, levels, clip=area.boundary)
         if len(contours) == 0:
             raise UserError("Keine der Schwellen wird erreicht; bitte kleinere --levels wählen.")
-        print("Schwellen: " + ", ".join(f"{v:,.0f}".replace(",", ".") for v in contours["level"]) + " je km²")
+        print("Schwellen: " + ", ".join(fmt.number(v) for v in contours["level"]) + " je km²")
         write_table(contours, args.out)
     print(f"Geschrieben: {args.out}")
     return 0

@@ -26,6 +26,7 @@ from geo.cli.common import (
     load_area,
     load_records,
 )
+from geo.core import fmt
 from geo.core.errors import UserError
 from geo.core.schema import MEASURE_KINDS, REPORT_KINDS
 
@@ -64,9 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _num(v: float, digits: int = 2) -> str:
     """German number with ``digits`` decimals (``–`` when missing)."""
-    from geo.report.figures import format_number
-
-    return format_number(v, digits)
+    return fmt.number(v, digits)
 
 
 def _measures(args: argparse.Namespace):

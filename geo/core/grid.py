@@ -38,6 +38,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
+from geo.core import fmt
 from geo.core.errors import UserError
 
 GridShape = Literal["hex", "square"]
@@ -303,7 +304,7 @@ def _candidate_lattice(bounds: tuple[float, float, float, float], cell: float, s
     total = (i_hi - i_lo + 1) * (j_hi - j_lo + 1) / (2 if shape == "hex" else 1)
     if total > 4 * MAX_CELLS:
         raise UserError(
-            f"Zellgröße {cell:g} m ist für dieses Gebiet zu klein (etwa {total:,.0f} Zellen); "
+            f"Zellgröße {cell:g} m ist für dieses Gebiet zu klein (etwa {fmt.number(total)} Zellen); "
             "bitte eine größere Zellgröße wählen."
         )
     ii, jj = np.meshgrid(np.arange(i_lo, i_hi + 1), np.arange(j_lo, j_hi + 1), indexing="ij")
@@ -371,7 +372,8 @@ def make_grid(
     ii, jj, x, y = ii[inside], jj[inside], x[inside], y[inside]
     if len(x) > MAX_CELLS:
         raise UserError(
-            f"Zellgröße {cell:g} m ergibt {len(x):,} Zellen (höchstens {MAX_CELLS:,}); bitte größer wählen."
+            f"Zellgröße {cell:g} m ergibt {fmt.number(len(x))} Zellen (höchstens {fmt.number(MAX_CELLS)}); "
+            "bitte größer wählen."
         )
     cells = gpd.GeoDataFrame(
         {"cell_id": np.arange(len(x), dtype=np.int64)},

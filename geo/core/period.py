@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from geo.core import fmt
 from geo.core.errors import UserError
 
 
@@ -26,7 +27,7 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.end < self.start:
-            raise UserError(f"Zeitraum ungültig: Ende {self.end:%d.%m.%Y} liegt vor Beginn {self.start:%d.%m.%Y}.")
+            raise UserError(f"Zeitraum ungültig: Ende {fmt.date(self.end)} liegt vor Beginn {fmt.date(self.start)}.")
 
     @property
     def days(self) -> int:
@@ -77,7 +78,7 @@ class Period:
 
     def label(self) -> str:
         """German label such as ``01.01.2026 – 28.02.2026``."""
-        return f"{self.start:%d.%m.%Y} – {self.end:%d.%m.%Y}"
+        return fmt.period(self)
 
     def __str__(self) -> str:
         return f"{self.start.isoformat()}/{self.end.isoformat()}"
@@ -129,9 +130,9 @@ PRESETS: dict[str, callable] = {
 def parse_date(text: str) -> date:
     """Parse ``2026-01-31`` or ``31.01.2026`` (German) into a date."""
     text = str(text).strip()
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y"):
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y"):
         try:
-            return datetime.strptime(text, fmt).date()
+            return datetime.strptime(text, pattern).date()
         except ValueError:
             continue
     raise UserError(f"Datum '{text}' nicht lesbar (erwartet 2026-01-31 oder 31.01.2026).")

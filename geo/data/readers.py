@@ -46,6 +46,7 @@ import pyarrow.csv as pacsv
 import pyogrio
 import shapely
 
+from geo.core import fmt
 from geo.core.errors import ImportRefused
 
 #: Largest accepted input file (bytes); checked with ``stat`` before the file is read.
@@ -156,7 +157,7 @@ def check_size(path: Path, name: str) -> int:
 
 
 def _mb(n: float) -> str:
-    return f"{n / 1024**2:,.0f} MB".replace(",", ".")
+    return f"{fmt.number(n / 1024**2)} MB"
 
 
 def _read_any(path: Path, *, layer: str | None, crs: str | None, name: str, nested: bool = False) -> RawTable:

@@ -3,7 +3,7 @@
 Pure functions: GeoDataFrames in the study area's metric CRS (default EPSG:25833, metres)
 in, (Geo)DataFrames with English column names out. :data:`GERMAN_COLUMNS` and
 :func:`to_german` give the German headings for display; :func:`format_change` and
-:func:`format_number` format numbers the German way. Used by the app, the CLI and the
+:func:`geo.core.fmt.number` format numbers the German way. Used by the app, the CLI and the
 printable handout (:mod:`geo.report.handout`). Nothing here imports streamlit or folium.
 
 Record dictionaries (``dict[kind, GeoDataFrame]``) are keyed by the kind names of
@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.core import fmt
 from geo.core.area import DISPLAY_CRS
 from geo.core.errors import UserError
 from geo.core.period import Period
@@ -93,20 +94,8 @@ def to_german(df: pd.DataFrame) -> pd.DataFrame:
 # -- formatting ---------------------------------------------------------------------------
 
 
-def format_number(value: float | None, digits: int = 0, *, sign: bool = False) -> str:
-    """German number: ``1.234``, ``12,5``; ``–`` for missing values.
-
-    >>> format_number(1234.5, 1), format_number(-3, sign=True), format_number(float("nan"))
-    ('1.234,5', '-3', '–')
-    """
-    if value is None or pd.isna(value):
-        return "–"
-    value = float(value)
-    if round(value, digits) == 0:
-        value = 0.0  # no "-0"
-    text = f"{value:{'+' if sign else ''},.{digits}f}"
-    text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return "±0" if sign and value == 0 else text
+#: German number (``1.234,5``; ``–`` when missing): :func:`geo.core.fmt.number`, kept under this name.
+format_number = fmt.number
 
 
 def format_change(value: float | None, previous: float | None) -> str:
@@ -121,10 +110,10 @@ def format_change(value: float | None, previous: float | None) -> str:
     if value is None or previous is None or pd.isna(value) or pd.isna(previous):
         return "–"
     diff = float(value) - float(previous)
-    text = format_number(diff, sign=True)
+    text = fmt.number(diff, sign=True)
     if float(previous) == 0:
         return text
-    return f"{text} ({format_number(100.0 * diff / float(previous), sign=True)} %)"
+    return f"{text} ({fmt.number(100.0 * diff / float(previous), sign=True)} %)"
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -423,7 +412,7 @@ def sensitive_place_table(
 
 
 def _dates(s: pd.Series) -> pd.Series:
-    return pd.to_datetime(s).dt.strftime("%d.%m.%Y").astype(object)
+    return pd.to_datetime(s).dt.strftime(fmt.DATE_FORMAT).astype(object)
 
 
 def _start_end(gdf: pd.DataFrame, kind: str) -> tuple[pd.Series, pd.Series]:

@@ -44,6 +44,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from geo.core import fmt
 from geo.core.area import StudyArea
 from geo.core.errors import UserError
 from geo.core.period import Period
@@ -54,7 +55,6 @@ from geo.report.figures import (
     count_hot_cells,
     district_summary,
     format_change,
-    format_number,
     key_figures,
     measures_list,
     sensitive_place_table,
@@ -167,7 +167,7 @@ def _change_markup(value: float, previous: float) -> str:
 
 
 def _key_figure_table(figures: pd.DataFrame, st) -> Table:
-    rows = [[escape(r.figure), format_number(r.value), format_number(r.previous),
+    rows = [[escape(r.figure), fmt.number(r.value), fmt.number(r.previous),
              _change_markup(r.value, r.previous)] for r in figures.itertuples()]
     return _table(["Kennzahl", "Zeitraum", "Vorzeitraum", "Veränderung"], rows,
                   [7.6 * cm, 3.0 * cm, 3.0 * cm, 4.2 * cm], {1, 2, 3}, st)
@@ -181,9 +181,9 @@ def _places_section(table: gpd.GeoDataFrame | None, threshold: int, st) -> list:
     muted = _MUTED.hexval()
     rows = [[str(i),
              f'{escape(r.name)}<br/><font size="7" color="{muted}">{escape(r.place_type)} · Schutzabstand '
-             f"{format_number(r.buffer_m)} m</font>",
-             format_number(r.finds), format_number(r.syringes), format_number(r.complaints),
-             format_number(r.reports_prev), _change_markup(r.reports, r.reports_prev),
+             f"{fmt.number(r.buffer_m)} m</font>",
+             fmt.number(r.finds), fmt.number(r.syringes), fmt.number(r.complaints),
+             fmt.number(r.reports_prev), _change_markup(r.reports, r.reports_prev),
              _FLAGGED if r.flagged else "nein"]
             for i, r in enumerate(shown.itertuples(), start=1)]
     out.append(_table(["Nr.", "Ort", "Funde", "Spritzen", "Beschwerden", "Vorzeitraum", "Veränderung", "auffällig"],
@@ -219,9 +219,9 @@ def _measures_section(measures: pd.DataFrame, st) -> list:
 
 
 def _districts_section(summary: pd.DataFrame, st) -> list:
-    rows = [[escape(r.name), escape(r.number), format_number(r.area_km2, 2), format_number(r.finds),
-             format_number(r.syringes), format_number(r.complaints), format_number(r.finds_per_km2, 1),
-             format_number(r.complaints_per_km2, 1)] for r in summary.itertuples()]
+    rows = [[escape(r.name), escape(r.number), fmt.number(r.area_km2, 2), fmt.number(r.finds),
+             fmt.number(r.syringes), fmt.number(r.complaints), fmt.number(r.finds_per_km2, 1),
+             fmt.number(r.complaints_per_km2, 1)] for r in summary.itertuples()]
     return [Paragraph("Ortsteile", st["h2"]),
             _table(["Ortsteil", "Nr.", "Fläche (km²)", "Funde", "Spritzen", "Beschwerden", "Funde je km²",
                     "Beschw. je km²"], rows,
@@ -233,8 +233,8 @@ def _hotspot_caption(hotspots, note: str | None) -> str:
     if hotspots is None:
         return escape(note or "Keine Hotspot-Analyse; die Karte zeigt die einzelnen Spritzenfunde.")
     shape = "Sechseck" if hotspots.shape == "hex" else "Quadrat"
-    text = (f"Hotspot-Zellen: Getis-Ord Gi* auf {shape}zellen ({format_number(hotspots.cell)} m, "
-            f"Distanzband {format_number(hotspots.band)} m), Spritzen nach Anzahl gewichtet, Klassen "
+    text = (f"Hotspot-Zellen: Getis-Ord Gi* auf {shape}zellen ({fmt.number(hotspots.cell)} m, "
+            f"Distanzband {fmt.number(hotspots.band)} m), Spritzen nach Anzahl gewichtet, Klassen "
             f"FDR-korrigiert (Benjamini-Hochberg). ")
     return escape(text + (hotspots.scale_rule or ""))
 
@@ -400,7 +400,7 @@ def build_handout(
         title=f"{title} – {period.label()}", author="Lagebild", subject="Lagebild für den Drogenrapport",
         creator="Lagebild",
     )
-    footer = f"Lagebild · {title[:60]} · {period.label()} · erstellt am {created:%d.%m.%Y, %H:%M} Uhr"
+    footer = f"Lagebild · {title[:60]} · {period.label()} · erstellt am {fmt.date(created)}, {created:%H:%M} Uhr"
     doc.build(story, canvasmaker=_footer_canvas(footer, demo))
     return buf.getvalue()
 

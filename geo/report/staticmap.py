@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
+from geo.core import fmt
 from geo.core.area import DISPLAY_CRS, StudyArea
 from geo.core.schema import HOTSPOT_CLASSES, KINDS
 from geo.report.figures import place_buffers
@@ -69,7 +70,8 @@ def _scale_bar(ax, area: StudyArea) -> None:
     h = 0.012 * (y_hi - y_lo)
     for i, colour in enumerate(("#222222", "white")):
         ax.add_patch(_rect(x0 + i * dlon / 2, y0, dlon / 2, h, colour))
-    label = f"{length / 1000:g} km".replace(".", ",") if length >= 1000 else f"{length} m"
+    km = length / 1000
+    label = f"{fmt.number(km, len(f'{km:g}'.partition('.')[2]))} km" if length >= 1000 else f"{fmt.number(length)} m"
     ax.text(x0 + dlon, y0 + 1.8 * h, label, ha="center", va="bottom", fontsize=7, path_effects=_HALO, zorder=20)
     ax.text(x0, y0 + 1.8 * h, "0", ha="center", va="bottom", fontsize=7, path_effects=_HALO, zorder=20)
 
