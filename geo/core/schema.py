@@ -276,6 +276,34 @@ def get_kind(name: str) -> Kind:
         raise ValueError(f"Unbekannte Art '{name}'. Bekannt sind: {known}.") from None
 
 
+def resolve_kind(text: str, allowed: tuple[str, ...] | list[str] | None = None) -> str:
+    """The kind name a user means: its id, or its German label in singular or plural, any case.
+
+    Umlauts may be spelled out and separators are free (see :func:`normalise_name`). ``allowed``
+    limits the answer to some kinds (e.g. :data:`REPORT_KINDS`). Anything else raises
+    ``ValueError`` with a German message that lists the accepted names.
+
+    >>> resolve_kind("spritzenfund"), resolve_kind("Beschwerden"), resolve_kind("syringe_find")
+    ('syringe_find', 'complaint', 'syringe_find')
+    >>> resolve_kind("Grünrückschnitt"), resolve_kind("gruenrueckschnitte"), resolve_kind("Besonders sensible Orte")
+    ('greenery_cut', 'greenery_cut', 'sensitive_place')
+    >>> resolve_kind("Ortsteil", allowed=REPORT_KINDS)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: Die Art 'Ortsteil' ist hier nicht möglich; möglich sind: Spritzenfund (syringe_find), ...
+    """
+    names = tuple(allowed) if allowed is not None else tuple(KINDS)
+    wanted = normalise_name(text)
+    hit = next((k.name for k in KINDS.values()
+                if wanted in {normalise_name(k.name), normalise_name(k.label), normalise_name(k.label_plural)}), None)
+    if hit is not None and hit in names:
+        return hit
+    listed = ", ".join(f"{KINDS[n].label} ({n})" for n in names)
+    if hit is not None:
+        raise ValueError(f"Die Art '{text}' ist hier nicht möglich; möglich sind: {listed}.")
+    raise ValueError(f"Unbekannte Art '{text}'; möglich sind: {listed}.")
+
+
 def normalise_name(name: str) -> str:
     """Fold a column name for matching: lower case, umlauts spelled out, separators to ``_``.
 
