@@ -34,6 +34,7 @@ from app_pages.data_page import check_upload_size, export_bytes, upload_limit_mb
 from geo.analysis.bins import DEFAULT_RADIUS_M, CoverageResult, SitingResult, plan_table
 from geo.core import fmt
 from geo.core.errors import UserError
+from geo.core.schema import DISPOSAL_BIN, PLACE_BUFFER_M, SENSITIVE_PLACE, SYRINGE_FIND
 from geo.data.access import may_see_points, restrict
 from layers.basemap import base_map, tiles_from_env
 from layers.bins import BIN_COLOUR, SITE_COLOUR, bins_legend_html, bins_overlays, focus_bounds
@@ -50,7 +51,7 @@ MAP_HEIGHT = 640
 K_MAX = 10
 DEFAULT_K = 3
 #: Default minimum distance of new bins to Kitas and schools (m).
-DEFAULT_SENSITIVE_M = 100
+DEFAULT_SENSITIVE_M = int(PLACE_BUFFER_M)
 CANDIDATE_TYPES = ["csv", "txt", "geojson", "json", "gpkg", "zip"]
 NETWORK_TYPES = ["geojson", "json", "gpkg", "zip"]
 
@@ -151,8 +152,8 @@ def hot_cells(token: str, filters: state.Filters) -> gpd.GeoDataFrame | None:
 def _finds(filters: state.Filters) -> gpd.GeoDataFrame:
     """The period's finds after the sidebar's source filter (all fields: only aggregates and
     role-restricted points leave this page)."""
-    return state.apply_filters(state.load_records("syringe_find", filters.period, restricted=False),
-                               "syringe_find", filters)
+    return state.apply_filters(state.load_records(SYRINGE_FIND, filters.period, restricted=False),
+                               SYRINGE_FIND, filters)
 
 
 @st.cache_data(max_entries=16, show_spinner="Abdeckung und Standorte werden berechnet …", hash_funcs=_HASH)
@@ -164,12 +165,12 @@ def analysis(token: str, filters: state.Filters, params: Params, _uploads: Uploa
     from geo.analysis.bins import analyse_coverage, suggest_bins
 
     area = state.get_store().area
-    bins = state.load_records("disposal_bin", None, restricted=False)
+    bins = state.load_records(DISPOSAL_BIN, None, restricted=False)
     coverage = analyse_coverage(_finds(filters), bins, period=filters.period, radius_m=params.radius_m,
                                 network=_uploads.network, hot_cells=hot_cells(token, filters), crs=area.crs)
     return suggest_bins(
         coverage, params.k, candidates=_uploads.candidates, area=area,
-        sensitive=state.load_records("sensitive_place", None, restricted=False),
+        sensitive=state.load_records(SENSITIVE_PLACE, None, restricted=False),
         sensitive_distance_m=params.sensitive_m,
     )
 
@@ -177,7 +178,7 @@ def analysis(token: str, filters: state.Filters, params: Params, _uploads: Uploa
 @st.cache_data(max_entries=16, show_spinner="Karte wird vorbereitet …", hash_funcs=_HASH)
 def overlays(token: str, filters: state.Filters, params: Params, role: str, _result: SitingResult) -> list[Overlay]:
     """The map's overlays for ``role`` (finds restricted to what the role may see)."""
-    finds = restrict(_result.coverage.finds, "syringe_find", role) if may_see_points(role) else None
+    finds = restrict(_result.coverage.finds, SYRINGE_FIND, role) if may_see_points(role) else None
     return bins_overlays(_result.coverage, _result, finds=finds)
 
 
@@ -193,7 +194,7 @@ def render() -> None:
                f"Gebiet: {store.area.name}")
     if state.empty_store_notice(store):
         return
-    if "syringe_find" not in filters.kinds:
+    if SYRINGE_FIND not in filters.kinds:
         st.info("Spritzenfunde sind in der Seitenleiste abgewählt. Bitte unter »Meldungen« wieder auswählen.")
         return
     if not may_see_points(user.role):
@@ -376,7 +377,7 @@ def plan_file(plan: gpd.GeoDataFrame, suffix: str, *, store, user, period) -> by
     """The bin plan as ``.csv`` (formula-safe) or ``.geojson`` bytes; the download is written
     to the audit log. Runs when a download button is clicked (no Streamlit calls here)."""
     fmt = "CSV" if suffix == ".csv" else "GeoJSON"
-    store.audit("export", user=user.name, kind="disposal_bin", count=len(plan),
+    store.audit("export", user=user.name, kind=DISPOSAL_BIN, count=len(plan),
                 detail=f"Behälterplan {fmt} {period.label()} (Rolle {user.role})")
     return export_bytes(plan, suffix)
 

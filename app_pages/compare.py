@@ -48,7 +48,16 @@ from geo.analysis.timeseries import (
 )
 from geo.core import fmt
 from geo.core.period import Period
-from geo.core.schema import CHANGE_CLASSES, KINDS, MEASURE_KINDS, REPORT_KINDS
+from geo.core.schema import (
+    CHANGE_CLASSES,
+    DISPOSAL_BIN,
+    DISTRICT,
+    KINDS,
+    MEASURE_KINDS,
+    MEASURE_RADIUS_M,
+    REPORT_KINDS,
+    SENSITIVE_PLACE,
+)
 from layers.compare import (
     areas_layer,
     change_layer,
@@ -95,9 +104,9 @@ def _measures(token: str) -> gpd.GeoDataFrame:
 @st.cache_data(max_entries=8, show_spinner=False)
 def _zones(token: str) -> dict[str, gpd.GeoDataFrame]:
     area = state.get_store().area
-    frames = _store_frames(("sensitive_place", "district"))
-    return {"Sensible Orte": place_zones(frames["sensitive_place"], area.crs),
-            "Ortsteile": district_zones(frames["district"], area)}
+    frames = _store_frames((SENSITIVE_PLACE, DISTRICT))
+    return {"Sensible Orte": place_zones(frames[SENSITIVE_PLACE], area.crs),
+            "Ortsteile": district_zones(frames[DISTRICT], area)}
 
 
 def _synced_maps(maps: list[tuple[str, object]], *, sync: bool) -> None:
@@ -283,13 +292,14 @@ def _emerging_tab(token: str, filters: state.Filters, kind: str) -> None:
 def _measures_tab(token: str, filters: state.Filters, kind: str) -> None:
     with st.expander("Einstellungen der Auswertung", expanded=False):
         c1, c2, c3, c4 = st.columns(4)
-        radius = c1.number_input("Radius um Punkte/Linien (m)", 25, 1000, 150, step=25, key="ev_radius",
+        radius = c1.number_input("Radius um Punkte/Linien (m)", 25, 1000, int(MEASURE_RADIUS_M), step=25,
+                                 key="ev_radius",
                                  help="Flächen (z. B. Polizeipräsenz) werden ohne Radius ausgewertet.")
         buffer = c2.number_input("Pufferring (m)", 50, 2000, int(DEFAULT_BUFFER_M), step=50, key="ev_buffer",
                                  help="Wie weit könnte das Geschehen ausweichen? Der Ring prüft Verdrängung.")
         window = c3.number_input("Zeitfenster (Tage)", 28, 365, DEFAULT_WINDOW_DAYS, step=7, key="ev_window")
         control = c4.selectbox("Kontrollgebiet", list(CONTROLS), format_func=CONTROLS.get, key="ev_control")
-    options = (("radius_m", None if radius == 150 else float(radius)), ("buffer_m", float(buffer)),
+    options = (("radius_m", None if radius == MEASURE_RADIUS_M else float(radius)), ("buffer_m", float(buffer)),
                ("window_days", int(window)), ("control", control), ("control_width_m", DEFAULT_CONTROL_WIDTH_M))
     overview = measure_overview(token, filters, kind, options)
     if not len(overview):
@@ -336,7 +346,7 @@ def _measures_tab(token: str, filters: state.Filters, kind: str) -> None:
         m = period_map(state.get_store().area, [areas_layer(ev.areas, ev.counts)], asset_base=state.asset_base())
         st_folium(m, key="ev_map", height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
     with right:
-        zones = measure_zones(measures.iloc[[int(pick)]], None if radius == 150 else float(radius))
+        zones = measure_zones(measures.iloc[[int(pick)]], None if radius == MEASURE_RADIUS_M else float(radius))
         series = monthly_series(records(kind, None, filters), kind, zones)
         st.altair_chart(_chart(series, measure_marks(measures.iloc[[int(pick)]])), width="stretch")
 
@@ -388,7 +398,8 @@ def _series_tab(token: str, filters: state.Filters, kind: str) -> None:
     if choice == "Maßnahmen":
         active = measures[(measures["end"].isna() | (measures["end"] >= np.datetime64(period.start)))
                           & (measures["start"] <= np.datetime64(period.end))]
-        picked = st.multiselect("Maßnahmen (Radius 150 m um Punkte und Linien)", active.index.tolist(),
+        radius_txt = fmt.metres(MEASURE_RADIUS_M)
+        picked = st.multiselect(f"Maßnahmen (Radius {radius_txt} um Punkte und Linien)", active.index.tolist(),
                                 default=active.index[-1:].tolist(), format_func=lambda i: measures.at[i, "title"],
                                 key="ts_measures")
         zone_table, marks = measure_zones(measures.loc[picked]), measure_marks(measures.loc[picked], period)
@@ -398,7 +409,7 @@ def _series_tab(token: str, filters: state.Filters, kind: str) -> None:
         picked = st.multiselect("Auswahl", list(range(len(names))), default=list(range(min(4, len(names)))),
                                 format_func=lambda i: names[i], key=f"ts_{choice}")
         zone_table = zone_table.iloc[picked]
-        show_marks = st.multiselect("Maßnahmen markieren", list(MEASURE_KINDS), default=["disposal_bin"],
+        show_marks = st.multiselect("Maßnahmen markieren", list(MEASURE_KINDS), default=[DISPOSAL_BIN],
                                     format_func=lambda k: KINDS[k].label_plural, key="ts_mark_kinds")
         marks = measure_marks(measures[measures["kind"].isin(show_marks)], period)
     if not len(zone_table):

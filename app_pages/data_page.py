@@ -16,6 +16,7 @@ import streamlit as st
 
 from app_pages import state
 from geo.core import fmt
+from geo.core.area import DEFAULT_CRS
 from geo.core.errors import UserError
 from geo.core.schema import KINDS, REPORT_KINDS
 from geo.data.exports import neutralise_formulas, write_table
@@ -100,7 +101,7 @@ def _import_section(user) -> None:
         layer = e1.text_input("Ebene (GeoPackage)", key="import_layer")
         lat = e2.text_input("Spalte Breite", key="import_lat")
         lon = e3.text_input("Spalte Länge", key="import_lon")
-        crs = e4.text_input("Koordinatensystem", placeholder="z. B. EPSG:25833", key="import_crs")
+        crs = e4.text_input("Koordinatensystem", placeholder=f"z. B. {DEFAULT_CRS}", key="import_crs")
     if st.button("Importieren", type="primary", disabled=upload is None, key="import_go"):
         try:
             check_upload_size(upload.size, limit)

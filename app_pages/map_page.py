@@ -21,7 +21,16 @@ from app_pages import state
 from geo.core import fmt
 from geo.core.area import DISPLAY_CRS
 from geo.core.errors import UserError
-from geo.core.schema import KINDS, MEASURE_KINDS, REPORT_KINDS
+from geo.core.schema import (
+    COMPLAINT,
+    DEFAULT_REPORT_KIND,
+    KINDS,
+    MEASURE_KINDS,
+    REPORT_KINDS,
+    SCENE_OBSERVATION,
+    SENSITIVE_PLACE,
+    SYRINGE_FIND,
+)
 from geo.report.figures import (
     DEFAULT_PLACE_THRESHOLD,
     count_hot_cells,
@@ -101,7 +110,7 @@ def overlays(token: str, filters: state.Filters, role: str, hotspot_kind: str, t
     hs, _, dens, _ = analysis(token, filters, hotspot_kind)
     content.hotspot_cells = hs.cells if hs is not None else None
     content.density = dens
-    places = state.load_records("sensitive_place", None)
+    places = state.load_records(SENSITIVE_PLACE, None)
     if len(places):
         table = place_table(filters, threshold, None, token, role)
         content.places = table
@@ -119,7 +128,7 @@ def public_overlays(filters: state.Filters) -> list[Overlay]:
     from layers.hotspots import public_cells_js
 
     area = state.get_store().area
-    finds = records("syringe_find", filters.period, filters, restricted=False)
+    finds = records(SYRINGE_FIND, filters.period, filters, restricted=False)
     cells = public_cells(finds, area.boundary, weight="count", crs=area.crs)
     return [Overlay(f"Spritzenfunde je Zelle (ab {K_MIN})", (public_cells_js(cells),))]
 
@@ -138,13 +147,13 @@ def place_table(filters: state.Filters, threshold: int, within: shapely.Geometry
 def _place_table(filters: state.Filters, threshold: int, within_wkb: str | None, token: str,
                  role: str) -> gpd.GeoDataFrame:
     within = None if within_wkb is None else shapely.from_wkb(within_wkb)
-    places = state.load_records("sensitive_place", None)
+    places = state.load_records(SENSITIVE_PLACE, None)
     if within is not None and len(places):
         places = places[shapely.intersects(within, places.geometry.values)]
-    cur = {k: records(k, filters.period, filters) for k in ("syringe_find", "complaint")}
-    prev = {k: records(k, filters.previous, filters) for k in ("syringe_find", "complaint")}
-    return sensitive_place_table(places, cur["syringe_find"], cur["complaint"], prev["syringe_find"],
-                                 prev["complaint"], threshold=threshold)
+    cur = {k: records(k, filters.period, filters) for k in (SYRINGE_FIND, COMPLAINT)}
+    prev = {k: records(k, filters.previous, filters) for k in (SYRINGE_FIND, COMPLAINT)}
+    return sensitive_place_table(places, cur[SYRINGE_FIND], cur[COMPLAINT], prev[SYRINGE_FIND],
+                                 prev[COMPLAINT], threshold=threshold)
 
 
 # ---------------------------------------------------------------------------- drawn area
@@ -253,8 +262,8 @@ def render() -> None:
             st.info(f"Nur gezeichnete Fläche ({fmt.area_km2(within.area / 1e6)})", icon=":material/edit:")
         labels = {"finds": "Spritzenfunde", "syringes": "Spritzen", "complaints": "Beschwerden",
                   "scene_observations": "Szenebeobachtungen", "hot_cells": "Hotspot-Zellen"}
-        shown = {"finds": "syringe_find", "syringes": "syringe_find", "complaints": "complaint",
-                 "scene_observations": "scene_observation", "hot_cells": None}
+        shown = {"finds": SYRINGE_FIND, "syringes": SYRINGE_FIND, "complaints": COMPLAINT,
+                 "scene_observations": SCENE_OBSERVATION, "hot_cells": None}
         pairs = [(k, lab) for k, lab in labels.items() if k in figures.index
                  and (shown[k] is None or shown[k] in filters.kinds)]
         for i in range(0, len(pairs), 2):
@@ -344,7 +353,7 @@ def map_overlays_for_export():
     store = state.get_store()
     filters = state.current_filters()
     token = store.version()
-    hotspot_kind = st.session_state.get(HOTSPOT_KIND_KEY, "syringe_find")
+    hotspot_kind = st.session_state.get(HOTSPOT_KIND_KEY, DEFAULT_REPORT_KIND)
     threshold = int(st.session_state.get(THRESHOLD_KEY, DEFAULT_PLACE_THRESHOLD))
     ov = overlays(token, filters, state.current_user().role, hotspot_kind, threshold)
     subtitle = f"{filters.period.label()} · erstellt {fmt.datetime_(datetime.now())}"

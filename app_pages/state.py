@@ -25,7 +25,7 @@ import shapely
 import streamlit as st
 
 from geo.core.period import PRESETS, Period
-from geo.core.schema import COMPLAINT_CATEGORIES, KINDS, REPORT_KINDS
+from geo.core.schema import COMPLAINT_CATEGORIES, DISTRICT, KINDS, REPORT_KINDS
 from geo.data.access import restrict
 from geo.data.store import Store, default_store_path
 
@@ -305,7 +305,7 @@ def asset_base() -> str:
 @st.cache_data(max_entries=4, show_spinner=False)
 def districts(token: str) -> gpd.GeoDataFrame | None:
     """Districts touching the study area (for the base map)."""
-    d = load_records("district", None)
+    d = load_records(DISTRICT, None)
     if not len(d):
         return None
     area = get_store().area

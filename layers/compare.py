@@ -22,22 +22,23 @@ from geo.analysis.emerging import NO_PATTERN, PATTERNS
 from geo.analysis.evaluate import AREA_NAMES
 from geo.core import fmt
 from geo.core.area import StudyArea
-from geo.core.schema import CHANGE_CLASSES
+from geo.core.schema import CHANGE_CLASSES, DENSITY_COLOURS, EVALUATION_AREAS
 from layers.assets import STATIC_URL
 from layers.basemap import OfflineMap, base_map
 from layers.elements import JsCall, layer_group
 from layers.escape import escape_text, js_json, safe_colour
 from layers.features import feature_collection, format_values, geojson_js
-from layers.legend import DENSITY_COLOURS
 
 CHANGE_LAYER = "Veränderung A → B"
 EMERGING_LAYER = "Trend der Hotspots"
 AREAS_LAYER = "Maßnahme: Gebiete"
 #: Styles of the measure evaluation areas.
 AREA_STYLES: dict[str, dict] = {
-    "treated": {"color": "#283593", "weight": 2.5, "fillColor": "#283593", "fillOpacity": 0.18},
-    "buffer": {"color": "#ef6c00", "weight": 2, "dashArray": "6 4", "fillColor": "#ef6c00", "fillOpacity": 0.08},
-    "control": {"color": "#607d8b", "weight": 1, "dashArray": "2 4", "fill": False},
+    "treated": {"color": EVALUATION_AREAS["treated"][1], "weight": 2.5, "fillColor": EVALUATION_AREAS["treated"][1],
+                "fillOpacity": 0.18},
+    "buffer": {"color": EVALUATION_AREAS["buffer"][1], "weight": 2, "dashArray": "6 4",
+               "fillColor": EVALUATION_AREAS["buffer"][1], "fillOpacity": 0.08},
+    "control": {"color": EVALUATION_AREAS["control"][1], "weight": 1, "dashArray": "2 4", "fill": False},
 }
 
 

@@ -14,10 +14,9 @@ import pandas as pd
 import shapely
 
 from geo.core.area import DISPLAY_CRS
-from geo.core.schema import HOTSPOT_CLASSES
+from geo.core.schema import DENSITY_COLOURS, HOTSPOT_CLASSES
 from layers.escape import js_json, safe_colour
 from layers.features import feature_collection, format_values, geojson_js
-from layers.legend import DENSITY_COLOURS
 from layers.records import encode_column
 
 #: Popup rows of hot-spot cells: column → (German label, decimals).

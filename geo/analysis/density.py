@@ -46,6 +46,7 @@ import shapely
 from affine import Affine
 from scipy import fft as sfft
 
+from geo.core.area import DEFAULT_CRS
 from geo.core.errors import UserError
 from geo.core.grid import check_metric_crs, point_coordinates, point_weights
 
@@ -211,7 +212,7 @@ def kde(
     bandwidth: float | None = None,
     kernel: Kernel = "quartic",
     method: Method = "fft",
-    crs: str = "EPSG:25833",
+    crs: str = DEFAULT_CRS,
 ) -> DensityResult:
     """Kernel density of (weighted) points on a north-up raster.
 

@@ -34,6 +34,7 @@ from scipy.spatial import cKDTree
 from scipy.special import ndtr
 
 from geo.core import fmt
+from geo.core.area import DEFAULT_CRS
 from geo.core.errors import UserError
 from geo.core.grid import (
     SQRT3,
@@ -392,7 +393,7 @@ def choose_scale(
     weight: np.ndarray | None = None,
     *,
     shape: GridShape = "hex",
-    crs: str = "EPSG:25833",
+    crs: str = DEFAULT_CRS,
 ) -> tuple[float, float, str]:
     """Choose cell size and distance band for a hot spot analysis (Optimized-Hot-Spot-like rule).
 
@@ -483,7 +484,7 @@ class HotspotResult:
     n_points: int
     n_ignored: int = 0
     shape: GridShape = "hex"
-    crs: str = "EPSG:25833"
+    crs: str = DEFAULT_CRS
 
     def class_counts(self) -> dict[int, int]:
         """Number of cells per Gi_Bin class ``-3 .. 3`` (all classes present as keys)."""
@@ -501,7 +502,7 @@ def hotspot_analysis(
     band: float | None = None,
     permutations: int = 0,
     seed: int = 0,
-    crs: str = "EPSG:25833",
+    crs: str = DEFAULT_CRS,
 ) -> HotspotResult:
     """Aggregate events to a grid over the study area and run Gi* with FDR classes.
 

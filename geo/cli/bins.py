@@ -24,6 +24,7 @@ from geo.cli.common import (
 )
 from geo.core import fmt
 from geo.core.errors import UserError
+from geo.core.schema import DISPOSAL_BIN, SENSITIVE_PLACE, SYRINGE_FIND
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -88,8 +89,8 @@ def run(args: argparse.Namespace) -> int:
     area = load_area(args)
     period = period_from_args(args)
     network = StreetNetwork.from_lines(read_street_lines(args.network, area.crs), area.crs) if args.network else None
-    finds = load_records(args, "syringe_find")
-    bins = load_records(args, "disposal_bin")
+    finds = load_records(args, SYRINGE_FIND)
+    bins = load_records(args, DISPOSAL_BIN)
     cov = analyse_coverage(finds, bins, period=period, radius_m=args.radius, network=network,
                            weight=args.weight, crs=area.crs)
 
@@ -107,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
 
     result = cov
     if args.add:
-        sensitive = load_records(args, "sensitive_place")
+        sensitive = load_records(args, SENSITIVE_PLACE)
         candidates = read_candidates(args.candidates, area.crs) if args.candidates else None
         res = suggest_bins(
             cov, args.add, candidates=candidates, area=area, grid_m=args.grid, sensitive=sensitive,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from geo.core.area import AreaConfigError, StudyArea
+from geo.core.area import DEFAULT_CRS, AreaConfigError, StudyArea
 from geo.core.area import load_area as _load_area
 from geo.core.errors import UserError
 from geo.core.period import Period, parse_date
@@ -71,7 +71,8 @@ def add_period_options(parser: argparse.ArgumentParser, *, required: bool = Fals
 def add_column_options(parser: argparse.ArgumentParser) -> None:
     """Options that tell the importer where fields and coordinates are."""
     parser.add_argument("--layer", help="Ebene einer GeoPackage-Datei")
-    parser.add_argument("--crs", help="Koordinatensystem von x/y-, WKT- oder Shapefile-Koordinaten, z. B. EPSG:25833")
+    parser.add_argument("--crs",
+                        help=f"Koordinatensystem von x/y-, WKT- oder Shapefile-Koordinaten, z. B. {DEFAULT_CRS}")
     parser.add_argument("--lat", help="Spalte mit der geografischen Breite")
     parser.add_argument("--lon", help="Spalte mit der geografischen Länge")
     parser.add_argument("--x", help="Spalte mit x/Rechtswert (mit --crs)")

@@ -27,7 +27,7 @@ from geo.cli.common import (
 )
 from geo.core import fmt
 from geo.core.period import parse_period
-from geo.core.schema import CHANGE_CLASSES, REPORT_KINDS
+from geo.core.schema import CHANGE_CLASSES, DEFAULT_REPORT_KIND, DISTRICT, REPORT_KINDS, SENSITIVE_PLACE
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="Zeitraum A, z. B. 2026-01-01/2026-02-28")
     p.add_argument("--b", dest="period_b", type=parse_period, required=True, metavar="VON/BIS",
                    help="Zeitraum B, z. B. 2026-03-01/2026-04-30")
-    add_kind_option(p, default="syringe_find", choices=list(REPORT_KINDS))
+    add_kind_option(p, default=DEFAULT_REPORT_KIND, choices=list(REPORT_KINDS))
     add_store_options(p)
     add_input_option(p)
     add_grid_options(p, cell_default=DEFAULT_CELL_M, band=False,
@@ -80,8 +80,8 @@ def run(args: argparse.Namespace) -> int:
     counts = change_summary(cells)
     print("Zellen: " + ", ".join(f"{CHANGE_CLASSES[c][0]} {counts[c]}" for c in CHANGE_CLASSES))
 
-    zones = [place_zones(load_records(args, "sensitive_place"), area.crs),
-             district_zones(load_records(args, "district"), area)]
+    zones = [place_zones(load_records(args, SENSITIVE_PLACE), area.crs),
+             district_zones(load_records(args, DISTRICT), area)]
     for z in zones:
         if not len(z):
             continue

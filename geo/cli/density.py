@@ -31,7 +31,7 @@ from geo.cli.common import (
 )
 from geo.core import fmt
 from geo.core.errors import UserError
-from geo.core.schema import REPORT_KINDS
+from geo.core.schema import DEFAULT_REPORT_KIND, REPORT_KINDS
 
 FORMATS: tuple[str, ...] = (".tif", ".tiff", ".png", ".geojson", ".gpkg")
 #: Default raster: about this many pixels along the longer side of the area.
@@ -47,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "bei Spritzenfunden gewichtet mit der Zahl der Spritzen."
         ),
     )
-    add_kind_option(p, default="syringe_find", choices=list(REPORT_KINDS))
+    add_kind_option(p, default=DEFAULT_REPORT_KIND, choices=list(REPORT_KINDS))
     add_store_options(p)
     add_input_option(p)
     add_period_options(p)

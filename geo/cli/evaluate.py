@@ -28,7 +28,7 @@ from geo.cli.common import (
 )
 from geo.core import fmt
 from geo.core.errors import UserError
-from geo.core.schema import MEASURE_KINDS, REPORT_KINDS
+from geo.core.schema import DEFAULT_REPORT_KIND, MEASURE_KINDS, MEASURE_RADIUS_M, REPORT_KINDS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -45,11 +45,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--measure", metavar="ID", default=None,
                    help="ID der Maßnahme (record_id oder eindeutiger Anfang davon)")
-    add_kind_option(p, default="syringe_find", choices=list(REPORT_KINDS))
+    add_kind_option(p, default=DEFAULT_REPORT_KIND, choices=list(REPORT_KINDS))
     add_store_options(p)
     add_input_option(p)
     p.add_argument("--radius", type=float, default=None, metavar="M",
-                   help="Radius des Maßnahmengebiets in Metern (Standard: 150 um Punkte/Linien, Flächen wie sie sind)")
+                   help=f"Radius des Maßnahmengebiets in Metern (Standard: {MEASURE_RADIUS_M:g} um Punkte/Linien, "
+                        "Flächen wie sie sind)")
     p.add_argument("--buffer", type=float, default=DEFAULT_BUFFER_M, metavar="M",
                    help=f"Breite des Pufferrings in Metern (Standard {DEFAULT_BUFFER_M:g})")
     p.add_argument("--window-days", type=int, default=DEFAULT_WINDOW_DAYS, metavar="TAGE",

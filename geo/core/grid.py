@@ -39,6 +39,7 @@ import shapely
 from pyproj import CRS
 
 from geo.core import fmt
+from geo.core.area import DEFAULT_CRS
 from geo.core.errors import UserError
 
 GridShape = Literal["hex", "square"]
@@ -58,7 +59,7 @@ def check_metric_crs(crs: object) -> str:
     (e.g. EPSG:4326) are refused with a German message.
     """
     if crs is None:
-        raise UserError("Kein Koordinatensystem angegeben; Analysen brauchen ein metrisches, z. B. EPSG:25833.")
+        raise UserError(f"Kein Koordinatensystem angegeben; Analysen brauchen ein metrisches, z. B. {DEFAULT_CRS}.")
     try:
         parsed = CRS.from_user_input(crs)
     except Exception:  # noqa: BLE001 - any parse error becomes one German line
@@ -67,7 +68,7 @@ def check_metric_crs(crs: object) -> str:
     if parsed.is_geographic or not parsed.is_projected or unit not in ("metre", "meter"):
         raise UserError(
             f"Das Koordinatensystem {parsed.to_string()} ist nicht metrisch (Grad statt Meter); "
-            "Abstände und Zellgrößen brauchen ein metrisches System, z. B. EPSG:25833."
+            f"Abstände und Zellgrößen brauchen ein metrisches System, z. B. {DEFAULT_CRS}."
         )
     return crs if isinstance(crs, str) else parsed.to_string()
 
@@ -334,7 +335,7 @@ def make_grid(
     boundary: shapely.Geometry,
     cell: float,
     shape: GridShape = "hex",
-    crs: str = "EPSG:25833",
+    crs: str = DEFAULT_CRS,
 ) -> Grid:
     """Build a square or hexagonal grid over ``boundary``.
 
@@ -421,7 +422,7 @@ def _refuse_degrees(x: np.ndarray, y: np.ndarray) -> None:
     if ok.sum() and (np.abs(x[ok]) <= 180).all() and (np.abs(y[ok]) <= 90).all():
         raise UserError(
             "Die Punkte haben kein Koordinatensystem und sehen nach Grad (Länge/Breite) aus; "
-            "bitte ein metrisches Koordinatensystem angeben, z. B. EPSG:25833."
+            f"bitte ein metrisches Koordinatensystem angeben, z. B. {DEFAULT_CRS}."
         )
 
 

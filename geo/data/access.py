@@ -27,8 +27,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.core.area import DEFAULT_CRS
 from geo.core.errors import UserError
-from geo.core.schema import KINDS, SYSTEM_COLUMNS, Kind, get_kind
+from geo.core.schema import DISTRICT, KINDS, SYSTEM_COLUMNS, Kind, get_kind
 
 if TYPE_CHECKING:
     from geo.data.auth import User
@@ -49,7 +50,7 @@ K_MIN = 5
 #: Default cell size of published grids (m, hexagon height).
 PUBLIC_CELL = 250.0
 #: Kinds the role ``oeffentlich`` may receive as records (public base data without persons).
-PUBLIC_KINDS: tuple[str, ...] = ("district",)
+PUBLIC_KINDS: tuple[str, ...] = (DISTRICT,)
 
 
 def check_role(role: str) -> str:
@@ -168,7 +169,7 @@ def public_cells(
 
     if int(k) < 1:
         raise UserError(f"Schwelle k = {k} ungültig; sie muss mindestens 1 sein.")
-    crs = crs or (points.crs.to_string() if getattr(points, "crs", None) is not None else "EPSG:25833")
+    crs = crs or (points.crs.to_string() if getattr(points, "crs", None) is not None else DEFAULT_CRS)
     grid = make_grid(boundary, cell, shape, crs)
     events = aggregate(grid, points, None)
     value = aggregate(grid, points, weight) if weight else events

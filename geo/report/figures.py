@@ -23,10 +23,19 @@ from geo.core import fmt
 from geo.core.area import DISPLAY_CRS
 from geo.core.errors import UserError
 from geo.core.period import Period
-from geo.core.schema import KINDS, MEASURE_KINDS, get_kind
+from geo.core.schema import (
+    COMPLAINT,
+    DISPOSAL_BIN,
+    KINDS,
+    MEASURE_KINDS,
+    PLACE_BUFFER_M,
+    SCENE_OBSERVATION,
+    SYRINGE_FIND,
+    get_kind,
+)
 
 #: Protective distance (m) of a sensitive place without a usable ``buffer_m``.
-DEFAULT_BUFFER_M = 100.0
+DEFAULT_BUFFER_M = PLACE_BUFFER_M
 #: Default of ``threshold`` in :func:`sensitive_place_table`: a place is flagged when at
 #: least this many finds + complaints lie within its protective distance in the period.
 DEFAULT_PLACE_THRESHOLD = 10
@@ -274,12 +283,12 @@ def report_totals(records: Mapping[str, gpd.GeoDataFrame] | None) -> dict[str, f
 
     ``finds`` counts syringe-find records, ``syringes`` sums their ``count``.
     """
-    finds = _records(records, "syringe_find")
+    finds = _records(records, SYRINGE_FIND)
     return {
         "finds": float(0 if finds is None else len(finds)),
-        "syringes": float(_weights(finds, KINDS["syringe_find"].weight_field).sum()),
-        "complaints": float(_count(records, "complaint")),
-        "scene_observations": float(_count(records, "scene_observation")),
+        "syringes": float(_weights(finds, KINDS[SYRINGE_FIND].weight_field).sum()),
+        "complaints": float(_count(records, COMPLAINT)),
+        "scene_observations": float(_count(records, SCENE_OBSERVATION)),
     }
 
 
@@ -380,7 +389,7 @@ def sensitive_place_table(
     n = len(places)
     geoms = _geoms(places)
     buffer = place_buffers(places)
-    weight_field = KINDS["syringe_find"].weight_field
+    weight_field = KINDS[SYRINGE_FIND].weight_field
 
     def counts(records: gpd.GeoDataFrame | None, weight: str | None) -> tuple[np.ndarray, np.ndarray]:
         records = _align(records, crs)
@@ -471,7 +480,7 @@ def measures_list(measures: Mapping[str, gpd.GeoDataFrame], period: Period | Non
         if not len(gdf):
             continue
         start, end = _start_end(gdf, kind_name)
-        if kind_name == "disposal_bin":
+        if kind_name == DISPOSAL_BIN:
             label = _text(gdf, "label", "").astype(str)
             owner = _text(gdf, "owner", "").astype(str)
             description = np.where(np.char.strip(label) != "", label, "ohne Bezeichnung")
@@ -539,9 +548,9 @@ def district_summary(districts: gpd.GeoDataFrame, records: Mapping[str, gpd.GeoD
         w = _sum_per_zone(n, zi, ri, _weights(gdf, KINDS[kind].weight_field))
         return np.bincount(zi, minlength=n).astype(np.int64), w
 
-    finds, syringes = counts("syringe_find")
-    complaints, _ = counts("complaint")
-    observations, _ = counts("scene_observation")
+    finds, syringes = counts(SYRINGE_FIND)
+    complaints, _ = counts(COMPLAINT)
+    observations, _ = counts(SCENE_OBSERVATION)
     area = shapely.area(zones) / 1e6 if n else np.zeros(0)
 
     def per(x: np.ndarray) -> np.ndarray:

@@ -48,7 +48,7 @@ from geo.core import fmt
 from geo.core.area import StudyArea
 from geo.core.errors import UserError
 from geo.core.period import Period
-from geo.core.schema import KINDS, MEASURE_KINDS
+from geo.core.schema import COMPLAINT, DISPOSAL_BIN, DISTRICT, KINDS, MEASURE_KINDS, SENSITIVE_PLACE, SYRINGE_FIND
 from geo.report.figures import (
     DEFAULT_PLACE_THRESHOLD,
     active_in_period,
@@ -290,7 +290,7 @@ def _auto_hotspots(finds: gpd.GeoDataFrame | None, area: StudyArea, **scale):
     except ImportError:  # pragma: no cover - geo.analysis.hotspots is part of the package
         return None, "Hotspot-Analyse nicht verfügbar; die Karte zeigt die einzelnen Spritzenfunde."
     try:
-        return hotspot_analysis(finds, area.boundary, weight=KINDS["syringe_find"].weight_field, crs=area.crs,
+        return hotspot_analysis(finds, area.boundary, weight=KINDS[SYRINGE_FIND].weight_field, crs=area.crs,
                                 **scale), None
     except UserError as exc:
         return None, f"Hotspot-Analyse nicht möglich: {exc}"
@@ -340,7 +340,7 @@ def build_handout(
     created = created or datetime.now()
     title = title or f"Drogenrapport {area.name}"
     st = _styles()
-    finds, finds_prev = current.get("syringe_find"), previous.get("syringe_find")
+    finds, finds_prev = current.get(SYRINGE_FIND), previous.get(SYRINGE_FIND)
 
     note = None
     if hotspots is None and auto_hotspots:
@@ -352,16 +352,16 @@ def build_handout(
     hot_now = count_hot_cells(getattr(hotspots, "cells", None))
     figures = key_figures(current, previous if compare else None, hot_now, hot_prev)
 
-    places = current.get("sensitive_place")
+    places = current.get(SENSITIVE_PLACE)
     place_table = None
     if places is not None and len(places):
-        place_table = sensitive_place_table(places, finds, current.get("complaint"), finds_prev,
-                                            previous.get("complaint"), threshold=threshold)
+        place_table = sensitive_place_table(places, finds, current.get(COMPLAINT), finds_prev,
+                                            previous.get(COMPLAINT), threshold=threshold)
     measures = measures_list({k: current[k] for k in MEASURE_KINDS if k in current}, period)
-    bins = current.get("disposal_bin")
+    bins = current.get(DISPOSAL_BIN)
     if bins is not None and len(bins):
-        bins = active_in_period(bins, "disposal_bin", period)
-    districts = current.get("district")
+        bins = active_in_period(bins, DISPOSAL_BIN, period)
+    districts = current.get(DISTRICT)
 
     png = map_png(area, dpi=220, hotspots=hotspots, districts=districts, places=place_table, bins=bins,
                   finds=finds if hotspots is None else None)

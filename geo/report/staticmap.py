@@ -27,7 +27,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from geo.core import fmt
 from geo.core.area import DISPLAY_CRS, StudyArea
-from geo.core.schema import HOTSPOT_CLASSES, KINDS
+from geo.core.schema import DISPOSAL_BIN, DISTRICT, HOTSPOT_CLASSES, KINDS, SENSITIVE_PLACE, SYRINGE_FIND
 from geo.report.figures import place_buffers
 
 #: Default figure size in inches (17 cm × 12.5 cm: the text width of an A4 page).
@@ -149,7 +149,7 @@ def _draw(ax, layers: _Layers, *, labels: bool) -> list:
         if not present:
             handles.append(Patch(facecolor="white", edgecolor="#999999", label="keine signifikanten Hotspots"))
     if layers.finds is not None:
-        kind = KINDS["syringe_find"]
+        kind = KINDS[SYRINGE_FIND]
         size = float(np.clip(2000.0 / max(len(layers.finds), 1), 2.0, 12.0))  # fewer finds, larger dots
         ax.scatter(layers.finds.x, layers.finds.y, s=size if labels else size / 3, color=kind.colour, alpha=0.6,
                    linewidths=0, zorder=3)
@@ -163,10 +163,10 @@ def _draw(ax, layers: _Layers, *, labels: bool) -> list:
                 ax.text(x, y, name, parse_math=False, ha="center", va="center", fontsize=6, color="#546e7a",
                         style="italic", path_effects=_HALO, zorder=5, clip_on=True)
         handles.append(Line2D([], [], color="#78909c", linewidth=0.8, linestyle=(0, (4, 2)),
-                              label=KINDS["district"].label_plural))
+                              label=KINDS[DISTRICT].label_plural))
     layers.outline.boundary.plot(ax=ax, color="#263238", linewidth=1.4 if labels else 0.8, zorder=6)
     if layers.places is not None:
-        kind = KINDS["sensitive_place"]
+        kind = KINDS[SENSITIVE_PLACE]
         flagged = layers.flagged
         if (~flagged).any():
             layers.rings[~flagged].boundary.plot(ax=ax, color=kind.colour, linewidth=0.9, linestyle="--", zorder=7)
@@ -188,7 +188,7 @@ def _draw(ax, layers: _Layers, *, labels: bool) -> list:
         if flagged.any():
             handles.append(Line2D([], [], color=FLAG_COLOUR, linewidth=1.3, label="Schutzabstand, auffälliger Ort"))
     if layers.bins is not None:
-        kind = KINDS["disposal_bin"]
+        kind = KINDS[DISPOSAL_BIN]
         pts = layers.bins.representative_point()
         ax.scatter(pts.x, pts.y, s=20 if labels else 5, marker=kind.marker, color=kind.colour, edgecolor="white",
                    linewidths=0.6 if labels else 0.2, zorder=11)
@@ -285,7 +285,7 @@ def render_map(
         inset.add_patch(Rectangle((x_lo, y_lo), x_hi - x_lo, y_hi - y_lo, facecolor="none", edgecolor="#263238",
                                   linewidth=0.9, linestyle=":", zorder=30))
         inset.set_title("Übersicht (Ausschnitt gepunktet)", fontsize=6.5, color="#455a64", loc="left", pad=2)
-    fig.text(0.685, 0.01, f"Darstellung WGS84 (EPSG:4326), Berechnung {area.crs} (Meter); "
+    fig.text(0.685, 0.01, f"Darstellung WGS84 ({DISPLAY_CRS}), Berechnung {area.crs} (Meter); "
              "ohne Hintergrundkarte", fontsize=5.5, color="#607d8b", va="bottom", wrap=True)
     return fig
 
