@@ -29,13 +29,13 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages import state
-from app_pages.data_page import check_upload_size, export_bytes, upload_limit_mb
+from app_support import state
+from app_support.files import check_upload_size, export_bytes, upload_limit_mb
 from geo.analysis.bins import DEFAULT_RADIUS_M, CoverageResult, SitingResult, plan_table
 from geo.core import fmt
 from geo.core.errors import UserError
 from geo.core.schema import DISPOSAL_BIN, PLACE_BUFFER_M, SENSITIVE_PLACE, SYRINGE_FIND
-from geo.data.access import may_see_points, restrict
+from geo.data.access import log_release, may_see_points, restrict
 from layers.basemap import base_map, tiles_from_env
 from layers.bins import BIN_COLOUR, SITE_COLOUR, bins_legend_html, bins_overlays, focus_bounds
 from layers.elements import JsCall, LayerControl
@@ -376,9 +376,9 @@ def _bins_section(plan: gpd.GeoDataFrame) -> None:
 def plan_file(plan: gpd.GeoDataFrame, suffix: str, *, store, user, period) -> bytes:
     """The bin plan as ``.csv`` (formula-safe) or ``.geojson`` bytes; the download is written
     to the audit log. Runs when a download button is clicked (no Streamlit calls here)."""
-    fmt = "CSV" if suffix == ".csv" else "GeoJSON"
-    store.audit("export", user=user.name, kind=DISPOSAL_BIN, count=len(plan),
-                detail=f"Behälterplan {fmt} {period.label()} (Rolle {user.role})")
+    file_format = "CSV" if suffix == ".csv" else "GeoJSON"
+    log_release(store, user, what=f"Behälterplan {file_format} {period.label()}", kind=DISPOSAL_BIN,
+                count=len(plan))
     return export_bytes(plan, suffix)
 
 

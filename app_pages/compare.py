@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages import state
+from app_support import state
 from geo.analysis.compare import (
     DEFAULT_CELL_M,
     analysis_grid,

@@ -61,9 +61,42 @@ def test_geo_arrows_point_down(path: Path) -> None:
 @pytest.mark.parametrize("path", _sources("layers"), ids=lambda p: str(p.relative_to(ROOT)))
 def test_layers_do_not_import_streamlit_or_private_geo_names(path: Path) -> None:
     for module, names in _imports(path):
-        assert module.split(".")[0] not in {"streamlit", "streamlit_folium", "app_pages"}, f"{path}: {module}"
+        assert module.split(".")[0] not in {"streamlit", "streamlit_folium", "app_pages", "app_support"}, \
+            f"{path}: {module}"
         if module.startswith("geo"):
             assert not [n for n in names if n.startswith("_")], f"{path}: private import from {module}"
+
+
+def _all_imports(path: Path) -> list[str]:
+    """Every imported module of a file, also relative and function-level imports (``from . import x``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = ("." * node.level) + (node.module or "")
+            out.extend(f"{base}.{a.name}" if node.module else f"{base}{a.name}" for a in node.names)
+        elif isinstance(node, ast.Import):
+            out.extend(a.name for a in node.names)
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "import_module" and node.args:
+            arg = node.args[0]
+            if isinstance(arg, ast.Constant):
+                out.append(str(arg.value))
+            elif isinstance(arg, ast.JoinedStr) and arg.values and isinstance(arg.values[0], ast.Constant):
+                out.append(str(arg.values[0].value))
+    return out
+
+
+@pytest.mark.parametrize("path", [*_sources("app_pages"), *_sources("app_support")],
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_pages_do_not_import_pages(path: Path) -> None:
+    """A page imports app_support, layers and geo, never another page; app_support imports no page."""
+    pages = [m for m in _all_imports(path) if m.startswith(("app_pages", ".")) or m.split(".")[0] == "app"]
+    assert not pages, f"{path.relative_to(ROOT)} imports {pages}"
+
+
+def test_only_app_py_knows_the_pages() -> None:
+    importers = [p for p in CODE if any(m.startswith("app_pages") for m in _all_imports(p))]
+    assert [p.relative_to(ROOT).as_posix() for p in importers] == ["app.py"]
 
 
 # ---------------------------------------------------------------------------- one source of truth

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from geo.core.area import DEFAULT_CRS, AreaConfigError, StudyArea
+from geo.core.area import DEFAULT_CRS, StudyArea
 from geo.core.area import load_area as _load_area
 from geo.core.errors import UserError
 from geo.core.period import Period, parse_date
@@ -132,10 +132,8 @@ def check_alpha(alpha: float) -> None:
 
 
 def load_area(args: argparse.Namespace) -> StudyArea:
-    try:
-        return _load_area(getattr(args, "area", None))
-    except AreaConfigError as exc:
-        raise UserError(str(exc)) from None
+    """The study area of ``--area`` (or the default); a bad file is an :class:`AreaConfigError` (a UserError)."""
+    return _load_area(getattr(args, "area", None))
 
 
 def open_store(args: argparse.Namespace) -> Store:

@@ -195,6 +195,15 @@ def release(
     """
     kind = get_kind(kind) if isinstance(kind, str) else kind
     out = restrict(gdf, kind, user.role)
-    store.audit("export", user=user.name, kind=kind.name, count=len(out),
-                detail=f"{what} (Rolle {user.role})")
+    log_release(store, user, what=what, kind=kind.name, count=len(out))
     return out
+
+
+def log_release(store: Store, user: User, *, what: str, kind: str | None = None, count: int | None = None) -> None:
+    """Record in the audit log that ``user`` received an export ``what`` (e.g. ``"Handout 01.09.2026 – …"``).
+
+    :func:`release` calls it for records it restricts itself; exports built from data that
+    was restricted earlier (a bin plan, an HTML map, the handout) call it directly. The log
+    line reads ``export`` with ``detail = "<what> (Rolle <role>)"``.
+    """
+    store.audit("export", user=user.name, kind=kind, count=count, detail=f"{what} (Rolle {user.role})")

@@ -1,6 +1,6 @@
 """Who is using Lagebild: users, roles, the local account file and OpenID Connect claims.
 
-Three ways to run the app (checked in this order by :mod:`app_pages.login`):
+Three ways to run the app (checked in this order by :mod:`app_support.login`):
 
 1. **OpenID Connect** – ``.streamlit/secrets.toml`` has an ``[auth]`` section; Streamlit's
    ``st.login`` does the login. Roles come from the section ``[lagebild]``::

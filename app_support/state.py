@@ -275,13 +275,13 @@ USER_KEY = "_lagebild_user"
 
 
 def login():
-    """Run the login (:func:`app_pages.login.require_login`, which may show a login form and
+    """Run the login (:func:`app_support.login.require_login`, which may show a login form and
     stop the run) once per run – ``app.py`` calls this first – and remember the user.
 
     Without the login module everyone is the local analyst with full access.
     """
     try:
-        from app_pages.login import require_login
+        from app_support.login import require_login
     except ImportError:  # app without login: the local analyst
         user = LocalUser()
     else:
