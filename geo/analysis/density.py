@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -90,7 +90,8 @@ class DensityResult:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.density.shape  # type: ignore[return-value]
+        rows, cols = self.density.shape
+        return rows, cols
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -422,7 +423,8 @@ def density_contours(
         for level in lv:
             if not level < vmax:
                 continue
-            points, offsets = gen.filled(level, np.inf)
+            filled: Any = gen.filled(level, np.inf)  # OuterOffset: lists of points and offsets per polygon
+            points, offsets = filled
             polys = [
                 shapely.Polygon(pts[off[0] : off[1]], [pts[a:b] for a, b in zip(off[1:-1], off[2:], strict=True)])
                 for pts, off in zip(points, offsets, strict=True)

@@ -146,7 +146,7 @@ def district_zones(districts: gpd.GeoDataFrame | None, area=None, crs: str | Non
     area : :class:`~geo.core.area.StudyArea`; when given, a zone ``Gesamtgebiet`` is appended.
     crs : metric CRS (default: the area's, else the districts').
     """
-    crs = crs or (area.crs if area is not None else str(districts.crs))
+    crs = crs or (area.crs if area is not None else str(getattr(districts, "crs", None)))
     parts = []
     if districts is not None and len(districts):
         d = districts.to_crs(crs) if districts.crs is not None and str(districts.crs) != crs else districts

@@ -17,7 +17,7 @@ import importlib
 import pkgutil
 import re
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from geo.core.errors import UserError
 
@@ -58,7 +58,7 @@ def german_message(message: str) -> str:
 class GermanHelpFormatter(argparse.HelpFormatter):
     """Help text with ``Aufruf:`` instead of ``usage:``."""
 
-    def add_usage(self, usage, actions, groups, prefix=None) -> None:  # type: ignore[no-untyped-def]
+    def add_usage(self, usage, actions, groups, prefix=None) -> None:
         super().add_usage(usage, actions, groups, "Aufruf: " if prefix is None else prefix)
 
 
@@ -68,10 +68,9 @@ class GermanArgumentParser(argparse.ArgumentParser):
     Subcommand parsers are of the same class (argparse creates them with ``type(self)``).
     """
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        add_help = kwargs.pop("add_help", True)
+    def __init__(self, add_help: bool = True, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", GermanHelpFormatter)
-        super().__init__(*args, add_help=False, **kwargs)
+        super().__init__(add_help=False, **kwargs)
         for group in self._action_groups:
             group.title = _HEADINGS.get(group.title or "", group.title)
         if add_help:

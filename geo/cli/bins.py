@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from geo.cli.common import (
     add_period_options,
@@ -74,7 +75,7 @@ def _pct(x: float) -> str:
     return fmt.percent(x, 1)
 
 
-def _m(x: float) -> str:
+def _m(x: Any) -> str:
     return fmt.number(x, len(f"{float(x):g}".partition(".")[2]))
 
 
@@ -106,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
                   f"{_int(row.unique_syringes)} Spritzen (im Radius {_int(row.covered_finds)} / "
                   f"{_int(row.covered_syringes)})")
 
-    result = cov
+    result: Any = cov  # CoverageResult, or the SitingResult with --add
     if args.add:
         sensitive = load_records(args, SENSITIVE_PLACE)
         candidates = read_candidates(args.candidates, area.crs) if args.candidates else None

@@ -148,7 +148,8 @@ def run(args: argparse.Namespace) -> int:
     records = load_records(args, args.kind)
     if len(records) == 0:
         raise UserError(f"Keine {kind.label_plural} im gewählten Zeitraum.")
-    bounds = tuple(float(v) for v in area.boundary.bounds)
+    x0, y0, x1, y1 = (float(v) for v in area.boundary.bounds)
+    bounds = (x0, y0, x1, y1)
     cell = args.cell or default_pixel(bounds)
     result = kde(records, kind.weight_field, bounds=bounds, cell=cell, bandwidth=args.bandwidth,
                  kernel=args.kernel, crs=area.crs)

@@ -116,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
     measure = find_measure(measures, args.measure)
     ev = evaluate_measure(measure, records, args.kind, area, **options)
     print(f"{measure['title']} – ID {measure['record_id']}")
-    if ev.before is None:
+    if ev.before is None or ev.after is None:
         raise UserError("Nicht auswertbar: " + " ".join(ev.notes))
     print(f"{label}, je {ev.window_days} Tage: vorher {ev.before.label()}, nachher {ev.after.label()}")
     for row in ev.counts.to_dict("records"):

@@ -25,15 +25,18 @@ DATETIME_FORMAT = "%d.%m.%Y %H:%M"
 
 
 class _HasStartEnd(Protocol):
-    start: Any
-    end: Any
+    @property
+    def start(self) -> Any: ...
+
+    @property
+    def end(self) -> Any: ...
 
 
 def _missing(x: object) -> bool:
     if x is None:
         return True
     try:
-        return bool(pd.isna(x))  # type: ignore[call-overload]
+        return bool(pd.isna(x))
     except (TypeError, ValueError):
         return False
 
@@ -120,7 +123,7 @@ def _timestamp(d: object) -> pd.Timestamp | None:
         return None
     if isinstance(d, str):
         d = pd.Timestamp(d)
-    return pd.Timestamp(d)  # type: ignore[arg-type]
+    return pd.Timestamp(d)
 
 
 def date(d: _date | _datetime | pd.Timestamp | str | None) -> str:

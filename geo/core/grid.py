@@ -308,8 +308,8 @@ def _candidate_lattice(bounds: tuple[float, float, float, float], cell: float, s
             f"Zellgröße {cell:g} m ist für dieses Gebiet zu klein (etwa {fmt.number(total)} Zellen); "
             "bitte eine größere Zellgröße wählen."
         )
-    ii, jj = np.meshgrid(np.arange(i_lo, i_hi + 1), np.arange(j_lo, j_hi + 1), indexing="ij")
-    ii, jj = ii.ravel(), jj.ravel()
+    ii_2d, jj_2d = np.meshgrid(np.arange(i_lo, i_hi + 1), np.arange(j_lo, j_hi + 1), indexing="ij")
+    ii, jj = ii_2d.ravel(), jj_2d.ravel()
     if shape == "hex":
         keep = (ii + jj) % 2 == 0
         ii, jj = ii[keep], jj[keep]

@@ -8,6 +8,7 @@ A :class:`Period` holds two calendar dates, both inclusive (``2026-01-01`` to
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -120,7 +121,7 @@ def year_period(reference: date) -> Period:
     return Period(_month_start(end, 11), end)
 
 
-PRESETS: dict[str, callable] = {
+PRESETS: dict[str, Callable[..., Period]] = {
     "letzter Rapport-Zeitraum (2 Monate)": rapport_period,
     "letztes Quartal": quarter_period,
     "letzte 12 Monate": year_period,

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import overload
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
 
+@overload
+def to_metric(gdf: None, crs: str) -> None: ...
+@overload
+def to_metric(gdf: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame: ...
 def to_metric(gdf: gpd.GeoDataFrame | None, crs: str) -> gpd.GeoDataFrame | None:
     """``gdf`` in ``crs`` with usable (non-missing, non-empty) geometries, 0-based index."""
     if gdf is None:

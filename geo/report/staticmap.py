@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import math
-from typing import Literal
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -102,7 +102,8 @@ class _Layers:
         self.area = area
         self.outline = gpd.GeoSeries([area.boundary], crs=crs).to_crs(DISPLAY_CRS)
         cells = _hot_cells(hotspots)
-        self.cells = self.klass = None
+        self.cells: gpd.GeoDataFrame | None = None
+        self.klass: np.ndarray = np.zeros(0, dtype=int)  # Gi* class per cell (with cells)
         if cells is not None:
             self.klass = pd.to_numeric(cells["gi_class"], errors="coerce").fillna(0).astype(int).to_numpy()
             self.cells = _display(cells, crs)
@@ -111,7 +112,9 @@ class _Layers:
         has_names = self.districts is not None and "name" in districts
         self.district_names = districts["name"].astype(str).to_numpy() if has_names else None
         self.bins = _display(bins, crs)
-        self.places = self.rings = self.flagged = None
+        self.places: gpd.GeoSeries | None = None
+        self.rings: Any = None  # buffers around the places (with places)
+        self.flagged: np.ndarray = np.zeros(0, dtype=bool)  # per place (with places)
         if places is not None and len(places):
             metric = places.geometry.set_crs(crs) if places.crs is None else places.geometry.to_crs(crs)
             self.places = _display(metric, crs)
