@@ -106,7 +106,7 @@ def _zones(token: str) -> dict[str, gpd.GeoDataFrame]:
     area = state.get_store().area
     frames = _store_frames((SENSITIVE_PLACE, DISTRICT))
     return {"Sensible Orte": place_zones(frames[SENSITIVE_PLACE], area.crs),
-            "Ortsteile": district_zones(frames[DISTRICT], area)}
+            KINDS[DISTRICT].label_plural: district_zones(frames[DISTRICT], area)}
 
 
 def _synced_maps(maps: list[tuple[str, object]], *, sync: bool) -> None:
@@ -391,7 +391,8 @@ def _chart(series: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerChart:
 def _series_tab(token: str, filters: state.Filters, kind: str) -> None:
     zones = _zones(token)
     measures = _measures(token)
-    choice = st.radio("Bereiche", ["Sensible Orte", "Ortsteile", "Maßnahmen"], horizontal=True, key="ts_type")
+    choice = st.radio("Bereiche", ["Sensible Orte", KINDS[DISTRICT].label_plural, "Maßnahmen"], horizontal=True,
+                      key="ts_type")
     end = filters.period.end
     first = (pd.Timestamp(end) + pd.Timedelta(days=1) - pd.DateOffset(months=24)).date()
     period = Period(first, end)

@@ -78,7 +78,7 @@ def _import_section(user) -> None:
                         key="import_kind")
     c1.caption(KINDS[kind].description)
     upload = c2.file_uploader(
-        f"Datei (CSV, GeoJSON, GeoPackage oder gezipptes Shapefile; höchstens {limit:.0f} MB)",
+        f"Datei (CSV, GeoJSON, GeoPackage oder gezipptes Shapefile; höchstens {fmt.number(limit)} MB)",
         type=UPLOAD_TYPES, key="import_file",
     )
     with st.expander("Weitere Angaben (nur falls nötig)"):

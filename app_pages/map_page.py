@@ -159,8 +159,9 @@ def render() -> None:
         st.subheader("Kennzahlen")
         if within is not None:
             st.info(f"Nur gezeichnete Fläche ({fmt.area_km2(within.area / 1e6)})", icon=":material/edit:")
-        labels = {"finds": "Spritzenfunde", "syringes": "Spritzen", "complaints": "Beschwerden",
-                  "scene_observations": "Szenebeobachtungen", "hot_cells": "Hotspot-Zellen"}
+        labels = {"finds": KINDS[SYRINGE_FIND].label_plural, "syringes": "Spritzen",
+                  "complaints": KINDS[COMPLAINT].label_plural,
+                  "scene_observations": KINDS[SCENE_OBSERVATION].label_plural, "hot_cells": "Hotspot-Zellen"}
         shown = {"finds": SYRINGE_FIND, "syringes": SYRINGE_FIND, "complaints": COMPLAINT,
                  "scene_observations": SCENE_OBSERVATION, "hot_cells": None}
         pairs = [(k, lab) for k, lab in labels.items() if k in figures.index

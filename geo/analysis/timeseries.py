@@ -34,7 +34,7 @@ from geo.core.schema import DISTRICT, KINDS, MEASURE_KINDS, MEASURE_RADIUS_M, PL
 #: Columns of a zone table (plus ``geometry``).
 ZONE_COLUMNS: tuple[str, ...] = ("zone", "zone_type")
 #: German names of the zone types.
-ZONE_TYPES: dict[str, str] = {"place": "sensibler Ort", DISTRICT: "Ortsteil", "area": "Gesamtgebiet",
+ZONE_TYPES: dict[str, str] = {"place": "sensibler Ort", DISTRICT: KINDS[DISTRICT].label, "area": "Gesamtgebiet",
                               "measure": "Maßnahme"}
 #: Name of the zone covering the whole study area.
 WHOLE_AREA = "Gesamtgebiet"

@@ -42,12 +42,15 @@ DEFAULT_PLACE_THRESHOLD = 10
 #: Smallest Gi* class counted as a hot spot cell (1 = hot spot at ≥ 90 % confidence, FDR).
 HOT_CLASS_MIN = 1
 
+#: Plural labels of the report kinds (schema), used in headings.
+_FINDS, _COMPLAINTS, _OBSERVATIONS = (KINDS[k].label_plural for k in (SYRINGE_FIND, COMPLAINT, SCENE_OBSERVATION))
+
 #: Key figures of :func:`key_figures`: row key → German label.
 KEY_FIGURES: dict[str, str] = {
-    "finds": "Spritzenfunde (Fundstellen)",
+    "finds": f"{_FINDS} (Fundstellen)",
     "syringes": "Spritzen",
-    "complaints": "Beschwerden",
-    "scene_observations": "Szenebeobachtungen",
+    "complaints": _COMPLAINTS,
+    "scene_observations": _OBSERVATIONS,
     "hot_cells": "Hotspot-Zellen",
 }
 
@@ -63,13 +66,13 @@ GERMAN_COLUMNS: dict[str, str] = {
     "name": "Name",
     "place_type": "Art",
     "buffer_m": "Schutzabstand (m)",
-    "finds": "Spritzenfunde",
+    "finds": _FINDS,
     "syringes": "Spritzen",
-    "complaints": "Beschwerden",
+    "complaints": _COMPLAINTS,
     "reports": "Funde + Beschwerden",
-    "finds_prev": "Spritzenfunde Vorzeitraum",
+    "finds_prev": f"{_FINDS} Vorzeitraum",
     "syringes_prev": "Spritzen Vorzeitraum",
-    "complaints_prev": "Beschwerden Vorzeitraum",
+    "complaints_prev": f"{_COMPLAINTS} Vorzeitraum",
     "reports_prev": "Funde + Beschwerden Vorzeitraum",
     "flagged": "auffällig",
     "lat": "Breite",
@@ -85,10 +88,10 @@ GERMAN_COLUMNS: dict[str, str] = {
     # districts
     "number": "Nummer",
     "area_km2": "Fläche (km²)",
-    "scene_observations": "Szenebeobachtungen",
-    "finds_per_km2": "Spritzenfunde je km²",
+    "scene_observations": _OBSERVATIONS,
+    "finds_per_km2": f"{_FINDS} je km²",
     "syringes_per_km2": "Spritzen je km²",
-    "complaints_per_km2": "Beschwerden je km²",
+    "complaints_per_km2": f"{_COMPLAINTS} je km²",
 }
 
 
