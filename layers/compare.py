@@ -22,7 +22,7 @@ from geo.analysis.emerging import NO_PATTERN, PATTERNS
 from geo.analysis.evaluate import AREA_NAMES
 from geo.core import fmt
 from geo.core.area import StudyArea
-from geo.core.schema import CHANGE_CLASSES, DENSITY_COLOURS, EVALUATION_AREAS
+from geo.core.schema import CHANGE_CLASSES, COUNT_CELL_COLOUR, DENSITY_COLOURS, EVALUATION_AREAS, NEUTRAL_CELL_COLOUR
 from layers.assets import STATIC_URL
 from layers.basemap import OfflineMap, base_map
 from layers.elements import JsCall, layer_group
@@ -99,7 +99,7 @@ def count_layer(cells: gpd.GeoDataFrame, column: str, name: str, breaks: np.ndar
     shown = cells[cells[column].to_numpy() > 0]
     cls = np.searchsorted(breaks, shown[column].to_numpy(dtype=float), side="left")
     counts = _int(shown[column])
-    props = [{"_style": {"color": "#795548", "weight": 0.5, "fillColor": DENSITY_COLOURS[min(int(c), 4)],
+    props = [{"_style": {"color": COUNT_CELL_COLOUR, "weight": 0.5, "fillColor": DENSITY_COLOURS[min(int(c), 4)],
                          "fillOpacity": 0.7},
               "_title": name, "_rows": [["Ereignisse", n]], "_tip": f"{n} Ereignisse"}
              for c, n in zip(cls, counts, strict=True)]
@@ -121,7 +121,8 @@ def change_layer(cells: gpd.GeoDataFrame, *, show: bool = True) -> folium.Featur
     for c, (a, b, ratio, p) in zip(cls, rows, strict=True):
         label, colour = CHANGE_CLASSES[c]
         props.append({
-            "_style": {"color": "#9e9e9e" if c == 0 else safe_colour(colour), "weight": 0.4 if c == 0 else 0.9,
+            "_style": {"color": NEUTRAL_CELL_COLOUR if c == 0 else safe_colour(colour),
+                       "weight": 0.4 if c == 0 else 0.9,
                        "fillColor": safe_colour(colour), "fillOpacity": 0.3 if c == 0 else 0.7},
             "_title": "Veränderung", "_tip": f"{label}: {a} → {b}",
             "_rows": [["Zeitraum A", a], ["Zeitraum B", b], ["Verhältnis der Raten B/A", ratio],

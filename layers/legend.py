@@ -6,7 +6,16 @@ so the browser hides a section while its overlay is switched off or absent.
 
 from __future__ import annotations
 
-from geo.core.schema import DENSITY_COLOURS, HOTSPOT_CLASSES, KINDS, MEASURE_KINDS, REPORT_KINDS, SENSITIVE_PLACE
+from geo.core.schema import (
+    AREA_OUTLINE_COLOUR,
+    DENSITY_COLOURS,
+    DISTRICT_LINE_COLOUR,
+    HOTSPOT_CLASSES,
+    KINDS,
+    MEASURE_KINDS,
+    REPORT_KINDS,
+    SENSITIVE_PLACE,
+)
 from layers.escape import escape_text, safe_colour
 
 #: Overlay names of the analysis layers (the legend and the layer control use the same).
@@ -32,8 +41,8 @@ def legend_group(key: str, rows: list[str], *, title: str | None = None, optiona
 def legend_html(*, open_: bool = True) -> str:
     """The legend's HTML (all texts escaped): a collapsible box (open or closed), one row per overlay."""
     place = KINDS[SENSITIVE_PLACE]
-    parts = [legend_group("__area", [legend_row("lb-line", "#263238", "Untersuchungsgebiet"),
-                               legend_row("lb-line", "#78909c", "Ortsteilgrenze")], optional=False)]
+    parts = [legend_group("__area", [legend_row("lb-line", AREA_OUTLINE_COLOUR, "Untersuchungsgebiet"),
+                               legend_row("lb-line", DISTRICT_LINE_COLOUR, "Ortsteilgrenze")], optional=False)]
     parts += [legend_group(KINDS[k].label_plural, [legend_row("lb-dot", KINDS[k].colour, KINDS[k].label_plural)])
               for k in REPORT_KINDS]
     parts.append(legend_group(PLACES_LAYER, [

@@ -287,6 +287,13 @@ HOTSPOT_CLASSES: dict[int, tuple[str, str]] = {
     -3: ("Coldspot, 99 % Konfidenz", "#4575b5"),
 }
 
+#: Map colours that belong to no kind: the study area's outline, district boundaries, the border of
+#: non-significant grid cells and of count cells.
+AREA_OUTLINE_COLOUR = "#263238"
+DISTRICT_LINE_COLOUR = "#78909c"
+NEUTRAL_CELL_COLOUR = "#9e9e9e"
+COUNT_CELL_COLOUR = "#795548"
+
 #: Colours of the density ramp (Kerndichte, low → high), also used for count classes.
 DENSITY_COLOURS: tuple[str, ...] = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
 

@@ -27,7 +27,16 @@ from matplotlib.patches import Patch, Rectangle
 
 from geo.core import fmt
 from geo.core.area import DISPLAY_CRS, StudyArea
-from geo.core.schema import DISPOSAL_BIN, DISTRICT, HOTSPOT_CLASSES, KINDS, SENSITIVE_PLACE, SYRINGE_FIND
+from geo.core.schema import (
+    AREA_OUTLINE_COLOUR,
+    DISPOSAL_BIN,
+    DISTRICT,
+    DISTRICT_LINE_COLOUR,
+    HOTSPOT_CLASSES,
+    KINDS,
+    SENSITIVE_PLACE,
+    SYRINGE_FIND,
+)
 from geo.report.figures import place_buffers
 
 #: Default figure size in inches (17 cm × 12.5 cm: the text width of an A4 page).
@@ -142,7 +151,7 @@ class _Layers:
 
 def _draw(ax, layers: _Layers, *, labels: bool) -> list:
     """Draw all layers on ``ax``; return legend handles (with ``labels``: place numbers and names too)."""
-    handles: list = [Line2D([], [], color="#263238", linewidth=1.4, label=f"Gebiet: {layers.area.name}")]
+    handles: list = [Line2D([], [], color=AREA_OUTLINE_COLOUR, linewidth=1.4, label=f"Gebiet: {layers.area.name}")]
     if layers.cells is not None:
         present = sorted({int(k) for k in layers.klass if k != 0}, reverse=True)
         for c in present:
@@ -159,15 +168,16 @@ def _draw(ax, layers: _Layers, *, labels: bool) -> list:
         handles.append(Line2D([], [], linestyle="", marker="o", markersize=3, color=kind.colour,
                               label=kind.label_plural))
     if layers.districts is not None:
-        layers.districts.boundary.plot(ax=ax, color="#78909c", linewidth=0.6, linestyle=(0, (4, 2)), zorder=4)
+        layers.districts.boundary.plot(ax=ax, color=DISTRICT_LINE_COLOUR, linewidth=0.6, linestyle=(0, (4, 2)),
+                                       zorder=4)
         if labels and layers.district_names is not None:
             pts = layers.districts.representative_point()
             for x, y, name in zip(pts.x, pts.y, layers.district_names, strict=True):
                 ax.text(x, y, name, parse_math=False, ha="center", va="center", fontsize=6, color="#546e7a",
                         style="italic", path_effects=_HALO, zorder=5, clip_on=True)
-        handles.append(Line2D([], [], color="#78909c", linewidth=0.8, linestyle=(0, (4, 2)),
+        handles.append(Line2D([], [], color=DISTRICT_LINE_COLOUR, linewidth=0.8, linestyle=(0, (4, 2)),
                               label=KINDS[DISTRICT].label_plural))
-    layers.outline.boundary.plot(ax=ax, color="#263238", linewidth=1.4 if labels else 0.8, zorder=6)
+    layers.outline.boundary.plot(ax=ax, color=AREA_OUTLINE_COLOUR, linewidth=1.4 if labels else 0.8, zorder=6)
     if layers.places is not None:
         kind = KINDS[SENSITIVE_PLACE]
         flagged = layers.flagged
@@ -285,7 +295,8 @@ def render_map(
         pad = 0.03 * (area_bounds[2:] - area_bounds[:2])
         _frame(inset, np.concatenate([area_bounds[:2] - pad, area_bounds[2:] + pad]), lat)
         (x_lo, x_hi), (y_lo, y_hi) = ax.get_xlim(), ax.get_ylim()
-        inset.add_patch(Rectangle((x_lo, y_lo), x_hi - x_lo, y_hi - y_lo, facecolor="none", edgecolor="#263238",
+        inset.add_patch(Rectangle((x_lo, y_lo), x_hi - x_lo, y_hi - y_lo, facecolor="none",
+                                  edgecolor=AREA_OUTLINE_COLOUR,
                                   linewidth=0.9, linestyle=":", zorder=30))
         inset.set_title("Übersicht (Ausschnitt gepunktet)", fontsize=6.5, color="#455a64", loc="left", pad=2)
     fig.text(0.685, 0.01, f"Darstellung WGS84 ({DISPLAY_CRS}), Berechnung {area.crs} (Meter); "
