@@ -28,14 +28,15 @@ def stack_store(tmp_path, monkeypatch) -> Store:
 
 
 def _page() -> None:
-    from app_pages import data_page, state
+    from app_pages import data_page
+    from app_support import state
 
     state.sidebar_filters()
     data_page.render()
 
 
 def _run(role: str) -> AppTest:
-    from app_pages.state import USER_KEY, LocalUser
+    from app_support.state import USER_KEY, LocalUser
 
     at = AppTest.from_function(_page, default_timeout=180)
     at.session_state[USER_KEY] = LocalUser(name="anna", role=role)
@@ -79,7 +80,7 @@ def test_public_role_sees_no_stack_table(stack_store):
 
 
 def test_sidebar_switch_controls_spatial_records(stack_store):
-    from app_pages import state
+    from app_support import state
 
     finds = stack_store.read("syringe_find")
     period = Period(date(2025, 1, 1), date(2025, 12, 31))
