@@ -134,10 +134,12 @@ def read_dates(
         idx = encoded.indices.to_numpy(zero_copy_only=False)
         weights = np.bincount(idx, minlength=len(encoded.dictionary))
         r = _read_text(encoded.dictionary, timezone, date_format, order, windows, column, weights)
-        parts = [np.asarray(x)[idx] for x in r[:5]]
-        return DateReading(pd.Series(parts[0], index=index), pd.Series(parts[1], index=index), *parts[2:], r[5], r[6])
-    r = _read_text(arr, timezone, date_format, order, windows, column, None)
-    return DateReading(pd.Series(r[0], index=index), pd.Series(r[1], index=index), *r[2:])
+        start, end, only, implausible, bad = (np.asarray(x)[idx] for x in r[:5])
+    else:
+        r = _read_text(arr, timezone, date_format, order, windows, column, None)
+        start, end, only, implausible, bad = r[:5]
+    return DateReading(pd.Series(start, index=index), pd.Series(end, index=index), only, implausible, bad,
+                       r[5], r[6])
 
 
 def _read_text(arr: pa.Array, timezone: str, date_format: str | None, order: Order | None, windows: bool,

@@ -172,7 +172,8 @@ def validate(
     notes = [*raw.notes, *notes]
 
     frame = pd.DataFrame(values, index=data.index)
-    record_id = _record_ids(frame, geoms, quality.get(TIME_TO))
+    window_end = quality.get(TIME_TO)
+    record_id = _record_ids(frame, geoms, window_end if isinstance(window_end, np.ndarray) else None)
     # duplicates within the file, among rows that are otherwise valid
     candidates = np.flatnonzero(~reasons.mask())
     ids = record_id.to_numpy()[candidates]
@@ -189,7 +190,7 @@ def validate(
     rejects.insert(0, "reason", reasons.joined(bad))
     rejects.insert(0, "row", np.flatnonzero(bad) + 1)
     ok = ~bad
-    if kind.family == "report":
+    if kind.family == "report" and kind.date_field:
         quality.update(location_quality(data, geoms, ok, values[kind.date_field], kind, area, options, places,
                                          lines))
     valid = _valid_frame(frame, quality, geoms, record_id, ok, area.crs)

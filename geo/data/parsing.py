@@ -4,6 +4,8 @@ them, and the reasons rows are rejected (:class:`RowReasons`). Vectorised (panda
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -70,7 +72,8 @@ def is_blank(series: pd.Series) -> np.ndarray:
     return (as_text(series) == "").to_numpy(dtype=bool)
 
 
-def parse_datetimes(series: pd.Series, *, timezone: str = "Europe/Berlin", order: str | None = None) -> pd.Series:
+def parse_datetimes(series: pd.Series, *, timezone: str = "Europe/Berlin",
+                    order: Literal["dayfirst", "monthfirst"] | None = None) -> pd.Series:
     """Parse dates and times as written by German and international tools (no windows).
 
     See :mod:`geo.data.dates` for the accepted forms: ISO 8601 (offsets and ``Z`` converted

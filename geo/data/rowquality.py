@@ -96,7 +96,7 @@ def time_windows(data: pd.DataFrame, kind: Kind, mapping: dict, options, reasons
     of :data:`~geo.core.schema.TIME_TO_ALIASES`); the record's date is the window's start.
     """
     n = len(data)
-    reading = dates.readings.get(kind.date_field)
+    reading = dates.readings.get(kind.date_field or "")
     start = reading.start.to_numpy() if reading is not None else np.full(n, np.datetime64("NaT"), "M8[ns]")
     end = reading.end.to_numpy() if reading is not None else np.full(n, np.datetime64("NaT"), "M8[ns]")
     date_only = reading.date_only if reading is not None else np.zeros(n, dtype=bool)

@@ -182,7 +182,7 @@ def _nearest_place(x: float, y: float, places: gpd.GeoDataFrame | None, area: St
 
 
 def _address_column(columns: pd.Index) -> str | None:
-    by_norm = {}
+    by_norm: dict[str, str] = {}
     for c in columns:
         by_norm.setdefault(normalise_name(c), c)
     for a in ADDRESS_ALIASES:
@@ -193,7 +193,7 @@ def _address_column(columns: pd.Index) -> str | None:
 
 def find_precision_column(columns: pd.Index, explicit: str | None = None) -> str | None:
     """The file's precision/geocoder column (explicit name or one of PRECISION_ALIASES)."""
-    by_norm = {}
+    by_norm: dict[str, str] = {}
     for c in columns:
         by_norm.setdefault(normalise_name(c), c)
     if explicit:
