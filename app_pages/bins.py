@@ -204,7 +204,7 @@ def render() -> None:
         _key_figures(analysis(token, filters, Params(k=0)))
         return
 
-    state.stacks_caption("syringe_find", filters)
+    state.stacks_caption(SYRINGE_FIND, filters)
     params, uploads = _controls(store.area.crs)
     result = analysis(token, filters, params, uploads)
     cov = result.coverage

@@ -16,7 +16,7 @@ import streamlit as st
 from app_support import state
 from app_support.files import check_upload_size, export_bytes, upload_limit_mb
 from geo.core import fmt
-from geo.core.area import DEFAULT_CRS
+from geo.core.area import DEFAULT_CRS, DISPLAY_CRS
 from geo.core.errors import UserError
 from geo.core.schema import KINDS, REPORT_KINDS
 from geo.data.access import log_release, release
@@ -172,7 +172,7 @@ def _stacks_section(user) -> None:
                "Behälterplanung nicht räumlich ausgewertet (Schalter in der Seitenleiste).")
     from pyproj import Transformer
 
-    to_wgs = Transformer.from_crs(store.area.crs, "EPSG:4326", always_xy=True)
+    to_wgs = Transformer.from_crs(store.area.crs, DISPLAY_CRS, always_xy=True)
     rows = []
     for kind, table in tables.items():
         lon, lat = to_wgs.transform(table["x"].to_numpy(), table["y"].to_numpy())

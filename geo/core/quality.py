@@ -15,10 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.core.schema import FLAG_COARSE, FLAG_STACK, KINDS, LOCATION_FLAG
-
-#: Short German plural per kind for the left-out line ("4.548 Funde an einem Sammelpunkt …").
-_SHORT_PLURAL = {"syringe_find": "Funde", "complaint": "Beschwerden", "scene_observation": "Beobachtungen"}
+from geo.core.schema import FLAG_COARSE, FLAG_STACK, KINDS, LOCATION_FLAG, RECORD_ID, SHORT_PLURALS
 
 
 def spatial_records(gdf: gpd.GeoDataFrame, keep_stacks: bool = False) -> tuple[gpd.GeoDataFrame, int]:
@@ -55,7 +52,7 @@ def left_out_line(gdf: gpd.GeoDataFrame, kind: str | None = None, keep_stacks: b
     counts = left_out_counts(gdf)
     if not counts:
         return None
-    noun = _SHORT_PLURAL.get(kind or "", KINDS[kind].label_plural if kind in KINDS else "Datensätze")
+    noun = SHORT_PLURALS.get(kind or "", KINDS[kind].label_plural if kind in KINDS else "Datensätze")
     parts = []
     if counts.get(FLAG_STACK):
         parts.append(f"{_de_int(counts[FLAG_STACK])} {noun} an einem Sammelpunkt")
@@ -102,7 +99,7 @@ def stack_table(gdf: gpd.GeoDataFrame, *, tolerance_m: float = 1.0) -> pd.DataFr
     frame = pd.DataFrame({
         "flag": sub[LOCATION_FLAG].astype(str).to_numpy(),
         "gx": np.round(x / tolerance_m).astype(np.int64), "gy": np.round(y / tolerance_m).astype(np.int64),
-        "x": x, "y": y, "record_id": sub["record_id"].astype(str).to_numpy() if "record_id" in sub else "",
+        "x": x, "y": y, "record_id": sub[RECORD_ID].astype(str).to_numpy() if RECORD_ID in sub else "",
         "date": sub[date_cols[0]].to_numpy() if date_cols else pd.NaT,
     })
     grouped = frame.groupby(["flag", "gx", "gy"], sort=False).agg(

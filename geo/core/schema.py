@@ -492,3 +492,5 @@ ADDRESS_ALIASES: tuple[str, ...] = (
 )
 #: German labels of the location flags as shown in tables.
 DISPLAY_FLAG_LABELS: dict[str, str] = {FLAG_STACK: "Sammelpunkt", FLAG_COARSE: "ungenau verortet"}
+#: Short German plural per report kind for one-line notes ("4.548 Funde an einem Sammelpunkt …").
+SHORT_PLURALS: dict[str, str] = {SYRINGE_FIND: "Funde", COMPLAINT: "Beschwerden", SCENE_OBSERVATION: "Beobachtungen"}

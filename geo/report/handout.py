@@ -288,7 +288,7 @@ def _auto_hotspots(finds: gpd.GeoDataFrame | None, area: StudyArea, **scale):
         return None, "Keine Spritzenfunde im Zeitraum; keine Hotspot-Analyse."
     from geo.core.quality import left_out_line, spatial_records
 
-    left_out = left_out_line(finds, "syringe_find")
+    left_out = left_out_line(finds, SYRINGE_FIND)
     finds, _ = spatial_records(finds)
     if not len(finds):
         return None, f"{left_out}; keine Hotspot-Analyse."
