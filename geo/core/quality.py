@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.core import fmt
 from geo.core.schema import FLAG_COARSE, FLAG_STACK, KINDS, LOCATION_FLAG, RECORD_ID, SHORT_PLURALS
 
 
@@ -55,12 +56,12 @@ def left_out_line(gdf: gpd.GeoDataFrame, kind: str | None = None, keep_stacks: b
     noun = SHORT_PLURALS.get(kind or "", KINDS[kind].label_plural if kind in KINDS else "Datensätze")
     parts = []
     if counts.get(FLAG_STACK):
-        parts.append(f"{_de_int(counts[FLAG_STACK])} {noun} an einem Sammelpunkt")
+        parts.append(f"{fmt.number(counts[FLAG_STACK])} {noun} an einem Sammelpunkt")
     if counts.get(FLAG_COARSE):
-        parts.append(f"{_de_int(counts[FLAG_COARSE])} {noun} ungenau verortet")
+        parts.append(f"{fmt.number(counts[FLAG_COARSE])} {noun} ungenau verortet")
     others = sum(v for k, v in counts.items() if k not in (FLAG_STACK, FLAG_COARSE))
     if others:
-        parts.append(f"{_de_int(others)} {noun} mit Ortshinweis")
+        parts.append(f"{fmt.number(others)} {noun} mit Ortshinweis")
     text = " und ".join(parts)
     if keep_stacks:
         return f"{text} räumlich mit ausgewertet (--keep-stacks)"
@@ -73,10 +74,6 @@ def flagged_mask(gdf: gpd.GeoDataFrame) -> np.ndarray:
         return np.zeros(len(gdf), dtype=bool)
     return (gdf[LOCATION_FLAG].astype(object).where(gdf[LOCATION_FLAG].notna(), "").astype(str) != "").to_numpy()
 
-
-def _de_int(n: int) -> str:
-    """German thousands separator. TODO(fmt): geo.core.fmt.number."""
-    return f"{int(n):,}".replace(",", ".")
 
 
 def stack_table(gdf: gpd.GeoDataFrame, *, tolerance_m: float = 1.0) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from geo.core import fmt
 from geo.core.area import StudyArea
 from geo.core.errors import ImportRefused
 from geo.core.schema import (
@@ -120,10 +121,10 @@ def time_windows(data: pd.DataFrame, kind: Kind, mapping: dict, options, reasons
     flag = np.where(long, WINDOW_FLAG, "").astype(object)
     if has_window.any():
         ok = ~reasons.mask()
-        line = f"Zeitfenster: {_de_int((has_window & ok).sum())} Datensätze mit Beginn und Ende"
+        line = f"Zeitfenster: {fmt.number((has_window & ok).sum())} Datensätze mit Beginn und Ende"
         if (long & ok).any():
             rows = np.flatnonzero(long & ok) + 1
-            line += (f"; {_de_int(len(rows))} länger als {MAX_WINDOW_DAYS} Tage (gespeichert, markiert; Zeilen "
+            line += (f"; {fmt.number(len(rows))} länger als {MAX_WINDOW_DAYS} Tage (gespeichert, markiert; Zeilen "
                      + ", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else "") + ")")
         lines.append(line)
     return {TIME_FROM: time_from, TIME_TO: time_to, DATE_ONLY: np.asarray(date_only, dtype=bool), TIME_FLAG: flag}
@@ -141,7 +142,7 @@ def location_quality(data: pd.DataFrame, geoms: np.ndarray, ok: np.ndarray, date
         coarse = coarse_precision(data[prec_col]) & ok
         flag[coarse] = FLAG_COARSE
         if coarse.any():
-            lines.append(f"Ungenau verortet: {_de_int(coarse.sum())} Datensätze (Spalte '{prec_col}': gröber als "
+            lines.append(f"Ungenau verortet: {fmt.number(coarse.sum())} Datensätze (Spalte '{prec_col}': gröber als "
                          "eine Adresse) – gespeichert, aber nicht räumlich ausgewertet")
     stacked, stack_lines = flag_stacks(data, geoms, ok, dates, area, places)
     flag[stacked] = FLAG_STACK
@@ -164,8 +165,3 @@ def _find_column(columns: pd.Index, explicit: str | None, aliases: tuple[str, ..
         if col is not None and col not in used:
             return col
     return None
-
-
-def _de_int(n) -> str:
-    """German thousands separator (``4.548``). TODO(fmt): geo.core.fmt.number."""
-    return f"{int(n):,}".replace(",", ".")

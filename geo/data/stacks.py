@@ -29,6 +29,7 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
+from geo.core import fmt
 from geo.core.area import DISPLAY_CRS, StudyArea
 from geo.core.schema import (
     ADDRESS_ALIASES,
@@ -153,9 +154,9 @@ def flag_stacks(data: pd.DataFrame, geoms: np.ndarray, ok: np.ndarray, dates: pd
         lon, lat = to_wgs.transform(sx, sy)
         where = known or _nearest_place(sx, sy, places, area)
         lines.append(
-            f"Sammelpunkt: {_de(lat, 5)} N, {_de(lon, 5)} O – {_de_int(count)} Datensätze "
-            f"({_de(100 * count / len(rows), 1)} %)"
-            f" an {_de_int(n_days)} Tagen, nächster bekannter Ort: {where}"
+            f"Sammelpunkt: {fmt.number(lat, 5)} N, {fmt.number(lon, 5)} O – {fmt.number(count)} Datensätze "
+            f"({fmt.number(100 * count / len(rows), 1)} %)"
+            f" an {fmt.number(n_days)} Tagen, nächster bekannter Ort: {where}"
             " – gespeichert, aber nicht räumlich ausgewertet"
         )
     return flagged, lines
@@ -178,7 +179,7 @@ def _nearest_place(x: float, y: float, places: gpd.GeoDataFrame | None, area: St
                 best = (float(dist[i]), str(places["name"].iloc[i]))
     if best is None:
         return "keiner hinterlegt"
-    return f"{best[1]} ({_de_int(round(best[0]))} m)"
+    return f"{best[1]} ({fmt.number(round(best[0]))} m)"
 
 
 def _address_column(columns: pd.Index) -> str | None:
@@ -222,12 +223,3 @@ def coarse_precision(series: pd.Series) -> np.ndarray:
 
     lookup = {u: is_coarse(v) for u, v in words.items()}
     return coarse | text.map(lookup).to_numpy(dtype=bool)
-
-
-def _de(v: float, decimals: int) -> str:
-    """German decimal comma. TODO(fmt): geo.core.fmt.number."""
-    return f"{v:,.{decimals}f}".replace(",", "_").replace(".", ",").replace("_", ".")
-
-
-def _de_int(n) -> str:
-    return f"{int(n):,}".replace(",", ".")
