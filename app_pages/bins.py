@@ -168,7 +168,8 @@ def analysis(token: str, filters: state.Filters, params: Params, _uploads: Uploa
 
     area = state.get_store().area
     bins = state.load_records(DISPOSAL_BIN, None, restricted=False)
-    effects = bin_effects(bins, state.load_records(SYRINGE_FIND, None, restricted=False), area, crs=area.crs)
+    all_finds = state.spatial(state.load_records(SYRINGE_FIND, None, restricted=False), filters)  # no Sammelpunkte
+    effects = bin_effects(bins, all_finds, area, crs=area.crs)
     coverage = analyse_coverage(_finds(filters), bins, period=filters.period, radius_m=params.radius_m,
                                 network=_uploads.network, hot_cells=hot_cells(token, filters), crs=area.crs,
                                 effects=effects)

@@ -99,7 +99,10 @@ def run(args: argparse.Namespace) -> int:
     network = StreetNetwork.from_lines(read_street_lines(args.network, area.crs), area.crs) if args.network else None
     finds = spatial(args, load_records(args, SYRINGE_FIND), SYRINGE_FIND)
     bins = load_records(args, DISPOSAL_BIN)
-    effects = bin_effects(load_all_records(args, DISPOSAL_BIN), load_all_records(args, SYRINGE_FIND), area,
+    from geo.core.quality import spatial_records
+
+    all_finds = spatial_records(load_all_records(args, SYRINGE_FIND), keep_stacks=bool(args.keep_stacks))[0]
+    effects = bin_effects(load_all_records(args, DISPOSAL_BIN), all_finds, area,
                           crs=area.crs)
     cov = analyse_coverage(finds, bins, period=period, radius_m=args.radius, network=network,
                            weight=args.weight, crs=area.crs, effects=effects)
