@@ -79,8 +79,10 @@ def pg_cluster():
 
 
 @pytest.fixture
-def pg_url(pg_cluster) -> str:
-    """URL of a fresh, empty PostGIS database (dropped after the test)."""
+def pg_url(pg_cluster, tmp_path, monkeypatch) -> str:
+    """URL of a fresh, empty PostGIS database (dropped after the test); files beside it (rejects,
+    backups) go to ``tmp_path`` (``$LAGEBILD_STORE_FILES``)."""
+    monkeypatch.setenv("LAGEBILD_STORE_FILES", str(tmp_path))
     name = pg_cluster.new_database()
     url = pg_cluster.url(name)
     yield url

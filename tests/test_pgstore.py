@@ -26,8 +26,8 @@ from geo.core.area import leipziger_osten
 from geo.core.schema import KINDS, Field
 from geo.data.access import K_MIN
 from geo.data.ingest import import_file, import_frame
-from geo.data.storecopy import store_checksums
 from geo.data.store import Store, open_store
+from geo.data.storecopy import store_checksums
 
 psycopg = pytest.importorskip("psycopg")
 
@@ -40,8 +40,11 @@ IN_LAT, IN_LON = 51.34390, 12.40330
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _env() -> dict:
-    return {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+def _env(files: Path | None = None) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    if files is not None:
+        env["LAGEBILD_STORE_FILES"] = str(files)
+    return env
 
 
 def _big_csv(path: Path, n: int, *, seed: int, day: int = 1) -> Path:
@@ -174,7 +177,7 @@ def test_kill_9_during_import_leaves_all_or_none(pg_url, tmp_path, moment):
     n = 150_000
     path = _big_csv(tmp_path / "big.csv", n, seed=3)
     proc = subprocess.Popen([sys.executable, "-m", "geo", "import", str(path), "--kind", "syringe_find",
-                             "--store", pg_url], env=_env(), cwd=tmp_path, stdout=subprocess.DEVNULL,
+                             "--store", pg_url], env=_env(tmp_path), cwd=tmp_path, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
         if moment == "reading":
@@ -242,7 +245,7 @@ def test_another_process_sees_an_import_at_once(pg_url, tmp_path):
     seen = mine.version()
     path = _big_csv(tmp_path / "b.csv", 7, seed=2)
     out = subprocess.run([sys.executable, "-m", "geo", "import", str(path), "--kind", "syringe_find",
-                          "--store", pg_url], env=_env(), cwd=tmp_path, capture_output=True, text=True)
+                          "--store", pg_url], env=_env(tmp_path), cwd=tmp_path, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert mine.version() != seen and mine.count("syringe_find") == 17
 

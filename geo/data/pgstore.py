@@ -43,6 +43,7 @@ import contextlib
 import hashlib
 import io
 import json
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -262,7 +263,7 @@ class PgStore:
     role : ``None`` (the connecting login, e.g. for imports and migrations) or a Lagebild role,
         which the connections ``SET ROLE`` to; the database then enforces what it may read.
     local_dir : folder for files beside the database: rejected rows (``<dbname>.rejects/``) and
-        backups (``backups/``); default ``data/`` of the project.
+        backups (``backups/``); default ``$LAGEBILD_STORE_FILES`` or ``data/`` of the project.
     """
 
     backend = "postgis"
@@ -276,7 +277,7 @@ class PgStore:
         self.role = check_role(role) if role else None
         dbname = re.sub(r"[^A-Za-z0-9_.-]", "_", url.split("?", 1)[0].rsplit("/", 1)[-1] or "lagebild")
         #: Local companion path: rejects and backups live beside it (it is never a file).
-        self.path = Path(local_dir or DEFAULT_STORE.parent) / dbname
+        self.path = Path(local_dir or os.environ.get("LAGEBILD_STORE_FILES") or DEFAULT_STORE.parent) / dbname
         self.srid = int(CRS.from_user_input(self.area.crs).to_epsg() or 0)
         if not self.srid:
             raise UserError(f"Koordinatensystem {self.area.crs} hat keinen EPSG-Code; PostGIS braucht einen.")
@@ -321,9 +322,12 @@ class PgStore:
                     if self.role:
                         raise UserError(f"Datenbank {self}: Schema veraltet oder fehlt; bitte als Eigentümer "
                                         f"'lagebild store migrate {display_url(self.url)}' ausführen.")
+                    conn.commit()
                     with conn.transaction():
                         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK_KEY,))
-                        self._run_migrations(conn)
+                        done, current_hash = self._schema_state(conn)  # another process may have done it
+                        if done < len(MIGRATIONS) or current_hash != schema_fingerprint():
+                            self._run_migrations(conn)
                 conn.commit()
         except psycopg.OperationalError as exc:
             raise _db_error(exc, self.url) from None
