@@ -328,3 +328,26 @@ def test_store_copy_both_directions(demo_store, pg_cluster, tmp_path, capsys):
     finally:
         close_pools(url)
         pg_cluster.drop_database(url.split("?")[0].rsplit("/", 1)[1])
+
+
+# ---------------------------------------------------------------------------- the app on PostGIS
+@pytest.mark.parametrize("role", ["analyse", "rapport", "oeffentlich"])
+def test_app_on_postgis_shows_the_figures_of_the_store(demo_store, pg_url, monkeypatch, role):
+    from streamlit.testing.v1 import AppTest
+
+    from app_pages import login
+    from geo.core.period import Period
+    from geo.data.auth import User
+    from geo.data.storecopy import copy_store
+    from geo.report.figures import format_number
+
+    copy_store(demo_store, PgStore(pg_url, demo_store.area))
+    monkeypatch.setenv("LAGEBILD_STORE", pg_url)
+    monkeypatch.setenv("LAGEBILD_DEMO", "0")
+    monkeypatch.setattr(login, "require_login", lambda: User("nutzer", role))
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=180).run()
+    assert not at.exception and not at.error
+    rapport = Period(datetime(2026, 9, 1).date(), datetime(2026, 10, 31).date())
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Spritzenfunde"] == format_number(len(demo_store.read("syringe_find", rapport)))
+    assert ("Hotspot-Zellen" in metrics) == (role != "oeffentlich")
