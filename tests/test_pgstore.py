@@ -331,6 +331,7 @@ def test_store_copy_both_directions(demo_store, pg_cluster, tmp_path, capsys):
 
 
 # ---------------------------------------------------------------------------- the app on PostGIS
+@pytest.mark.slow
 @pytest.mark.parametrize("role", ["analyse", "rapport", "oeffentlich"])
 def test_app_on_postgis_shows_the_figures_of_the_store(demo_store, pg_url, monkeypatch, role):
     from streamlit.testing.v1 import AppTest
