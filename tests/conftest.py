@@ -61,6 +61,15 @@ def fresh_store(tmp_path) -> Store:
     return Store(tmp_path / "store.gpkg")
 
 
+_PG_SKIPPED: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say why the PostGIS tests were skipped (also without ``-rs``)."""
+    if _PG_SKIPPED:
+        terminalreporter.write_line(f"PostGIS-Tests übersprungen: {_PG_SKIPPED[0]}", yellow=True)
+
+
 @pytest.fixture(scope="session")
 def pg_cluster():
     """A throwaway PostgreSQL server with PostGIS for this test session (see tests/pg.py)."""
@@ -70,6 +79,7 @@ def pg_cluster():
     try:
         cluster = start_cluster()
     except ClusterUnavailable as exc:
+        _PG_SKIPPED.append(str(exc))
         pytest.skip(f"PostgreSQL/PostGIS nicht verfügbar: {exc}")
     yield cluster
     from geo.data.pgstore import close_pools
