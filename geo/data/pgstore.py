@@ -38,14 +38,10 @@ Roles
 
 from __future__ import annotations
 
-import atexit
 import contextlib
-import hashlib
 import io
-import json
 import os
 import re
-import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -59,196 +55,28 @@ from pyproj import CRS
 from geo.core.area import StudyArea, load_area
 from geo.core.errors import UserError
 from geo.core.period import Period
-from geo.core.schema import IMPORT_ID, KINDS, RECORD_ID, REPORT_KINDS, Kind, get_kind
-from geo.data.access import K_MIN, PUBLIC_KINDS, ROLES, check_role, private_fields
-from geo.data.store import DEFAULT_STORE, IMPORTS_TABLE, empty_frame, is_store_url, normalise_frame
-
-AUDIT_TABLE = "lagebild_audit"
-STATE_TABLE = "lagebild_state"
-VERSION_TABLE = "lagebild_schema_version"
-AGGREGATE_TABLE = "aggregated_counts"
-PUBLIC_VIEW = "oeffentlich_zellen"
-#: Side of the squares of :data:`PUBLIC_VIEW` (m).
-PUBLIC_VIEW_CELL = 250.0
-IMPORT_COLUMNS = (
-    "import_id", "file_name", "sha256", "kind", "imported_at", "rows_read", "stored", "rejected",
-    "repaired", "rejects_file", "user", "notes",
+from geo.core.schema import IMPORT_ID, KINDS, RECORD_ID, Kind, get_kind
+from geo.data.access import PUBLIC_KINDS, ROLES, check_role, private_fields
+from geo.data.pgconn import close_pools, connect_args, db_error, display_url, pool  # noqa: F401 - close_pools re-exported
+from geo.data.pgschema import (
+    AGGREGATE_COLUMNS,
+    AGGREGATE_TABLE,
+    AUDIT_COLUMNS,
+    AUDIT_TABLE,
+    IMPORT_COLUMNS,
+    MIGRATIONS,
+    PUBLIC_VIEW,
+    SCHEMA_LOCK_KEY,
+    SQL_TYPES,
+    STATE_TABLE,
+    WRITE_LOCK_KEY,
+    db_role,
+    quote,
+    run_migrations,
+    schema_fingerprint,
+    schema_state,
 )
-AUDIT_COLUMNS = ("at", "user", "action", "kind", "count", "detail")
-AGGREGATE_COLUMNS = ("kind", "month", "cell_size", "shape", "cell_i", "cell_j", "records", "weight")
-_WRITE_LOCK_KEY = 7_140_014  # advisory lock of writers (any number, the same in every process)
-_SCHEMA_LOCK_KEY = 7_140_015
-_SQL_TYPES = {"datetime": "timestamp", "int": "bigint", "float": "double precision", "bool": "boolean",
-              "date": "date"}
-
-
-def db_role(role: str) -> str:
-    """Database role of a Lagebild role: ``lagebild_<role>``."""
-    return f"lagebild_{check_role(role)}"
-
-
-def _q(name: str) -> str:
-    """A quoted SQL identifier."""
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-#: Numbered migrations; ``{srid}`` is the metric CRS of the study area. Never edit a released
-#: one: add a new number.
-MIGRATIONS: list[tuple[int, str]] = [
-    (1, f"""
-CREATE EXTENSION IF NOT EXISTS postgis;
-CREATE TABLE {IMPORTS_TABLE} (
-    import_id integer PRIMARY KEY, file_name text, sha256 text, kind text, imported_at text,
-    rows_read integer, stored integer, rejected integer, repaired integer, rejects_file text,
-    "user" text, notes text);
-CREATE INDEX ON {IMPORTS_TABLE} (sha256, kind);
-CREATE TABLE {AUDIT_TABLE} (
-    id bigserial PRIMARY KEY, at text NOT NULL, "user" text, action text NOT NULL, kind text,
-    count bigint, detail text);
-CREATE TABLE {STATE_TABLE} (
-    id boolean PRIMARY KEY DEFAULT true CHECK (id), version bigint NOT NULL DEFAULT 0,
-    srid integer NOT NULL, schema_hash text NOT NULL DEFAULT '');
-INSERT INTO {STATE_TABLE} (srid) VALUES ({{srid}});
-CREATE FUNCTION lagebild_bump_version() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path = pg_catalog, public AS
-    $$ BEGIN UPDATE {STATE_TABLE} SET version = version + 1; RETURN NULL; END $$;
-CREATE TRIGGER lagebild_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {IMPORTS_TABLE}
-    FOR EACH STATEMENT EXECUTE FUNCTION lagebild_bump_version();
-CREATE TABLE {AGGREGATE_TABLE} (
-    kind text NOT NULL, month text NOT NULL, cell_size double precision NOT NULL, shape text NOT NULL,
-    cell_i bigint NOT NULL, cell_j bigint NOT NULL, records bigint NOT NULL, weight double precision NOT NULL,
-    geom geometry(Polygon, {{srid}}),
-    PRIMARY KEY (kind, month, cell_size, shape, cell_i, cell_j));
-CREATE TRIGGER lagebild_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {AGGREGATE_TABLE}
-    FOR EACH STATEMENT EXECUTE FUNCTION lagebild_bump_version();
-"""),
-    (2, f"""
-DO $$ BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'lagebild_analyse') THEN
-        CREATE ROLE lagebild_analyse NOLOGIN; END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'lagebild_rapport') THEN
-        CREATE ROLE lagebild_rapport NOLOGIN; END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'lagebild_oeffentlich') THEN
-        CREATE ROLE lagebild_oeffentlich NOLOGIN; END IF;
-END $$;
-GRANT lagebild_analyse, lagebild_rapport, lagebild_oeffentlich TO CURRENT_USER;
-GRANT USAGE ON SCHEMA public TO lagebild_analyse, lagebild_rapport, lagebild_oeffentlich;
-GRANT SELECT ON {STATE_TABLE} TO lagebild_analyse, lagebild_rapport, lagebild_oeffentlich;
-GRANT INSERT ON {AUDIT_TABLE} TO lagebild_analyse, lagebild_rapport, lagebild_oeffentlich;
-GRANT USAGE ON SEQUENCE {AUDIT_TABLE}_id_seq TO lagebild_analyse, lagebild_rapport, lagebild_oeffentlich;
-GRANT SELECT ON {AUDIT_TABLE} TO lagebild_analyse;
-GRANT SELECT, INSERT ON {IMPORTS_TABLE} TO lagebild_analyse;
-GRANT SELECT ON {IMPORTS_TABLE} TO lagebild_rapport;
-GRANT SELECT, INSERT, UPDATE, DELETE ON {AGGREGATE_TABLE} TO lagebild_analyse;
-GRANT SELECT ON {AGGREGATE_TABLE} TO lagebild_rapport;
-"""),
-]
-
-
-def schema_fingerprint() -> str:
-    """Hash of everything the kinds' tables and views are generated from."""
-    spec = [(k.name, k.geometries, k.date_field, [(f.name, f.type, f.private) for f in k.fields])
-            for k in KINDS.values()]
-    spec.append(("views", K_MIN, PUBLIC_VIEW_CELL, PUBLIC_KINDS, 1))
-    return hashlib.sha256(json.dumps(spec, default=str).encode()).hexdigest()[:16]
-
-
-def _kind_ddl(kind: Kind, srid: int, existing: set[str]) -> list[str]:
-    """Statements that create or extend the table of ``kind`` (idempotent)."""
-    t = _q(kind.name)
-    gtype = "Point" if kind.is_point_only else "Geometry"
-    out = []
-    if not existing:
-        out.append(f"CREATE TABLE {t} (fid bigserial PRIMARY KEY, {RECORD_ID} text NOT NULL, "
-                   f"{IMPORT_ID} integer NOT NULL, geom geometry({gtype}, {srid}), "
-                   f"CONSTRAINT {_q(kind.name + '_record_id_key')} UNIQUE ({RECORD_ID}))")
-        out.append(f"CREATE INDEX {_q(kind.name + '_geom_idx')} ON {t} USING gist (geom)")
-        out.append(f"CREATE TRIGGER lagebild_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {t} "
-                   "FOR EACH STATEMENT EXECUTE FUNCTION lagebild_bump_version()")
-    for f in kind.fields:
-        if f.name not in existing:
-            out.append(f"ALTER TABLE {t} ADD COLUMN {_q(f.name)} {_SQL_TYPES.get(f.type, 'text')}")
-    if kind.date_field:
-        out.append(f"CREATE INDEX IF NOT EXISTS {_q(kind.name + '_date_idx')} ON {t} ({_q(kind.date_field)})")
-    out.append(f"REVOKE ALL ON {t} FROM PUBLIC")
-    out.append(f"GRANT SELECT, INSERT, DELETE ON {t} TO lagebild_analyse")
-    out.append(f"GRANT USAGE ON SEQUENCE {_q(kind.name + '_fid_seq')} TO lagebild_analyse")
-    if kind.name in PUBLIC_KINDS:
-        out.append(f"GRANT SELECT ON {t} TO lagebild_rapport, lagebild_oeffentlich")
-    view = _q(f"rapport_{kind.name}")
-    private = set(private_fields(kind))
-    cols = ", ".join(_q(c) for c in ("fid", RECORD_ID, IMPORT_ID, *kind.field_names, "geom") if c not in private)
-    out.append(f"CREATE VIEW {view} AS SELECT {cols} FROM {t}")
-    out.append(f"GRANT SELECT ON {view} TO lagebild_analyse, lagebild_rapport")
-    return out
-
-
-def _public_view_sql(srid: int) -> str:
-    """The aggregated, small-count-suppressed view for the role ``oeffentlich``."""
-    s = float(PUBLIC_VIEW_CELL)
-    parts = []
-    for name in REPORT_KINDS:
-        k = KINDS[name]
-        value = f"sum({_q(k.weight_field)})::double precision" if k.weight_field else "count(*)::double precision"
-        centre = "ST_PointOnSurface(geom)"
-        parts.append(
-            f"SELECT '{name}'::text AS kind, to_char({_q(k.date_field)}, 'YYYY-MM') AS month, "
-            f"floor(ST_X({centre}) / {s})::bigint AS cell_i, floor(ST_Y({centre}) / {s})::bigint AS cell_j, "
-            f"count(*) AS events, {value} AS value FROM {_q(name)} "
-            f"WHERE geom IS NOT NULL AND {_q(k.date_field)} IS NOT NULL GROUP BY 1, 2, 3, 4")
-    union = "\nUNION ALL\n".join(parts)
-    return (f"CREATE VIEW {PUBLIC_VIEW} AS SELECT kind, month, {s} AS cell_size, cell_i, cell_j, events, value, "
-            f"ST_MakeEnvelope(cell_i * {s}, cell_j * {s}, (cell_i + 1) * {s}, (cell_j + 1) * {s}, {srid}) AS geom "
-            f"FROM ({union}) c WHERE events >= {int(K_MIN)}")
-
-
-# ---------------------------------------------------------------------------- connections
-_pools: dict[tuple[str, str | None], object] = {}
-_pools_lock = threading.Lock()
-
-
-def _connect_args() -> dict:
-    return {"autocommit": False, "application_name": "lagebild"}
-
-
-def _pool(url: str, role: str | None):
-    """The process's connection pool for ``url`` (connections ``SET ROLE``d to ``role``)."""
-    from psycopg_pool import ConnectionPool
-
-    key = (url, role)
-    with _pools_lock:
-        pool = _pools.get(key)
-        if pool is None:
-            def configure(conn) -> None:
-                if role:
-                    conn.execute(f"SET ROLE {db_role(role)}")
-                conn.commit()
-
-            pool = ConnectionPool(url, min_size=1, max_size=6, kwargs=_connect_args(), configure=configure,
-                                  open=True, name=f"lagebild-{role or 'owner'}", timeout=60)
-            _pools[key] = pool
-        return pool
-
-
-def close_pools(url: str | None = None) -> None:
-    """Close this process's pools (of ``url``, or all)."""
-    with _pools_lock:
-        for key in [k for k in _pools if url is None or k[0] == url]:
-            with contextlib.suppress(Exception):
-                _pools.pop(key).close()
-
-
-atexit.register(close_pools)
-
-
-def display_url(url: str) -> str:
-    """The URL without its password (for messages and logs)."""
-    return re.sub(r"(://[^:/@?]+):[^@/]*@", r"\1:***@", url)
-
-
-def _db_error(exc: Exception, url: str) -> UserError:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return UserError(f"Datenbank {display_url(url)} nicht erreichbar oder Fehler: {text}")
+from geo.data.store import DEFAULT_STORE, IMPORTS_TABLE, empty_frame, is_store_url, normalise_frame
 
 
 # ---------------------------------------------------------------------------- the store
@@ -298,13 +126,12 @@ class PgStore:
 
         self.migrate()
         try:
-            pool = _pool(self.url, self.role)
-            with pool.connection() as conn:
+            with pool(self.url, self.role).connection() as conn:
                 yield conn
         except psycopg.errors.InsufficientPrivilege as exc:
             raise UserError(f"Keine Berechtigung (Rolle {self.role}): {str(exc).splitlines()[0]}") from None
         except psycopg.OperationalError as exc:
-            raise _db_error(exc, self.url) from None
+            raise db_error(exc, self.url) from None
 
     def migrate(self) -> int:
         """Run outstanding migrations and reconcile the kinds' tables; return the schema version.
@@ -316,7 +143,7 @@ class PgStore:
         import psycopg
 
         try:
-            with psycopg.connect(self.url, **_connect_args()) as conn:
+            with psycopg.connect(self.url, **connect_args()) as conn:
                 done, current_hash = self._schema_state(conn)
                 if done < len(MIGRATIONS) or current_hash != schema_fingerprint():
                     if self.role:
@@ -324,64 +151,40 @@ class PgStore:
                                         f"'lagebild store migrate {display_url(self.url)}' ausführen.")
                     conn.commit()
                     with conn.transaction():
-                        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK_KEY,))
+                        conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK_KEY,))
                         done, current_hash = self._schema_state(conn)  # another process may have done it
                         if done < len(MIGRATIONS) or current_hash != schema_fingerprint():
                             self._run_migrations(conn)
                 conn.commit()
         except psycopg.OperationalError as exc:
-            raise _db_error(exc, self.url) from None
+            raise db_error(exc, self.url) from None
         except psycopg.Error as exc:
             raise UserError(f"Datenbank {self}: Schema nicht einrichtbar ({str(exc).splitlines()[0]}).") from None
         self._ready = True
         return len(MIGRATIONS)
 
     def _schema_state(self, conn) -> tuple[int, str]:
-        has = conn.execute("SELECT to_regclass(%s), to_regclass(%s)", (VERSION_TABLE, STATE_TABLE)).fetchone()
-        if has[0] is None:
-            return 0, ""
-        done = conn.execute(f"SELECT coalesce(max(version), 0) FROM {VERSION_TABLE}").fetchone()[0]
-        if has[1] is None:
-            return int(done), ""
-        srid, schema_hash = conn.execute(f"SELECT srid, schema_hash FROM {STATE_TABLE}").fetchone()
-        if int(srid) != self.srid:
+        done, srid, schema_hash = schema_state(conn)
+        if srid is not None and srid != self.srid:
             raise UserError(f"Datenbank {self}: Geometrien in EPSG:{srid}, das Gebiet {self.area.name} "
                             f"aber in EPSG:{self.srid} – falsches Gebiet?")
-        return int(done), schema_hash
+        return done, schema_hash
 
     def _run_migrations(self, conn) -> None:
-        conn.execute(f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version integer PRIMARY KEY, "
-                     "applied_at timestamptz NOT NULL DEFAULT now())")
-        done = conn.execute(f"SELECT coalesce(max(version), 0) FROM {VERSION_TABLE}").fetchone()[0]
-        for number, script in MIGRATIONS:
-            if number > done:
-                conn.execute(script.replace("{srid}", str(self.srid)))
-                conn.execute(f"INSERT INTO {VERSION_TABLE} (version) VALUES (%s)", (number,))
-        srid = conn.execute(f"SELECT srid FROM {STATE_TABLE}").fetchone()[0]
-        if int(srid) != self.srid:
+        run_migrations(conn, self.srid)
+        srid = schema_state(conn)[1]
+        if srid != self.srid:
             raise UserError(f"Datenbank {self}: Geometrien in EPSG:{srid}, Gebiet in EPSG:{self.srid}.")
-        # the kinds' tables follow the schema: views first (they depend on the columns)
-        conn.execute(f"DROP VIEW IF EXISTS {PUBLIC_VIEW}")
-        for kind in KINDS.values():
-            conn.execute(f"DROP VIEW IF EXISTS {_q('rapport_' + kind.name)}")
-            existing = {r[0] for r in conn.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
-                "AND table_name = %s", (kind.name,))}
-            for stmt in _kind_ddl(kind, self.srid, existing):
-                conn.execute(stmt)
-        conn.execute(_public_view_sql(self.srid))
-        conn.execute(f"GRANT SELECT ON {PUBLIC_VIEW} TO lagebild_analyse, lagebild_rapport, lagebild_oeffentlich")
-        conn.execute(f"UPDATE {STATE_TABLE} SET schema_hash = %s", (schema_fingerprint(),))
 
     def schema_version(self) -> int:
         """Number of the last migration applied (0: none)."""
         import psycopg
 
         try:
-            with psycopg.connect(self.url, **_connect_args()) as conn:
+            with psycopg.connect(self.url, **connect_args()) as conn:
                 return self._schema_state(conn)[0]
         except psycopg.OperationalError as exc:
-            raise _db_error(exc, self.url) from None
+            raise db_error(exc, self.url) from None
 
     # ------------------------------------------------------------------ paths and state
     @property
@@ -435,13 +238,13 @@ class PgStore:
     def lock(self) -> Iterator[None]:
         """Exclusive writer lock across processes and machines (a session advisory lock)."""
         self.migrate()
-        with _pool(self.url, self.role).connection() as conn:
-            conn.execute("SELECT pg_advisory_lock(%s)", (_WRITE_LOCK_KEY,))
+        with pool(self.url, self.role).connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (WRITE_LOCK_KEY,))
             conn.commit()
             try:
                 yield
             finally:
-                conn.execute("SELECT pg_advisory_unlock(%s)", (_WRITE_LOCK_KEY,))
+                conn.execute("SELECT pg_advisory_unlock(%s)", (WRITE_LOCK_KEY,))
                 conn.commit()
 
     @contextlib.contextmanager
@@ -459,8 +262,8 @@ class PgStore:
     def _source(self, kind: str) -> str:
         """Table (or view, for ``rapport``) of a kind's records."""
         if self.role == "rapport" and kind not in PUBLIC_KINDS:
-            return _q(f"rapport_{kind}")
-        return _q(kind)
+            return quote(f"rapport_{kind}")
+        return quote(kind)
 
     def _visible_columns(self, kind: Kind) -> list[str]:
         hidden = set(private_fields(kind)) if self.role == "rapport" and kind.name not in PUBLIC_KINDS else set()
@@ -488,7 +291,7 @@ class PgStore:
                   if columns is None or c in columns or c in (RECORD_ID, IMPORT_ID)]
         selected = [c for c in wanted if c in visible]
         where, params = self._filters(kind, period, bbox)
-        sql = (f"SELECT {', '.join(_q(c) for c in selected)}, ST_AsBinary(geom) FROM {self._source(kind.name)}"
+        sql = (f"SELECT {', '.join(quote(c) for c in selected)}, ST_AsBinary(geom) FROM {self._source(kind.name)}"
                f"{where} ORDER BY fid")
         with self.connection() as conn:
             rows = conn.execute(sql, params).fetchall()
@@ -515,11 +318,11 @@ class PgStore:
         if period is not None and kind.date_field:
             start, end = period.start_ts.to_pydatetime(), period.end_exclusive.to_pydatetime()
             if kind.end_field:
-                clauses.append(f"{_q(kind.date_field)} < %s AND ({_q(kind.end_field)} IS NULL "
-                               f"OR {_q(kind.end_field)} >= %s)")
+                clauses.append(f"{quote(kind.date_field)} < %s AND ({quote(kind.end_field)} IS NULL "
+                               f"OR {quote(kind.end_field)} >= %s)")
                 params += [end, start]
             else:
-                clauses.append(f"{_q(kind.date_field)} >= %s AND {_q(kind.date_field)} < %s")
+                clauses.append(f"{quote(kind.date_field)} >= %s AND {quote(kind.date_field)} < %s")
                 params += [start, end]
         if bbox is not None:
             clauses.append(f"geom && ST_MakeEnvelope(%s, %s, %s, %s, {self.srid})")
@@ -534,7 +337,7 @@ class PgStore:
         visible = set(self._visible_columns(kind))
         selected = [c for c in columns if c in visible]
         with self.connection() as conn:
-            rows = conn.execute(f"SELECT {', '.join(_q(c) for c in selected) or '1'} FROM "
+            rows = conn.execute(f"SELECT {', '.join(quote(c) for c in selected) or '1'} FROM "
                                 f"{self._source(kind.name)} ORDER BY fid").fetchall()
         frame = pd.DataFrame.from_records(rows, columns=selected or ["_"])[selected]
         for c in columns:
@@ -554,7 +357,7 @@ class PgStore:
         """The import history, newest first."""
         if not self.exists():
             return pd.DataFrame(columns=list(IMPORT_COLUMNS))
-        cols = ", ".join(_q(c) for c in IMPORT_COLUMNS)
+        cols = ", ".join(quote(c) for c in IMPORT_COLUMNS)
         with self.connection() as conn:
             rows = conn.execute(f"SELECT {cols} FROM {IMPORTS_TABLE} ORDER BY import_id DESC").fetchall()
         return pd.DataFrame.from_records(rows, columns=list(IMPORT_COLUMNS))
@@ -596,7 +399,7 @@ class PgStore:
                                          ).fetchone()[0])
             row = {c: record.get(c) for c in IMPORT_COLUMNS}
             row["import_id"] = import_id
-            conn.execute(f"INSERT INTO {IMPORTS_TABLE} ({', '.join(_q(c) for c in IMPORT_COLUMNS)}) "
+            conn.execute(f"INSERT INTO {IMPORTS_TABLE} ({', '.join(quote(c) for c in IMPORT_COLUMNS)}) "
                          f"VALUES ({', '.join(['%s'] * len(IMPORT_COLUMNS))})", [row[c] for c in IMPORT_COLUMNS])
             out = rows[[RECORD_ID, *kind.field_names]].copy()
             out.insert(1, IMPORT_ID, import_id)
@@ -625,10 +428,10 @@ class PgStore:
             elif isinstance(s.dtype, pd.StringDtype) or s.dtype == object:
                 frame[c] = s.astype(object).where(s.notna(), None)
         frame["geom"] = ewkb
-        cols = ", ".join(_q(c) for c in frame.columns)
-        texts = {RECORD_ID} | {f.name for f in kind.fields if _SQL_TYPES.get(f.type, "text") == "text"}
-        force_null = ", ".join(_q(c) for c in frame.columns if c not in texts)  # "" is NULL there
-        copy_sql = f"COPY {_q(kind.name)} ({cols}) FROM STDIN WITH (FORMAT csv, FORCE_NULL ({force_null}))"
+        cols = ", ".join(quote(c) for c in frame.columns)
+        texts = {RECORD_ID} | {f.name for f in kind.fields if SQL_TYPES.get(f.type, "text") == "text"}
+        force_null = ", ".join(quote(c) for c in frame.columns if c not in texts)  # "" is NULL there
+        copy_sql = f"COPY {quote(kind.name)} ({cols}) FROM STDIN WITH (FORMAT csv, FORCE_NULL ({force_null}))"
         with conn.cursor() as cur, cur.copy(copy_sql) as cp:
             for start in range(0, len(frame), chunk):
                 buf = io.StringIO()
@@ -643,7 +446,7 @@ class PgStore:
         if not ids or kind.name not in self.layers():
             return 0
         with self.lock(), self.transaction() as conn:
-            cur = conn.execute(f"DELETE FROM {_q(kind.name)} WHERE {RECORD_ID} = ANY(%s)", (ids,))
+            cur = conn.execute(f"DELETE FROM {quote(kind.name)} WHERE {RECORD_ID} = ANY(%s)", (ids,))
             deleted = cur.rowcount
         self._vacuum(kind.name)
         return deleted
@@ -659,7 +462,7 @@ class PgStore:
         with self.transaction() as conn:
             for name, frame in frames.items():
                 field_name = get_kind(name).date_field
-                cur = conn.execute(f"DELETE FROM {_q(name)} WHERE {_q(field_name)} < %s", (limit,))
+                cur = conn.execute(f"DELETE FROM {quote(name)} WHERE {quote(field_name)} < %s", (limit,))
                 if cur.rowcount != len(frame):
                     raise RuntimeError(f"purge {name}: {cur.rowcount} rows matched, {len(frame)} read")
             rows = 0
@@ -706,7 +509,7 @@ class PgStore:
         import psycopg
 
         with contextlib.suppress(psycopg.Error), psycopg.connect(self.url, autocommit=True) as conn:
-            conn.execute(f"VACUUM {_q(table)}")
+            conn.execute(f"VACUUM {quote(table)}")
 
     # ------------------------------------------------------------------ audit log
     def audit(self, action: str, *, user: str = "lokal", kind: str | None = None, detail: str = "",
@@ -747,12 +550,12 @@ class PgStore:
         """
         with self.transaction() as conn:
             tables = [*KINDS, IMPORTS_TABLE, AGGREGATE_TABLE] + ([] if keep_audit else [AUDIT_TABLE])
-            conn.execute(f"TRUNCATE {', '.join(_q(t) for t in tables)}")
+            conn.execute(f"TRUNCATE {', '.join(quote(t) for t in tables)}")
             if len(imports):
                 hist = imports.reindex(columns=list(IMPORT_COLUMNS))
                 with conn.cursor() as cur:
                     cur.executemany(
-                        f"INSERT INTO {IMPORTS_TABLE} ({', '.join(_q(c) for c in IMPORT_COLUMNS)}) "
+                        f"INSERT INTO {IMPORTS_TABLE} ({', '.join(quote(c) for c in IMPORT_COLUMNS)}) "
                         f"VALUES ({', '.join(['%s'] * len(IMPORT_COLUMNS))})",
                         [tuple(_plain(v) for v in r) for r in hist.itertuples(index=False)])
             for name, gdf in records.items():
