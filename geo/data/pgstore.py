@@ -105,7 +105,8 @@ class PgStore:
         self.role = check_role(role) if role else None
         dbname = re.sub(r"[^A-Za-z0-9_.-]", "_", url.split("?", 1)[0].rsplit("/", 1)[-1] or "lagebild")
         #: Local companion path: rejects and backups live beside it (it is never a file).
-        self.path = Path(local_dir or os.environ.get("LAGEBILD_STORE_FILES") or DEFAULT_STORE.parent) / dbname
+        files = Path(local_dir or os.environ.get("LAGEBILD_STORE_FILES") or DEFAULT_STORE.parent)
+        self.path = files.absolute() / dbname
         self.srid = int(CRS.from_user_input(self.area.crs).to_epsg() or 0)
         if not self.srid:
             raise UserError(f"Koordinatensystem {self.area.crs} hat keinen EPSG-Code; PostGIS braucht einen.")
