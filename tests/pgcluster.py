@@ -32,7 +32,13 @@ class ClusterUnavailable(RuntimeError):
 
 
 def find_bindir() -> Path:
-    """The newest ``/usr/lib/postgresql/<major>/bin`` that has ``initdb`` and the PostGIS extension."""
+    """The newest ``/usr/lib/postgresql/<major>/bin`` that has ``initdb`` and the PostGIS extension
+    (or ``$LAGEBILD_PG_BINDIR``, e.g. for a server built elsewhere)."""
+    own = os.environ.get("LAGEBILD_PG_BINDIR")
+    if own:
+        if not (Path(own) / "initdb").is_file():
+            raise ClusterUnavailable(f"LAGEBILD_PG_BINDIR={own}: kein initdb dort")
+        return Path(own)
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]),
                         reverse=True)
     if not candidates:
