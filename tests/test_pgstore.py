@@ -352,3 +352,31 @@ def test_app_on_postgis_shows_the_figures_of_the_store(demo_store, pg_url, monke
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Spritzenfunde"] == format_number(len(demo_store.read("syringe_find", rapport)))
     assert ("Hotspot-Zellen" in metrics) == (role != "oeffentlich")
+
+
+def _data_page_script() -> None:
+    from app_pages import data_page, state
+
+    state.login()
+    state.sidebar_filters()
+    data_page.render()
+
+
+def test_upload_on_the_daten_page_goes_into_the_database(pg_url, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    store = PgStore(pg_url, AREA)
+    import_file_text = ("Datum;Breite;Länge;Anzahl;Quelle\n03.10.2026 10:00;51,3452;12,4050;2;Polizei\n"
+                        "kein Datum;51,3452;12,4050;2;Polizei\n")
+    monkeypatch.setenv("LAGEBILD_STORE", pg_url)
+    monkeypatch.setenv("LAGEBILD_DEMO", "0")
+    at = AppTest.from_function(_data_page_script, default_timeout=180).run()
+    assert not at.exception
+    at.selectbox(key="import_kind").set_value("syringe_find")
+    at.file_uploader(key="import_file").upload("funde.csv", import_file_text.encode("utf-8"), "text/csv")
+    at.run()
+    at.button(key="import_go").click().run()
+    assert not at.exception and not at.error
+    assert any("1 gespeichert" in w.value and "1 abgelehnt" in w.value for w in at.warning)
+    assert store.count("syringe_find") == 1
+    assert Path(store.imports()["rejects_file"].iloc[0]).is_file()
