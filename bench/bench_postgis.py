@@ -31,6 +31,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.bench_import import make_csv  # noqa: E402
+from geo.core.schema import SYRINGE_FIND  # noqa: E402
 
 ROWS = 1_000_000
 ROWS_EACH = 100_000
@@ -41,11 +42,12 @@ _CHILD = """
 import sys, time
 from datetime import datetime
 from geo.core.area import leipziger_osten
+from geo.core.schema import SYRINGE_FIND
 from geo.data.ingest import import_file
 from geo.data.store import open_store
 store = open_store(sys.argv[2], leipziger_osten())
 t = time.perf_counter()
-r = import_file(sys.argv[1], "syringe_find", store, now=datetime(2026, 11, 22))
+r = import_file(sys.argv[1], SYRINGE_FIND, store, now=datetime(2026, 11, 22))
 print(r.rows_read, r.stored, r.rejected, time.perf_counter() - t, flush=True)
 """
 
@@ -113,7 +115,7 @@ def _page_stores(tmp: Path, pg_url: str, n: int) -> str:
 
     store = Store(tmp / "karte.gpkg", leipziger_osten())
     load_demo(store)
-    import_frame(make_finds(n).drop(columns=["record_id", "import_id"]), "syringe_find", store, source="bench")
+    import_frame(make_finds(n).drop(columns=["record_id", "import_id"]), SYRINGE_FIND, store, source="bench")
     copy_store(store, PgStore(pg_url, store.area, local_dir=tmp))
     return str(store.path)
 
@@ -123,7 +125,7 @@ def _check(location: str, expected: int) -> None:
     from geo.data.store import open_store
 
     store = open_store(location, leipziger_osten())
-    ids = store.ids("syringe_find")
+    ids = store.ids(SYRINGE_FIND)
     if len(ids) != expected or not ids.is_unique:
         raise AssertionError(f"{location}: {len(ids)} rows stored, {expected} expected (unique: {ids.is_unique})")
 

@@ -336,7 +336,7 @@ def test_store_copy_both_directions(demo_store, pg_cluster, tmp_path, capsys):
 def test_app_on_postgis_shows_the_figures_of_the_store(demo_store, pg_url, monkeypatch, role):
     from streamlit.testing.v1 import AppTest
 
-    from app_pages import login
+    from app_support import login
     from geo.core.period import Period
     from geo.data.auth import User
     from geo.data.storecopy import copy_store
@@ -355,7 +355,8 @@ def test_app_on_postgis_shows_the_figures_of_the_store(demo_store, pg_url, monke
 
 
 def _data_page_script() -> None:
-    from app_pages import data_page, state
+    from app_pages import data_page
+    from app_support import state
 
     state.login()
     state.sidebar_filters()

@@ -11,11 +11,12 @@ import atexit
 import contextlib
 import re
 import threading
+from typing import Any
 
 from geo.core.errors import UserError
 from geo.data.pgschema import db_role
 
-_pools: dict[tuple[str, str | None], object] = {}
+_pools: dict[tuple[str, str | None], Any] = {}
 _pools_lock = threading.Lock()
 
 

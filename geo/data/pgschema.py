@@ -98,7 +98,7 @@ GRANT SELECT ON {AGGREGATE_TABLE} TO lagebild_rapport;
 
 def schema_fingerprint() -> str:
     """Hash of everything the kinds' tables and views are generated from."""
-    spec = [(k.name, k.geometries, k.date_field, [(f.name, f.type, f.private) for f in k.fields])
+    spec: list[object] = [(k.name, k.geometries, k.date_field, [(f.name, f.type, f.private) for f in k.fields])
             for k in KINDS.values()]
     spec.append(("views", K_MIN, PUBLIC_VIEW_CELL, PUBLIC_KINDS, 1))
     return hashlib.sha256(json.dumps(spec, default=str).encode()).hexdigest()[:16]
@@ -143,10 +143,10 @@ def public_view_sql(srid: int) -> str:
         value = f"sum({quote(k.weight_field)})::double precision" if k.weight_field else "count(*)::double precision"
         centre = "ST_PointOnSurface(geom)"
         parts.append(
-            f"SELECT '{name}'::text AS kind, to_char({quote(k.date_field)}, 'YYYY-MM') AS month, "
+            f"SELECT '{name}'::text AS kind, to_char({quote(str(k.date_field))}, 'YYYY-MM') AS month, "
             f"floor(ST_X({centre}) / {s})::bigint AS cell_i, floor(ST_Y({centre}) / {s})::bigint AS cell_j, "
             f"count(*) AS events, {value} AS value FROM {quote(name)} "
-            f"WHERE geom IS NOT NULL AND {quote(k.date_field)} IS NOT NULL GROUP BY 1, 2, 3, 4")
+            f"WHERE geom IS NOT NULL AND {quote(str(k.date_field))} IS NOT NULL GROUP BY 1, 2, 3, 4")
     union = "\nUNION ALL\n".join(parts)
     return (f"CREATE VIEW {PUBLIC_VIEW} AS SELECT kind, month, {s} AS cell_size, cell_i, cell_j, events, value, "
             f"ST_MakeEnvelope(cell_i * {s}, cell_j * {s}, (cell_i + 1) * {s}, (cell_j + 1) * {s}, {srid}) AS geom "

@@ -167,15 +167,15 @@ class PgStore:
     def _schema_state(self, conn) -> tuple[int, str]:
         done, srid, schema_hash = schema_state(conn)
         if srid is not None and srid != self.srid:
-            raise UserError(f"Datenbank {self}: Geometrien in EPSG:{srid}, das Gebiet {self.area.name} "
-                            f"aber in EPSG:{self.srid} – falsches Gebiet?")
+            raise UserError(f"Datenbank {self}: Geometrien im Koordinatensystem {srid}, das Gebiet "
+                            f"{self.area.name} aber in {self.area.crs} – falsches Gebiet?")
         return done, schema_hash
 
     def _run_migrations(self, conn) -> None:
         run_migrations(conn, self.srid)
         srid = schema_state(conn)[1]
         if srid != self.srid:
-            raise UserError(f"Datenbank {self}: Geometrien in EPSG:{srid}, Gebiet in EPSG:{self.srid}.")
+            raise UserError(f"Datenbank {self}: Geometrien im Koordinatensystem {srid}, Gebiet in {self.area.crs}.")
 
     def schema_version(self) -> int:
         """Number of the last migration applied (0: none)."""
@@ -462,7 +462,7 @@ class PgStore:
         limit = datetime.combine(cutoff, datetime.min.time())
         with self.transaction() as conn:
             for name, frame in frames.items():
-                field_name = get_kind(name).date_field
+                field_name = str(get_kind(name).date_field)
                 cur = conn.execute(f"DELETE FROM {quote(name)} WHERE {quote(field_name)} < %s", (limit,))
                 if cur.rowcount != len(frame):
                     raise RuntimeError(f"purge {name}: {cur.rowcount} rows matched, {len(frame)} read")
