@@ -98,22 +98,22 @@ def test_new_schema_fields_become_columns(pg_url, tmp_path, monkeypatch):
     """Other kinds/fields declared in the schema (e.g. time windows) get columns on the next open."""
     PgStore(pg_url, AREA, local_dir=tmp_path).migrate()
     kind = KINDS["syringe_find"]
-    extended = dataclasses.replace(kind, fields=(*kind.fields, Field("time_to", "datetime", "bis"),
-                                                  Field("date_only", "bool", "nur Datum"),
-                                                  Field("location_flag", "str", "Lage", default="")))
+    extended = dataclasses.replace(kind, fields=(*kind.fields, Field("closed_at", "datetime", "bis"),
+                                                  Field("checked", "bool", "geprüft"),
+                                                  Field("agreement_ref", "str", "Absprache", default="")))
     monkeypatch.setitem(KINDS, "syringe_find", extended)
     store = PgStore(pg_url, AREA, local_dir=tmp_path)
     rows = gpd.GeoDataFrame({"record_id": ["a" * 16, "b" * 16], "found_at": pd.to_datetime(["2026-10-01"] * 2),
-                             "count": [1, 2], "source": "x", "reporter": "", "time_to": pd.to_datetime(
-                                 ["2026-10-02 10:00", None]), "date_only": [True, False],
-                             "location_flag": ["", "Sammelpunkt"]},
+                             "count": [1, 2], "source": "x", "reporter": "", "closed_at": pd.to_datetime(
+                                 ["2026-10-02 10:00", None]), "checked": [True, False],
+                             "agreement_ref": ["", "A-7"]},
                             geometry=[shapely.Point(X0, Y0), shapely.Point(X0 + 1, Y0)], crs=AREA.crs)
     with store.lock():
         store.write_import(extended, rows, {"file_name": "neu.csv", "kind": "syringe_find"})
     back = store.read("syringe_find")
-    assert list(back["location_flag"]) == ["", "Sammelpunkt"]
-    assert back["time_to"].iloc[0] == pd.Timestamp("2026-10-02 10:00") and pd.isna(back["time_to"].iloc[1])
-    assert list(back["date_only"].astype(bool)) == [True, False]
+    assert list(back["agreement_ref"]) == ["", "A-7"]
+    assert back["closed_at"].iloc[0] == pd.Timestamp("2026-10-02 10:00") and pd.isna(back["closed_at"].iloc[1])
+    assert list(back["checked"].astype(bool)) == [True, False]
 
 
 def test_open_store_chooses_the_backend(pg_url, tmp_path, monkeypatch):

@@ -47,7 +47,8 @@ def test_import_conserves_rows_and_reads_back_the_values(tmp_path, any_store):
     assert any_store.count("syringe_find") == 40
     assert any_store.layers() == ["syringe_find"]
     gdf = any_store.read("syringe_find")
-    assert list(gdf.columns) == ["record_id", "import_id", "found_at", "count", "source", "reporter", "geometry"]
+    assert list(gdf.columns)[:6] == ["record_id", "import_id", "found_at", "count", "source", "reporter"]
+    assert gdf.columns[-1] == "geometry"
     assert gdf.crs.to_epsg() == 25833
     assert str(gdf["found_at"].dtype) == "datetime64[ns]" and str(gdf["count"].dtype) == "int64"
     assert gdf["count"].sum() == sum(1 + i % 4 for i in range(40))
@@ -170,3 +171,23 @@ def test_cli_commands_accept_the_store(tmp_path, any_store, capsys):
     assert main(["import", str(path), "--kind", "syringe_find", "--store", location]) == 0
     assert "gespeichert: 3, abgelehnt: 0" in capsys.readouterr().out
     assert any_store.count("syringe_find") == 15
+
+
+def test_quality_columns_round_trip(any_store):
+    """Time windows and location flags (issue 12) are stored and read back alike on both backends."""
+    from geo.core.schema import DATE_ONLY, KINDS, LOCATION_FLAG, TIME_FROM, TIME_TO
+
+    kind = KINDS["syringe_find"]
+    rows = gpd.GeoDataFrame({"record_id": ["a" * 16, "b" * 16], "found_at": pd.to_datetime(["2026-10-01"] * 2),
+                             "count": [1, 2], "source": "x", "reporter": "",
+                             TIME_FROM: pd.to_datetime(["2026-10-01 08:00", None]),
+                             TIME_TO: pd.to_datetime(["2026-10-02 10:00", None]), DATE_ONLY: [True, False],
+                             LOCATION_FLAG: ["", "Sammelpunkt"]},
+                            geometry=[shapely.Point(X0, Y0), shapely.Point(X0 + 1, Y0)], crs=AREA.crs)
+    with any_store.lock():
+        any_store.write_import(kind, rows, {"file_name": "f.csv", "kind": "syringe_find"})
+    back = any_store.read("syringe_find")
+    assert list(back[LOCATION_FLAG]) == ["", "Sammelpunkt"]
+    assert back[TIME_TO].iloc[0] == pd.Timestamp("2026-10-02 10:00") and pd.isna(back[TIME_FROM].iloc[1])
+    assert list(back[DATE_ONLY]) == [True, False]
+    assert str(back[TIME_FROM].dtype) == "datetime64[ns]"

@@ -55,7 +55,7 @@ from pyproj import CRS
 from geo.core.area import StudyArea, load_area
 from geo.core.errors import UserError
 from geo.core.period import Period
-from geo.core.schema import IMPORT_ID, KINDS, RECORD_ID, Kind, get_kind
+from geo.core.schema import IMPORT_ID, KINDS, QUALITY_COLUMNS, RECORD_ID, Kind, get_kind
 from geo.data.access import PUBLIC_KINDS, ROLES, check_role, private_fields
 from geo.data.pgconn import close_pools, connect_args, db_error, display_url, pool  # noqa: F401 - close_pools re-exported
 from geo.data.pgschema import (
@@ -292,9 +292,11 @@ class PgStore:
                   if columns is None or c in columns or c in (RECORD_ID, IMPORT_ID)]
         selected = [c for c in wanted if c in visible]
         where, params = self._filters(kind, period, bbox)
-        sql = (f"SELECT {', '.join(quote(c) for c in selected)}, ST_AsBinary(geom) FROM {self._source(kind.name)}"
-               f"{where} ORDER BY fid")
         with self.connection() as conn:
+            quality = [c for c in self._quality_present(conn, kind.name) if columns is None or c in columns]
+            wanted, selected = [*wanted, *quality], [*selected, *quality]
+            sql = (f"SELECT {', '.join(quote(c) for c in selected)}, ST_AsBinary(geom) "
+                   f"FROM {self._source(kind.name)}{where} ORDER BY fid")
             rows = conn.execute(sql, params).fetchall()
         frame = pd.DataFrame.from_records(rows, columns=[*selected, "_wkb"]) if rows else \
             pd.DataFrame({c: pd.Series(dtype=object) for c in [*selected, "_wkb"]})
@@ -313,6 +315,14 @@ class PgStore:
             base = empty_frame(kind, crs)
             return base[[c for c in base.columns if c in out.columns or c == base.geometry.name]]
         return out
+
+    def _quality_present(self, conn, kind: str) -> list[str]:
+        """Quality columns (time windows, location flags) that the kind's relation has, in schema order."""
+        relation = self._source(kind).strip('"')
+        have = {r[0] for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = %s", (relation,))}
+        return [c for c in QUALITY_COLUMNS if c in have]
 
     def _filters(self, kind: Kind, period: Period | None, bbox) -> tuple[str, list]:
         clauses, params = [], []
@@ -402,7 +412,8 @@ class PgStore:
             row["import_id"] = import_id
             conn.execute(f"INSERT INTO {IMPORTS_TABLE} ({', '.join(quote(c) for c in IMPORT_COLUMNS)}) "
                          f"VALUES ({', '.join(['%s'] * len(IMPORT_COLUMNS))})", [row[c] for c in IMPORT_COLUMNS])
-            out = rows[[RECORD_ID, *kind.field_names]].copy()
+            quality = [c for c in QUALITY_COLUMNS if c in rows.columns]  # time windows, location flags
+            out = rows[[RECORD_ID, *kind.field_names, *quality]].copy()
             out.insert(1, IMPORT_ID, import_id)
             try:
                 self._copy_rows(conn, kind, out, rows.geometry.to_numpy())
@@ -429,6 +440,10 @@ class PgStore:
             elif isinstance(s.dtype, pd.StringDtype) or s.dtype == object:
                 frame[c] = s.astype(object).where(s.notna(), None)
         frame["geom"] = ewkb
+        for c in frame.columns:  # quality columns are added when first written, as in the GeoPackage
+            if c in QUALITY_COLUMNS:
+                conn.execute(f"ALTER TABLE {quote(kind.name)} ADD COLUMN IF NOT EXISTS {quote(c)} "
+                             f"{SQL_TYPES.get(QUALITY_COLUMNS[c], 'text')}")
         cols = ", ".join(quote(c) for c in frame.columns)
         texts = {RECORD_ID} | {f.name for f in kind.fields if SQL_TYPES.get(f.type, "text") == "text"}
         force_null = ", ".join(quote(c) for c in frame.columns if c not in texts)  # "" is NULL there
@@ -561,7 +576,8 @@ class PgStore:
                         [tuple(_plain(v) for v in r) for r in hist.itertuples(index=False)])
             for name, gdf in records.items():
                 kind = get_kind(name)
-                frame = pd.DataFrame({c: gdf[c] for c in (RECORD_ID, IMPORT_ID, *kind.field_names) if c in gdf})
+                frame = pd.DataFrame({c: gdf[c] for c in (RECORD_ID, IMPORT_ID, *kind.field_names, *QUALITY_COLUMNS)
+                                      if c in gdf})
                 self._copy_rows(conn, kind, frame, gdf.geometry.to_numpy())
             if aggregates is not None:
                 self._write_aggregates(conn, aggregates)

@@ -32,7 +32,7 @@ import pyogrio
 import shapely
 
 from geo.core.errors import UserError
-from geo.core.schema import IMPORT_ID, KINDS, RECORD_ID, get_kind
+from geo.core.schema import IMPORT_ID, KINDS, QUALITY_COLUMNS, RECORD_ID, get_kind
 from geo.data.store import IMPORTS_TABLE, Store
 
 AGGREGATE_LAYER = "aggregated_counts"
@@ -67,7 +67,7 @@ def _is_pg(store) -> bool:
 def kind_checksum(gdf: gpd.GeoDataFrame, kind: str) -> str:
     """SHA-256 of a kind's records in canonical form (see the module docstring)."""
     k = get_kind(kind)
-    cols = [c for c in (RECORD_ID, IMPORT_ID, *k.field_names) if c in gdf]
+    cols = [c for c in (RECORD_ID, IMPORT_ID, *k.field_names, *QUALITY_COLUMNS) if c in gdf]
     frame = pd.DataFrame({c: gdf[c].to_numpy() for c in cols})
     for c in frame.columns:
         s = frame[c]
@@ -154,7 +154,8 @@ def _write_geopackage(dst: Store, records, imports: pd.DataFrame, aggregates) ->
             tmp.unlink()  # a whole new store, not an addition
         for name, gdf in records.items():
             kind = get_kind(name)
-            out = gdf[[c for c in (RECORD_ID, IMPORT_ID, *kind.field_names) if c in gdf] + [gdf.geometry.name]]
+            cols = (RECORD_ID, IMPORT_ID, *kind.field_names, *QUALITY_COLUMNS)
+            out = gdf[[c for c in cols if c in gdf] + [gdf.geometry.name]]
             dst._append_layer(tmp, kind, out)
         with contextlib.closing(sqlite3.connect(tmp)) as con:
             con.execute(
