@@ -56,7 +56,7 @@ from geo.core.area import StudyArea, load_area
 from geo.core.errors import UserError
 from geo.core.period import Period
 from geo.core.schema import IMPORT_ID, KINDS, QUALITY_COLUMNS, RECORD_ID, Kind, get_kind
-from geo.data.access import PUBLIC_KINDS, ROLES, check_role, private_fields
+from geo.data.access import PUBLIC_KINDS, check_role, private_fields
 from geo.data.pgconn import close_pools, connect_args, db_error, display_url, pool  # noqa: F401 - close_pools re-exported
 from geo.data.pgschema import (
     AGGREGATE_COLUMNS,
@@ -70,7 +70,6 @@ from geo.data.pgschema import (
     SQL_TYPES,
     STATE_TABLE,
     WRITE_LOCK_KEY,
-    db_role,
     quote,
     run_migrations,
     schema_fingerprint,
@@ -594,8 +593,3 @@ def _plain(v):
     if v is pd.NA or v is pd.NaT:
         return None
     return v
-
-
-def all_roles() -> tuple[str, ...]:
-    """Database roles of all Lagebild roles."""
-    return tuple(db_role(r) for r in ROLES)

@@ -162,11 +162,11 @@ def _write_geopackage(dst: Store, records, imports: pd.DataFrame, aggregates) ->
                 f"CREATE TABLE IF NOT EXISTS {IMPORTS_TABLE} (import_id INTEGER PRIMARY KEY, file_name TEXT, "
                 "sha256 TEXT, kind TEXT, imported_at TEXT, rows_read INTEGER, stored INTEGER, rejected INTEGER, "
                 "repaired INTEGER, rejects_file TEXT, user TEXT, notes TEXT)")
-            cols = list(imports.columns)
+            names = list(imports.columns)
             rows = [tuple(_plain(v) for v in r) for r in imports.itertuples(index=False)]
             if rows:
-                con.executemany(f"INSERT INTO {IMPORTS_TABLE} ({', '.join(cols)}) VALUES "
-                                f"({', '.join('?' * len(cols))})", rows)
+                con.executemany(f"INSERT INTO {IMPORTS_TABLE} ({', '.join(names)}) VALUES "
+                                f"({', '.join('?' * len(names))})", rows)
             con.commit()
         if aggregates is not None and len(aggregates):
             agg = aggregates.set_crs(dst.area.crs, allow_override=True) if aggregates.crs is None else aggregates
