@@ -28,7 +28,7 @@ from geo.core.period import PRESETS, Period
 from geo.core.schema import COMPLAINT_CATEGORIES, DISTRICT, KINDS, REPORT_KINDS
 from geo.data import facts
 from geo.data.access import restrict
-from geo.data.store import Store, default_store_path
+from geo.data.store import Store, default_store_location, open_store
 
 #: Label of the free period choice (besides :data:`geo.core.period.PRESETS`).
 FREE_RANGE = "freier Zeitraum"
@@ -91,7 +91,7 @@ def _demo_wanted() -> bool:
 
 @st.cache_resource(show_spinner="Speicher wird geöffnet …")
 def _open_store(path: str, demo: bool) -> Store:
-    store = Store(path)
+    store = open_store(path)
     if demo and (not store.exists() or store.is_empty()):
         from geo.data.demo import load_demo
 
@@ -100,27 +100,51 @@ def _open_store(path: str, demo: bool) -> Store:
     return store
 
 
+def _location() -> str:
+    location = default_store_location()
+    return location if isinstance(location, str) else str(location.resolve())
+
+
 def get_store() -> Store:
-    """The app's store (``$LAGEBILD_STORE`` or ``data/lagebild.gpkg``), opened once per process.
+    """The app's store (``$LAGEBILD_STORE``: a GeoPackage path or a ``postgresql://`` URL; default
+    ``data/lagebild.gpkg``), opened once per process.
 
     An empty or missing store is filled with the synthetic demo data (set ``LAGEBILD_DEMO=0``
     to start empty).
     """
-    return _open_store(str(default_store_path().resolve()), _demo_wanted())
+    return _open_store(_location(), _demo_wanted())
+
+
+@st.cache_resource(show_spinner=False)
+def _role_store(location: str, role: str):
+    return open_store(location, get_store().area, role=role)
+
+
+def role_store(role: str) -> Store:
+    """The store as the database role of ``role`` sees it (PostGIS: ``SET ROLE lagebild_<role>``, so the
+    database refuses what the role may not read); the GeoPackage store itself otherwise."""
+    store = get_store()
+    if getattr(store, "backend", "geopackage") != "postgis":
+        return store
+    return _role_store(_location(), role)
 
 
 # ---------------------------------------------------------------------------- records
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _cached_records(path: str, token: str, kind: str, period: str | None) -> gpd.GeoDataFrame:
-    """Read records once per store content (``token``), kind and period.
+def _cached_records(path: str, token: str, kind: str, period: str | None, role: str | None = None
+                    ) -> gpd.GeoDataFrame:
+    """Read records once per store content (``token``), kind, period and database role.
 
     Kept as one shared object (``cache_resource``: no pickling, which costs about 0.1 s per
-    100,000 records and call); callers must not modify it. The token changes with every
-    write to the store, so a new import is read at once.
+    100,000 records and call); callers must not modify it. The token (:meth:`Store.version`,
+    which both backends provide: a PostGIS store counts its writes in the database, so
+    several app processes see each other's imports) changes with every write, so a new
+    import is read at once.
     """
     from geo.core.period import parse_period
 
-    return get_store().read(kind, parse_period(period) if period else None)
+    store = get_store() if role is None else role_store(role)
+    return store.read(kind, parse_period(period) if period else None)
 
 
 def load_records(kind: str, period: Period | None, *, restricted: bool = True) -> gpd.GeoDataFrame:
@@ -133,9 +157,11 @@ def load_records(kind: str, period: Period | None, *, restricted: bool = True) -
     date, measures by validity (active during the period), places not at all.
     """
     store = get_store()
-    gdf = _cached_records(str(store.path), store.version(), kind, str(period) if period else None)
+    role = current_user().role if restricted else None
+    db_role = role if role is not None and getattr(store, "backend", "") == "postgis" else None
+    gdf = _cached_records(_location(), store.version(), kind, str(period) if period else None, db_role)
     if restricted:
-        gdf = restrict(gdf, kind, current_user().role)
+        gdf = restrict(gdf, kind, role)
     return gdf
 
 
@@ -190,13 +216,13 @@ def _data_facts(path: str, token: str) -> tuple[date | None, tuple[str, ...]]:
 def latest_data_date() -> date | None:
     """The latest date of any report in the store (``None`` if there are none)."""
     store = get_store()
-    return _data_facts(str(store.path), store.version())[0]
+    return _data_facts(_location(), store.version())[0]
 
 
 def known_sources() -> tuple[str, ...]:
     """All sources of finds and observations in the store, sorted."""
     store = get_store()
-    return _data_facts(str(store.path), store.version())[1]
+    return _data_facts(_location(), store.version())[1]
 
 
 # ---------------------------------------------------------------------------- periods

@@ -3,6 +3,10 @@
 ``demo_store``   session-wide GeoPackage store filled with the demo data (read-only use!).
 ``fresh_store``  an empty store in a per-test temporary folder (write freely).
 ``shared_data``  ``../shared/data`` beside the repository; tests using it skip when absent.
+``pg_cluster``   session-wide throwaway PostgreSQL/PostGIS server on a Unix socket (tests/pgcluster.py);
+                 skips, naming the reason, where no PostgreSQL binaries are installed.
+``pg_url``       a fresh database on it (``postgresql://`` URL), dropped after the test.
+``any_store``    an empty store on each backend (parametrised: ``gpkg`` and ``postgis``).
 """
 
 from __future__ import annotations
@@ -55,6 +59,58 @@ def run_page(demo_store, monkeypatch):
 def fresh_store(tmp_path) -> Store:
     """An empty store (the file does not exist yet) in this test's temporary folder."""
     return Store(tmp_path / "store.gpkg")
+
+
+_PG_SKIPPED: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say why the PostGIS tests were skipped (also without ``-rs``)."""
+    if _PG_SKIPPED:
+        terminalreporter.write_line(f"PostGIS-Tests übersprungen: {_PG_SKIPPED[0]}", yellow=True)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL server with PostGIS for this test session (see tests/pg.py)."""
+    from pgcluster import ClusterUnavailable, start_cluster
+
+    pytest.importorskip("psycopg", reason="psycopg not installed (scripts/setup.sh test)")
+    try:
+        cluster = start_cluster()
+    except ClusterUnavailable as exc:
+        _PG_SKIPPED.append(str(exc))
+        pytest.skip(f"PostgreSQL/PostGIS nicht verfügbar: {exc}")
+    yield cluster
+    from geo.data.pgstore import close_pools
+
+    close_pools()
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster, tmp_path, monkeypatch) -> str:
+    """URL of a fresh, empty PostGIS database (dropped after the test); files beside it (rejects,
+    backups) go to ``tmp_path`` (``$LAGEBILD_STORE_FILES``)."""
+    monkeypatch.setenv("LAGEBILD_STORE_FILES", str(tmp_path))
+    name = pg_cluster.new_database()
+    url = pg_cluster.url(name)
+    yield url
+    from geo.data.pgstore import close_pools
+
+    close_pools(url)
+    pg_cluster.drop_database(name)
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def any_store(request, tmp_path):
+    """An empty store on each backend: a GeoPackage in ``tmp_path`` or a fresh PostGIS database
+    (files beside it, rejects and backups, in ``tmp_path``)."""
+    if request.param == "gpkg":
+        return Store(tmp_path / "store.gpkg")
+    from geo.data.pgstore import PgStore
+
+    return PgStore(request.getfixturevalue("pg_url"), local_dir=tmp_path)
 
 
 @pytest.fixture(scope="session")

@@ -57,8 +57,36 @@ _tmp_counter = count()
 
 
 def default_store_path() -> Path:
-    """``$LAGEBILD_STORE`` or ``data/lagebild.gpkg`` in the project."""
+    """``$LAGEBILD_STORE`` or ``data/lagebild.gpkg`` in the project (a path; see :func:`default_store_location`)."""
     return Path(os.environ.get("LAGEBILD_STORE") or DEFAULT_STORE)
+
+
+def is_store_url(location: object) -> bool:
+    """Whether ``location`` names a PostgreSQL database (``postgresql://…``) rather than a GeoPackage file."""
+    return isinstance(location, str) and location.split("://", 1)[0].lower() in ("postgresql", "postgres")
+
+
+def default_store_location() -> str | Path:
+    """``$LAGEBILD_STORE`` (a ``postgresql://`` URL or a GeoPackage path) or ``data/lagebild.gpkg``."""
+    env = os.environ.get("LAGEBILD_STORE") or ""
+    return env if is_store_url(env) else default_store_path()
+
+
+def open_store(location: str | os.PathLike | None = None, area: StudyArea | None = None, *,
+               role: str | None = None):
+    """The store at ``location``: a ``postgresql://`` URL opens the PostGIS backend
+    (:class:`geo.data.pgstore.PgStore`), anything else a GeoPackage :class:`Store`.
+
+    ``role`` (PostGIS only) makes the database enforce a Lagebild role (``SET ROLE``); the
+    GeoPackage has no such enforcement, there :mod:`geo.data.access` does it in the app.
+    Default location: :func:`default_store_location`.
+    """
+    location = default_store_location() if location is None else location
+    if is_store_url(location):
+        from geo.data.pgstore import PgStore
+
+        return PgStore(str(location), area, role=role)
+    return Store(location, area)
 
 
 def empty_frame(kind: Kind | str, crs: str) -> gpd.GeoDataFrame:
@@ -72,13 +100,15 @@ def empty_frame(kind: Kind | str, crs: str) -> gpd.GeoDataFrame:
 
 
 class Store:
-    """A Lagebild GeoPackage store.
+    """A Lagebild GeoPackage store (the PostGIS backend, :class:`geo.data.pgstore.PgStore`, has the same interface).
 
     Parameters
     ----------
     path : the ``.gpkg`` file (created on the first import); default :func:`default_store_path`.
     area : the study area (its CRS is the store's CRS); default :func:`geo.core.area.load_area`.
     """
+
+    backend = "geopackage"
 
     def __init__(self, path: str | os.PathLike | None = None, area: StudyArea | None = None) -> None:
         self.path = Path(path) if path is not None else default_store_path()
@@ -430,6 +460,10 @@ def _quality_column(s: pd.Series, kind: str) -> pd.Series:
     if kind == "bool":
         return s.astype(object).where(s.notna(), False).astype(bool)
     return s.astype(object).where(s.notna(), "")
+
+
+#: Public name of :func:`_normalise` for the other backends.
+normalise_frame = _normalise
 
 
 def ensure_user_store(path: Path) -> None:
