@@ -8,6 +8,7 @@ a TOML file::
     name = "Dresden Neustadt"
     boundary = "neustadt.geojson"   # any vector file; relative to the TOML file
     crs = "EPSG:25833"              # metric CRS for computing
+    tiles = "osm"                   # optional online background: basemapde, osm, off or a URL
 
 and points ``LAGEBILD_AREA`` (or ``--area``) at that file.
 """
@@ -58,6 +59,9 @@ class StudyArea:
     name: str
     boundary: shapely.Polygon | shapely.MultiPolygon
     crs: str = DEFAULT_CRS
+    #: Online background of this area's maps (``basemapde``, ``osm``, ``off`` or an
+    #: XYZ/WMTS/WMS URL; ``None``: the default); ``$LAGEBILD_TILES`` overrides it.
+    tiles: str | None = None
 
     def __post_init__(self) -> None:
         crs = CRS.from_user_input(self.crs)
@@ -133,6 +137,7 @@ def load_area(path: str | os.PathLike | None = None) -> StudyArea:
     except KeyError as exc:
         raise AreaConfigError(f"Gebietsdatei {path}: Eintrag {exc.args[0]!r} fehlt.") from None
     crs = str(section.get("crs", DEFAULT_CRS))
+    tiles = section.get("tiles")
     try:
         gdf = gpd.read_file(boundary_file)
     except Exception as exc:  # noqa: BLE001 - any reader failure becomes one German line
@@ -142,4 +147,4 @@ def load_area(path: str | os.PathLike | None = None) -> StudyArea:
     geom = shapely.union_all(gdf.to_crs(crs).geometry.make_valid().values)
     if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
         raise AreaConfigError(f"Grenze {boundary_file} enthält keine Fläche.")
-    return StudyArea(name, geom, crs)
+    return StudyArea(name, geom, crs, tiles=str(tiles) if tiles is not None else None)
