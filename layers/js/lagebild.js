@@ -551,6 +551,94 @@
     }));
   };
 
+  // ------------------------------------------------------------------ offline base map
+  /* LB.baseData[version] = {s: scale, labels: [[lat, lon, text, angle]], <theme>: {k: "area"|"line",
+   * g: [...]}} (layers/baselayers.py): rings are flat delta-encoded integer [lon, lat] pairs. */
+  LB.baseData = LB.baseData || {};
+  function decodeRing(r, s) {
+    var out = new Array(r.length / 2), x = 0, y = 0, i;
+    for (i = 0; i < r.length; i += 2) {
+      x += r[i];
+      y += r[i + 1];
+      out[i / 2] = [y / s, x / s];
+    }
+    return out;
+  }
+
+  /** One theme of the base map, drawn on a canvas in the pane beneath the data. */
+  LB.base = function (version, theme, style) {
+    var data = LB.baseData[version], group = L.layerGroup();
+    if (!data || !data[theme]) return group;
+    var t = data[theme], s = data.s, renderer = L.canvas({ pane: "lbBase", padding: 0.3 });
+    var opts = { renderer: renderer, pane: "lbBase", interactive: false, color: style.line, weight: style.width,
+                 opacity: 1, fill: !!style.fill, fillColor: style.fill || undefined, fillOpacity: 1 };
+    if (t.k === "area") {
+      var polys = t.g.map(function (f) { return f.map(function (r) { return decodeRing(r, s); }); });
+      polys.forEach(function (p) { group.addLayer(L.polygon(p, opts)); });
+    } else {
+      var lines = t.g.map(function (r) { return decodeRing(r, s); });
+      if (style.casing) {
+        var casing = L.extend({}, opts, { color: style.casing, weight: style.width + 1.5 });
+        group.addLayer(L.polyline(lines, casing));
+      }
+      group.addLayer(L.polyline(lines, opts));
+    }
+    return group;
+  };
+
+  /** Street names of the base map, shown from zoom ``minZoom`` on (plain text, rotated along the street). */
+  LB.baseLabels = function (version, minZoom) {
+    var data = LB.baseData[version] || {};
+    var items = data.labels || [];
+    var Labels = L.Layer.extend({
+      onAdd: function (map) {
+        this._group = this._group || L.layerGroup(items.map(function (it) {
+          var span = el("span", null, it[2]);
+          span.style.transform = "translate(-50%, -50%) rotate(" + it[3] + "deg)";
+          var icon = L.divIcon({ html: span, className: "lb-street", iconSize: null });
+          return L.marker([it[0], it[1]], { icon: icon, interactive: false, keyboard: false, pane: "lbBaseLabels" });
+        }));
+        map.on("zoomend", this._update, this);
+        this._update();
+      },
+      onRemove: function (map) {
+        map.off("zoomend", this._update, this);
+        if (map.hasLayer(this._group)) map.removeLayer(this._group);
+      },
+      _update: function () {
+        var map = this._map;
+        if (!map) return;
+        if (map.getZoom() >= minZoom) { if (!map.hasLayer(this._group)) this._group.addTo(map); }
+        else if (map.hasLayer(this._group)) map.removeLayer(this._group);
+      },
+    });
+    return new Labels();
+  };
+
+  /** The online background: when its tiles cannot load (no internet) it is removed and one quiet
+   *  line says so, once; a map whose tiles load keeps them. */
+  LB.tiles = function (map, layer, notice) {
+    var loaded = false, failed = false;
+    layer.on("tileload", function () { loaded = true; });
+    layer.on("tileerror", function () {
+      if (loaded || failed) return;
+      failed = true;
+      if (map.hasLayer(layer)) map.removeLayer(layer);
+      if (map._lbOfflineNote) return;
+      var Note = L.Control.extend({
+        onAdd: function () { return el("div", "lb-offline-note", notice); },
+      });
+      map._lbOfflineNote = new Note({ position: "bottomright" }).addTo(map);
+    });
+  };
+
+  /** Fit the map to the data's bounds [[s, w], [n, e]] once (not again when Streamlit reruns). */
+  LB.fitOnce = function (map, bounds) {
+    if (map._lbFitted) return;
+    map._lbFitted = true;
+    map.fitBounds(bounds, { padding: [12, 12], maxZoom: 17 });
+  };
+
   // ------------------------------------------------------------------ legend
   LB.legend = function (map, html, position) {
     var Legend = L.Control.extend({
