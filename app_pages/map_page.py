@@ -31,9 +31,9 @@ from geo.report.figures import (
     sensitive_place_table,
     to_german,
 )
-from layers.basemap import base_map, tiles_from_env
+from layers.basemap import base_map
 from layers.elements import LayerControl
-from layers.map import MapContent, Overlay, overlay_groups, overlay_scripts
+from layers.map import MapContent, Overlay, data_bounds, overlay_groups, overlay_scripts
 
 MAP_KEY = "lagekarte"
 TABLE_KEY = "places_table"
@@ -88,6 +88,22 @@ def analysis(token: str, filters: state.Filters, kind: str):
     return hs, (count_hot_cells(prev.cells) if prev is not None else 0), dens, hs.scale_rule
 
 
+@st.cache_data(max_entries=16, show_spinner=False, hash_funcs=_HASH)
+def named_hotspots(token: str, filters: state.Filters, kind: str):
+    """``(groups, place per cell, top table)``: the period's hotspots named by street, crossing or place
+    (:mod:`geo.analysis.placenames`) and the "Top-Hotspots" table; ``None`` without hot spots."""
+    from geo.analysis.placenames import name_hotspots, top_hotspots
+
+    hs = analysis(token, filters, kind)[0]
+    if hs is None:
+        return None
+    groups, place = name_hotspots(hs.cells, state.place_context(token))
+    weight = KINDS[kind].weight_field
+    now = records(kind, filters.period, filters, restricted=False)
+    before = records(kind, filters.previous, filters, restricted=False)
+    return groups, place, top_hotspots(groups, now, before, weight=weight)
+
+
 @st.cache_data(max_entries=16, show_spinner="Karte wird vorbereitet …", hash_funcs=_HASH)
 def overlays(token: str, filters: state.Filters, role: str, hotspot_kind: str, threshold: int) -> list[Overlay]:
     """The map's data overlays as JavaScript strings (cached by store content and settings)."""
@@ -100,6 +116,9 @@ def overlays(token: str, filters: state.Filters, role: str, hotspot_kind: str, t
     )
     hs, _, dens, _ = analysis(token, filters, hotspot_kind)
     content.hotspot_cells = hs.cells if hs is not None else None
+    named = named_hotspots(token, filters, hotspot_kind)
+    if named is not None:
+        content.hotspot_cells = hs.cells.assign(place=named[1].to_numpy())
     content.density = dens
     places = state.load_records("sensitive_place", None)
     if len(places):
@@ -222,8 +241,8 @@ def render() -> None:
     left, right = st.columns([2.7, 1.1], gap="medium")
     with left:
         ov = overlays(token, filters, user.role, hotspot_kind, threshold)
-        m = base_map(store.area, districts=state.districts(token), tiles=tiles_from_env(),
-                     asset_base=state.asset_base(), draw=not public, legend_open=False)
+        m = base_map(store.area, districts=state.districts(token), base=state.base_layers(token),
+                     asset_base=state.asset_base(), draw=not public, legend_open=False, fit=data_bounds(ov))
         st_folium(
             m, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True,
             feature_group_to_add=overlay_groups(ov, drawing=geometry), layer_control=LayerControl(),
@@ -274,8 +293,30 @@ def render() -> None:
 
     if public:
         return
+    _top_hotspots_section(token, filters, hotspot_kind)
     _places_section(table, threshold)
     _measures_section(filters, within)
+
+
+def _top_hotspots_section(token: str, filters: state.Filters, kind: str) -> None:
+    """The "Top-Hotspots" table: rank, name, finds, syringes, change against the previous period."""
+    named = named_hotspots(token, filters, kind)
+    st.subheader("Top-Hotspots")
+    if named is None or not len(named[2]):
+        st.info("Keine signifikanten Hotspots im Zeitraum.")
+        return
+    top = named[2]
+    is_finds = kind == "syringe_find"
+    shown = pd.DataFrame({
+        "Rang": top["rank"], "Ort": top["place"],
+        ("Funde" if is_finds else KINDS[kind].label_plural): top["finds"],
+        **({"Spritzen": top["syringes"]} if is_finds else {}),
+        "Veränderung": top["change"],
+    })
+    st.caption(f"Zusammenhängende Hotspot-Zellen ({KINDS[kind].label_plural}), benannt nach Straße, Kreuzung "
+               f"oder sensiblem Ort; Veränderung gegenüber {filters.previous.label()} in denselben Zellen.")
+    st.dataframe(shown, hide_index=True, width="stretch",
+                 column_config={"Veränderung": st.column_config.NumberColumn(format="%+d")})
 
 
 def _places_section(table: gpd.GeoDataFrame, threshold: int) -> None:
@@ -348,4 +389,4 @@ def map_overlays_for_export():
     threshold = int(st.session_state.get(THRESHOLD_KEY, DEFAULT_PLACE_THRESHOLD))
     ov = overlays(token, filters, state.current_user().role, hotspot_kind, threshold)
     subtitle = f"{filters.period.label()} · erstellt {datetime.now():%d.%m.%Y %H:%M}"
-    return store.area, ov, state.districts(token), subtitle
+    return store.area, ov, state.districts(token), subtitle, state.base_layers(token)

@@ -420,3 +420,19 @@ def top_hotspots(
     out = out.sort_values(["finds", "syringes"], ascending=False, kind="stable").head(limit)
     out["rank"] = np.arange(1, len(out) + 1)
     return out.reset_index(drop=True)
+
+
+def site_addresses(geoms, ctx: PlaceContext) -> list[str]:
+    """:func:`address_of` for each point (any geometry: its centroid) of ``geoms`` (metric CRS)."""
+    return [address_of(shapely.centroid(g), ctx) for g in np.asarray(geoms, dtype=object)]
+
+
+def label_sites(sites: gpd.GeoDataFrame, ctx: PlaceContext, prefix: str = "Vorschlag") -> gpd.GeoDataFrame:
+    """``sites`` (with ``rank``) with an ``address`` column and labels such as
+    ``"Vorschlag 1 – Torgauer Platz, vor Nr. 3"`` for the crews (a copy)."""
+    out = sites.copy()
+    addresses = site_addresses(out.geometry.values, ctx) if len(out) else []
+    out["address"] = pd.Series(addresses, index=out.index, dtype=object)
+    ranks = out["rank"] if "rank" in out else pd.Series(np.arange(1, len(out) + 1), index=out.index)
+    out["label"] = [f"{prefix} {int(r)} – {a}" for r, a in zip(ranks, addresses, strict=True)]
+    return out
