@@ -293,9 +293,9 @@ def render() -> None:
 
     if public:
         return
-    _top_hotspots_section(token, filters, hotspot_kind)
     _places_section(table, threshold)
     _measures_section(filters, within)
+    _top_hotspots_section(token, filters, hotspot_kind)
 
 
 def _top_hotspots_section(token: str, filters: state.Filters, kind: str) -> None:
@@ -369,7 +369,7 @@ def _handout_button(user, filters: state.Filters, hs, threshold: int, within) ->
                      for p in periods)
         store.audit("export", user=user.name, detail=f"Handout {filters.period.label()} (Rolle {user.role})")
         return build_handout(cur, prev, store.area, filters.period, hotspots=hs, threshold=threshold,
-                             demo=is_demo_data(store.imports()))
+                             demo=is_demo_data(store.imports()), base=store.read_base())
 
     st.download_button(
         "Handout (PDF)", data=make, file_name=f"drogenrapport_{filters.period.start:%Y-%m}.pdf",

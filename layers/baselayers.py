@@ -8,15 +8,12 @@ The map's layers (``LB.base(version, theme, style)``) only name it.
 
 Encoding: coordinates in WGS84, as integers of 1e-5° (about 1 m) relative to the first vertex
 of each ring and delta-encoded – small numbers, a compact file. Street names become labels
-(``[lat, lon, text, angle°]``): at the middle of each named street line, or, when the base has
-no street lines (a buildings-only import), at the mean of the addressed buildings of each street
-in stretches of :data:`LABEL_STRETCH_M` – the mean of both rows of houses lies on the street.
+(``[lat, lon, text, angle°]``, placed by :func:`geo.analysis.placenames.street_label_points`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +21,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from geo.analysis.placenames import street_label_points
 from geo.core.area import DISPLAY_CRS
 from geo.core.schema import BASE_STYLES, BASE_THEMES
 from layers.escape import js_json
@@ -65,89 +63,49 @@ class BaseLayers:
         return f"{BASE_SUBDIR}/{self.version}.js"
 
 
-def _ring_ints(coords: np.ndarray) -> list[int]:
+def _rings_ints(rings: np.ndarray) -> list[list[int]]:
+    """Each ring (or line) as a flat list of delta-encoded integer lon/lat pairs (vectorised)."""
+    coords, idx = shapely.get_coordinates(rings, return_index=True)
     q = np.round(coords * SCALE).astype(np.int64)
-    d = np.vstack([q[:1], np.diff(q, axis=0)])
-    keep = np.ones(len(d), dtype=bool)
-    keep[1:] = (d[1:] != 0).any(axis=1)  # repeated vertices after rounding
-    return d[keep].ravel().tolist()
+    start = np.r_[True, idx[1:] != idx[:-1]]
+    d = q.copy()
+    d[1:] -= q[:-1]
+    d[start] = q[start]
+    keep = start | (d != 0).any(axis=1)  # vertices repeated after rounding
+    d, idx = d[keep], idx[keep]
+    bounds = np.flatnonzero(np.r_[True, idx[1:] != idx[:-1]])
+    counts = np.bincount(idx, minlength=len(rings))
+    pieces = np.split(d.ravel(), 2 * bounds[1:])
+    out: list[list[int]] = [[] for _ in range(len(rings))]
+    for ring, piece in zip(np.unique(idx), pieces, strict=True):
+        out[ring] = piece.tolist() if counts[ring] else []
+    return out
 
 
 def _encode(geoms: np.ndarray) -> tuple[str, list]:
     """``("area"|"line", features)``: each area feature a list of rings, each line a flat ring."""
     parts = shapely.get_parts(geoms)
     types = shapely.get_type_id(parts)
-    out: list = []
-    if np.isin(types, (3,)).any():
-        for poly in parts[types == 3]:
-            rings = [poly.exterior, *poly.interiors]
-            enc = [_ring_ints(np.asarray(r.coords)[:, :2]) for r in rings]
-            if len(enc[0]) >= 6:
-                out.append(enc)
-        return "area", out
-    for line in parts[types == 1]:
-        enc = _ring_ints(np.asarray(line.coords)[:, :2])
-        if len(enc) >= 4:
-            out.append(enc)
-    return "line", out
-
-
-def _angle(dx_m: float, dy_m: float) -> float:
-    """Screen angle of a direction (degrees, text never upside down)."""
-    a = -math.degrees(math.atan2(dy_m, dx_m))
-    if a > 90:
-        a -= 180
-    if a < -90:
-        a += 180
-    return round(a, 1)
+    if (types == 3).any():
+        polys = parts[types == 3]
+        rings, owner = shapely.get_rings(polys, return_index=True)
+        enc = _rings_ints(rings)
+        feats: list[list] = [[] for _ in range(len(polys))]
+        for r, o in zip(enc, owner, strict=True):
+            feats[o].append(r)
+        return "area", [f for f in feats if f and len(f[0]) >= 6]
+    lines = parts[types == 1]
+    return "line", [r for r in _rings_ints(lines) if len(r) >= 4] if len(lines) else []
 
 
 def street_labels(base: gpd.GeoDataFrame) -> list[list]:
-    """``[[lat, lon, name, angle], ...]`` for the named streets (see the module docstring)."""
-    labels: list[list] = []
-    to_wgs = None
-    streets = base[(base["theme"] == "street").to_numpy() & (base["name"].astype(str) != "").to_numpy()]
-    streets = streets[np.isin(shapely.get_type_id(streets.geometry.values), (1, 5))]
-    if len(streets):
-        for name, rows in streets.groupby("name"):
-            merged = shapely.line_merge(shapely.union_all(rows.geometry.values))
-            for line in shapely.get_parts(merged):
-                if line.length < 60:
-                    continue
-                for k in range(max(1, int(line.length // LABEL_STRETCH_M))):
-                    at = (k + 0.5) * line.length / max(1, int(line.length // LABEL_STRETCH_M))
-                    p0 = line.interpolate(max(0.0, at - 10))
-                    p1 = line.interpolate(min(line.length, at + 10))
-                    mid = line.interpolate(at)
-                    labels.append([mid.x, mid.y, str(name), _angle(p1.x - p0.x, p1.y - p0.y)])
-    else:
-        addr = base[(base["street"].astype(str) != "").to_numpy() & (base["housenumber"].astype(str) != "").to_numpy()]
-        if len(addr):
-            cent = shapely.centroid(addr.geometry.values)
-            xy = np.column_stack([shapely.get_x(cent), shapely.get_y(cent)])
-            streets_of = addr["street"].astype(str).to_numpy()
-            for name in np.unique(streets_of):
-                pts = xy[streets_of == name]
-                if len(pts) < 4:
-                    continue
-                centre = pts.mean(axis=0)
-                u, s, vt = np.linalg.svd(pts - centre, full_matrices=False)
-                axis = vt[0]
-                t = (pts - centre) @ axis
-                span = t.max() - t.min()
-                n = max(1, int(span // LABEL_STRETCH_M))
-                edges = np.linspace(t.min(), t.max() + 1e-9, n + 1)
-                for a, b in zip(edges[:-1], edges[1:], strict=True):
-                    sel = (t >= a) & (t < b)
-                    if sel.sum() < 3:
-                        continue
-                    mid = pts[sel].mean(axis=0)
-                    labels.append([mid[0], mid[1], str(name), _angle(axis[0], axis[1])])
-    if not labels:
+    """``[[lat, lon, name, angle], ...]`` of the named streets (see ``placenames.street_label_points``)."""
+    points = street_label_points(base, stretch_m=LABEL_STRETCH_M)
+    if not points:
         return []
-    arr = np.asarray([[lab[0], lab[1]] for lab in labels])
-    to_wgs = gpd.GeoSeries(gpd.points_from_xy(arr[:, 0], arr[:, 1]), crs=base.crs).to_crs(DISPLAY_CRS)
-    return [[round(p.y, 6), round(p.x, 6), lab[2], lab[3]] for p, lab in zip(to_wgs, labels, strict=True)]
+    arr = np.asarray([[p[0], p[1]] for p in points])
+    wgs = gpd.GeoSeries(gpd.points_from_xy(arr[:, 0], arr[:, 1]), crs=base.crs).to_crs(DISPLAY_CRS)
+    return [[round(p.y, 6), round(p.x, 6), lab[2], lab[3]] for p, lab in zip(wgs, points, strict=True)]
 
 
 def build_base_layers(base: gpd.GeoDataFrame | None) -> BaseLayers | None:

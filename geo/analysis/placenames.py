@@ -24,6 +24,7 @@ All geometries in one metric CRS (metres). Nothing here reads a file.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -435,4 +436,65 @@ def label_sites(sites: gpd.GeoDataFrame, ctx: PlaceContext, prefix: str = "Vorsc
     out["address"] = pd.Series(addresses, index=out.index, dtype=object)
     ranks = out["rank"] if "rank" in out else pd.Series(np.arange(1, len(out) + 1), index=out.index)
     out["label"] = [f"{prefix} {int(r)} – {a}" for r, a in zip(ranks, addresses, strict=True)]
+    return out
+
+
+# ---------------------------------------------------------------------------- street labels
+def _angle(dx: float, dy: float) -> float:
+    """Screen angle (degrees, clockwise, text never upside down) of a direction in metres (x east, y north)."""
+    a = -math.degrees(math.atan2(dy, dx))
+    if a > 90:
+        a -= 180
+    if a < -90:
+        a += 180
+    return round(a, 1)
+
+
+def street_label_points(base: gpd.GeoDataFrame, *, stretch_m: float = 350.0) -> list[tuple[float, float, str, float]]:
+    """Where street names go on a map: ``(x, y, name, angle°)`` in the base's metric CRS.
+
+    From named street lines: one label per ``stretch_m`` of each merged street. Without street
+    lines (a buildings-only base): per street, the addressed buildings are ordered along their
+    principal axis and cut into stretches; the label goes to the mean of each stretch's buildings –
+    the mean of both rows of houses lies on the street – turned along the axis.
+    """
+    out: list[tuple[float, float, str, float]] = []
+    if base is None or not len(base):
+        return out
+    streets = base[(base["theme"] == "street").to_numpy() & (base["name"].astype(str) != "").to_numpy()]
+    streets = streets[np.isin(shapely.get_type_id(streets.geometry.values), (1, 5))]
+    if len(streets):
+        for name, rows in streets.groupby("name"):
+            merged = shapely.line_merge(shapely.union_all(rows.geometry.values))
+            for line in shapely.get_parts(merged):
+                if line.length < 60:
+                    continue
+                n = max(1, int(line.length // stretch_m))
+                for k in range(n):
+                    at = (k + 0.5) * line.length / n
+                    p0 = line.interpolate(max(0.0, at - 10))
+                    p1 = line.interpolate(min(line.length, at + 10))
+                    mid = line.interpolate(at)
+                    out.append((mid.x, mid.y, str(name), _angle(p1.x - p0.x, p1.y - p0.y)))
+        return out
+    addr = base[(base["street"].astype(str) != "").to_numpy() & (base["housenumber"].astype(str) != "").to_numpy()]
+    if not len(addr):
+        return out
+    cent = shapely.centroid(addr.geometry.values)
+    xy = np.column_stack([shapely.get_x(cent), shapely.get_y(cent)])
+    names = addr["street"].astype(str).to_numpy()
+    for name in np.unique(names):
+        pts = xy[names == name]
+        if len(pts) < 4:
+            continue
+        centre = pts.mean(axis=0)
+        axis = np.linalg.svd(pts - centre, full_matrices=False)[2][0]
+        t = (pts - centre) @ axis
+        n = max(1, int((t.max() - t.min()) // stretch_m))
+        edges = np.linspace(t.min(), t.max() + 1e-9, n + 1)
+        for a, b in zip(edges[:-1], edges[1:], strict=True):
+            sel = (t >= a) & (t < b)
+            if sel.sum() >= 3:
+                mid = pts[sel].mean(axis=0)
+                out.append((float(mid[0]), float(mid[1]), str(name), _angle(axis[0], axis[1])))
     return out
