@@ -33,7 +33,7 @@ from geo.report.figures import (
 )
 from layers.basemap import base_map
 from layers.elements import LayerControl
-from layers.map import MapContent, Overlay, data_bounds, overlay_groups, overlay_scripts
+from layers.map import MapContent, Overlay, overlay_groups, overlay_scripts
 
 MAP_KEY = "lagekarte"
 TABLE_KEY = "places_table"
@@ -242,7 +242,8 @@ def render() -> None:
     with left:
         ov = overlays(token, filters, user.role, hotspot_kind, threshold)
         m = base_map(store.area, districts=state.districts(token), base=state.base_layers(token),
-                     asset_base=state.asset_base(), draw=not public, legend_open=False, fit=data_bounds(ov))
+                     asset_base=state.asset_base(), draw=not public, legend_open=False,
+                     fit=state.data_bounds(token))
         st_folium(
             m, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True,
             feature_group_to_add=overlay_groups(ov, drawing=geometry), layer_control=LayerControl(),

@@ -356,3 +356,28 @@ def place_context(token: str | None = None):
     """Naming context for hotspots and sites (:mod:`geo.analysis.placenames`), cached per store content."""
     store = get_store()
     return _place_context(str(store.path), token or store.version())
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def data_bounds(token: str) -> tuple[float, float, float, float] | None:
+    """(south, west, north, east) in WGS84 of all reports in the store (0.5–99.5 % quantiles, so a
+    stray record does not zoom the map out): the Lagekarte opens fitted to it. Independent of the
+    period, so the map and the user's view stay the same when the period changes."""
+    import numpy as np
+
+    from geo.core.area import DISPLAY_CRS
+
+    xs, ys = [], []
+    for kind in REPORT_KINDS:
+        gdf = load_records(kind, None, restricted=False)
+        if len(gdf):
+            pts = shapely.get_coordinates(shapely.centroid(gdf.geometry.values))
+            xs.append(pts[:, 0])
+            ys.append(pts[:, 1])
+    if not xs:
+        return None
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    lo = gpd.GeoSeries(shapely.points([np.quantile(x, 0.005)], [np.quantile(y, 0.005)]), crs=get_store().area.crs)
+    hi = gpd.GeoSeries(shapely.points([np.quantile(x, 0.995)], [np.quantile(y, 0.995)]), crs=get_store().area.crs)
+    lo, hi = lo.to_crs(DISPLAY_CRS).iloc[0], hi.to_crs(DISPLAY_CRS).iloc[0]
+    return float(lo.y), float(lo.x), float(hi.y), float(hi.x)

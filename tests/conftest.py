@@ -87,17 +87,36 @@ def chromium():
 LOCAL_PREFIXES = ("http://127.0.0.1", "http://localhost", "data:", "blob:", "file:")
 
 
+class BlockedList(list):
+    """Blocked URLs (tests assert none); ``.tiles`` holds the blocked requests for the online background
+    (:data:`layers.tiles.PROVIDERS`), which every map makes and which must fail quietly offline."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tiles: list[str] = []
+
+
 @pytest.fixture(scope="session")
 def block_outside():
     """``block_outside(page) -> list``: abort every request of ``page`` that leaves this machine;
-    the returned list collects the blocked URLs (tests assert it stays empty)."""
+    the returned list collects the blocked URLs (tests assert it stays empty) – except the tile
+    requests of the online background, collected in its ``.tiles``."""
+
+    from urllib.parse import urlsplit
+
+    from layers.tiles import PROVIDERS
+
+    tile_hosts = {p.host for p in PROVIDERS.values()}
 
     def install(page) -> list[str]:
-        blocked: list[str] = []
+        blocked = BlockedList()
 
         def route(r):
             if r.request.url.startswith(LOCAL_PREFIXES):
                 r.continue_()
+            elif urlsplit(r.request.url).hostname in tile_hosts:
+                blocked.tiles.append(r.request.url)  # the online background: expected to fail offline
+                r.abort()
             else:
                 blocked.append(r.request.url)
                 r.abort()

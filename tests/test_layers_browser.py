@@ -45,6 +45,7 @@ def _open(chromium, block_outside, tmp_path, html: str):
     page.goto(path.as_uri())
     page.wait_for_selector(".leaflet-control-layers", timeout=20_000)
     page.evaluate("() => { window.__map = window[Object.keys(window).find(k => k.startsWith('map_'))]; }")
+    page.hover(".leaflet-control-layers")  # the control is collapsed until hovered
     return page, dialogs, errors, blocked
 
 

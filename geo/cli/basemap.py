@@ -35,6 +35,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
 
+def _n(value) -> str:
+    """German thousands separator (``7.643``)."""  # TODO(fmt): geo.core.fmt.number
+    return f"{int(value):,}".replace(",", ".")
+
+
 def run_import(args: argparse.Namespace) -> int:
     from geo.core.schema import BASE_THEMES
     from geo.data.basefile import base_name_for, read_base_file
@@ -44,9 +49,8 @@ def run_import(args: argparse.Namespace) -> int:
     name = (args.name or base_name_for(args.file)).strip() or "Grundkarte"
     n = store.write_base(name, features)
     counts = features["theme"].value_counts()
-    parts = [f"{label} {int(counts.get(theme, 0)):,}".replace(",", ".") for theme, label in BASE_THEMES.items()
-             if counts.get(theme, 0)]
-    print(f"Grundkarte '{name}' gespeichert: {n:,} Objekte ({', '.join(parts)})".replace(",", "."))
+    parts = [f"{label} {_n(counts.get(theme, 0))}" for theme, label in BASE_THEMES.items() if counts.get(theme, 0)]
+    print(f"Grundkarte '{name}' gespeichert: {_n(n)} Objekte ({', '.join(parts)})")
     store.audit("basemap_import", detail=f"Grundkarte {name}: {n} Objekte (keine personenbezogenen Daten)", count=n)
     return 0
 
@@ -59,7 +63,7 @@ def run_list(args: argparse.Namespace) -> int:
         print("Keine Grundkarte importiert (lagebild basemap import DATEI).")
         return 0
     for name, rows in table.groupby("base_name", sort=True):
-        parts = [f"{BASE_THEMES.get(t, t)} {int(n)}" for t, n in zip(rows["theme"], rows["features"], strict=True)]
+        parts = [f"{BASE_THEMES.get(t, t)} {_n(n)}" for t, n in zip(rows["theme"], rows["features"], strict=True)]
         print(f"{name}: {', '.join(parts)}")
     return 0
 
