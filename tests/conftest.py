@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,9 @@ import pytest
 from geo.data.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+#: ``../shared/data`` beside the repository (``$LAGEBILD_SHARED`` names another ``shared`` folder, e.g. for a
+#: git worktree that is not beside it).
+SHARED_DATA = Path(os.environ.get("LAGEBILD_SHARED") or REPO.parent / "shared") / "data"
 
 
 @pytest.fixture(scope="session")

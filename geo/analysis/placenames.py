@@ -35,6 +35,7 @@ import shapely
 from pyproj import Transformer
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
 from geo.core.area import DISPLAY_CRS
 
@@ -134,19 +135,22 @@ def place_context(
 def _peaks(xy: np.ndarray, z: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Part label per cell of one connected group: the group is divided at its peaks.
 
-    Peaks are chosen greedily by descending ``z`` (Gi* z-score), each at least
-    :data:`PEAK_SEPARATION_M` from the ones before (non-maximum suppression); every cell joins
+    Peaks are the local maxima of ``z`` (Gi* z-score: highest within :data:`PEAK_SEPARATION_M`),
+    taken by descending ``z``, each at least that far from the ones before; every cell joins
     its nearest peak; parts with less than :data:`MIN_PART_SHARE` of the group's weight ``w``
     are dissolved into the remaining parts.
     """
-    order = np.argsort(-z, kind="stable")
+    # candidates: cells whose z is the highest within PEAK_SEPARATION_M (local maxima)
+    tree = cKDTree(xy)
+    near = tree.query_ball_point(xy, PEAK_SEPARATION_M - 1e-6)
+    local_max = np.array([z[i] >= z[nb].max() for i, nb in enumerate(near)])
+    order = [i for i in np.argsort(-z, kind="stable") if local_max[i]]
     peaks: list[int] = []
     for i in order:
-        if all(np.hypot(*(xy[i] - xy[j])) >= PEAK_SEPARATION_M for j in peaks):
+        if not peaks or np.hypot(*(xy[peaks] - xy[i]).T).min() >= PEAK_SEPARATION_M:
             peaks.append(int(i))
     while True:
-        d = np.hypot(xy[:, None, 0] - xy[None, peaks, 0], xy[:, None, 1] - xy[None, peaks, 1])
-        label = np.argmin(d, axis=1)
+        label = cKDTree(xy[peaks]).query(xy)[1]
         share = np.array([w[label == k].sum() for k in range(len(peaks))]) / max(w.sum(), 1e-12)
         if len(peaks) == 1 or share.min() >= MIN_PART_SHARE:
             return np.array(peaks)[label]
