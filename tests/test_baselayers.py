@@ -114,6 +114,19 @@ def test_static_map_draws_the_base_beneath():
     assert _building_pixels(with_base) > _building_pixels(without) + 10
 
 
+def test_density_image_draws_the_base_beneath(tmp_path):
+    from geo.analysis.density import kde
+    from geo.cli.density import write_png
+
+    pts = gpd.GeoDataFrame({"count": [1] * 5}, geometry=[shapely.Point(X0 + 1500 + 10 * i, Y0) for i in range(5)],
+                           crs=AREA.crs)
+    result = kde(pts, "count", bounds=AREA.boundary.bounds, cell=20.0, crs=AREA.crs)
+    write_png(result, tmp_path / "ohne.png", AREA.boundary, "Dichte")
+    write_png(result, tmp_path / "mit.png", AREA.boundary, "Dichte", base=_base())
+    without, with_base = ((tmp_path / f"{n}.png").read_bytes() for n in ("ohne", "mit"))
+    assert _pixels(without, "green") == 0 and _pixels(with_base, "green") > 100
+
+
 # ---------------------------------------------------------------------------- with the shared buildings
 @pytest.fixture(scope="module")
 def shared_base(shared_data) -> gpd.GeoDataFrame:

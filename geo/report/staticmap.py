@@ -188,6 +188,31 @@ def _draw_base(ax, layers: _Layers, *, labels: bool) -> list:
     return handles
 
 
+def plot_base(ax, base: gpd.GeoDataFrame | None, *, line_scale: float = 0.5, zorder: float = 0.2) -> None:
+    """The base map on any matplotlib axes in the base's own CRS (e.g. metres for density images),
+    in :data:`geo.core.schema.BASE_STYLES`; the view (limits) is kept."""
+    if base is None or not len(base):
+        return
+    limits = ax.get_xlim(), ax.get_ylim()
+    for order, theme in enumerate(("green", "water", "building", "railway", "street")):
+        part = base[(base["theme"] == theme).to_numpy()]
+        if not len(part):
+            continue
+        style = BASE_STYLES[theme]
+        z = zorder + order / 100
+        if style["fill"]:
+            part.plot(ax=ax, facecolor=style["fill"], edgecolor=style["line"], linewidth=0.2, zorder=z)
+        else:
+            width = float(style["width"]) * line_scale
+            if style.get("casing"):
+                part.plot(ax=ax, color=style["casing"], linewidth=width + 0.6, zorder=z)
+            part.plot(ax=ax, color=style["line"], linewidth=width, zorder=z + 0.001)
+    ax.set_xlim(*limits[0])
+    ax.set_ylim(*limits[1])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+
+
 def _draw(ax, layers: _Layers, *, labels: bool) -> list:
     """Draw all layers on ``ax``; return legend handles (with ``labels``: place numbers and names too).
 
