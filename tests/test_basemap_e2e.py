@@ -109,6 +109,8 @@ def test_lagekarte_shows_buildings_beneath_the_hotspots(server, chromium, block_
     assert f'LB.baseData["{version}"]=' not in frame.content()
     with urllib.request.urlopen(base_requests[0]) as r:
         assert r.status == 200 and len(r.read()) > 100_000
+        validator = r.headers.get("ETag") or r.headers.get("Last-Modified")
+    assert validator  # a browser revalidates the (unchanged, versioned) file instead of downloading it again
     # layer control (collapsed) with the German entries, one quiet offline line
     assert frame.locator(".leaflet-control-layers-expanded").count() == 0
     frame.evaluate("() => document.querySelectorAll('.leaflet-control-layers')"
