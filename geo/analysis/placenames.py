@@ -1,11 +1,13 @@
 """Short German names for hotspots and sites, from the base map and the store (pure functions).
 
 A *hotspot* is a connected group of significant hot cells (cells sharing an edge or a corner,
-``gi_class ≥ 1``). Each gets a name the meeting recognises, tried in this order:
+``gi_class ≥ 1``); a group wider than :data:`SPLIT_M` is divided at its peaks (:func:`hotspot_groups`).
+Each gets a name the meeting recognises from what lies around its *core* (the cells within
+:data:`CORE_M` of its peak), tried in this order:
 
-1. **main part** – a named square or green area the group's centre lies in (``"Rabet"``); otherwise
+1. **main part** – a named square or green area the core lies in (``"Rabet"``); otherwise
    the streets around it: each named street scores the addressed buildings within
-   :data:`NEAR_M` of the group plus its street length inside that zone / :data:`STREET_M_PER_POINT`.
+   :data:`NEAR_M` of the core plus its street length inside that zone / :data:`STREET_M_PER_POINT`.
    When the second street scores at least :data:`CROSSING_SHARE` of the first, the group is a
    crossing (``"Hermann-Liebmann-/Eisenbahnstraße"``); otherwise the first street with the range of
    its house numbers near the group (``"Eisenbahnstraße 52–60"``);
