@@ -301,7 +301,7 @@ def _fallback(geom: shapely.Geometry, ctx: PlaceContext) -> str:
 def coordinates_text(point: shapely.Point, crs: str) -> str:
     """``"51,3452° N, 12,4062° O"`` (WGS84, four decimals, German decimal comma)."""
     lon, lat = Transformer.from_crs(crs, DISPLAY_CRS, always_xy=True).transform(point.x, point.y)
-    return f"{lat:.4f}° N, {lon:.4f}° O".replace(".", ",")
+    return f"{lat:.4f}° N, {lon:.4f}° O".replace(".", ",")  # TODO(fmt): geo.core.fmt.number(x, 4)
 
 
 def name_area(geom: shapely.Geometry, ctx: PlaceContext) -> str:
@@ -416,6 +416,7 @@ def top_hotspots(
             s[i] = float(w[idx].sum())
         return n, s
 
+    # TODO(stacks): count through geo.core.quality.spatial_records once issue 12 is merged (stacked fallback points)
     n_now, s_now = per_group(finds)
     out = pd.DataFrame({"rank": np.arange(1, len(groups) + 1), "place": groups["place"].to_numpy(),
                         "finds": n_now, "syringes": s_now.round().astype(int)})
