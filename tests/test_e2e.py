@@ -151,7 +151,8 @@ def test_map_renders_offline_with_its_layers(page, server):
 
 def test_layer_toggles_off_and_on(page):
     frame = _map_frame(page)
-    _expand_layers(frame)
+    frame.hover(".leaflet-control-layers")  # the collapsed control opens on hover …
+    page.wait_for_timeout(100)  # … and ignores clicks in the same instant (Leaflet's _expandSafely)
     label = frame.locator(".leaflet-control-layers-overlays label", has_text="Spritzenfunde")
     before = frame.evaluate("() => Object.keys(window.map._layers).length")
     label.locator("input").uncheck()
