@@ -123,13 +123,7 @@ def base_map(
     if base is not None:
         _add_base(m, base, inline=base_inline, asset_base=asset_base)
     if districts is not None and len(districts):
-        fc = _outline_geojson(districts)
-        style = {"color": "#78909c", "weight": 1.2, "fill": False, "interactive": False}
-        inner = gpd.GeoSeries(shapely.point_on_surface(districts.geometry.values), crs=districts.crs)
-        inner = inner.to_crs(DISPLAY_CRS)
-        names = districts["name"].astype(str).tolist() if "name" in districts else [""] * len(districts)
-        labels = [[round(p.y, 6), round(p.x, 6), n] for p, n in zip(inner, names, strict=True) if n]
-        m.add_child(_static_geojson("Ortsteile", fc, style, labels))
+        m.add_child(_districts_layer(districts))
     area_fc = _outline_geojson(area.frame())
     m.add_child(JsCall(
         f"L.geoJSON({js_json(area_fc)}, {{style: {js_json({'color': '#263238', 'weight': 2.5, 'fill': False})},"
@@ -145,6 +139,17 @@ def base_map(
     else:
         m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m
+
+
+def _districts_layer(districts: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    """The overlay "Ortsteile": district outlines with their names as labels."""
+    fc = _outline_geojson(districts)
+    style = {"color": "#78909c", "weight": 1.2, "fill": False, "interactive": False}
+    inner = gpd.GeoSeries(shapely.point_on_surface(districts.geometry.values), crs=districts.crs)
+    inner = inner.to_crs(DISPLAY_CRS)
+    names = districts["name"].astype(str).tolist() if "name" in districts else [""] * len(districts)
+    labels = [[round(p.y, 6), round(p.x, 6), n] for p, n in zip(inner, names, strict=True) if n]
+    return _static_geojson("Ortsteile", fc, style, labels)
 
 
 def _add_tiles(m: folium.Map, provider: TileProvider) -> None:
