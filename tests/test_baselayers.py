@@ -39,7 +39,7 @@ def _base() -> gpd.GeoDataFrame:
 
 
 def _decode(ring: list[int]) -> np.ndarray:
-    """The inverse of the encoding, as ``decodeRing`` in lagebild.js does it: (lat, lon) pairs."""
+    """The inverse of the encoding, as ``LB.BaseLayer`` in lagebild.js does it: (lat, lon) pairs."""
     d = np.asarray(ring, dtype=np.int64).reshape(-1, 2).cumsum(axis=0) / SCALE
     return d[:, ::-1]
 
