@@ -24,6 +24,7 @@ import geopandas as gpd
 import shapely
 
 from geo.core.area import DISPLAY_CRS, StudyArea
+from geo.core.schema import DISTRICT, DISTRICT_LINE_COLOUR, KINDS
 from layers.assets import STATIC_URL, asset_urls
 from layers.baselayers import LABEL_MIN_ZOOM, BaseLayers, theme_label, theme_style
 from layers.elements import JsCall, JsLayer, RawHtml
@@ -144,12 +145,12 @@ def base_map(
 def _districts_layer(districts: gpd.GeoDataFrame) -> folium.FeatureGroup:
     """The overlay "Ortsteile": district outlines with their names as labels."""
     fc = _outline_geojson(districts)
-    style = {"color": "#78909c", "weight": 1.2, "fill": False, "interactive": False}
+    style = {"color": DISTRICT_LINE_COLOUR, "weight": 1.2, "fill": False, "interactive": False}
     inner = gpd.GeoSeries(shapely.point_on_surface(districts.geometry.values), crs=districts.crs)
     inner = inner.to_crs(DISPLAY_CRS)
     names = districts["name"].astype(str).tolist() if "name" in districts else [""] * len(districts)
     labels = [[round(p.y, 6), round(p.x, 6), n] for p, n in zip(inner, names, strict=True) if n]
-    return _static_geojson("Ortsteile", fc, style, labels)
+    return _static_geojson(KINDS[DISTRICT].label_plural, fc, style, labels)
 
 
 def _add_tiles(m: folium.Map, provider: TileProvider) -> None:

@@ -29,8 +29,9 @@ from geo.cli.common import (
     load_area,
     load_records,
 )
+from geo.core import fmt
 from geo.core.errors import UserError
-from geo.core.schema import REPORT_KINDS
+from geo.core.schema import DEFAULT_REPORT_KIND, REPORT_KINDS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "(Klassen -3 … +3 wie ArcGIS Gi_Bin)."
         ),
     )
-    add_kind_option(p, default="syringe_find", choices=list(REPORT_KINDS))
+    add_kind_option(p, default=DEFAULT_REPORT_KIND, choices=list(REPORT_KINDS))
     add_store_options(p)
     add_input_option(p)
     add_period_options(p)
@@ -100,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
                  cells["gi_class"].map(lambda c: HOTSPOT_CLASSES[int(c)][0]))
     groups, place = name_hotspots(cells, _naming_context(args, area))
     cells.insert(cells.columns.get_loc("gi_label") + 1, "place", place.to_numpy())
-    total = f", Summe {kind.field(kind.weight_field).label}: {cells['count'].sum():g}" if kind.weight_field else ""
+    total = (f", Summe {kind.field(kind.weight_field).label}: {fmt.number(cells['count'].sum())}"
+             if kind.weight_field else "")
     print(f"{kind.label_plural}: {result.n_points} Datensätze in den Zellen{total}"
           + (f", {result.n_ignored} außerhalb" if result.n_ignored else ""))
     print(f"Zellgröße: {format_metres(result.cell)} ({'Sechsecke' if result.shape == 'hex' else 'Quadrate'}), "
@@ -114,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
         unit = "Spritzen" if kind.name == "syringe_find" else "Datensätze"
         for g in groups.head(TOP_N).itertuples():
             print(f"  {g.group}. {g.place} – {g.n_cells} {'Zelle' if g.n_cells == 1 else 'Zellen'}, "
-                  f"{g.count:g} {unit}")
+                  f"{fmt.number(g.count)} {unit}")
     write_table(cells, args.out)
     print(f"Geschrieben: {args.out} ({len(cells)} Zellen)")
     return 0
