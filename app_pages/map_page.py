@@ -187,7 +187,7 @@ def _top_hotspots_section(token: str, filters: state.Filters, kind: str) -> None
         st.info("Keine signifikanten Hotspots im Zeitraum.")
         return
     top = named[2]
-    is_finds = kind == "syringe_find"
+    is_finds = kind == SYRINGE_FIND
     shown = pd.DataFrame({
         "Rang": top["rank"], "Ort": top["place"],
         ("Funde" if is_finds else KINDS[kind].label_plural): top["finds"],

@@ -39,6 +39,7 @@ if str(ROOT) not in sys.path:
 
 from bench.bench_map import CHROMIUM, CHROMIUM_ARGS, WAIT_READY, _free_port, _offline, make_finds  # noqa: E402
 from geo.core.area import leipziger_osten  # noqa: E402
+from geo.core.schema import SYRINGE_FIND  # noqa: E402
 
 N_FINDS = 100_000
 N_BUILDINGS = 8_500
@@ -127,7 +128,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="lagebild-bench-base-") as tmp:
         plain = Store(Path(tmp) / "ohne.gpkg", leipziger_osten())
         load_demo(plain)
-        import_frame(make_finds(args.finds).drop(columns=["record_id", "import_id"]), "syringe_find", plain,
+        import_frame(make_finds(args.finds).drop(columns=["record_id", "import_id"]), SYRINGE_FIND, plain,
                      source=f"bench-{args.finds}")
         with_base = Store(Path(tmp) / "mit.gpkg", leipziger_osten())
         shutil.copyfile(plain.path, with_base.path)

@@ -31,7 +31,7 @@ from geo.cli.common import (
 )
 from geo.core import fmt
 from geo.core.errors import UserError
-from geo.core.schema import DEFAULT_REPORT_KIND, REPORT_KINDS
+from geo.core.schema import DEFAULT_REPORT_KIND, REPORT_KINDS, SYRINGE_FIND
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {HOTSPOT_CLASSES[code][0]}: {n} {'Zelle' if n == 1 else 'Zellen'}")
     if len(groups):
         print(f"Top-Hotspots ({min(TOP_N, len(groups))} von {len(groups)}):")
-        unit = "Spritzen" if kind.name == "syringe_find" else "Datensätze"
+        unit = "Spritzen" if kind.name == SYRINGE_FIND else "Datensätze"
         for g in groups.head(TOP_N).itertuples():
             print(f"  {g.group}. {g.place} – {g.n_cells} {'Zelle' if g.n_cells == 1 else 'Zellen'}, "
                   f"{fmt.number(g.count)} {unit}")
