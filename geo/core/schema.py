@@ -14,7 +14,7 @@ Families
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 FieldType = Literal["datetime", "int", "float", "str", "category"]
 Family = Literal["report", "place", "measure"]
@@ -449,7 +449,7 @@ BASE_THEMES: dict[str, str] = {
 }
 #: Drawing style of each theme (fill, outline, line width in px) on web and static maps; calm greys
 #: so the data stay in front.
-BASE_STYLES: dict[str, dict[str, object]] = {
+BASE_STYLES: dict[str, dict[str, Any]] = {
     "building": {"fill": "#d6d2cc", "line": "#bdb6ad", "width": 0.5},
     "street": {"fill": None, "line": "#ffffff", "width": 3.0, "casing": "#c9c4bc"},
     "green": {"fill": "#dfe8d3", "line": "#c9d8b8", "width": 0.5},

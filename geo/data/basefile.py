@@ -118,7 +118,8 @@ def _read_osm(path: Path, area: StudyArea, name: str) -> gpd.GeoDataFrame:
     if not {"lines", "multipolygons"} & layers:
         raise ImportRefused(f"{name}: keine OSM-Daten gefunden.")
     near = gpd.GeoSeries([area.boundary.buffer(NEAR_M)], crs=area.crs).to_crs(DISPLAY_CRS)
-    bbox = tuple(float(v) for v in near.total_bounds)
+    b = near.total_bounds
+    bbox = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
     parts: list[gpd.GeoDataFrame] = []
     if "multipolygons" in layers:
         poly = _osm_layer(path, name, "multipolygons", bbox)

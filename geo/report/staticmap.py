@@ -119,8 +119,8 @@ class _Layers:
         self.street_labels: list = []
         if base is not None and len(base):
             metric = base.to_crs(crs)
-            self.base = gpd.GeoDataFrame({"theme": metric["theme"].to_numpy()}, geometry=_display(metric, crs).values,
-                                         crs=DISPLAY_CRS)
+            self.base = gpd.GeoDataFrame({"theme": metric["theme"].to_numpy()},
+                                         geometry=metric.geometry.to_crs(DISPLAY_CRS).values, crs=DISPLAY_CRS)
             pts = street_label_points(metric, stretch_m=450.0)
             if pts:
                 wgs = gpd.GeoSeries(gpd.points_from_xy([p[0] for p in pts], [p[1] for p in pts]), crs=crs)
@@ -128,7 +128,7 @@ class _Layers:
                 self.street_labels = [(q.x, q.y, p[2], p[3]) for q, p in zip(wgs, pts, strict=True)]
         self.hotspot_labels = None
         if hotspot_labels is not None and len(hotspot_labels):
-            shown = _display(hotspot_labels, crs)
+            shown = hotspot_labels.geometry.to_crs(DISPLAY_CRS)
             self.hotspot_labels = (shown.representative_point(), hotspot_labels["label"].astype(str).to_numpy())
         self.outline = gpd.GeoSeries([area.boundary], crs=crs).to_crs(DISPLAY_CRS)
         cells = _hot_cells(hotspots)
