@@ -234,8 +234,8 @@ def crossing_name(a: str, b: str) -> str:
     'Hermann-Liebmann-/Eisenbahnstraße'
     >>> crossing_name("Eisenbahnstraße", "Hermann-Liebmann-Straße")
     'Hermann-Liebmann-/Eisenbahnstraße'
-    >>> crossing_name("Torgauer Straße", "Eisenbahnstraße")
-    'Torgauer Straße / Eisenbahnstraße'
+    >>> crossing_name("Torgauer Straße", "Rabet")
+    'Torgauer Straße / Rabet'
     """
     for x, y in ((a, b), (b, a)):
         if x.endswith("-Straße") and y.lower().endswith("straße"):
