@@ -69,6 +69,7 @@ from layers.compare import (
     legend_html,
     period_map,
 )
+from layers.map import frame_bounds
 
 MAP_HEIGHT = 430
 SYNC_KEY = "cmp_view"
@@ -234,17 +235,19 @@ def _periods_tab(token: str, filters: state.Filters, kind: str) -> None:
     area = state.get_store().area
     breaks = count_breaks(cells["count_a"], cells["count_b"])
     legend = legend_html(f"{KINDS[kind].label_plural} je Zelle", count_legend_items(breaks))
+    base = state.base_layers(token)
+    fit = frame_bounds(cells[(cells["count_a"].to_numpy() > 0) | (cells["count_b"].to_numpy() > 0)])
     _synced_maps([
         ("cmp_map_a", period_map(area, [count_layer(cells, "count_a", f"A: {a.label()}", breaks)], legend,
-                                 asset_base=state.asset_base())),
+                                 asset_base=state.asset_base(), base=base, fit=fit)),
         ("cmp_map_b", period_map(area, [count_layer(cells, "count_b", f"B: {b.label()}", breaks)], legend,
-                                 asset_base=state.asset_base())),
+                                 asset_base=state.asset_base(), base=base, fit=fit)),
     ], sync=sync)
 
     st.subheader("Veränderung A → B")
     change_map = period_map(area, [change_layer(cells)],
                             legend_html("Veränderung", [(lab, col) for lab, col in CHANGE_CLASSES.values()]),
-                            asset_base=state.asset_base())
+                            asset_base=state.asset_base(), base=base, fit=fit)
     st_folium(change_map, key="cmp_change", height=MAP_HEIGHT + 60, use_container_width=True, returned_objects=[])
     for name, table in zones.items():
         st.markdown(f"**{name}**")
@@ -280,7 +283,9 @@ def _emerging_tab(token: str, filters: state.Filters, kind: str) -> None:
     with left:
         m = period_map(state.get_store().area, [emerging_layer(result.cells)],
                        legend_html("Trend der Hotspots", emerging_legend_items(result.cells)),
-                       asset_base=state.asset_base())
+                       asset_base=state.asset_base(), base=state.base_layers(token),
+                       fit=frame_bounds(result.cells[result.cells["pattern"].astype(str).to_numpy() != "no_pattern"])
+                       if "pattern" in result.cells else None)
         st_folium(m, key="em_map", height=MAP_HEIGHT + 60, use_container_width=True, returned_objects=[])
     with right:
         counts = result.pattern_counts()
@@ -346,7 +351,9 @@ def _measures_tab(token: str, filters: state.Filters, kind: str) -> None:
     st.dataframe(table.round({"Fläche (km²)": 3}), hide_index=True, width="stretch")
     left, right = st.columns([1.2, 1])
     with left:
-        m = period_map(state.get_store().area, [areas_layer(ev.areas, ev.counts)], asset_base=state.asset_base())
+        treated = ev.areas[ev.areas["role"].astype(str) != "control"] if "role" in ev.areas else ev.areas
+        m = period_map(state.get_store().area, [areas_layer(ev.areas, ev.counts)], asset_base=state.asset_base(),
+                       base=state.base_layers(token), fit=frame_bounds(treated))
         st_folium(m, key="ev_map", height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
     with right:
         zones = measure_zones(measures.iloc[[int(pick)]], None if radius == MEASURE_RADIUS_M else float(radius))

@@ -22,6 +22,7 @@ from app_support.mapdata import (
     THRESHOLD_KEY,
     analysis,
     frames,
+    named_hotspots,
     overlays,
     place_table,
 )
@@ -43,7 +44,7 @@ from geo.report.figures import (
     measures_list,
     to_german,
 )
-from layers.basemap import base_map, tiles_from_env
+from layers.basemap import base_map
 from layers.elements import LayerControl
 from layers.map import overlay_groups
 
@@ -126,8 +127,9 @@ def render() -> None:
     left, right = st.columns([2.7, 1.1], gap="medium")
     with left:
         ov = overlays(token, filters, user.role, hotspot_kind, threshold)
-        m = base_map(store.area, districts=state.districts(token), tiles=tiles_from_env(),
-                     asset_base=state.asset_base(), draw=not public, legend_open=False)
+        m = base_map(store.area, districts=state.districts(token), base=state.base_layers(token),
+                     asset_base=state.asset_base(), draw=not public, legend_open=False,
+                     fit=state.data_bounds(token))
         st_folium(
             m, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True,
             feature_group_to_add=overlay_groups(ov, drawing=geometry), layer_control=LayerControl(),
@@ -176,6 +178,28 @@ def render() -> None:
         return
     _places_section(table, threshold)
     _measures_section(filters, within)
+    _top_hotspots_section(token, filters, hotspot_kind)
+
+
+def _top_hotspots_section(token: str, filters: state.Filters, kind: str) -> None:
+    """The "Top-Hotspots" table: rank, name, finds, syringes, change against the previous period."""
+    named = named_hotspots(token, filters, kind)
+    st.subheader("Top-Hotspots")
+    if named is None or not len(named[2]):
+        st.info("Keine signifikanten Hotspots im Zeitraum.")
+        return
+    top = named[2]
+    is_finds = kind == SYRINGE_FIND
+    shown = pd.DataFrame({
+        "Rang": top["rank"], "Ort": top["place"],
+        ("Funde" if is_finds else KINDS[kind].label_plural): top["finds"],
+        **({"Spritzen": top["syringes"]} if is_finds else {}),
+        "Veränderung": top["change"],
+    })
+    st.caption(f"Zusammenhängende Hotspot-Zellen ({KINDS[kind].label_plural}), benannt nach Straße, Kreuzung "
+               f"oder sensiblem Ort; Veränderung gegenüber {filters.previous.label()} in denselben Zellen.")
+    st.dataframe(shown, hide_index=True, width="stretch",
+                 column_config={"Veränderung": st.column_config.NumberColumn(format="%+d")})
 
 
 def _map_view(table: gpd.GeoDataFrame | None) -> dict | None:
@@ -249,7 +273,7 @@ def _handout_button(user, filters: state.Filters, hs, threshold: int, within) ->
                      for p in periods)
         log_release(store, user, what=f"Handout {filters.period.label()}")
         return build_handout(cur, prev, store.area, filters.period, hotspots=hs, threshold=threshold,
-                             demo=is_demo_data(store.imports()))
+                             demo=is_demo_data(store.imports()), base=store.read_base())
 
     st.download_button(
         "Handout (PDF)", data=make, file_name=f"drogenrapport_{filters.period.start:%Y-%m}.pdf",

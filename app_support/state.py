@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -368,3 +369,65 @@ def empty_store_notice(store: Store) -> bool:
         st.info("Der Speicher enthält noch keine Daten. Bitte auf der Seite »Daten« eine Datei importieren.")
         return True
     return False
+
+
+# ---------------------------------------------------------------------------- base map and place names
+#: Folder the app serves at ``/app/static`` (``app.py`` fills ``lagebild/`` with the map assets).
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _base_layers(path: str, token: str):
+    """The store's base map encoded once per store content and written as a static, versioned file."""
+    from layers.assets import STATIC_SUBDIR
+    from layers.baselayers import build_base_layers, ensure_base_asset
+
+    layers = build_base_layers(get_store().read_base())
+    if layers is not None:
+        ensure_base_asset(STATIC_DIR / STATIC_SUBDIR, layers)
+    return layers
+
+
+def base_layers(token: str | None = None):
+    """The offline base map (:class:`layers.baselayers.BaseLayers`, ``None`` without one): the maps
+    only name its versioned file, so the browser loads it once and caches it."""
+    store = get_store()
+    return _base_layers(str(store.path), token or store.version())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _place_context(path: str, token: str):
+    from geo.report.places import store_place_context
+
+    return store_place_context(get_store())
+
+
+def place_context(token: str | None = None):
+    """Naming context for hotspots and sites (:mod:`geo.analysis.placenames`), cached per store content."""
+    store = get_store()
+    return _place_context(str(store.path), token or store.version())
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def data_bounds(token: str) -> tuple[float, float, float, float] | None:
+    """(south, west, north, east) in WGS84 of all reports in the store (0.5–99.5 % quantiles, so a
+    stray record does not zoom the map out): the Lagekarte opens fitted to it. Independent of the
+    period, so the map and the user's view stay the same when the period changes."""
+    import numpy as np
+
+    from geo.core.area import DISPLAY_CRS
+
+    xs, ys = [], []
+    for kind in REPORT_KINDS:
+        gdf = load_records(kind, None, restricted=False)
+        if len(gdf):
+            pts = shapely.get_coordinates(shapely.centroid(gdf.geometry.values))
+            xs.append(pts[:, 0])
+            ys.append(pts[:, 1])
+    if not xs:
+        return None
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    lo = gpd.GeoSeries(shapely.points([np.quantile(x, 0.005)], [np.quantile(y, 0.005)]), crs=get_store().area.crs)
+    hi = gpd.GeoSeries(shapely.points([np.quantile(x, 0.995)], [np.quantile(y, 0.995)]), crs=get_store().area.crs)
+    lo, hi = lo.to_crs(DISPLAY_CRS).iloc[0], hi.to_crs(DISPLAY_CRS).iloc[0]
+    return float(lo.y), float(lo.x), float(hi.y), float(hi.x)

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,9 @@ import pytest
 from geo.data.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+#: ``../shared/data`` beside the repository (``$LAGEBILD_SHARED`` names another ``shared`` folder, e.g. for a
+#: git worktree that is not beside it).
+SHARED_DATA = Path(os.environ.get("LAGEBILD_SHARED") or REPO.parent / "shared") / "data"
 
 
 @pytest.fixture(scope="session")
@@ -143,17 +146,36 @@ def chromium():
 LOCAL_PREFIXES = ("http://127.0.0.1", "http://localhost", "data:", "blob:", "file:")
 
 
+class BlockedList(list):
+    """Blocked URLs (tests assert none); ``.tiles`` holds the blocked requests for the online background
+    (:data:`layers.tiles.PROVIDERS`), which every map makes and which must fail quietly offline."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tiles: list[str] = []
+
+
 @pytest.fixture(scope="session")
 def block_outside():
     """``block_outside(page) -> list``: abort every request of ``page`` that leaves this machine;
-    the returned list collects the blocked URLs (tests assert it stays empty)."""
+    the returned list collects the blocked URLs (tests assert it stays empty) – except the tile
+    requests of the online background, collected in its ``.tiles``."""
+
+    from urllib.parse import urlsplit
+
+    from layers.tiles import PROVIDERS
+
+    tile_hosts = {p.host for p in PROVIDERS.values()}
 
     def install(page) -> list[str]:
-        blocked: list[str] = []
+        blocked = BlockedList()
 
         def route(r):
             if r.request.url.startswith(LOCAL_PREFIXES):
                 r.continue_()
+            elif urlsplit(r.request.url).hostname in tile_hosts:
+                blocked.tiles.append(r.request.url)  # the online background: expected to fail offline
+                r.abort()
             else:
                 blocked.append(r.request.url)
                 r.abort()

@@ -78,7 +78,10 @@ def test_page_with_k3_shows_figures_map_curve_tables_and_downloads(app):
     assert sites["neu abgedeckt: Spritzen"].is_monotonic_decreasing
     assert sites["Breite"].between(51.3, 51.4).all() and sites["Länge"].between(12.3, 12.5).all()
     curve = _frame(at, "hinzu kommt")
-    assert curve["hinzu kommt"].tolist() == ["nur bestehende", "Vorschlag 1", "Vorschlag 2", "Vorschlag 3"]
+    # each suggestion carries an address for the crews ("Vorschlag 1 – Torgauer Platz, vor Nr. 3")
+    assert [c.split(" – ")[0] for c in curve["hinzu kommt"]] == ["nur bestehende", "Vorschlag 1", "Vorschlag 2",
+                                                                  "Vorschlag 3"]
+    assert all(" – " in c for c in curve["hinzu kommt"].tolist()[1:])
     bins = _frame(at, "Versetzen (1 = zuerst)")
     ranks = bins["Versetzen (1 = zuerst)"]
     assert len(bins) >= 1 and ranks[ranks != "–"].tolist() == [str(i) for i in range(1, (ranks != "–").sum() + 1)]

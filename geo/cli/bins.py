@@ -12,6 +12,7 @@ writes existing and suggested bins (``status``, ``rank``, ``covered_finds``,
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,17 @@ def run(args: argparse.Namespace) -> int:
               + f", zu nah an Behältern (< {_m(res.params['min_dist_bins_m'])} m) {_int(st['near_bins'])}"
               + f", zu nah an Kitas/Schulen {_int(st['near_sensitive'])}")
         print(f"Verfahren: {res.method_label}")
+        if len(res.sites):  # an address for the crews: "Vorschlag 1 – Torgauer Platz, vor Nr. 3"
+            from geo.analysis.placenames import label_sites
+            from geo.data.store import Store, default_store_path
+            from geo.report.places import store_place_context
+
+            store = Store(args.store or default_store_path(), area)
+            ctx = store_place_context(store if store.exists() else None, area.crs)
+            res = dataclasses.replace(res, sites=label_sites(res.sites, ctx))
+            print("Vorgeschlagene Standorte:")
+            for r in res.sites.itertuples():
+                print(f"  {r.rank}. {r.address}: +{_int(r.gain_syringes)} Spritzen")
         if not len(res.sites):
             print("Kein zulässiger neuer Standort bringt zusätzliche Abdeckung.")
         elif len(res.sites) < args.add:

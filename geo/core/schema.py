@@ -14,7 +14,7 @@ Families
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 FieldType = Literal["datetime", "int", "float", "str", "category"]
 Family = Literal["report", "place", "measure"]
@@ -494,3 +494,25 @@ ADDRESS_ALIASES: tuple[str, ...] = (
 DISPLAY_FLAG_LABELS: dict[str, str] = {FLAG_STACK: "Sammelpunkt", FLAG_COARSE: "ungenau verortet"}
 #: Short German plural per report kind for one-line notes ("4.548 Funde an einem Sammelpunkt …").
 SHORT_PLURALS: dict[str, str] = {SYRINGE_FIND: "Funde", COMPLAINT: "Beschwerden", SCENE_OBSERVATION: "Beobachtungen"}
+
+# ---------------------------------------------------------------------------- base layers (issue 11)
+#: Themes of the offline base layers (``lagebild basemap import``): theme → German layer name.
+#: Base layers are context, never reports: they are not counted, exported or audited as personal data.
+BASE_THEMES: dict[str, str] = {
+    "building": "Gebäude",
+    "street": "Straßen",
+    "green": "Grünflächen",
+    "water": "Gewässer",
+    "railway": "Bahnstrecken",
+}
+#: Drawing style of each theme (fill, outline, line width in px) on web and static maps; calm greys
+#: so the data stay in front.
+BASE_STYLES: dict[str, dict[str, Any]] = {
+    "building": {"fill": "#d6d2cc", "line": "#bdb6ad", "width": 0.5},
+    "street": {"fill": None, "line": "#ffffff", "width": 3.0, "casing": "#c9c4bc"},
+    "green": {"fill": "#dfe8d3", "line": "#c9d8b8", "width": 0.5},
+    "water": {"fill": "#cfe0ea", "line": "#a9c6d8", "width": 0.8},
+    "railway": {"fill": None, "line": "#9e9e9e", "width": 1.2},
+}
+#: Columns of a base layer feature besides the geometry.
+BASE_COLUMNS: tuple[str, ...] = ("base_name", "theme", "name", "street", "housenumber")

@@ -44,6 +44,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from geo.analysis.placenames import name_hotspots, place_context, top_hotspots
 from geo.core import fmt
 from geo.core.area import StudyArea
 from geo.core.errors import UserError
@@ -199,6 +200,28 @@ def _places_section(table: gpd.GeoDataFrame | None, threshold: int, st) -> list:
     return out
 
 
+#: Hotspots listed by name in the handout.
+MAX_HOTSPOT_ROWS = 8
+
+
+def _hotspots_section(top: pd.DataFrame | None, st) -> list:
+    """The "Top-Hotspots" table: rank (H1, H2, … as on the map), name, finds, syringes, change."""
+    out = [Paragraph("Top-Hotspots", st["h2"])]
+    if top is None or not len(top):
+        return [*out, Paragraph("Keine signifikanten Hotspots im Zeitraum.", st["body"])]
+    shown = top.iloc[:MAX_HOTSPOT_ROWS]
+    has_prev = shown["change"].notna().any()
+    rows = [[f"H{int(r.rank)}", escape(str(r.place)), fmt.number(r.finds), fmt.number(r.syringes),
+             (f"{int(r.change):+d}".replace("+0", "0") if pd.notna(r.change) else "–") if has_prev else "–"]
+            for r in shown.itertuples()]
+    out.append(_table(["Nr.", "Ort", "Funde", "Spritzen", "Veränderung"], rows,
+                      [1.0 * cm, 10.6 * cm, 1.8 * cm, 1.8 * cm, 2.6 * cm], {0, 2, 3, 4}, st))
+    out.append(Paragraph("Hotspot: zusammenhängende Hotspot-Zellen, benannt nach Straße (mit Hausnummern), Kreuzung "
+                         "oder berührtem sensiblen Ort; Veränderung: Funde gegenüber dem Vorzeitraum in denselben "
+                         "Zellen. Die Nummern entsprechen der Karte.", st["small"]))
+    return out
+
+
 def _measures_section(measures: pd.DataFrame, st) -> list:
     out = [Paragraph("Maßnahmen im Zeitraum", st["h2"])]
     if not len(measures):
@@ -303,6 +326,23 @@ def _auto_hotspots(finds: gpd.GeoDataFrame | None, area: StudyArea, **scale):
         return None, f"Hotspot-Analyse nicht möglich: {exc}"
 
 
+def _named_hotspots(hotspots, base, area: StudyArea, places, districts, finds, finds_prev):
+    """``(top table, labelled hotspots for the map)``; ``(None, None)`` without hot spots."""
+    cells = getattr(hotspots, "cells", None)
+    if cells is None or not len(cells):
+        return None, None
+    ctx = place_context(base, area.crs, places=places, districts=districts)
+    groups, _ = name_hotspots(cells, ctx)
+    if not len(groups):
+        return None, None
+    top = top_hotspots(groups, finds if finds is not None else groups.iloc[0:0], finds_prev,
+                       limit=MAX_HOTSPOT_ROWS)
+    by_place = {p: f"H{r}" for r, p in zip(top["rank"], top["place"], strict=True)}
+    labelled = groups[groups["place"].isin(by_place)].copy()
+    labelled["label"] = labelled["place"].map(by_place)
+    return top, labelled[["label", "geometry"]]
+
+
 def build_handout(
     current: Mapping[str, gpd.GeoDataFrame],
     previous: Mapping[str, gpd.GeoDataFrame] | None,
@@ -315,6 +355,7 @@ def build_handout(
     threshold: int = DEFAULT_PLACE_THRESHOLD,
     demo: bool = False,
     created: datetime | None = None,
+    base: gpd.GeoDataFrame | None = None,
 ) -> bytes:
     """Build the Rapport handout as an A4 PDF.
 
@@ -336,6 +377,8 @@ def build_handout(
         (:func:`geo.report.figures.sensitive_place_table`).
     demo : the data are synthetic demo data (notice under the title and in every footer).
     created : creation time printed in the footer (default: now).
+    base : the offline base map (:meth:`geo.data.store.Store.read_base`): drawn beneath the map and
+        used to name the hotspots by street (:mod:`geo.analysis.placenames`).
 
     Returns
     -------
@@ -363,10 +406,13 @@ def build_handout(
         bins = records_in(bins, DISPOSAL_BIN, period)
     districts = current.get(DISTRICT)
 
+    top, labels = _named_hotspots(hotspots, base, area, places, districts, finds, finds_prev if compare else None)
     png = map_png(area, dpi=220, hotspots=hotspots, districts=districts, places=place_table, bins=bins,
-                  finds=finds if hotspots is None else None)
+                  finds=finds if hotspots is None else None, base=base, hotspot_labels=labels)
     story = _title_section(title, period, area, demo, st)
     story += _overview_section(figures, hot_now, png, _hotspot_caption(hotspots, note), st)
+    if hotspots is not None:
+        story.append(KeepTogether(_hotspots_section(top, st)))
     story.append(KeepTogether(_places_section(place_table, threshold, st)))
     story += _measures_section(measures, st)
     if districts is not None and len(districts):
@@ -456,5 +502,6 @@ def handout_from_store(store, period: Period, **options) -> bytes:
     if not store.exists() or store.is_empty():
         raise UserError(f"Speicher {store.path} ist leer – erst Daten importieren oder 'lagebild demo'.")
     options.setdefault("demo", is_demo_data(store.imports()))
+    options.setdefault("base", store.read_base())
     return build_handout(read_period(store, period), read_period(store, period.previous()), store.area, period,
                          **options)
