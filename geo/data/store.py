@@ -31,6 +31,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 
 from geo.core.area import StudyArea, load_area
 from geo.core.errors import UserError
@@ -44,6 +45,14 @@ _IMPORT_COLUMNS = (
     "repaired", "rejects_file", "user", "notes",
 )
 _tmp_counter = count()
+#: Plain table of the agreements of the Drogenrapport (see :meth:`Store.agreements`).
+AGREEMENTS_TABLE = "lagebild_agreements"
+#: Stored columns of an agreement, in order (the place is ``geometry_wkt``, metric CRS).
+AGREEMENT_COLUMNS: tuple[str, ...] = (
+    "agreement_id", "title", "kind", "place", "geometry_wkt", "agreed", "responsible", "due", "status", "done",
+    "ended", "reason", "notes", "public", "measure_id", "updated_at", "updated_by",
+)
+_AGREEMENT_DATES = ("agreed", "due", "done", "ended")
 
 
 def default_store_path() -> Path:
@@ -264,6 +273,101 @@ class Store:
             _remove(tmp)
             raise
 
+    # ------------------------------------------------------------------ agreements (Vereinbarungen)
+    def agreements(self) -> gpd.GeoDataFrame:
+        """All agreements of the Drogenrapport (table :data:`AGREEMENTS_TABLE`), oldest first.
+
+        Columns :data:`AGREEMENT_COLUMNS`: ``agreement_id`` (int), texts, ``agreed``, ``due``,
+        ``done``, ``ended`` (datetime64, NaT = not set), ``public`` (bool), ``measure_id`` (the
+        ``record_id`` of the measure record it became, "" = none) and the place geometry in the
+        store's metric CRS.
+        """
+        crs = self.area.crs
+        rows = pd.DataFrame(columns=list(AGREEMENT_COLUMNS))
+        if self.exists():
+            with contextlib.closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)) as con:
+                if _has_table(con, AGREEMENTS_TABLE):
+                    rows = pd.read_sql_query(f"SELECT * FROM {AGREEMENTS_TABLE} ORDER BY agreement_id", con)
+        return _agreement_frame(rows, crs)
+
+    def save_agreement(
+        self,
+        row: dict,
+        *,
+        user: str,
+        measure_kind: str | None = None,
+        measure: gpd.GeoDataFrame | None = None,
+        drop_measure: str | None = None,
+    ) -> int:
+        """Insert (``agreement_id`` missing or ``None``) or update one agreement atomically; return its id.
+
+        Parameters
+        ----------
+        row : values of :data:`AGREEMENT_COLUMNS` (dates as ``date``/``Timestamp``/``None``, the
+            place as ``geometry``, a shapely geometry in the store's CRS). An update needs
+            only the changed columns besides ``agreement_id``.
+        user : who changes it (audit log: who, when, old → new of every changed column).
+        measure_kind, measure : validated measure rows (with ``record_id``) to add in the same
+            write, e.g. when the agreement is carried out; an import record is written for them.
+        drop_measure : ``record_id`` of a measure of ``measure_kind`` to remove in the same write
+            (a measure record is replaced when its end date is set).
+
+        Raises
+        ------
+        UserError
+            The agreement to update does not exist.
+        """
+        with self.lock():
+            current = self.agreements()
+            new_id = row.get("agreement_id")
+            if new_id is None or pd.isna(new_id):
+                new_id = int(current["agreement_id"].max()) + 1 if len(current) else 1
+                old: dict = {}
+            else:
+                new_id = int(new_id)
+                hit = current[current["agreement_id"] == new_id]
+                if not len(hit):
+                    raise UserError(f"Keine Vereinbarung mit der Nummer {new_id}.")
+                old = _agreement_values(hit.iloc[0].to_dict())
+            merged = {**old, **{k: v for k, v in row.items() if k in AGREEMENT_COLUMNS or k == "geometry"}}
+            merged["agreement_id"] = new_id
+            merged["updated_at"] = datetime.now().isoformat(timespec="seconds")
+            merged["updated_by"] = user
+            values = _agreement_values(merged)
+            import_id = self._next_import_id() if measure is not None and len(measure) else None
+            with self.transaction() as tmp:
+                if measure_kind is not None and drop_measure:
+                    self._delete_rows(tmp, get_kind(measure_kind), [drop_measure])
+                if import_id is not None:
+                    kind = get_kind(measure_kind)
+                    out = measure[[RECORD_ID, *kind.field_names, measure.geometry.name]].copy()
+                    out.insert(1, IMPORT_ID, import_id)
+                    self._append_layer(tmp, kind, out)
+                with contextlib.closing(sqlite3.connect(tmp)) as con:
+                    _ensure_imports_table(con)
+                    _ensure_agreements_table(con)
+                    if import_id is not None:
+                        rec = {c: None for c in _IMPORT_COLUMNS} | {
+                            "import_id": import_id, "file_name": f"Vereinbarung Nr. {new_id}", "kind": measure_kind,
+                            "imported_at": merged["updated_at"], "rows_read": len(measure), "stored": len(measure),
+                            "rejected": 0, "repaired": 0, "user": user, "notes": "aus der Vereinbarung übernommen"}
+                        con.execute(f"INSERT INTO {IMPORTS_TABLE} ({', '.join(_IMPORT_COLUMNS)}) VALUES "
+                                    f"({', '.join('?' * len(_IMPORT_COLUMNS))})", [rec[c] for c in _IMPORT_COLUMNS])
+                    cols = list(AGREEMENT_COLUMNS)
+                    con.execute(f"INSERT OR REPLACE INTO {AGREEMENTS_TABLE} ({', '.join(cols)}) VALUES "
+                                f"({', '.join('?' * len(cols))})", [values[c] for c in cols])
+                    con.commit()
+        changes = [f"{c}: {_audit_text(old.get(c))} → {_audit_text(values[c])}" for c in AGREEMENT_COLUMNS
+                   if c not in ("agreement_id", "updated_at", "updated_by") and old.get(c) != values[c]
+                   and (old or values[c] not in (None, ""))]
+        if measure is not None and len(measure):
+            changes.append(f"Maßnahme {measure_kind} angelegt: {', '.join(measure[RECORD_ID].astype(str))}")
+        if drop_measure:
+            changes.append(f"Maßnahme {measure_kind} ersetzt: {drop_measure}")
+        self.audit("agreement_change" if old else "agreement_add", user=user, kind="agreement", count=1,
+                   detail=f"Vereinbarung Nr. {new_id}: " + "; ".join(changes))
+        return new_id
+
     # ------------------------------------------------------------------ internals
     def _next_import_id(self) -> int:
         hist = self.imports()
@@ -290,6 +394,15 @@ class Store:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+    def _delete_rows(self, tmp: Path, kind: Kind, ids: list[str]) -> int:
+        if not tmp.exists() or kind.name not in [str(n) for n in pyogrio.list_layers(tmp)[:, 0]]:
+            return 0
+        with contextlib.closing(sqlite3.connect(tmp)) as con:
+            con.execute("PRAGMA secure_delete = ON")
+            cur = con.executemany(f'DELETE FROM "{kind.name}" WHERE {RECORD_ID} = ?', [(str(i),) for i in ids])
+            con.commit()
+            return cur.rowcount
 
     def _append_layer(self, tmp: Path, kind: Kind, rows: gpd.GeoDataFrame) -> None:
         exists = tmp.exists() and kind.name in [str(n) for n in pyogrio.list_layers(tmp)[:, 0]]
@@ -369,3 +482,60 @@ def ensure_user_store(path: Path) -> None:
         with open(path, "rb") as fh:
             if not fh.read(16).startswith(b"SQLite format 3"):
                 raise UserError(f"{path} ist keine GeoPackage-Datei.")
+
+
+# ---------------------------------------------------------------------------- agreements
+def _has_table(con: sqlite3.Connection, name: str) -> bool:
+    return con.execute("SELECT name FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None
+
+
+def _ensure_agreements_table(con: sqlite3.Connection) -> None:
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {AGREEMENTS_TABLE} (agreement_id INTEGER PRIMARY KEY, title TEXT NOT NULL, "
+        "kind TEXT NOT NULL, place TEXT, geometry_wkt TEXT NOT NULL, agreed TEXT NOT NULL, responsible TEXT NOT NULL, "
+        "due TEXT NOT NULL, status TEXT NOT NULL, done TEXT, ended TEXT, reason TEXT, notes TEXT, "
+        "public INTEGER NOT NULL DEFAULT 0, measure_id TEXT, updated_at TEXT, updated_by TEXT)"
+    )
+
+
+def _iso_date(value) -> str | None:
+    if value is None or value == "" or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return pd.Timestamp(value).date().isoformat()
+
+
+def _agreement_values(row: dict) -> dict:
+    """One agreement as plain values for the table (dates ISO, geometry WKT, public 0/1)."""
+    out = {c: row.get(c) for c in AGREEMENT_COLUMNS}
+    geom = row.get("geometry")
+    if geom is not None and not (isinstance(geom, float) and np.isnan(geom)):
+        out["geometry_wkt"] = shapely.to_wkt(geom, rounding_precision=2, trim=True)
+    for c in _AGREEMENT_DATES:
+        out[c] = _iso_date(out[c])
+    for c in ("title", "kind", "place", "responsible", "status", "reason", "notes", "measure_id", "updated_by",
+              "updated_at"):
+        v = out[c]
+        out[c] = "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+    out["public"] = int(bool(out["public"])) if out["public"] is not None and not pd.isna(out["public"]) else 0
+    return out
+
+
+def _agreement_frame(rows: pd.DataFrame, crs: str) -> gpd.GeoDataFrame:
+    rows = rows.copy()
+    geoms = shapely.from_wkt(rows["geometry_wkt"].fillna("").astype(str).replace("", None).to_numpy())
+    rows["agreement_id"] = rows["agreement_id"].astype("int64")
+    for c in _AGREEMENT_DATES:
+        rows[c] = pd.to_datetime(rows[c], errors="coerce").astype("datetime64[ns]")
+    rows["public"] = rows["public"].fillna(0).astype(int).astype(bool)
+    for c in ("title", "kind", "place", "responsible", "status", "reason", "notes", "measure_id", "updated_at",
+              "updated_by"):
+        rows[c] = rows[c].astype(object).where(rows[c].notna(), "")
+    rows = rows.drop(columns=["geometry_wkt"])
+    return gpd.GeoDataFrame(rows, geometry=gpd.GeoSeries(geoms, index=rows.index, crs=crs), crs=crs)
+
+
+def _audit_text(value) -> str:
+    if value is None or value == "":
+        return "–"
+    text = str(value)
+    return text if len(text) <= 80 else text[:77] + "…"
