@@ -1,8 +1,8 @@
 """Lagebild – the Streamlit app for the Drogenrapport (``streamlit run app.py`` or ``lagebild app``).
 
 Pages (``app_pages/*.py``, each a ``render()`` function): Lagekarte, Vergleich, Behälter,
-Daten. The sidebar's period and filters apply to all pages. Leaflet and its plugins are
-served by the app itself from ``static/`` (filled from the installed packages at start),
+Daten, Vereinbarungen, Meldung erfassen. The sidebar's period and filters apply to all pages.
+Leaflet and its plugins are served by the app itself from ``static/`` (filled from the installed packages at start),
 so the app works without internet.
 """
 
@@ -67,6 +67,8 @@ def main() -> None:
         _page("compare", "Vergleich", "vergleich"),
         _page("bins", "Behälter", "behaelter"),
         _page("data_page", "Daten", "daten"),
+        _page("agreements", "Vereinbarungen", "vereinbarungen"),
+        _page("report_form", "Meldung erfassen", "meldung"),
     ]
     nav = st.navigation(pages)
     with st.sidebar:

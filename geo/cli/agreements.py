@@ -29,9 +29,6 @@ from geo.cli.common import add_period_options, add_store_options, date_argument,
 from geo.core.errors import UserError
 from geo.core.schema import AGREEMENT_KINDS, AGREEMENT_STATUSES, RESPONSIBLE_BODIES
 
-#: ``$LAGEBILD_TODAY`` (ISO date) overrides today's date for "overdue" (tests, demonstrations).
-TODAY_ENV = "LAGEBILD_TODAY"
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -92,11 +89,10 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def today() -> date:
-    """Today, or ``$LAGEBILD_TODAY``."""
-    from geo.core.period import parse_date
+    """Today, or ``$LAGEBILD_TODAY`` (:func:`geo.data.agreements.today`)."""
+    from geo.data.agreements import today as _today
 
-    text = os.environ.get(TODAY_ENV, "").strip()
-    return parse_date(text) if text else date.today()
+    return _today()
 
 
 def _user(args: argparse.Namespace) -> str:

@@ -19,6 +19,7 @@ changes nothing.
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
 
 import geopandas as gpd
@@ -60,6 +61,16 @@ TABLE_COLUMNS: dict[str, str] = {
     "done": "umgesetzt am", "ended": "beendet am", "reason": "Grund (verworfen)", "notes": "Notizen",
     "public": "öffentlich", "lat": "Breite", "lon": "Länge", "measure_id": "Maßnahmen-ID",
 }
+
+
+#: ``$LAGEBILD_TODAY`` (ISO date) overrides today's date for "overdue" (tests, demonstrations).
+TODAY_ENV = "LAGEBILD_TODAY"
+
+
+def today() -> date:
+    """Today's date, or ``$LAGEBILD_TODAY`` when set (the reference for "overdue")."""
+    text = os.environ.get(TODAY_ENV, "").strip()
+    return parse_date(text) if text else date.today()
 
 
 # ---------------------------------------------------------------------------- words
@@ -415,4 +426,5 @@ __all__ = [
     "TABLE_COLUMNS", "add_agreement", "agreement_table", "as_date", "check_place", "edit_agreement", "german_table",
     "get_agreement", "hot_cells", "link_measure", "measure_rows", "overdue", "parse_body", "parse_kind",
     "parse_status", "place_from_hotspot", "place_from_latlon", "place_from_name", "set_status", "status_label",
+    "today",
 ]
