@@ -37,28 +37,11 @@ from layers.elements import LayerControl, layer_group
 from layers.map import restore_drawing_js
 
 #: Roles that may add and change agreements.
-WRITE_ROLES = ("analyse", "rapport")
+WRITE_ROLES = ag.WRITE_ROLES
 MAP_KEY = "agreements_map"
 PLACE_KEY = "agreement_place"  # (geojson geometry, source label) of the place picked on the map
 SHOW_CHOICES = ("alle", "offen", "überfällig")
 STATUS_BUTTON_LABELS = {s: f"→ {label}" for s, label in AGREEMENT_STATUSES.items()}
-
-
-@st.cache_data(max_entries=8, show_spinner="Wirkung der umgesetzten Vereinbarungen wird berechnet …")
-def follow_ups(path: str, token: str) -> pd.DataFrame:
-    """Follow-up lines of the carried-out agreements (cached by store content)."""
-    from geo.report.followup import follow_up_from_store
-
-    return follow_up_from_store(state.get_store())
-
-
-def visible_agreements(store, role: str) -> gpd.GeoDataFrame:
-    """The agreements ``role`` may see: all for analyse/rapport; public ones without notes otherwise."""
-    table = store.agreements()
-    if role not in WRITE_ROLES:
-        table = table[table["public"].to_numpy(dtype=bool)].copy()
-        table["notes"] = ""
-    return table.reset_index(drop=True)
 
 
 def _picked_place() -> tuple[dict | None, str]:
@@ -237,9 +220,8 @@ def render() -> None:
     if flash:
         st.success(flash)
     public = user.role not in WRITE_ROLES
-    agreements = visible_agreements(store, user.role)
+    agreements, effects = state.agreements_for_user()
     table = ag.agreement_table(agreements, ag.today(), notes=not public)
-    effects = follow_ups(str(store.path), store.version())
     effects = effects.set_index("agreement_id")["text"].to_dict() if len(effects) else {}
     shown = _list_section(table, effects, public)
     done_effects = [effects[i] for i in shown["agreement_id"] if i in effects] if len(shown) else []

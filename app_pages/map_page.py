@@ -319,6 +319,7 @@ def _handout_button(user, filters: state.Filters, hs, threshold: int, within) ->
     # shared cached frames (no copies); filtered and restricted only when the PDF is made
     periods = (filters.period, filters.previous)
     raw = {p: {k: state.load_records(k, p, restricted=False) for k in kinds} for p in periods}
+    agreements, follow_ups = state.agreements_for_user()
 
     def make() -> bytes:  # runs in another thread when clicked: no Streamlit calls here
         from geo.data.access import restrict
@@ -328,7 +329,7 @@ def _handout_button(user, filters: state.Filters, hs, threshold: int, within) ->
                      for p in periods)
         store.audit("export", user=user.name, detail=f"Handout {filters.period.label()} (Rolle {user.role})")
         return build_handout(cur, prev, store.area, filters.period, hotspots=hs, threshold=threshold,
-                             demo=is_demo_data(store.imports()))
+                             demo=is_demo_data(store.imports()), agreements=agreements, follow_ups=follow_ups)
 
     st.download_button(
         "Handout (PDF)", data=make, file_name=f"drogenrapport_{filters.period.start:%Y-%m}.pdf",

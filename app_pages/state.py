@@ -318,3 +318,21 @@ def empty_store_notice(store: Store) -> bool:
         st.info("Der Speicher enthält noch keine Daten. Bitte auf der Seite »Daten« eine Datei importieren.")
         return True
     return False
+
+
+# ---------------------------------------------------------------------------- agreements
+@st.cache_data(max_entries=8, show_spinner="Wirkung der umgesetzten Vereinbarungen wird berechnet …")
+def _agreement_follow_ups(path: str, token: str) -> pd.DataFrame:
+    from geo.report.followup import follow_up_from_store
+
+    return follow_up_from_store(get_store())
+
+
+def agreements_for_user() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """The agreements the current user may see and their follow-up lines (cached on the store's content)."""
+    from geo.data.agreements import for_role
+
+    store = get_store()
+    agreements = for_role(store.agreements(), current_user().role)
+    lines = _agreement_follow_ups(str(store.path), store.version())
+    return agreements, lines[lines["agreement_id"].isin(agreements["agreement_id"])].reset_index(drop=True)

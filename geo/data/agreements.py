@@ -186,6 +186,19 @@ def get_agreement(store: Store, agreement_id: int | str) -> pd.Series:
     return hit.iloc[0]
 
 
+#: Roles that may see every agreement with its notes (and write); others see public ones without notes.
+WRITE_ROLES: tuple[str, ...] = ("analyse", "rapport")
+
+
+def for_role(agreements: gpd.GeoDataFrame, role: str) -> gpd.GeoDataFrame:
+    """The agreements ``role`` may receive: all for analyse/rapport; otherwise public ones, notes emptied."""
+    if role in WRITE_ROLES:
+        return agreements.reset_index(drop=True)
+    out = agreements[agreements["public"].to_numpy(dtype=bool)].copy()
+    out["notes"] = ""
+    return out.reset_index(drop=True)
+
+
 def overdue(agreements: pd.DataFrame, today: date) -> np.ndarray:
     """Open agreements (vereinbart, in Umsetzung) whose due date lies before ``today``."""
     if not len(agreements):
@@ -423,8 +436,8 @@ def status_label(status: str, is_overdue: bool = False) -> str:
 
 
 __all__ = [
-    "TABLE_COLUMNS", "add_agreement", "agreement_table", "as_date", "check_place", "edit_agreement", "german_table",
-    "get_agreement", "hot_cells", "link_measure", "measure_rows", "overdue", "parse_body", "parse_kind",
-    "parse_status", "place_from_hotspot", "place_from_latlon", "place_from_name", "set_status", "status_label",
-    "today",
+    "TABLE_COLUMNS", "WRITE_ROLES", "add_agreement", "agreement_table", "as_date", "check_place", "edit_agreement",
+    "for_role", "german_table", "get_agreement", "hot_cells", "link_measure", "measure_rows", "overdue",
+    "parse_body", "parse_kind", "parse_status", "place_from_hotspot", "place_from_latlon", "place_from_name",
+    "set_status", "status_label", "today",
 ]
