@@ -21,7 +21,8 @@ from layers.assets import ensure_static
 APP_DIR = Path(__file__).resolve().parent
 log = logging.getLogger("lagebild")
 
-st.set_page_config(page_title="Lagebild", layout="wide", initial_sidebar_state="expanded")
+# "auto": expanded on wide screens, folded on phones (the sidebar would cover the whole page)
+st.set_page_config(page_title="Lagebild", layout="wide", initial_sidebar_state="auto")
 
 
 @st.cache_resource(show_spinner=False)

@@ -45,16 +45,17 @@ STATUS_BUTTON_LABELS = {s: f"→ {label}" for s, label in AGREEMENT_STATUSES.ite
 
 
 def _picked_place() -> tuple[dict | None, str]:
-    """The place from the map: the last drawn area, else the last click (GeoJSON in WGS84)."""
+    """The place from the map: a newly drawn area, else a new click (GeoJSON in WGS84); kept until saved."""
     ret = st.session_state.get(MAP_KEY)
     if isinstance(ret, dict):
-        drawings = ret.get("all_drawings")
-        if drawings:
-            geom = drawings[-1].get("geometry")
-            if geom and geom != (st.session_state.get(PLACE_KEY) or (None,))[0]:
-                st.session_state[PLACE_KEY] = (geom, "gezeichnete Fläche")
+        drawings = ret.get("all_drawings") or []
+        drawn = (drawings[-1] or {}).get("geometry") if drawings else None
         clicked = ret.get("last_clicked")
-        if clicked and clicked != st.session_state.get("_agreement_last_click"):
+        if drawn and drawn != st.session_state.get("_agreement_last_draw"):
+            st.session_state["_agreement_last_draw"] = drawn
+            st.session_state["_agreement_last_click"] = clicked  # the clicks that drew it are no point
+            st.session_state[PLACE_KEY] = (drawn, "gezeichnete Fläche")
+        elif clicked and clicked != st.session_state.get("_agreement_last_click"):
             st.session_state["_agreement_last_click"] = clicked
             point = {"type": "Point", "coordinates": [clicked["lng"], clicked["lat"]]}
             st.session_state[PLACE_KEY] = (point, "Punkt auf der Karte")

@@ -94,6 +94,7 @@ def _add_section(store, user) -> None:
         else:
             st.session_state["report_flash"] = res.message
             st.session_state["report_fix_pick"] = res.record_id
+            st.session_state.setdefault("report_session_ids", []).append(res.record_id)
             st.rerun()
 
 
@@ -105,14 +106,18 @@ def _fix_section(store, user) -> None:
     latest = records.sort_values(k.date_field, ascending=False).head(LATEST)
     ids = latest["record_id"].astype(str).tolist()
     wanted = st.session_state.get("report_fix_pick")
-    if wanted in set(records["record_id"]) and wanted not in ids:
-        ids.insert(0, wanted)
+    stored = set(records["record_id"])
+    mine = [i for i in st.session_state.get("report_session_ids", []) if i in stored and i not in ids]
+    ids = [*reversed(mine), *ids]  # records entered in this session stay pickable
     if not ids:
         st.info("Keine Meldungen dieser Art gespeichert.")
         return
     by_id = records.set_index("record_id")
+    if wanted in ids:  # the record just saved is picked (set before the widget exists in this run)
+        st.session_state["report_fix_id"] = st.session_state.pop("report_fix_pick")
+    if st.session_state.get("report_fix_id") not in ids:
+        st.session_state.pop("report_fix_id", None)
     pick = st.selectbox(f"Meldung (die {LATEST} neuesten)", ids, key="report_fix_id",
-                        index=ids.index(wanted) if wanted in ids else 0,
                         format_func=lambda i: f"{pd.Timestamp(by_id.loc[i, k.date_field]):%d.%m.%Y %H:%M} · {i}")
     old = by_id.loc[pick]
     pt = pd.Series([old.geometry], dtype=object)
@@ -122,10 +127,11 @@ def _fix_section(store, user) -> None:
 
     ll = gpd.GeoSeries(pt, crs=store.area.crs).to_crs(DISPLAY_CRS).iloc[0]
     with st.form("report_fix"):
-        values = _fields(kind, "fix", old, user.role == "analyse")
+        prefix = f"fix_{pick}"  # widgets per record: another record shows its own values
+        values = _fields(kind, prefix, old, user.role == "analyse")
         c1, c2 = st.columns(2)
-        lat = c1.text_input("Breite", value=f"{ll.y:.6f}".replace(".", ","), key="fix_lat")
-        lon = c2.text_input("Länge", value=f"{ll.x:.6f}".replace(".", ","), key="fix_lon")
+        lat = c1.text_input("Breite", value=f"{ll.y:.6f}".replace(".", ","), key=f"{prefix}_lat")
+        lon = c2.text_input("Länge", value=f"{ll.x:.6f}".replace(".", ","), key=f"{prefix}_lon")
         save = st.form_submit_button("Korrektur speichern", type="primary", width="stretch")
     if save:
         try:
@@ -135,6 +141,7 @@ def _fix_section(store, user) -> None:
         else:
             st.session_state["report_flash"] = res.message
             st.session_state["report_fix_pick"] = res.record_id
+            st.session_state.setdefault("report_session_ids", []).append(res.record_id)
             st.rerun()
     with st.form("report_delete"):
         reason = st.text_input("Grund der Löschung (Pflicht, wird protokolliert)", key="delete_reason")
