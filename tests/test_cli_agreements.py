@@ -17,7 +17,7 @@ def store(demo_store, tmp_path, monkeypatch) -> Store:
     shutil.copyfile(demo_store.path, s.path)
     monkeypatch.setenv("LAGEBILD_STORE", str(s.path))
     monkeypatch.setenv("LAGEBILD_TODAY", "2026-11-10")
-    monkeypatch.setenv("USER", "testerin")
+    monkeypatch.setenv("LAGEBILD_USER", "testerin")
     return s
 
 

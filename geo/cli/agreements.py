@@ -21,7 +21,6 @@ N-th hot spot cell (highest z first) of the syringe finds in the last Rapport pe
 from __future__ import annotations
 
 import argparse
-import os
 from datetime import date
 from pathlib import Path
 
@@ -96,7 +95,9 @@ def today() -> date:
 
 
 def _user(args: argparse.Namespace) -> str:
-    return args.user or os.environ.get("USER") or "lokal"
+    from geo.data.auth import system_user
+
+    return getattr(args, "user", None) or system_user()
 
 
 def _store(args: argparse.Namespace):
@@ -209,7 +210,7 @@ def run_export(args: argparse.Namespace) -> int:
     table = german_table(table)
     table["Wirkung"] = table["Nr."].map(effects).fillna("") if len(effects) else ""
     write_table(table, args.out)
-    store.audit("export", user=os.environ.get("USER") or "lokal", kind="agreement", count=len(table),
+    store.audit("export", user=_user(args), kind="agreement", count=len(table),
                 detail=f"Vereinbarungen als CSV: {args.out.name}")
     print(f"{len(table)} Vereinbarung(en) geschrieben: {args.out}")
     return 0
