@@ -62,6 +62,34 @@ def _picked_place() -> tuple[dict | None, str]:
     return st.session_state.get(PLACE_KEY) or (None, "")
 
 
+@st.cache_data(max_entries=8, show_spinner="Hotspots und Behälter-Vorschläge werden berechnet …")
+def analysis_places(path: str, token: str, period_text: str) -> dict[str, str]:
+    """Places from the analyses of a period: label → WKT (metric CRS) of the strongest hot spot cells
+    (Gi* of the finds weighted by syringes) and of five suggested bin sites (:mod:`geo.analysis.bins`)."""
+    from geo.analysis.bins import analyse_coverage, suggest_bins
+    from geo.analysis.hotspots import hotspot_analysis
+    from geo.core.period import parse_period
+
+    store = state.get_store()
+    period = parse_period(period_text)
+    finds = store.read("syringe_find", period)
+    out: dict[str, str] = {}
+    if len(finds) < 3:
+        return out
+    try:
+        cells = hotspot_analysis(finds, store.area, weight="count").cells
+        hot = ag.hot_cells(cells).head(10)
+        out |= {f"Hotspot Nr. {n} ({period.label()})": g.wkt for n, g in zip(hot["number"], hot.geometry,
+                                                                               strict=True)}
+        coverage = analyse_coverage(finds, store.read("disposal_bin"), period=period, crs=store.area.crs)
+        sites = suggest_bins(coverage, 5, area=store.area, sensitive=store.read("sensitive_place")).sites
+        out |= {f"Behälter-Vorschlag {label}": g.wkt for label, g in zip(sites["label"].astype(str), sites.geometry,
+                                                                          strict=True)}
+    except UserError:
+        pass
+    return out
+
+
 def _metric_geometry(geojson: dict | None, crs: str):
     if not geojson:
         return None
@@ -156,14 +184,19 @@ def _form_section(table: pd.DataFrame, user, store) -> None:
                   layer_control=LayerControl(), returned_objects=["all_drawings", "last_clicked"])
         st.caption("Ort: auf die Karte klicken (Punkt) oder »Fläche zeichnen« (Ecken anklicken, erste Ecke schließt).")
     places = state.load_records("sensitive_place", None)
+    period = state.current_period()
+    with right:
+        use_analysis = st.toggle("Hotspots und Behälter-Vorschläge als Ort anbieten", key="agreement_analysis",
+                                 help=f"aus den Spritzenfunden {period.label()} (Zeitraum der Seitenleiste)")
+    from_analysis = analysis_places(str(store.path), store.version(), str(period)) if use_analysis else {}
     with right, st.form("agreement_form", clear_on_submit=False):
         title = st.text_input("Titel", value="" if current is None else current["title"])
         kinds = list(AGREEMENT_KINDS)
         kind = st.selectbox("Art der Maßnahme", kinds, format_func=AGREEMENT_KINDS.get,
                             index=0 if current is None else kinds.index(current["kind"]))
-        place_names = ["(Ort auf der Karte)", *places["name"].astype(str).tolist()] if len(places) else \
-            ["(Ort auf der Karte)"]
-        place_pick = st.selectbox("oder sensibler Ort", place_names)
+        place_names = ["(Ort auf der Karte)", *places["name"].astype(str).tolist(), *from_analysis]
+        place_pick = st.selectbox("oder sensibler Ort" + (", Hotspot, Behälter-Vorschlag" if from_analysis else ""),
+                                  place_names, key="agreement_place_pick")
         body = st.selectbox("zuständig", RESPONSIBLE_BODIES,
                             index=0 if current is None else RESPONSIBLE_BODIES.index(current["responsible"]))
         d1, d2 = st.columns(2)
@@ -181,7 +214,10 @@ def _form_section(table: pd.DataFrame, user, store) -> None:
     if not submitted:
         return
     try:
-        if place_pick != place_names[0]:
+        if place_pick in from_analysis:
+            geom = shapely.from_wkt(from_analysis[place_pick])
+            place_label = place_label or place_pick
+        elif place_pick != place_names[0]:
             name, geom = ag.place_from_name(places, place_pick)
             place_label = place_label or name
         else:

@@ -129,3 +129,19 @@ def test_report_form_adds_a_find_by_coordinates(store):
     at2.session_state[USER_KEY] = LocalUser(name="gast", role="oeffentlich")
     at2.run()
     assert "nur die Rollen" in " ".join(str(i.value) for i in at2.info)
+
+
+def test_form_with_a_suggested_bin_site_or_hotspot(store):
+    at = _page()
+    at.toggle(key="agreement_analysis").set_value(True).run()
+    pick = at.selectbox(key="agreement_place_pick")
+    options = list(pick.options)
+    hot = [o for o in options if o.startswith("Hotspot Nr. 1 (")]
+    sites = [o for o in options if o.startswith("Behälter-Vorschlag")]
+    assert hot and 1 <= len(sites) <= 5
+    [t for t in at.text_input if t.label == "Titel"][0].set_value("Neuer Behälter")
+    pick.set_value(sites[0])
+    at.button[-1].click().run()
+    assert not at.exception
+    row = store.agreements().iloc[-1]
+    assert row["title"] == "Neuer Behälter" and row["place"] == sites[0] and row.geometry.geom_type == "Point"
