@@ -195,3 +195,37 @@ def test_table_puts_overdue_first_and_hides_notes(demo_store):
     g = ag.german_table(t)
     assert list(g.columns[:3]) == ["Nr.", "Vereinbarung", "Art"]
     assert g["überfällig"].iloc[0] == "ja" and g["fällig bis"].iloc[0].count(".") == 2
+
+
+def _spellings(label: str):
+    from hypothesis import strategies as st
+
+    plain = label.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
+    return st.sampled_from([label, plain]).flatmap(
+        lambda t: st.lists(st.booleans(), min_size=len(t), max_size=len(t)).map(
+            lambda flags: "".join(c.upper() if f else c.lower() for c, f in zip(t, flags, strict=True))))
+
+
+def test_parsers_accept_every_spelling_of_the_schema_words():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.sampled_from(list(AGREEMENT_KINDS.items())).flatmap(
+        lambda kv: st.tuples(st.just(kv[0]), _spellings(kv[1]))),
+        st.sampled_from(list(AGREEMENT_STATUSES.items())).flatmap(
+        lambda kv: st.tuples(st.just(kv[0]), _spellings(kv[1]))),
+        st.sampled_from(RESPONSIBLE_BODIES).flatmap(lambda b: st.tuples(st.just(b), _spellings(b))),
+        st.text(max_size=12))
+    def check(kind, status, body, junk):
+        assert ag.parse_kind(kind[1]) == kind[0] and ag.parse_kind(kind[0]) == kind[0]
+        assert ag.parse_status(status[1]) == status[0]
+        assert ag.parse_body(body[1]) == body[0]
+        try:
+            got = ag.parse_kind(junk)
+        except UserError as exc:
+            assert str(exc).startswith("Unbekannte Maßnahmenart")
+        else:
+            assert got in AGREEMENT_KINDS
+
+    check()
