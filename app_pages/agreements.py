@@ -19,16 +19,19 @@ import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages import state
+from app_support import state
 from geo.core.area import DISPLAY_CRS
 from geo.core.errors import UserError
 from geo.core.schema import (
     AGREEMENT_KINDS,
     AGREEMENT_STATUSES,
     AGREEMENT_TRANSITIONS,
+    DISPOSAL_BIN,
     OPEN_STATUSES,
     OVERDUE_COLOUR,
     RESPONSIBLE_BODIES,
+    SENSITIVE_PLACE,
+    SYRINGE_FIND,
 )
 from geo.data import agreements as ag
 from layers.agreements import AGREEMENTS_LAYER, agreements_js
@@ -66,13 +69,14 @@ def _picked_place() -> tuple[dict | None, str]:
 def analysis_places(path: str, token: str, period_text: str) -> dict[str, str]:
     """Places from the analyses of a period: label → WKT (metric CRS) of the strongest hot spot cells
     (Gi* of the finds weighted by syringes) and of five suggested bin sites (:mod:`geo.analysis.bins`)."""
-    from geo.analysis.bins import analyse_coverage, suggest_bins
+    from geo.analysis.coverage import analyse_coverage
     from geo.analysis.hotspots import hotspot_analysis
+    from geo.analysis.siting import suggest_bins
     from geo.core.period import parse_period
 
     store = state.get_store()
     period = parse_period(period_text)
-    finds = store.read("syringe_find", period)
+    finds = store.read(SYRINGE_FIND, period)
     out: dict[str, str] = {}
     if len(finds) < 3:
         return out
@@ -81,8 +85,8 @@ def analysis_places(path: str, token: str, period_text: str) -> dict[str, str]:
         hot = ag.hot_cells(cells).head(10)
         out |= {f"Hotspot Nr. {n} ({period.label()})": g.wkt for n, g in zip(hot["number"], hot.geometry,
                                                                                strict=True)}
-        coverage = analyse_coverage(finds, store.read("disposal_bin"), period=period, crs=store.area.crs)
-        sites = suggest_bins(coverage, 5, area=store.area, sensitive=store.read("sensitive_place")).sites
+        coverage = analyse_coverage(finds, store.read(DISPOSAL_BIN), period=period, crs=store.area.crs)
+        sites = suggest_bins(coverage, 5, area=store.area, sensitive=store.read(SENSITIVE_PLACE)).sites
         out |= {f"Behälter-Vorschlag {label}": g.wkt for label, g in zip(sites["label"].astype(str), sites.geometry,
                                                                           strict=True)}
     except UserError:
@@ -183,7 +187,7 @@ def _form_section(table: pd.DataFrame, user, store) -> None:
         st_folium(m, key=MAP_KEY, height=430, use_container_width=True, feature_group_to_add=groups,
                   layer_control=LayerControl(), returned_objects=["all_drawings", "last_clicked"])
         st.caption("Ort: auf die Karte klicken (Punkt) oder »Fläche zeichnen« (Ecken anklicken, erste Ecke schließt).")
-    places = state.load_records("sensitive_place", None)
+    places = state.load_records(SENSITIVE_PLACE, None)
     period = state.current_period()
     with right:
         use_analysis = st.toggle("Hotspots und Behälter-Vorschläge als Ort anbieten", key="agreement_analysis",
@@ -247,6 +251,27 @@ def _restore(geojson: dict):
     return JsCall(restore_drawing_js(geojson))
 
 
+#: German headings of the sensitivity table.
+SENSITIVITY_COLUMNS = {"kind_label": "Meldungsart", "buffer_m": "Pufferring (m)", "verdict_label": "Ergebnis",
+                       "change_pct": "Veränderung (%)"}
+
+
+def _effects_section(follow_ups: pd.DataFrame) -> None:
+    """The follow-up line of every carried-out agreement, with how sure the verdict is (ring widths)."""
+    if not len(follow_ups):
+        return
+    with st.expander("Wirkung der umgesetzten Vereinbarungen", expanded=False):
+        st.caption("Spritzenfunde im Umkreis von 150 m, je bis zu 180 Tage vorher und nachher, gegen das übrige "
+                   "Gebiet (Differenz-in-Differenzen); ausgewertet ab acht Wochen nach der Umsetzung.")
+        for r in follow_ups.itertuples():
+            st.text(f"• {r.text}")
+            if r.sensitivity:
+                st.caption(r.sensitivity)
+            if isinstance(r.sensitivity_table, pd.DataFrame) and len(r.sensitivity_table):
+                t = r.sensitivity_table[list(SENSITIVITY_COLUMNS)].rename(columns=SENSITIVITY_COLUMNS)
+                st.dataframe(t.round(0), hide_index=True, width="content", key=f"sens_{r.agreement_id}")
+
+
 def render() -> None:
     """Draw the Vereinbarungen page."""
     store = state.get_store()
@@ -257,17 +282,12 @@ def render() -> None:
     if flash:
         st.success(flash)
     public = user.role not in WRITE_ROLES
-    agreements, effects = state.agreements_for_user()
+    agreements, follow_ups = state.agreements_for_user()
     table = ag.agreement_table(agreements, ag.today(), notes=not public)
-    effects = effects.set_index("agreement_id")["text"].to_dict() if len(effects) else {}
+    effects = follow_ups.set_index("agreement_id")["text"].to_dict() if len(follow_ups) else {}
     shown = _list_section(table, effects, public)
-    done_effects = [effects[i] for i in shown["agreement_id"] if i in effects] if len(shown) else []
-    if done_effects:
-        with st.expander("Wirkung der umgesetzten Vereinbarungen", expanded=False):
-            for line in done_effects:
-                st.text(f"• {line}")
-            st.caption("Spritzenfunde im Umkreis von 150 m, je 180 Tage vorher und nachher, gegen das übrige Gebiet "
-                       "(Differenz-in-Differenzen); ausgewertet ab acht Wochen nach der Umsetzung.")
+    if len(shown) and len(follow_ups):
+        _effects_section(follow_ups[follow_ups["agreement_id"].isin(shown["agreement_id"])])
     if public:
         st.caption("Öffentliche Ansicht: nur als öffentlich markierte Vereinbarungen, ohne Notizen.")
         return

@@ -14,9 +14,17 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages import state
+from app_support import state
 from geo.core.errors import UserError
-from geo.core.schema import COMPLAINT_CATEGORIES, COMPLAINT_CHANNELS, FIND_SOURCES, KINDS, REPORT_KINDS
+from geo.core.schema import (
+    COMPLAINT,
+    COMPLAINT_CATEGORIES,
+    COMPLAINT_CHANNELS,
+    FIND_SOURCES,
+    KINDS,
+    REPORT_KINDS,
+    SYRINGE_FIND,
+)
 from geo.data import single_records as sr
 from layers.basemap import base_map, tiles_from_env
 
@@ -47,13 +55,13 @@ def _fields(kind: str, prefix: str, old: pd.Series | None, may_see_texts: bool) 
     d = st.date_input(k.field(k.date_field).label, value=stamp.date(), format="DD.MM.YYYY", key=f"{prefix}_date")
     t = st.time_input("Uhrzeit", value=time(stamp.hour, stamp.minute), key=f"{prefix}_time", step=300)
     values: dict = {k.date_field: datetime.combine(d, t)}
-    if kind == "syringe_find":
+    if kind == SYRINGE_FIND:
         values["count"] = st.number_input("Anzahl Spritzen", min_value=1, max_value=10_000, step=1,
                                           value=int(val("count", 1)), key=f"{prefix}_count")
         src = str(val("source", FIND_SOURCES[0]))
         options = list(dict.fromkeys([*FIND_SOURCES, src]))
         values["source"] = st.selectbox("Quelle", options, index=options.index(src), key=f"{prefix}_source")
-    elif kind == "complaint":
+    elif kind == COMPLAINT:
         cat = str(val("category", COMPLAINT_CATEGORIES[0]))
         values["category"] = st.selectbox("Kategorie", COMPLAINT_CATEGORIES, key=f"{prefix}_category",
                                           index=COMPLAINT_CATEGORIES.index(cat) if cat in COMPLAINT_CATEGORIES else 0)

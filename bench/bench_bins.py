@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.core.schema import DISPOSAL_BIN, SENSITIVE_PLACE, SYRINGE_FIND
+
 K = 5
 
 
@@ -49,7 +51,8 @@ def _synthetic_finds(area, n: int, seed: int = 3) -> gpd.GeoDataFrame:
 
 
 def _one(name: str, finds, bins, sensitive, area, period, k: int, network=None, exact: bool = True) -> dict:
-    from geo.analysis.bins import analyse_coverage, suggest_bins
+    from geo.analysis.coverage import analyse_coverage
+    from geo.analysis.siting import suggest_bins
 
     t = time.perf_counter()
     cov = analyse_coverage(finds, bins, period=period, network=network)
@@ -70,7 +73,7 @@ def _one(name: str, finds, bins, sensitive, area, period, k: int, network=None, 
 
 
 def run(k: int = K) -> list[dict]:
-    from geo.analysis.bins import StreetNetwork
+    from geo.analysis.streets import StreetNetwork
     from geo.core.area import leipziger_osten
     from geo.core.period import Period
     from geo.data.demo import generate_demo
@@ -78,15 +81,15 @@ def run(k: int = K) -> list[dict]:
     area = leipziger_osten()
     demo = generate_demo()
     period = Period(date(2026, 5, 1), date(2026, 10, 31))
-    results = [_one("demo", demo["syringe_find"], demo["disposal_bin"], demo["sensitive_place"], area, period, k)]
+    results = [_one("demo", demo[SYRINGE_FIND], demo[DISPOSAL_BIN], demo[SENSITIVE_PLACE], area, period, k)]
     for name, n, exact in (("gross", 6_000, True), ("sehr gross", 20_000, False)):
         finds = _synthetic_finds(area, n)
-        results.append(_one(name, finds, demo["disposal_bin"], demo["sensitive_place"], area, period, k,
+        results.append(_one(name, finds, demo[DISPOSAL_BIN], demo[SENSITIVE_PLACE], area, period, k,
                             exact=exact))
     t = time.perf_counter()
     net = StreetNetwork.from_lines(_street_grid(area), area.crs)
     build = time.perf_counter() - t
-    r = _one("netz", demo["syringe_find"], demo["disposal_bin"], demo["sensitive_place"], area, period, k, net)
+    r = _one("netz", demo[SYRINGE_FIND], demo[DISPOSAL_BIN], demo[SENSITIVE_PLACE], area, period, k, net)
     r["network_build_s"] = build
     r["network_nodes"] = net.n_nodes
     results.append(r)

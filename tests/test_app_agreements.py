@@ -22,7 +22,7 @@ def store(demo_store, tmp_path, monkeypatch) -> Store:
 def _page(role: str = "analyse"):
     from streamlit.testing.v1 import AppTest
 
-    from app_pages.state import USER_KEY, LocalUser
+    from app_support.state import USER_KEY, LocalUser
 
     def script() -> None:
         from app_pages import agreements
@@ -107,7 +107,7 @@ def test_form_with_sensitive_place_stores_it(store):
 def test_report_form_adds_a_find_by_coordinates(store):
     from streamlit.testing.v1 import AppTest
 
-    from app_pages.state import USER_KEY, LocalUser
+    from app_support.state import USER_KEY, LocalUser
 
     def script() -> None:
         from app_pages import report_form

@@ -87,3 +87,15 @@ def test_handout_without_agreements_says_so(demo_store, tmp_path):
     pdf = build_handout(read_period(demo_store, RAPPORT), None, demo_store.area, RAPPORT, auto_hotspots=False,
                         agreements=empty)
     assert "Keine Vereinbarungen erfasst." in _pdftotext(pdf, tmp_path)
+
+
+def test_sensitivity_of_the_verdict_across_ring_widths(demo_store):
+    table = demo_store.agreements()
+    torgau = table[table["title"].str.contains("Torgauer Platz")]
+    lines = follow_up_from_store(demo_store, torgau, sensitivity=True)
+    row = lines.iloc[0]
+    assert row["verdict"] == "effect"
+    sens = row["sensitivity_table"]
+    assert sorted(sens["buffer_m"]) == [200.0, 300.0, 500.0] and sens["default"].sum() == 1
+    assert sens.loc[sens["default"], "verdict"].iloc[0] == "effect"
+    assert row["sensitivity"].startswith(("Das Ergebnis »Wirkung«", "Vorsicht: das Ergebnis »Wirkung«"))

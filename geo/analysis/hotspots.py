@@ -33,6 +33,8 @@ import shapely
 from scipy.spatial import cKDTree
 from scipy.special import ndtr
 
+from geo.core import fmt
+from geo.core.area import DEFAULT_CRS
 from geo.core.errors import UserError
 from geo.core.grid import (
     SQRT3,
@@ -41,9 +43,8 @@ from geo.core.grid import (
     aggregate_xy,
     check_metric_crs,
     make_grid,
-    point_coordinates,
-    point_weights,
 )
+from geo.core.points import point_coordinates, point_weights
 
 #: ArcGIS Gi_Bin confidence levels: class → significance level α.
 CONFIDENCE_LEVELS: tuple[tuple[int, float], ...] = ((3, 0.01), (2, 0.05), (1, 0.10))
@@ -306,14 +307,8 @@ def _moran(values: np.ndarray, hood: _Neighbourhood) -> tuple[float, float]:
 # -- scale -----------------------------------------------------------------------------
 
 
-def format_metres(v: float) -> str:
-    """German metre figure: ``1.250 m``, ``37,5 m``."""
-    s = f"{v:,.0f}" if abs(v - round(v)) < 0.05 or v >= 100 else f"{v:,.1f}"
-    return s.replace(",", "_").replace(".", ",").replace("_", ".") + " m"
-
-
-def _fmt_num(v: float, digits: int = 1) -> str:
-    return f"{v:.{digits}f}".replace(".", ",")
+#: German metre figure (``1.250 m``, ``37,5 m``): :func:`geo.core.fmt.metres`, kept under this name.
+format_metres = fmt.metres
 
 
 def nice_cell_size(c: float) -> float:
@@ -372,7 +367,7 @@ def choose_band(
         band = bands[peak]
         return band, (
             f"Distanzband {format_metres(band)}: erstes Maximum der räumlichen Autokorrelation "
-            f"(Moran's I, z = {_fmt_num(zs[peak])}) unter {len(bands)} Distanzen von "
+            f"(Moran's I, z = {fmt.number(zs[peak], 1)}) unter {len(bands)} Distanzen von "
             f"{format_metres(bands[0])} bis {format_metres(bands[-1])} (inkrementelle Autokorrelation)."
         )
     k = int(min(30, max(3, round(0.05 * grid.n))))
@@ -397,7 +392,7 @@ def choose_scale(
     weight: np.ndarray | None = None,
     *,
     shape: GridShape = "hex",
-    crs: str = "EPSG:25833",
+    crs: str = DEFAULT_CRS,
 ) -> tuple[float, float, str]:
     """Choose cell size and distance band for a hot spot analysis (Optimized-Hot-Spot-like rule).
 
@@ -488,12 +483,46 @@ class HotspotResult:
     n_points: int
     n_ignored: int = 0
     shape: GridShape = "hex"
-    crs: str = "EPSG:25833"
+    crs: str = DEFAULT_CRS
 
     def class_counts(self) -> dict[int, int]:
         """Number of cells per Gi_Bin class ``-3 .. 3`` (all classes present as keys)."""
         vc = self.cells["gi_class"].value_counts()
         return {c: int(vc.get(c, 0)) for c in range(3, -4, -1)}
+
+
+def _grid_counts_and_band(
+    x: np.ndarray, y: np.ndarray, w: np.ndarray | None, geom: shapely.Geometry,
+    cell: float | None, band: float | None, shape: GridShape, crs: str,
+) -> tuple[Grid, np.ndarray, float, list[str]]:
+    """The grid, the (weighted) counts per cell, the distance band and the German rules that chose them.
+
+    A given ``cell`` / ``band`` is used as is; otherwise :func:`choose_scale` picks both (or
+    :func:`choose_band` the band for a given cell). Points with non-finite coordinates are left out.
+    """
+    ok = np.isfinite(x) & np.isfinite(y)
+    rules: list[str] = []
+    if cell is None:
+        cell, auto_band, rule = choose_scale(
+            np.column_stack([x[ok], y[ok]]), geom, None if w is None else w[ok], shape=shape, crs=crs
+        )
+        rules.append(rule)
+        grid = make_grid(geom, cell, shape, crs)
+        counts = aggregate_xy(grid, x[ok], y[ok], None if w is None else w[ok])
+        if band is None:
+            band = auto_band
+        else:
+            rules = [rule.split(" Distanzband ")[0], f"Distanzband {format_metres(float(band))}: vorgegeben."]
+    else:
+        grid = make_grid(geom, cell, shape, crs)
+        counts = aggregate_xy(grid, x[ok], y[ok], None if w is None else w[ok])
+        rules.append(f"Zellgröße {format_metres(float(cell))}: vorgegeben.")
+        if band is None:
+            band, band_rule = choose_band(grid, counts, float(geom.area))
+            rules.append(band_rule)
+        else:
+            rules.append(f"Distanzband {format_metres(float(band))}: vorgegeben.")
+    return grid, counts, float(band), rules
 
 
 def hotspot_analysis(
@@ -506,7 +535,7 @@ def hotspot_analysis(
     band: float | None = None,
     permutations: int = 0,
     seed: int = 0,
-    crs: str = "EPSG:25833",
+    crs: str = DEFAULT_CRS,
 ) -> HotspotResult:
     """Aggregate events to a grid over the study area and run Gi* with FDR classes.
 
@@ -534,29 +563,7 @@ def hotspot_analysis(
     crs = check_metric_crs(crs)
     x, y = point_coordinates(points, crs)
     w = point_weights(points, weight, len(x)) if weight is not None else None
-    ok = np.isfinite(x) & np.isfinite(y)
-    rules: list[str] = []
-    if cell is None:
-        cell, auto_band, rule = choose_scale(
-            np.column_stack([x[ok], y[ok]]), geom, None if w is None else w[ok], shape=shape, crs=crs
-        )
-        rules.append(rule)
-        grid = make_grid(geom, cell, shape, crs)
-        counts = aggregate_xy(grid, x[ok], y[ok], None if w is None else w[ok])
-        if band is None:
-            band = auto_band
-        else:
-            rules = [rule.split(" Distanzband ")[0], f"Distanzband {format_metres(float(band))}: vorgegeben."]
-    else:
-        grid = make_grid(geom, cell, shape, crs)
-        counts = aggregate_xy(grid, x[ok], y[ok], None if w is None else w[ok])
-        rules.append(f"Zellgröße {format_metres(float(cell))}: vorgegeben.")
-        if band is None:
-            band, band_rule = choose_band(grid, counts, float(geom.area))
-            rules.append(band_rule)
-        else:
-            rules.append(f"Distanzband {format_metres(float(band))}: vorgegeben.")
-    band = float(band)
+    grid, counts, band, rules = _grid_counts_and_band(x, y, w, geom, cell, band, shape, crs)
     if grid.n == 0:
         raise UserError(
             f"Bei einer Zellgröße von {format_metres(grid.cell)} liegt kein Zellmittelpunkt im Gebiet; "

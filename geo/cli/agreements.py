@@ -26,7 +26,7 @@ from pathlib import Path
 
 from geo.cli.common import add_period_options, add_store_options, date_argument, open_store, period_from_args
 from geo.core.errors import UserError
-from geo.core.schema import AGREEMENT_KINDS, AGREEMENT_STATUSES, RESPONSIBLE_BODIES
+from geo.core.schema import AGREEMENT_KINDS, AGREEMENT_STATUSES, RESPONSIBLE_BODIES, SENSITIVE_PLACE, SYRINGE_FIND
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -114,13 +114,13 @@ def _hotspot_place(store, args: argparse.Namespace, number: int):
 
     period = period_from_args(args)
     if period is None:
-        latest = store.attributes("syringe_find", ["found_at"])["found_at"]
+        latest = store.attributes(SYRINGE_FIND, ["found_at"])["found_at"]
         if not len(latest):
             raise UserError("Keine Spritzenfunde gespeichert; ohne sie gibt es keine Hotspots.")
         import pandas as pd
 
         period = rapport_period(pd.to_datetime(latest).max().date() + pd.Timedelta(days=1))
-    finds = store.read("syringe_find", period)
+    finds = store.read(SYRINGE_FIND, period)
     if len(finds) < 3:
         raise UserError(f"Zu wenige Spritzenfunde im Zeitraum {period.label()} für eine Hotspot-Analyse.")
     result = hotspot_analysis(finds, store.area, weight="count")
@@ -141,7 +141,7 @@ def run_add(args: argparse.Namespace) -> int:
     elif args.lon is not None:
         raise UserError("--lon nur zusammen mit --lat angeben.")
     elif args.place is not None:
-        place, geom = place_from_name(store.read("sensitive_place"), args.place)
+        place, geom = place_from_name(store.read(SENSITIVE_PLACE), args.place)
     else:
         place, geom = _hotspot_place(store, args, args.hotspot)
     new = add_agreement(store, title=args.title, kind=args.kind, geometry=geom, agreed=args.agreed,
@@ -165,7 +165,9 @@ def run_set(args: argparse.Namespace) -> int:
 def _fmt(d) -> str:
     import pandas as pd
 
-    return "–" if pd.isna(d) else pd.Timestamp(d).strftime("%d.%m.%Y")  # TODO(fmt)
+    from geo.core import fmt
+
+    return fmt.date(None if pd.isna(d) else d)
 
 
 def run_list(args: argparse.Namespace) -> int:

@@ -6,14 +6,14 @@
 
 writes existing and suggested bins (``status``, ``rank``, ``covered_finds``,
 ``covered_syringes``, coordinates in EPSG:25833 and WGS84, …; see
-:func:`geo.analysis.bins.plan_table`) and prints the coverage and the coverage curve in German.
+:func:`geo.analysis.siting.plan_table`) and prints the coverage and the coverage curve in German.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
+from typing import Any
 
 from geo.cli.common import (
     add_period_options,
@@ -23,11 +23,14 @@ from geo.cli.common import (
     load_records,
     period_from_args,
 )
+from geo.core import fmt
 from geo.core.errors import UserError
+from geo.core.schema import DISPOSAL_BIN, SENSITIVE_PLACE, SYRINGE_FIND
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from geo.analysis.bins import DEFAULT_GRID_M, DEFAULT_RADIUS_M
+    from geo.analysis.coverage import DEFAULT_RADIUS_M
+    from geo.analysis.siting import DEFAULT_GRID_M
 
     p = sub.add_parser(
         "bins",
@@ -66,19 +69,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _int(n: float) -> str:
-    return f"{int(round(n)):,}".replace(",", ".")
+    return fmt.number(round(n))
 
 
 def _pct(x: float) -> str:
-    return "–" if x is None or math.isnan(x) else f"{100 * x:.1f}".replace(".", ",") + " %"
+    return fmt.percent(x, 1)
 
 
-def _m(x: float) -> str:
-    return f"{x:g}".replace(".", ",")
+def _m(x: Any) -> str:
+    return fmt.number(x, len(f"{float(x):g}".partition(".")[2]))
 
 
 def run(args: argparse.Namespace) -> int:
-    from geo.analysis.bins import StreetNetwork, analyse_coverage, plan_table, suggest_bins
+    from geo.analysis.coverage import analyse_coverage
+    from geo.analysis.siting import plan_table, suggest_bins
+    from geo.analysis.streets import StreetNetwork
     from geo.data.exports import write_table
     from geo.data.sitefiles import read_candidates, read_street_lines
 
@@ -88,8 +93,8 @@ def run(args: argparse.Namespace) -> int:
     area = load_area(args)
     period = period_from_args(args)
     network = StreetNetwork.from_lines(read_street_lines(args.network, area.crs), area.crs) if args.network else None
-    finds = load_records(args, "syringe_find")
-    bins = load_records(args, "disposal_bin")
+    finds = load_records(args, SYRINGE_FIND)
+    bins = load_records(args, DISPOSAL_BIN)
     cov = analyse_coverage(finds, bins, period=period, radius_m=args.radius, network=network,
                            weight=args.weight, crs=area.crs)
 
@@ -105,9 +110,9 @@ def run(args: argparse.Namespace) -> int:
                   f"{_int(row.unique_syringes)} Spritzen (im Radius {_int(row.covered_finds)} / "
                   f"{_int(row.covered_syringes)})")
 
-    result = cov
+    result: Any = cov  # CoverageResult, or the SitingResult with --add
     if args.add:
-        sensitive = load_records(args, "sensitive_place")
+        sensitive = load_records(args, SENSITIVE_PLACE)
         candidates = read_candidates(args.candidates, area.crs) if args.candidates else None
         res = suggest_bins(
             cov, args.add, candidates=candidates, area=area, grid_m=args.grid, sensitive=sensitive,

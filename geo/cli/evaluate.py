@@ -26,8 +26,9 @@ from geo.cli.common import (
     load_area,
     load_records,
 )
+from geo.core import fmt
 from geo.core.errors import UserError
-from geo.core.schema import MEASURE_KINDS, REPORT_KINDS
+from geo.core.schema import DEFAULT_REPORT_KIND, MEASURE_KINDS, MEASURE_RADIUS_M, REPORT_KINDS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,12 +44,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("--measure", metavar="ID", default=None,
-                   help="ID der Maßnahme (record_id oder eindeutiger Anfang davon)")
-    add_kind_option(p, default="syringe_find", choices=list(REPORT_KINDS))
+                   help="ID der Maßnahme (record_id oder eindeutiger Anfang davon) oder ihr Name")
+    add_kind_option(p, default=DEFAULT_REPORT_KIND, choices=list(REPORT_KINDS))
     add_store_options(p)
     add_input_option(p)
     p.add_argument("--radius", type=float, default=None, metavar="M",
-                   help="Radius des Maßnahmengebiets in Metern (Standard: 150 um Punkte/Linien, Flächen wie sie sind)")
+                   help=f"Radius des Maßnahmengebiets in Metern (Standard: {MEASURE_RADIUS_M:g} um Punkte/Linien, "
+                        "Flächen wie sie sind)")
     p.add_argument("--buffer", type=float, default=DEFAULT_BUFFER_M, metavar="M",
                    help=f"Breite des Pufferrings in Metern (Standard {DEFAULT_BUFFER_M:g})")
     p.add_argument("--window-days", type=int, default=DEFAULT_WINDOW_DAYS, metavar="TAGE",
@@ -64,9 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _num(v: float, digits: int = 2) -> str:
     """German number with ``digits`` decimals (``–`` when missing)."""
-    from geo.report.figures import format_number
-
-    return format_number(v, digits)
+    return fmt.number(v, digits)
 
 
 def _measures(args: argparse.Namespace):
@@ -84,6 +84,21 @@ def _measures(args: argparse.Namespace):
     finally:
         args.input = saved
     return measure_table(frames, area.crs)
+
+
+def _print_sensitivity(args: argparse.Namespace, measure, area, options: dict) -> None:
+    """The verdict across ring widths and report kinds, and whether it holds."""
+    from geo.analysis.sensitivity import verdict_sensitivity
+
+    options = {k: v for k, v in options.items() if k != "buffer_m"}
+    records = {k: load_records(args, k) for k in REPORT_KINDS}
+    sens = verdict_sensitivity(measure, records, area, kind=args.kind, buffer_m=args.buffer, **options)
+    print("Wie sicher ist das Ergebnis? (Meldungsart × Breite des Pufferrings; * = gewählt)")
+    for row in sens.table.itertuples():
+        mark = "*" if row.default else " "
+        detail = f"Verhältnis {_num(row.did_ratio)}" if math.isfinite(row.did_ratio) else f"– ({row.reason})"
+        print(f" {mark} {row.kind_label}, Ring {row.buffer_m:.0f} m: {row.verdict_label}, {detail}")
+    print(sens.sentence())
 
 
 def run(args: argparse.Namespace) -> int:
@@ -116,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     measure = find_measure(measures, args.measure)
     ev = evaluate_measure(measure, records, args.kind, area, **options)
     print(f"{measure['title']} – ID {measure['record_id']}")
-    if ev.before is None:
+    if ev.before is None or ev.after is None:
         raise UserError("Nicht auswertbar: " + " ".join(ev.notes))
     print(f"{label}, je {ev.window_days} Tage: vorher {ev.before.label()}, nachher {ev.after.label()}")
     for row in ev.counts.to_dict("records"):
@@ -132,6 +147,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"Ergebnis: {ev.verdict_label} – {VERDICTS[ev.verdict][2]}")
     for note in ev.notes:
         print(f"Hinweis: {note}")
+    _print_sensitivity(args, measure, area, options)
     if args.out is not None:
         areas = ev.areas.merge(ev.counts[["before", "after", "change"]], left_on="role", right_index=True)
         write_table(areas, args.out)

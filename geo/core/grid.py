@@ -38,7 +38,10 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
+from geo.core import fmt
+from geo.core.area import DEFAULT_CRS
 from geo.core.errors import UserError
+from geo.core.points import point_coordinates, point_weights
 
 GridShape = Literal["hex", "square"]
 
@@ -57,7 +60,7 @@ def check_metric_crs(crs: object) -> str:
     (e.g. EPSG:4326) are refused with a German message.
     """
     if crs is None:
-        raise UserError("Kein Koordinatensystem angegeben; Analysen brauchen ein metrisches, z. B. EPSG:25833.")
+        raise UserError(f"Kein Koordinatensystem angegeben; Analysen brauchen ein metrisches, z. B. {DEFAULT_CRS}.")
     try:
         parsed = CRS.from_user_input(crs)
     except Exception:  # noqa: BLE001 - any parse error becomes one German line
@@ -66,7 +69,7 @@ def check_metric_crs(crs: object) -> str:
     if parsed.is_geographic or not parsed.is_projected or unit not in ("metre", "meter"):
         raise UserError(
             f"Das Koordinatensystem {parsed.to_string()} ist nicht metrisch (Grad statt Meter); "
-            "Abstände und Zellgrößen brauchen ein metrisches System, z. B. EPSG:25833."
+            f"Abstände und Zellgrößen brauchen ein metrisches System, z. B. {DEFAULT_CRS}."
         )
     return crs if isinstance(crs, str) else parsed.to_string()
 
@@ -303,11 +306,11 @@ def _candidate_lattice(bounds: tuple[float, float, float, float], cell: float, s
     total = (i_hi - i_lo + 1) * (j_hi - j_lo + 1) / (2 if shape == "hex" else 1)
     if total > 4 * MAX_CELLS:
         raise UserError(
-            f"Zellgröße {cell:g} m ist für dieses Gebiet zu klein (etwa {total:,.0f} Zellen); "
+            f"Zellgröße {cell:g} m ist für dieses Gebiet zu klein (etwa {fmt.number(total)} Zellen); "
             "bitte eine größere Zellgröße wählen."
         )
-    ii, jj = np.meshgrid(np.arange(i_lo, i_hi + 1), np.arange(j_lo, j_hi + 1), indexing="ij")
-    ii, jj = ii.ravel(), jj.ravel()
+    ii_2d, jj_2d = np.meshgrid(np.arange(i_lo, i_hi + 1), np.arange(j_lo, j_hi + 1), indexing="ij")
+    ii, jj = ii_2d.ravel(), jj_2d.ravel()
     if shape == "hex":
         keep = (ii + jj) % 2 == 0
         ii, jj = ii[keep], jj[keep]
@@ -333,7 +336,7 @@ def make_grid(
     boundary: shapely.Geometry,
     cell: float,
     shape: GridShape = "hex",
-    crs: str = "EPSG:25833",
+    crs: str = DEFAULT_CRS,
 ) -> Grid:
     """Build a square or hexagonal grid over ``boundary``.
 
@@ -371,7 +374,8 @@ def make_grid(
     ii, jj, x, y = ii[inside], jj[inside], x[inside], y[inside]
     if len(x) > MAX_CELLS:
         raise UserError(
-            f"Zellgröße {cell:g} m ergibt {len(x):,} Zellen (höchstens {MAX_CELLS:,}); bitte größer wählen."
+            f"Zellgröße {cell:g} m ergibt {fmt.number(len(x))} Zellen (höchstens {fmt.number(MAX_CELLS)}); "
+            "bitte größer wählen."
         )
     cells = gpd.GeoDataFrame(
         {"cell_id": np.arange(len(x), dtype=np.int64)},
@@ -379,58 +383,6 @@ def make_grid(
         crs=crs,
     )
     return Grid(cells=cells, x=x, y=y, i=ii, j=jj, cell=cell, shape=shape, crs=crs)
-
-
-def point_coordinates(points: object, crs: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Coordinates ``(x, y)`` in metres of point records.
-
-    Parameters
-    ----------
-    points : GeoDataFrame / GeoSeries (reprojected to ``crs`` if its CRS differs; without
-        CRS it is taken to be in ``crs``) or an array (n, 2) of metric coordinates.
-    crs : target metric CRS.
-
-    Missing and empty geometries give NaN; non-point geometries are represented by their
-    centroid. Coordinates that look like degrees in a frame without CRS are refused.
-    """
-    if isinstance(points, gpd.GeoDataFrame | gpd.GeoSeries):
-        geoms = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
-        if crs is not None and geoms.crs is not None and not CRS.from_user_input(geoms.crs).equals(
-            CRS.from_user_input(crs)
-        ):
-            geoms = geoms.to_crs(crs)
-        arr = np.asarray(geoms.values, dtype=object)
-        arr = np.where(shapely.get_type_id(arr) == 0, arr, shapely.centroid(arr))
-        x = shapely.get_x(arr)
-        y = shapely.get_y(arr)
-        x = np.where(shapely.is_empty(arr) | shapely.is_missing(arr), np.nan, x).astype(float)
-        y = np.where(shapely.is_empty(arr) | shapely.is_missing(arr), np.nan, y).astype(float)
-        if geoms.crs is None:
-            _refuse_degrees(x, y)
-        return x, y
-    arr = np.asarray(points, dtype=float)
-    if arr.ndim != 2 or arr.shape[1] != 2:
-        raise ValueError("points must be a GeoDataFrame, GeoSeries or an array of shape (n, 2)")
-    return arr[:, 0].copy(), arr[:, 1].copy()
-
-
-def _refuse_degrees(x: np.ndarray, y: np.ndarray) -> None:
-    ok = np.isfinite(x) & np.isfinite(y)
-    if ok.sum() and (np.abs(x[ok]) <= 180).all() and (np.abs(y[ok]) <= 90).all():
-        raise UserError(
-            "Die Punkte haben kein Koordinatensystem und sehen nach Grad (Länge/Breite) aus; "
-            "bitte ein metrisches Koordinatensystem angeben, z. B. EPSG:25833."
-        )
-
-
-def point_weights(points: object, weight: str | None, n: int) -> np.ndarray:
-    """Weights of point records: the column ``weight`` (missing values count 1) or 1 each."""
-    if weight is None:
-        return np.ones(n)
-    if not isinstance(points, gpd.GeoDataFrame) or weight not in points.columns:
-        raise UserError(f"Die Gewichtsspalte '{weight}' fehlt in den Daten.")
-    w = np.asarray(points[weight].astype("float64").to_numpy(), dtype=float)
-    return np.where(np.isfinite(w), w, 1.0)
 
 
 def aggregate(grid: Grid, points: gpd.GeoDataFrame, weight: str | None = None) -> np.ndarray:

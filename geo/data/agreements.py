@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.core import fmt
 from geo.core.area import DISPLAY_CRS, StudyArea
 from geo.core.errors import UserError
 from geo.core.period import parse_date
@@ -34,11 +35,15 @@ from geo.core.schema import (
     AGREEMENT_KINDS,
     AGREEMENT_STATUSES,
     AGREEMENT_TRANSITIONS,
+    DISPOSAL_BIN,
+    GREENERY_CUT,
     KINDS,
     OPEN_STATUSES,
     OVERDUE_LABEL,
+    POLICE_PRESENCE,
     RECORD_ID,
     RESPONSIBLE_BODIES,
+    STRUCTURAL_CHANGE,
     normalise_name,
 )
 from geo.data.store import Store
@@ -47,10 +52,10 @@ from geo.data.store import Store
 LINE_CORRIDOR_M = 25.0
 #: Extra German words accepted for the kinds (normalised with :func:`normalise_name`).
 _KIND_WORDS: dict[str, str] = {
-    "behaelter": "disposal_bin", "spritzenbehaelter": "disposal_bin", "entsorgungsbehaelter": "disposal_bin",
-    "bin": "disposal_bin", "gruenschnitt": "greenery_cut", "rueckschnitt": "greenery_cut",
-    "rueckschnitt_von_gruen": "greenery_cut", "bauliche_aenderungen": "structural_change", "bau": "structural_change",
-    "polizei": "police_presence", "sonstiges": "other", "sonstige": "other", "andere": "other",
+    "behaelter": DISPOSAL_BIN, "spritzenbehaelter": DISPOSAL_BIN, "entsorgungsbehaelter": DISPOSAL_BIN,
+    "bin": DISPOSAL_BIN, "gruenschnitt": GREENERY_CUT, "rueckschnitt": GREENERY_CUT,
+    "rueckschnitt_von_gruen": GREENERY_CUT, "bauliche_aenderungen": STRUCTURAL_CHANGE, "bau": STRUCTURAL_CHANGE,
+    "polizei": POLICE_PRESENCE, "sonstiges": "other", "sonstige": "other", "andere": "other",
 }
 _STATUS_WORDS: dict[str, str] = {"offen": "agreed", "in_arbeit": "in_progress", "erledigt": "done"}
 
@@ -237,7 +242,7 @@ def german_table(table: pd.DataFrame) -> pd.DataFrame:
     out = table[[c for c in TABLE_COLUMNS if c in table]].copy()
     for c in ("agreed", "due", "done", "ended"):
         if c in out:
-            out[c] = pd.to_datetime(out[c]).dt.strftime("%d.%m.%Y").fillna("")  # TODO(fmt)
+            out[c] = [fmt.date(v) if pd.notna(v) else "" for v in pd.to_datetime(out[c])]
     for c in ("overdue", "public"):
         if c in out:
             out[c] = out[c].map({True: "ja", False: "nein"})
@@ -340,7 +345,7 @@ def measure_rows(agreement: pd.Series | dict, when: date, area: StudyArea, *, en
     values: dict[str, object] = {kind.date_field: start}
     if kind.end_field:
         values[kind.end_field] = stop
-    if kind.name == "disposal_bin":
+    if kind.name == DISPOSAL_BIN:
         owner = agreement["responsible"] if agreement["responsible"] == "Stadtreinigung" else "Stadtreinigung"
         values |= {"owner": owner, "label": agreement.get("place") or agreement["title"]}
     else:

@@ -30,7 +30,18 @@ import shapely
 from pyproj import Transformer
 
 from geo.core.area import DEFAULT_CRS, DISPLAY_CRS, StudyArea, leipziger_osten
-from geo.core.schema import COMPLAINT_CATEGORIES
+from geo.core.schema import (
+    COMPLAINT,
+    COMPLAINT_CATEGORIES,
+    DISPOSAL_BIN,
+    GREENERY_CUT,
+    POLICE_PRESENCE,
+    SCENE_OBSERVATION,
+    SENSITIVE_PLACE,
+    STREETWORK,
+    STRUCTURAL_CHANGE,
+    SYRINGE_FIND,
+)
 
 DEMO_SEED = 20241101
 DEMO_START = date(2024, 11, 1)
@@ -200,13 +211,21 @@ def generate_demo(seed: int = DEMO_SEED, area: StudyArea | None = None) -> dict[
     g = _Gen(seed, area)
     crs = area.crs
     out: dict[str, gpd.GeoDataFrame] = {}
+    out.update(_demo_reports(g, crs))  # the only part drawing random numbers: keep it first
+    out[SENSITIVE_PLACE] = _demo_places(g, crs)
+    out.update(_demo_measures(g, crs))
+    return out
 
+
+def _demo_reports(g: _Gen, crs: str) -> dict[str, gpd.GeoDataFrame]:
+    """Syringe finds, complaints and scene observations (random, in this order: the seed's stream)."""
+    out: dict[str, gpd.GeoDataFrame] = {}
     finds = _events(g)
     scene = finds.place != "Hintergrund"
     counts = 1 + g.rng.poisson(np.where(scene, 1.0, 0.4))
     sources = g.rng.choice(["Stadtreinigung", "Streetwork", "Polizei", "Bürger"], size=len(finds),
                            p=[0.55, 0.2, 0.1, 0.15])
-    out["syringe_find"] = gpd.GeoDataFrame(
+    out[SYRINGE_FIND] = gpd.GeoDataFrame(
         {"found_at": finds.time, "count": counts, "source": sources, "reporter": ""},
         geometry=_points(finds, crs).values, crs=crs,
     )
@@ -215,7 +234,7 @@ def generate_demo(seed: int = DEMO_SEED, area: StudyArea | None = None) -> dict[
     cats = g.rng.choice(COMPLAINT_CATEGORIES, size=len(comp), p=[0.22, 0.22, 0.28, 0.12, 0.08, 0.08])
     pick = g.rng.integers(0, 2, size=len(comp))
     texts = np.array([_TEXTS[c][i] for c, i in zip(cats, pick, strict=True)], dtype=object)
-    out["complaint"] = gpd.GeoDataFrame(
+    out[COMPLAINT] = gpd.GeoDataFrame(
         {"received_at": comp.time, "category": cats,
          "channel": g.rng.choice(["Telefon", "E-Mail", "Bürgerbüro", "Online"], size=len(comp)),
          "text": texts, "reporter": "anonym"},
@@ -224,12 +243,16 @@ def generate_demo(seed: int = DEMO_SEED, area: StudyArea | None = None) -> dict[
 
     obs = _events(g, per_month_scale=0.15)
     obs = obs.loc[~obs.place.isin(["Hintergrund", "Eisenbahnstraße"])].reset_index(drop=True)
-    out["scene_observation"] = gpd.GeoDataFrame(
+    out[SCENE_OBSERVATION] = gpd.GeoDataFrame(
         {"observed_at": obs.time, "persons": 2 + g.rng.poisson(5, size=len(obs)),
          "source": g.rng.choice(["Polizei", "Streetwork"], size=len(obs))},
         geometry=_points(obs, crs).values, crs=crs,
     )
+    return out
 
+
+def _demo_places(g: _Gen, crs: str) -> gpd.GeoDataFrame:
+    """The sensitive places (Kitas, schools, playgrounds …) and the Rabet park as a polygon."""
     names = [s[0] for s in _SENSITIVE]
     places = gpd.GeoDataFrame(
         {"name": names, "place_type": [s[1] for s in _SENSITIVE], "buffer_m": [s[2] for s in _SENSITIVE]},
@@ -239,34 +262,41 @@ def generate_demo(seed: int = DEMO_SEED, area: StudyArea | None = None) -> dict[
     rabet = shapely.affinity.translate(rabet, *g.xy("Rabet"))
     park = gpd.GeoDataFrame({"name": ["Stadtteilpark Rabet"], "place_type": ["Park"], "buffer_m": [50.0]},
                             geometry=[rabet], crs=crs)
-    out["sensitive_place"] = pd.concat([places, park], ignore_index=True)
+    return pd.concat([places, park], ignore_index=True)
 
-    def at(name: str, dx: float = 0.0, dy: float = 0.0) -> shapely.Point:
-        x, y = g.xy(name)
-        return shapely.Point(x + dx, y + dy)
 
-    out["disposal_bin"] = gpd.GeoDataFrame(
+def _at(g: _Gen, name: str, dx: float = 0.0, dy: float = 0.0) -> shapely.Point:
+    """A point ``dx``/``dy`` metres from the named place."""
+    x, y = g.xy(name)
+    return shapely.Point(x + dx, y + dy)
+
+
+def _demo_measures(g: _Gen, crs: str) -> dict[str, gpd.GeoDataFrame]:
+    """Bins, greenery cuts, a structural change, police presence and street work (fixed, no randomness)."""
+    out: dict[str, gpd.GeoDataFrame] = {}
+    out[DISPOSAL_BIN] = gpd.GeoDataFrame(
         {"installed_at": pd.to_datetime(["2023-05-15", "2024-02-01", BIN_INSTALLED.isoformat(), "2022-04-01"]),
          "removed_at": pd.to_datetime([None, None, None, "2025-06-30"]),
          "owner": "Stadtreinigung",
          "label": ["Rabet Nord", "Otto-Runki-Platz", "Torgauer Platz", "Lene-Voigt-Park"]},
-        geometry=[at("Rabet", 0, 35), at("Otto-Runki-Platz", 10, -15), at(BIN_PLACE), _lonlat(g, 12.39878, 51.33433)],
+        geometry=[_at(g, "Rabet", 0, 35), _at(g, "Otto-Runki-Platz", 10, -15), _at(g, BIN_PLACE),
+                  _lonlat(g, 12.39878, 51.33433)],
         crs=crs,
     )
-    out["greenery_cut"] = gpd.GeoDataFrame(
+    out[GREENERY_CUT] = gpd.GeoDataFrame(
         {"done_at": pd.to_datetime(["2025-03-10", "2025-09-15"]),
          "description": ["Rückschnitt Gebüsch am Rabet (Südseite)", "Hecke am Otto-Runki-Platz zurückgeschnitten"]},
         geometry=[shapely.affinity.translate(shapely.box(-120, -60, 60, -20), *g.xy("Rabet")),
-                  shapely.LineString([at("Otto-Runki-Platz", -40, -20), at("Otto-Runki-Platz", 40, -25)])],
+                  shapely.LineString([_at(g, "Otto-Runki-Platz", -40, -20), _at(g, "Otto-Runki-Platz", 40, -25)])],
         crs=crs,
     )
-    out["structural_change"] = gpd.GeoDataFrame(
+    out[STRUCTURAL_CHANGE] = gpd.GeoDataFrame(
         {"done_at": pd.to_datetime(["2025-06-20"]),
          "description": ["Mauer an der Kita Köhlerplatz erhöht, Nische geschlossen"]},
-        geometry=[shapely.LineString([at("Kita Köhlerplatz", -30, 20), at("Kita Köhlerplatz", 30, 20)])],
+        geometry=[shapely.LineString([_at(g, "Kita Köhlerplatz", -30, 20), _at(g, "Kita Köhlerplatz", 30, 20)])],
         crs=crs,
     )
-    out["police_presence"] = gpd.GeoDataFrame(
+    out[POLICE_PRESENCE] = gpd.GeoDataFrame(
         {"start": pd.to_datetime([DISPLACEMENT_START.isoformat(), "2025-04-01"]),
          "end": pd.to_datetime([DEMO_END.isoformat(), "2025-04-30"]),
          "description": ["Dauerpräsenz Polizei am Rabet", "Schwerpunkteinsatz Eisenbahnstraße"]},
@@ -276,10 +306,10 @@ def generate_demo(seed: int = DEMO_SEED, area: StudyArea | None = None) -> dict[
         crs=crs,
     )
     starts = pd.date_range(DEMO_START, periods=12, freq="2MS")
-    out["streetwork"] = gpd.GeoDataFrame(
+    out[STREETWORK] = gpd.GeoDataFrame(
         {"start": starts, "end": starts + pd.offsets.MonthEnd(2),
          "description": "Aufsuchende Sozialarbeit, zwei Termine pro Woche"},
-        geometry=[at("Rabet") if i % 2 == 0 else at("Otto-Runki-Platz") for i in range(12)],
+        geometry=[_at(g, "Rabet") if i % 2 == 0 else _at(g, "Otto-Runki-Platz") for i in range(12)],
         crs=crs,
     )
     return out
@@ -322,40 +352,40 @@ def demo_agreements() -> list[dict]:
     """
     m = DEMO_MEETINGS
     return [
-        dict(title="Rückschnitt von Grün am Rabet (Südseite)", kind="greenery_cut", place="Rabet", shape="rabet_south",
+        dict(title="Rückschnitt von Grün am Rabet (Südseite)", kind=GREENERY_CUT, place="Rabet", shape="rabet_south",
              agreed=m[0], responsible="Amt für Stadtgrün", due=date(2025, 3, 31), status="done",
-             done=date(2025, 3, 10), public=True, measure=("greenery_cut", date(2025, 3, 10)),
+             done=date(2025, 3, 10), public=True, measure=(GREENERY_CUT, date(2025, 3, 10)),
              notes="Sichtachsen zur Schule am Rabet freihalten."),
-        dict(title="Schwerpunkteinsatz Polizei Eisenbahnstraße", kind="police_presence",
+        dict(title="Schwerpunkteinsatz Polizei Eisenbahnstraße", kind=POLICE_PRESENCE,
              place="Eisenbahnstraße West", shape="street", agreed=m[1], responsible="Polizeidirektion",
              due=date(2025, 4, 1), status="ended", done=date(2025, 4, 1), ended=date(2025, 4, 30), public=True,
-             measure=("police_presence", date(2025, 4, 1)), notes="Einsatz auf vier Wochen befristet."),
+             measure=(POLICE_PRESENCE, date(2025, 4, 1)), notes="Einsatz auf vier Wochen befristet."),
         dict(title="Bauliche Änderungen an der Mauer Kita Köhlerplatz (höher und angeschrägt)",
-             kind="structural_change", place="Kita Köhlerplatz", shape="wall", agreed=m[1],
+             kind=STRUCTURAL_CHANGE, place="Kita Köhlerplatz", shape="wall", agreed=m[1],
              responsible="Amt für Gebäudemanagement", due=date(2025, 6, 30), status="done", done=date(2025, 6, 20),
-             public=True, measure=("structural_change", date(2025, 6, 20)),
+             public=True, measure=(STRUCTURAL_CHANGE, date(2025, 6, 20)),
              notes="Nische hinter der Mauer wurde als Konsumort genutzt."),
-        dict(title="Spritzenentsorgungsbehälter am Spielplatz Rabet", kind="disposal_bin", place="Spielplatz Rabet",
+        dict(title="Spritzenentsorgungsbehälter am Spielplatz Rabet", kind=DISPOSAL_BIN, place="Spielplatz Rabet",
              agreed=m[2], responsible="Stadtreinigung", due=date(2025, 7, 31), status="rejected",
              reason="Standort zu nah am Spielplatz; Jugendamt und Eltern dagegen.", public=False,
              notes="Alternative am Rabet Nord prüfen."),
-        dict(title="Rückschnitt der Hecke am Otto-Runki-Platz", kind="greenery_cut", place="Otto-Runki-Platz",
+        dict(title="Rückschnitt der Hecke am Otto-Runki-Platz", kind=GREENERY_CUT, place="Otto-Runki-Platz",
              shape="hedge", agreed=m[3], responsible="Amt für Stadtgrün", due=date(2025, 9, 30), status="done",
-             done=date(2025, 9, 15), public=True, measure=("greenery_cut", date(2025, 9, 15))),
+             done=date(2025, 9, 15), public=True, measure=(GREENERY_CUT, date(2025, 9, 15))),
         dict(title="Aufstellung Spritzenentsorgungsbehälter Torgauer Platz und Übernahme in das Eigentum des EB "
-                   "Stadtreinigung", kind="disposal_bin", place=BIN_PLACE, agreed=m[4],
+                   "Stadtreinigung", kind=DISPOSAL_BIN, place=BIN_PLACE, agreed=m[4],
              responsible="Stadtreinigung", due=date(2025, 10, 31), status="done", done=BIN_INSTALLED, public=True,
-             measure=("disposal_bin", BIN_INSTALLED), notes="Leerung zweimal wöchentlich."),
-        dict(title="Höhere Polizeipräsenz an besonders sensiblen Orten (Rabet)", kind="police_presence",
+             measure=(DISPOSAL_BIN, BIN_INSTALLED), notes="Leerung zweimal wöchentlich."),
+        dict(title="Höhere Polizeipräsenz an besonders sensiblen Orten (Rabet)", kind=POLICE_PRESENCE,
              place="Rabet", shape="rabet", agreed=m[7], responsible="Polizeidirektion", due=date(2026, 5, 1),
-             status="done", done=DISPLACEMENT_START, public=True, measure=("police_presence", DISPLACEMENT_START),
+             status="done", done=DISPLACEMENT_START, public=True, measure=(POLICE_PRESENCE, DISPLACEMENT_START),
              notes="Verdrängung zum Neustädter Markt beobachten."),
-        dict(title="Stellenerweiterung im Bereich Streetwork", kind="streetwork", place="Rabet", agreed=m[8],
+        dict(title="Stellenerweiterung im Bereich Streetwork", kind=STREETWORK, place="Rabet", agreed=m[8],
              responsible="Streetwork", due=date(2026, 9, 30), status="in_progress", public=True,
              notes="Finanzierung im Jugendhilfeausschuss beantragt."),
-        dict(title="Rückschnitt Gebüsch am Neustädter Markt", kind="greenery_cut", place=DISPLACEMENT_TO,
+        dict(title="Rückschnitt Gebüsch am Neustädter Markt", kind=GREENERY_CUT, place=DISPLACEMENT_TO,
              agreed=m[9], responsible="Amt für Stadtgrün", due=date(2026, 10, 15), status="agreed", public=True),
-        dict(title="Weitere Spritzenentsorgungsbehälter an der Hermann-Liebmann-Straße", kind="disposal_bin",
+        dict(title="Weitere Spritzenentsorgungsbehälter an der Hermann-Liebmann-Straße", kind=DISPOSAL_BIN,
              place=EMERGING_PLACE, agreed=m[10], responsible="Stadtreinigung", due=date(2026, 12, 31),
              status="agreed", public=True, notes="Standortvorschläge aus der Behälterplanung nutzen."),
         dict(title="Beleuchtung im Durchgang Hermann-Liebmann-/Eisenbahnstraße prüfen", kind="other",

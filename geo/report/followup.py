@@ -21,33 +21,42 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.analysis.evaluate import DEFAULT_BUFFER_M
+from geo.core import fmt
 from geo.core.area import StudyArea
 from geo.core.errors import UserError
-from geo.core.schema import KINDS, MEASURE_KINDS, RECORD_ID
+from geo.core.schema import (
+    DISPOSAL_BIN,
+    GREENERY_CUT,
+    KINDS,
+    MEASURE_KINDS,
+    POLICE_PRESENCE,
+    RECORD_ID,
+    STREETWORK,
+    STRUCTURAL_CHANGE,
+    SYRINGE_FIND,
+)
 
 #: Least number of days between carrying out and the latest data before the effect is evaluated.
 FOLLOW_UP_MIN_DAYS = 56
 #: Report kind whose change is evaluated.
-FOLLOW_UP_KIND = "syringe_find"
+FOLLOW_UP_KIND = SYRINGE_FIND
 #: Short German names of the measure kinds for the follow-up line.
 SHORT_LABELS: dict[str, str] = {
-    "disposal_bin": "Behälter", "greenery_cut": "Grünrückschnitt", "structural_change": "Umbau",
-    "police_presence": "Polizeipräsenz", "streetwork": "Streetwork", "other": "Maßnahme",
+    DISPOSAL_BIN: "Behälter", GREENERY_CUT: "Grünrückschnitt", STRUCTURAL_CHANGE: "Umbau",
+    POLICE_PRESENCE: "Polizeipräsenz", STREETWORK: "Streetwork", "other": "Maßnahme",
 }
 FOLLOW_UP_COLUMNS: tuple[str, ...] = ("agreement_id", "label", "done", "verdict", "verdict_label", "change_pct",
-                                      "window_days", "text")
+                                      "window_days", "text", "sensitivity", "sensitivity_table")
 
 
 def _percent(value: float) -> str:
-    """``−54 %`` / ``+12 %`` (typographic minus); ``–`` when missing."""  # TODO(fmt): geo.core.fmt.percent
-    if value is None or not np.isfinite(value):
-        return "–"
-    v = round(float(value))
-    return f"{'+' if v > 0 else '−' if v < 0 else '±'}{abs(v)} %"
+    """``−54 %`` / ``+12 %`` with the typographic minus of the issue's wording; ``–`` when missing."""
+    return fmt.percent(value / 100.0 if value is not None else None, sign=True).replace("-", "−")
 
 
 def _date(value) -> str:
-    return pd.Timestamp(value).strftime("%d.%m.%Y")  # TODO(fmt): geo.core.fmt.date
+    return fmt.date(value)
 
 
 def short_label(agreement: Mapping) -> str:
@@ -83,6 +92,7 @@ def follow_up(
     *,
     data_end: date | None = None,
     min_days: int = FOLLOW_UP_MIN_DAYS,
+    sensitivity: bool = False,
     **options,
 ) -> pd.DataFrame:
     """The evaluation of every carried-out agreement due for follow-up (:func:`due_for_follow_up`).
@@ -95,6 +105,8 @@ def follow_up(
     area : study area.
     data_end : latest date of the data (default: the latest find).
     min_days : see :data:`FOLLOW_UP_MIN_DAYS`.
+    sensitivity : also run :func:`geo.analysis.sensitivity.verdict_sensitivity` (ring widths 200, 300,
+        500 m): ``sensitivity`` is its German sentence, ``sensitivity_table`` its table (else empty).
     options : passed to :func:`geo.analysis.evaluate.evaluate_measure` (``radius_m``, ``buffer_m``, …).
 
     Returns
@@ -102,7 +114,7 @@ def follow_up(
     DataFrame with :data:`FOLLOW_UP_COLUMNS`, one row per evaluated agreement (``verdict`` codes of
     :data:`geo.analysis.evaluate.VERDICTS`, ``change_pct`` the DiD change in %, ``text`` the German line).
     """
-    from geo.analysis.evaluate import VERDICTS, evaluate_measure
+    from geo.analysis.evaluate import VERDICTS
     from geo.analysis.timeseries import measure_table
 
     if data_end is None:
@@ -115,25 +127,41 @@ def follow_up(
     rows = []
     for _, a in due.iterrows():  # a handful per meeting
         label = short_label(a)
-        if a["measure_id"] not in by_id.index:
-            code, change, days = "not_evaluable", np.nan, 0
-        else:
+        measure = None
+        if a["measure_id"] in by_id.index:
             measure = by_id.loc[a["measure_id"]]
-            if isinstance(measure, pd.DataFrame):
-                measure = measure.iloc[0]
-            measure = measure.copy()
+            measure = (measure.iloc[0] if isinstance(measure, pd.DataFrame) else measure).copy()
             measure[RECORD_ID] = a["measure_id"]
-            try:
-                # TODO(stacks): finds should pass geo.core.quality.spatial_records once issue 12 lands
-                ev = evaluate_measure(measure, finds, FOLLOW_UP_KIND, area, **options)
-            except UserError:
-                code, change, days = "not_evaluable", np.nan, 0
-            else:
-                code, change, days = ev.verdict, ev.did.get("change_pct", np.nan), ev.window_days
-        rows.append({"agreement_id": int(a["agreement_id"]), "label": label, "done": a["done"], "verdict": code,
-                     "verdict_label": VERDICTS[code][0], "change_pct": change, "window_days": days,
-                     "text": follow_up_line(label, a["done"], code, VERDICTS[code][0], change)})
+        result = _evaluate(measure, finds, area, sensitivity, options)
+        code = result["verdict"]
+        rows.append({"agreement_id": int(a["agreement_id"]), "label": label, "done": a["done"], **result,
+                     "verdict_label": VERDICTS[code][0],
+                     "text": follow_up_line(label, a["done"], code, VERDICTS[code][0], result["change_pct"])})
     return pd.DataFrame(rows, columns=list(FOLLOW_UP_COLUMNS))
+
+
+def _evaluate(measure: pd.Series | None, finds: gpd.GeoDataFrame, area: StudyArea, sensitivity: bool,
+              options: dict) -> dict:
+    """Verdict, DiD change and window of one measure (and its sensitivity); ``not_evaluable`` when it fails."""
+    from geo.analysis.evaluate import evaluate_measure
+    from geo.analysis.sensitivity import verdict_sensitivity
+
+    out = {"verdict": "not_evaluable", "change_pct": np.nan, "window_days": 0, "sensitivity": "",
+           "sensitivity_table": None}
+    if measure is None:
+        return out
+    try:
+        # TODO(stacks): finds should pass geo.core.quality.spatial_records once issue 12 lands
+        ev = evaluate_measure(measure, finds, FOLLOW_UP_KIND, area, **options)
+    except UserError:
+        return out
+    out |= {"verdict": ev.verdict, "change_pct": ev.did.get("change_pct", np.nan), "window_days": ev.window_days}
+    if sensitivity:
+        extra = {k: v for k, v in options.items() if k != "buffer_m"}
+        sens = verdict_sensitivity(measure, {FOLLOW_UP_KIND: finds}, area, kind=FOLLOW_UP_KIND,
+                                   buffer_m=options.get("buffer_m", DEFAULT_BUFFER_M), **extra)
+        out |= {"sensitivity": sens.sentence(), "sensitivity_table": sens.table}
+    return out
 
 
 def follow_up_from_store(store, agreements: gpd.GeoDataFrame | None = None, **options) -> pd.DataFrame:

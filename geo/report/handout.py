@@ -44,17 +44,16 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from geo.core import fmt
 from geo.core.area import StudyArea
 from geo.core.errors import UserError
-from geo.core.period import Period
-from geo.core.schema import KINDS, MEASURE_KINDS
+from geo.core.period import Period, records_in
+from geo.core.schema import COMPLAINT, DISPOSAL_BIN, DISTRICT, KINDS, MEASURE_KINDS, SENSITIVE_PLACE, SYRINGE_FIND
 from geo.report.figures import (
     DEFAULT_PLACE_THRESHOLD,
-    active_in_period,
     count_hot_cells,
     district_summary,
     format_change,
-    format_number,
     key_figures,
     measures_list,
     sensitive_place_table,
@@ -167,7 +166,7 @@ def _change_markup(value: float, previous: float) -> str:
 
 
 def _key_figure_table(figures: pd.DataFrame, st) -> Table:
-    rows = [[escape(r.figure), format_number(r.value), format_number(r.previous),
+    rows = [[escape(r.figure), fmt.number(r.value), fmt.number(r.previous),
              _change_markup(r.value, r.previous)] for r in figures.itertuples()]
     return _table(["Kennzahl", "Zeitraum", "Vorzeitraum", "Veränderung"], rows,
                   [7.6 * cm, 3.0 * cm, 3.0 * cm, 4.2 * cm], {1, 2, 3}, st)
@@ -181,9 +180,9 @@ def _places_section(table: gpd.GeoDataFrame | None, threshold: int, st) -> list:
     muted = _MUTED.hexval()
     rows = [[str(i),
              f'{escape(r.name)}<br/><font size="7" color="{muted}">{escape(r.place_type)} · Schutzabstand '
-             f"{format_number(r.buffer_m)} m</font>",
-             format_number(r.finds), format_number(r.syringes), format_number(r.complaints),
-             format_number(r.reports_prev), _change_markup(r.reports, r.reports_prev),
+             f"{fmt.number(r.buffer_m)} m</font>",
+             fmt.number(r.finds), fmt.number(r.syringes), fmt.number(r.complaints),
+             fmt.number(r.reports_prev), _change_markup(r.reports, r.reports_prev),
              _FLAGGED if r.flagged else "nein"]
             for i, r in enumerate(shown.itertuples(), start=1)]
     out.append(_table(["Nr.", "Ort", "Funde", "Spritzen", "Beschwerden", "Vorzeitraum", "Veränderung", "auffällig"],
@@ -219,9 +218,9 @@ def _measures_section(measures: pd.DataFrame, st) -> list:
 
 
 def _districts_section(summary: pd.DataFrame, st) -> list:
-    rows = [[escape(r.name), escape(r.number), format_number(r.area_km2, 2), format_number(r.finds),
-             format_number(r.syringes), format_number(r.complaints), format_number(r.finds_per_km2, 1),
-             format_number(r.complaints_per_km2, 1)] for r in summary.itertuples()]
+    rows = [[escape(r.name), escape(r.number), fmt.number(r.area_km2, 2), fmt.number(r.finds),
+             fmt.number(r.syringes), fmt.number(r.complaints), fmt.number(r.finds_per_km2, 1),
+             fmt.number(r.complaints_per_km2, 1)] for r in summary.itertuples()]
     return [Paragraph("Ortsteile", st["h2"]),
             _table(["Ortsteil", "Nr.", "Fläche (km²)", "Funde", "Spritzen", "Beschwerden", "Funde je km²",
                     "Beschw. je km²"], rows,
@@ -233,8 +232,8 @@ def _hotspot_caption(hotspots, note: str | None) -> str:
     if hotspots is None:
         return escape(note or "Keine Hotspot-Analyse; die Karte zeigt die einzelnen Spritzenfunde.")
     shape = "Sechseck" if hotspots.shape == "hex" else "Quadrat"
-    text = (f"Hotspot-Zellen: Getis-Ord Gi* auf {shape}zellen ({format_number(hotspots.cell)} m, "
-            f"Distanzband {format_number(hotspots.band)} m), Spritzen nach Anzahl gewichtet, Klassen "
+    text = (f"Hotspot-Zellen: Getis-Ord Gi* auf {shape}zellen ({fmt.number(hotspots.cell)} m, "
+            f"Distanzband {fmt.number(hotspots.band)} m), Spritzen nach Anzahl gewichtet, Klassen "
             f"FDR-korrigiert (Benjamini-Hochberg). ")
     return escape(text + (hotspots.scale_rule or ""))
 
@@ -260,7 +259,7 @@ def _agreements_section(agreements: gpd.GeoDataFrame | None, follow_ups: pd.Data
         return escape(r.title) + place
 
     def day(v) -> str:
-        return "–" if pd.isna(v) else escape(pd.Timestamp(v).strftime("%d.%m.%Y"))  # TODO(fmt)
+        return escape(fmt.date(None if pd.isna(v) else v))
 
     open_rows = a[is_open].assign(late_=late[is_open], due_=due[is_open]).sort_values(
         ["late_", "due_"], ascending=[False, True], kind="stable")
@@ -351,7 +350,7 @@ def _auto_hotspots(finds: gpd.GeoDataFrame | None, area: StudyArea, **scale):
     except ImportError:  # pragma: no cover - geo.analysis.hotspots is part of the package
         return None, "Hotspot-Analyse nicht verfügbar; die Karte zeigt die einzelnen Spritzenfunde."
     try:
-        return hotspot_analysis(finds, area.boundary, weight=KINDS["syringe_find"].weight_field, crs=area.crs,
+        return hotspot_analysis(finds, area.boundary, weight=KINDS[SYRINGE_FIND].weight_field, crs=area.crs,
                                 **scale), None
     except UserError as exc:
         return None, f"Hotspot-Analyse nicht möglich: {exc}"
@@ -407,8 +406,41 @@ def build_handout(
     created = created or datetime.now()
     title = title or f"Drogenrapport {area.name}"
     st = _styles()
-    finds, finds_prev = current.get("syringe_find"), previous.get("syringe_find")
+    finds, finds_prev = current.get(SYRINGE_FIND), previous.get(SYRINGE_FIND)
 
+    hotspots, note, hot_now, hot_prev = _hotspots_and_counts(hotspots, auto_hotspots, finds, finds_prev, area)
+    figures = key_figures(current, previous if compare else None, hot_now, hot_prev)
+
+    places = current.get(SENSITIVE_PLACE)
+    place_table = None
+    if places is not None and len(places):
+        place_table = sensitive_place_table(places, finds, current.get(COMPLAINT), finds_prev,
+                                            previous.get(COMPLAINT), threshold=threshold)
+    measures = measures_list({k: current[k] for k in MEASURE_KINDS if k in current}, period)
+    bins = current.get(DISPOSAL_BIN)
+    if bins is not None and len(bins):
+        bins = records_in(bins, DISPOSAL_BIN, period)
+    districts = current.get(DISTRICT)
+
+    png = map_png(area, dpi=220, hotspots=hotspots, districts=districts, places=place_table, bins=bins,
+                  finds=finds if hotspots is None else None)
+    story = _title_section(title, period, area, demo, st)
+    story += _overview_section(figures, hot_now, png, _hotspot_caption(hotspots, note), st)
+    story.append(KeepTogether(_places_section(place_table, threshold, st)))
+    story += _measures_section(measures, st)
+    if districts is not None and len(districts):
+        summary = district_summary(districts, current).sort_values(["finds", "name"], ascending=[False, True])
+        story += _districts_section(summary, st)
+    if agreements is not None:
+        story += _agreements_section(agreements, follow_ups, period, created.date(), st)
+
+    return _render_pdf(story, title, period, created, demo)
+
+
+def _hotspots_and_counts(hotspots, auto_hotspots: bool, finds, finds_prev, area: StudyArea):
+    """The period's hot spots (computed when missing and ``auto_hotspots``), a German note on
+    how, and the number of hot cells now and in the previous period on the same grid scale
+    (None when not known)."""
     note = None
     if hotspots is None and auto_hotspots:
         hotspots, note = _auto_hotspots(finds, area)
@@ -417,22 +449,11 @@ def build_handout(
         before, _ = _auto_hotspots(finds_prev, area, cell=hotspots.cell, band=hotspots.band, shape=hotspots.shape)
         hot_prev = count_hot_cells(before.cells) if before is not None else None
     hot_now = count_hot_cells(getattr(hotspots, "cells", None))
-    figures = key_figures(current, previous if compare else None, hot_now, hot_prev)
+    return hotspots, note, hot_now, hot_prev
 
-    places = current.get("sensitive_place")
-    place_table = None
-    if places is not None and len(places):
-        place_table = sensitive_place_table(places, finds, current.get("complaint"), finds_prev,
-                                            previous.get("complaint"), threshold=threshold)
-    measures = measures_list({k: current[k] for k in MEASURE_KINDS if k in current}, period)
-    bins = current.get("disposal_bin")
-    if bins is not None and len(bins):
-        bins = active_in_period(bins, "disposal_bin", period)
-    districts = current.get("district")
 
-    png = map_png(area, dpi=220, hotspots=hotspots, districts=districts, places=place_table, bins=bins,
-                  finds=finds if hotspots is None else None)
-    map_w = A4[0] - 2 * _MARGIN
+def _title_section(title: str, period: Period, area: StudyArea, demo: bool, st) -> list:
+    """Heading, period and comparison period, area; the demo notice for demo data."""
     story: list = [
         Paragraph(escape(title), st["title"]),
         Paragraph(f"Zeitraum <b>{escape(period.label())}</b> · Vergleich: {escape(period.previous().label())}"
@@ -443,7 +464,13 @@ def build_handout(
                                "erfunden und dienen nur der Vorführung.", st["notice"]))
     else:
         story.append(Spacer(1, 6))
-    story += [
+    return story
+
+
+def _overview_section(figures, hot_now: int | None, png: bytes, caption: str, st) -> list:
+    """Key figures with their explanation, and the map with its caption."""
+    map_w = A4[0] - 2 * _MARGIN
+    return [
         Paragraph("Kennzahlen", st["h2"]),
         _key_figure_table(figures, st),
         Paragraph(("Hotspot-Zellen: Zellen mit signifikant erhöhter Zahl an Spritzen (mindestens 90 % Konfidenz), "
@@ -452,24 +479,20 @@ def build_handout(
         KeepTogether([
             Paragraph("Karte", st["h2"]),
             Image(io.BytesIO(png), width=map_w, height=map_w * 12.5 / 17),
-            Paragraph(_hotspot_caption(hotspots, note), st["small"]),
+            Paragraph(caption, st["small"]),
         ]),
     ]
-    story.append(KeepTogether(_places_section(place_table, threshold, st)))
-    story += _measures_section(measures, st)
-    if districts is not None and len(districts):
-        summary = district_summary(districts, current).sort_values(["finds", "name"], ascending=[False, True])
-        story += _districts_section(summary, st)
-    if agreements is not None:
-        story += _agreements_section(agreements, follow_ups, period, created.date(), st)
 
+
+def _render_pdf(story: list, title: str, period: Period, created: datetime, demo: bool) -> bytes:
+    """Lay out ``story`` on A4 pages with the footer (title, period, creation time; demo notice)."""
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
         buf, pagesize=A4, leftMargin=_MARGIN, rightMargin=_MARGIN, topMargin=14 * mm, bottomMargin=20 * mm,
         title=f"{title} – {period.label()}", author="Lagebild", subject="Lagebild für den Drogenrapport",
         creator="Lagebild",
     )
-    footer = f"Lagebild · {title[:60]} · {period.label()} · erstellt am {created:%d.%m.%Y, %H:%M} Uhr"
+    footer = f"Lagebild · {title[:60]} · {period.label()} · erstellt am {fmt.date(created)}, {created:%H:%M} Uhr"
     doc.build(story, canvasmaker=_footer_canvas(footer, demo))
     return buf.getvalue()
 
