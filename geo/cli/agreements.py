@@ -198,7 +198,9 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from geo.data.access import log_release
     from geo.data.agreements import agreement_table, german_table
+    from geo.data.auth import User
     from geo.data.exports import write_table
 
     if args.out.suffix.lower() != ".csv":
@@ -212,7 +214,7 @@ def run_export(args: argparse.Namespace) -> int:
     table = german_table(table)
     table["Wirkung"] = table["Nr."].map(effects).fillna("") if len(effects) else ""
     write_table(table, args.out)
-    store.audit("export", user=_user(args), kind="agreement", count=len(table),
-                detail=f"Vereinbarungen als CSV: {args.out.name}")
+    log_release(store, User(_user(args), "analyse"), what=f"Vereinbarungen als CSV: {args.out.name}",
+                count=len(table))
     print(f"{len(table)} Vereinbarung(en) geschrieben: {args.out}")
     return 0

@@ -342,7 +342,7 @@ def measure_rows(agreement: pd.Series | dict, when: date, area: StudyArea, *, en
             geom = shapely.point_on_surface(geom)
     start = pd.Timestamp(when)
     stop = pd.Timestamp(end) if end is not None else pd.NaT
-    values: dict[str, object] = {kind.date_field: start}
+    values: dict[str, object] = {str(kind.date_field): start}
     if kind.end_field:
         values[kind.end_field] = stop
     if kind.name == DISPOSAL_BIN:

@@ -334,11 +334,12 @@ class Store:
             merged["updated_at"] = datetime.now().isoformat(timespec="seconds")
             merged["updated_by"] = user
             values = _agreement_values(merged)
-            import_id = self._next_import_id() if measure is not None and len(measure) else None
+            adding = measure is not None and len(measure) > 0 and measure_kind is not None
+            import_id = self._next_import_id() if adding else None
             with self.transaction() as tmp:
                 if measure_kind is not None and drop_measure:
                     self._delete_rows(tmp, get_kind(measure_kind), [drop_measure])
-                if import_id is not None:
+                if import_id is not None and measure is not None and measure_kind is not None:
                     kind = get_kind(measure_kind)
                     out = measure[[RECORD_ID, *kind.field_names, measure.geometry.name]].copy()
                     out.insert(1, IMPORT_ID, import_id)
@@ -346,7 +347,7 @@ class Store:
                 with contextlib.closing(sqlite3.connect(tmp)) as con:
                     _ensure_imports_table(con)
                     _ensure_agreements_table(con)
-                    if import_id is not None:
+                    if import_id is not None and measure is not None:
                         rec = {c: None for c in _IMPORT_COLUMNS} | {
                             "import_id": import_id, "file_name": f"Vereinbarung Nr. {new_id}", "kind": measure_kind,
                             "imported_at": merged["updated_at"], "rows_read": len(measure), "stored": len(measure),

@@ -64,7 +64,7 @@ def short_label(agreement: Mapping) -> str:
     place = str(agreement.get("place") or "").strip()
     if not place:
         return str(agreement.get("title", ""))
-    return f"{SHORT_LABELS.get(agreement.get('kind'), 'Maßnahme')} {place}"
+    return f"{SHORT_LABELS.get(str(agreement.get('kind')), 'Maßnahme')} {place}"
 
 
 def follow_up_line(label: str, done, verdict: str, verdict_label: str, change_pct: float) -> str:
