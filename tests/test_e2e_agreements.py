@@ -111,7 +111,9 @@ def _set_date(page, label: str, text: str) -> None:
 
 
 def _pick(page, label: str, option: str) -> None:
+    """Choose ``option`` in the select box labelled ``label`` (typing filters the long, virtualised lists)."""
     page.locator("[data-testid='stSelectbox']", has_text=label).first.click()
+    page.keyboard.type(option[:8])
     page.get_by_role("option", name=option).first.click()
 
 
