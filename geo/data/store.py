@@ -31,12 +31,30 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
-import shapely
 
 from geo.core.area import StudyArea, load_area
 from geo.core.errors import UserError
 from geo.core.period import Period
-from geo.core.schema import IMPORT_ID, KINDS, RECORD_ID, Kind, get_kind
+from geo.core.schema import (
+    FLAG_STACK,
+    IMPORT_ID,
+    KINDS,
+    LOCATION_FLAG,
+    LOCATION_FLAGS,
+    QUALITY_COLUMNS,
+    RECORD_ID,
+    Kind,
+    get_kind,
+)
+from geo.data.agreement_rows import (
+    AGREEMENT_COLUMNS,
+    AGREEMENTS_TABLE,
+    agreement_frame,
+    agreement_values,
+    audit_text,
+    ensure_agreements_table,
+    has_table,
+)
 
 DEFAULT_STORE = Path(__file__).resolve().parents[2] / "data" / "lagebild.gpkg"
 IMPORTS_TABLE = "lagebild_imports"
@@ -45,14 +63,6 @@ _IMPORT_COLUMNS = (
     "repaired", "rejects_file", "user", "notes",
 )
 _tmp_counter = count()
-#: Plain table of the agreements of the Drogenrapport (see :meth:`Store.agreements`).
-AGREEMENTS_TABLE = "lagebild_agreements"
-#: Stored columns of an agreement, in order (the place is ``geometry_wkt``, metric CRS).
-AGREEMENT_COLUMNS: tuple[str, ...] = (
-    "agreement_id", "title", "kind", "place", "geometry_wkt", "agreed", "responsible", "due", "status", "done",
-    "ended", "reason", "notes", "public", "measure_id", "updated_at", "updated_by",
-)
-_AGREEMENT_DATES = ("agreed", "due", "done", "ended")
 
 
 def default_store_path() -> Path:
@@ -208,7 +218,8 @@ class Store:
         import_id = self._next_import_id()
         with self.transaction() as tmp:
             if len(rows) or not tmp.exists():  # a new store must be a GeoPackage even when nothing was accepted
-                out = rows[[RECORD_ID, *kind.field_names, rows.geometry.name]].copy()
+                quality = [c for c in QUALITY_COLUMNS if c in rows.columns]  # time windows, location flags
+                out = rows[[RECORD_ID, *kind.field_names, *quality, rows.geometry.name]].copy()
                 out.insert(1, IMPORT_ID, import_id)
                 self._append_layer(tmp, kind, out)
             row = {c: record.get(c) for c in _IMPORT_COLUMNS}
@@ -237,6 +248,42 @@ class Store:
             deleted = cur.rowcount
             con.commit()
         return deleted
+
+    def set_location_flag(self, kind: Kind | str, record_ids: list[str] | np.ndarray, flag: str, *,
+                          user: str = "lokal", note: str = "") -> int:
+        """Set ``location_flag`` of some records ("" clears it); atomic and audited. Returns the count changed.
+
+        Used on the Daten page to clear a Sammelpunkt flag that marks a real place (or to
+        set one by hand).
+        """
+        kind = get_kind(kind) if isinstance(kind, str) else kind
+        if flag not in LOCATION_FLAGS:
+            raise UserError(f"Unbekannter Ortshinweis '{flag}'.")
+        ids = [str(i) for i in record_ids]
+        if not ids or kind.name not in self.layers():
+            return 0
+        with self.lock():
+            fields = [str(f) for f in pyogrio.read_info(self.path, layer=kind.name)["fields"]]
+            if LOCATION_FLAG not in fields:
+                return 0
+            with self.transaction() as tmp, contextlib.closing(sqlite3.connect(tmp)) as con:
+                con.execute("CREATE TEMP TABLE flag_ids (id TEXT PRIMARY KEY)")
+                con.executemany("INSERT OR IGNORE INTO flag_ids VALUES (?)", [(i,) for i in ids])
+                cur = con.execute(f'UPDATE "{kind.name}" SET {LOCATION_FLAG} = ? WHERE {RECORD_ID} IN '
+                                  "(SELECT id FROM flag_ids)", (flag,))
+                changed = cur.rowcount
+                con.commit()
+        what = f"Ortshinweis '{flag}' gesetzt" if flag else "Ortshinweis aufgehoben"
+        self.audit("location_flag", user=user, kind=kind.name, count=changed,
+                   detail=f"{what}{': ' + note if note else ''}")
+        return changed
+
+    def confirm_location_flag(self, kind: Kind | str, record_ids: list[str] | np.ndarray, *, user: str = "lokal",
+                              note: str = "") -> None:
+        """Record in the audit log that a user checked a Sammelpunkt and keeps its flag."""
+        kind = get_kind(kind) if isinstance(kind, str) else kind
+        self.audit("location_flag", user=user, kind=kind.name, count=len(record_ids),
+                   detail=f"{FLAG_STACK} bestätigt{': ' + note if note else ''}")
 
     def audit(self, action: str, *, user: str = "lokal", kind: str | None = None, detail: str = "",
               count: int | None = None) -> None:
@@ -286,9 +333,9 @@ class Store:
         rows = pd.DataFrame(columns=list(AGREEMENT_COLUMNS))
         if self.exists():
             with contextlib.closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)) as con:
-                if _has_table(con, AGREEMENTS_TABLE):
+                if has_table(con, AGREEMENTS_TABLE):
                     rows = pd.read_sql_query(f"SELECT * FROM {AGREEMENTS_TABLE} ORDER BY agreement_id", con)
-        return _agreement_frame(rows, crs)
+        return agreement_frame(rows, crs)
 
     def save_agreement(
         self,
@@ -328,12 +375,12 @@ class Store:
                 hit = current[current["agreement_id"] == new_id]
                 if not len(hit):
                     raise UserError(f"Keine Vereinbarung mit der Nummer {new_id}.")
-                old = _agreement_values(hit.iloc[0].to_dict())
+                old = agreement_values(hit.iloc[0].to_dict())
             merged = {**old, **{k: v for k, v in row.items() if k in AGREEMENT_COLUMNS or k == "geometry"}}
             merged["agreement_id"] = new_id
             merged["updated_at"] = datetime.now().isoformat(timespec="seconds")
             merged["updated_by"] = user
-            values = _agreement_values(merged)
+            values = agreement_values(merged)
             adding = measure is not None and len(measure) > 0 and measure_kind is not None
             import_id = self._next_import_id() if adding else None
             with self.transaction() as tmp:
@@ -346,7 +393,7 @@ class Store:
                     self._append_layer(tmp, kind, out)
                 with contextlib.closing(sqlite3.connect(tmp)) as con:
                     _ensure_imports_table(con)
-                    _ensure_agreements_table(con)
+                    ensure_agreements_table(con)
                     if import_id is not None and measure is not None:
                         rec = {c: None for c in _IMPORT_COLUMNS} | {
                             "import_id": import_id, "file_name": f"Vereinbarung Nr. {new_id}", "kind": measure_kind,
@@ -358,7 +405,7 @@ class Store:
                     con.execute(f"INSERT OR REPLACE INTO {AGREEMENTS_TABLE} ({', '.join(cols)}) VALUES "
                                 f"({', '.join('?' * len(cols))})", [values[c] for c in cols])
                     con.commit()
-        changes = [f"{c}: {_audit_text(old.get(c))} → {_audit_text(values[c])}" for c in AGREEMENT_COLUMNS
+        changes = [f"{c}: {audit_text(old.get(c))} → {audit_text(values[c])}" for c in AGREEMENT_COLUMNS
                    if c not in ("agreement_id", "updated_at", "updated_by") and old.get(c) != values[c]
                    and (old or values[c] not in (None, ""))]
         if measure is not None and len(measure):
@@ -411,6 +458,15 @@ class Store:
         for c in rows.columns:
             if c != rows.geometry.name and (isinstance(rows[c].dtype, pd.StringDtype) or rows[c].dtype == object):
                 rows[c] = rows[c].astype(object).where(rows[c].notna(), None)
+        if exists:  # quality columns (issue 12) are added to layers written before they existed
+            have = {str(f) for f in pyogrio.read_info(tmp, layer=kind.name)["fields"]}
+            missing = [c for c in QUALITY_COLUMNS if c in rows.columns and c not in have]
+            if missing:
+                sql_type = {"datetime": "DATETIME", "bool": "BOOLEAN", "str": "TEXT"}
+                with contextlib.closing(sqlite3.connect(tmp)) as con:
+                    for c in missing:
+                        con.execute(f'ALTER TABLE "{kind.name}" ADD COLUMN "{c}" {sql_type[QUALITY_COLUMNS[c]]}')
+                    con.commit()
         # The temporary copy needs no journal or synchronous writes: it becomes the store only
         # after it has been fsynced and renamed. No R-tree: queries filter by time, not space,
         # and building the index would triple the write time of large imports.
@@ -450,10 +506,13 @@ def _normalise(gdf: gpd.GeoDataFrame, kind: Kind, crs: str) -> gpd.GeoDataFrame:
     if gdf.crs is None:
         gdf = gdf.set_crs(crs)
     out = {}
-    for col in (RECORD_ID, IMPORT_ID, *kind.field_names):
+    for col in (RECORD_ID, IMPORT_ID, *kind.field_names, *QUALITY_COLUMNS):
         if col not in gdf:
             continue
         s = gdf[col]
+        if col in QUALITY_COLUMNS:
+            out[col] = _quality_column(s, QUALITY_COLUMNS[col])
+            continue
         if col == IMPORT_ID:
             s = s.astype("int64")
         elif col == RECORD_ID:
@@ -475,6 +534,18 @@ def _normalise(gdf: gpd.GeoDataFrame, kind: Kind, crs: str) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out, geometry=gdf.geometry.values, crs=gdf.crs, index=pd.RangeIndex(len(gdf)))
 
 
+def _quality_column(s: pd.Series, kind: str) -> pd.Series:
+    """A quality column as read back: datetimes naive, booleans without NULL, texts ``""`` for NULL."""
+    if kind == "datetime":
+        s = pd.to_datetime(s)
+        if getattr(s.dt, "tz", None) is not None:
+            s = s.dt.tz_localize(None)
+        return s.astype("datetime64[ns]")
+    if kind == "bool":
+        return s.astype(object).where(s.notna(), False).astype(bool)
+    return s.astype(object).where(s.notna(), "")
+
+
 def ensure_user_store(path: Path) -> None:
     """Refuse paths that cannot hold a store (a folder, a non-GeoPackage file)."""
     if path.is_dir():
@@ -483,60 +554,3 @@ def ensure_user_store(path: Path) -> None:
         with open(path, "rb") as fh:
             if not fh.read(16).startswith(b"SQLite format 3"):
                 raise UserError(f"{path} ist keine GeoPackage-Datei.")
-
-
-# ---------------------------------------------------------------------------- agreements
-def _has_table(con: sqlite3.Connection, name: str) -> bool:
-    return con.execute("SELECT name FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None
-
-
-def _ensure_agreements_table(con: sqlite3.Connection) -> None:
-    con.execute(
-        f"CREATE TABLE IF NOT EXISTS {AGREEMENTS_TABLE} (agreement_id INTEGER PRIMARY KEY, title TEXT NOT NULL, "
-        "kind TEXT NOT NULL, place TEXT, geometry_wkt TEXT NOT NULL, agreed TEXT NOT NULL, responsible TEXT NOT NULL, "
-        "due TEXT NOT NULL, status TEXT NOT NULL, done TEXT, ended TEXT, reason TEXT, notes TEXT, "
-        "public INTEGER NOT NULL DEFAULT 0, measure_id TEXT, updated_at TEXT, updated_by TEXT)"
-    )
-
-
-def _iso_date(value) -> str | None:
-    if value is None or value == "" or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    return pd.Timestamp(value).date().isoformat()
-
-
-def _agreement_values(row: dict) -> dict:
-    """One agreement as plain values for the table (dates ISO, geometry WKT, public 0/1)."""
-    out = {c: row.get(c) for c in AGREEMENT_COLUMNS}
-    geom = row.get("geometry")
-    if geom is not None and not (isinstance(geom, float) and np.isnan(geom)):
-        out["geometry_wkt"] = shapely.to_wkt(geom, rounding_precision=2, trim=True)
-    for c in _AGREEMENT_DATES:
-        out[c] = _iso_date(out[c])
-    for c in ("title", "kind", "place", "responsible", "status", "reason", "notes", "measure_id", "updated_by",
-              "updated_at"):
-        v = out[c]
-        out[c] = "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
-    out["public"] = int(bool(out["public"])) if out["public"] is not None and not pd.isna(out["public"]) else 0
-    return out
-
-
-def _agreement_frame(rows: pd.DataFrame, crs: str) -> gpd.GeoDataFrame:
-    rows = rows.copy()
-    geoms = shapely.from_wkt(rows["geometry_wkt"].fillna("").astype(str).replace("", None).to_numpy())
-    rows["agreement_id"] = rows["agreement_id"].astype("int64")
-    for c in _AGREEMENT_DATES:
-        rows[c] = pd.to_datetime(rows[c], errors="coerce").astype("datetime64[ns]")
-    rows["public"] = rows["public"].fillna(0).astype(int).astype(bool)
-    for c in ("title", "kind", "place", "responsible", "status", "reason", "notes", "measure_id", "updated_at",
-              "updated_by"):
-        rows[c] = rows[c].astype(object).where(rows[c].notna(), "")
-    rows = rows.drop(columns=["geometry_wkt"])
-    return gpd.GeoDataFrame(rows, geometry=gpd.GeoSeries(geoms, index=rows.index, crs=crs), crs=crs)
-
-
-def _audit_text(value) -> str:
-    if value is None or value == "":
-        return "–"
-    text = str(value)
-    return text if len(text) <= 80 else text[:77] + "…"

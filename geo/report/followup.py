@@ -25,6 +25,7 @@ from geo.analysis.evaluate import DEFAULT_BUFFER_M
 from geo.core import fmt
 from geo.core.area import StudyArea
 from geo.core.errors import UserError
+from geo.core.quality import spatial_records
 from geo.core.schema import (
     DISPOSAL_BIN,
     GREENERY_CUT,
@@ -122,6 +123,7 @@ def follow_up(
     if data_end is None or not len(agreements):
         return pd.DataFrame(columns=list(FOLLOW_UP_COLUMNS))
     due = agreements[due_for_follow_up(agreements, data_end, min_days)]
+    finds, _stacked = spatial_records(finds)  # no geocoding fallback point counts as a find at a place
     table = measure_table({k: v for k, v in measures.items() if k in MEASURE_KINDS}, area.crs)
     by_id = table.set_index(table[RECORD_ID].astype(str))
     rows = []
@@ -151,7 +153,6 @@ def _evaluate(measure: pd.Series | None, finds: gpd.GeoDataFrame, area: StudyAre
     if measure is None:
         return out
     try:
-        # TODO(stacks): finds should pass geo.core.quality.spatial_records once issue 12 lands
         ev = evaluate_measure(measure, finds, FOLLOW_UP_KIND, area, **options)
     except UserError:
         return out
