@@ -264,16 +264,22 @@ def _handout_button(user, filters: state.Filters, hs, threshold: int, within) ->
     # shared cached frames (no copies); filtered and restricted only when the PDF is made
     periods = (filters.period, filters.previous)
     raw = {p: {k: state.load_records(k, p, restricted=False) for k in kinds} for p in periods}
+    from geo.data.agreements import for_role
+
+    agreements = for_role(store.agreements(), user.role)  # cheap; their effect is computed on click
 
     def make() -> bytes:  # runs in another thread when clicked: no Streamlit calls here
         from geo.data.access import log_release, restrict
+        from geo.report.followup import follow_up_from_store
         from geo.report.handout import build_handout, is_demo_data
 
         cur, prev = ({k: restrict(state.apply_filters(raw[p][k], k, filters), k, user.role) for k in kinds}
                      for p in periods)
         log_release(store, user, what=f"Handout {filters.period.label()}")
+        follow_ups = follow_up_from_store(store, agreements)
         return build_handout(cur, prev, store.area, filters.period, hotspots=hs, threshold=threshold,
-                             demo=is_demo_data(store.imports()), base=store.read_base())
+                             demo=is_demo_data(store.imports()), base=store.read_base(),
+                             agreements=agreements, follow_ups=follow_ups)
 
     st.download_button(
         "Handout (PDF)", data=make, file_name=f"drogenrapport_{filters.period.start:%Y-%m}.pdf",

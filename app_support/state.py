@@ -431,3 +431,21 @@ def data_bounds(token: str) -> tuple[float, float, float, float] | None:
     hi = gpd.GeoSeries(shapely.points([np.quantile(x, 0.995)], [np.quantile(y, 0.995)]), crs=get_store().area.crs)
     lo, hi = lo.to_crs(DISPLAY_CRS).iloc[0], hi.to_crs(DISPLAY_CRS).iloc[0]
     return float(lo.y), float(lo.x), float(hi.y), float(hi.x)
+
+
+# ---------------------------------------------------------------------------- agreements
+@st.cache_data(max_entries=8, show_spinner="Wirkung der umgesetzten Vereinbarungen wird berechnet …")
+def _agreement_follow_ups(path: str, token: str) -> pd.DataFrame:
+    from geo.report.followup import follow_up_from_store
+
+    return follow_up_from_store(get_store(), sensitivity=True)
+
+
+def agreements_for_user() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """The agreements the current user may see and their follow-up lines (cached on the store's content)."""
+    from geo.data.agreements import for_role
+
+    store = get_store()
+    agreements = for_role(store.agreements(), current_user().role)
+    lines = _agreement_follow_ups(str(store.path), store.version())
+    return agreements, lines[lines["agreement_id"].isin(agreements["agreement_id"])].reset_index(drop=True)

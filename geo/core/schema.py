@@ -436,6 +436,59 @@ X_ALIASES: tuple[str, ...] = ("x", "rechtswert", "easting", "ostwert", "x_coord"
 Y_ALIASES: tuple[str, ...] = ("y", "hochwert", "northing", "nordwert", "y_coord")
 WKT_ALIASES: tuple[str, ...] = ("wkt", "geometry", "geometrie", "geom")
 
+
+# ---------------------------------------------------------------------------- agreements (Vereinbarungen)
+#: Measure kinds an agreement of the Drogenrapport can have: schema id → German label. All but
+#: ``other`` are measure kinds above; a carried-out agreement of such a kind becomes a measure record.
+AGREEMENT_KINDS: dict[str, str] = {
+    "disposal_bin": KINDS["disposal_bin"].label,
+    "greenery_cut": KINDS["greenery_cut"].label,
+    "structural_change": KINDS["structural_change"].label,
+    "police_presence": KINDS["police_presence"].label,
+    "streetwork": KINDS["streetwork"].label,
+    "other": "sonstige Maßnahme",
+}
+
+#: Bodies that can be responsible for an agreement (kept here, the one list; extend as needed).
+RESPONSIBLE_BODIES: tuple[str, ...] = (
+    "Stadtreinigung",
+    "Amt für Stadtgrün",
+    "Polizeidirektion",
+    "Ordnungsamt",
+    "Streetwork",
+    "Drogenhilfe",
+    "Jugendamt",
+    "Wohnungsbaugesellschaft",
+    "Amt für Gebäudemanagement",
+    "Gesundheitsamt",
+    "Quartiersmanagement",
+)
+
+#: Status of an agreement: id → German label, in the order of its life.
+AGREEMENT_STATUSES: dict[str, str] = {
+    "agreed": "vereinbart",
+    "in_progress": "in Umsetzung",
+    "done": "umgesetzt",
+    "ended": "beendet",
+    "rejected": "verworfen",
+}
+#: Statuses in which an agreement is still open (can be overdue).
+OPEN_STATUSES: tuple[str, ...] = ("agreed", "in_progress")
+#: Allowed status changes (from → to). ``rejected`` needs a reason.
+AGREEMENT_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "agreed": ("in_progress", "done", "rejected"),
+    "in_progress": ("done", "rejected"),
+    "done": ("ended",),
+    "ended": (),
+    "rejected": (),
+}
+#: Colours of the statuses (app list, handout); overdue ones are highlighted with :data:`OVERDUE_COLOUR`.
+AGREEMENT_STATUS_COLOURS: dict[str, str] = {
+    "agreed": "#1565c0", "in_progress": "#ef6c00", "done": "#2e7d32", "ended": "#607d8b", "rejected": "#9e9e9e",
+}
+OVERDUE_COLOUR = "#c62828"
+OVERDUE_LABEL = "überfällig"
+
 # ---------------------------------------------------------------- quality of time and place (issue 12)
 #: Optional columns of report kinds beside their fields: a time window (naive local
 #: datetimes, NaT when the source gave none), whether the source gave a date without a time,

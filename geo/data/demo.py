@@ -327,8 +327,107 @@ def load_demo(store, seed: int = DEMO_SEED, *, now: datetime | None = None) -> l
     from geo.data.ingest import import_frame
 
     data = generate_demo(seed, store.area)
-    return [import_frame(frame, kind, store, source=f"demo-{kind}-seed{seed}", now=now, user="demo")
-            for kind, frame in data.items()]
+    reports = [import_frame(frame, kind, store, source=f"demo-{kind}-seed{seed}", now=now, user="demo")
+               for kind, frame in data.items()]
+    load_demo_agreements(store)
+    return reports
+
+
+#: Meetings of the Drogenrapport in the demo: every two months, second Tuesday.
+DEMO_MEETINGS: tuple[date, ...] = (
+    date(2025, 1, 14), date(2025, 3, 11), date(2025, 5, 13), date(2025, 7, 8), date(2025, 9, 9), date(2025, 11, 11),
+    date(2026, 1, 13), date(2026, 3, 10), date(2026, 5, 12), date(2026, 7, 14), date(2026, 9, 8),
+)
+
+
+def demo_agreements() -> list[dict]:
+    """The demo's agreements of past meetings, consistent with the planted measures.
+
+    Each dict: ``title, kind, place`` (a landmark or sensitive place name), optional ``shape``
+    (``"area"``, ``"line"``; default point), ``agreed, responsible, due, status``, optional
+    ``done``, ``ended``, ``reason``, ``notes``, ``public`` and ``measure`` (kind, date of the
+    planted measure record the agreement became). Carried out: the greenery cuts, the wall at
+    Kita Köhlerplatz, the bin at Torgauer Platz, police presence (one ended); overdue: street work
+    positions, a greenery cut at Neustädter Markt; rejected: a bin at Spielplatz Rabet.
+    """
+    m = DEMO_MEETINGS
+    return [
+        dict(title="Rückschnitt von Grün am Rabet (Südseite)", kind=GREENERY_CUT, place="Rabet", shape="rabet_south",
+             agreed=m[0], responsible="Amt für Stadtgrün", due=date(2025, 3, 31), status="done",
+             done=date(2025, 3, 10), public=True, measure=(GREENERY_CUT, date(2025, 3, 10)),
+             notes="Sichtachsen zur Schule am Rabet freihalten."),
+        dict(title="Schwerpunkteinsatz Polizei Eisenbahnstraße", kind=POLICE_PRESENCE,
+             place="Eisenbahnstraße West", shape="street", agreed=m[1], responsible="Polizeidirektion",
+             due=date(2025, 4, 1), status="ended", done=date(2025, 4, 1), ended=date(2025, 4, 30), public=True,
+             measure=(POLICE_PRESENCE, date(2025, 4, 1)), notes="Einsatz auf vier Wochen befristet."),
+        dict(title="Bauliche Änderungen an der Mauer Kita Köhlerplatz (höher und angeschrägt)",
+             kind=STRUCTURAL_CHANGE, place="Kita Köhlerplatz", shape="wall", agreed=m[1],
+             responsible="Amt für Gebäudemanagement", due=date(2025, 6, 30), status="done", done=date(2025, 6, 20),
+             public=True, measure=(STRUCTURAL_CHANGE, date(2025, 6, 20)),
+             notes="Nische hinter der Mauer wurde als Konsumort genutzt."),
+        dict(title="Spritzenentsorgungsbehälter am Spielplatz Rabet", kind=DISPOSAL_BIN, place="Spielplatz Rabet",
+             agreed=m[2], responsible="Stadtreinigung", due=date(2025, 7, 31), status="rejected",
+             reason="Standort zu nah am Spielplatz; Jugendamt und Eltern dagegen.", public=False,
+             notes="Alternative am Rabet Nord prüfen."),
+        dict(title="Rückschnitt der Hecke am Otto-Runki-Platz", kind=GREENERY_CUT, place="Otto-Runki-Platz",
+             shape="hedge", agreed=m[3], responsible="Amt für Stadtgrün", due=date(2025, 9, 30), status="done",
+             done=date(2025, 9, 15), public=True, measure=(GREENERY_CUT, date(2025, 9, 15))),
+        dict(title="Aufstellung Spritzenentsorgungsbehälter Torgauer Platz und Übernahme in das Eigentum des EB "
+                   "Stadtreinigung", kind=DISPOSAL_BIN, place=BIN_PLACE, agreed=m[4],
+             responsible="Stadtreinigung", due=date(2025, 10, 31), status="done", done=BIN_INSTALLED, public=True,
+             measure=(DISPOSAL_BIN, BIN_INSTALLED), notes="Leerung zweimal wöchentlich."),
+        dict(title="Höhere Polizeipräsenz an besonders sensiblen Orten (Rabet)", kind=POLICE_PRESENCE,
+             place="Rabet", shape="rabet", agreed=m[7], responsible="Polizeidirektion", due=date(2026, 5, 1),
+             status="done", done=DISPLACEMENT_START, public=True, measure=(POLICE_PRESENCE, DISPLACEMENT_START),
+             notes="Verdrängung zum Neustädter Markt beobachten."),
+        dict(title="Stellenerweiterung im Bereich Streetwork", kind=STREETWORK, place="Rabet", agreed=m[8],
+             responsible="Streetwork", due=date(2026, 9, 30), status="in_progress", public=True,
+             notes="Finanzierung im Jugendhilfeausschuss beantragt."),
+        dict(title="Rückschnitt Gebüsch am Neustädter Markt", kind=GREENERY_CUT, place=DISPLACEMENT_TO,
+             agreed=m[9], responsible="Amt für Stadtgrün", due=date(2026, 10, 15), status="agreed", public=True),
+        dict(title="Weitere Spritzenentsorgungsbehälter an der Hermann-Liebmann-Straße", kind=DISPOSAL_BIN,
+             place=EMERGING_PLACE, agreed=m[10], responsible="Stadtreinigung", due=date(2026, 12, 31),
+             status="agreed", public=True, notes="Standortvorschläge aus der Behälterplanung nutzen."),
+        dict(title="Beleuchtung im Durchgang Hermann-Liebmann-/Eisenbahnstraße prüfen", kind="other",
+             place=EMERGING_PLACE, agreed=m[10], responsible="Wohnungsbaugesellschaft", due=date(2027, 1, 31),
+             status="in_progress", public=False, notes="Eigentümerin angeschrieben."),
+    ]
+
+
+def _demo_shape(g: _Gen, spec: dict) -> shapely.Geometry:
+    x, y = g.xy(spec["place"])
+    shape = spec.get("shape")
+    if shape == "rabet_south":
+        return shapely.affinity.translate(shapely.box(-120, -60, 60, -20), x, y)
+    if shape == "rabet":
+        return shapely.affinity.translate(shapely.box(-250, -100, 250, 100), x, y)
+    if shape == "street":
+        return shapely.LineString([g.xy("Eisenbahnstraße West"), g.xy("Eisenbahnstraße Mitte")])
+    if shape == "wall":
+        return shapely.LineString([(x - 30, y + 20), (x + 30, y + 20)])
+    if shape == "hedge":
+        return shapely.LineString([(x - 40, y - 20), (x + 40, y - 25)])
+    return shapely.Point(x, y)
+
+
+def load_demo_agreements(store, *, user: str = "demo") -> int:
+    """Store :func:`demo_agreements` (linked to the planted measure records); return how many were stored."""
+    from geo.core.schema import KINDS
+
+    g = _Gen(DEMO_SEED, store.area)
+    stored = 0
+    for spec in demo_agreements():
+        measure_id = ""
+        if spec.get("measure"):
+            kind, when = spec["measure"]
+            table = store.attributes(kind, ["record_id", KINDS[kind].date_field])
+            hit = table[pd.to_datetime(table[KINDS[kind].date_field]).dt.date == when]
+            measure_id = str(hit["record_id"].iloc[0]) if len(hit) else ""
+        row = {k: v for k, v in spec.items() if k not in ("shape", "measure")}
+        row |= {"agreement_id": None, "geometry": _demo_shape(g, spec), "measure_id": measure_id}
+        store.save_agreement(row, user=user)
+        stored += 1
+    return stored
 
 
 __all__ = ["generate_demo", "load_demo", "SCENE_PLACES", "LANDMARKS", "DEMO_SEED", "DEFAULT_CRS"]

@@ -263,6 +263,67 @@ def _hotspot_caption(hotspots, note: str | None) -> str:
     return escape(text + (hotspots.scale_rule or ""))
 
 
+def _agreements_section(agreements: gpd.GeoDataFrame | None, follow_ups: pd.DataFrame | None, period: Period,
+                        as_of, st) -> list:
+    """Section "Vereinbarungen": open ones (overdue first), then those carried out since the last meeting
+    (from the period's start) with their effect, then the effect of earlier ones (follow-up lines)."""
+    from geo.core.schema import AGREEMENT_STATUSES, OPEN_STATUSES, OVERDUE_LABEL
+
+    out = [Paragraph("Vereinbarungen", st["h2"])]
+    if agreements is None or not len(agreements):
+        return [*out, Paragraph("Keine Vereinbarungen erfasst.", st["body"])]
+    a = pd.DataFrame(agreements.drop(columns=agreements.geometry.name, errors="ignore"))
+    due = pd.to_datetime(a["due"])
+    is_open = a["status"].isin(OPEN_STATUSES)
+    late = is_open & (due < pd.Timestamp(as_of))
+    effects = {} if follow_ups is None or not len(follow_ups) else follow_ups.set_index("agreement_id")["text"]
+    muted, red = _MUTED.hexval(), _UP.hexval()
+
+    def what(r) -> str:
+        place = f'<br/><font size="7" color="{muted}">{escape(r.place)}</font>' if r.place else ""
+        return escape(r.title) + place
+
+    def day(v) -> str:
+        return escape(fmt.date(None if pd.isna(v) else v))
+
+    open_rows = a[is_open].assign(late_=late[is_open], due_=due[is_open]).sort_values(
+        ["late_", "due_"], ascending=[False, True], kind="stable")
+    if len(open_rows):
+        rows = [[str(r.agreement_id), what(r), escape(r.responsible), day(r.agreed), day(r.due),
+                 f'<font color="{red}"><b>{escape(OVERDUE_LABEL)}</b></font>' if r.late_
+                 else escape(AGREEMENT_STATUSES.get(r.status, r.status))] for r in open_rows.itertuples()]
+        out.append(Paragraph(f"Offen ({len(open_rows)}, davon {int(late.sum())} überfällig)", st["body"]))
+        out.append(_table(["Nr.", "Vereinbarung", "zuständig", "vereinbart", "fällig bis", "Status"], rows,
+                          [0.8 * cm, 6.2 * cm, 4.1 * cm, 2.1 * cm, 2.1 * cm, 2.5 * cm], {0}, st))
+    else:
+        out.append(Paragraph("Keine offenen Vereinbarungen.", st["body"]))
+    done = pd.to_datetime(a["done"])
+    recent = a[a["status"].isin(["done", "ended"]) & (done >= pd.Timestamp(period.start))].sort_values("done")
+    out.append(Spacer(1, 4))
+    if len(recent):
+        rows = [[str(r.agreement_id), what(r), escape(r.responsible), day(r.done),
+                 escape(effects.get(r.agreement_id, "Wirkung noch nicht auswertbar (zu kurz umgesetzt)")
+                        if len(effects) else "Wirkung noch nicht auswertbar (zu kurz umgesetzt)")]
+                for r in recent.itertuples()]
+        out.append(Paragraph(f"Umgesetzt seit {escape(period.start.strftime('%d.%m.%Y'))}", st["body"]))
+        out.append(_table(["Nr.", "Vereinbarung", "zuständig", "umgesetzt", "Wirkung"], rows,
+                          [0.8 * cm, 5.6 * cm, 4.1 * cm, 2.1 * cm, 5.2 * cm], {0}, st))
+    else:
+        out.append(Paragraph(f"Seit {escape(period.start.strftime('%d.%m.%Y'))} keine Vereinbarung umgesetzt.",
+                             st["body"]))
+    earlier = [t for i, t in (effects.items() if len(effects) else []) if i not in set(recent["agreement_id"])]
+    if earlier:
+        out.append(Paragraph("Wirkung früher umgesetzter Vereinbarungen (Spritzenfunde im Umkreis von 150 m, "
+                             "vorher/nachher gegen das übrige Gebiet):", st["body"]))
+        out += [Paragraph("• " + escape(t), st["cell"]) for t in earlier]
+    rejected = a[a["status"] == "rejected"]
+    if len(rejected):
+        text = "; ".join(f"Nr. {r.agreement_id} {escape(r.title)} (Grund: {escape(r.reason) or '–'})"
+                         for r in rejected.itertuples())
+        out.append(Paragraph(f"Verworfen: {text}", st["small"]))
+    return out
+
+
 # -- the document -------------------------------------------------------------------------
 
 
@@ -356,6 +417,8 @@ def build_handout(
     demo: bool = False,
     created: datetime | None = None,
     base: gpd.GeoDataFrame | None = None,
+    agreements: gpd.GeoDataFrame | None = None,
+    follow_ups: pd.DataFrame | None = None,
 ) -> bytes:
     """Build the Rapport handout as an A4 PDF.
 
@@ -379,6 +442,10 @@ def build_handout(
     created : creation time printed in the footer (default: now).
     base : the offline base map (:meth:`geo.data.store.Store.read_base`): drawn beneath the map and
         used to name the hotspots by street (:mod:`geo.analysis.placenames`).
+    agreements : the Drogenrapport's agreements (:meth:`geo.data.store.Store.agreements`, already
+        restricted to the reader's role); ``None``: no section "Vereinbarungen". Overdue = open and due
+        before ``created``.
+    follow_ups : :func:`geo.report.followup.follow_up` of the agreements (their effect).
 
     Returns
     -------
@@ -418,6 +485,8 @@ def build_handout(
     if districts is not None and len(districts):
         summary = district_summary(districts, current).sort_values(["finds", "name"], ascending=[False, True])
         story += _districts_section(summary, st)
+    if agreements is not None:
+        story += _agreements_section(agreements, follow_ups, period, created.date(), st)
 
     return _render_pdf(story, title, period, created, demo)
 
@@ -503,5 +572,10 @@ def handout_from_store(store, period: Period, **options) -> bytes:
         raise UserError(f"Speicher {store.path} ist leer – erst Daten importieren oder 'lagebild demo'.")
     options.setdefault("demo", is_demo_data(store.imports()))
     options.setdefault("base", store.read_base())
+    if "agreements" not in options:
+        from geo.report.followup import follow_up_from_store
+
+        options["agreements"] = store.agreements()
+        options.setdefault("follow_ups", follow_up_from_store(store, options["agreements"]))
     return build_handout(read_period(store, period), read_period(store, period.previous()), store.area, period,
                          **options)
