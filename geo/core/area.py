@@ -27,6 +27,8 @@ from pyproj import CRS, Transformer
 
 DISPLAY_CRS = "EPSG:4326"
 DEFAULT_CRS = "EPSG:25833"
+#: Time zone of the wall-clock times in the data (naive local datetimes); TOML key ``timezone``.
+DEFAULT_TIMEZONE = "Europe/Berlin"
 
 #: Outline of Leipziger Osten (WGS84 lon/lat), drawn around Neustadt-Neuschönefeld,
 #: Volkmarsdorf and the neighbouring parts of Schönefeld, Sellerhausen, Anger-Crottendorf
@@ -53,11 +55,13 @@ class StudyArea:
     name : shown to users.
     boundary : polygon in ``crs`` (metres).
     crs : metric CRS all computations use, e.g. ``"EPSG:25833"``.
+    timezone : IANA time zone of the records' wall-clock times (default ``Europe/Berlin``).
     """
 
     name: str
     boundary: shapely.Polygon | shapely.MultiPolygon
     crs: str = DEFAULT_CRS
+    timezone: str = DEFAULT_TIMEZONE
 
     def __post_init__(self) -> None:
         crs = CRS.from_user_input(self.crs)
@@ -142,4 +146,4 @@ def load_area(path: str | os.PathLike | None = None) -> StudyArea:
     geom = shapely.union_all(gdf.to_crs(crs).geometry.make_valid().values)
     if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
         raise AreaConfigError(f"Grenze {boundary_file} enthält keine Fläche.")
-    return StudyArea(name, geom, crs)
+    return StudyArea(name, geom, crs, str(section.get("timezone", DEFAULT_TIMEZONE)))

@@ -1,0 +1,229 @@
+"""Weekday × hour tables with aoristic weighting, suggested slots, two periods compared."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from geo.analysis import times
+from geo.analysis.times import (
+    WEEKDAYS,
+    aoristic_hours,
+    aoristic_hours_naive,
+    compare_patterns,
+    suggest_slots,
+    table_from_arrays,
+    time_table,
+)
+
+MO, DI, SO = 0, 1, 6
+
+
+def _t(*values):
+    return np.array([np.datetime64(v) for v in values], dtype="datetime64[ns]")
+
+
+def _one(start, end):
+    return aoristic_hours(_t(start), _t(end))
+
+
+# -------------------------------------------------------------------------------- hand computations
+def test_window_within_one_hour_and_point_time():
+    tab = _one("2026-06-01T20:10", "2026-06-01T20:40")  # Monday
+    assert tab[MO, 20] == 1.0 and tab.sum() == 1.0
+    tab = _one("2026-06-02T07:05", "2026-06-02T07:05")  # Tuesday, point time
+    assert tab[DI, 7] == 1.0 and tab.sum() == 1.0
+
+
+def test_window_across_midnight_is_split_by_overlap():
+    # Monday 23:30 – Tuesday 01:30: 30 + 60 + 30 minutes of 120
+    tab = _one("2026-06-01T23:30", "2026-06-02T01:30")
+    assert tab[MO, 23] == pytest.approx(0.25)
+    assert tab[DI, 0] == pytest.approx(0.5)
+    assert tab[DI, 1] == pytest.approx(0.25)
+    assert tab.sum() == pytest.approx(1.0)
+    assert np.count_nonzero(tab) == 3
+
+
+def test_street_cleaning_window_from_evening_to_morning():
+    # Sunday 18:00 – Monday 08:00: 14 hours, 1/14 each
+    tab = _one("2026-06-07T18:00", "2026-06-08T08:00")
+    assert tab[SO, 18:24] == pytest.approx(np.full(6, 1 / 14))
+    assert tab[MO, 0:8] == pytest.approx(np.full(8, 1 / 14))
+    assert tab.sum() == pytest.approx(1.0)
+
+
+def test_spring_forward_the_missing_hour_gets_nothing():
+    # 2026-03-29 (Sunday) 02:00 → 03:00 in Europe/Berlin; 01:30–03:30 lasts one real hour
+    tab = _one("2026-03-29T01:30", "2026-03-29T03:30")
+    assert tab[SO, 1] == pytest.approx(0.5)
+    assert tab[SO, 2] == 0.0
+    assert tab[SO, 3] == pytest.approx(0.5)
+    assert tab.sum() == pytest.approx(1.0)
+
+
+def test_spring_forward_end_in_the_gap_is_read_as_03_00():
+    # 01:00–02:30: 02:30 does not exist → 03:00 → one real hour, all in 1 h
+    tab = _one("2026-03-29T01:00", "2026-03-29T02:30")
+    assert tab[SO, 1] == pytest.approx(1.0)
+    assert tab.sum() == pytest.approx(1.0)
+
+
+def test_fall_back_the_double_hour_collects_both():
+    # 2026-10-25 (Sunday) 03:00 → 02:00; 01:30–03:30 lasts three real hours
+    tab = _one("2026-10-25T01:30", "2026-10-25T03:30")
+    assert tab[SO, 1] == pytest.approx(0.5 / 3)
+    assert tab[SO, 2] == pytest.approx(2 / 3)
+    assert tab[SO, 3] == pytest.approx(0.5 / 3)
+    assert tab.sum() == pytest.approx(1.0)
+
+
+def test_fall_back_ambiguous_start_is_read_widest():
+    # start 02:30 is ambiguous → first occurrence (summer time): 02:30 CEST – 03:30 CET = 2 real hours,
+    # 1.5 of them in 2 h (02:30–03:00 CEST and 02:00–03:00 CET)
+    tab = _one("2026-10-25T02:30", "2026-10-25T03:30")
+    assert tab[SO, 2] == pytest.approx(0.75)
+    assert tab[SO, 3] == pytest.approx(0.25)
+    # an ambiguous end is read as its second occurrence: 01:00 – 02:30 CET = 2.5 real hours
+    tab = _one("2026-10-25T01:00", "2026-10-25T02:30")
+    assert tab[SO, 1] == pytest.approx(1 / 2.5)
+    assert tab[SO, 2] == pytest.approx(1.5 / 2.5)
+
+
+def test_local_to_real_rules():
+    s = _t("2026-10-25T02:30", "2026-03-29T02:30", "2026-06-01T12:00").astype("datetime64[s]").astype(np.int64)
+    start = times.local_to_real(s, "Europe/Berlin", side="start")
+    end = times.local_to_real(s, "Europe/Berlin", side="end")
+    utc = lambda v: pd.Timestamp(v, tz="UTC").value // 10**9  # noqa: E731
+    assert start[0] == utc("2026-10-25T00:30") and end[0] == utc("2026-10-25T01:30")
+    assert start[1] == end[1] == utc("2026-03-29T01:00")  # 03:00 CEST
+    assert start[2] == end[2] == utc("2026-06-01T10:00")
+
+
+def test_half_hour_time_zone():
+    # India (+05:30, no DST): local hours still get their overlap
+    tab = aoristic_hours(_t("2026-06-01T10:15"), _t("2026-06-01T11:45"), tz="Asia/Kolkata")
+    assert tab[MO, 10] == pytest.approx(0.5) and tab[MO, 11] == pytest.approx(0.5)
+
+
+def test_vectorised_equals_naive_reference_on_random_windows():
+    rng = np.random.default_rng(3)
+    n = 400
+    base = np.datetime64("2026-03-20T00:00", "s").astype(np.int64)
+    s = base + rng.integers(0, 250 * 86400, n)  # spans both DST changes of 2026
+    d = rng.choice([0, 60, 1800, 3600 * 3, 3600 * 14, 3600 * 40, 86400 * 8], n) + rng.integers(0, 3600, n)
+    d[::7] = 0
+    s[:4] = np.datetime64("2026-03-29T01:45", "s").astype(np.int64)  # into / over the gap
+    s[4:8] = np.datetime64("2026-10-25T02:15", "s").astype(np.int64)  # ambiguous starts
+    start = s.astype("datetime64[s]")
+    end = (s + d).astype("datetime64[s]")
+    w = rng.integers(1, 4, n).astype(float)
+    fast = aoristic_hours(start, end, w)
+    slow = aoristic_hours_naive(start, end, w)
+    np.testing.assert_allclose(fast, slow, atol=1e-9)
+    assert fast.sum() == pytest.approx(w.sum())
+
+
+# -------------------------------------------------------------------------------- records
+def _records(rows, crs="EPSG:25833"):
+    df = pd.DataFrame(rows)
+    for c in ("found_at", "time_from", "time_to"):
+        if c in df:
+            df[c] = pd.to_datetime(df[c])
+    return gpd.GeoDataFrame(df, geometry=[shapely.Point(0, 0)] * len(df), crs=crs)
+
+
+def test_table_total_equals_record_count_and_date_only_apart():
+    rec = _records({
+        "found_at": ["2026-06-01 08:00", "2026-06-02 14:20", "2026-06-03 00:00", "2026-06-04 00:00", None],
+        "time_from": ["2026-05-31 18:00", None, None, None, None],
+        "time_to": ["2026-06-01 08:00", None, None, None, None],
+        "date_only": [False, False, True, True, False],
+    })
+    tab = time_table(rec, "syringe_find")
+    assert tab.n_records == 5
+    assert (tab.n_windowed, tab.n_point, tab.n_date_only, tab.n_undated) == (1, 1, 2, 1)
+    assert tab.total == pytest.approx(2.0)  # the records with a time
+    assert tab.total + tab.date_only.sum() + tab.n_undated == pytest.approx(tab.n_records)
+    assert tab.table[:, 0].sum() == pytest.approx(1 / 14)  # nothing of the date-only records at 00:00
+    assert tab.date_only.tolist() == [0, 0, 1, 1, 0, 0, 0]  # Wednesday and Thursday
+    assert tab.table[DI, 14] == 1.0
+    assert "nur mit Datum" in tab.summary()
+
+
+def test_missing_columns_mean_no_window():
+    rec = _records({"found_at": ["2026-06-01 21:15", "2026-06-01 21:45"]})
+    tab = time_table(rec, "syringe_find")
+    assert tab.table[MO, 21] == 2.0 and tab.n_windowed == 0 and tab.n_date_only == 0
+
+
+def test_contradictory_window_falls_back_to_the_date():
+    rec = _records({"found_at": ["2026-06-01 09:00"], "time_from": ["2026-06-01 12:00"],
+                    "time_to": ["2026-06-01 10:00"]})
+    assert time_table(rec, "syringe_find").table[MO, 9] == 1.0
+
+
+def test_frame_has_the_csv_columns():
+    tab = table_from_arrays(_t("2026-06-01T20:10"), _t("2026-06-01T20:10"))
+    f = tab.frame()
+    assert list(f.columns) == ["weekday", "hour", "weight"] and len(f) == 168
+    assert f.loc[(f.weekday == "Mo") & (f.hour == 20), "weight"].item() == 1.0
+
+
+# -------------------------------------------------------------------------------- slots
+def _table(cells: dict[tuple[int, int], float]):
+    start = []
+    w = []
+    for (day, hour), weight in cells.items():
+        start.append(np.datetime64("2026-06-01T00:30") + np.timedelta64(day, "D") + np.timedelta64(hour, "h"))
+        w.append(weight)
+    s = np.array(start, dtype="datetime64[ns]")
+    return table_from_arrays(s, s, None, np.array(w), label="Funde")
+
+
+def test_suggest_slots_picks_heaviest_blocks_and_says_it():
+    cells = {(d, h): 5.0 for d in (1, 2, 3, 4) for h in (18, 19, 20, 21)}  # Di–Fr 18–22: 80
+    cells |= {(0, 9): 6.0, (6, 3): 6.0, (5, 12): 8.0}  # 20 elsewhere (total 100), no block above 8
+    slots = suggest_slots(_table(cells), k=8, block_hours=2, where="am Rabet")
+    assert slots.share == pytest.approx(0.8)
+    assert len(slots.blocks) == 8
+    assert set(zip(slots.blocks.weekday, slots.blocks.start_hour, strict=True)) == {
+        (d, h) for d in (1, 2, 3, 4) for h in (18, 20)}
+    assert slots.sentence == "Di–Fr 18–22 Uhr: 80 % der Funde am Rabet."
+
+
+def test_slot_phrase_groups_days_and_hours():
+    cells = {(0, 8): 3.0, (2, 8): 3.0, (5, 22): 4.0, (5, 23): 4.0, (6, 0): 1.0}
+    slots = suggest_slots(_table(cells), k=3, block_hours=2)
+    assert slots.sentence == "Mo, Mi 8–10 Uhr; Sa 22–24 Uhr: 93 % der Funde."
+    with pytest.raises(Exception, match="24 teilen"):
+        suggest_slots(_table(cells), block_hours=5)
+
+
+def test_suggest_slots_share_is_brute_force_optimum():
+    rng = np.random.default_rng(0)
+    cells = {(int(d), int(h)): float(rng.integers(1, 9)) for d, h in zip(rng.integers(0, 7, 60),
+                                                                          rng.integers(0, 24, 60), strict=True)}
+    tab = _table(cells)
+    slots = suggest_slots(tab, k=5, block_hours=3)
+    blocks = tab.table.reshape(7, 8, 3).sum(axis=2).reshape(-1)
+    assert slots.share == pytest.approx(np.sort(blocks)[-5:].sum() / tab.total)
+
+
+# -------------------------------------------------------------------------------- two periods
+def test_compare_patterns_shares_and_moved():
+    a = _table({(0, 20): 10.0, (1, 20): 10.0})
+    b = _table({(0, 20): 10.0, (1, 2): 10.0})
+    cmp = compare_patterns(a, b)
+    assert cmp.moved == pytest.approx(0.5)
+    h = cmp.hours.set_index("hour")
+    assert h.loc[20, "diff_pp"] == pytest.approx(-50) and h.loc[2, "diff_pp"] == pytest.approx(50)
+    from scipy.stats import chi2_contingency
+
+    ref = chi2_contingency(np.array([[0, 20], [10, 10]]), correction=False)
+    assert cmp.chi2 == pytest.approx(ref.statistic) and cmp.p_value == pytest.approx(ref.pvalue)
+    assert "50 %" in cmp.sentence("vorher", "nachher")
+    assert list(cmp.weekdays["weekday"]) == list(WEEKDAYS)
