@@ -227,3 +227,50 @@ def test_compare_patterns_shares_and_moved():
     assert cmp.chi2 == pytest.approx(ref.statistic) and cmp.p_value == pytest.approx(ref.pvalue)
     assert "50 %" in cmp.sentence("vorher", "nachher")
     assert list(cmp.weekdays["weekday"]) == list(WEEKDAYS)
+
+
+# -------------------------------------------------------------------------------- planted demo pattern
+@pytest.fixture(scope="module")
+def demo_data():
+    from geo.data.demo import generate_demo
+
+    return generate_demo()
+
+
+def _near_rabet(gdf, radius=150.0):
+    from geo.core.area import leipziger_osten
+    from geo.data.demo import LANDMARKS
+
+    lat, lon = LANDMARKS["Rabet"]
+    x, y = leipziger_osten().to_metric.transform(lon, lat)
+    return gdf[np.hypot(gdf.geometry.x - x, gdf.geometry.y - y) <= radius]
+
+
+def test_demo_finds_at_the_rabet_happen_at_night_though_reported_in_the_morning(demo_data):
+    finds = _near_rabet(demo_data["syringe_find"])
+    tab = time_table(finds, "syringe_find")
+    assert tab.n_windowed > 300 and tab.n_point > 300 and tab.n_date_only > 20
+    assert tab.total + tab.date_only.sum() == pytest.approx(len(finds))
+    hours = tab.by_hour()
+    assert 18 <= int(np.argmax(hours)) <= 23  # aoristic: the evening
+    assert hours[18:].sum() / tab.total > 0.4
+    # counting the report time only would put the peak into street cleaning's morning round
+    naive = time_table(finds.drop(columns=["time_from", "time_to"]), "syringe_find")
+    assert 6 <= int(np.argmax(naive.by_hour())) <= 9
+    # date-only finds are not piled up at midnight
+    assert hours[0] < hours[21]
+    slots = suggest_slots(tab, k=8, block_hours=2, where="am Rabet")
+    assert set(slots.blocks["start_hour"]) <= {18, 20, 22}
+    assert slots.sentence.endswith("der Spritzenfunde am Rabet (ohne 69 nur mit Datum gemeldete).")
+
+
+def test_demo_scene_evenings_thursday_to_saturday_are_recovered(demo_data):
+    tab = time_table(demo_data["scene_observation"], "scene_observation")
+    busy = tab.table[[3, 4, 5], 18:].sum(axis=1).mean()
+    other = tab.table[[0, 1, 2, 6], 18:].sum(axis=1).mean()
+    assert busy / other > 1.5  # planted: 2.5
+    slots = suggest_slots(tab, k=6, block_hours=2)
+    assert set(slots.blocks["weekday"]) <= {3, 4, 5}
+    assert set(slots.blocks["start_hour"]) <= {18, 20, 22}
+    assert slots.sentence.startswith("Do 20–24 Uhr; Fr, Sa 18–22 Uhr: ")
+
