@@ -118,3 +118,30 @@ def test_concentration_on_street_segments_snaps_within_reach():
     assert res.n_left_out == 1  # 300 m from both streets
     assert res.repeat_places()["name"].tolist() == ["Eisenbahnstraße", "Hermann-Liebmann-Straße"]
     assert math.isclose(res.gini, _gini_direct([5, 2]))
+
+
+def test_cli_concentration_writes_ranked_repeat_places(demo_store, tmp_path, capsys):
+    from geo.cli import main
+
+    out = tmp_path / "orte.csv"
+    rc = main(["concentration", "--store", str(demo_store.path), "--kind", "syringe_find", "--from", "2025-11-01",
+               "--to", "2026-10-31", "--out", str(out)])
+    text, err = capsys.readouterr()
+    assert rc == 0, err
+    table = pd.read_csv(out, sep=";", decimal=",", encoding="utf-8-sig")
+    assert list(table.columns) == ["rank", "unit_id", "name", "count", "share", "cumulative_share", "count_first",
+                                   "count_second", "trend", "trend_p", "lat", "lon"]
+    assert table["rank"].tolist() == list(range(1, len(table) + 1))
+    assert (table["count"].diff().dropna() <= 0).all() and (table["count"] >= 2).all()
+    assert set(table["trend"]) <= {"zunehmend", "gleichbleibend", "abnehmend"}
+    assert (table["count_first"] + table["count_second"] == table["count"]).all()
+    # figures equal a direct computation on the same cells
+    rec = demo_store.read("syringe_find", Period(date(2025, 11, 1), date(2026, 10, 31)))
+    res = concentration_analysis(rec, demo_store.area)
+    assert f"Top 5 % der Zellen: {100 * res.top_shares[0.05]:.0f} %" in text
+    assert f"Gini-Koeffizient: {res.gini:.2f}".replace(".", ",") in text
+    assert res.gini == pytest.approx(_gini_direct(res.counts), abs=1e-12)
+    assert table["count"].sum() == res.counts[res.counts >= 2].sum()
+    # the emerging crossing is among the places that grow
+    assert (table["trend"] == "zunehmend").any()
+    assert (table["name"].fillna("") != "").any()

@@ -274,3 +274,78 @@ def test_demo_scene_evenings_thursday_to_saturday_are_recovered(demo_data):
     assert set(slots.blocks["start_hour"]) <= {18, 20, 22}
     assert slots.sentence.startswith("Do 20–24 Uhr; Fr, Sa 18–22 Uhr: ")
 
+
+
+# -------------------------------------------------------------------------------- CLI
+def _cli(args, capsys):
+    from geo.cli import main
+
+    rc = main(args)
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+def _read_csv(path):
+    return pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig")
+
+
+def _in_period(store, kind, start, end):
+    from datetime import date
+
+    from geo.core.period import Period
+
+    return store.read(kind, Period(date.fromisoformat(start), date.fromisoformat(end)))
+
+
+def test_cli_times_whole_area_writes_the_table(demo_store, tmp_path, capsys):
+    out = tmp_path / "zeiten.csv"
+    rc, text, err = _cli(["times", "--store", str(demo_store.path), "--kind", "scene_observation",
+                          "--from", "2026-05-01", "--to", "2026-10-31", "--out", str(out)], capsys)
+    assert rc == 0, err
+    table = _read_csv(out)
+    assert list(table.columns) == ["weekday", "hour", "weight"] and len(table) == 168
+    assert list(table["weekday"].unique()) == list(WEEKDAYS) and table["hour"].tolist()[:24] == list(range(24))
+    rec = _in_period(demo_store, "scene_observation", "2026-05-01", "2026-10-31")
+    apart = int(rec["date_only"].sum()) if "date_only" in rec else 0
+    assert table["weight"].sum() + apart == pytest.approx(len(rec))
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM for Excel
+    assert "Vorschlag: " in text and "Szenebeobachtungen" in text
+
+
+def test_cli_times_for_a_place_and_a_hotspot(demo_store, tmp_path, capsys):
+    from geo.analysis.timeseries import place_zones
+
+    out = tmp_path / "rabet.csv"
+    rc, text, err = _cli(["times", "--store", str(demo_store.path), "--kind", "syringe_find", "--from", "2026-05-01",
+                          "--to", "2026-10-31", "--place", "stadtteilpark rabet", "--out", str(out)], capsys)
+    assert rc == 0, err
+    rec = _in_period(demo_store, "syringe_find", "2026-05-01", "2026-10-31")
+    zone = place_zones(demo_store.read("sensitive_place"))
+    zone = zone[zone["zone"] == "Stadtteilpark Rabet"].geometry.iloc[0]
+    inside = rec[shapely.intersects(zone, np.asarray(rec.geometry.values))]
+    apart = int(inside["date_only"].sum()) if "date_only" in inside else 0
+    assert _read_csv(out)["weight"].sum() + apart == pytest.approx(len(inside)) and len(inside) > 50
+    assert "bei Stadtteilpark Rabet" in text
+    rc, text, err = _cli(["times", "--store", str(demo_store.path), "--kind", "syringe_find", "--from", "2026-05-01",
+                          "--to", "2026-10-31", "--hotspot", "1", "--out", str(out)], capsys)
+    assert rc == 0, err
+    assert "im Hotspot 1" in text and _read_csv(out)["weight"].sum() > 0
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--place", "Rabet"], "nicht eindeutig"),
+    (["--place", "Mond"], "nicht gefunden"),
+    (["--hotspot", "99"], "Hotspots"),
+    (["--hotspot", "0"], "1 oder größer"),
+])
+def test_cli_times_refuses_with_one_german_line(demo_store, tmp_path, capsys, extra, message):
+    rc, _, err = _cli(["times", "--store", str(demo_store.path), "--kind", "syringe_find", "--from", "2026-05-01",
+                       "--to", "2026-10-31", *extra, "--out", str(tmp_path / "x.csv")], capsys)
+    assert rc == 2 and err.startswith("Fehler: ") and message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_cli_times_wants_a_csv(demo_store, tmp_path, capsys):
+    rc, _, err = _cli(["times", "--store", str(demo_store.path), "--kind", "syringe_find", "--from", "2026-05-01",
+                       "--to", "2026-10-31", "--out", str(tmp_path / "x.geojson")], capsys)
+    assert rc == 2 and "Endung muss .csv sein" in err
