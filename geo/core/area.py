@@ -8,6 +8,7 @@ a TOML file::
     name = "Dresden Neustadt"
     boundary = "neustadt.geojson"   # any vector file; relative to the TOML file
     crs = "EPSG:25833"              # metric CRS for computing
+    timezone = "Europe/Berlin"      # wall clock of the data's times (default)
 
 and points ``LAGEBILD_AREA`` (or ``--area``) at that file.
 """
