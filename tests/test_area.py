@@ -52,3 +52,20 @@ def test_area_from_real_districts(tmp_path):
     (tmp_path / "a.toml").write_text('name = "Osten"\nboundary = "osten.gpkg"\n', encoding="utf-8")
     area = load_area(tmp_path / "a.toml")
     assert area.area_km2 == pytest.approx(east.to_crs(25833).area.sum() / 1e6, rel=1e-6)
+
+
+def test_area_time_zone_from_toml_and_refused_when_unknown(tmp_path):
+    import json
+
+    boundary = tmp_path / "b.geojson"
+    boundary.write_text(json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
+                        "geometry": {"type": "Polygon", "coordinates": [[[12.38, 51.33], [12.44, 51.33], [12.44, 51.36],
+                                                                         [12.38, 51.33]]]}}]}))
+    toml = tmp_path / "a.toml"
+    toml.write_text('[area]\nname = "X"\nboundary = "b.geojson"\ntimezone = "Europe/Lisbon"\n')
+    assert load_area(toml).timezone == "Europe/Lisbon"
+    toml.write_text('[area]\nname = "X"\nboundary = "b.geojson"\n')
+    assert load_area(toml).timezone == "Europe/Berlin"
+    toml.write_text('[area]\nname = "X"\nboundary = "b.geojson"\ntimezone = "Mond/Krater"\n')
+    with pytest.raises(AreaConfigError, match="Zeitzone"):
+        load_area(toml)

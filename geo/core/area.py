@@ -20,6 +20,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import geopandas as gpd
 import numpy as np
@@ -68,6 +69,10 @@ class StudyArea:
         crs = CRS.from_user_input(self.crs)
         if not crs.is_projected or crs.axis_info[0].unit_name not in ("metre", "meter"):
             raise AreaConfigError(f"Das Koordinatensystem {self.crs} ist nicht metrisch; bitte z. B. EPSG:25833.")
+        try:
+            ZoneInfo(str(self.timezone))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise AreaConfigError(f"Unbekannte Zeitzone '{self.timezone}' (erwartet z. B. Europe/Berlin).") from None
 
     @cached_property
     def boundary_display(self) -> shapely.Geometry:
