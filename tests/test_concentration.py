@@ -145,3 +145,24 @@ def test_cli_concentration_writes_ranked_repeat_places(demo_store, tmp_path, cap
     # the emerging crossing is among the places that grow
     assert (table["trend"] == "zunehmend").any()
     assert (table["name"].fillna("") != "").any()
+
+
+def test_cli_concentration_on_street_segments(demo_store, tmp_path, capsys):
+    from geo.cli import main
+
+    streets = tmp_path / "strassen.geojson"
+    gpd.GeoDataFrame({"name": ["Eisenbahnstraße", "Hermann-Liebmann-Straße"]},
+                     geometry=[shapely.LineString([(12.3939, 51.3459), (12.4100, 51.34535), (12.4265, 51.3444)]),
+                               shapely.LineString([(12.4062, 51.3400), (12.4062, 51.3520)])],
+                     crs="EPSG:4326").to_file(streets, driver="GeoJSON")
+    out = tmp_path / "abschnitte.csv"
+    rc = main(["concentration", "--store", str(demo_store.path), "--kind", "syringe_find", "--from", "2026-05-01",
+               "--to", "2026-10-31", "--streets", str(streets), "--min-count", "1", "--out", str(out)])
+    text, err = capsys.readouterr()
+    assert rc == 0, err
+    table = pd.read_csv(out, sep=";", decimal=",", encoding="utf-8-sig")
+    assert set(table["name"]) <= {"Eisenbahnstraße", "Hermann-Liebmann-Straße"} and len(table) == 2
+    assert "Straßenabschnitte" in text and "keinem Ort zugeordnet" in text
+    rc = main(["concentration", "--store", str(demo_store.path), "--kind", "syringe_find", "--from", "2026-05-01",
+               "--to", "2026-10-31", "--out", str(tmp_path / "x.gpkg")])
+    assert rc == 2 and "Endung muss .csv sein" in capsys.readouterr().err

@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geo.analysis import times
 from geo.analysis.times import (
@@ -125,6 +127,19 @@ def test_vectorised_equals_naive_reference_on_random_windows():
     slow = aoristic_hours_naive(start, end, w)
     np.testing.assert_allclose(fast, slow, atol=1e-9)
     assert fast.sum() == pytest.approx(w.sum())
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 400 * 86400), st.integers(0, 3 * 86400), st.floats(0.5, 5)),
+                min_size=1, max_size=30))
+def test_aoristic_total_is_kept_and_equals_reference(rows):
+    base = np.datetime64("2026-01-01T00:00", "s")
+    start = np.array([base + np.timedelta64(s, "s") for s, _, _ in rows])
+    end = np.array([base + np.timedelta64(s + d, "s") for s, d, _ in rows])
+    w = np.array([x for _, _, x in rows])
+    fast = aoristic_hours(start, end, w)
+    assert (fast >= -1e-12).all() and fast.sum() == pytest.approx(w.sum())
+    np.testing.assert_allclose(fast, aoristic_hours_naive(start, end, w), atol=1e-9)
 
 
 # -------------------------------------------------------------------------------- records

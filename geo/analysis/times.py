@@ -423,7 +423,11 @@ def time_table(records: pd.DataFrame, kind: str, *, timezone: str = DEFAULT_TIME
 def table_from_arrays(start: np.ndarray, end: np.ndarray, date_only: np.ndarray | None = None,
                       weights: np.ndarray | None = None, *, timezone: str = DEFAULT_TIMEZONE,
                       label: str = "Meldungen") -> TimeTable:
-    """:class:`TimeTable` from plain arrays (naive local ``datetime64``; NaT = no time)."""
+    """:class:`TimeTable` from plain arrays (naive local ``datetime64``; NaT = no time).
+
+    A record flagged ``date_only`` is counted apart (on the weekday of ``start``) even when it has a
+    window: the flag says the source gave no time of day.
+    """
     start = np.asarray(start, dtype="datetime64[ns]")
     end = np.asarray(end, dtype="datetime64[ns]")
     n = len(start)
