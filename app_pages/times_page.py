@@ -101,12 +101,16 @@ def _table(token: str, filters: state.Filters, kind: str, period: str, where: st
 
 
 @st.cache_data(max_entries=8, show_spinner="Orte werden verglichen …", hash_funcs=_HASH)
-def _multiples(token: str, filters: state.Filters, kind: str, period: str):
-    places, _ = _zones(token)
-    if not len(places):
+def _multiples(token: str, filters: state.Filters, kind: str, period: str, which: str = "places"):
+    """Tables of the sensitive places (``which="places"``) or of the hot spot areas, busiest first."""
+    if which == "hotspots":
+        zones, column = _hotspots(token, filters, kind, period).head(MAX_MULTIPLES), "name"
+    else:
+        zones, column = _zones(token)[0], "zone"
+    if not len(zones):
         return {}
-    tables = tables_by_zone(records(kind, parse_period(period), filters), kind, places,
-                            timezone=timezone_of(state.get_store().area))
+    tables = tables_by_zone(records(kind, parse_period(period), filters), kind, zones,
+                            timezone=timezone_of(state.get_store().area), name=column)
     ranked = sorted(tables.items(), key=lambda kv: -kv[1].total)
     return dict(ranked[:MAX_MULTIPLES])
 
@@ -217,18 +221,21 @@ def _times_tab(token: str, filters: state.Filters, kind: str) -> None:
         ).properties(height=220), width="stretch")
     with st.expander("Tabelle (Wochentag × Stunde)"):
         st.dataframe(wide_table(table), width="stretch")
-    st.subheader("Sensible Orte im Vergleich")
-    multiples = _multiples(token, filters, kind, str(period))
+    st.subheader("Orte im Vergleich")
+    which = st.radio("Kleine Tabellen je", ["places", "hotspots"], horizontal=True, key="tz_multiples",
+                     format_func={"places": "sensiblem Ort", "hotspots": "Hotspot"}.get)
+    multiples = _multiples(token, filters, kind, str(period), which)
     shown = {n: t for n, t in multiples.items() if t.total > 0}
     if not shown:
-        st.caption("Keine Meldungen mit Uhrzeit an sensiblen Orten.")
+        st.caption("Keine Meldungen mit Uhrzeit an diesen Orten.")
         return
     cols = st.columns(2)
     for i, (name, t) in enumerate(shown.items()):
         with cols[i % 2]:
             st.altair_chart(heat_chart(t, f"{name} ({int(round(t.total))})", share=True, height=150),
                             width="stretch")
-    st.caption("Anteile je Ort (jede Karte für sich); die Orte mit den meisten Meldungen im Schutzabstand.")
+    st.caption("Anteile je Ort (jede Tabelle für sich); sensible Orte mit ihrem Schutzabstand, die Orte mit den "
+               "meisten Meldungen zuerst.")
 
 
 def state_escape(text: object) -> str:

@@ -34,6 +34,8 @@ def test_times_tab_shows_slots_and_comparison(app):
     where.set_value("Stadtteilpark Rabet").run()
     assert not at.exception, at.exception
     assert any("bei Stadtteilpark Rabet" in m.value for m in at.markdown)
+    at.radio(key="tz_multiples").set_value("hotspots").run()
+    assert not at.exception, at.exception
 
 
 def test_repeat_places_tab(app):
