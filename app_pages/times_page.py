@@ -134,7 +134,7 @@ def heat_chart(table, title: str = "", *, share: bool = False, height: int = 190
     chart = alt.Chart(data, title=title) if title else alt.Chart(data)
     return chart.mark_rect().encode(
         x=alt.X("Stunde:O", title="Stunde"),
-        y=alt.Y("Tag:O", sort=list(WEEKDAYS), title=None),
+        y=alt.Y("Tag:O", sort=list(WEEKDAYS), title=None, axis=alt.Axis(labelOverlap=False)),
         color=alt.Color("Wert:Q", scale=alt.Scale(scheme="orangered"),
                         title="Anteil (%)" if share else "Meldungen"),
         tooltip=["Tag", "Stunde", alt.Tooltip("Wert (de):N", title="Anteil (%)" if share else "Meldungen")],
@@ -232,7 +232,7 @@ def _times_tab(token: str, filters: state.Filters, kind: str) -> None:
     cols = st.columns(2)
     for i, (name, t) in enumerate(shown.items()):
         with cols[i % 2]:
-            st.altair_chart(heat_chart(t, f"{name} ({int(round(t.total))})", share=True, height=150),
+            st.altair_chart(heat_chart(t, f"{name} ({int(round(t.total))})", share=True, height=160),
                             width="stretch")
     st.caption("Anteile je Ort (jede Tabelle für sich); sensible Orte mit ihrem Schutzabstand, die Orte mit den "
                "meisten Meldungen zuerst.")
@@ -254,9 +254,14 @@ def _repeat_tab(token: str, filters: state.Filters, kind: str) -> None:
     m = st.columns(5)
     for col, (share, value) in zip(m, res.top_shares.items(), strict=False):
         col.metric(f"Top {100 * share:.0f} % der Zellen", pct(value), help=f"Anteil der {label}")
-    m[3].metric("Hälfte der Meldungen auf", pct(res.half, 1) + " der Zellen")
-    m[4].metric("Gini-Koeffizient", f"{res.gini:.2f}".replace(".", ","),
-                help="0 = gleichmäßig verteilt, 1 = alles an einem Ort")
+    m[3].metric("Zellen mit der Hälfte", pct(res.half, 1),
+                help=f"So wenige Zellen (Anteil an allen Zellen) tragen die Hälfte der {label}.")
+    gini_help = "0 = gleichmäßig verteilt, 1 = alles an einem Ort."
+    if res.gini_generalised != res.gini and np.isfinite(res.gini_generalised):
+        g_gen = f"{res.gini_generalised:.2f}".replace(".", ",")
+        gini_help += (f" Weniger {label} als Zellen: gemessen an der gleichmäßigsten möglichen Verteilung "
+                      f"(Bernasco & Steenbeek 2017) {g_gen}.")
+    m[4].metric("Gini-Koeffizient", f"{res.gini:.2f}".replace(".", ","), help=gini_help)
     st.caption(f"{period.label()}: {res.n_events} {label} auf {len(res.counts)} Zellen ({cell:.0f} m)"
                + (f", {res.n_left_out} außerhalb" if res.n_left_out else "") + ". Wenige Orte mit vielen "
                "Meldungen: dort wirken Maßnahmen am meisten.")

@@ -606,7 +606,7 @@ class PatternComparison:
         up = self.hours.loc[self.hours["diff_pp"].idxmax()]
         down = self.hours.loc[self.hours["diff_pp"].idxmin()]
         sig = "deutlich (p < 0,05)" if self.p_value < 0.05 else "nicht deutlich (p ≥ 0,05)"
-        return (f"Von {name_a} nach {name_b} hat sich {_percent(self.moved)} des Wochenmusters verschoben; "
+        return (f"Zwischen {name_a} und {name_b} haben sich {_percent(self.moved)} des Wochenmusters verschoben; "
                 f"die Tageszeiten unterscheiden sich {sig}. Stärkste Zunahme {int(up.hour)}–{int(up.hour) + 1} Uhr "
                 f"({_number(up.diff_pp, 1)} Prozentpunkte), stärkste Abnahme {int(down.hour)}–{int(down.hour) + 1} "
                 f"Uhr ({_number(down.diff_pp, 1)} Prozentpunkte).")
