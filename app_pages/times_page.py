@@ -29,7 +29,7 @@ from geo.analysis.hotspots import hotspot_analysis
 from geo.analysis.times import (
     WEEKDAYS,
     compare_patterns,
-    records_in,
+    records_inside,
     suggest_slots,
     tables_by_zone,
     time_table,
@@ -96,7 +96,7 @@ def _table(token: str, filters: state.Filters, kind: str, period: str, where: st
     rec = records(kind, p, filters)
     zone = _zone_geometry(token, filters, kind, p, where)
     if zone is not None:
-        rec = records_in(rec, zone)
+        rec = records_inside(rec, zone)
     return time_table(rec, kind, timezone=timezone_of(state.get_store().area))
 
 

@@ -7,7 +7,7 @@ Run::
 Target: 1,000,000 records with time windows (two years, Europe/Berlin, both DST changes; windows from
 a few minutes to two days, a third of them street-cleaning windows from the evening to the next
 morning) → 7 × 24 table in well under a second. The reference is
-:func:`geo.analysis.times.aoristic_hours_naive` (zoneinfo, one record and one hour at a time), run in
+:func:`geo.analysis.aoristic.aoristic_hours_naive` (zoneinfo, one record and one hour at a time), run in
 the same process on a 20,000-record subsample, extrapolated linearly and compared cell by cell.
 """
 
@@ -22,7 +22,8 @@ import numpy as np
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from geo.analysis.times import aoristic_hours, aoristic_hours_naive, table_from_arrays  # noqa: E402
+from geo.analysis.aoristic import aoristic_hours, aoristic_hours_naive  # noqa: E402
+from geo.analysis.times import table_from_arrays  # noqa: E402
 
 N = 1_000_000
 N_REF = 20_000

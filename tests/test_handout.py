@@ -22,11 +22,11 @@ import shapely
 from geo.cli import main
 from geo.core.area import leipziger_osten
 from geo.core.errors import UserError
-from geo.core.period import Period
+from geo.core.period import Period, records_in
 from geo.data.demo import generate_demo
 from geo.data.ingest import import_frame
 from geo.data.store import Store
-from geo.report.figures import active_in_period, count_hot_cells, format_number, key_figures
+from geo.report.figures import count_hot_cells, format_number, key_figures
 from geo.report.handout import DEMO_NOTICE, build_handout, escape, handout_from_store, is_demo_data
 from geo.report.staticmap import map_png
 
@@ -157,8 +157,8 @@ def test_handout_small_data_contents(tmp_path):
 def test_handout_demo_data(tmp_path):
     demo = generate_demo()
     area = leipziger_osten()
-    current = {k: active_in_period(g, k, PERIOD) for k, g in demo.items()}
-    previous = {k: active_in_period(g, k, PERIOD.previous()) for k, g in demo.items()}
+    current = {k: records_in(g, k, PERIOD) for k, g in demo.items()}
+    previous = {k: records_in(g, k, PERIOD.previous()) for k, g in demo.items()}
     from geo.analysis.hotspots import hotspot_analysis
 
     hotspots = hotspot_analysis(current["syringe_find"], area.boundary, weight="count")
@@ -354,11 +354,11 @@ def test_pdf_page_renders(tmp_path):
 def test_handout_heat_table_of_the_top_hotspot(tmp_path):
     from geo.analysis.hotspot_areas import hotspot_areas
     from geo.analysis.hotspots import hotspot_analysis
-    from geo.analysis.times import records_in, time_table
+    from geo.analysis.times import records_inside, time_table
 
     demo = generate_demo()
     area = leipziger_osten()
-    current = {k: active_in_period(g, k, PERIOD) for k, g in demo.items()}
+    current = {k: records_in(g, k, PERIOD) for k, g in demo.items()}
     hotspots = hotspot_analysis(current["syringe_find"], area.boundary, weight="count")
     pdf = build_handout(current, None, area, PERIOD, hotspots=hotspots, demo=True)
     text = pdf_text(pdf, tmp_path)
@@ -368,7 +368,7 @@ def test_handout_heat_table_of_the_top_hotspot(tmp_path):
     assert "Vorschlag für Präsenz und Streetwork:" in flat and "der Spritzenfunde im Hotspot 1" in flat
     # the printed Sunday row equals the table of the finds in the top hotspot area (2-hour blocks)
     top = hotspot_areas(hotspots.cells).iloc[0]
-    table = time_table(records_in(current["syringe_find"], top.geometry), "syringe_find")
+    table = time_table(records_inside(current["syringe_find"], top.geometry), "syringe_find")
     blocks = table.table.reshape(7, 12, 2).sum(axis=2)
     sunday = " ".join(format_number(v) if round(v) > 0 else "·" for v in blocks[6])
     assert f"So {sunday}" in text

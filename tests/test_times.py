@@ -10,11 +10,10 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.analysis import times
+from geo.analysis import aoristic
+from geo.analysis.aoristic import aoristic_hours, aoristic_hours_naive
 from geo.analysis.times import (
     WEEKDAYS,
-    aoristic_hours,
-    aoristic_hours_naive,
     compare_patterns,
     suggest_slots,
     table_from_arrays,
@@ -97,8 +96,8 @@ def test_fall_back_ambiguous_start_is_read_widest():
 
 def test_local_to_real_rules():
     s = _t("2026-10-25T02:30", "2026-03-29T02:30", "2026-06-01T12:00").astype("datetime64[s]").astype(np.int64)
-    start = times.local_to_real(s, "Europe/Berlin", side="start")
-    end = times.local_to_real(s, "Europe/Berlin", side="end")
+    start = aoristic.local_to_real(s, "Europe/Berlin", side="start")
+    end = aoristic.local_to_real(s, "Europe/Berlin", side="end")
     utc = lambda v: pd.Timestamp(v, tz="UTC").value // 10**9  # noqa: E731
     assert start[0] == utc("2026-10-25T00:30") and end[0] == utc("2026-10-25T01:30")
     assert start[1] == end[1] == utc("2026-03-29T01:00")  # 03:00 CEST

@@ -47,8 +47,9 @@ import shapely
 
 from geo.analysis.compare import poisson_rate_test
 from geo.core.errors import UserError
-from geo.core.grid import make_grid, point_coordinates
+from geo.core.grid import make_grid
 from geo.core.period import Period
+from geo.core.points import point_coordinates
 
 #: Shares of places whose share of events is reported.
 TOP_SHARES: tuple[float, ...] = (0.01, 0.05, 0.10)

@@ -41,9 +41,8 @@ from geo.core.grid import (
     aggregate_xy,
     check_metric_crs,
     make_grid,
-    point_coordinates,
-    point_weights,
 )
+from geo.core.points import point_coordinates, point_weights
 
 #: ArcGIS Gi_Bin confidence levels: class → significance level α.
 CONFIDENCE_LEVELS: tuple[tuple[int, float], ...] = ((3, 0.01), (2, 0.05), (1, 0.10))
@@ -496,6 +495,40 @@ class HotspotResult:
         return {c: int(vc.get(c, 0)) for c in range(3, -4, -1)}
 
 
+def _grid_counts_and_band(
+    x: np.ndarray, y: np.ndarray, w: np.ndarray | None, geom: shapely.Geometry,
+    cell: float | None, band: float | None, shape: GridShape, crs: str,
+) -> tuple[Grid, np.ndarray, float, list[str]]:
+    """The grid, the (weighted) counts per cell, the distance band and the German rules that chose them.
+
+    A given ``cell`` / ``band`` is used as is; otherwise :func:`choose_scale` picks both (or
+    :func:`choose_band` the band for a given cell). Points with non-finite coordinates are left out.
+    """
+    ok = np.isfinite(x) & np.isfinite(y)
+    rules: list[str] = []
+    if cell is None:
+        cell, auto_band, rule = choose_scale(
+            np.column_stack([x[ok], y[ok]]), geom, None if w is None else w[ok], shape=shape, crs=crs
+        )
+        rules.append(rule)
+        grid = make_grid(geom, cell, shape, crs)
+        counts = aggregate_xy(grid, x[ok], y[ok], None if w is None else w[ok])
+        if band is None:
+            band = auto_band
+        else:
+            rules = [rule.split(" Distanzband ")[0], f"Distanzband {format_metres(float(band))}: vorgegeben."]
+    else:
+        grid = make_grid(geom, cell, shape, crs)
+        counts = aggregate_xy(grid, x[ok], y[ok], None if w is None else w[ok])
+        rules.append(f"Zellgröße {format_metres(float(cell))}: vorgegeben.")
+        if band is None:
+            band, band_rule = choose_band(grid, counts, float(geom.area))
+            rules.append(band_rule)
+        else:
+            rules.append(f"Distanzband {format_metres(float(band))}: vorgegeben.")
+    return grid, counts, float(band), rules
+
+
 def hotspot_analysis(
     points: gpd.GeoDataFrame | np.ndarray,
     boundary: shapely.Geometry,
@@ -534,29 +567,7 @@ def hotspot_analysis(
     crs = check_metric_crs(crs)
     x, y = point_coordinates(points, crs)
     w = point_weights(points, weight, len(x)) if weight is not None else None
-    ok = np.isfinite(x) & np.isfinite(y)
-    rules: list[str] = []
-    if cell is None:
-        cell, auto_band, rule = choose_scale(
-            np.column_stack([x[ok], y[ok]]), geom, None if w is None else w[ok], shape=shape, crs=crs
-        )
-        rules.append(rule)
-        grid = make_grid(geom, cell, shape, crs)
-        counts = aggregate_xy(grid, x[ok], y[ok], None if w is None else w[ok])
-        if band is None:
-            band = auto_band
-        else:
-            rules = [rule.split(" Distanzband ")[0], f"Distanzband {format_metres(float(band))}: vorgegeben."]
-    else:
-        grid = make_grid(geom, cell, shape, crs)
-        counts = aggregate_xy(grid, x[ok], y[ok], None if w is None else w[ok])
-        rules.append(f"Zellgröße {format_metres(float(cell))}: vorgegeben.")
-        if band is None:
-            band, band_rule = choose_band(grid, counts, float(geom.area))
-            rules.append(band_rule)
-        else:
-            rules.append(f"Distanzband {format_metres(float(band))}: vorgegeben.")
-    band = float(band)
+    grid, counts, band, rules = _grid_counts_and_band(x, y, w, geom, cell, band, shape, crs)
     if grid.n == 0:
         raise UserError(
             f"Bei einer Zellgröße von {format_metres(grid.cell)} liegt kein Zellmittelpunkt im Gebiet; "

@@ -106,7 +106,7 @@ def find_hotspot(records: gpd.GeoDataFrame, kind: str, area, n: int) -> tuple[st
 
 
 def run(args: argparse.Namespace) -> int:
-    from geo.analysis.times import WEEKDAYS, records_in, suggest_slots, time_table, timezone_of
+    from geo.analysis.times import WEEKDAYS, records_inside, suggest_slots, time_table, timezone_of
     from geo.core.schema import KINDS
     from geo.data.exports import write_table
 
@@ -118,11 +118,11 @@ def run(args: argparse.Namespace) -> int:
     where = ""
     if args.place:
         name, zone = find_place(store.read("sensitive_place"), store.read("district"), args.place, area)
-        records = records_in(records, zone)
+        records = records_inside(records, zone)
         where = f"bei {name}"
     elif args.hotspot is not None:
         name, zone = find_hotspot(records, args.kind, area, args.hotspot)
-        records = records_in(records, zone)
+        records = records_inside(records, zone)
         where = f"im {name}"
     table = time_table(records, args.kind, timezone=timezone_of(area))
     print(table.summary() + (f" – {where}" if where else ""))
