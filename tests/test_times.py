@@ -226,6 +226,11 @@ def test_cli_times_for_a_place_and_a_hotspot(demo_store, tmp_path, capsys):
                           "--to", "2026-10-31", "--hotspot", "1", "--out", str(out)], capsys)
     assert rc == 0, err
     assert "im Hotspot 1" in text and _read_csv(out)["weight"].sum() > 0
+    rc, text, err = _cli(["times", "--store", str(demo_store.path), "--kind", "scene_observation", "--from",
+                          "2026-05-01", "--to", "2026-10-31", "--place", "Stadtteilpark Rabet", "--compare",
+                          "2025-11-01/2026-04-30", "--out", str(out)], capsys)
+    assert rc == 0, err
+    assert "Vergleich mit 01.11.2025 – 30.04.2026: Zwischen dem Vergleichszeitraum und dem Zeitraum haben sich" in text
 
 
 @pytest.mark.parametrize(("extra", "message"), [

@@ -6,7 +6,8 @@
 
 writes 168 rows ``weekday;hour;weight`` (``Mo`` … ``So``, 0 … 23, aoristic weight; German Excel CSV)
 and prints how the records were counted, the records with a date only (per weekday, not in the
-table) and the suggested time slots (:func:`geo.analysis.times.suggest_slots`). ``--place`` names a
+table) and the suggested time slots (:func:`geo.analysis.times.suggest_slots`); with ``--compare D/D``
+also how the pattern differs from that period's (:func:`geo.analysis.times.compare_patterns`). ``--place`` names a
 sensitive place (with its protective distance) or a district; ``--hotspot N`` the N-th hot spot area
 of the period (connected Gi* hot cells, 1 = most events; :mod:`geo.analysis.hotspot_areas`).
 """
@@ -46,6 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="nur im N-ten Hotspot des Zeitraums (1 = die meisten Meldungen)")
     p.add_argument("--slots", type=int, default=8, metavar="K", help="Zahl der vorgeschlagenen Zeitblöcke (8)")
     p.add_argument("--block", type=int, default=2, metavar="STUNDEN", help="Länge eines Zeitblocks (2 Stunden)")
+    p.add_argument("--compare", metavar="D/D",
+                   help="Muster mit einem anderen Zeitraum vergleichen, z. B. 2026-01-01/2026-04-30")
     p.add_argument("--out", type=Path, required=True, metavar="DATEI.csv",
                    help="Ausgabe: CSV mit den Spalten weekday;hour;weight")
     p.set_defaults(func=run)
@@ -106,7 +109,15 @@ def find_hotspot(records: gpd.GeoDataFrame, kind: str, area, n: int) -> tuple[st
 
 
 def run(args: argparse.Namespace) -> int:
-    from geo.analysis.times import WEEKDAYS, records_inside, suggest_slots, time_table, timezone_of
+    from geo.analysis.times import (
+        WEEKDAYS,
+        compare_patterns,
+        records_inside,
+        suggest_slots,
+        time_table,
+        timezone_of,
+    )
+    from geo.core.period import parse_period
     from geo.core.schema import KINDS
     from geo.data.exports import write_table
 
@@ -114,16 +125,17 @@ def run(args: argparse.Namespace) -> int:
     kind = KINDS[args.kind]
     store = open_store(args)
     area = store.area
+    compare = parse_period(args.compare) if args.compare else None
     records = load_records(args, args.kind)
-    where = ""
+    where, zone = "", None
     if args.place:
         name, zone = find_place(store.read("sensitive_place"), store.read("district"), args.place, area)
-        records = records_inside(records, zone)
         where = f"bei {name}"
     elif args.hotspot is not None:
         name, zone = find_hotspot(records, args.kind, area, args.hotspot)
-        records = records_inside(records, zone)
         where = f"im {name}"
+    if zone is not None:
+        records = records_inside(records, zone)
     table = time_table(records, args.kind, timezone=timezone_of(area))
     print(table.summary() + (f" – {where}" if where else ""))
     if table.n_date_only:
@@ -134,6 +146,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"Vorschlag: {slots.sentence}")
     else:
         print(f"Keine {kind.label_plural} mit Uhrzeit im Zeitraum; die Tabelle enthält nur Nullen.", file=sys.stderr)
+    if compare is not None:
+        other = store.read(args.kind, compare)
+        other = records_inside(other, zone) if zone is not None else other
+        cmp = compare_patterns(time_table(other, args.kind, timezone=timezone_of(area)), table)
+        print(f"Vergleich mit {compare.label()}: {cmp.sentence('dem Vergleichszeitraum', 'dem Zeitraum')}")
     write_table(table.frame(), args.out)
     print(f"Geschrieben: {args.out} (168 Zeilen)")
     return 0
