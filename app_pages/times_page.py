@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages import state
+from app_support import state
 from geo.analysis.concentration import concentration_analysis
 from geo.analysis.hotspot_areas import hotspot_areas
 from geo.analysis.hotspots import hotspot_analysis
@@ -36,22 +36,16 @@ from geo.analysis.times import (
     timezone_of,
 )
 from geo.analysis.timeseries import district_zones, place_zones
+from geo.core import fmt
 from geo.core.errors import UserError
 from geo.core.period import Period, parse_period
-from geo.core.schema import KINDS, REPORT_KINDS
+from geo.core.schema import DISTRICT, KINDS, REPORT_KINDS, SENSITIVE_PLACE
 
 _HASH = {state.Filters: lambda f: f.key()}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 WHOLE = "Gesamtgebiet"
 #: Most places drawn as small multiples.
 MAX_MULTIPLES = 6
-
-
-def pct(share: float, decimals: int = 0) -> str:
-    """German percentage (``41 %``, ``2,5 %``); ``–`` when missing.  # TODO(fmt): geo.core.fmt.percent"""
-    if share is None or not np.isfinite(share):
-        return "–"
-    return f"{100 * share:.{decimals}f} %".replace(".", ",")
 
 
 def records(kind: str, period: Period, filters: state.Filters):
@@ -62,8 +56,8 @@ def records(kind: str, period: Period, filters: state.Filters):
 @st.cache_data(max_entries=8, show_spinner=False)
 def _zones(token: str):
     area = state.get_store().area
-    places = place_zones(state.load_records("sensitive_place", None, restricted=False), area.crs)
-    districts = district_zones(state.load_records("district", None, restricted=False), None, area.crs)
+    places = place_zones(state.load_records(SENSITIVE_PLACE, None, restricted=False), area.crs)
+    districts = district_zones(state.load_records(DISTRICT, None, restricted=False), None, area.crs)
     return places, districts
 
 
@@ -120,7 +114,7 @@ def _concentration(token: str, filters: state.Filters, kind: str, period: str, c
     p = parse_period(period)
     area = state.get_store().area
     return concentration_analysis(records(kind, p, filters), area, date_field=KINDS[kind].date_field, period=p,
-                                  cell_m=cell, named=state.load_records("sensitive_place", None, restricted=False))
+                                  cell_m=cell, named=state.load_records(SENSITIVE_PLACE, None, restricted=False))
 
 
 # ---------------------------------------------------------------------------- charts
@@ -130,7 +124,7 @@ def heat_chart(table, title: str = "", *, share: bool = False, height: int = 190
     total = table.total
     data["Wert"] = data["weight"] / total * 100 if share and total > 0 else data["weight"]
     data = data.rename(columns={"weekday": "Tag", "hour": "Stunde"})
-    data["Wert (de)"] = data["Wert"].map(lambda v: f"{v:.1f}".replace(".", ","))
+    data["Wert (de)"] = data["Wert"].map(lambda v: fmt.number(v, 1))
     chart = alt.Chart(data, title=title) if title else alt.Chart(data)
     return chart.mark_rect().encode(
         x=alt.X("Stunde:O", title="Stunde"),
@@ -144,7 +138,7 @@ def heat_chart(table, title: str = "", *, share: bool = False, height: int = 190
 def wide_table(table) -> pd.DataFrame:
     """The heat table as German text cells (one decimal, decimal comma)."""
     wide = table.wide().round(1)
-    return wide.map(lambda v: "" if v == 0 else f"{v:.1f}".replace(".", ","))
+    return wide.map(lambda v: "" if v == 0 else fmt.number(v, 1))
 
 
 # ---------------------------------------------------------------------------- page
@@ -202,8 +196,8 @@ def _times_tab(token: str, filters: state.Filters, kind: str) -> None:
             "Tag": slots.blocks["day"],
             "Zeit": [f"{a}–{b} Uhr" for a, b in zip(slots.blocks["start_hour"], slots.blocks["end_hour"],
                                                     strict=True)],
-            label: slots.blocks["weight"].map(lambda v: f"{v:.1f}".replace(".", ",")),
-            "Anteil": slots.blocks["share"].map(lambda v: pct(v, 1)),
+            label: slots.blocks["weight"].map(lambda v: fmt.number(v, 1)),
+            "Anteil": slots.blocks["share"].map(lambda v: fmt.percent(v, 1)),
         }), hide_index=True, width="stretch")
     with right:
         prev = filters.previous
@@ -253,15 +247,15 @@ def _repeat_tab(token: str, filters: state.Filters, kind: str) -> None:
         return
     m = st.columns(5)
     for col, (share, value) in zip(m, res.top_shares.items(), strict=False):
-        col.metric(f"Top {100 * share:.0f} % der Zellen", pct(value), help=f"Anteil der {label}")
-    m[3].metric("Zellen mit der Hälfte", pct(res.half, 1),
+        col.metric(f"Top {100 * share:.0f} % der Zellen", fmt.percent(value), help=f"Anteil der {label}")
+    m[3].metric("Zellen mit der Hälfte", fmt.percent(res.half, 1),
                 help=f"So wenige Zellen (Anteil an allen Zellen) tragen die Hälfte der {label}.")
     gini_help = "0 = gleichmäßig verteilt, 1 = alles an einem Ort."
     if res.gini_generalised != res.gini and np.isfinite(res.gini_generalised):
-        g_gen = f"{res.gini_generalised:.2f}".replace(".", ",")
+        g_gen = fmt.number(res.gini_generalised, 2)
         gini_help += (f" Weniger {label} als Zellen: gemessen an der gleichmäßigsten möglichen Verteilung "
                       f"(Bernasco & Steenbeek 2017) {g_gen}.")
-    m[4].metric("Gini-Koeffizient", f"{res.gini:.2f}".replace(".", ","), help=gini_help)
+    m[4].metric("Gini-Koeffizient", fmt.number(res.gini, 2), help=gini_help)
     st.caption(f"{period.label()}: {res.n_events} {label} auf {len(res.counts)} Zellen ({cell:.0f} m)"
                + (f", {res.n_left_out} außerhalb" if res.n_left_out else "") + ". Wenige Orte mit vielen "
                "Meldungen: dort wirken Maßnahmen am meisten.")
@@ -283,7 +277,7 @@ def _repeat_tab(token: str, filters: state.Filters, kind: str) -> None:
         top = places.head(30)
         st.dataframe(pd.DataFrame({
             "Rang": top["rank"], "in der Nähe von": top["name"].astype(str),
-            label: top["count"].astype(int), "Anteil": top["share"].map(lambda v: pct(v, 1)),
+            label: top["count"].astype(int), "Anteil": top["share"].map(lambda v: fmt.percent(v, 1)),
             "1. Hälfte": top["count_first"].astype(int), "2. Hälfte": top["count_second"].astype(int),
             "Trend": top["trend"],
         }), hide_index=True, width="stretch")

@@ -20,7 +20,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _page():  # the script AppTest runs (self-contained: it is executed from its source)
-    from app_pages import bins, state
+    from app_pages import bins
+    from app_support import state
 
     state.sidebar_filters()
     bins.render()
@@ -140,8 +141,9 @@ def test_uploads_candidates_used_and_bad_network_reported(app):
 
 def test_plan_file_is_formula_safe_and_audited(fresh_store, monkeypatch):
     monkeypatch.syspath_prepend(str(REPO))
+
     from app_pages.bins import plan_file
-    from app_pages.state import LocalUser
+    from app_support.state import LocalUser
     from geo.analysis.coverage import analyse_coverage
     from geo.analysis.siting import plan_table, suggest_bins
     from geo.core.area import leipziger_osten

@@ -8,7 +8,8 @@ pytest.importorskip("streamlit.testing.v1")
 
 
 def _page():  # the script AppTest runs
-    from app_pages import state, times_page
+    from app_pages import times_page
+    from app_support import state
 
     state.sidebar_filters()
     times_page.render()

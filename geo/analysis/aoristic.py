@@ -218,7 +218,8 @@ def aoristic_hours_naive(start_local, end_local, weights=None, tz: str = DEFAULT
         t = s
         while t < e:  # hour by hour in real time; local hours start where (UTC + fraction) is whole
             loc = t.astimezone(zone)
-            frac = timedelta(seconds=loc.utcoffset().total_seconds() % 3600)
+            offset = loc.utcoffset() or timedelta(0)  # always set for a ZoneInfo time
+            frac = timedelta(seconds=offset.total_seconds() % 3600)
             nxt = min(e, (t + frac).replace(minute=0, second=0, microsecond=0) - frac + timedelta(hours=1))
             out[loc.weekday(), loc.hour] += wi * (nxt - t).total_seconds() / total
             t = nxt

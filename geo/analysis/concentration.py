@@ -46,8 +46,10 @@ import pandas as pd
 import shapely
 
 from geo.analysis.compare import poisson_rate_test
+from geo.core import fmt
+from geo.core.area import DEFAULT_CRS
 from geo.core.errors import UserError
-from geo.core.grid import make_grid
+from geo.core.grid import GridShape, make_grid
 from geo.core.period import Period
 from geo.core.points import point_coordinates
 
@@ -112,10 +114,10 @@ def gini_generalised(counts: np.ndarray) -> float:
 
 
 # ---------------------------------------------------------------------------- places
-def grid_units(area, cell_m: float = DEFAULT_CELL_M, shape: str = "hex") -> gpd.GeoDataFrame:
+def grid_units(area, cell_m: float = DEFAULT_CELL_M, shape: GridShape = "hex") -> gpd.GeoDataFrame:
     """Grid cells over the study area as places: ``unit_id``, ``geometry`` (metric CRS)."""
     boundary = getattr(area, "boundary", area)
-    crs = getattr(area, "crs", "EPSG:25833")
+    crs = getattr(area, "crs", DEFAULT_CRS)
     grid = make_grid(boundary, cell_m, shape, crs)
     return gpd.GeoDataFrame({"unit_id": grid.cells["cell_id"].to_numpy()}, geometry=grid.cells.geometry.values,
                             crs=grid.crs)
@@ -236,18 +238,16 @@ class Concentration:
     def summary_lines(self, label: str = "Ereignisse") -> list[str]:
         """German lines: top shares, places for half, Gini."""
         one, many = self.unit_label
-        pct = lambda v: "–" if not np.isfinite(v) else f"{100 * v:.0f} %".replace(".", ",")  # noqa: E731 TODO(fmt)
-        lines = [f"{self.n_events} {label} auf {len(self.counts)} {many}"
+        lines = [f"{fmt.number(self.n_events)} {label} auf {fmt.number(len(self.counts))} {many}"
                  + (f" ({self.n_left_out} keinem Ort zugeordnet)" if self.n_left_out else "")]
         for share, value in self.top_shares.items():
-            lines.append(f"Top {100 * share:.0f} % der {many}: {pct(value)} der {label}")
-        half = "–" if not np.isfinite(self.half) else f"{100 * self.half:.1f} %".replace(".", ",")
+            lines.append(f"Top {100 * share:.0f} % der {many}: {fmt.percent(value)} der {label}")
+        half = fmt.percent(self.half, 1)
         lines.append(f"Die Hälfte der {label} liegt auf {half} der {many}")
-        g = "–" if not np.isfinite(self.gini) else f"{self.gini:.2f}".replace(".", ",")
+        g = fmt.number(self.gini, 2)
         lines.append(f"Gini-Koeffizient: {g} (0 = gleichmäßig verteilt, 1 = alles an einem Ort)")
         if np.isfinite(self.gini_generalised) and self.gini_generalised != self.gini:
-            lines.append(f"Gini für wenige Ereignisse (Bernasco & Steenbeek): "
-                         f"{self.gini_generalised:.2f}".replace(".", ","))
+            lines.append(f"Gini für wenige Ereignisse (Bernasco & Steenbeek): {fmt.number(self.gini_generalised, 2)}")
         return lines
 
 
@@ -259,7 +259,7 @@ def concentration_analysis(
     period: Period | None = None,
     weight: str | None = None,
     cell_m: float = DEFAULT_CELL_M,
-    shape: str = "hex",
+    shape: GridShape = "hex",
     streets: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
     named: gpd.GeoDataFrame | None = None,
@@ -279,7 +279,7 @@ def concentration_analysis(
     named : named places (e.g. sensitive places) to name the places after (nearest within 150 m).
     """
     # TODO(stacks): records should come through geo.core.quality.spatial_records (no stacked fallback points)
-    crs = getattr(area, "crs", "EPSG:25833")
+    crs = getattr(area, "crs", DEFAULT_CRS)
     if streets is not None:
         units = street_units(streets, crs)
         unit_type = "street"

@@ -63,8 +63,8 @@ def candidate_grid(boundary: shapely.Geometry, spacing_m: float = DEFAULT_GRID_M
     ys = np.arange(np.floor(y0 / spacing_m) * spacing_m + spacing_m / 2, y1, spacing_m)
     if len(xs) * len(ys) > 5_000_000:
         raise UserError(f"Kandidatenraster zu fein ({len(xs) * len(ys):,} Punkte); bitte größeren Abstand wählen.")
-    gx, gy = np.meshgrid(xs, ys)
-    gx, gy = gx.ravel(), gy.ravel()
+    mesh_x, mesh_y = np.meshgrid(xs, ys)
+    gx, gy = mesh_x.ravel(), mesh_y.ravel()
     prepared = shapely.buffer(boundary, 0)
     shapely.prepare(prepared)
     inside = shapely.contains_xy(prepared, gx, gy)

@@ -50,6 +50,7 @@ import pandas as pd
 import shapely
 
 from geo.analysis.aoristic import aoristic_hours
+from geo.core import fmt
 from geo.core.area import DEFAULT_TIMEZONE
 from geo.core.errors import UserError
 from geo.core.schema import get_kind
@@ -64,21 +65,6 @@ TIME_FROM, TIME_TO, DATE_ONLY = "time_from", "time_to", "date_only"
 
 
 # ---------------------------------------------------------------------------- formatting
-def _percent(share: float) -> str:
-    """German percentage without decimals: ``0.413`` → ``"41 %"``.  # TODO(fmt): geo.core.fmt.percent"""
-    if share is None or not np.isfinite(share):
-        return "–"
-    return f"{round(100 * share):d} %"
-
-
-def _number(x: float, decimals: int = 0) -> str:
-    """German number (``1.234,5``).  # TODO(fmt): geo.core.fmt.number"""
-    if x is None or not np.isfinite(x):
-        return "–"
-    text = f"{x:,.{decimals}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-
-
 def timezone_of(area: object | None) -> str:
     """The study area's time zone name (``area.timezone``), default :data:`DEFAULT_TIMEZONE`."""
     tz = getattr(area, "timezone", None) or DEFAULT_TIMEZONE
@@ -155,15 +141,15 @@ class TimeTable:
 
     def summary(self) -> str:
         """One German line: how many records, how they were counted."""
-        parts = [f"{_number(self.n_records)} {self.label}"]
+        parts = [f"{fmt.number(self.n_records)} {self.label}"]
         if self.n_windowed:
-            parts.append(f"{_number(self.n_windowed)} mit Zeitfenster (anteilig auf die Stunden verteilt)")
+            parts.append(f"{fmt.number(self.n_windowed)} mit Zeitfenster (anteilig auf die Stunden verteilt)")
         if self.n_point:
-            parts.append(f"{_number(self.n_point)} mit Uhrzeit")
+            parts.append(f"{fmt.number(self.n_point)} mit Uhrzeit")
         if self.n_date_only:
-            parts.append(f"{_number(self.n_date_only)} nur mit Datum (gesondert gezählt, nicht um 0 Uhr)")
+            parts.append(f"{fmt.number(self.n_date_only)} nur mit Datum (gesondert gezählt, nicht um 0 Uhr)")
         if self.n_undated:
-            parts.append(f"{_number(self.n_undated)} ohne Zeitangabe")
+            parts.append(f"{fmt.number(self.n_undated)} ohne Zeitangabe")
         return ": ".join([parts[0], ", ".join(parts[1:])]) if len(parts) > 1 else parts[0]
 
 
@@ -360,9 +346,9 @@ def suggest_slots(table: TimeTable, k: int = 8, block_hours: int = 2, *, where: 
     if not len(blocks):
         sentence = f"Keine {what} mit Uhrzeit – kein Zeitvorschlag möglich."
     else:
-        sentence = f"{slot_phrase(blocks)}: {_percent(share)} der {what}"
+        sentence = f"{slot_phrase(blocks)}: {fmt.percent(share)} der {what}"
         if table.n_date_only:
-            sentence += f" (ohne {_number(table.n_date_only)} nur mit Datum gemeldete)"
+            sentence += f" (ohne {fmt.number(table.n_date_only)} nur mit Datum gemeldete)"
         sentence += "."
     return SlotSuggestion(blocks=blocks.reset_index(drop=True), share=share, sentence=sentence, k=k,
                           block_hours=block_hours)
@@ -400,10 +386,10 @@ class PatternComparison:
         up = self.hours.loc[self.hours["diff_pp"].idxmax()]
         down = self.hours.loc[self.hours["diff_pp"].idxmin()]
         sig = "deutlich (p < 0,05)" if self.p_value < 0.05 else "nicht deutlich (p ≥ 0,05)"
-        return (f"Zwischen {name_a} und {name_b} haben sich {_percent(self.moved)} des Wochenmusters verschoben; "
+        return (f"Zwischen {name_a} und {name_b} haben sich {fmt.percent(self.moved)} des Wochenmusters verschoben; "
                 f"die Tageszeiten unterscheiden sich {sig}. Stärkste Zunahme {int(up.hour)}–{int(up.hour) + 1} Uhr "
-                f"({_number(up.diff_pp, 1)} Prozentpunkte), stärkste Abnahme {int(down.hour)}–{int(down.hour) + 1} "
-                f"Uhr ({_number(down.diff_pp, 1)} Prozentpunkte).")
+                f"({fmt.number(up.diff_pp, 1)} Prozentpunkte), stärkste Abnahme {int(down.hour)}–{int(down.hour) + 1} "
+                f"Uhr ({fmt.number(down.diff_pp, 1)} Prozentpunkte).")
 
 
 def _shares(x: np.ndarray) -> np.ndarray:

@@ -12,8 +12,8 @@ writes existing and suggested bins (``status``, ``rank``, ``covered_finds``,
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
+from typing import Any
 
 from geo.cli.common import (
     add_period_options,
@@ -23,7 +23,9 @@ from geo.cli.common import (
     load_records,
     period_from_args,
 )
+from geo.core import fmt
 from geo.core.errors import UserError
+from geo.core.schema import DISPOSAL_BIN, SENSITIVE_PLACE, SYRINGE_FIND
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -67,15 +69,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _int(n: float) -> str:
-    return f"{int(round(n)):,}".replace(",", ".")
+    return fmt.number(round(n))
 
 
 def _pct(x: float) -> str:
-    return "–" if x is None or math.isnan(x) else f"{100 * x:.1f}".replace(".", ",") + " %"
+    return fmt.percent(x, 1)
 
 
-def _m(x: float) -> str:
-    return f"{x:g}".replace(".", ",")
+def _m(x: Any) -> str:
+    return fmt.number(x, len(f"{float(x):g}".partition(".")[2]))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -91,8 +93,8 @@ def run(args: argparse.Namespace) -> int:
     area = load_area(args)
     period = period_from_args(args)
     network = StreetNetwork.from_lines(read_street_lines(args.network, area.crs), area.crs) if args.network else None
-    finds = load_records(args, "syringe_find")
-    bins = load_records(args, "disposal_bin")
+    finds = load_records(args, SYRINGE_FIND)
+    bins = load_records(args, DISPOSAL_BIN)
     cov = analyse_coverage(finds, bins, period=period, radius_m=args.radius, network=network,
                            weight=args.weight, crs=area.crs)
 
@@ -108,9 +110,9 @@ def run(args: argparse.Namespace) -> int:
                   f"{_int(row.unique_syringes)} Spritzen (im Radius {_int(row.covered_finds)} / "
                   f"{_int(row.covered_syringes)})")
 
-    result = cov
+    result: Any = cov  # CoverageResult, or the SitingResult with --add
     if args.add:
-        sensitive = load_records(args, "sensitive_place")
+        sensitive = load_records(args, SENSITIVE_PLACE)
         candidates = read_candidates(args.candidates, area.crs) if args.candidates else None
         res = suggest_bins(
             cov, args.add, candidates=candidates, area=area, grid_m=args.grid, sensitive=sensitive,

@@ -20,7 +20,7 @@ import pandas as pd
 
 from geo.cli.common import add_kind_option, add_period_options, add_store_options, load_records, open_store
 from geo.core.errors import UserError
-from geo.core.schema import REPORT_KINDS
+from geo.core.schema import REPORT_KINDS, SENSITIVE_PLACE
 
 COLUMNS = ("rank", "unit_id", "name", "count", "share", "cumulative_share", "count_first", "count_second",
            "trend", "trend_p", "lat", "lon")
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     records = load_records(args, args.kind)
     result = concentration_analysis(records, area, date_field=kind.date_field, period=period_from_args(args),
                                     cell_m=args.cell, shape=args.grid, streets=streets,
-                                    named=store.read("sensitive_place"))
+                                    named=store.read(SENSITIVE_PLACE))
     for line in result.summary_lines(kind.label_plural):
         print(line)
     places = result.repeat_places(args.min_count)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from geo.cli.common import add_kind_option, add_period_options, add_store_options, load_records, open_store
 from geo.core.errors import UserError
-from geo.core.schema import REPORT_KINDS
+from geo.core.schema import DISTRICT, REPORT_KINDS, SENSITIVE_PLACE
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     records = load_records(args, args.kind)
     where, zone = "", None
     if args.place:
-        name, zone = find_place(store.read("sensitive_place"), store.read("district"), args.place, area)
+        name, zone = find_place(store.read(SENSITIVE_PLACE), store.read(DISTRICT), args.place, area)
         where = f"bei {name}"
     elif args.hotspot is not None:
         name, zone = find_hotspot(records, args.kind, area, args.hotspot)
