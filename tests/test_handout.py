@@ -373,3 +373,15 @@ def test_handout_heat_table_of_the_top_hotspot(tmp_path):
     sunday = " ".join(format_number(v) if round(v) > 0 else "·" for v in blocks[6])
     assert f"So {sunday}" in text
     assert n_pages(pdf) <= 3
+
+
+def test_cli_handout_without_dates_uses_the_current_rapport_period(store, tmp_path, capsys):
+    from geo.data.facts import current_rapport_period, latest_report_date
+
+    assert latest_report_date(store) == date(2026, 6, 1)  # the newest report of the small data set
+    expected = current_rapport_period(store)
+    assert (expected.start, expected.end) == (date(2026, 4, 1), date(2026, 5, 31))  # the two whole months before
+    out = tmp_path / "r.pdf"
+    assert cli("handout", "--out", out, "--store", store.path) == 0
+    assert f"Handout {expected.label()} geschrieben" in capsys.readouterr().out
+    assert out.read_bytes().startswith(b"%PDF")
