@@ -52,6 +52,7 @@ from geo.core.errors import UserError
 from geo.core.grid import GridShape, make_grid
 from geo.core.period import Period
 from geo.core.points import point_coordinates
+from geo.core.quality import spatial_records
 
 #: Shares of places whose share of events is reported.
 TOP_SHARES: tuple[float, ...] = (0.01, 0.05, 0.10)
@@ -185,7 +186,8 @@ class Concentration:
     counts : events per place (float64, aligned with ``units``; empty places are 0).
     unit_type : ``"cell"`` or ``"street"``.
     n_events : events counted at a place; n_left_out : events at no place (outside the grid or
-        farther than ``max_snap_m`` from every street, or without geometry).
+        farther than ``max_snap_m`` from every street, without geometry, or on a geocoding fallback
+        point: :func:`geo.core.quality.spatial_records`).
     top_shares : {0.01: share, 0.05: …, 0.10: …} of events at the top 1/5/10 % of places.
     half : smallest share of places holding half the events.
     gini, gini_generalised : see the module docstring.
@@ -278,7 +280,7 @@ def concentration_analysis(
     max_snap_m : farthest distance from an event to its street segment.
     named : named places (e.g. sensitive places) to name the places after (nearest within 150 m).
     """
-    # TODO(stacks): records should come through geo.core.quality.spatial_records (no stacked fallback points)
+    records, n_unlocated = spatial_records(records)  # fallback points ("Sammelpunkt", "ungenau") are no place
     crs = getattr(area, "crs", DEFAULT_CRS)
     if streets is not None:
         units = street_units(streets, crs)
@@ -311,7 +313,8 @@ def concentration_analysis(
     if unit_type == "cell":
         out["name"] = label_units(units, named)
     return Concentration(
-        units=out, counts=counts, unit_type=unit_type, n_events=int(at.sum()), n_left_out=int((~at).sum()),
+        units=out, counts=counts, unit_type=unit_type, n_events=int(at.sum()),
+        n_left_out=int((~at).sum()) + n_unlocated,
         top_shares={s: top_share(counts, s) for s in TOP_SHARES}, half=places_for_share(counts, 0.5),
         gini=gini(counts), gini_generalised=gini_generalised(counts), lorenz=lorenz_curve(counts),
         period=period, cell_m=cell_m if unit_type == "cell" else None,

@@ -53,15 +53,14 @@ from geo.analysis.aoristic import aoristic_hours
 from geo.core import fmt
 from geo.core.area import DEFAULT_TIMEZONE
 from geo.core.errors import UserError
-from geo.core.schema import get_kind
+from geo.core.quality import spatial_records
+from geo.core.schema import DATE_ONLY, TIME_FROM, TIME_TO, get_kind
 
 #: German short weekday names, Monday first (``datetime.weekday()`` order).
 WEEKDAYS: tuple[str, ...] = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 WEEKDAY_NAMES: tuple[str, ...] = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 HOURS: tuple[int, ...] = tuple(range(24))
 
-#: Columns of the team contract (issue 12): window and "date only" flag.
-TIME_FROM, TIME_TO, DATE_ONLY = "time_from", "time_to", "date_only"
 
 
 # ---------------------------------------------------------------------------- formatting
@@ -230,7 +229,7 @@ def table_from_arrays(start: np.ndarray, end: np.ndarray, date_only: np.ndarray 
 # ---------------------------------------------------------------------------- places
 def records_inside(records: gpd.GeoDataFrame, zone: shapely.Geometry) -> gpd.GeoDataFrame:
     """Records whose point lies in ``zone`` (same CRS; points on the edge count as inside)."""
-    # TODO(stacks): go through geo.core.quality.spatial_records (stacked fallback points are no place)
+    records, _ = spatial_records(records)  # a record on a fallback point ("Sammelpunkt") is at no place
     if not len(records):
         return records
     geoms = np.asarray(records.geometry.values, dtype=object)

@@ -40,6 +40,7 @@ from geo.core.area import DEFAULT_CRS, DISPLAY_CRS, StudyArea, leipziger_osten
 from geo.core.schema import (
     COMPLAINT,
     COMPLAINT_CATEGORIES,
+    DATE_ONLY,
     DISPOSAL_BIN,
     GREENERY_CUT,
     POLICE_PRESENCE,
@@ -48,6 +49,8 @@ from geo.core.schema import (
     STREETWORK,
     STRUCTURAL_CHANGE,
     SYRINGE_FIND,
+    TIME_FROM,
+    TIME_TO,
 )
 
 DEMO_SEED = 20241101
@@ -380,9 +383,9 @@ def _plant_find_times(finds: gpd.GeoDataFrame, places: np.ndarray, seed: int) ->
     found = np.where(date_only, day, found)
     nat = np.datetime64("NaT", "ns")
     out["found_at"] = found
-    out["time_from"] = np.where(cleaning, day - np.timedelta64(24 - CLEANING_WINDOW_FROM_H, "h"), nat)
-    out["time_to"] = np.where(cleaning, round_at, nat)
-    out["date_only"] = date_only
+    out[TIME_FROM] = np.where(cleaning, day - np.timedelta64(24 - CLEANING_WINDOW_FROM_H, "h"), nat)
+    out[TIME_TO] = np.where(cleaning, round_at, nat)
+    out[DATE_ONLY] = date_only
     return out
 
 
