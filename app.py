@@ -1,7 +1,7 @@
 """Lagebild – the Streamlit app for the Drogenrapport (``streamlit run app.py`` or ``lagebild app``).
 
-Pages (``app_pages/*.py``, each a ``render()`` function): Lagekarte, Vergleich, Behälter,
-Daten, Vereinbarungen, Meldung erfassen. The sidebar's period and filters apply to all pages.
+Pages (``app_pages/*.py``, each a ``render()`` function): Lagekarte, Vergleich, Tageszeiten,
+Behälter, Daten, Vereinbarungen, Meldung erfassen. The sidebar's period and filters apply to all pages.
 Leaflet and its plugins are served by the app itself from ``static/`` (filled from the installed packages at start),
 so the app works without internet.
 """
@@ -72,6 +72,7 @@ def main() -> None:
     pages = [
         _page("map_page", "Lagekarte", "lagekarte", default=True),
         _page("compare", "Vergleich", "vergleich"),
+        _page("times_page", "Tageszeiten", "tageszeiten"),
         _page("bins", "Behälter", "behaelter"),
         _page("data_page", "Daten", "daten"),
         _page("agreements", "Vereinbarungen", "vereinbarungen"),

@@ -14,6 +14,13 @@ Planted effects (what the analyses must find)
    Neustädter Markt, about 450 m to the north.
 3. **Emerging hotspot** – the scene at the Hermann-Liebmann-/Eisenbahnstraße crossing
    grows steadily, from about 2 to 50 finds a month.
+4. **Time of day** (:func:`_plant_times`) – at the scene places finds and observations happen in the
+   evening and at night (peak 19–23 h, :data:`SCENE_HOURS`; Thursday to Saturday evenings 2.5 times as
+   busy), elsewhere by day
+   (:data:`DAY_HOURS`). Street cleaning reports its finds in the morning round (6–10 h) with a
+   window back to 18 h of the previous evening (``time_from``/``time_to``); a third of the citizens'
+   finds come with a date only (``date_only``). Only the time of day changes – dates, places and
+   the other planted effects stay exactly as they were (a separate random stream).
 
 The other scene places (Otto-Runki-Platz, Köhlerstraße) are stable; a background of
 finds is spread over the area and along Eisenbahnstraße.
@@ -33,6 +40,7 @@ from geo.core.area import DEFAULT_CRS, DISPLAY_CRS, StudyArea, leipziger_osten
 from geo.core.schema import (
     COMPLAINT,
     COMPLAINT_CATEGORIES,
+    DATE_ONLY,
     DISPOSAL_BIN,
     GREENERY_CUT,
     POLICE_PRESENCE,
@@ -41,6 +49,8 @@ from geo.core.schema import (
     STREETWORK,
     STRUCTURAL_CHANGE,
     SYRINGE_FIND,
+    TIME_FROM,
+    TIME_TO,
 )
 
 DEMO_SEED = 20241101
@@ -119,6 +129,7 @@ def _months() -> pd.DatetimeIndex:
 class _Gen:
     def __init__(self, seed: int, area: StudyArea) -> None:
         self.rng = np.random.default_rng(seed)
+        self.seed = seed
         self.area = area
         self.tr = Transformer.from_crs(DISPLAY_CRS, area.crs, always_xy=True)
         self.months = _months()
@@ -229,6 +240,7 @@ def _demo_reports(g: _Gen, crs: str) -> dict[str, gpd.GeoDataFrame]:
         {"found_at": finds.time, "count": counts, "source": sources, "reporter": ""},
         geometry=_points(finds, crs).values, crs=crs,
     )
+    out[SYRINGE_FIND] = _plant_find_times(out[SYRINGE_FIND], finds.place.to_numpy(), g.seed)
 
     comp = _events(g, per_month_scale=0.25)
     cats = g.rng.choice(COMPLAINT_CATEGORIES, size=len(comp), p=[0.22, 0.22, 0.28, 0.12, 0.08, 0.08])
@@ -248,6 +260,8 @@ def _demo_reports(g: _Gen, crs: str) -> dict[str, gpd.GeoDataFrame]:
          "source": g.rng.choice(["Polizei", "Streetwork"], size=len(obs))},
         geometry=_points(obs, crs).values, crs=crs,
     )
+    out[SCENE_OBSERVATION]["observed_at"] = _plant_times(obs.time.to_numpy(), obs.place.to_numpy(),
+                                                           np.random.default_rng([g.seed, 15, 2]))
     return out
 
 
@@ -312,6 +326,66 @@ def _demo_measures(g: _Gen, crs: str) -> dict[str, gpd.GeoDataFrame]:
         geometry=[_at(g, "Rabet") if i % 2 == 0 else _at(g, "Otto-Runki-Platz") for i in range(12)],
         crs=crs,
     )
+    return out
+
+
+# -- planted time of day (issue 15) --------------------------------------------------------------
+#: Relative frequency per hour (0 … 23 h) at the scene places: evening and night.
+SCENE_HOURS = np.array([6, 4, 3, 1.5, 1, 0.8, 0.8, 1, 1.2, 1.5, 2, 2.5,
+                        3, 3, 3.5, 4, 5, 6, 8, 10, 11, 11, 10, 8], dtype=float)
+#: Relative frequency per hour elsewhere (background, along the street): by day.
+DAY_HOURS = np.array([0.5, 0.3, 0.2, 0.2, 0.2, 0.4, 1, 2, 4, 5, 6, 6,
+                      6, 6, 6, 6, 6, 5, 4, 3, 2, 1.5, 1, 0.7], dtype=float)
+#: Weekdays (0 = Monday) whose scene evenings (18–24 h) are busier (× BUSY_FACTOR): Thursday to Saturday.
+BUSY_EVENINGS = (3, 4, 5)
+BUSY_FACTOR = 2.5
+#: Street cleaning's morning round (reported between 6 and 10 h) and its window back to 18 h.
+CLEANING_SOURCE = "Stadtreinigung"
+CLEANING_ROUND_H = (6, 10)
+CLEANING_WINDOW_FROM_H = 18
+#: Share of the citizens' finds reported with a date only.
+DATE_ONLY_SHARE = 1 / 3
+
+
+def _plant_times(times: np.ndarray, places: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Keep each event's date, draw its time of day: scene places by :data:`SCENE_HOURS`, others by day."""
+    day = np.asarray(times, dtype="datetime64[D]").astype("datetime64[ns]")
+    weekday = (np.asarray(times, dtype="datetime64[D]").astype(np.int64) + 3) % 7
+    scene = ~np.isin(places.astype(str), ["Hintergrund", "Eisenbahnstraße"])
+    profiles = np.tile(SCENE_HOURS, (8, 1))  # rows 0–6: scene per weekday, row 7: elsewhere
+    profiles[list(BUSY_EVENINGS), 18:] *= BUSY_FACTOR
+    profiles[7] = DAY_HOURS
+    cdf = np.cumsum(profiles, axis=1)
+    cdf /= cdf[:, -1:]
+    row = np.where(scene, weekday, 7)
+    hour = np.minimum((rng.random(len(day))[:, None] > cdf[row]).sum(axis=1), 23)
+    minute = rng.integers(0, 60, size=len(day))
+    return day + hour.astype("timedelta64[h]") + minute.astype("timedelta64[m]")
+
+
+def _plant_find_times(finds: gpd.GeoDataFrame, places: np.ndarray, seed: int) -> gpd.GeoDataFrame:
+    """Times of day of the finds, with street cleaning's windows and citizens' date-only reports.
+
+    Street cleaning finds (``source == "Stadtreinigung"``): ``found_at`` = the morning round of the
+    event's date (6–10 h), ``time_from`` = 18 h of the evening before, ``time_to`` = ``found_at``.
+    Other finds: ``found_at`` = the event time (:func:`_plant_times`), no window. A third of the
+    citizens' finds: date only (``found_at`` at 00:00, ``date_only`` true).
+    """
+    rng = np.random.default_rng([seed, 15, 1])
+    out = finds.copy()
+    t = _plant_times(finds["found_at"].to_numpy(), places, rng)
+    day = np.asarray(t, dtype="datetime64[D]").astype("datetime64[ns]")
+    cleaning = finds["source"].to_numpy() == CLEANING_SOURCE
+    lo, hi = CLEANING_ROUND_H
+    round_at = day + (rng.integers(lo * 60, hi * 60, size=len(day))).astype("timedelta64[m]")
+    found = np.where(cleaning, round_at, t)
+    date_only = (finds["source"].to_numpy() == "Bürger") & (rng.random(len(day)) < DATE_ONLY_SHARE)
+    found = np.where(date_only, day, found)
+    nat = np.datetime64("NaT", "ns")
+    out["found_at"] = found
+    out[TIME_FROM] = np.where(cleaning, day - np.timedelta64(24 - CLEANING_WINDOW_FROM_H, "h"), nat)
+    out[TIME_TO] = np.where(cleaning, round_at, nat)
+    out[DATE_ONLY] = date_only
     return out
 
 
