@@ -88,6 +88,20 @@ def analysis(token: str, filters: state.Filters, kind: str):
     return hs, (count_hot_cells(prev.cells) if prev is not None else 0), dens, hs.scale_rule
 
 
+@st.cache_data(max_entries=16, show_spinner="Prognose wird berechnet …", hash_funcs=_HASH)
+def forecast_result(token: str, filters: state.Filters, kind: str):
+    """Forecast for the period after the selected one (:func:`geo.analysis.forecast.forecast` on all
+    filtered records of ``kind`` up to the period's end; aggregates only). ``None`` when impossible."""
+    from geo.analysis.forecast import forecast
+
+    try:
+        result = forecast(records(kind, None, filters, restricted=False), kind, state.get_store().area,
+                          filters.period)
+    except UserError:
+        return None
+    return result
+
+
 @st.cache_data(max_entries=16, show_spinner="Karte wird vorbereitet …", hash_funcs=_HASH)
 def overlays(token: str, filters: state.Filters, role: str, hotspot_kind: str, threshold: int) -> list[Overlay]:
     """The map's data overlays as JavaScript strings (cached by store content and settings)."""
@@ -101,6 +115,8 @@ def overlays(token: str, filters: state.Filters, role: str, hotspot_kind: str, t
     hs, _, dens, _ = analysis(token, filters, hotspot_kind)
     content.hotspot_cells = hs.cells if hs is not None else None
     content.density = dens
+    fc = forecast_result(token, filters, hotspot_kind)
+    content.forecast_cells = fc.cells if fc is not None else None
     places = state.load_records("sensitive_place", None)
     if len(places):
         table = place_table(filters, threshold, None, token, role)
@@ -270,7 +286,9 @@ def render() -> None:
                                 value=DEFAULT_PLACE_THRESHOLD, step=1, key=THRESHOLD_KEY)
                 if note:
                     st.caption(note)
-        _handout_button(user, filters, hs, threshold, within)
+        _handout_button(user, filters, hs, threshold, within,
+                        forecast_result(token, filters, "syringe_find")
+                        if "syringe_find" in filters.kinds and not public else None)
 
     if public:
         return
@@ -311,7 +329,7 @@ def _measures_section(filters: state.Filters, within: shapely.Geometry | None) -
     st.dataframe(to_german(shown), hide_index=True, width="stretch")
 
 
-def _handout_button(user, filters: state.Filters, hs, threshold: int, within) -> None:
+def _handout_button(user, filters: state.Filters, hs, threshold: int, within, forecast=None) -> None:
     if importlib.util.find_spec("geo.report.handout") is None:
         return
     store = state.get_store()
@@ -328,7 +346,7 @@ def _handout_button(user, filters: state.Filters, hs, threshold: int, within) ->
                      for p in periods)
         store.audit("export", user=user.name, detail=f"Handout {filters.period.label()} (Rolle {user.role})")
         return build_handout(cur, prev, store.area, filters.period, hotspots=hs, threshold=threshold,
-                             demo=is_demo_data(store.imports()))
+                             demo=is_demo_data(store.imports()), forecast=forecast)
 
     st.download_button(
         "Handout (PDF)", data=make, file_name=f"drogenrapport_{filters.period.start:%Y-%m}.pdf",

@@ -12,9 +12,13 @@ from layers.escape import escape_text, safe_colour
 #: Overlay names of the analysis layers (the legend and the layer control use the same).
 HOTSPOT_LAYER = "Hotspot-Analyse (Gi*)"
 DENSITY_LAYER = "Kerndichte"
+FORECAST_LAYER = "Prognose nächster Zeitraum"
 PLACES_LAYER = KINDS["sensitive_place"].label_plural
 #: Colours of the density ramp (low → high), also used for the image overlay.
 DENSITY_COLOURS: tuple[str, ...] = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+#: Forecast cells by rank class (ranks 1–5, 6–10, the rest) and their legend labels.
+FORECAST_COLOURS: tuple[str, ...] = ("#4a148c", "#7b1fa2", "#ba68c8")
+FORECAST_LABELS: tuple[str, ...] = ("Prognose: Rang 1–5", "Prognose: Rang 6–10", "Prognose: weitere Zellen")
 #: Line/area style of each measure kind on the map: "dot", "line" or "area".
 MEASURE_SYMBOL = {"disposal_bin": "dot", "greenery_cut": "area", "structural_change": "area",
                   "police_presence": "area", "streetwork": "area"}
@@ -52,6 +56,9 @@ def legend_html(*, open_: bool = True) -> str:
         legend_row("", colour, label if cls else f"{label} (nicht eingefärbt)")
         for cls, (label, colour) in sorted(HOTSPOT_CLASSES.items(), reverse=True)
     ], title="Hotspots (Gi*, FDR)"))
+    parts.append(legend_group(FORECAST_LAYER, [legend_row("", c, lab) for c, lab in
+                                               zip(FORECAST_COLOURS, FORECAST_LABELS, strict=True)],
+                              title="Prognose"))
     ramp = ", ".join(DENSITY_COLOURS)
     parts.append(legend_group(DENSITY_LAYER, [
         f'<div class="lb-row"><span class="lb-ramp" style="background:linear-gradient(to right, {ramp})">'

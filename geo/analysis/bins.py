@@ -971,6 +971,7 @@ def suggest_bins(
     method: Method = "auto",
     snap_m: float = DEFAULT_SNAP_M,
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    demand_weights: np.ndarray | None = None,
 ) -> SitingResult:
     """Suggest up to ``k`` new bin sites covering the most finds not yet covered.
 
@@ -998,6 +999,10 @@ def suggest_bins(
         sites and :data:`EXACT_MAX_NNZ` matrix entries after :func:`reduce_model`).
     snap_m : demand aggregation cell in metres (0 = exact positions only).
     time_limit_s : time limit of the exact solver in seconds.
+    demand_weights : optional weight per find of ``coverage.finds`` replacing ``coverage.weight``,
+        e.g. the forecast's expected events at each find
+        (:func:`geo.analysis.forecast.demand_weights`): plans for the next period instead of
+        the past one. ``None``: syringes or finds as ``coverage.weight`` says.
 
     Returns
     -------
@@ -1013,6 +1018,10 @@ def suggest_bins(
     f_xy = point_xy(finds.geometry.values)
     syr = finds["count"].to_numpy(dtype=float)
     w_all = syr if coverage.weight == "syringes" else np.ones(len(finds))
+    if demand_weights is not None:
+        w_all = np.asarray(demand_weights, dtype=float).ravel()
+        if w_all.shape != (len(finds),) or not np.isfinite(w_all).all() or (w_all < 0).any():
+            raise ValueError("demand_weights needs one finite, non-negative weight per find")
     open_ = ~finds["covered"].to_numpy(dtype=bool)
     b_xy = point_xy(coverage.bins.geometry.values)
     stats = dict.fromkeys(("candidates", "outside_area", "near_bins", "near_sensitive", "useful", "distinct"), 0)

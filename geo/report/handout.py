@@ -229,6 +229,80 @@ def _districts_section(summary: pd.DataFrame, st) -> list:
                    {1, 2, 3, 4, 5, 6, 7}, st)]
 
 
+#: Sensitive places within this distance (m) of a forecast cell's centre name it in the handout.
+FORECAST_PLACE_RADIUS_M = 150.0
+
+
+def forecast_places(forecast, *, places: gpd.GeoDataFrame | None = None,
+                    districts: gpd.GeoDataFrame | None = None, top: int = 3) -> list[str]:
+    """Names of the forecast's top places, best first, without repeats (at most ``top``).
+
+    ``forecast`` is a :class:`geo.analysis.forecast.ForecastResult`. A cell is named by the
+    place-naming function of the geography issue when it exists (``geo.analysis.placenames``,
+    # TODO(placenames)), else by the nearest sensitive place within
+    :data:`FORECAST_PLACE_RADIUS_M` (``bei Kita …``), else by its district, else ``Zelle <id>``.
+    """
+    import importlib
+    import importlib.util
+
+    import numpy as np
+    import shapely
+
+    cells = forecast.cells.sort_values("rank")
+    names: list[str] | None = None
+    if importlib.util.find_spec("geo.analysis.placenames") is not None:
+        module = importlib.import_module("geo.analysis.placenames")
+        fn = getattr(module, "place_names", None) or getattr(module, "name_places", None)
+        if fn is not None:
+            try:
+                names = [str(v) for v in fn(cells, None)]
+            except Exception:  # noqa: BLE001 - fall back to the simple names below
+                names = None
+    if names is None:
+        centres = shapely.centroid(cells.geometry.values)
+        names = [f"Zelle {int(c)}" for c in cells["cell_id"]]
+        if districts is not None and len(districts):
+            d = districts.to_crs(cells.crs) if districts.crs is not None else districts
+            ci, di = shapely.STRtree(d.geometry.values).query(centres, predicate="within")
+            for c, k in zip(ci, di, strict=True):
+                names[c] = str(d["name"].iloc[k])
+        if places is not None and len(places):
+            p = places.to_crs(cells.crs) if places.crs is not None else places
+            ci, pi = shapely.STRtree(p.geometry.values).query_nearest(
+                centres, max_distance=FORECAST_PLACE_RADIUS_M, all_matches=False)
+            for c, k in zip(ci, pi, strict=True):
+                names[c] = f"bei {p['name'].iloc[k]}"
+        names = [str(n) for n in np.asarray(names, dtype=object)]
+    out: list[str] = []
+    for n in names:
+        if n not in out:
+            out.append(n)
+        if len(out) >= top:
+            break
+    return out
+
+
+def forecast_line(forecast, *, places: gpd.GeoDataFrame | None = None,
+                  districts: gpd.GeoDataFrame | None = None, top: int = 3, noun: str = "Spritzenfunde") -> str:
+    """One German line: where the most events are expected next period (plain text, not escaped)."""
+    names = forecast_places(forecast, places=places, districts=districts, top=top)
+    share = format_number(100 * forecast.share, 1 if forecast.share * 100 % 1 else 0)
+    if not names:
+        return f"Prognose {forecast.target.label()}: keine Zellen mit erwarteten {noun}."
+    return (f"Prognose {forecast.target.label()}: die meisten {noun} werden erwartet {', '.join(names)} "
+            f"({len(forecast.cells)} Zellen, {share} % der Fläche; Karte: {forecast.method.label(forecast.grid.cell)}, "
+            f"rückblickend geprüft).")
+
+
+def _forecast_section(forecast, places, districts, st) -> list:
+    """The handout's forecast line (empty without a forecast)."""
+    if forecast is None:
+        return []
+    return [Paragraph("Prognose", st["h2"]),
+            Paragraph(escape(forecast_line(forecast, places=places, districts=districts)), st["body"]),
+            Paragraph(escape(forecast.summary()), st["small"])]
+
+
 def _hotspot_caption(hotspots, note: str | None) -> str:
     if hotspots is None:
         return escape(note or "Keine Hotspot-Analyse; die Karte zeigt die einzelnen Spritzenfunde.")
@@ -308,6 +382,7 @@ def build_handout(
     threshold: int = DEFAULT_PLACE_THRESHOLD,
     demo: bool = False,
     created: datetime | None = None,
+    forecast=None,
 ) -> bytes:
     """Build the Rapport handout as an A4 PDF.
 
@@ -329,6 +404,8 @@ def build_handout(
         (:func:`geo.report.figures.sensitive_place_table`).
     demo : the data are synthetic demo data (notice under the title and in every footer).
     created : creation time printed in the footer (default: now).
+    forecast : a :class:`geo.analysis.forecast.ForecastResult` for the period after ``period``
+        (``None``: no forecast line); see :func:`forecast_line`.
 
     Returns
     -------
@@ -388,6 +465,7 @@ def build_handout(
             Paragraph(_hotspot_caption(hotspots, note), st["small"]),
         ]),
     ]
+    story += _forecast_section(forecast, places, districts, st)
     story.append(KeepTogether(_places_section(place_table, threshold, st)))
     story += _measures_section(measures, st)
     if districts is not None and len(districts):
@@ -410,6 +488,17 @@ def read_period(store, period: Period) -> dict[str, gpd.GeoDataFrame]:
     return {kind: store.read(kind, period) for kind in store.layers()}
 
 
+def store_forecast(store, period: Period, kind: str = "syringe_find"):
+    """The forecast (:func:`geo.analysis.forecast.forecast`) of ``kind`` for the period after ``period``
+    from the store's records up to ``period.end``; ``None`` when there is too little history."""
+    from geo.analysis.forecast import forecast
+
+    try:
+        return forecast(store.read(kind), kind, store.area, period)
+    except UserError:
+        return None
+
+
 def handout_from_store(store, period: Period, **options) -> bytes:
     """:func:`build_handout` for the records in a :class:`geo.data.store.Store`.
 
@@ -425,5 +514,7 @@ def handout_from_store(store, period: Period, **options) -> bytes:
     if not store.exists() or store.is_empty():
         raise UserError(f"Speicher {store.path} ist leer – erst Daten importieren oder 'lagebild demo'.")
     options.setdefault("demo", is_demo_data(store.imports()))
+    if "forecast" not in options:
+        options["forecast"] = store_forecast(store, period)
     return build_handout(read_period(store, period), read_period(store, period.previous()), store.area, period,
                          **options)
