@@ -161,7 +161,7 @@ class Candidate:
         if self.family == "counts":
             return f"aus den Funden {_window_text(int(p), period_text)}"
         if self.family == "decay":
-            return f"aus allen bisherigen Funden mit Zeitgewichtung (Halbwertszeit {_de(p)} × {period_text})"
+            return f"aus allen bisherigen Funden mit Zeitgewichtung (Halbwertszeit {_span_text(float(p), period_text)})"
         if self.family == "kde":
             return f"aus der Kerndichte der Funde {_window_text(self.window, period_text)}"
         if self.family == "gistar":
@@ -177,6 +177,21 @@ def _num(v: float | str) -> str:
 def _de(v: float | str) -> str:
     # TODO(fmt): replace by geo.core.fmt.number once it exists in this branch
     return f"{float(v):g}".replace(".", ",")
+
+
+def _span_text(periods: float, period_text: str) -> str:
+    """``4 Monate`` for 2 periods of ``"2 Monate"``; ``1,5 × 30 Tage`` when not a whole number."""
+    num, _, unit = period_text.partition(" ")
+    try:
+        total = float(num) * periods
+    except ValueError:
+        return f"{_de(periods)} × {period_text}"
+    if total != int(total):
+        return f"{_de(periods)} × {period_text}"
+    total = int(total)
+    if unit.startswith("Monat"):
+        return f"{total} {'Monat' if total == 1 else 'Monate'}"
+    return f"{total} {'Tag' if total == 1 else 'Tage'}"
 
 
 def _window_text(periods: int, period_text: str) -> str:
