@@ -349,3 +349,23 @@ def test_pdf_page_renders(tmp_path):
     assert abs(h / w - 297 / 210) < 0.02  # A4 portrait
     ink = (img[..., :3].mean(axis=2) < 0.9).mean()
     assert 0.02 < ink < 0.5
+
+
+def test_handout_forecast_line_names_the_top_places(tmp_path):
+    from geo.analysis.forecast import forecast
+    from geo.report.handout import forecast_line, forecast_places
+
+    demo = generate_demo()
+    area = leipziger_osten()
+    current = {k: active_in_period(g, k, PERIOD) for k, g in demo.items()}
+    result = forecast(demo["syringe_find"], "syringe_find", area, PERIOD)
+    names = forecast_places(result, places=demo["sensitive_place"], districts=demo.get("district"))
+    assert 1 <= len(names) <= 3 and len(set(names)) == len(names)
+    assert all(n.startswith(("bei ", "nahe ")) for n in names), names  # the demo has places everywhere
+    line = forecast_line(result, places=demo["sensitive_place"], districts=demo.get("district"))
+    assert line.startswith("Prognose 01.07.2026 – 31.08.2026: die meisten Spritzenfunde werden erwartet ")
+    assert names[0] in line and "3 % der Fläche" in line
+    pdf = build_handout(current, None, area, PERIOD, demo=True, forecast=result)
+    text = pdf_text(pdf, tmp_path)
+    assert "Prognose 01.07.2026 – 31.08.2026: die meisten Spritzenfunde werden erwartet" in " ".join(text.split())
+    assert "Prognose 01.07.2026" not in pdf_text(build_handout(current, None, area, PERIOD, demo=True), tmp_path)

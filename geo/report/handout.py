@@ -229,8 +229,10 @@ def _districts_section(summary: pd.DataFrame, st) -> list:
                    {1, 2, 3, 4, 5, 6, 7}, st)]
 
 
-#: Sensitive places within this distance (m) of a forecast cell's centre name it in the handout.
+#: Sensitive places within this distance (m) of a forecast cell's centre name it ("bei …") in the handout;
+#: without a district, those within the second distance name it "nahe …".
 FORECAST_PLACE_RADIUS_M = 150.0
+FORECAST_NEAR_RADIUS_M = 500.0
 
 
 def forecast_places(forecast, *, places: gpd.GeoDataFrame | None = None,
@@ -240,7 +242,8 @@ def forecast_places(forecast, *, places: gpd.GeoDataFrame | None = None,
     ``forecast`` is a :class:`geo.analysis.forecast.ForecastResult`. A cell is named by the
     place-naming function of the geography issue when it exists (``geo.analysis.placenames``,
     # TODO(placenames)), else by the nearest sensitive place within
-    :data:`FORECAST_PLACE_RADIUS_M` (``bei Kita …``), else by its district, else ``Zelle <id>``.
+    :data:`FORECAST_PLACE_RADIUS_M` (``bei Kita …``), else by its district, else by the nearest
+    place within :data:`FORECAST_NEAR_RADIUS_M` (``nahe …``), else ``Zelle <id>``.
     """
     import importlib
     import importlib.util
@@ -261,13 +264,19 @@ def forecast_places(forecast, *, places: gpd.GeoDataFrame | None = None,
     if names is None:
         centres = shapely.centroid(cells.geometry.values)
         names = [f"Zelle {int(c)}" for c in cells["cell_id"]]
+        p = None
+        if places is not None and len(places):
+            p = places.to_crs(cells.crs) if places.crs is not None else places
+            ci, pi = shapely.STRtree(p.geometry.values).query_nearest(
+                centres, max_distance=FORECAST_NEAR_RADIUS_M, all_matches=False)
+            for c, k in zip(ci, pi, strict=True):
+                names[c] = f"nahe {p['name'].iloc[k]}"
         if districts is not None and len(districts):
             d = districts.to_crs(cells.crs) if districts.crs is not None else districts
             ci, di = shapely.STRtree(d.geometry.values).query(centres, predicate="within")
             for c, k in zip(ci, di, strict=True):
                 names[c] = str(d["name"].iloc[k])
-        if places is not None and len(places):
-            p = places.to_crs(cells.crs) if places.crs is not None else places
+        if p is not None:
             ci, pi = shapely.STRtree(p.geometry.values).query_nearest(
                 centres, max_distance=FORECAST_PLACE_RADIUS_M, all_matches=False)
             for c, k in zip(ci, pi, strict=True):
