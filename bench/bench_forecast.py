@@ -130,8 +130,8 @@ def main(argv: list[str] | None = None) -> None:
     grid = make_grid(shapely.box(0, 0, SIDE_M, SIDE_M), CELL_M, "square")
     x, y, t, periods = synthetic()
     n_c = len(default_candidates())
-    print(f"Rückschau: {len(x):,} Funde, {grid.n:,} Zellen, {N_PERIODS - 1} bewertete Monate, "
-          f"{n_c} Kandidaten, Flächenanteil {share:g}".replace(",", "."))
+    print(f"Rückschau: {len(x):_} Funde, {grid.n:_} Zellen, {N_PERIODS - 1} bewertete Monate, "
+          f"{n_c} Kandidaten, Flächenanteil {_d(share, 2)}".replace("_", "."))
     best, bt = math.inf, None
     for _ in range(3):
         gc.collect()
@@ -150,8 +150,11 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  Referenz (je Zeitraum und Karte neu aggregiert, volle Sortierung): {_fmt(ref_s)}{note}")
     print(f"  Verhältnis Referenz / unsere: {_d(ref_s / best, 1)}×")
     scores = bt.scores.set_index(["method", "target"])["pai"]
-    diff = max(abs(scores[key] - v) for key, v in ref.items() if np.isfinite(v))
-    print(f"  größte Abweichung der PAI-Werte (Referenz gegen unsere): {diff:.2e}")
+    diffs = pd.Series({key: abs(scores[key] - v) for key, v in ref.items() if np.isfinite(v)})
+    worst = diffs.groupby(level=0).max()
+    print(f"  größte Abweichung der PAI-Werte (Referenz gegen unsere): {diffs.max():.2e}"
+          + (f" ({', '.join(worst[worst > 1e-9].index)}: Gleichstände in Gleitkommasummen anders gebrochen)"
+             if (worst > 1e-9).any() else ""))
     print(f"  gewählt: {bt.chosen.name}, mittlerer PAI {_d(bt.chosen_row['pai'], 1)} ± "
           f"{_d(bt.chosen_row['pai_sd'], 1)}; auto (verschachtelt): {_d(bt.row('auto')['pai'], 1)}")
 

@@ -28,6 +28,7 @@ from geo.analysis.forecast import (
     forecast_from_counts,
     history_periods,
     kde_surface,
+    neighbour_sums,
     next_period,
     period_counts,
     quartic_kernel,
@@ -357,3 +358,29 @@ def test_cli_forecast_refuses_bad_input(demo_store, tmp_path, capsys, argv, mess
     err = capsys.readouterr().err
     assert rc == 2 and err.startswith("Fehler:") and message in err, err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("shape", ["hex", "square"])
+def test_neighbour_sums_equal_window_sums(shape):
+    grid = make_grid(shapely.Point(0, 0).buffer(900), 70, shape)
+    v = np.random.default_rng(0).poisson(1.0, grid.n).astype(float)
+    ids = np.arange(0, grid.n, 3)
+    for band in (105.0, 200.0):
+        assert neighbour_sums(grid, v, ids, band) == pytest.approx(grid.window_sum(v, band)[ids])
+
+
+def test_backtest_shortcuts_equal_the_pure_surfaces(box_grid):
+    """Decay (recursive) and fixed-bandwidth kde (convolved once per period) equal surface() per origin."""
+    from geo.analysis.forecast import surface
+
+    counts = _drifting(box_grid, 10, np.random.default_rng(8)) + _stable(box_grid, 10, np.random.default_rng(8))
+    periods = monthly(10)
+    cands = [Candidate("decay", 1.0, 0), Candidate("decay", 0.5, 0), Candidate("kde", 2.0, 3),
+             Candidate("kde", "arcgis", 1)]
+    bt = backtest(box_grid, counts, periods, candidates=cands)
+    for c in cands:
+        for k in range(1, 10):
+            mask = top_cells(surface(c, box_grid, counts[:k]), 0.03, grid=box_grid)
+            want = counts[k][mask].sum() / counts[k].sum()
+            got = bt.scores[(bt.scores["method"] == c.name) & (bt.scores["target"] == k)]["hit_rate"].iloc[0]
+            assert got == pytest.approx(want), (c.name, k)

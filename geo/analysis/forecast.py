@@ -402,28 +402,45 @@ def top_cells(values: np.ndarray, share: float = DEFAULT_SHARE, *, grid: Grid | 
     """Boolean mask of the ``ceil(share * n)`` cells with the largest ``values`` (only values > 0).
 
     Same result as :func:`geo.analysis.compare.select_top_cells` (ties by the neighbourhood
-    sum within 1.5 cell sizes when ``grid`` is given, then ``cell_id``), in ``O(n)``: only
-    the cells tied at the threshold are sorted.
+    sum within 1.5 cell sizes when ``grid`` is given, then ``cell_id``), in ``O(n)``: the
+    threshold comes from a partial sort of the positive values, and neighbourhood sums are
+    computed only for the cells tied at the threshold (:func:`neighbour_sums`).
     """
     v = np.asarray(values, dtype=float)
     n = v.size
     if not 0 < share <= 1:
         raise UserError(f"Anteil {share!r} ungültig; erwartet eine Zahl über 0 und höchstens 1.")
-    positive = int((v > 0).sum())
-    k = min(int(math.ceil(share * n)), positive)
-    mask = np.zeros(n, dtype=bool)
-    if k == 0:
-        return mask
-    thr = np.partition(v, n - k)[n - k]
+    positive = v > 0
+    pos = v[positive]
+    k = min(int(math.ceil(share * n)), len(pos))
+    if k == len(pos):
+        return positive
+    thr = np.partition(pos, len(pos) - k)[len(pos) - k]
     mask = v > thr
     need = k - int(mask.sum())
     if need > 0:
         tied = np.flatnonzero(v == thr)
         if grid is not None and len(tied) > need:
-            tie = grid.window_sum(v, TIE_BAND_CELLS * grid.cell)[tied]
+            tie = neighbour_sums(grid, v, tied, TIE_BAND_CELLS * grid.cell)
             tied = tied[np.lexsort((tied, -tie))]
         mask[tied[:need]] = True
     return mask
+
+
+def neighbour_sums(grid: Grid, values: np.ndarray, ids: np.ndarray, band_m: float) -> np.ndarray:
+    """``grid.window_sum(values, band_m)[ids]``, computed for the cells ``ids`` only.
+
+    The neighbours are the grid's stencil offsets (:meth:`Grid.stencil`) looked up with
+    :meth:`Grid.cell_ids_at` at the offset centres; exact for integer-valued ``values``.
+    """
+    ids = np.asarray(ids, dtype=np.int64)
+    out = np.zeros(len(ids))
+    dx, dy = grid.spacing
+    for di, dj in grid.stencil(band_m):
+        nb = grid.cell_ids_at(grid.x[ids] + di * dx, grid.y[ids] + dj * dy)
+        ok = nb >= 0
+        out[ok] += values[nb[ok]]
+    return out
 
 
 def recapture_rate_index(selected: np.ndarray, counts_prev: np.ndarray, counts_next: np.ndarray) -> float:
@@ -517,6 +534,7 @@ def backtest(grid: Grid, counts: np.ndarray, periods: Sequence[Period], *, share
     area = np.full((n_c, n_t), np.nan)
     hit, pai, rri = area.copy(), area.copy(), area.copy()
     smooth: dict[float, np.ndarray] = {}  # fixed-bandwidth kde of every period (linearity)
+    decayed: dict[float, np.ndarray] = {}  # decay surfaces, updated recursively from origin to origin
     for ti, k in enumerate(targets):
         history, target = counts[:k], counts[k]
         for ci, c in enumerate(cands):
@@ -525,6 +543,12 @@ def backtest(grid: Grid, counts: np.ndarray, periods: Sequence[Period], *, share
                 if b not in smooth:
                     smooth[b] = kde_surface(grid, counts.T, b).T
                 values = smooth[b][max(0, k - c.window):k].sum(axis=0)
+            elif c.family == "decay":
+                # decay_surface(history, h) = 2^(-1/h) * decay_surface(history[:-1], h) + history[-1]
+                h = float(c.param)
+                prev = decayed.get(ci)
+                values = decay_surface(history, h) if prev is None else np.exp2(-1.0 / h) * prev + history[-1]
+                decayed[ci] = values
             else:
                 values = surface(c, grid, history)
             mask = top_cells(values, share, grid=grid)
@@ -746,5 +770,5 @@ __all__ = [
     "backtest", "backtest_sentence", "blend_surface", "counts_surface", "decay_surface", "default_candidates",
     "demand_weights", "expected_events", "forecast", "forecast_areas", "forecast_from_counts", "gistar_surface",
     "history_periods", "kde_surface", "next_period", "period_counts", "period_text", "quartic_kernel",
-    "recapture_rate_index", "surface", "top_cells",
+    "neighbour_sums", "recapture_rate_index", "surface", "top_cells",
 ]
