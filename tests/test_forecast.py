@@ -370,13 +370,14 @@ def test_neighbour_sums_equal_window_sums(shape):
 
 
 def test_backtest_shortcuts_equal_the_pure_surfaces(box_grid):
-    """Decay (recursive) and fixed-bandwidth kde (convolved once per period) equal surface() per origin."""
+    """Decay (recursive), fixed-bandwidth kde (convolved once per period) and Gi* (band sums of all periods at
+    once) equal surface() per origin."""
     from geo.analysis.forecast import surface
 
     counts = _drifting(box_grid, 10, np.random.default_rng(8)) + _stable(box_grid, 10, np.random.default_rng(8))
     periods = monthly(10)
     cands = [Candidate("decay", 1.0, 0), Candidate("decay", 0.5, 0), Candidate("kde", 2.0, 3),
-             Candidate("kde", "arcgis", 1)]
+             Candidate("kde", "arcgis", 1), Candidate("gistar", 1.5, 1), Candidate("gistar", 3.0, 1)]
     bt = backtest(box_grid, counts, periods, candidates=cands)
     for c in cands:
         for k in range(1, 10):

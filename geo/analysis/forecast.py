@@ -64,7 +64,7 @@ from scipy.signal import fftconvolve
 
 from geo.analysis.compare import hit_rate_pai
 from geo.analysis.density import default_bandwidth
-from geo.analysis.hotspots import gi_star
+from geo.analysis.hotspots import gi_star, gi_star_z
 from geo.analysis.timeseries import event_arrays
 from geo.core.errors import UserError
 from geo.core.grid import Grid, GridShape, make_grid
@@ -430,17 +430,39 @@ def top_cells(values: np.ndarray, share: float = DEFAULT_SHARE, *, grid: Grid | 
 def neighbour_sums(grid: Grid, values: np.ndarray, ids: np.ndarray, band_m: float) -> np.ndarray:
     """``grid.window_sum(values, band_m)[ids]``, computed for the cells ``ids`` only.
 
-    The neighbours are the grid's stencil offsets (:meth:`Grid.stencil`) looked up with
-    :meth:`Grid.cell_ids_at` at the offset centres; exact for integer-valued ``values``.
+    The neighbours are the grid's stencil offsets (:meth:`Grid.stencil`) looked up in a
+    lattice → cell table (built once per grid); exact for integer-valued ``values``.
     """
     ids = np.asarray(ids, dtype=np.int64)
+    i0, j0, table = _lattice(grid)
     out = np.zeros(len(ids))
-    dx, dy = grid.spacing
+    ii, jj = grid.i[ids] - i0, grid.j[ids] - j0
     for di, dj in grid.stencil(band_m):
-        nb = grid.cell_ids_at(grid.x[ids] + di * dx, grid.y[ids] + dj * dy)
+        a, b = ii + di, jj + dj
+        ok = (a >= 0) & (a < table.shape[0]) & (b >= 0) & (b < table.shape[1])
+        nb = np.full(len(ids), -1, dtype=np.int64)
+        nb[ok] = table[a[ok], b[ok]]
         ok = nb >= 0
         out[ok] += values[nb[ok]]
     return out
+
+
+_LATTICES: dict[int, tuple[Grid, tuple[int, int, np.ndarray]]] = {}
+
+
+def _lattice(grid: Grid) -> tuple[int, int, np.ndarray]:
+    """``(i_min, j_min, table)``: lattice coordinates → ``cell_id`` (-1: no cell), cached for the last grids."""
+    hit = _LATTICES.get(id(grid))
+    if hit is not None and hit[0] is grid:
+        return hit[1]
+    i0, j0 = (int(grid.i.min()), int(grid.j.min())) if grid.n else (0, 0)
+    shape = (int(grid.i.max()) - i0 + 1, int(grid.j.max()) - j0 + 1) if grid.n else (0, 0)
+    table = np.full(shape, -1, dtype=np.int64)
+    table[grid.i - i0, grid.j - j0] = np.arange(grid.n)
+    if len(_LATTICES) > 8:
+        _LATTICES.clear()
+    _LATTICES[id(grid)] = (grid, (i0, j0, table))
+    return i0, j0, table
 
 
 def recapture_rate_index(selected: np.ndarray, counts_prev: np.ndarray, counts_next: np.ndarray) -> float:
@@ -534,7 +556,8 @@ def backtest(grid: Grid, counts: np.ndarray, periods: Sequence[Period], *, share
     area = np.full((n_c, n_t), np.nan)
     hit, pai, rri = area.copy(), area.copy(), area.copy()
     smooth: dict[float, np.ndarray] = {}  # fixed-bandwidth kde of every period (linearity)
-    decayed: dict[float, np.ndarray] = {}  # decay surfaces, updated recursively from origin to origin
+    lags: dict[float, tuple[np.ndarray, np.ndarray]] = {}  # Gi* band sums of every period, band sizes
+    decayed: dict[int, np.ndarray] = {}  # decay surfaces, updated recursively from origin to origin
     for ti, k in enumerate(targets):
         history, target = counts[:k], counts[k]
         for ci, c in enumerate(cands):
@@ -543,6 +566,13 @@ def backtest(grid: Grid, counts: np.ndarray, periods: Sequence[Period], *, share
                 if b not in smooth:
                     smooth[b] = kde_surface(grid, counts.T, b).T
                 values = smooth[b][max(0, k - c.window):k].sum(axis=0)
+            elif c.family == "gistar":
+                # gistar_surface(grid, history[-1], band), with the band sums of all periods computed at once
+                band = float(c.param) * grid.cell
+                if band not in lags:
+                    lags[band] = (grid.window_sum(counts.T, band), grid.neighbour_counts(band))
+                lag, kk = lags[band]
+                values = gi_star_z(history[-1], lag[:, k - 1], kk)
             elif c.family == "decay":
                 # decay_surface(history, h) = 2^(-1/h) * decay_surface(history[:-1], h) + history[-1]
                 h = float(c.param)

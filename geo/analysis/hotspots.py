@@ -161,6 +161,16 @@ def _gi_star_z(values: np.ndarray, lag: np.ndarray, k: np.ndarray) -> np.ndarray
     return z
 
 
+def gi_star_z(values: np.ndarray, lag: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Gi* z-scores from the values, their band sums ``lag`` (self included) and the band sizes ``k``.
+
+    The formula of :func:`gi_star` (module docstring) for callers that already hold the band
+    sums, e.g. of many periods at once (``Grid.window_sum`` on an ``(n, m)`` array).
+    """
+    return _gi_star_z(np.asarray(values, dtype=np.float64), np.asarray(lag, dtype=np.float64),
+                      np.asarray(k, dtype=np.int64))
+
+
 def _permutation_p(
     values: np.ndarray, lag: np.ndarray, k: np.ndarray, permutations: int, seed: int
 ) -> np.ndarray:
