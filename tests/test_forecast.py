@@ -370,14 +370,16 @@ def test_neighbour_sums_equal_window_sums(shape):
 
 
 def test_backtest_shortcuts_equal_the_pure_surfaces(box_grid):
-    """Decay (recursive), fixed-bandwidth kde (convolved once per period) and Gi* (band sums of all periods at
-    once) equal surface() per origin."""
-    from geo.analysis.forecast import surface
+    """Decay (recursive), fixed-bandwidth kde (convolved once per period), Gi* (band sums of all periods at
+    once), counts and blend (prefix sums) equal surface() per origin."""
+    from geo.analysis.forecast import BLEND_LONG, surface
 
     counts = _drifting(box_grid, 10, np.random.default_rng(8)) + _stable(box_grid, 10, np.random.default_rng(8))
     periods = monthly(10)
     cands = [Candidate("decay", 1.0, 0), Candidate("decay", 0.5, 0), Candidate("kde", 2.0, 3),
-             Candidate("kde", "arcgis", 1), Candidate("gistar", 1.5, 1), Candidate("gistar", 3.0, 1)]
+             Candidate("kde", "arcgis", 1), Candidate("kde", "arcgis", 3), Candidate("gistar", 1.5, 1),
+             Candidate("gistar", 3.0, 1), Candidate("counts", 3, 3), Candidate("counts", 12, 12),
+             Candidate("blend", 0.3, BLEND_LONG)]
     bt = backtest(box_grid, counts, periods, candidates=cands)
     for c in cands:
         for k in range(1, 10):

@@ -556,6 +556,8 @@ def backtest(grid: Grid, counts: np.ndarray, periods: Sequence[Period], *, share
     area = np.full((n_c, n_t), np.nan)
     hit, pai, rri = area.copy(), area.copy(), area.copy()
     smooth: dict[float, np.ndarray] = {}  # fixed-bandwidth kde of every period (linearity)
+    cum = np.zeros((len(periods) + 1, grid.n))  # cum[k] = events of periods 0 .. k-1
+    np.cumsum(counts, axis=0, out=cum[1:])
     lags: dict[float, tuple[np.ndarray, np.ndarray]] = {}  # Gi* band sums of every period, band sizes
     decayed: dict[int, np.ndarray] = {}  # decay surfaces, updated recursively from origin to origin
     for ti, k in enumerate(targets):
@@ -566,6 +568,15 @@ def backtest(grid: Grid, counts: np.ndarray, periods: Sequence[Period], *, share
                 if b not in smooth:
                     smooth[b] = kde_surface(grid, counts.T, b).T
                 values = smooth[b][max(0, k - c.window):k].sum(axis=0)
+            elif c.family == "counts":  # counts_surface(history, w) from prefix sums over the periods
+                values = cum[k] - cum[max(0, k - int(c.param))]
+            elif c.family == "blend":  # blend_surface(history, alpha) from prefix sums
+                r, g = min(BLEND_RECENT, k), min(BLEND_LONG, k)
+                a = float(c.param)
+                values = a * (cum[k] - cum[k - r]) / r + (1.0 - a) * (cum[k] - cum[k - g]) / g
+            elif c.family == "kde" and c.param == "arcgis":
+                wc = cum[k] - cum[max(0, k - c.window)]
+                values = kde_surface(grid, wc, arcgis_bandwidth(grid, wc))
             elif c.family == "gistar":
                 # gistar_surface(grid, history[-1], band), with the band sums of all periods computed at once
                 band = float(c.param) * grid.cell
