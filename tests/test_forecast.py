@@ -387,3 +387,34 @@ def test_backtest_shortcuts_equal_the_pure_surfaces(box_grid):
             want = counts[k][mask].sum() / counts[k].sum()
             got = bt.scores[(bt.scores["method"] == c.name) & (bt.scores["target"] == k)]["hit_rate"].iloc[0]
             assert got == pytest.approx(want), (c.name, k)
+
+
+# ---------------------------------------------------------------------------- bin siting with the forecast
+def test_bin_siting_weights_demand_by_the_forecast(demo, area):
+    from geo.analysis.bins import analyse_coverage, suggest_bins
+    from geo.core.grid import point_coordinates
+
+    period = Period(date(2026, 5, 1), date(2026, 10, 31))
+    cov = analyse_coverage(demo["syringe_find"], demo["disposal_bin"], period=period, crs=area.crs)
+    result = forecast(demo["syringe_find"], "syringe_find", area, period)
+    x, y = point_coordinates(cov.finds, area.crs)
+    w = demand_weights(result, x, y)
+    assert w.sum() > 0 and (w >= 0).all()
+    # the switch is used: with all demand on one uncovered find, the one new bin goes next to it
+    open_ = np.flatnonzero(~cov.finds["covered"].to_numpy(bool))
+    one = np.zeros(len(w))
+    one[open_[0]] = 1.0
+    res = suggest_bins(cov, 1, area=area, method="greedy", demand_weights=one)
+    site = np.asarray(res.sites.geometry.values)[0]
+    assert shapely.distance(site, cov.finds.geometry.values[open_[0]]) <= cov.radius_m + 1e-6
+    with pytest.raises(ValueError):
+        suggest_bins(cov, 1, area=area, demand_weights=np.ones(3))
+
+
+def test_cli_bins_demand_forecast(demo_store, tmp_path, capsys):
+    from geo.cli import main
+
+    rc = main(["bins", "--store", str(demo_store.path), "--from", "2026-09-01", "--to", "2026-10-31", "--add", "2",
+               "--method", "greedy", "--demand", "forecast", "--out", str(tmp_path / "plan.csv")])
+    out = capsys.readouterr().out
+    assert rc == 0 and "Bedarf: Prognose für 01.11.2026 – 31.12.2026" in out
