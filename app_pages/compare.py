@@ -388,7 +388,7 @@ def _forecast_tab(token: str, filters: state.Filters, kind: str) -> None:
         "Trefferquote (%)": (100 * table["hit_rate"]).round(0), "Stabilität (RRI)": table["rri"].round(2),
         "Zeiträume": table["periods"],
     }), hide_index=True, width="stretch")
-    with st.expander("Vorhersagegüte der Hotspot-Karte von Doppelmonat zu Doppelmonat"):
+    if st.toggle("Auch die Hotspot-Karte von Doppelmonat zu Doppelmonat prüfen", value=False, key="fc_pairs"):
         _prediction_section(token, filters, kind)
 
 

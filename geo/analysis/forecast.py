@@ -539,6 +539,17 @@ def backtest(grid: Grid, counts: np.ndarray, periods: Sequence[Period], *, share
 
     For each target period ``k >= min_history`` every candidate is fitted on
     ``counts[:k]`` only and scored on ``counts[k]`` (see the module docstring).
+
+    Notes
+    -----
+    The surfaces equal :func:`surface` on ``counts[:k]`` (tested) but are computed without
+    repeating work from origin to origin: window sums (counts, blend, kde windows) from
+    prefix sums over the periods; decay recursively, ``S_k = 2^(-1/h) S_{k-1} + C[k-1]``;
+    fixed-bandwidth kernel densities once per period (the convolution is linear); Gi* from
+    the band sums of all periods computed in one lattice pass
+    (:func:`geo.analysis.hotspots.gi_star_z`). Only the ArcGIS-default kde, whose bandwidth
+    depends on the window's events, is convolved per origin. ``bench/bench_forecast.py``
+    measures this against a straightforward reference.
     """
     counts = np.asarray(counts, dtype=float)
     if counts.shape != (len(periods), grid.n):
