@@ -20,6 +20,12 @@ from layers.assets import ensure_static
 
 APP_DIR = Path(__file__).resolve().parent
 log = logging.getLogger("lagebild")
+if not log.handlers:  # every page error goes to the server's log with its traceback (Streamlit's own is quiet)
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log.addHandler(_handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
 
 st.set_page_config(page_title="Lagebild", layout="wide", initial_sidebar_state="expanded")
 

@@ -4,7 +4,7 @@ For the street cleaning service (issue 6): key figures of the coverage in the si
 period, a map (bins with their radius, covered and uncovered finds, suggested sites,
 exclusion zones, hot spots without a bin), the coverage curve (what the 1st, 2nd, … new bin
 adds), the existing bins ranked by what they cover alone (candidates for moving), the
-suggested sites, and the plan for the crews as CSV and GeoJSON (:func:`geo.analysis.bins.plan_table`).
+suggested sites, and the plan for the crews as CSV and GeoJSON (:func:`geo.analysis.siting.plan_table`).
 
 Optional uploads: candidate sites (e.g. street corners) and a street network (distances
 along streets); both are read from temporary copies, errors are shown in German. The
@@ -31,7 +31,8 @@ from streamlit_folium import st_folium
 
 from app_pages import state
 from app_pages.data_page import check_upload_size, export_bytes, upload_limit_mb
-from geo.analysis.bins import DEFAULT_RADIUS_M, CoverageResult, SitingResult, plan_table
+from geo.analysis.coverage import DEFAULT_RADIUS_M, CoverageResult
+from geo.analysis.siting import SitingResult, plan_table
 from geo.core.errors import UserError
 from geo.data.access import may_see_points, restrict
 from geo.report.figures import format_number
@@ -71,7 +72,7 @@ class Uploads:
     """Parsed uploads (``None`` = not given or not readable)."""
 
     candidates: gpd.GeoDataFrame | None = None
-    network: object | None = None  # geo.analysis.bins.StreetNetwork
+    network: object | None = None  # geo.analysis.streets.StreetNetwork
 
 
 #: Cache keys of the non-primitive arguments (primitives only; GeoDataFrames are never hashed).
@@ -101,7 +102,7 @@ def _temp_name(name: str) -> str:
 @st.cache_resource(max_entries=8, show_spinner="Datei wird gelesen …")
 def _read_upload(what: str, digest: str, name: str, crs: str, _data: bytes):
     """Read an uploaded file once per content (``digest``): candidate sites or a street network."""
-    from geo.analysis.bins import StreetNetwork
+    from geo.analysis.streets import StreetNetwork
     from geo.data.sitefiles import read_candidates, read_street_lines
 
     with tempfile.TemporaryDirectory(prefix="lagebild-upload-") as tmp:
@@ -162,7 +163,8 @@ def analysis(token: str, filters: state.Filters, params: Params, _uploads: Uploa
 
     ``_uploads`` is not hashed: ``params`` carries the uploads' content hashes.
     """
-    from geo.analysis.bins import analyse_coverage, suggest_bins
+    from geo.analysis.coverage import analyse_coverage
+    from geo.analysis.siting import suggest_bins
 
     area = state.get_store().area
     bins = state.load_records("disposal_bin", None, restricted=False)

@@ -437,8 +437,7 @@ def _series_tab(token: str, filters: state.Filters, kind: str) -> None:
     first = (pd.Timestamp(end) + pd.Timedelta(days=1) - pd.DateOffset(months=24)).date()
     period = Period(first, end)
     if choice == "Maßnahmen":
-        active = measures[(measures["end"].isna() | (measures["end"] >= np.datetime64(period.start)))
-                          & (measures["start"] <= np.datetime64(period.end))]
+        active = period.select(measures, "start", "end")
         picked = st.multiselect("Maßnahmen (Radius 150 m um Punkte und Linien)", active.index.tolist(),
                                 default=active.index[-1:].tolist(), format_func=lambda i: measures.at[i, "title"],
                                 key="ts_measures")

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 import streamlit as st
 from streamlit.errors import StreamlitDuplicateElementKey
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from geo.core.errors import UserError
 from geo.data import auth
@@ -102,12 +103,24 @@ def _password_login(path) -> User:
         password = st.text_input("Passwort", type="password", key="login-password")
         submitted = st.form_submit_button("Anmelden")
     if submitted:
-        user = auth.authenticate(accounts, name, password)
+        try:
+            user = auth.authenticate(accounts, name, password, client=_client())
+        except auth.LoginRefused as exc:
+            _stop_with(str(exc))
         if user is not None:
             st.session_state[SESSION_KEY] = user
             st.rerun()
         st.error("Benutzername oder Passwort falsch.")
     st.stop()
+
+
+def _client() -> str:
+    """Who is trying to log in: the client's IP address (the session when there is none)."""
+    ip = getattr(st.context, "ip_address", None)
+    if ip:
+        return str(ip)
+    ctx = get_script_run_ctx()
+    return f"session:{ctx.session_id if ctx else ''}"
 
 
 def logout(*, oidc: bool) -> None:

@@ -227,13 +227,7 @@ def render() -> None:
     geometry, within = (None, None) if public else drawn_polygon()
 
     table = place_table(filters, threshold, within, token, user.role) if not public else None
-    view = st.session_state.get(VIEW_KEY)
-    target = _selected_place(table) if table is not None else None
-    if target is not None and (view is None or view.get("target") != target):
-        nudge = 1e-9 * ((view or {}).get("n", 0) + 1)  # a new value each time, so the map moves again
-        view = {"target": target, "center": (target[0] + nudge, target[1]), "zoom": PLACE_ZOOM,
-                "n": (view or {}).get("n", 0) + 1}
-        st.session_state[VIEW_KEY] = view
+    view = _map_view(table)
 
     left, right = st.columns([2.7, 1.1], gap="medium")
     with left:
@@ -255,12 +249,7 @@ def render() -> None:
     hs, hot_prev, _dens, note = analysis(token, filters, hotspot_kind) if not public else (None, None, None, "")
     cur = _frames(filters.period, filters, REPORT_KINDS, restricted=False, within=within)
     prev = _frames(filters.previous, filters, REPORT_KINDS, restricted=False, within=within)
-    hot_now = None
-    if hs is not None:
-        cells = hs.cells if within is None else hs.cells[shapely.intersects(within, hs.cells.geometry.values)]
-        hot_now = count_hot_cells(cells)
-        if within is not None:
-            hot_prev = None  # previous grid not restricted to the drawn area: no comparison
+    hot_now, hot_prev = _hot_cell_counts(hs, hot_prev, within)
     figures = key_figures(cur, prev, hot_now, hot_prev)
 
     with right:
@@ -294,6 +283,27 @@ def render() -> None:
         return
     _places_section(table, threshold)
     _measures_section(filters, within)
+
+
+def _map_view(table: gpd.GeoDataFrame | None) -> dict | None:
+    """Centre and zoom of the map: on the place selected in the table (once per selection), else as left."""
+    view = st.session_state.get(VIEW_KEY)
+    target = _selected_place(table) if table is not None else None
+    if target is not None and (view is None or view.get("target") != target):
+        nudge = 1e-9 * ((view or {}).get("n", 0) + 1)  # a new value each time, so the map moves again
+        view = {"target": target, "center": (target[0] + nudge, target[1]), "zoom": PLACE_ZOOM,
+                "n": (view or {}).get("n", 0) + 1}
+        st.session_state[VIEW_KEY] = view
+    return view
+
+
+def _hot_cell_counts(hs, hot_prev: int | None, within) -> tuple[int | None, int | None]:
+    """Hot cells now (inside the drawn area, if any) and before (None with a drawn area: the
+    previous grid is not restricted to it, so no comparison)."""
+    if hs is None:
+        return None, hot_prev
+    cells = hs.cells if within is None else hs.cells[shapely.intersects(within, hs.cells.geometry.values)]
+    return count_hot_cells(cells), (None if within is not None else hot_prev)
 
 
 def _places_section(table: gpd.GeoDataFrame, threshold: int) -> None:

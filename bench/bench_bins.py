@@ -49,7 +49,8 @@ def _synthetic_finds(area, n: int, seed: int = 3) -> gpd.GeoDataFrame:
 
 
 def _one(name: str, finds, bins, sensitive, area, period, k: int, network=None, exact: bool = True) -> dict:
-    from geo.analysis.bins import analyse_coverage, suggest_bins
+    from geo.analysis.coverage import analyse_coverage
+    from geo.analysis.siting import suggest_bins
 
     t = time.perf_counter()
     cov = analyse_coverage(finds, bins, period=period, network=network)
@@ -70,7 +71,7 @@ def _one(name: str, finds, bins, sensitive, area, period, k: int, network=None, 
 
 
 def run(k: int = K) -> list[dict]:
-    from geo.analysis.bins import StreetNetwork
+    from geo.analysis.streets import StreetNetwork
     from geo.core.area import leipziger_osten
     from geo.core.period import Period
     from geo.data.demo import generate_demo

@@ -1,7 +1,7 @@
 """Map layers of the Behälter page: bins with their radius, covered and uncovered finds,
 suggested new sites with rank numbers, exclusion zones and hot-spot cells without a bin.
 
-Built from :class:`geo.analysis.bins.CoverageResult` and :class:`geo.analysis.bins.SitingResult` (metric CRS,
+Built from :class:`geo.analysis.coverage.CoverageResult` and :class:`geo.analysis.siting.SitingResult` (metric CRS,
 shown in EPSG:4326). Like every Lagebild layer, the results are JavaScript expressions
 (plain strings, cheap to cache) for ``LB.points`` / ``LB.geojson`` / ``LB.cells``
 (``layers/js/lagebild.js``): data texts travel as JSON (:func:`layers.escape.js_json`) and
@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.analysis.bins import CoverageResult, SitingResult
+from geo.analysis.coverage import CoverageResult
+from geo.analysis.siting import SitingResult
 from geo.core.schema import HOTSPOT_CLASSES, KINDS, Field
 from layers.escape import js_json, safe_colour
 from layers.features import feature_collection, format_values, geojson_js, popup_rows
@@ -209,7 +210,7 @@ def sites_js(sites: gpd.GeoDataFrame, radius_m: float, *, circle_order: int = 17
 
 # ---------------------------------------------------------------------------- zones and cells
 def exclusion_js(exclusion: gpd.GeoDataFrame, *, order: int = 14) -> tuple[str, ...]:
-    """No-go zones of :attr:`geo.analysis.bins.SitingResult.exclusion`: around Kitas/schools (with a
+    """No-go zones of :attr:`geo.analysis.siting.SitingResult.exclusion`: around Kitas/schools (with a
     tooltip) and around existing bins (outline only, not clickable)."""
     out = []
     reasons = exclusion["reason"].astype(str).to_numpy()

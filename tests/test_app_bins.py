@@ -142,7 +142,8 @@ def test_plan_file_is_formula_safe_and_audited(fresh_store, monkeypatch):
     monkeypatch.syspath_prepend(str(REPO))
     from app_pages.bins import plan_file
     from app_pages.state import LocalUser
-    from geo.analysis.bins import analyse_coverage, plan_table, suggest_bins
+    from geo.analysis.coverage import analyse_coverage
+    from geo.analysis.siting import plan_table, suggest_bins
     from geo.core.area import leipziger_osten
     from geo.core.period import Period
 

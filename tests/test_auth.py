@@ -128,6 +128,46 @@ def test_login_waits_longer_after_each_failure(accounts, monkeypatch):
     assert slept == [0, 1, 2, 3, 0]  # success resets
 
 
+def test_throttle_limits_a_client_across_names_and_parallel_sessions():
+    t = LoginThrottle(window_s=900, client_max=10)
+    for i in range(10):  # one address guessing many names (or 12 sessions sharing it)
+        t.delay(f"name{i}", client="10.0.0.9", now=i)
+        t.failed(f"name{i}", client="10.0.0.9", now=i)
+    with pytest.raises(auth.LoginRefused, match="Minuten"):
+        t.delay("anna", client="10.0.0.9", now=20)
+    assert t.delay("anna", client="10.0.0.7", now=20) == 0  # another client is not affected
+    assert t.delay("anna", client="10.0.0.9", now=20 + 900) == 0  # failures expire
+
+
+def test_throttle_never_locks_out_the_named_user():
+    t = LoginThrottle(window_s=900, client_max=1000, name_max=20)
+    for i in range(30):  # many addresses guessing one account
+        t.failed("anna", client=f"10.1.0.{i}", now=i)
+    with pytest.raises(auth.LoginRefused):
+        t.delay("anna", client="10.1.0.3", now=40)  # a guesser may not try anna again
+    assert t.delay("anna", client="192.168.5.5", now=40) == 0  # anna at her own computer may
+
+
+def test_throttle_overall_limit_gives_a_distributed_attack_one_guess_per_address():
+    t = LoginThrottle(window_s=900, global_max=50)
+    for i in range(50):
+        t.failed(f"n{i}", client=f"10.2.0.{i}", now=i)
+    with pytest.raises(auth.LoginRefused):
+        t.delay("x", client="10.2.0.1", now=60)
+    assert t.delay("x", client="10.3.0.1", now=60) == 0  # clients without failures log in as usual
+
+
+def test_refused_login_checks_no_password(accounts, monkeypatch):
+    checked = []
+    monkeypatch.setattr(auth, "verify_password", lambda *a: checked.append(a) or False)
+    t, loaded = LoginThrottle(max_delay_s=0.0, client_max=2), auth.load_accounts(accounts)
+    for _ in range(2):
+        assert auth.authenticate(loaded, "anna", "falsch", client="c", throttle=t) is None
+    with pytest.raises(auth.LoginRefused):
+        auth.authenticate(loaded, "anna", PASSWORD, client="c", throttle=t)
+    assert len(checked) == 2
+
+
 def test_throttle_slows_repeated_failures():
     t = LoginThrottle(window_s=60, max_delay_s=3)
     assert t.delay("anna", now=0) == 0

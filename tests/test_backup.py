@@ -185,3 +185,43 @@ def test_cli_backup_and_restore(tmp_path, store, capsys):
     assert main(["restore", str(tmp_path / "kaputt.zip"), "--store", str(store.path)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("Fehler: ") and "\n" not in err
+
+
+# ---------------------------------------------------------------------------- crafted stores (issue 16.4)
+def _crafted(tmp_path, store, sql: str):
+    """A copy of ``store`` as a plain .gpkg with ``sql`` applied (what an attacker would hand over)."""
+    import shutil
+    import sqlite3
+
+    crafted = tmp_path / "crafted.gpkg"
+    shutil.copyfile(store.path, crafted)
+    con = sqlite3.connect(crafted)
+    con.executescript(sql)
+    con.commit()
+    con.close()
+    return crafted
+
+
+@pytest.mark.parametrize(("sql", "message"), [
+    ("CREATE TABLE keep(record_id TEXT, text TEXT);"
+     "CREATE TRIGGER keep_deleted AFTER DELETE ON syringe_find BEGIN "
+     "INSERT INTO keep VALUES (OLD.record_id, OLD.reporter); END;", "fremde Tabelle 'keep'"),
+    ("CREATE TRIGGER rtree_syringe_find_geom_delete2 AFTER DELETE ON syringe_find BEGIN "
+     "INSERT INTO lagebild_imports(file_name) VALUES (OLD.reporter); END;", "fremden Trigger"),
+    ("CREATE VIEW everything AS SELECT * FROM syringe_find;", "Sicht 'everything'"),
+    ("UPDATE lagebild_imports SET rejects_file = '/etc/passwd';", "außerhalb des Speichers"),
+    ("UPDATE lagebild_imports SET rejects_file = '/srv/x.rejects/../accounts.toml';", "außerhalb des Speichers"),
+], ids=["copy-trigger", "disguised-trigger", "view", "passwd", "dotdot"])
+def test_restore_refuses_what_lagebild_never_writes(tmp_path, store, sql, message):
+    crafted = _crafted(tmp_path, store, sql)
+    before = _digest(store.path)
+    with pytest.raises(UserError, match=message):
+        restore(store, crafted, user="admin", now=NOW)
+    assert _digest(store.path) == before
+
+
+def test_rejects_paths_lagebild_writes_are_accepted():
+    assert backup_module.rejects_path_ok("/srv/lagebild/data/lagebild.gpkg.rejects/import-00003-funde_okt.csv")
+    assert backup_module.rejects_path_ok(None) and backup_module.rejects_path_ok("")
+    assert not backup_module.rejects_path_ok("data/lagebild.gpkg.rejects/import-00003-x.csv")  # relative
+    assert not backup_module.rejects_path_ok("/srv/lagebild/data/accounts.toml")

@@ -172,6 +172,27 @@ def test_find_measure_by_prefix(demo_store):
     assert find_measure(measures, rid)["title"] == measures["title"].iloc[0]
     with pytest.raises(UserError, match="Keine Maßnahme"):
         find_measure(measures, "zzzz")
+    title = measures["title"].iloc[0]
+    assert find_measure(measures, title.upper())["record_id"] == rid  # by its name, case-insensitive
+    with pytest.raises(UserError, match="passt auf"):
+        find_measure(measures, "e")  # a part of many names
+
+
+def test_verdict_sensitivity_shows_the_flip_at_the_rabet(demo, measures, area):
+    from geo.analysis.sensitivity import verdict_sensitivity
+
+    police = _measure(measures, "police_presence", DISPLACEMENT_START)
+    records = {k: demo[k] for k in ("syringe_find", "scene_observation")}
+    sens = verdict_sensitivity(police, records, area, kind="syringe_find", radius_m=0, buffers_m=(300, 500))
+    table = sens.table.set_index(["report_kind", "buffer_m"])
+    assert len(table) == 4 and table["default"].sum() == 1 and table.loc[("syringe_find", 300.0), "default"]
+    assert table.loc[("syringe_find", 500.0), "verdict"] == "displacement"
+    assert table.loc[("syringe_find", 300.0), "verdict"] != "displacement"
+    assert not sens.stable and sens.sentence().startswith("Vorsicht") and "Ring 500 m: Verdrängung" in sens.sentence()
+    direct = evaluate_measure(police, demo["scene_observation"], "scene_observation", area, radius_m=0,
+                              buffer_m=500)
+    assert table.loc[("scene_observation", 500.0), "verdict"] == direct.verdict
+    assert math.isclose(table.loc[("scene_observation", 500.0), "did_ratio"], direct.did["ratio"])
 
 
 # ---------------------------------------------------------------------------- CLI
@@ -188,6 +209,7 @@ def test_cli_evaluate_one_measure(demo_store, tmp_path, capsys):
     assert rc == 0
     text = capsys.readouterr().out
     assert "Ergebnis: Verdrängung" in text and "WDQ -2," in text
+    assert "* Spritzenfunde, Ring 500 m: Verdrängung" in text and "Wie sicher ist das Ergebnis?" in text
     areas = gpd.read_file(out)
     assert areas["role"].tolist() == ["treated", "buffer", "control"] and (areas["before"] > 0).all()
 
@@ -197,3 +219,7 @@ def test_cli_evaluate_lists_and_refuses(demo_store, capsys):
     assert "Wirkung" in capsys.readouterr().out
     assert main(["evaluate", "--store", str(demo_store.path), "--measure", "nonexistent"]) == 2
     assert "Keine Maßnahme" in capsys.readouterr().err
+    assert main(["evaluate", "--store", str(demo_store.path), "--measure", "Torgauer Platz"]) == 0
+    assert "Spritzenentsorgungsbehälter: Torgauer Platz (ab 01.11.2025)" in capsys.readouterr().out
+    assert main(["evaluate", "--store", str(demo_store.path), "--measure", "Rabet"]) == 2  # three measures
+    assert "passt auf 3 Maßnahmen" in capsys.readouterr().err

@@ -14,12 +14,11 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 
 from geo.core.errors import UserError
-from geo.core.period import Period
+from geo.core.period import Period, records_in
 from geo.core.schema import KINDS
 from geo.data.demo import LANDMARKS, generate_demo
 from geo.report.figures import (
     GERMAN_COLUMNS,
-    active_in_period,
     count_hot_cells,
     district_summary,
     filter_records,
@@ -205,7 +204,7 @@ def test_sensitive_place_counts_match_brute_force(xy, radius):
 # -- measures -------------------------------------------------------------------------------
 
 
-def test_measures_list_active_in_period():
+def test_measures_list_records_in():
     period = Period(date(2026, 5, 1), date(2026, 6, 30))
     bins = pts([[0, 0], [10, 0], [20, 0], [30, 0]],
                installed_at=pd.to_datetime(["2024-01-01", "2026-06-15", "2026-07-01", "2023-01-01"]),
@@ -238,9 +237,9 @@ def test_measures_list_empty():
 
 def test_active_in_period_places_unchanged():
     period = Period(date(2026, 5, 1), date(2026, 6, 30))
-    assert len(active_in_period(_places(), "sensitive_place", period)) == 3
+    assert len(records_in(_places(), "sensitive_place", period)) == 3
     f = pd.concat([finds([[0, 0]], when="2026-04-30 23:59"), finds([[0, 0]], when="2026-06-30 23:59")])
-    assert len(active_in_period(f, "syringe_find", period)) == 1
+    assert len(records_in(f, "syringe_find", period)) == 1
 
 
 # -- districts ------------------------------------------------------------------------------
@@ -288,7 +287,7 @@ def test_demo_sensitive_places_match_direct_computation(demo, name):
     prev = period.previous()
 
     def pick(kind: str, p: Period) -> gpd.GeoDataFrame:
-        return active_in_period(demo[kind], kind, p)
+        return records_in(demo[kind], kind, p)
 
     table = sensitive_place_table(
         demo["sensitive_place"], pick("syringe_find", period), pick("complaint", period),
@@ -307,7 +306,7 @@ def test_demo_sensitive_places_match_direct_computation(demo, name):
 
 def test_demo_key_figures_and_measures(demo):
     period = Period(date(2026, 5, 1), date(2026, 6, 30))
-    current = {k: active_in_period(g, k, period) for k, g in demo.items()}
+    current = {k: records_in(g, k, period) for k, g in demo.items()}
     kf = key_figures(current, None, None)
     f = demo["syringe_find"]
     in_period = (f["found_at"] >= "2026-05-01") & (f["found_at"] < "2026-07-01")

@@ -391,7 +391,8 @@ def test_backtest_shortcuts_equal_the_pure_surfaces(box_grid):
 
 # ---------------------------------------------------------------------------- bin siting with the forecast
 def test_bin_siting_weights_demand_by_the_forecast(demo, area):
-    from geo.analysis.bins import analyse_coverage, suggest_bins
+    from geo.analysis.coverage import analyse_coverage
+    from geo.analysis.siting import suggest_bins
     from geo.core.grid import point_coordinates
 
     period = Period(date(2026, 5, 1), date(2026, 10, 31))

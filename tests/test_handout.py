@@ -22,11 +22,11 @@ import shapely
 from geo.cli import main
 from geo.core.area import leipziger_osten
 from geo.core.errors import UserError
-from geo.core.period import Period
+from geo.core.period import Period, records_in
 from geo.data.demo import generate_demo
 from geo.data.ingest import import_frame
 from geo.data.store import Store
-from geo.report.figures import active_in_period, count_hot_cells, format_number, key_figures
+from geo.report.figures import count_hot_cells, format_number, key_figures
 from geo.report.handout import DEMO_NOTICE, build_handout, escape, handout_from_store, is_demo_data
 from geo.report.staticmap import map_png
 
@@ -157,8 +157,8 @@ def test_handout_small_data_contents(tmp_path):
 def test_handout_demo_data(tmp_path):
     demo = generate_demo()
     area = leipziger_osten()
-    current = {k: active_in_period(g, k, PERIOD) for k, g in demo.items()}
-    previous = {k: active_in_period(g, k, PERIOD.previous()) for k, g in demo.items()}
+    current = {k: records_in(g, k, PERIOD) for k, g in demo.items()}
+    previous = {k: records_in(g, k, PERIOD.previous()) for k, g in demo.items()}
     from geo.analysis.hotspots import hotspot_analysis
 
     hotspots = hotspot_analysis(current["syringe_find"], area.boundary, weight="count")
@@ -357,7 +357,7 @@ def test_handout_forecast_line_names_the_top_places(tmp_path):
 
     demo = generate_demo()
     area = leipziger_osten()
-    current = {k: active_in_period(g, k, PERIOD) for k, g in demo.items()}
+    current = {k: records_in(g, k, PERIOD) for k, g in demo.items()}
     result = forecast(demo["syringe_find"], "syringe_find", area, PERIOD)
     names = forecast_places(result, places=demo["sensitive_place"], districts=demo.get("district"))
     assert 1 <= len(names) <= 3 and len(set(names)) == len(names)

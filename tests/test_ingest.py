@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from geo.core.area import leipziger_osten
 from geo.core.errors import ImportRefused
-from geo.data.ingest import ColumnOptions, import_file, parse_datetimes, parse_numbers, validate
+from geo.data.ingest import ColumnOptions, import_file, validate
+from geo.data.parsing import parse_datetimes, parse_numbers
 from geo.data.readers import read_table
 from geo.data.store import Store
 

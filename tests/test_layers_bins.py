@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.analysis.bins import analyse_coverage, suggest_bins
+from geo.analysis.coverage import analyse_coverage
+from geo.analysis.siting import suggest_bins
 from geo.core.area import leipziger_osten
 from geo.core.period import Period
 from geo.data.access import restrict

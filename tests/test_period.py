@@ -6,7 +6,16 @@ import pandas as pd
 import pytest
 
 from geo.core.errors import UserError
-from geo.core.period import Period, parse_date, parse_period, quarter_period, rapport_period, year_period
+from geo.core.period import (
+    Period,
+    parse_date,
+    parse_period,
+    quarter_period,
+    rapport_period,
+    records_in,
+    year_period,
+)
+from geo.core.schema import KINDS
 
 
 def test_rapport_quarter_year_presets():
@@ -51,3 +60,42 @@ def test_parsing():
         parse_date("2026-02-30")
     with pytest.raises(UserError, match="Ende"):
         parse_period("2026-03-01/2026-02-01")
+
+
+JAN = Period(date(2026, 1, 1), date(2026, 1, 31))
+
+
+def test_select_reports_by_date_both_ends_inclusive():
+    finds = pd.DataFrame({"found_at": pd.to_datetime(
+        ["2025-12-31 23:59", "2026-01-01 00:00", "2026-01-15", "2026-01-31 23:59", "2026-02-01 00:00", None],
+        format="ISO8601"), "n": range(6)}, index=[10, 11, 12, 13, 14, 15])
+    got = JAN.select(finds, "found_at")
+    assert got.index.tolist() == [11, 12, 13]  # index kept; a missing date is never in a period
+    assert records_in(finds, "syringe_find", JAN).index.tolist() == [11, 12, 13]
+    assert records_in(finds, KINDS["syringe_find"], JAN).index.tolist() == [11, 12, 13]
+    assert records_in(finds, "syringe_find", None) is finds
+    assert JAN.select(finds, None) is finds and JAN.select(finds, "fehlt") is finds
+
+
+def test_select_measures_active_at_some_time_in_the_period():
+    bins = pd.DataFrame({
+        "installed_at": pd.to_datetime(["2025-01-01", "2026-01-31 23:59", "2026-02-01", "2024-01-01",
+                                        "2024-01-01", None, "2026-01-10"], format="ISO8601"),
+        "removed_at": pd.to_datetime([None, None, None, "2025-12-31 23:59", "2026-01-01", None, "2026-01-12"],
+                                     format="ISO8601"),
+    })
+    # still standing / installed on the last evening / not yet / removed before / removed on day one /
+    # no installation date ("always there") / within the period
+    assert JAN.select(bins, "installed_at", "removed_at").index.tolist() == [0, 1, 4, 5, 6]
+    assert records_in(bins, "disposal_bin", JAN).index.tolist() == [0, 1, 4, 5, 6]
+    no_end = bins[["installed_at"]]  # without the end column nothing has ended
+    assert records_in(no_end, "disposal_bin", JAN).index.tolist() == [0, 1, 3, 4, 5, 6]
+    one_day = pd.DataFrame({"done_at": pd.to_datetime(["2026-01-31", "2026-02-01"])})
+    assert records_in(one_day, "greenery_cut", JAN).index.tolist() == [0]
+
+
+def test_places_and_empty_frames_pass_unchanged():
+    places = pd.DataFrame({"name": ["Kita"]})
+    assert records_in(places, "sensitive_place", JAN) is places
+    empty = pd.DataFrame({"found_at": pd.Series(dtype="datetime64[ns]")})
+    assert records_in(empty, "syringe_find", JAN) is empty

@@ -36,8 +36,9 @@ from scipy.stats import binom
 from geo.analysis.hotspots import boundary_geometry, choose_band, choose_scale, fdr_bh, format_metres, gi_star
 from geo.analysis.timeseries import zone_counts
 from geo.core.errors import UserError
-from geo.core.grid import Grid, GridShape, aggregate_xy, make_grid, point_coordinates
+from geo.core.grid import Grid, GridShape, aggregate_xy, make_grid
 from geo.core.period import Period
+from geo.core.points import point_coordinates
 from geo.core.schema import CHANGE_CLASSES
 
 #: Significance level of the change classes (on FDR-adjusted p-values).
@@ -177,12 +178,6 @@ def _check_periods(period_a: Period, period_b: Period) -> None:
         )
 
 
-def _in_period(records: gpd.GeoDataFrame, date_field: str | None, period: Period) -> gpd.GeoDataFrame:
-    if date_field is None or not len(records):
-        return records
-    return records[period.contains(records[date_field])]
-
-
 # ---------------------------------------------------------------------------- cells
 def analysis_grid(points: list[gpd.GeoDataFrame], boundary, *, shape: GridShape = "hex",
                   cell: float | None = DEFAULT_CELL_M, crs: str = "EPSG:25833") -> tuple[Grid, str]:
@@ -240,7 +235,7 @@ def compare_periods(
     _check_periods(period_a, period_b)
     counts = []
     for records, period in ((records_a, period_a), (records_b, period_b)):
-        x, y = point_coordinates(_in_period(records, date_field, period), grid.crs)
+        x, y = point_coordinates(period.select(records, date_field), grid.crs)
         counts.append(aggregate_xy(grid, x, y))
     table = rate_comparison(counts[0], counts[1], period_a.days, period_b.days, alpha)
     table.insert(0, "cell_id", grid.cells["cell_id"].to_numpy())
@@ -279,7 +274,7 @@ def zone_comparison(
     _check_periods(period_a, period_b)
     counts = []
     for records, period in ((records_a, period_a), (records_b, period_b)):
-        x, y = point_coordinates(_in_period(records, date_field, period), str(zones.crs))
+        x, y = point_coordinates(period.select(records, date_field), str(zones.crs))
         counts.append(zone_counts(zones, x, y))
     table = rate_comparison(counts[0], counts[1], period_a.days, period_b.days, alpha)
     table.insert(0, "zone_type", zones["zone_type"].to_numpy())

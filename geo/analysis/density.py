@@ -47,7 +47,8 @@ from affine import Affine
 from scipy import fft as sfft
 
 from geo.core.errors import UserError
-from geo.core.grid import check_metric_crs, point_coordinates, point_weights
+from geo.core.grid import check_metric_crs
+from geo.core.points import point_coordinates, point_weights
 
 Kernel = Literal["quartic", "gaussian"]
 Method = Literal["fft", "exact"]

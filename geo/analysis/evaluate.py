@@ -425,25 +425,30 @@ def evaluate_measures(measures: gpd.GeoDataFrame, records: gpd.GeoDataFrame, kin
 
 
 def find_measure(measures: gpd.GeoDataFrame, ident: str) -> pd.Series:
-    """The measure whose ``record_id`` equals ``ident`` or starts with it (unique prefix).
+    """The measure whose ``record_id`` equals ``ident`` or starts with it (unique prefix), else whose name does.
+
+    Names match case-insensitively: first the whole name, then a part of it ("Torgauer Platz").
 
     Raises
     ------
     UserError
-        No measure, or the prefix matches several (German message listing them).
+        No measure, or the ID prefix or name matches several (German message listing them).
     """
-    ident = str(ident).strip().lower()
+    ident = str(ident).strip()
     if not ident:
-        raise UserError("Bitte eine Maßnahmen-ID angeben.")
+        raise UserError("Bitte eine Maßnahmen-ID oder einen Namen angeben.")
     ids = measures[RECORD_ID].astype("string").str.lower().fillna("")
-    exact = measures[(ids == ident).to_numpy()]
-    hits = exact if len(exact) else measures[ids.str.startswith(ident).fillna(False).to_numpy()]
-    if len(hits) == 1:
-        return hits.iloc[0]
-    if not len(hits):
-        raise UserError(f"Keine Maßnahme mit der ID '{ident}' gefunden.")
-    listed = "; ".join(f"{r[RECORD_ID]} {r['title']}" for _, r in hits.head(5).iterrows())
-    raise UserError(f"Die ID '{ident}' passt auf {len(hits)} Maßnahmen ({listed}); bitte mehr Zeichen angeben.")
+    titles = measures["title"].astype("string").str.casefold().fillna("") if "title" in measures else ids * 0
+    key = ident.lower()
+    for hit in (ids == key, ids.str.startswith(key), titles == ident.casefold(),
+                titles.str.contains(ident.casefold(), regex=False)):
+        hits = measures[hit.fillna(False).to_numpy()]
+        if len(hits) == 1:
+            return hits.iloc[0]
+        if len(hits) > 1:
+            listed = "; ".join(f"{r[RECORD_ID][:8]} {r.get('title', '')}" for _, r in hits.head(5).iterrows())
+            raise UserError(f"'{ident}' passt auf {len(hits)} Maßnahmen ({listed}); bitte genauer angeben.")
+    raise UserError(f"Keine Maßnahme mit der ID oder dem Namen '{ident}' gefunden.")
 
 
 __all__ = [

@@ -41,9 +41,8 @@ from geo.core.grid import (
     aggregate_xy,
     check_metric_crs,
     make_grid,
-    point_coordinates,
-    point_weights,
 )
+from geo.core.points import point_coordinates, point_weights
 
 #: ArcGIS Gi_Bin confidence levels: class → significance level α.
 CONFIDENCE_LEVELS: tuple[tuple[int, float], ...] = ((3, 0.01), (2, 0.05), (1, 0.10))
@@ -144,7 +143,8 @@ def gi_classes(z: np.ndarray, p: np.ndarray) -> np.ndarray:
     return (np.sign(z).astype(np.int64) * level).astype(np.int64)
 
 
-def _gi_star_z(values: np.ndarray, lag: np.ndarray, k: np.ndarray) -> np.ndarray:
+def gi_star_z(values: np.ndarray, lag: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Gi* z-scores (formula above) from the values, their band sums ``lag`` (self included), band sizes ``k``."""
     n = values.size
     z = np.zeros(n)
     if n < 2:
@@ -159,16 +159,6 @@ def _gi_star_z(values: np.ndarray, lag: np.ndarray, k: np.ndarray) -> np.ndarray
     ok = (k >= 2) & (k < n) & (den > 0)
     z[ok] = (lag[ok] - mean * kf[ok]) / den[ok]
     return z
-
-
-def gi_star_z(values: np.ndarray, lag: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """Gi* z-scores from the values, their band sums ``lag`` (self included) and the band sizes ``k``.
-
-    The formula of :func:`gi_star` (module docstring) for callers that already hold the band
-    sums, e.g. of many periods at once (``Grid.window_sum`` on an ``(n, m)`` array).
-    """
-    return _gi_star_z(np.asarray(values, dtype=np.float64), np.asarray(lag, dtype=np.float64),
-                      np.asarray(k, dtype=np.int64))
 
 
 def _permutation_p(
@@ -262,7 +252,7 @@ def gi_star(
     if not np.isfinite(values).all():
         raise UserError("Die Werte enthalten fehlende oder unendliche Zahlen.")
     lag = hood.window_sum(values)
-    z = _gi_star_z(values, lag, hood.k)
+    z = gi_star_z(values, lag, hood.k)
     p = 2.0 * ndtr(-np.abs(z))
     p_fdr = fdr_bh(p)
     out = pd.DataFrame(
@@ -506,6 +496,40 @@ class HotspotResult:
         return {c: int(vc.get(c, 0)) for c in range(3, -4, -1)}
 
 
+def _grid_counts_and_band(
+    x: np.ndarray, y: np.ndarray, w: np.ndarray | None, geom: shapely.Geometry,
+    cell: float | None, band: float | None, shape: GridShape, crs: str,
+) -> tuple[Grid, np.ndarray, float, list[str]]:
+    """The grid, the (weighted) counts per cell, the distance band and the German rules that chose them.
+
+    A given ``cell`` / ``band`` is used as is; otherwise :func:`choose_scale` picks both (or
+    :func:`choose_band` the band for a given cell). Points with non-finite coordinates are left out.
+    """
+    ok = np.isfinite(x) & np.isfinite(y)
+    rules: list[str] = []
+    if cell is None:
+        cell, auto_band, rule = choose_scale(
+            np.column_stack([x[ok], y[ok]]), geom, None if w is None else w[ok], shape=shape, crs=crs
+        )
+        rules.append(rule)
+        grid = make_grid(geom, cell, shape, crs)
+        counts = aggregate_xy(grid, x[ok], y[ok], None if w is None else w[ok])
+        if band is None:
+            band = auto_band
+        else:
+            rules = [rule.split(" Distanzband ")[0], f"Distanzband {format_metres(float(band))}: vorgegeben."]
+    else:
+        grid = make_grid(geom, cell, shape, crs)
+        counts = aggregate_xy(grid, x[ok], y[ok], None if w is None else w[ok])
+        rules.append(f"Zellgröße {format_metres(float(cell))}: vorgegeben.")
+        if band is None:
+            band, band_rule = choose_band(grid, counts, float(geom.area))
+            rules.append(band_rule)
+        else:
+            rules.append(f"Distanzband {format_metres(float(band))}: vorgegeben.")
+    return grid, counts, float(band), rules
+
+
 def hotspot_analysis(
     points: gpd.GeoDataFrame | np.ndarray,
     boundary: shapely.Geometry,
@@ -544,29 +568,7 @@ def hotspot_analysis(
     crs = check_metric_crs(crs)
     x, y = point_coordinates(points, crs)
     w = point_weights(points, weight, len(x)) if weight is not None else None
-    ok = np.isfinite(x) & np.isfinite(y)
-    rules: list[str] = []
-    if cell is None:
-        cell, auto_band, rule = choose_scale(
-            np.column_stack([x[ok], y[ok]]), geom, None if w is None else w[ok], shape=shape, crs=crs
-        )
-        rules.append(rule)
-        grid = make_grid(geom, cell, shape, crs)
-        counts = aggregate_xy(grid, x[ok], y[ok], None if w is None else w[ok])
-        if band is None:
-            band = auto_band
-        else:
-            rules = [rule.split(" Distanzband ")[0], f"Distanzband {format_metres(float(band))}: vorgegeben."]
-    else:
-        grid = make_grid(geom, cell, shape, crs)
-        counts = aggregate_xy(grid, x[ok], y[ok], None if w is None else w[ok])
-        rules.append(f"Zellgröße {format_metres(float(cell))}: vorgegeben.")
-        if band is None:
-            band, band_rule = choose_band(grid, counts, float(geom.area))
-            rules.append(band_rule)
-        else:
-            rules.append(f"Distanzband {format_metres(float(band))}: vorgegeben.")
-    band = float(band)
+    grid, counts, band, rules = _grid_counts_and_band(x, y, w, geom, cell, band, shape, crs)
     if grid.n == 0:
         raise UserError(
             f"Bei einer Zellgröße von {format_metres(grid.cell)} liegt kein Zellmittelpunkt im Gebiet; "

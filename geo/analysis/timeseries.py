@@ -25,8 +25,8 @@ import pandas as pd
 import shapely
 
 from geo.core.errors import UserError
-from geo.core.grid import point_coordinates, point_weights
 from geo.core.period import Period
+from geo.core.points import point_coordinates, point_weights
 from geo.core.schema import KINDS, MEASURE_KINDS, RECORD_ID, get_kind
 
 #: Columns of a zone table (plus ``geometry``).

@@ -6,7 +6,7 @@
 
 writes existing and suggested bins (``status``, ``rank``, ``covered_finds``,
 ``covered_syringes``, coordinates in EPSG:25833 and WGS84, …; see
-:func:`geo.analysis.bins.plan_table`) and prints the coverage and the coverage curve in German.
+:func:`geo.analysis.siting.plan_table`) and prints the coverage and the coverage curve in German.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from geo.core.errors import UserError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from geo.analysis.bins import DEFAULT_GRID_M, DEFAULT_RADIUS_M
+    from geo.analysis.coverage import DEFAULT_RADIUS_M
+    from geo.analysis.siting import DEFAULT_GRID_M
 
     p = sub.add_parser(
         "bins",
@@ -96,7 +97,9 @@ def _forecast_demand(args: argparse.Namespace, area, period, cov):
 
 
 def run(args: argparse.Namespace) -> int:
-    from geo.analysis.bins import StreetNetwork, analyse_coverage, plan_table, suggest_bins
+    from geo.analysis.coverage import analyse_coverage
+    from geo.analysis.siting import plan_table, suggest_bins
+    from geo.analysis.streets import StreetNetwork
     from geo.data.exports import write_table
     from geo.data.sitefiles import read_candidates, read_street_lines
 

@@ -11,7 +11,7 @@ import geopandas as gpd
 from geo.core.area import AreaConfigError, StudyArea
 from geo.core.area import load_area as _load_area
 from geo.core.errors import UserError
-from geo.core.period import Period, parse_date
+from geo.core.period import Period, parse_date, records_in
 from geo.core.schema import KINDS, get_kind
 from geo.data.store import Store, default_store_path, ensure_user_store
 
@@ -148,12 +148,7 @@ def load_records(args: argparse.Namespace, kind: str) -> gpd.GeoDataFrame:
             top = "; ".join(f"{r}: {n}" for r, n in checked.reason_counts().head(3).items())
             print(f"{path.name}: {len(checked.rejects)} Zeilen abgelehnt ({top})", file=sys.stderr)
         gdf = checked.valid.drop(columns=["row"])
-        if period is not None and kind_obj.date_field:
-            if kind_obj.end_field:
-                gdf = gdf[period.overlaps(gdf[kind_obj.date_field], gdf[kind_obj.end_field])]
-            else:
-                gdf = gdf[period.contains(gdf[kind_obj.date_field])]
-        return gdf.reset_index(drop=True)
+        return records_in(gdf, kind_obj, period).reset_index(drop=True)
     store = open_store(args)
     if not store.exists():
         raise UserError(f"Speicher {store.path} existiert noch nicht – erst importieren oder 'lagebild demo'.")

@@ -25,7 +25,7 @@ from geo.cli.common import (
     load_area,
     load_records,
 )
-from geo.core.period import parse_period
+from geo.core.period import parse_period, records_in
 from geo.core.schema import CHANGE_CLASSES, REPORT_KINDS
 
 
@@ -69,8 +69,7 @@ def run(args: argparse.Namespace) -> int:
     area = load_area(args)
     records = load_records(args, args.kind)
     a, b = args.period_a, args.period_b
-    rec_a = records[a.contains(records[kind.date_field])]
-    rec_b = records[b.contains(records[kind.date_field])]
+    rec_a, rec_b = records_in(records, kind, a), records_in(records, kind, b)
     grid, note = analysis_grid([rec_a, rec_b], area, shape=args.grid, cell=args.cell)
     cells = compare_periods(rec_a, rec_b, a, b, grid, alpha=args.alpha)
 

@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("--measure", metavar="ID", default=None,
-                   help="ID der Maßnahme (record_id oder eindeutiger Anfang davon)")
+                   help="ID der Maßnahme (record_id oder eindeutiger Anfang davon) oder ihr Name")
     add_kind_option(p, default="syringe_find", choices=list(REPORT_KINDS))
     add_store_options(p)
     add_input_option(p)
@@ -84,6 +84,21 @@ def _measures(args: argparse.Namespace):
     finally:
         args.input = saved
     return measure_table(frames, area.crs)
+
+
+def _print_sensitivity(args: argparse.Namespace, measure, area, options: dict) -> None:
+    """The verdict across ring widths and report kinds, and whether it holds."""
+    from geo.analysis.sensitivity import verdict_sensitivity
+
+    options = {k: v for k, v in options.items() if k != "buffer_m"}
+    records = {k: load_records(args, k) for k in REPORT_KINDS}
+    sens = verdict_sensitivity(measure, records, area, kind=args.kind, buffer_m=args.buffer, **options)
+    print("Wie sicher ist das Ergebnis? (Meldungsart × Breite des Pufferrings; * = gewählt)")
+    for row in sens.table.itertuples():
+        mark = "*" if row.default else " "
+        detail = f"Verhältnis {_num(row.did_ratio)}" if math.isfinite(row.did_ratio) else f"– ({row.reason})"
+        print(f" {mark} {row.kind_label}, Ring {row.buffer_m:.0f} m: {row.verdict_label}, {detail}")
+    print(sens.sentence())
 
 
 def run(args: argparse.Namespace) -> int:
@@ -132,6 +147,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"Ergebnis: {ev.verdict_label} – {VERDICTS[ev.verdict][2]}")
     for note in ev.notes:
         print(f"Hinweis: {note}")
+    _print_sensitivity(args, measure, area, options)
     if args.out is not None:
         areas = ev.areas.merge(ev.counts[["before", "after", "change"]], left_on="role", right_index=True)
         write_table(areas, args.out)

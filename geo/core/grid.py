@@ -39,6 +39,7 @@ import shapely
 from pyproj import CRS
 
 from geo.core.errors import UserError
+from geo.core.points import point_coordinates, point_weights
 
 GridShape = Literal["hex", "square"]
 
@@ -379,58 +380,6 @@ def make_grid(
         crs=crs,
     )
     return Grid(cells=cells, x=x, y=y, i=ii, j=jj, cell=cell, shape=shape, crs=crs)
-
-
-def point_coordinates(points: object, crs: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Coordinates ``(x, y)`` in metres of point records.
-
-    Parameters
-    ----------
-    points : GeoDataFrame / GeoSeries (reprojected to ``crs`` if its CRS differs; without
-        CRS it is taken to be in ``crs``) or an array (n, 2) of metric coordinates.
-    crs : target metric CRS.
-
-    Missing and empty geometries give NaN; non-point geometries are represented by their
-    centroid. Coordinates that look like degrees in a frame without CRS are refused.
-    """
-    if isinstance(points, gpd.GeoDataFrame | gpd.GeoSeries):
-        geoms = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
-        if crs is not None and geoms.crs is not None and not CRS.from_user_input(geoms.crs).equals(
-            CRS.from_user_input(crs)
-        ):
-            geoms = geoms.to_crs(crs)
-        arr = np.asarray(geoms.values, dtype=object)
-        arr = np.where(shapely.get_type_id(arr) == 0, arr, shapely.centroid(arr))
-        x = shapely.get_x(arr)
-        y = shapely.get_y(arr)
-        x = np.where(shapely.is_empty(arr) | shapely.is_missing(arr), np.nan, x).astype(float)
-        y = np.where(shapely.is_empty(arr) | shapely.is_missing(arr), np.nan, y).astype(float)
-        if geoms.crs is None:
-            _refuse_degrees(x, y)
-        return x, y
-    arr = np.asarray(points, dtype=float)
-    if arr.ndim != 2 or arr.shape[1] != 2:
-        raise ValueError("points must be a GeoDataFrame, GeoSeries or an array of shape (n, 2)")
-    return arr[:, 0].copy(), arr[:, 1].copy()
-
-
-def _refuse_degrees(x: np.ndarray, y: np.ndarray) -> None:
-    ok = np.isfinite(x) & np.isfinite(y)
-    if ok.sum() and (np.abs(x[ok]) <= 180).all() and (np.abs(y[ok]) <= 90).all():
-        raise UserError(
-            "Die Punkte haben kein Koordinatensystem und sehen nach Grad (Länge/Breite) aus; "
-            "bitte ein metrisches Koordinatensystem angeben, z. B. EPSG:25833."
-        )
-
-
-def point_weights(points: object, weight: str | None, n: int) -> np.ndarray:
-    """Weights of point records: the column ``weight`` (missing values count 1) or 1 each."""
-    if weight is None:
-        return np.ones(n)
-    if not isinstance(points, gpd.GeoDataFrame) or weight not in points.columns:
-        raise UserError(f"Die Gewichtsspalte '{weight}' fehlt in den Daten.")
-    w = np.asarray(points[weight].astype("float64").to_numpy(), dtype=float)
-    return np.where(np.isfinite(w), w, 1.0)
 
 
 def aggregate(grid: Grid, points: gpd.GeoDataFrame, weight: str | None = None) -> np.ndarray:

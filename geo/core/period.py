@@ -2,7 +2,8 @@
 
 A :class:`Period` holds two calendar dates, both inclusive (``2026-01-01`` to
 ``2026-02-28`` is January and February). Records carry naive local datetimes
-(Europe/Berlin wall clock).
+(Europe/Berlin wall clock). Which records belong to a period is decided in one place:
+:meth:`Period.select` (by field names) and :func:`records_in` (by record kind).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from geo.core.errors import UserError
+from geo.core.schema import Kind, get_kind
 
 
 @dataclass(frozen=True)
@@ -75,12 +77,44 @@ class Period:
         not_ended = open_end | (e >= self.start_ts.to_datetime64())
         return started & not_ended
 
+    def select(self, records: pd.DataFrame, date_field: str | None, end_field: str | None = None) -> pd.DataFrame:
+        """The rows of ``records`` that belong to the period (index kept): the one rule.
+
+        * Without ``date_field``, or without that column (places): all rows.
+        * With an ``end_field`` (measures valid for a time: bins, police presence, street
+          work): rows valid at some time in the period — start before the midnight after
+          the period's last day, and end empty (still running), without column, or on/after
+          the period's first day (:meth:`overlaps`). A missing start counts as "always there".
+        * Otherwise (reports, one-day measures): rows whose date falls on one of the
+          period's days, both ends inclusive (:meth:`contains`).
+        """
+        if not date_field or date_field not in records:
+            return records
+        if not end_field:
+            return records.loc[self.contains(records[date_field])]
+        start = pd.to_datetime(records[date_field]).fillna(self.start_ts)
+        end = (pd.to_datetime(records[end_field]) if end_field in records
+               else pd.Series(pd.NaT, index=records.index, dtype="datetime64[ns]"))
+        return records.loc[self.overlaps(start, end)]
+
     def label(self) -> str:
         """German label such as ``01.01.2026 – 28.02.2026``."""
         return f"{self.start:%d.%m.%Y} – {self.end:%d.%m.%Y}"
 
     def __str__(self) -> str:
         return f"{self.start.isoformat()}/{self.end.isoformat()}"
+
+
+def records_in(records: pd.DataFrame, kind: Kind | str, period: Period | None) -> pd.DataFrame:
+    """Records of ``kind`` (a :class:`geo.core.schema.Kind` or its name) that belong to
+    ``period`` by the kind's date and end fields (:meth:`Period.select`); all without a
+    period. Empty frames and kinds without a date (places) are returned unchanged.
+    """
+    if period is None or not len(records):
+        return records
+    if isinstance(kind, str):
+        kind = get_kind(kind)
+    return period.select(records, kind.date_field, kind.end_field)
 
 
 def _month_start(d: date, back: int = 0) -> date:

@@ -263,51 +263,96 @@ def _dummy_hash() -> str:
     return bcrypt.hashpw(os.urandom(16).hex().encode(), bcrypt.gensalt(BCRYPT_ROUNDS)).decode("ascii")
 
 
-class LoginThrottle:
-    """Slows down repeated failed logins per name (in this process): 1 s per recent failure, at most 30 s."""
+class LoginRefused(UserError):
+    """Too many failed logins from this client (or for this name from this client): try again later."""
 
-    def __init__(self, window_s: float = 900.0, max_delay_s: float = 30.0) -> None:
+
+class LoginThrottle:
+    """Limits password guessing in this process, by client and overall, without locking out a named user.
+
+    Rules within a sliding window (default 15 min):
+
+    - **per client** (IP address or session): each recent failure of that client adds 1 s before its next check
+      (at most ``max_delay_s``); after ``client_max`` failures the client is refused until old failures expire —
+      many parallel sessions from one client share this budget, and guessing across many names counts too;
+    - **per name**: after ``name_max`` failures for one name, only clients that have not failed for that name may
+      still try it — the real user at their own computer keeps logging in while the guessers are refused;
+    - **overall**: after ``global_max`` failures from all clients, a client that has failed at all is refused, so a
+      distributed attack gets one guess per address and window, while clients without failures log in as usual.
+
+    A successful login clears that client's failures for the name.
+    """
+
+    def __init__(self, window_s: float = 900.0, max_delay_s: float = 30.0, *, client_max: int = 10,
+                 name_max: int = 20, global_max: int = 200) -> None:
         self.window_s = window_s
         self.max_delay_s = max_delay_s
-        self._failures: dict[str, list[float]] = {}
+        self.client_max, self.name_max, self.global_max = client_max, name_max, global_max
+        self._failures: list[tuple[float, str, str]] = []  # (time, client, name)
         self._lock = threading.Lock()
 
-    def delay(self, name: str, now: float | None = None) -> float:
-        """Seconds to wait before checking a password for ``name``."""
+    def _recent(self, now: float) -> list[tuple[float, str, str]]:
+        with self._lock:
+            self._failures = [f for f in self._failures if now - f[0] < self.window_s]
+            return list(self._failures)
+
+    def delay(self, name: str, client: str = "", now: float | None = None) -> float:
+        """Seconds to wait before checking a password for ``name`` from ``client``.
+
+        Raises
+        ------
+        LoginRefused
+            The client may not try now (German message with the minutes to wait).
+        """
         now = time.monotonic() if now is None else now
-        with self._lock:
-            recent = [t for t in self._failures.get(name, []) if now - t < self.window_s]
-            self._failures[name] = recent
-        return min(float(len(recent)), self.max_delay_s)
+        recent = self._recent(now)
+        mine = [t for t, c, _ in recent if c == client]
+        mine_for_name = [t for t, c, n in recent if c == client and n == name]
+        for_name = sum(1 for _, _, n in recent if n == name)
+        refused = (len(mine) >= self.client_max
+                   or (for_name >= self.name_max and mine_for_name)
+                   or (len(recent) >= self.global_max and mine))
+        if refused:
+            wait_min = max(1, round((self.window_s - (now - min(mine))) / 60))
+            raise LoginRefused(f"Zu viele fehlgeschlagene Anmeldungen – bitte in {wait_min} Minuten erneut versuchen.")
+        return min(float(len(mine)), self.max_delay_s)
 
-    def failed(self, name: str, now: float | None = None) -> None:
+    def failed(self, name: str, client: str = "", now: float | None = None) -> None:
         with self._lock:
-            self._failures.setdefault(name, []).append(time.monotonic() if now is None else now)
+            self._failures.append((time.monotonic() if now is None else now, client, name))
 
-    def succeeded(self, name: str) -> None:
+    def succeeded(self, name: str, client: str = "") -> None:
         with self._lock:
-            self._failures.pop(name, None)
+            self._failures = [f for f in self._failures if not (f[1] == client and f[2] == name)]
 
 
 THROTTLE = LoginThrottle()
+#: At most two password checks at a time (bcrypt costs ~0.2 s of CPU each): guessing cannot starve the server.
+_CHECKS = threading.BoundedSemaphore(2)
 
 
-def authenticate(accounts: Mapping[str, Account], name: str, password: str, *,
+def authenticate(accounts: Mapping[str, Account], name: str, password: str, *, client: str = "",
                  throttle: LoginThrottle | None = None) -> User | None:
     """The user if ``name`` and ``password`` match an account, else ``None``.
 
-    An unknown name costs as much time as a wrong password; repeated failures are slowed
-    down by ``throttle`` (default: the process-wide :data:`THROTTLE`).
+    An unknown name costs as much time as a wrong password; failures are limited by ``throttle`` (default: the
+    process-wide :data:`THROTTLE`) per ``client`` (e.g. the IP address), per name and overall.
+
+    Raises
+    ------
+    LoginRefused
+        Too many failures (German message); no password is checked then.
     """
     throttle = throttle or THROTTLE
     name = (name or "").strip()
-    time.sleep(throttle.delay(name))
+    time.sleep(throttle.delay(name, client))
     account = accounts.get(name)
-    ok = verify_password(password or "", account.password_hash if account else _dummy_hash())
+    with _CHECKS:
+        ok = verify_password(password or "", account.password_hash if account else _dummy_hash())
     if not (ok and account):
-        throttle.failed(name)
+        throttle.failed(name, client)
         return None
-    throttle.succeeded(name)
+    throttle.succeeded(name, client)
     return User(account.name, account.role)
 
 

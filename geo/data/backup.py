@@ -27,6 +27,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import zipfile
@@ -104,6 +105,58 @@ def _private_file(path: Path) -> int:
     return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
 
 
+#: Tables a Lagebild store may hold besides the kinds' layers (GeoPackage and SQLite bookkeeping included).
+STORE_TABLES = frozenset({IMPORTS_TABLE, "aggregated_counts", "sqlite_sequence"})
+STORE_TABLE_PREFIXES = ("gpkg_", "rtree_", "lagebild_")
+#: Triggers GDAL writes: R-tree maintenance and feature counts; they may change only those tables.
+_OWN_TRIGGER = re.compile(r"^(rtree_\w+_(insert|update\d*|delete)|trigger_(insert|delete)_feature_count_\w+|gpkg_\w+)$")
+_WRITES_TO = re.compile(r"\b(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)"
+                        r"\s+[\"'`\[]?(\w+)", re.IGNORECASE)
+#: What a rejected-rows file that Lagebild wrote is called (in ``<store>.rejects/``).
+_REJECTS_NAME = re.compile(r"^import-\d{5,}-[\w.-]*\.csv$")
+
+
+def rejects_path_ok(value: object) -> bool:
+    """True if an import's ``rejects_file`` entry is one Lagebild writes: ``…/<store>.rejects/import-N-….csv``,
+    absolute, without ``..`` — anything else (``/etc/passwd``, ``../accounts.toml``) is refused."""
+    if value is None or value != value or str(value) == "":
+        return True
+    path = Path(str(value))
+    return (path.is_absolute() and ".." not in path.parts and path.parent.name.endswith(".rejects")
+            and bool(_REJECTS_NAME.match(path.name)))
+
+
+def check_store_contents(con: sqlite3.Connection, name: str) -> None:
+    """Refuse what Lagebild never writes: unknown tables, views, foreign triggers, paths outside the store.
+
+    A crafted store could carry a trigger that keeps copies of deleted records, a view, or an import history whose
+    ``rejects_file`` points at ``accounts.toml`` or ``/etc/passwd`` (downloadable from the Daten page).
+
+    Raises
+    ------
+    UserError
+        One German line naming the first such object.
+    """
+    for kind, obj, sql in con.execute("SELECT type, name, coalesce(sql, '') FROM sqlite_master"):
+        if kind == "view":
+            raise UserError(f"{name}: enthält die Sicht '{obj}' – so etwas schreibt Lagebild nicht; abgelehnt.")
+        if kind == "table" and obj not in KINDS and obj not in STORE_TABLES \
+                and not obj.startswith(STORE_TABLE_PREFIXES):
+            raise UserError(f"{name}: enthält die fremde Tabelle '{obj}'; abgelehnt.")
+        if kind == "trigger":
+            body = re.split(r"\bBEGIN\b", re.sub(r"'(?:[^']|'')*'", "''", sql), maxsplit=1, flags=re.IGNORECASE)[-1]
+            targets = {t.lower() for t in _WRITES_TO.findall(body)}
+            foreign = {t for t in targets if not (t.startswith("rtree_") or t == "gpkg_ogr_contents")}
+            if not _OWN_TRIGGER.match(obj) or foreign:
+                raise UserError(f"{name}: enthält den fremden Trigger '{obj}'; abgelehnt.")
+    rows = con.execute(f"SELECT rejects_file FROM {IMPORTS_TABLE}").fetchall()
+    bad = [r[0] for r in rows if not rejects_path_ok(r[0])]
+    if bad:
+        raise UserError(f"{name}: Importprotokoll verweist auf eine Datei außerhalb des Speichers "
+                        f"({str(bad[0])[:80]}); "
+                        "abgelehnt.")
+
+
 def check_store_file(path: str | os.PathLike, area: StudyArea, *, name: str | None = None) -> StoreCheck:
     """Validate a store file: GeoPackage, intact, known layers with their columns, the area's CRS.
 
@@ -124,11 +177,12 @@ def check_store_file(path: str | os.PathLike, area: StudyArea, *, name: str | No
             if result != [("ok",)]:
                 raise UserError(f"{name}: Datenbank beschädigt ({str(result[0][0])[:100]}).")
             columns = {r[1] for r in con.execute(f"PRAGMA table_info({IMPORTS_TABLE})")}
-            imports = con.execute(f"SELECT count(*) FROM {IMPORTS_TABLE}").fetchone()[0] if columns else 0
+            if not {"import_id", "kind", "sha256", "file_name", "rejects_file"} <= columns:
+                raise UserError(f"{name}: Importprotokoll ({IMPORTS_TABLE}) fehlt – kein Lagebild-Speicher.")
+            imports = con.execute(f"SELECT count(*) FROM {IMPORTS_TABLE}").fetchone()[0]
+            check_store_contents(con, name)
     except sqlite3.DatabaseError as exc:
         raise UserError(f"{name}: Datenbank nicht lesbar ({exc}).") from None
-    if not {"import_id", "kind", "sha256", "file_name"} <= columns:
-        raise UserError(f"{name}: Importprotokoll ({IMPORTS_TABLE}) fehlt – kein Lagebild-Speicher.")
     try:
         layers = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
     except Exception:  # noqa: BLE001 - GDAL's reasons become one German line

@@ -200,7 +200,15 @@ def generate_demo(seed: int = DEMO_SEED, area: StudyArea | None = None) -> dict[
     g = _Gen(seed, area)
     crs = area.crs
     out: dict[str, gpd.GeoDataFrame] = {}
+    out.update(_demo_reports(g, crs))  # the only part drawing random numbers: keep it first
+    out["sensitive_place"] = _demo_places(g, crs)
+    out.update(_demo_measures(g, crs))
+    return out
 
+
+def _demo_reports(g: _Gen, crs: str) -> dict[str, gpd.GeoDataFrame]:
+    """Syringe finds, complaints and scene observations (random, in this order: the seed's stream)."""
+    out: dict[str, gpd.GeoDataFrame] = {}
     finds = _events(g)
     scene = finds.place != "Hintergrund"
     counts = 1 + g.rng.poisson(np.where(scene, 1.0, 0.4))
@@ -229,7 +237,11 @@ def generate_demo(seed: int = DEMO_SEED, area: StudyArea | None = None) -> dict[
          "source": g.rng.choice(["Polizei", "Streetwork"], size=len(obs))},
         geometry=_points(obs, crs).values, crs=crs,
     )
+    return out
 
+
+def _demo_places(g: _Gen, crs: str) -> gpd.GeoDataFrame:
+    """The sensitive places (Kitas, schools, playgrounds …) and the Rabet park as a polygon."""
     names = [s[0] for s in _SENSITIVE]
     places = gpd.GeoDataFrame(
         {"name": names, "place_type": [s[1] for s in _SENSITIVE], "buffer_m": [s[2] for s in _SENSITIVE]},
@@ -239,31 +251,38 @@ def generate_demo(seed: int = DEMO_SEED, area: StudyArea | None = None) -> dict[
     rabet = shapely.affinity.translate(rabet, *g.xy("Rabet"))
     park = gpd.GeoDataFrame({"name": ["Stadtteilpark Rabet"], "place_type": ["Park"], "buffer_m": [50.0]},
                             geometry=[rabet], crs=crs)
-    out["sensitive_place"] = pd.concat([places, park], ignore_index=True)
+    return pd.concat([places, park], ignore_index=True)
 
-    def at(name: str, dx: float = 0.0, dy: float = 0.0) -> shapely.Point:
-        x, y = g.xy(name)
-        return shapely.Point(x + dx, y + dy)
 
+def _at(g: _Gen, name: str, dx: float = 0.0, dy: float = 0.0) -> shapely.Point:
+    """A point ``dx``/``dy`` metres from the named place."""
+    x, y = g.xy(name)
+    return shapely.Point(x + dx, y + dy)
+
+
+def _demo_measures(g: _Gen, crs: str) -> dict[str, gpd.GeoDataFrame]:
+    """Bins, greenery cuts, a structural change, police presence and street work (fixed, no randomness)."""
+    out: dict[str, gpd.GeoDataFrame] = {}
     out["disposal_bin"] = gpd.GeoDataFrame(
         {"installed_at": pd.to_datetime(["2023-05-15", "2024-02-01", BIN_INSTALLED.isoformat(), "2022-04-01"]),
          "removed_at": pd.to_datetime([None, None, None, "2025-06-30"]),
          "owner": "Stadtreinigung",
          "label": ["Rabet Nord", "Otto-Runki-Platz", "Torgauer Platz", "Lene-Voigt-Park"]},
-        geometry=[at("Rabet", 0, 35), at("Otto-Runki-Platz", 10, -15), at(BIN_PLACE), _lonlat(g, 12.39878, 51.33433)],
+        geometry=[_at(g, "Rabet", 0, 35), _at(g, "Otto-Runki-Platz", 10, -15), _at(g, BIN_PLACE),
+                  _lonlat(g, 12.39878, 51.33433)],
         crs=crs,
     )
     out["greenery_cut"] = gpd.GeoDataFrame(
         {"done_at": pd.to_datetime(["2025-03-10", "2025-09-15"]),
          "description": ["Rückschnitt Gebüsch am Rabet (Südseite)", "Hecke am Otto-Runki-Platz zurückgeschnitten"]},
         geometry=[shapely.affinity.translate(shapely.box(-120, -60, 60, -20), *g.xy("Rabet")),
-                  shapely.LineString([at("Otto-Runki-Platz", -40, -20), at("Otto-Runki-Platz", 40, -25)])],
+                  shapely.LineString([_at(g, "Otto-Runki-Platz", -40, -20), _at(g, "Otto-Runki-Platz", 40, -25)])],
         crs=crs,
     )
     out["structural_change"] = gpd.GeoDataFrame(
         {"done_at": pd.to_datetime(["2025-06-20"]),
          "description": ["Mauer an der Kita Köhlerplatz erhöht, Nische geschlossen"]},
-        geometry=[shapely.LineString([at("Kita Köhlerplatz", -30, 20), at("Kita Köhlerplatz", 30, 20)])],
+        geometry=[shapely.LineString([_at(g, "Kita Köhlerplatz", -30, 20), _at(g, "Kita Köhlerplatz", 30, 20)])],
         crs=crs,
     )
     out["police_presence"] = gpd.GeoDataFrame(
@@ -279,7 +298,7 @@ def generate_demo(seed: int = DEMO_SEED, area: StudyArea | None = None) -> dict[
     out["streetwork"] = gpd.GeoDataFrame(
         {"start": starts, "end": starts + pd.offsets.MonthEnd(2),
          "description": "Aufsuchende Sozialarbeit, zwei Termine pro Woche"},
-        geometry=[at("Rabet") if i % 2 == 0 else at("Otto-Runki-Platz") for i in range(12)],
+        geometry=[_at(g, "Rabet") if i % 2 == 0 else _at(g, "Otto-Runki-Platz") for i in range(12)],
         crs=crs,
     )
     return out

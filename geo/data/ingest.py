@@ -12,6 +12,10 @@ Reasons (German, stable wording):
 ``Anzahl < 1``, ``… keine ganze Zahl``, ``Pflichtfeld … fehlt``, ``Text zu lang``,
 ``Duplikat eines gespeicherten Datensatzes``, ``Duplikat von Zeile N``, and read errors such
 as a CSV row with the wrong number of fields.
+
+Cell values are parsed by :mod:`geo.data.parsing` (which also collects the reasons); the
+geometry of each row is located, checked, repaired and moved to metres by
+:func:`geo.data.geometries.row_geometries`.
 """
 
 from __future__ import annotations
@@ -26,25 +30,19 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 import shapely
-from pyproj import CRS, Transformer
 
-from geo.core.area import DISPLAY_CRS, StudyArea
+from geo.core.area import StudyArea
 from geo.core.errors import ImportRefused
 from geo.core.schema import (
-    LAT_ALIASES,
-    LON_ALIASES,
     RECORD_ID,
-    WKT_ALIASES,
-    X_ALIASES,
-    Y_ALIASES,
     Kind,
     get_kind,
     normalise_name,
 )
-from geo.data.readers import RawTable, geometry_type_names, read_table
+from geo.data.geometries import row_geometries
+from geo.data.parsing import RowReasons, as_text, is_blank, parse_datetimes, parse_numbers
+from geo.data.readers import RawTable, read_table
 from geo.data.store import Store
 
 #: Longest accepted text value (characters).
@@ -52,19 +50,6 @@ MAX_TEXT_CHARS = 10_000
 
 REASON_DUPLICATE_STORED = "Duplikat eines gespeicherten Datensatzes"
 
-_GERMAN_FORMATS = (
-    "%d.%m.%Y %H:%M",
-    "%d.%m.%Y %H:%M:%S",
-    "%d.%m.%Y",
-    "%d.%m.%y %H:%M",
-    "%d.%m.%y",
-    "%d.%m.%Y, %H:%M",
-)
-_ALLOWED_TYPES = {
-    "Point": ("Point",),
-    "LineString": ("LineString", "MultiLineString"),
-    "Polygon": ("Polygon", "MultiPolygon"),
-}
 
 
 @dataclass
@@ -158,7 +143,7 @@ def validate(
     now = now or datetime.now()
     data = raw.data
     n = len(data)
-    reasons = _Reasons(n)
+    reasons = RowReasons(n)
     for i, reason in raw.row_errors.items():
         reasons.add_at(i, reason)
 
@@ -169,7 +154,7 @@ def validate(
         series = data[col] if col is not None else pd.Series([None] * n, index=data.index, dtype=object)
         values[f.name] = _parse_field(series, f, kind, reasons, now)
 
-    geoms, notes, repaired = _geometries(raw, kind, area, options, mapping, reasons)
+    geoms, notes, repaired = row_geometries(raw, kind, area, options, mapping, reasons)
     notes = [*raw.notes, *notes]
 
     frame = pd.DataFrame(values, index=data.index)
@@ -195,47 +180,6 @@ def validate(
     valid.insert(0, RECORD_ID, record_id[ok].to_numpy())
     valid.insert(1, "row", np.flatnonzero(ok) + 1)
     return Validated(kind, valid, rejects.reset_index(drop=True), n, notes, repaired, originals)
-
-
-class _Reasons:
-    """Collects reasons per row without a Python loop over rows."""
-
-    def __init__(self, n: int) -> None:
-        self.n = n
-        self.parts: list[tuple[np.ndarray, np.ndarray]] = []
-
-    def add(self, rows: np.ndarray, reason: str | list[str] | np.ndarray) -> None:
-        rows = np.asarray(rows)
-        if rows.dtype == bool:
-            rows = np.flatnonzero(rows)
-        if len(rows) == 0:
-            return
-        if isinstance(reason, str):
-            texts = np.full(len(rows), reason, dtype=object)
-        else:
-            texts = np.asarray(reason, dtype=object)
-        self.parts.append((rows, texts))
-
-    def add_at(self, row: int, reason: str) -> None:
-        self.add(np.array([row]), reason)
-
-    def mask(self) -> np.ndarray:
-        m = np.zeros(self.n, dtype=bool)
-        for rows, _ in self.parts:
-            m[rows] = True
-        return m
-
-    def joined(self, mask: np.ndarray) -> np.ndarray:
-        if not self.parts:
-            return np.array([], dtype=object)
-        rows = np.concatenate([r for r, _ in self.parts])
-        texts = np.concatenate([t for _, t in self.parts])
-        s = pd.Series(texts, index=rows)
-        # keep the order in which problems were found per row
-        order = np.argsort(rows, kind="stable")
-        s = s.iloc[order]
-        joined = s.groupby(level=0, sort=True).agg("; ".join)
-        return joined.reindex(np.flatnonzero(mask)).to_numpy(dtype=object)
 
 
 def _map_columns(columns: pd.Index, kind: Kind, options: ColumnOptions, source: str) -> dict[str, str | None]:
@@ -265,91 +209,8 @@ def _map_columns(columns: pd.Index, kind: Kind, options: ColumnOptions, source: 
     return mapping
 
 
-def _as_text(series: pd.Series) -> pd.Series:
-    """Values as stripped strings (Arrow-backed, vectorised); missing → ``""``."""
-    if isinstance(series.dtype, pd.StringDtype):
-        s = series
-    else:
-        s = series.astype(object).astype("string")
-    return s.fillna("").str.strip()
-
-
-def _blank(series: pd.Series) -> np.ndarray:
-    return (_as_text(series) == "").to_numpy(dtype=bool)
-
-
-def parse_datetimes(series: pd.Series) -> pd.Series:
-    """Parse dates and times as written by German and international tools.
-
-    Accepts ISO 8601 (``2026-11-21T14:30``, with or without seconds; with an offset or
-    ``Z`` it is converted to German local time), German ``21.11.2026 14:30``,
-    ``21.11.2026``, ``21.11.26`` and datetimes already parsed by a reader. Returns naive
-    local ``datetime64[ns]``; unparsable values become ``NaT``.
-    """
-    if pd.api.types.is_datetime64_any_dtype(series):
-        out = pd.to_datetime(series)
-        if getattr(out.dt, "tz", None) is not None:
-            out = out.dt.tz_convert("Europe/Berlin").dt.tz_localize(None)
-        return out.astype("datetime64[ns]")
-    s = _as_text(series)
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-    todo = s != ""
-    has_tz = s.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True) & s.str.contains("-", regex=False)
-    if (todo & has_tz).any():
-        part = pd.to_datetime(s[todo & has_tz], format="ISO8601", errors="coerce", utc=True)
-        out[todo & has_tz] = part.dt.tz_convert("Europe/Berlin").dt.tz_localize(None).astype("datetime64[ns]")
-        todo &= ~has_tz
-    iso = todo & s.str.match(r"^\d{4}-\d\d-\d\d")
-    if iso.any():
-        out[iso] = pd.to_datetime(s[iso], format="ISO8601", errors="coerce").astype("datetime64[ns]")
-    todo &= ~iso
-    german = todo.to_numpy() & s.str.match(r"^\d{1,2}\.\d{1,2}\.\d{2,4}").to_numpy()
-    if german.any():
-        out[german] = _parse_german(s[german]).to_numpy()
-    return out
-
-
-def _parse_german(s: pd.Series) -> pd.Series:
-    """German day-first dates with Arrow's vectorised strptime; impossible dates (31.02.) → NaT."""
-    arr = pa.array(s.array)
-    result = pa.nulls(len(arr), pa.timestamp("s"))
-    four_digit_year = pc.match_substring_regex(arr, r"^\d{1,2}\.\d{1,2}\.\d{4}(?:\D|$)")
-    none = pa.scalar(None, pa.timestamp("s"))
-    for fmt in _GERMAN_FORMATS:
-        fits = four_digit_year if "%Y" in fmt else pc.invert(four_digit_year)
-        todo = np.flatnonzero(pc.and_(fits, pc.is_null(result)).to_numpy(zero_copy_only=False))
-        if len(todo) == 0:
-            continue
-        parsed = pc.strptime(arr.take(todo), format=fmt, unit="s", error_is_null=True).to_numpy(zero_copy_only=False)
-        merged = result.to_numpy(zero_copy_only=False).copy()
-        merged[todo] = parsed
-        result = pa.array(merged, type=pa.timestamp("s"))
-    # Arrow rolls 31.02. over into March: keep only dates whose day and month survive
-    parts = pc.extract_regex(arr, r"^(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.")
-    day = pc.cast(pc.struct_field(parts, "d"), pa.int64())
-    month = pc.cast(pc.struct_field(parts, "m"), pa.int64())
-    same = pc.and_(pc.equal(day, pc.day(result)), pc.equal(month, pc.month(result)))
-    result = pc.if_else(pc.fill_null(same, False), result, none)
-    return pd.Series(result.to_numpy(zero_copy_only=False), index=s.index).astype("datetime64[ns]")
-
-
-def parse_numbers(series: pd.Series) -> pd.Series:
-    """Parse numbers with decimal point or German decimal comma; invalid → NaN."""
-    if pd.api.types.is_numeric_dtype(series):
-        return pd.to_numeric(series, errors="coerce").astype("float64")
-    arr = pa.array(_as_text(series).array)
-    arr = pc.replace_substring(pc.replace_substring(arr, "\u2212", "-"), " ", "")
-    # a single comma and no point is a German decimal comma
-    german = pc.and_(pc.equal(pc.count_substring(arr, ","), 1), pc.invert(pc.match_substring(arr, ".")))
-    arr = pc.if_else(german, pc.replace_substring(arr, ",", "."), arr)
-    number = pc.match_substring_regex(arr, r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$|^[+-]?(?:inf|nan)$",
-                                      ignore_case=True)
-    arr = pc.if_else(number, arr, "nan")
-    return pd.Series(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), index=series.index)
-
-
-def _parse_field(series: pd.Series, f, kind: Kind, reasons: _Reasons, now: datetime) -> pd.Series:
-    blank = _blank(series)
+def _parse_field(series: pd.Series, f, kind: Kind, reasons: RowReasons, now: datetime) -> pd.Series:
+    blank = is_blank(series)
     if f.type == "datetime":
         parsed = parse_datetimes(series)
         if f.required:
@@ -381,7 +242,7 @@ def _parse_field(series: pd.Series, f, kind: Kind, reasons: _Reasons, now: datet
             return num.where(~bad, 0).fillna(0).round().astype("int64")  # rejected rows: any value, no crash
         return num.astype("float64")
     # text and category
-    s = _as_text(series)
+    s = as_text(series)
     if f.required:
         reasons.add(blank, f"Pflichtfeld {f.label} fehlt")
     too_long = (s.str.len() > MAX_TEXT_CHARS).to_numpy()
@@ -398,174 +259,6 @@ def _parse_field(series: pd.Series, f, kind: Kind, reasons: _Reasons, now: datet
     elif f.default is not None:
         s = s.where(~blank, f.default)
     return s.astype("string")
-
-
-def _find(by_norm: dict[str, str], explicit: str | None, aliases: tuple[str, ...]) -> str | None:
-    if explicit:
-        return by_norm.get(normalise_name(explicit))
-    for a in aliases:
-        if a in by_norm:
-            return by_norm[a]
-    return None
-
-
-def _geometries(raw: RawTable, kind: Kind, area: StudyArea, options: ColumnOptions, mapping, reasons: _Reasons):
-    n = len(raw.data)
-    notes: list[str] = []
-    repaired = 0
-    latlon: tuple[np.ndarray, np.ndarray] | None = None
-    if raw.geometry is not None:
-        geoms = np.asarray(raw.geometry, dtype=object).copy()
-        src_crs = raw.crs
-    else:
-        used = {c for c in mapping.values() if c}
-        by_norm = {normalise_name(c): c for c in raw.data.columns if c not in used}
-        by_norm_all = {normalise_name(c): c for c in raw.data.columns}
-        lat = _find(by_norm_all, options.lat, LAT_ALIASES)
-        lon = _find(by_norm_all, options.lon, LON_ALIASES)
-        x = _find(by_norm_all, options.x, X_ALIASES)
-        y = _find(by_norm_all, options.y, Y_ALIASES)
-        wkt = _find(by_norm, None, WKT_ALIASES)
-        if lat and lon:
-            la, lo = parse_numbers(raw.data[lat]).to_numpy(), parse_numbers(raw.data[lon]).to_numpy()
-            ok = np.isfinite(la) & np.isfinite(lo) & (np.abs(la) <= 90) & (np.abs(lo) <= 180)
-            blank = _blank(raw.data[lat]) | _blank(raw.data[lon])
-            reasons.add(blank, "Koordinaten fehlen")
-            reasons.add(~ok & ~blank, "Koordinaten ungültig")
-            geoms = np.full(n, None, dtype=object)
-            mx, my = area.to_metric.transform(lo[ok], la[ok])  # straight to metres, no detour via points
-            geoms[ok] = shapely.points(mx, my)
-            src_crs = area.crs
-            latlon = (la, lo)
-        elif x and y:
-            if not options.crs:
-                raise ImportRefused(
-                    f"{raw.source}: Spalten {x}/{y} ohne Koordinatensystem; bitte angeben, z. B. --crs EPSG:25833."
-                )
-            xs, ys = parse_numbers(raw.data[x]).to_numpy(), parse_numbers(raw.data[y]).to_numpy()
-            ok = np.isfinite(xs) & np.isfinite(ys)
-            blank = _blank(raw.data[x]) | _blank(raw.data[y])
-            reasons.add(blank, "Koordinaten fehlen")
-            reasons.add(~ok & ~blank, "Koordinaten ungültig")
-            geoms = np.full(n, None, dtype=object)
-            try:
-                tr = Transformer.from_crs(options.crs, area.crs, always_xy=True)
-            except Exception:  # noqa: BLE001
-                raise ImportRefused(f"{raw.source}: Koordinatensystem '{options.crs}' unbekannt.") from None
-            mx, my = tr.transform(xs[ok], ys[ok])
-            geoms[ok] = shapely.points(mx, my)
-            src_crs = area.crs
-        elif wkt:
-            text = raw.data[wkt].astype(object).where(raw.data[wkt].notna(), None).to_numpy()
-            blank = _blank(raw.data[wkt])
-            geoms = np.full(n, None, dtype=object)
-            if (~blank).any():
-                geoms[~blank] = shapely.from_wkt(text[~blank], on_invalid="ignore")
-            reasons.add(blank, "Geometrie fehlt")
-            reasons.add(~blank & shapely.is_missing(geoms), "Geometrie nicht lesbar (WKT)")
-            src_crs = options.crs or DISPLAY_CRS
-            if not options.crs:
-                notes.append("WKT ohne Angabe des Koordinatensystems: als WGS84 (EPSG:4326) gelesen")
-        else:
-            raise ImportRefused(
-                f"{raw.source}: keine Koordinaten gefunden (erwartet Spalten Breite/Länge, lat/lon, x/y oder WKT)."
-            )
-    if src_crs is None:
-        raise ImportRefused(f"{raw.source}: Koordinatensystem unbekannt; bitte angeben, z. B. --crs EPSG:25833.")
-    missing = shapely.is_missing(geoms)
-    if raw.geometry is not None:
-        reasons.add(missing, "Geometrie fehlt")
-    present = ~missing
-    empty = np.zeros(n, dtype=bool)
-    empty[present] = shapely.is_empty(geoms[present])
-    reasons.add(empty, "Geometrie leer")
-    usable = present & ~empty
-    if raw.geometry is not None and usable.any() and shapely.has_z(geoms[usable]).any():
-        geoms[usable] = shapely.force_2d(geoms[usable])
-        notes.append("Höhenwerte (Z) verworfen")
-    # non-finite coordinates inside geometries (NaN/inf from broken files)
-    if usable.any():
-        coords_ok = np.ones(n, dtype=bool)
-        bounds = shapely.bounds(geoms[usable])
-        coords_ok[usable] = np.isfinite(bounds).all(axis=1)
-        reasons.add(usable & ~coords_ok, "Koordinaten ungültig")
-        usable &= coords_ok
-    # single-part MultiPoints become points; geometry types must fit the kind
-    types = geometry_type_names(geoms)
-    multipoint = usable & (types == "MultiPoint")
-    if multipoint.any():
-        single = multipoint.copy()
-        single[multipoint] = shapely.get_num_geometries(geoms[multipoint]) == 1
-        geoms[single] = shapely.get_geometry(geoms[single], 0)
-        types[single] = "Point"
-    allowed = {t for g in kind.geometries for t in _ALLOWED_TYPES[g]}
-    wrong = usable & ~np.isin(types.astype(str), list(allowed))
-    if wrong.any():
-        allowed_de = "/".join(kind.geometries)
-        reasons.add(wrong, "Geometrietyp " + types[wrong].astype(str).astype(object) + f" nicht erlaubt ({allowed_de})")
-    usable &= ~wrong
-    # repair invalid polygons and lines
-    if usable.any():
-        invalid = usable & (types != "Point")  # points are always valid
-        if invalid.any():
-            invalid[invalid] = ~shapely.is_valid(geoms[invalid])
-        if invalid.any():
-            fixed = shapely.make_valid(geoms[invalid])
-            if "Polygon" in kind.geometries:
-                polys = shapely.get_parts(fixed, return_index=True)
-                parts, idx = polys
-                keep = shapely.get_type_id(parts) == 3
-                merged = np.full(len(fixed), None, dtype=object)
-                if keep.any():
-                    grouped = pd.Series(parts[keep]).groupby(idx[keep]).agg(
-                        lambda p: shapely.multipolygons(list(p)) if len(p) > 1 else p.iloc[0]
-                    )
-                    merged[grouped.index.to_numpy()] = grouped.to_numpy()
-                fixed = np.where(np.isin(shapely.get_type_id(fixed), [3, 6]), fixed, merged)
-            still_bad = shapely.is_missing(fixed) | shapely.is_empty(fixed)
-            rows = np.flatnonzero(invalid)
-            reasons.add(rows[still_bad], "Geometrie ungültig (nicht reparierbar)")
-            ok_rows = rows[~still_bad]
-            geoms[ok_rows] = fixed[~still_bad]
-            repaired = int(len(ok_rows))
-            if repaired:
-                notes.append(f"{repaired} ungültige Geometrie(n) repariert (make_valid), Zeilen: "
-                             + ", ".join(str(r + 1) for r in ok_rows[:20]) + (" …" if repaired > 20 else ""))
-    # transform to the metric CRS
-    if usable.any():
-        try:
-            same = CRS.from_user_input(src_crs) == CRS.from_user_input(area.crs)
-        except Exception:  # noqa: BLE001
-            raise ImportRefused(f"{raw.source}: Koordinatensystem '{src_crs}' unbekannt.") from None
-        if not same:
-            tr = Transformer.from_crs(src_crs, area.crs, always_xy=True)
-            geoms[usable] = shapely.transform(geoms[usable], lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
-            finite = np.ones(n, dtype=bool)
-            finite[usable] = np.isfinite(shapely.bounds(geoms[usable])).all(axis=1)
-            reasons.add(usable & ~finite, "Koordinaten ungültig (Transformation fehlgeschlagen)")
-            usable &= finite
-    inside = np.zeros(n, dtype=bool)
-    inside[usable] = area.contains(geoms[usable])
-    outside = usable & ~inside
-    if outside.any():
-        swapped = np.zeros(n, dtype=bool)
-        if latlon is not None:  # would swapping latitude and longitude put the point inside?
-            la, lo = latlon
-            sx, sy = area.to_metric.transform(la[outside], lo[outside])
-            fin = np.isfinite(sx) & np.isfinite(sy)
-            hit = np.zeros(len(sx), dtype=bool)
-            hit[fin] = shapely.contains_xy(area.prepared, sx[fin], sy[fin])
-            swapped[outside] = hit
-        elif raw.geometry is not None and src_crs and CRS.from_user_input(src_crs).is_geographic:
-            # vector file in lon/lat: try swapping the axes of points
-            pts = outside & (shapely.get_type_id(geoms) == 0)
-            if pts.any():
-                orig = gpd.GeoSeries(geoms[pts], crs=area.crs).to_crs(src_crs)
-                sx, sy = area.to_metric.transform(orig.y.to_numpy(), orig.x.to_numpy())
-                swapped[pts] = shapely.contains_xy(area.prepared, sx, sy)
-        reasons.add(outside & swapped, "außerhalb des Untersuchungsgebiets (Breite/Länge vertauscht?)")
-        reasons.add(outside & ~swapped, "außerhalb des Untersuchungsgebiets")
-    return geoms, notes, repaired
 
 
 def _record_ids(frame: pd.DataFrame, geoms: np.ndarray) -> pd.Series:

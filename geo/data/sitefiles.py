@@ -1,6 +1,6 @@
 """Files the bin planning reads besides reports: candidate sites and a street network.
 
-All file reading lives in ``geo.data``; ``geo.analysis.bins`` gets GeoDataFrames and arrays only.
+All file reading lives in ``geo.data``; ``geo.analysis`` (coverage, siting) gets GeoDataFrames and arrays only.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from geo.core.area import DEFAULT_CRS, DISPLAY_CRS
 from geo.core.errors import UserError
 from geo.core.points import point_xy, to_metric
 from geo.core.schema import LAT_ALIASES, LON_ALIASES, WKT_ALIASES, X_ALIASES, Y_ALIASES, normalise_name
-from geo.data.ingest import parse_numbers
+from geo.data.parsing import parse_numbers
 from geo.data.readers import read_table
 
 
@@ -64,7 +64,7 @@ def read_candidates(path: str | os.PathLike, crs: str = DEFAULT_CRS, *, layer: s
 def read_street_lines(path: str | os.PathLike, crs: str = DEFAULT_CRS, *, layer: str | None = None) -> gpd.GeoDataFrame:
     """Read a line layer (GeoPackage, GeoJSON, zipped Shapefile) for a street network, in ``crs``.
 
-    Build the network with :meth:`geo.analysis.bins.StreetNetwork.from_lines`.
+    Build the network with :meth:`geo.analysis.streets.StreetNetwork.from_lines`.
 
     Raises
     ------

@@ -21,7 +21,8 @@ import shapely
 
 from geo.core.area import DISPLAY_CRS
 from geo.core.errors import UserError
-from geo.core.period import Period
+from geo.core.period import Period, records_in
+from geo.core.points import column_weights, in_crs
 from geo.core.schema import KINDS, MEASURE_KINDS, get_kind
 
 #: Protective distance (m) of a sensitive place without a usable ``buffer_m``.
@@ -128,24 +129,6 @@ def format_change(value: float | None, previous: float | None) -> str:
 
 
 # -- helpers ------------------------------------------------------------------------------
-
-
-def _align(gdf: gpd.GeoDataFrame | None, crs) -> gpd.GeoDataFrame | None:
-    """``gdf`` in ``crs`` (reprojected if both CRS are known and differ)."""
-    if gdf is None:
-        return None
-    if crs is not None and gdf.crs is not None and gdf.crs != crs:
-        return gdf.to_crs(crs)
-    return gdf
-
-
-def _weights(gdf: gpd.GeoDataFrame | None, column: str | None) -> np.ndarray:
-    """Per-record weight: ``column`` (missing values count 1) or 1 per record."""
-    if gdf is None or not len(gdf):
-        return np.zeros(0)
-    if column is None or column not in gdf:
-        return np.ones(len(gdf))
-    return pd.to_numeric(gdf[column], errors="coerce").fillna(1).to_numpy(dtype=float)
 
 
 def _geoms(gdf: gpd.GeoDataFrame | None) -> np.ndarray:
@@ -288,7 +271,7 @@ def report_totals(records: Mapping[str, gpd.GeoDataFrame] | None) -> dict[str, f
     finds = _records(records, "syringe_find")
     return {
         "finds": float(0 if finds is None else len(finds)),
-        "syringes": float(_weights(finds, KINDS["syringe_find"].weight_field).sum()),
+        "syringes": float(column_weights(finds, KINDS["syringe_find"].weight_field).sum()),
         "complaints": float(_count(records, "complaint")),
         "scene_observations": float(_count(records, "scene_observation")),
     }
@@ -394,10 +377,10 @@ def sensitive_place_table(
     weight_field = KINDS["syringe_find"].weight_field
 
     def counts(records: gpd.GeoDataFrame | None, weight: str | None) -> tuple[np.ndarray, np.ndarray]:
-        records = _align(records, crs)
+        records = in_crs(records, crs)
         zi, ri = zone_pairs(geoms, records, buffer)
         return (np.bincount(zi, minlength=n).astype(np.int64),
-                _sum_per_zone(n, zi, ri, _weights(records, weight)).astype(np.int64))
+                _sum_per_zone(n, zi, ri, column_weights(records, weight)).astype(np.int64))
 
     f_n, f_w = counts(finds, weight_field)
     c_n, _ = counts(complaints, None)
@@ -435,20 +418,6 @@ def _start_end(gdf: pd.DataFrame, kind: str) -> tuple[pd.Series, pd.Series]:
     return start, pd.Series(pd.NaT, index=gdf.index, dtype="datetime64[ns]")
 
 
-def active_in_period(gdf: gpd.GeoDataFrame, kind: str, period: Period | None) -> gpd.GeoDataFrame:
-    """Records of a dated kind that belong to ``period`` (all without a period).
-
-    Kinds with an end field (bins, police presence, street work) count when active at
-    some time in the period (empty end = still active); other kinds when their date lies
-    in the period; places (no date) are returned unchanged.
-    """
-    k = get_kind(kind)
-    if period is None or not k.date_field or not len(gdf):
-        return gdf
-    start, end = _start_end(gdf, kind)
-    return gdf.loc[period.overlaps(start, end) if k.end_field else period.contains(start)]
-
-
 def measures_list(measures: Mapping[str, gpd.GeoDataFrame], period: Period | None) -> pd.DataFrame:
     """What was done where and when in a period.
 
@@ -478,7 +447,7 @@ def measures_list(measures: Mapping[str, gpd.GeoDataFrame], period: Period | Non
         if gdf is None:
             continue
         kind = KINDS[kind_name]
-        gdf = active_in_period(gdf, kind_name, period)
+        gdf = records_in(gdf, kind_name, period)
         if not len(gdf):
             continue
         start, end = _start_end(gdf, kind_name)
@@ -540,14 +509,14 @@ def district_summary(districts: gpd.GeoDataFrame, records: Mapping[str, gpd.GeoD
     zones = _geoms(districts)
 
     def counts(kind: str) -> tuple[np.ndarray, np.ndarray]:
-        gdf = _align(_records(records, kind), crs)
+        gdf = in_crs(_records(records, kind), crs)
         zi, ri = zone_pairs(zones, gdf)
         first = np.lexsort((zi, ri))  # by record, then by district order
         ri, zi = ri[first], zi[first]
         uniq = np.ones(len(ri), dtype=bool)
         uniq[1:] = ri[1:] != ri[:-1]
         zi, ri = zi[uniq], ri[uniq]
-        w = _sum_per_zone(n, zi, ri, _weights(gdf, KINDS[kind].weight_field))
+        w = _sum_per_zone(n, zi, ri, column_weights(gdf, KINDS[kind].weight_field))
         return np.bincount(zi, minlength=n).astype(np.int64), w
 
     finds, syringes = counts("syringe_find")

@@ -46,11 +46,10 @@ from reportlab.platypus import (
 
 from geo.core.area import StudyArea
 from geo.core.errors import UserError
-from geo.core.period import Period
+from geo.core.period import Period, records_in
 from geo.core.schema import KINDS, MEASURE_KINDS
 from geo.report.figures import (
     DEFAULT_PLACE_THRESHOLD,
-    active_in_period,
     count_hot_cells,
     district_summary,
     format_change,
@@ -428,14 +427,7 @@ def build_handout(
     st = _styles()
     finds, finds_prev = current.get("syringe_find"), previous.get("syringe_find")
 
-    note = None
-    if hotspots is None and auto_hotspots:
-        hotspots, note = _auto_hotspots(finds, area)
-    hot_prev = None
-    if hotspots is not None and finds_prev is not None and len(finds_prev):
-        before, _ = _auto_hotspots(finds_prev, area, cell=hotspots.cell, band=hotspots.band, shape=hotspots.shape)
-        hot_prev = count_hot_cells(before.cells) if before is not None else None
-    hot_now = count_hot_cells(getattr(hotspots, "cells", None))
+    hotspots, note, hot_now, hot_prev = _hotspots_and_counts(hotspots, auto_hotspots, finds, finds_prev, area)
     figures = key_figures(current, previous if compare else None, hot_now, hot_prev)
 
     places = current.get("sensitive_place")
@@ -446,12 +438,40 @@ def build_handout(
     measures = measures_list({k: current[k] for k in MEASURE_KINDS if k in current}, period)
     bins = current.get("disposal_bin")
     if bins is not None and len(bins):
-        bins = active_in_period(bins, "disposal_bin", period)
+        bins = records_in(bins, "disposal_bin", period)
     districts = current.get("district")
 
     png = map_png(area, dpi=220, hotspots=hotspots, districts=districts, places=place_table, bins=bins,
                   finds=finds if hotspots is None else None)
-    map_w = A4[0] - 2 * _MARGIN
+    story = _title_section(title, period, area, demo, st)
+    story += _overview_section(figures, hot_now, png, _hotspot_caption(hotspots, note), st)
+    story += _forecast_section(forecast, places, districts, st)
+    story.append(KeepTogether(_places_section(place_table, threshold, st)))
+    story += _measures_section(measures, st)
+    if districts is not None and len(districts):
+        summary = district_summary(districts, current).sort_values(["finds", "name"], ascending=[False, True])
+        story += _districts_section(summary, st)
+
+    return _render_pdf(story, title, period, created, demo)
+
+
+def _hotspots_and_counts(hotspots, auto_hotspots: bool, finds, finds_prev, area: StudyArea):
+    """The period's hot spots (computed when missing and ``auto_hotspots``), a German note on
+    how, and the number of hot cells now and in the previous period on the same grid scale
+    (None when not known)."""
+    note = None
+    if hotspots is None and auto_hotspots:
+        hotspots, note = _auto_hotspots(finds, area)
+    hot_prev = None
+    if hotspots is not None and finds_prev is not None and len(finds_prev):
+        before, _ = _auto_hotspots(finds_prev, area, cell=hotspots.cell, band=hotspots.band, shape=hotspots.shape)
+        hot_prev = count_hot_cells(before.cells) if before is not None else None
+    hot_now = count_hot_cells(getattr(hotspots, "cells", None))
+    return hotspots, note, hot_now, hot_prev
+
+
+def _title_section(title: str, period: Period, area: StudyArea, demo: bool, st) -> list:
+    """Heading, period and comparison period, area; the demo notice for demo data."""
     story: list = [
         Paragraph(escape(title), st["title"]),
         Paragraph(f"Zeitraum <b>{escape(period.label())}</b> · Vergleich: {escape(period.previous().label())}"
@@ -462,7 +482,13 @@ def build_handout(
                                "erfunden und dienen nur der Vorführung.", st["notice"]))
     else:
         story.append(Spacer(1, 6))
-    story += [
+    return story
+
+
+def _overview_section(figures, hot_now: int | None, png: bytes, caption: str, st) -> list:
+    """Key figures with their explanation, and the map with its caption."""
+    map_w = A4[0] - 2 * _MARGIN
+    return [
         Paragraph("Kennzahlen", st["h2"]),
         _key_figure_table(figures, st),
         Paragraph(("Hotspot-Zellen: Zellen mit signifikant erhöhter Zahl an Spritzen (mindestens 90 % Konfidenz), "
@@ -471,16 +497,13 @@ def build_handout(
         KeepTogether([
             Paragraph("Karte", st["h2"]),
             Image(io.BytesIO(png), width=map_w, height=map_w * 12.5 / 17),
-            Paragraph(_hotspot_caption(hotspots, note), st["small"]),
+            Paragraph(caption, st["small"]),
         ]),
     ]
-    story += _forecast_section(forecast, places, districts, st)
-    story.append(KeepTogether(_places_section(place_table, threshold, st)))
-    story += _measures_section(measures, st)
-    if districts is not None and len(districts):
-        summary = district_summary(districts, current).sort_values(["finds", "name"], ascending=[False, True])
-        story += _districts_section(summary, st)
 
+
+def _render_pdf(story: list, title: str, period: Period, created: datetime, demo: bool) -> bytes:
+    """Lay out ``story`` on A4 pages with the footer (title, period, creation time; demo notice)."""
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
         buf, pagesize=A4, leftMargin=_MARGIN, rightMargin=_MARGIN, topMargin=14 * mm, bottomMargin=20 * mm,
