@@ -48,6 +48,10 @@ method is chosen on the backtest periods *before* it only (the first one uses
 ``counts w=1``), so the choice never sees the period it is scored on.
 
 Records enter through :func:`forecast` (stacks: see ``TODO(stacks)`` there).
+
+Modules: :mod:`geo.analysis.forecast_surfaces` (the candidate surfaces),
+:mod:`geo.analysis.backtest` (selection, scores, the backtest), this one (periods, the
+forecast from records, its result and outputs; it re-exports the other two's names).
 """
 
 from __future__ import annotations
