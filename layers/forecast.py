@@ -12,9 +12,10 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 
+from geo.core.schema import FORECAST_CLASSES
 from layers.escape import safe_colour
 from layers.hotspots import cells_js
-from layers.legend import FORECAST_COLOURS, FORECAST_LABELS, FORECAST_LAYER
+from layers.legend import FORECAST_LAYER
 
 __all__ = ["FORECAST_COLUMNS", "FORECAST_LAYER", "forecast_js", "rank_classes"]
 #: Popup rows: column → (German label, decimals).
@@ -30,7 +31,7 @@ def rank_classes(rank: np.ndarray) -> np.ndarray:
 def forecast_js(cells: gpd.GeoDataFrame, *, order: int = 11) -> str:
     """JavaScript expression for the forecast cells (``rank``, ``expected``, polygon geometry)."""
     styles = {k: {"color": safe_colour(c), "weight": 1.6, "opacity": 0.9, "fillColor": safe_colour(c),
-                  "fillOpacity": 0.45, "dashArray": "4 3"} for k, c in enumerate(FORECAST_COLOURS)}
-    labels = dict(enumerate(FORECAST_LABELS))
+                  "fillOpacity": 0.45, "dashArray": "4 3"} for k, (_, c) in FORECAST_CLASSES.items()}
+    labels = {k: lab for k, (lab, _) in FORECAST_CLASSES.items()}
     return cells_js(cells, rank_classes(cells["rank"].to_numpy()), styles, labels, FORECAST_COLUMNS,
                     title="Prognose-Zelle", order=order)

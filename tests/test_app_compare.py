@@ -11,7 +11,8 @@ pytest.importorskip("streamlit.testing.v1")
 
 
 def _page():  # the script AppTest runs
-    from app_pages import compare, state
+    from app_pages import compare
+    from app_support import state
 
     state.sidebar_filters()
     compare.render()
@@ -47,7 +48,7 @@ def test_public_role_sees_no_analysis(app):
 def test_forecast_tab_explains_the_backtest_in_plain_german(demo_store, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from app_pages.state import USER_KEY, LocalUser
+    from app_support.state import USER_KEY, LocalUser
 
     monkeypatch.setenv("LAGEBILD_STORE", str(demo_store.path))
     monkeypatch.setenv("LAGEBILD_DEMO", "0")

@@ -97,6 +97,8 @@ from geo.analysis.forecast_surfaces import (
     surface,
 )
 from geo.analysis.timeseries import event_arrays
+from geo.core import fmt
+from geo.core.area import StudyArea
 from geo.core.errors import UserError
 from geo.core.grid import Grid, GridShape, make_grid
 from geo.core.period import Period
@@ -129,8 +131,8 @@ def history_periods(period: Period, first: object | None, max_periods: int = MAX
     out = [period]
     if first is None:
         return out
-    first = pd.Timestamp(first).date()
-    while len(out) < max_periods and out[0].start > first:
+    first_day = pd.Timestamp(first).date()
+    while len(out) < max_periods and out[0].start > first_day:
         out.insert(0, out[0].previous())
     return out
 
@@ -224,7 +226,7 @@ def forecast_from_counts(grid: Grid, counts: np.ndarray, periods: Sequence[Perio
                           target=next_period(periods[-1]), grid=grid, share=float(share), kind=kind)
 
 
-def forecast(records: gpd.GeoDataFrame, kind: str, area: object, period: Period, *,
+def forecast(records: gpd.GeoDataFrame, kind: str, area: StudyArea, period: Period, *,
              share: float = DEFAULT_SHARE, method: str = "auto", cell: float = DEFAULT_CELL_M,
              shape: GridShape = "hex", max_periods: int = MAX_PERIODS) -> ForecastResult:
     """Forecast where the most events of ``kind`` are expected in the period after ``period``.
@@ -275,14 +277,17 @@ def backtest_sentence(bt: BacktestResult, method: Candidate | None = None, perio
     ptext = period_text(period or bt.periods[-1])
     phrase = method.phrase(ptext, bt.grid.cell).replace("Funde", noun)
     n = int(row["periods"])
-    # TODO(fmt): geo.core.fmt.percent / number
-    hit = f"{100 * row['hit_rate']:.0f}" if np.isfinite(row["hit_rate"]) else "–"
-    share = f"{100 * bt.share:g}".replace(".", ",")
-    pai = f"{row['pai']:.1f}".replace(".", ",") if np.isfinite(row["pai"]) else "–"
-    sd = f"{row['pai_sd']:.1f}".replace(".", ",") if np.isfinite(row["pai_sd"]) else "–"
+    hit = fmt.percent(row["hit_rate"])
+    share = share_text(bt.share)
+    pai, sd = fmt.number(row["pai"], 1), fmt.number(row["pai_sd"], 1)
     when = "im letzten Zeitraum" if n == 1 else f"in den letzten {n} Zeiträumen im Mittel"
-    return (f"Die Karte {phrase} hätte {when} {hit} % der {noun} auf {share} % der Fläche vorhergesagt "
+    return (f"Die Karte {phrase} hätte {when} {hit} der {noun} auf {share} der Fläche vorhergesagt "
             f"(PAI {pai}, Streuung ± {sd}).")
+
+
+def share_text(share: float) -> str:
+    """An area share as a German percentage without needless decimals: ``3 %``, ``2,5 %``."""
+    return fmt.percent(share, 0 if round(100 * share, 6).is_integer() else 1)
 
 
 def forecast_areas(result: ForecastResult, *, dissolve: bool = False) -> gpd.GeoDataFrame:
@@ -322,6 +327,7 @@ __all__ = [
     # this module
     "DEFAULT_CELL_M", "MAX_PERIODS", "METHODS", "ForecastResult", "backtest_sentence", "demand_weights", "forecast",
     "forecast_areas", "forecast_from_counts", "history_periods", "next_period", "period_counts", "period_text",
+    "share_text",
     # re-exported: the surfaces (geo.analysis.forecast_surfaces) and the backtest (geo.analysis.backtest)
     "BLEND_ALPHAS", "BLEND_LONG", "BLEND_RECENT", "COUNT_WINDOWS", "DEFAULT_SHARE", "FAMILIES", "GISTAR_BANDS",
     "HALF_LIVES", "KDE_BANDWIDTHS", "KDE_WINDOWS", "MIN_HISTORY", "TIE_BAND_CELLS", "BacktestResult", "Candidate",

@@ -17,6 +17,7 @@ from scipy.signal import fftconvolve
 
 from geo.analysis.density import default_bandwidth
 from geo.analysis.hotspots import gi_star
+from geo.core import fmt
 from geo.core.errors import UserError
 from geo.core.grid import Grid
 
@@ -114,8 +115,9 @@ def _num(v: float | str) -> str:
 
 
 def _de(v: float | str) -> str:
-    # TODO(fmt): replace by geo.core.fmt.number once it exists in this branch
-    return f"{float(v):g}".replace(".", ",")
+    """German number without needless decimals: ``2``, ``0,5``, ``1.500``."""
+    v = float(v)
+    return fmt.number(v, 0 if v.is_integer() else (1 if (10 * v).is_integer() else 2))
 
 
 def _span_text(periods: float, period_text: str) -> str:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
-import math
 
 import geopandas as gpd
 import numpy as np
@@ -33,10 +32,11 @@ from geo.cli.common import (
     add_store_options,
     add_table_output,
     check_table_output,
+    load_all_records,
     load_area,
-    load_records,
     period_from_args,
 )
+from geo.core import fmt
 from geo.core.errors import UserError
 from geo.core.schema import REPORT_KINDS
 
@@ -88,8 +88,7 @@ def place_column(cells: gpd.GeoDataFrame, area: object) -> list[str] | None:
 
 
 def _de(v: float, digits: int = 1) -> str:
-    # TODO(fmt): geo.core.fmt.number
-    return "–" if not math.isfinite(v) else f"{v:,.{digits}f}".replace(",", "_").replace(".", ",").replace("_", ".")
+    return fmt.number(v, digits)
 
 
 def format_backtest(table, chosen: str) -> list[str]:
@@ -98,13 +97,13 @@ def format_backtest(table, chosen: str) -> list[str]:
     lines = [f"  {'Methode':<{width}}{'PAI':>7}{'± Streuung':>12}{'Trefferquote':>14}{'Zeiträume':>11}"]
     for row in table.itertuples():
         mark = "→ " if row.method == chosen else "  "
-        hit = "–" if not math.isfinite(row.hit_rate) else f"{_de(100 * row.hit_rate, 0)} %"
+        hit = fmt.percent(row.hit_rate)
         lines.append(f"{mark}{row.method:<{width}}{_de(row.pai):>7}{_de(row.pai_sd):>12}{hit:>14}{row.periods:>11}")
     return lines
 
 
 def run(args: argparse.Namespace) -> int:
-    from geo.analysis.forecast import forecast
+    from geo.analysis.forecast import forecast, share_text
     from geo.core.schema import KINDS
     from geo.data.exports import write_table
 
@@ -114,12 +113,13 @@ def run(args: argparse.Namespace) -> int:
     if args.cell is not None and not args.cell > 0:
         raise UserError("--cell muss größer als 0 sein.")
     period = period_from_args(args)
+    if period is None:  # --from/--to are required; kept for the type checker
+        raise UserError("Bitte --from und --to angeben.")
     kind = KINDS[args.kind]
     if kind.date_field is None:
         raise UserError(f"{kind.label_plural} haben kein Datum; eine Prognose braucht Meldungen mit Datum.")
     area = load_area(args)
-    everything = argparse.Namespace(**{**vars(args), "date_from": None, "date_to": None})
-    records = load_records(everything, args.kind)  # all dates; forecast() keeps those up to --to
+    records = load_all_records(args, args.kind)  # all dates; forecast() keeps those up to --to
     result = forecast(records, args.kind, area, period, share=args.share, method=args.method,
                       cell=args.cell, shape=args.grid)
     bt = result.backtest
@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
           f"{len(bt.periods)} Zeiträume von {bt.periods[0].start:%d.%m.%Y} bis {period.end:%d.%m.%Y}, "
           f"{result.grid.n} Zellen ({'Sechsecke' if result.grid.shape == 'hex' else 'Quadrate'}, "
           f"{_de(result.grid.cell, 0)} m)")
-    print(f"Rückschau (jeder Zeitraum nur aus den Zeiträumen davor vorhergesagt), {_de(100 * args.share, 1)} % "
+    print(f"Rückschau (jeder Zeitraum nur aus den Zeiträumen davor vorhergesagt), {share_text(args.share)} "
           "der Fläche:")
     for line in format_backtest(bt.table, result.method.name):
         print(line)
