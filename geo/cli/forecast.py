@@ -123,9 +123,9 @@ def run(args: argparse.Namespace) -> int:
     result = forecast(records, args.kind, area, period, share=args.share, method=args.method,
                       cell=args.cell, shape=args.grid)
     bt = result.backtest
-    print(f"{kind.label_plural}: {result.n_records} Datensätze bis {period.end:%d.%m.%Y}, "
+    print(f"{kind.label_plural}: {fmt.number(result.n_records)} Datensätze bis {period.end:%d.%m.%Y}, "
           f"{len(bt.periods)} Zeiträume von {bt.periods[0].start:%d.%m.%Y} bis {period.end:%d.%m.%Y}, "
-          f"{result.grid.n} Zellen ({'Sechsecke' if result.grid.shape == 'hex' else 'Quadrate'}, "
+          f"{fmt.number(result.grid.n)} Zellen ({'Sechsecke' if result.grid.shape == 'hex' else 'Quadrate'}, "
           f"{_de(result.grid.cell, 0)} m)")
     print(f"Rückschau (jeder Zeitraum nur aus den Zeiträumen davor vorhergesagt), {share_text(args.share)} "
           "der Fläche:")
