@@ -369,3 +369,15 @@ def test_handout_forecast_line_names_the_top_places(tmp_path):
     text = pdf_text(pdf, tmp_path)
     assert "Prognose 01.07.2026 – 31.08.2026: die meisten Spritzenfunde werden erwartet" in " ".join(text.split())
     assert "Prognose 01.07.2026" not in pdf_text(build_handout(current, None, area, PERIOD, demo=True), tmp_path)
+
+
+def test_cli_handout_without_dates_uses_the_current_rapport_period(store, tmp_path, capsys):
+    from geo.data.facts import current_rapport_period, latest_report_date
+
+    assert latest_report_date(store) == date(2026, 6, 1)  # the newest report of the small data set
+    expected = current_rapport_period(store)
+    assert (expected.start, expected.end) == (date(2026, 4, 1), date(2026, 5, 31))  # the two whole months before
+    out = tmp_path / "r.pdf"
+    assert cli("handout", "--out", out, "--store", store.path) == 0
+    assert f"Handout {expected.label()} geschrieben" in capsys.readouterr().out
+    assert out.read_bytes().startswith(b"%PDF")
