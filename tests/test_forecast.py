@@ -215,3 +215,13 @@ def test_cli_bins_demand_forecast(demo_store, tmp_path, capsys):
                "--method", "greedy", "--demand", "forecast", "--out", str(tmp_path / "plan.csv")])
     out = capsys.readouterr().out
     assert rc == 0 and "Bedarf: Prognose für 01.11.2026 – 31.12.2026" in out
+
+
+def test_stacked_points_are_left_out(demo, area):
+    finds = demo["syringe_find"].copy()
+    finds["location_flag"] = ""
+    finds.loc[finds.index[:50], "location_flag"] = "Sammelpunkt"
+    period = Period(date(2026, 9, 1), date(2026, 10, 31))
+    result = forecast(finds, "syringe_find", area, period)
+    assert result.n_left_out == 50
+    assert result.n_records == forecast(finds.iloc[50:], "syringe_find", area, period).n_records

@@ -47,7 +47,8 @@ periods. The row ``auto`` scores the choice itself honestly: for each scored per
 method is chosen on the backtest periods *before* it only (the first one uses
 ``counts w=1``), so the choice never sees the period it is scored on.
 
-Records enter through :func:`forecast` (stacks: see ``TODO(stacks)`` there).
+Records enter through :func:`forecast`, which leaves out stacked and coarse locations
+(:func:`geo.core.quality.spatial_records`); ``ForecastResult.n_left_out`` counts them.
 
 Modules: :mod:`geo.analysis.forecast_surfaces` (the candidate surfaces),
 :mod:`geo.analysis.backtest` (selection, scores, the backtest), this one (periods, the
@@ -102,6 +103,7 @@ from geo.core.area import StudyArea
 from geo.core.errors import UserError
 from geo.core.grid import Grid, GridShape, make_grid
 from geo.core.period import Period
+from geo.core.quality import spatial_records
 
 #: ``--method`` values: ``auto`` (all families) or one family.
 METHODS: tuple[str, ...] = ("auto", *FAMILIES)
@@ -246,9 +248,7 @@ def forecast(records: gpd.GeoDataFrame, kind: str, area: StudyArea, period: Peri
     if not 0 < share <= 1:
         raise UserError(f"Flächenanteil {share!r} ungültig; erwartet eine Zahl über 0 und höchstens 1 "
                         "(z. B. 0.03 für 3 %).")
-    # TODO(stacks): records should pass geo.core.quality.spatial_records(records) here (issue 12: stacked
-    # fallback points left out of spatial statistics); it does not exist in this branch yet.
-    n_left_out = 0
+    records, n_left_out = spatial_records(records)  # stacked fallback points and coarse locations (issue 12)
     grid = make_grid(area.boundary, cell, shape, area.crs)
     if grid.n == 0:
         raise UserError(f"Bei einer Zellgröße von {cell:g} m liegt kein Zellmittelpunkt im Gebiet.")
