@@ -66,6 +66,7 @@ class Params:
     sensitive_m: float = DEFAULT_SENSITIVE_M
     candidates: str = ""
     network: str = ""
+    forecast: bool = False
 
 
 @dataclass(frozen=True)
@@ -177,12 +178,27 @@ def analysis(token: str, filters: state.Filters, params: Params, _uploads: Uploa
         coverage, params.k, candidates=_uploads.candidates, area=area,
         sensitive=state.load_records(SENSITIVE_PLACE, None, restricted=False),
         sensitive_distance_m=params.sensitive_m,
+        demand_weights=_forecast_demand(filters, coverage, area) if params.forecast else None,
     )
     if len(result.sites):  # an address for the crews: "Vorschlag 1 – Torgauer Platz, vor Nr. 3"
         from geo.analysis.placenames import label_sites
 
         result = dataclasses.replace(result, sites=label_sites(result.sites, state.place_context(token)))
     return result
+
+
+def _forecast_demand(filters: state.Filters, coverage, area):
+    """Demand of the period's finds from the forecast of the next period (None when impossible)."""
+    from geo.analysis.forecast import demand_weights, forecast
+    from geo.core.errors import UserError
+    from geo.core.grid import point_coordinates
+
+    try:
+        result = forecast(state.apply_filters(state.load_records(SYRINGE_FIND, None, restricted=False),
+                                              SYRINGE_FIND, filters), SYRINGE_FIND, area, filters.period)
+    except UserError:
+        return None
+    return demand_weights(result, *point_coordinates(coverage.finds, area.crs))
 
 
 @st.cache_data(max_entries=16, show_spinner="Karte wird vorbereitet …", hash_funcs=_HASH)
@@ -273,8 +289,14 @@ def _controls(crs: str) -> tuple[Params, Uploads]:
             network, net_key = _upload("network", net_file, crs)
             if network is not None:
                 st.caption(f"Straßennetz: {de(network.n_edges)} Abschnitte, {de(network.total_length_km, 1)} km.")
+    fc = st.toggle("Bedarf nach Prognose", value=False, key="bins_forecast",
+                   help="Neue Standorte für die Prognose des nächsten Zeitraums statt für die Funde des gewählten "
+                        "Zeitraums (je Zelle die erwarteten Funde, verteilt auf ihre Fundstellen; "
+                        "Vergleich → Prognose).")
+    if fc:
+        st.caption("Bedarf: die erwarteten Funde des nächsten Zeitraums (Prognose), nicht die Funde des Zeitraums.")
     params = Params(radius_m=float(radius), k=int(k), sensitive_m=float(sensitive), candidates=cand_key,
-                    network=net_key)
+                    network=net_key, forecast=bool(fc))
     return params, Uploads(candidates=candidates, network=network)
 
 

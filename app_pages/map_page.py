@@ -21,6 +21,7 @@ from app_support.mapdata import (
     HOTSPOT_KIND_KEY,
     THRESHOLD_KEY,
     analysis,
+    forecast_result,
     frames,
     named_hotspots,
     overlays,
@@ -152,17 +153,7 @@ def render() -> None:
         st.subheader("Kennzahlen")
         if within is not None:
             st.info(f"Nur gezeichnete Fläche ({fmt.area_km2(within.area / 1e6)})", icon=":material/edit:")
-        labels = {"finds": KINDS[SYRINGE_FIND].label_plural, "syringes": "Spritzen",
-                  "complaints": KINDS[COMPLAINT].label_plural,
-                  "scene_observations": KINDS[SCENE_OBSERVATION].label_plural, "hot_cells": "Hotspot-Zellen"}
-        shown = {"finds": SYRINGE_FIND, "syringes": SYRINGE_FIND, "complaints": COMPLAINT,
-                 "scene_observations": SCENE_OBSERVATION, "hot_cells": None}
-        pairs = [(k, lab) for k, lab in labels.items() if k in figures.index
-                 and (shown[k] is None or shown[k] in filters.kinds)]
-        for i in range(0, len(pairs), 2):
-            cols = st.columns(2)
-            for col, (k, lab) in zip(cols, pairs[i:i + 2], strict=False):
-                _metric(col, lab, figures.loc[k])
+        _figure_tiles(figures, filters)
         st.caption(f"Veränderung gegenüber {filters.previous.label()} (gleich lang). Rot = Zunahme.")
         if not public:
             with st.expander("Analyse-Einstellungen", expanded=False):
@@ -172,13 +163,30 @@ def render() -> None:
                                 value=DEFAULT_PLACE_THRESHOLD, step=1, key=THRESHOLD_KEY)
                 if note:
                     st.caption(note)
-        _handout_button(user, filters, hs, threshold, within)
+        _handout_button(user, filters, hs, threshold, within,
+                        forecast_result(token, filters, SYRINGE_FIND)
+                        if SYRINGE_FIND in filters.kinds and not public else None)
 
     if public:
         return
     _places_section(table, threshold)
     _measures_section(filters, within)
     _top_hotspots_section(token, filters, hotspot_kind)
+
+
+def _figure_tiles(figures: pd.DataFrame, filters: state.Filters) -> None:
+    """The key figures as metric tiles, two per row (only the kinds chosen in the sidebar)."""
+    labels = {"finds": KINDS[SYRINGE_FIND].label_plural, "syringes": "Spritzen",
+              "complaints": KINDS[COMPLAINT].label_plural,
+              "scene_observations": KINDS[SCENE_OBSERVATION].label_plural, "hot_cells": "Hotspot-Zellen"}
+    shown = {"finds": SYRINGE_FIND, "syringes": SYRINGE_FIND, "complaints": COMPLAINT,
+             "scene_observations": SCENE_OBSERVATION, "hot_cells": None}
+    pairs = [(k, lab) for k, lab in labels.items() if k in figures.index
+             and (shown[k] is None or shown[k] in filters.kinds)]
+    for i in range(0, len(pairs), 2):
+        cols = st.columns(2)
+        for col, (k, lab) in zip(cols, pairs[i:i + 2], strict=False):
+            _metric(col, lab, figures.loc[k])
 
 
 def _top_hotspots_section(token: str, filters: state.Filters, kind: str) -> None:
@@ -256,7 +264,7 @@ def _measures_section(filters: state.Filters, within: shapely.Geometry | None) -
     st.dataframe(to_german(shown), hide_index=True, width="stretch")
 
 
-def _handout_button(user, filters: state.Filters, hs, threshold: int, within) -> None:
+def _handout_button(user, filters: state.Filters, hs, threshold: int, within, forecast=None) -> None:
     if importlib.util.find_spec("geo.report.handout") is None:
         return
     store = state.get_store()
@@ -279,7 +287,8 @@ def _handout_button(user, filters: state.Filters, hs, threshold: int, within) ->
         follow_ups = follow_up_from_store(store, agreements)
         return build_handout(cur, prev, store.area, filters.period, hotspots=hs, threshold=threshold,
                              demo=is_demo_data(store.imports()), base=store.read_base(),
-                             agreements=agreements, follow_ups=follow_ups)
+                             agreements=agreements, follow_ups=follow_ups,
+                             forecast=forecast)
 
     st.download_button(
         "Handout (PDF)", data=make, file_name=f"drogenrapport_{filters.period.start:%Y-%m}.pdf",

@@ -92,6 +92,19 @@ def named_hotspots(token: str, filters: state.Filters, kind: str):
     return groups, place, top_hotspots(groups, now, before, weight=weight)
 
 
+@st.cache_data(max_entries=16, show_spinner="Prognose wird berechnet …", hash_funcs=_HASH)
+def forecast_result(token: str, filters: state.Filters, kind: str):
+    """Forecast for the period after the selected one (:func:`geo.analysis.forecast.forecast` on all
+    filtered records of ``kind`` up to the period's end; aggregates only). ``None`` when impossible."""
+    from geo.analysis.forecast import forecast
+
+    try:
+        return forecast(records(kind, None, filters, restricted=False), kind, state.get_store().area,
+                        filters.period)
+    except UserError:
+        return None
+
+
 @st.cache_data(max_entries=16, show_spinner="Karte wird vorbereitet …", hash_funcs=_HASH)
 def overlays(token: str, filters: state.Filters, role: str, hotspot_kind: str, threshold: int) -> list[Overlay]:
     """The map's data overlays as JavaScript strings (cached by store content and settings)."""
@@ -108,6 +121,8 @@ def overlays(token: str, filters: state.Filters, role: str, hotspot_kind: str, t
     if named is not None:  # the hotspot popups name their place
         content.hotspot_cells = hs.cells.assign(place=named[1].to_numpy())
     content.density = dens
+    fc = forecast_result(token, filters, hotspot_kind)
+    content.forecast_cells = fc.cells if fc is not None else None
     places = state.load_records(SENSITIVE_PLACE, None)
     if len(places):
         table = place_table(filters, threshold, None, token, role)

@@ -24,6 +24,7 @@ from layers.basemap import DRAW_STYLE, base_map
 from layers.density import density_js
 from layers.elements import JsCall, LayerControl, RawHtml, layer_group
 from layers.escape import escape_text, js_json
+from layers.forecast import FORECAST_LAYER, forecast_js
 from layers.hotspots import hotspot_js
 from layers.legend import DENSITY_LAYER, HOTSPOT_LAYER, PLACES_LAYER
 from layers.measures import measure_js
@@ -77,6 +78,8 @@ class MapContent:
     measures : measure kind → measures active in the period.
     hotspot_cells : ``HotspotResult.cells`` (``None``: no layer).
     density : a :class:`geo.analysis.density.DensityResult` (``None``: no layer).
+    forecast_cells : ``ForecastResult.cells`` of :mod:`geo.analysis.forecast` (``None``: no layer);
+        the overlay is switched off by default.
     """
 
     records: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
@@ -85,6 +88,7 @@ class MapContent:
     measures: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     hotspot_cells: gpd.GeoDataFrame | None = None
     density: object | None = None
+    forecast_cells: gpd.GeoDataFrame | None = None
 
 
 def overlay_scripts(content: MapContent) -> list[Overlay]:
@@ -97,6 +101,9 @@ def overlay_scripts(content: MapContent) -> list[Overlay]:
         hot = content.hotspot_cells["gi_class"].to_numpy() > 0
         out.append(Overlay(f"{HOTSPOT_LAYER} ({int(hot.sum())})", (hotspot_js(content.hotspot_cells),),
                            bounds=frame_bounds(content.hotspot_cells[hot])))
+    if content.forecast_cells is not None and len(content.forecast_cells):
+        out.append(Overlay(f"{FORECAST_LAYER} ({len(content.forecast_cells)})",
+                           (forecast_js(content.forecast_cells),), show=False))
     if content.places is not None and len(content.places):
         out.append(Overlay(f"{PLACES_LAYER} ({len(content.places)})",
                            (places_js(content.places, content.place_stats),), bounds=frame_bounds(content.places)))

@@ -375,6 +375,26 @@ def test_handout_heat_table_of_the_top_hotspot(tmp_path):
     assert n_pages(pdf) <= 3
 
 
+def test_handout_forecast_line_names_the_top_places(tmp_path):
+    from geo.analysis.forecast import forecast
+    from geo.report.forecast_text import forecast_line, forecast_places
+
+    demo = generate_demo()
+    area = leipziger_osten()
+    current = {k: records_in(g, k, PERIOD) for k, g in demo.items()}
+    result = forecast(demo["syringe_find"], "syringe_find", area, PERIOD)
+    names = forecast_places(result, places=demo["sensitive_place"], districts=demo.get("district"))
+    assert 1 <= len(names) <= 3 and len(set(names)) == len(names)
+    assert all(n.startswith(("bei ", "nahe ")) for n in names), names  # the demo has places everywhere
+    line = forecast_line(result, places=demo["sensitive_place"], districts=demo.get("district"))
+    assert line.startswith("Prognose 01.07.2026 – 31.08.2026: die meisten Spritzenfunde werden erwartet ")
+    assert names[0] in line and "3 % der Fläche" in line
+    pdf = build_handout(current, None, area, PERIOD, demo=True, forecast=result)
+    text = pdf_text(pdf, tmp_path)
+    assert "Prognose 01.07.2026 – 31.08.2026: die meisten Spritzenfunde werden erwartet" in " ".join(text.split())
+    assert "Prognose 01.07.2026" not in pdf_text(build_handout(current, None, area, PERIOD, demo=True), tmp_path)
+
+
 def test_cli_handout_without_dates_uses_the_current_rapport_period(store, tmp_path, capsys):
     from geo.data.facts import current_rapport_period, latest_report_date
 

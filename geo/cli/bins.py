@@ -65,6 +65,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="Mindestabstand zu Kitas und Schulen in Metern (Standard: Schutzabstand des Ortes)")
     p.add_argument("--weight", choices=("syringes", "finds"), default="syringes",
                    help="was maximiert wird: Spritzen (Standard) oder Fundstellen")
+    p.add_argument("--demand", choices=("period", "forecast"), default="period",
+                   help="Bedarf der neuen Standorte: die Funde des Zeitraums (Standard) oder die Prognose für den "
+                        "nächsten Zeitraum gleicher Länge (lagebild forecast; je Zelle die erwarteten Funde, verteilt "
+                        "auf die Fundstellen der Zelle)")
     p.add_argument("--method", choices=("auto", "exact", "greedy"), default="auto",
                    help="Lösungsverfahren: exakt, schrittweise (greedy) oder automatisch nach Größe (Standard)")
     add_stack_option(p)
@@ -83,6 +87,19 @@ def _pct(x: float) -> str:
 
 def _m(x: Any) -> str:
     return fmt.number(x, len(f"{float(x):g}".partition(".")[2]))
+
+
+def _forecast_demand(args: argparse.Namespace, area, period, cov):
+    """Demand weights of the coverage's finds from the forecast of the next period (``--demand forecast``)."""
+    from geo.analysis.forecast import demand_weights, forecast
+    from geo.core.grid import point_coordinates
+
+    if period is None:
+        raise UserError("--demand forecast braucht --from und --to (die Prognose gilt für den Zeitraum danach).")
+    result = forecast(load_all_records(args, SYRINGE_FIND), SYRINGE_FIND, area, period)
+    print(f"Bedarf: Prognose für {result.target.label()} ({result.method.label(result.grid.cell)})")
+    x, y = point_coordinates(cov.finds, area.crs)
+    return demand_weights(result, x, y)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -126,9 +143,11 @@ def run(args: argparse.Namespace) -> int:
     if args.add:
         sensitive = load_records(args, SENSITIVE_PLACE)
         candidates = read_candidates(args.candidates, area.crs) if args.candidates else None
+        weights = _forecast_demand(args, area, period, cov) if args.demand == "forecast" else None
         res = suggest_bins(
             cov, args.add, candidates=candidates, area=area, grid_m=args.grid, sensitive=sensitive,
             sensitive_distance_m=args.min_dist_sensitive, min_dist_bins_m=args.min_dist_bins, method=args.method,
+            demand_weights=weights,
         )
         st = res.stats
         print(f"Mögliche Standorte: {_int(st['candidates'])}"

@@ -297,6 +297,13 @@ COUNT_CELL_COLOUR = "#795548"
 #: Colours of the density ramp (Kerndichte, low → high), also used for count classes.
 DENSITY_COLOURS: tuple[str, ...] = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
 
+#: Forecast cells (Prognose) by rank class – ranks 1–5, 6–10, the rest: label and colour.
+FORECAST_CLASSES: dict[int, tuple[str, str]] = {
+    0: ("Prognose: Rang 1–5", "#4a148c"),
+    1: ("Prognose: Rang 6–10", "#7b1fa2"),
+    2: ("Prognose: weitere Zellen", "#ba68c8"),
+}
+
 #: Period-change classes (Vergleich): label and colour.
 CHANGE_CLASSES: dict[int, tuple[str, str]] = {
     1: ("signifikante Zunahme", "#d73027"),

@@ -16,23 +16,15 @@ are not shaped), with Helvetica as fallback. Nothing here imports streamlit or f
 
 from __future__ import annotations
 
-import functools
 import io
 from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
-from xml.sax.saxutils import escape as _xml_escape
 
 import geopandas as gpd
-import matplotlib
 import pandas as pd
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import cm, mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Image,
@@ -41,7 +33,6 @@ from reportlab.platypus import (
     SimpleDocTemplate,
     Spacer,
     Table,
-    TableStyle,
 )
 
 from geo.analysis.placenames import name_hotspots, place_context, top_hotspots
@@ -59,27 +50,16 @@ from geo.report.figures import (
     measures_list,
     sensitive_place_table,
 )
+from geo.report.forecast_text import forecast_line
+from geo.report.handout_times import times_section
+from geo.report.pdfstyle import DOWN, GRID, MARGIN, MUTED, UP, escape, fonts, styles, table
 from geo.report.staticmap import map_png
 
 #: Most rows printed in the sensitive-places and measures tables (the rest is summarised).
 MAX_PLACE_ROWS = 25
 MAX_MEASURE_ROWS = 30
 DEMO_NOTICE = "synthetische Demodaten"
-_MARGIN = 16 * mm
-_HEADER_BG = colors.HexColor("#37474f")
-_ZEBRA = colors.HexColor("#f3f5f6")
-_GRID = colors.HexColor("#cfd8dc")
-_UP = colors.HexColor("#b71c1c")
-_DOWN = colors.HexColor("#1b5e20")
-_MUTED = colors.HexColor("#607d8b")
-_FLAGGED = f'<font color="{_UP.hexval()}"><b>ja</b></font>'
-
-
-def escape(text: object) -> str:
-    """Text for reportlab Paragraph markup: ``&``, ``<`` and ``>`` escaped, ``None`` → ``""``."""
-    if text is None or (not isinstance(text, str) and pd.isna(text)):
-        return ""
-    return _xml_escape(str(text))
+_FLAGGED = f'<font color="{UP.hexval()}"><b>ja</b></font>'
 
 
 def is_demo_data(imports: pd.DataFrame) -> bool:
@@ -91,75 +71,12 @@ def is_demo_data(imports: pd.DataFrame) -> bool:
     return bool((user.str.strip().str.lower() == "demo").any() or name.str.startswith("demo-").any())
 
 
-# -- styles -------------------------------------------------------------------------------
-
-
-@functools.cache
-def fonts() -> tuple[str, str]:
-    """Regular and bold font names: DejaVu Sans from matplotlib's data (covers ş, ğ, ≥, −, Cyrillic …)
-    embedded in the PDF and matching the map; Helvetica (Latin-1 only) if it cannot be loaded."""
-    ttf = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    try:
-        pdfmetrics.registerFont(TTFont("LagebildSans", str(ttf / "DejaVuSans.ttf")))
-        pdfmetrics.registerFont(TTFont("LagebildSans-Bold", str(ttf / "DejaVuSans-Bold.ttf")))
-        pdfmetrics.registerFontFamily("LagebildSans", normal="LagebildSans", bold="LagebildSans-Bold",
-                           italic="LagebildSans", boldItalic="LagebildSans-Bold")
-    except Exception:  # noqa: BLE001 - any font problem: fall back to the built-in font
-        return "Helvetica", "Helvetica-Bold"
-    return "LagebildSans", "LagebildSans-Bold"
-
-
-def _styles() -> dict[str, ParagraphStyle]:
-    regular, bold = fonts()
-    base = getSampleStyleSheet()
-    body = ParagraphStyle("body", parent=base["BodyText"], fontName=regular, fontSize=9, leading=11.5)
-    return {
-        "title": ParagraphStyle("title", parent=body, fontName=bold, fontSize=17, leading=21,
-                                spaceAfter=2),
-        "subtitle": ParagraphStyle("subtitle", parent=body, fontSize=9.5, leading=12.5, textColor=_MUTED),
-        "h2": ParagraphStyle("h2", parent=body, fontName=bold, fontSize=11.5, leading=14,
-                             spaceBefore=9, spaceAfter=4, textColor=_HEADER_BG, keepWithNext=1),
-        "body": body,
-        "small": ParagraphStyle("small", parent=body, fontSize=7.5, leading=9.5, textColor=_MUTED),
-        "cell": ParagraphStyle("cell", parent=body, fontSize=8, leading=9.8),
-        "num": ParagraphStyle("num", parent=body, fontSize=8, leading=9.8, alignment=TA_RIGHT),
-        "head": ParagraphStyle("head", parent=body, fontName=bold, fontSize=8, leading=9.8,
-                               textColor=colors.white),
-        "headnum": ParagraphStyle("headnum", parent=body, fontName=bold, fontSize=8, leading=9.8,
-                                  textColor=colors.white, alignment=TA_RIGHT),
-        "notice": ParagraphStyle("notice", parent=body, fontName=bold, fontSize=9,
-                                 textColor=colors.HexColor("#6d4c00"), backColor=colors.HexColor("#fff3cd"),
-                                 borderColor=colors.HexColor("#e0b84c"), borderWidth=0.6, borderPadding=5,
-                                 spaceBefore=6, spaceAfter=8),
-    }
-
-
-def _table(header: list[str], rows: list[list], widths: list[float], numeric: set[int], st) -> Table:
-    """A styled table: dark header, zebra rows; ``rows`` hold escaped markup strings."""
-    head = [Paragraph(escape(h), st["headnum" if i in numeric else "head"]) for i, h in enumerate(header)]
-    body = [[Paragraph(c, st["num" if i in numeric else "cell"]) for i, c in enumerate(r)] for r in rows]
-    t = Table([head, *body], colWidths=widths, repeatRows=1, hAlign="LEFT")
-    style = [
-        ("BACKGROUND", (0, 0), (-1, 0), _HEADER_BG),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.35, _GRID),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-    ]
-    style += [("BACKGROUND", (0, i), (-1, i), _ZEBRA) for i in range(2, len(rows) + 1, 2)]
-    t.setStyle(TableStyle(style))
-    return t
-
-
 def _change_markup(value: float, previous: float) -> str:
     """:func:`format_change` coloured: increases dark red, decreases dark green."""
     text = escape(format_change(value, previous))
     if pd.isna(value) or pd.isna(previous) or value == previous:
         return text
-    colour = _UP if value > previous else _DOWN
+    colour = UP if value > previous else DOWN
     return f'<font color="{colour.hexval()}">{text}</font>'
 
 
@@ -169,7 +86,7 @@ def _change_markup(value: float, previous: float) -> str:
 def _key_figure_table(figures: pd.DataFrame, st) -> Table:
     rows = [[escape(r.figure), fmt.number(r.value), fmt.number(r.previous),
              _change_markup(r.value, r.previous)] for r in figures.itertuples()]
-    return _table(["Kennzahl", "Zeitraum", "Vorzeitraum", "Veränderung"], rows,
+    return table(["Kennzahl", "Zeitraum", "Vorzeitraum", "Veränderung"], rows,
                   [7.6 * cm, 3.0 * cm, 3.0 * cm, 4.2 * cm], {1, 2, 3}, st)
 
 
@@ -178,7 +95,7 @@ def _places_section(table: gpd.GeoDataFrame | None, threshold: int, st) -> list:
     if table is None or not len(table):
         return [*out, Paragraph("Keine sensiblen Orte gespeichert.", st["body"])]
     shown = table.iloc[:MAX_PLACE_ROWS]
-    muted = _MUTED.hexval()
+    muted = MUTED.hexval()
     rows = [[str(i),
              f'{escape(r.name)}<br/><font size="7" color="{muted}">{escape(r.place_type)} · Schutzabstand '
              f"{fmt.number(r.buffer_m)} m</font>",
@@ -186,7 +103,7 @@ def _places_section(table: gpd.GeoDataFrame | None, threshold: int, st) -> list:
              fmt.number(r.reports_prev), _change_markup(r.reports, r.reports_prev),
              _FLAGGED if r.flagged else "nein"]
             for i, r in enumerate(shown.itertuples(), start=1)]
-    out.append(_table(["Nr.", "Ort", "Funde", "Spritzen", "Beschwerden", "Vorzeitraum", "Veränderung", "auffällig"],
+    out.append(table(["Nr.", "Ort", "Funde", "Spritzen", "Beschwerden", "Vorzeitraum", "Veränderung", "auffällig"],
                       rows, [0.8 * cm, 5.0 * cm, 1.3 * cm, 1.65 * cm, 2.45 * cm, 2.3 * cm, 2.5 * cm, 1.8 * cm],
                       {0, 2, 3, 4, 5, 6}, st))
     more = len(table) - len(shown)
@@ -214,7 +131,7 @@ def _hotspots_section(top: pd.DataFrame | None, st) -> list:
     rows = [[f"H{int(r.rank)}", escape(str(r.place)), fmt.number(r.finds), fmt.number(r.syringes),
              (f"{int(r.change):+d}".replace("+0", "0") if pd.notna(r.change) else "–") if has_prev else "–"]
             for r in shown.itertuples()]
-    out.append(_table(["Nr.", "Ort", "Funde", "Spritzen", "Veränderung"], rows,
+    out.append(table(["Nr.", "Ort", "Funde", "Spritzen", "Veränderung"], rows,
                       [1.0 * cm, 10.6 * cm, 1.8 * cm, 1.8 * cm, 2.6 * cm], {0, 2, 3, 4}, st))
     out.append(Paragraph("Hotspot: zusammenhängende Hotspot-Zellen, benannt nach Straße (mit Hausnummern), Kreuzung "
                          "oder berührtem sensiblen Ort; Veränderung: Funde gegenüber dem Vorzeitraum in denselben "
@@ -229,7 +146,7 @@ def _measures_section(measures: pd.DataFrame, st) -> list:
     shown = measures.iloc[:MAX_MEASURE_ROWS]
     rows = [[escape(r.measure), escape(r.description), escape(r.when), "neu" if r.new_in_period else ""]
             for r in shown.itertuples()]
-    out.append(_table(["Maßnahme", "Beschreibung / Standort", "Datum / Zeitraum", ""], rows,
+    out.append(table(["Maßnahme", "Beschreibung / Standort", "Datum / Zeitraum", ""], rows,
                       [4.7 * cm, 7.7 * cm, 4.2 * cm, 1.2 * cm], set(), st))
     more = len(measures) - len(shown)
     note = ("Behälter, Polizeipräsenz und Streetwork: alle, die im Zeitraum aktiv waren; "
@@ -245,72 +162,19 @@ def _districts_section(summary: pd.DataFrame, st) -> list:
              fmt.number(r.syringes), fmt.number(r.complaints), fmt.number(r.finds_per_km2, 1),
              fmt.number(r.complaints_per_km2, 1)] for r in summary.itertuples()]
     return [Paragraph("Ortsteile", st["h2"]),
-            _table(["Ortsteil", "Nr.", "Fläche (km²)", "Funde", "Spritzen", "Beschwerden", "Funde je km²",
+            table(["Ortsteil", "Nr.", "Fläche (km²)", "Funde", "Spritzen", "Beschwerden", "Funde je km²",
                     "Beschw. je km²"], rows,
                    [4.3 * cm, 0.9 * cm, 2.1 * cm, 1.3 * cm, 1.65 * cm, 2.45 * cm, 2.4 * cm, 2.7 * cm],
                    {1, 2, 3, 4, 5, 6, 7}, st)]
 
 
-#: Hours per column of the handout's heat table (12 columns of 2 hours fit the A4 width).
-TIMES_BLOCK_HOURS = 2
-_HEAT = colors.HexColor("#c62828")
-
-
-def times_section(finds: gpd.GeoDataFrame | None, hotspots, area: StudyArea, st) -> list:
-    """"When at the top hotspot": weekday × 2-hour table of its finds (aoristic) and the suggested slots.
-
-    The top hotspot is the hot spot area (connected hot cells, :mod:`geo.analysis.hotspot_areas`)
-    with the most syringes; finds with a time window are spread over it, finds with a date only are
-    left out and counted in the note. Empty list when there is no hotspot or no find with a time.
-    """
-    from geo.analysis.hotspot_areas import hotspot_areas
-    from geo.analysis.times import WEEKDAYS, records_inside, suggest_slots, time_table, timezone_of
-
-    if hotspots is None or finds is None or not len(finds):
+def _forecast_section(forecast, places, districts, st) -> list:
+    """The handout's forecast line (empty without a forecast)."""
+    if forecast is None:
         return []
-    areas = hotspot_areas(hotspots.cells)
-    if not len(areas):
-        return []
-    top = areas.iloc[0]
-    table = time_table(records_inside(finds, top.geometry), SYRINGE_FIND, timezone=timezone_of(area))
-    if table.total <= 0:
-        return []
-    blocks = table.table.reshape(7, 24 // TIMES_BLOCK_HOURS, TIMES_BLOCK_HOURS).sum(axis=2)
-    peak = float(blocks.max())
-    regular, bold = fonts()
-    head = ["", *(f"{h}–{h + TIMES_BLOCK_HOURS}" for h in range(0, 24, TIMES_BLOCK_HOURS))]
-    rows = [[WEEKDAYS[d], *(fmt.number(v) if round(v) > 0 else "·" for v in blocks[d])] for d in range(7)]
-    t = Table([head, *rows], colWidths=[1.0 * cm] + [1.3 * cm] * blocks.shape[1], hAlign="LEFT")
-    style = [
-        ("FONT", (0, 0), (-1, -1), regular, 7.5),
-        ("FONT", (0, 0), (-1, 0), bold, 7.5),
-        ("FONT", (0, 1), (0, -1), bold, 7.5),
-        ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
-        ("BACKGROUND", (0, 0), (-1, 0), _HEADER_BG),
-        ("ALIGN", (1, 0), (-1, -1), "CENTER"),
-        ("GRID", (0, 0), (-1, -1), 0.35, _GRID),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-    ]
-    for d in range(7):
-        for b in range(blocks.shape[1]):
-            f = blocks[d, b] / peak if peak > 0 else 0.0
-            if f > 0:  # white → dark red by the cell's share of the largest cell
-                style.append(("BACKGROUND", (b + 1, d + 1), (b + 1, d + 1),
-                              colors.Color(1 - f * (1 - _HEAT.red), 1 - f * (1 - _HEAT.green),
-                                           1 - f * (1 - _HEAT.blue))))
-                if f > 0.6:
-                    style.append(("TEXTCOLOR", (b + 1, d + 1), (b + 1, d + 1), colors.white))
-    t.setStyle(TableStyle(style))
-    slots = suggest_slots(table, k=6, block_hours=TIMES_BLOCK_HOURS, where="im Hotspot 1")
-    note = (f"Spritzenfunde im Hotspot 1 (die zusammenhängenden Hotspot-Zellen mit den meisten Spritzen, "
-            f"{int(top['n_cells'])} Zellen) nach Wochentag und Uhrzeit. Funde mit Zeitfenster (z. B. morgens "
-            f"gefunden, möglich seit dem Vorabend) sind anteilig auf die Stunden verteilt.")
-    if table.n_date_only:
-        note += f" {fmt.number(table.n_date_only)} Funde nur mit Datum sind nicht enthalten."
-    return [Paragraph("Wann am Hotspot 1?", st["h2"]), t, Spacer(1, 3),
-            Paragraph(f"<b>Vorschlag für Präsenz und Streetwork:</b> {escape(slots.sentence)}", st["body"]),
-            Paragraph(escape(note), st["small"])]
+    return [Paragraph("Prognose", st["h2"]),
+            Paragraph(escape(forecast_line(forecast, places=places, districts=districts)), st["body"]),
+            Paragraph(escape(forecast.summary()), st["small"])]
 
 
 def _hotspot_caption(hotspots, note: str | None) -> str:
@@ -339,7 +203,7 @@ def _agreements_section(agreements: gpd.GeoDataFrame | None, follow_ups: pd.Data
     is_open = a["status"].isin(OPEN_STATUSES)
     late = is_open & (due < pd.Timestamp(as_of))
     effects = {} if follow_ups is None or not len(follow_ups) else follow_ups.set_index("agreement_id")["text"]
-    muted, red = _MUTED.hexval(), _UP.hexval()
+    muted, red = MUTED.hexval(), UP.hexval()
 
     def what(r) -> str:
         place = f'<br/><font size="7" color="{muted}">{escape(r.place)}</font>' if r.place else ""
@@ -355,7 +219,7 @@ def _agreements_section(agreements: gpd.GeoDataFrame | None, follow_ups: pd.Data
                  f'<font color="{red}"><b>{escape(OVERDUE_LABEL)}</b></font>' if r.late_
                  else escape(AGREEMENT_STATUSES.get(r.status, r.status))] for r in open_rows.itertuples()]
         out.append(Paragraph(f"Offen ({len(open_rows)}, davon {int(late.sum())} überfällig)", st["body"]))
-        out.append(_table(["Nr.", "Vereinbarung", "zuständig", "vereinbart", "fällig bis", "Status"], rows,
+        out.append(table(["Nr.", "Vereinbarung", "zuständig", "vereinbart", "fällig bis", "Status"], rows,
                           [0.8 * cm, 6.2 * cm, 4.1 * cm, 2.1 * cm, 2.1 * cm, 2.5 * cm], {0}, st))
     else:
         out.append(Paragraph("Keine offenen Vereinbarungen.", st["body"]))
@@ -368,7 +232,7 @@ def _agreements_section(agreements: gpd.GeoDataFrame | None, follow_ups: pd.Data
                         if len(effects) else "Wirkung noch nicht auswertbar (zu kurz umgesetzt)")]
                 for r in recent.itertuples()]
         out.append(Paragraph(f"Umgesetzt seit {escape(period.start.strftime('%d.%m.%Y'))}", st["body"]))
-        out.append(_table(["Nr.", "Vereinbarung", "zuständig", "umgesetzt", "Wirkung"], rows,
+        out.append(table(["Nr.", "Vereinbarung", "zuständig", "umgesetzt", "Wirkung"], rows,
                           [0.8 * cm, 5.6 * cm, 4.1 * cm, 2.1 * cm, 5.2 * cm], {0}, st))
     else:
         out.append(Paragraph(f"Seit {escape(period.start.strftime('%d.%m.%Y'))} keine Vereinbarung umgesetzt.",
@@ -412,18 +276,18 @@ def _footer_canvas(footer_left: str, demo: bool):
         def _draw_footer(self, total: int) -> None:
             width, _ = A4
             y = 10 * mm
-            self.setStrokeColor(_GRID)
+            self.setStrokeColor(GRID)
             self.setLineWidth(0.5)
-            self.line(_MARGIN, y + 4 * mm, width - _MARGIN, y + 4 * mm)
+            self.line(MARGIN, y + 4 * mm, width - MARGIN, y + 4 * mm)
             regular, bold = fonts()
             self.setFont(regular, 7.5)
-            self.setFillColor(_MUTED)
-            self.drawString(_MARGIN, y, footer_left)
-            self.drawRightString(width - _MARGIN, y, f"Seite {self._pageNumber} von {total}")
+            self.setFillColor(MUTED)
+            self.drawString(MARGIN, y, footer_left)
+            self.drawRightString(width - MARGIN, y, f"Seite {self._pageNumber} von {total}")
             if demo:
                 self.setFont(bold, 7.5)
                 self.setFillColor(colors.HexColor("#8a6d00"))
-                self.drawString(_MARGIN, y - 3.6 * mm, f"Hinweis: {DEMO_NOTICE} – keine echten Vorfälle")
+                self.drawString(MARGIN, y - 3.6 * mm, f"Hinweis: {DEMO_NOTICE} – keine echten Vorfälle")
 
     return _FooterCanvas
 
@@ -481,6 +345,7 @@ def build_handout(
     base: gpd.GeoDataFrame | None = None,
     agreements: gpd.GeoDataFrame | None = None,
     follow_ups: pd.DataFrame | None = None,
+    forecast=None,
 ) -> bytes:
     """Build the Rapport handout as an A4 PDF.
 
@@ -508,6 +373,8 @@ def build_handout(
         restricted to the reader's role); ``None``: no section "Vereinbarungen". Overdue = open and due
         before ``created``.
     follow_ups : :func:`geo.report.followup.follow_up` of the agreements (their effect).
+    forecast : a :class:`geo.analysis.forecast.ForecastResult` for the period after ``period``
+        (``None``: no forecast line); see :func:`forecast_line`.
 
     Returns
     -------
@@ -518,22 +385,14 @@ def build_handout(
     previous = previous or {}
     created = created or datetime.now()
     title = title or f"Drogenrapport {area.name}"
-    st = _styles()
+    st = styles()
     finds, finds_prev = current.get(SYRINGE_FIND), previous.get(SYRINGE_FIND)
 
     hotspots, note, hot_now, hot_prev = _hotspots_and_counts(hotspots, auto_hotspots, finds, finds_prev, area)
     figures = key_figures(current, previous if compare else None, hot_now, hot_prev)
 
-    places = current.get(SENSITIVE_PLACE)
-    place_table = None
-    if places is not None and len(places):
-        place_table = sensitive_place_table(places, finds, current.get(COMPLAINT), finds_prev,
-                                            previous.get(COMPLAINT), threshold=threshold)
-    measures = measures_list({k: current[k] for k in MEASURE_KINDS if k in current}, period)
-    bins = current.get(DISPOSAL_BIN)
-    if bins is not None and len(bins):
-        bins = records_in(bins, DISPOSAL_BIN, period)
-    districts = current.get(DISTRICT)
+    places, districts = current.get(SENSITIVE_PLACE), current.get(DISTRICT)
+    place_table, measures, bins = _period_tables(current, previous, period, threshold)
 
     top, labels = _named_hotspots(hotspots, base, area, places, districts, finds, finds_prev if compare else None)
     png = map_png(area, dpi=220, hotspots=hotspots, districts=districts, places=place_table, bins=bins,
@@ -543,15 +402,37 @@ def build_handout(
     if hotspots is not None:
         story.append(KeepTogether(_hotspots_section(top, st)))
     story += [KeepTogether(times_section(finds, hotspots, area, st))] if hotspots is not None else []
+    story += _forecast_section(forecast, places, districts, st)
     story.append(KeepTogether(_places_section(place_table, threshold, st)))
     story += _measures_section(measures, st)
-    if districts is not None and len(districts):
-        summary = district_summary(districts, current).sort_values(["finds", "name"], ascending=[False, True])
-        story += _districts_section(summary, st)
+    story += _districts_part(districts, current, st)
     if agreements is not None:
         story += _agreements_section(agreements, follow_ups, period, created.date(), st)
 
     return _render_pdf(story, title, period, created, demo)
+
+
+def _period_tables(current: Mapping[str, gpd.GeoDataFrame], previous: Mapping[str, gpd.GeoDataFrame],
+                   period: Period, threshold: int):
+    """``(sensitive-place table or None, measures list, bins standing in the period)`` of the handout."""
+    finds, places = current.get(SYRINGE_FIND), current.get(SENSITIVE_PLACE)
+    place_table = None
+    if places is not None and len(places):
+        place_table = sensitive_place_table(places, finds, current.get(COMPLAINT), previous.get(SYRINGE_FIND),
+                                            previous.get(COMPLAINT), threshold=threshold)
+    measures = measures_list({k: current[k] for k in MEASURE_KINDS if k in current}, period)
+    bins = current.get(DISPOSAL_BIN)
+    if bins is not None and len(bins):
+        bins = records_in(bins, DISPOSAL_BIN, period)
+    return place_table, measures, bins
+
+
+def _districts_part(districts: gpd.GeoDataFrame | None, current: Mapping[str, gpd.GeoDataFrame], st) -> list:
+    """The figures per district (empty without districts)."""
+    if districts is None or not len(districts):
+        return []
+    summary = district_summary(districts, current).sort_values(["finds", "name"], ascending=[False, True])
+    return _districts_section(summary, st)
 
 
 def _hotspots_and_counts(hotspots, auto_hotspots: bool, finds, finds_prev, area: StudyArea):
@@ -586,7 +467,7 @@ def _title_section(title: str, period: Period, area: StudyArea, demo: bool, st) 
 
 def _overview_section(figures, hot_now: int | None, png: bytes, caption: str, st) -> list:
     """Key figures with their explanation, and the map with its caption."""
-    map_w = A4[0] - 2 * _MARGIN
+    map_w = A4[0] - 2 * MARGIN
     return [
         Paragraph("Kennzahlen", st["h2"]),
         _key_figure_table(figures, st),
@@ -605,7 +486,7 @@ def _render_pdf(story: list, title: str, period: Period, created: datetime, demo
     """Lay out ``story`` on A4 pages with the footer (title, period, creation time; demo notice)."""
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
-        buf, pagesize=A4, leftMargin=_MARGIN, rightMargin=_MARGIN, topMargin=14 * mm, bottomMargin=20 * mm,
+        buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=14 * mm, bottomMargin=20 * mm,
         title=f"{title} – {period.label()}", author="Lagebild", subject="Lagebild für den Drogenrapport",
         creator="Lagebild",
     )
@@ -617,6 +498,17 @@ def _render_pdf(story: list, title: str, period: Period, created: datetime, demo
 def read_period(store, period: Period) -> dict[str, gpd.GeoDataFrame]:
     """All kinds from ``store`` for ``period``: reports of the period, active measures, all places."""
     return {kind: store.read(kind, period) for kind in store.layers()}
+
+
+def store_forecast(store, period: Period, kind: str = SYRINGE_FIND):
+    """The forecast (:func:`geo.analysis.forecast.forecast`) of ``kind`` for the period after ``period``
+    from the store's records up to ``period.end``; ``None`` when there is too little history."""
+    from geo.analysis.forecast import forecast
+
+    try:
+        return forecast(store.read(kind), kind, store.area, period)
+    except UserError:
+        return None
 
 
 def handout_from_store(store, period: Period, **options) -> bytes:
@@ -640,5 +532,7 @@ def handout_from_store(store, period: Period, **options) -> bytes:
 
         options["agreements"] = store.agreements()
         options.setdefault("follow_ups", follow_up_from_store(store, options["agreements"]))
+    if "forecast" not in options:
+        options["forecast"] = store_forecast(store, period)
     return build_handout(read_period(store, period), read_period(store, period.previous()), store.area, period,
                          **options)
