@@ -168,12 +168,14 @@ def _districts_section(summary: pd.DataFrame, st) -> list:
                    {1, 2, 3, 4, 5, 6, 7}, st)]
 
 
-def _forecast_section(forecast, places, districts, st) -> list:
+def _forecast_section(forecast, places, districts, st, base=None) -> list:
     """The handout's forecast line (empty without a forecast)."""
     if forecast is None:
         return []
     return [Paragraph("Prognose", st["h2"]),
-            Paragraph(escape(forecast_line(forecast, places=places, districts=districts)), st["body"]),
+            Paragraph(escape(forecast_line(forecast, places=places, districts=districts,
+                                           context=place_context(base, forecast.cells.crs, places=places,
+                                                                 districts=districts))), st["body"]),
             Paragraph(escape(forecast.summary()), st["small"])]
 
 
@@ -402,7 +404,7 @@ def build_handout(
     if hotspots is not None:
         story.append(KeepTogether(_hotspots_section(top, st)))
     story += [KeepTogether(times_section(finds, hotspots, area, st))] if hotspots is not None else []
-    story += _forecast_section(forecast, places, districts, st)
+    story += _forecast_section(forecast, places, districts, st, base)
     story.append(KeepTogether(_places_section(place_table, threshold, st)))
     story += _measures_section(measures, st)
     story += _districts_part(districts, current, st)
