@@ -114,7 +114,8 @@ def _concentration(token: str, filters: state.Filters, kind: str, period: str, c
     p = parse_period(period)
     area = state.get_store().area
     return concentration_analysis(records(kind, p, filters), area, date_field=KINDS[kind].date_field, period=p,
-                                  cell_m=cell, named=state.load_records(SENSITIVE_PLACE, None, restricted=False))
+                                  cell_m=cell, named=state.load_records(SENSITIVE_PLACE, None, restricted=False),
+                                  context=state.place_context(token))
 
 
 # ---------------------------------------------------------------------------- charts

@@ -166,3 +166,25 @@ def test_cli_concentration_on_street_segments(demo_store, tmp_path, capsys):
     rc = main(["concentration", "--store", str(demo_store.path), "--kind", "syringe_find", "--from", "2026-05-01",
                "--to", "2026-10-31", "--out", str(tmp_path / "x.gpkg")])
     assert rc == 2 and "Endung muss .csv sein" in capsys.readouterr().err
+
+
+def test_repeat_places_are_named_by_their_street_with_a_naming_context():
+    from geo.analysis.concentration import concentration_analysis
+    from geo.analysis.placenames import place_context
+
+    area = leipziger_osten()
+    x0, y0 = area.to_metric.transform(12.4033, 51.3439)
+    finds = gpd.GeoDataFrame({"found_at": pd.to_datetime(["2026-09-02"] * 6 + ["2026-09-20"]), "count": 1},
+                             geometry=[shapely.Point(x0 + i, y0) for i in range(6)] + [shapely.Point(x0 + 900, y0)],
+                             crs=area.crs)
+    street = shapely.LineString([(x0 - 200, y0 + 5), (x0 + 200, y0 + 5)])
+    base = gpd.GeoDataFrame({"theme": ["street"], "name": ["Teststraße"], "street": [""], "housenumber": [""]},
+                            geometry=[street], crs=area.crs)
+    ctx = place_context(base, area.crs)
+    plain = concentration_analysis(finds, area, date_field="found_at", period=Period(date(2026, 9, 1),
+                                   date(2026, 9, 30)))
+    named = concentration_analysis(finds, area, date_field="found_at", period=Period(date(2026, 9, 1),
+                                   date(2026, 9, 30)), context=ctx)
+    top = named.units.sort_values("count", ascending=False).iloc[0]
+    assert top["count"] == 6 and "Teststraße" in top["name"]
+    assert (named.units.loc[named.units["count"] < 2, "name"] == plain.units.loc[plain.units["count"] < 2, "name"]).all()

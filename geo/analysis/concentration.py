@@ -162,7 +162,6 @@ def assign_units(x: np.ndarray, y: np.ndarray, units: gpd.GeoDataFrame, *, lines
 def label_units(units: gpd.GeoDataFrame, named: gpd.GeoDataFrame | None, max_distance_m: float = 150.0,
                 column: str = "name") -> np.ndarray:
     """Name of the nearest named place (e.g. sensitive places) within ``max_distance_m``, else ``""``."""
-    # TODO(geography): use the place names of the geography issue when they exist
     out = np.full(len(units), "", dtype=object)
     if named is None or not len(named) or column not in named or not len(units):
         return out
@@ -265,6 +264,7 @@ def concentration_analysis(
     streets: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
     named: gpd.GeoDataFrame | None = None,
+    context=None,
 ) -> Concentration:
     """Concentration of events on places (grid cells, or street segments when ``streets`` are given).
 
@@ -279,6 +279,8 @@ def concentration_analysis(
     streets : street lines; each feature is a segment.
     max_snap_m : farthest distance from an event to its street segment.
     named : named places (e.g. sensitive places) to name the places after (nearest within 150 m).
+    context : a naming context (:func:`geo.analysis.placenames.place_context`): repeat places (≥ 2 events) are
+        then named by their streets, crossings and places (:func:`geo.analysis.placenames.place_names`).
     """
     records, n_unlocated = spatial_records(records)  # fallback points ("Sammelpunkt", "ungenau") are no place
     crs = getattr(area, "crs", DEFAULT_CRS)
@@ -312,6 +314,11 @@ def concentration_analysis(
     out["count_second"] = second
     if unit_type == "cell":
         out["name"] = label_units(units, named)
+        repeat = counts >= 2
+        if context is not None and repeat.any():
+            from geo.analysis.placenames import place_names
+
+            out.loc[repeat, "name"] = place_names(units[repeat], context)
     return Concentration(
         units=out, counts=counts, unit_type=unit_type, n_events=int(at.sum()),
         n_left_out=int((~at).sum()) + n_unlocated,

@@ -62,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--cell muss größer als 0 sein.")
     if args.min_count < 1:
         raise UserError("--min-count muss mindestens 1 sein.")
+    from geo.report.places import store_place_context
+
     kind = KINDS[args.kind]
     store = open_store(args)
     area = store.area
@@ -73,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
     records = load_records(args, args.kind)
     result = concentration_analysis(records, area, date_field=kind.date_field, period=period_from_args(args),
                                     cell_m=args.cell, shape=args.grid, streets=streets,
-                                    named=store.read(SENSITIVE_PLACE))
+                                    named=store.read(SENSITIVE_PLACE),
+                                    context=store_place_context(store if store.exists() else None, area.crs))
     for line in result.summary_lines(kind.label_plural):
         print(line)
     places = result.repeat_places(args.min_count)
