@@ -187,4 +187,5 @@ def test_repeat_places_are_named_by_their_street_with_a_naming_context():
                                    date(2026, 9, 30)), context=ctx)
     top = named.units.sort_values("count", ascending=False).iloc[0]
     assert top["count"] == 6 and "Teststraße" in top["name"]
-    assert (named.units.loc[named.units["count"] < 2, "name"] == plain.units.loc[plain.units["count"] < 2, "name"]).all()
+    single = named.units["count"] < 2
+    assert (named.units.loc[single, "name"] == plain.units.loc[single, "name"]).all()
