@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
+import geopandas as gpd
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -79,12 +80,32 @@ def _fields(kind: str, prefix: str, old: pd.Series | None, may_see_texts: bool) 
     return values
 
 
+def _coordinates_from_address(address: str, store) -> None:
+    """Fill Breite/Länge from a typed address or place name (offline: from the store's base map and places)."""
+    from geo.analysis.placenames import locate_address
+    from geo.core.area import DISPLAY_CRS
+
+    point = locate_address(address, state.place_context(store.version()))
+    if point is None:
+        st.error(f"»{address}« nicht gefunden – bitte auf die Karte tippen oder Koordinaten eingeben. "
+                 "Adressen kommen aus der importierten Grundkarte (lagebild basemap import).")
+        return
+    ll = gpd.GeoSeries([point], crs=store.area.crs).to_crs(DISPLAY_CRS).iloc[0]
+    st.session_state[LAT_KEY] = f"{ll.y:.6f}".replace(".", ",")
+    st.session_state[LON_KEY] = f"{ll.x:.6f}".replace(".", ",")
+    st.rerun()
+
+
 def _add_section(store, user) -> None:
     kind = st.radio("Art", REPORT_KINDS, format_func=lambda k: KINDS[k].label, horizontal=True, key="report_kind")
     _coordinates_from_map()
     m = base_map(store.area, tiles=tiles_from_env(), asset_base=state.asset_base(), draw=False, legend=False)
     st_folium(m, key=MAP_KEY, height=300, use_container_width=True, returned_objects=["last_clicked"])
-    st.caption("Ort: auf die Karte tippen oder Koordinaten eingeben (Dezimalgrad, WGS84).")
+    st.caption("Ort: auf die Karte tippen, eine Adresse eingeben (aus der importierten Grundkarte) oder "
+               "Koordinaten (Dezimalgrad, WGS84).")
+    address = st.text_input("Adresse oder Ort", key="report_address", placeholder="z. B. Eisenbahnstraße 52")
+    if address.strip() and st.button("Adresse suchen", key="report_address_go"):
+        _coordinates_from_address(address, store)
     c1, c2 = st.columns(2)
     lat = c1.text_input("Breite", key=LAT_KEY, placeholder="51,3452")
     lon = c2.text_input("Länge", key=LON_KEY, placeholder="12,4050")

@@ -145,3 +145,27 @@ def test_form_with_a_suggested_bin_site_or_hotspot(store):
     assert not at.exception
     row = store.agreements().iloc[-1]
     assert row["title"] == "Neuer Behälter" and row["place"] == sites[0] and row.geometry.geom_type == "Point"
+
+
+def test_report_form_finds_a_typed_place_or_says_it_does_not_know_it(store):
+    from streamlit.testing.v1 import AppTest
+
+    from app_support.state import USER_KEY, LocalUser
+
+    def script() -> None:
+        from app_pages import report_form
+
+        report_form.render()
+
+    at = AppTest.from_function(script, default_timeout=180)
+    at.session_state[USER_KEY] = LocalUser(name="feld", role="rapport")
+    at.run()
+    at.text_input(key="report_address").set_value("Kita Köhlerplatz").run()
+    at.button(key="report_address_go").click().run()
+    assert not at.exception and not at.error
+    lat = float(at.text_input(key="report_lat").value.replace(",", "."))
+    lon = float(at.text_input(key="report_lon").value.replace(",", "."))
+    assert 51.33 < lat < 51.36 and 12.385 < lon < 12.44
+    at.text_input(key="report_address").set_value("Nirgendwostraße 5").run()
+    at.button(key="report_address_go").click().run()
+    assert "nicht gefunden" in at.error[0].value

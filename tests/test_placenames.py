@@ -198,3 +198,21 @@ def test_cli_bins_gives_suggested_sites_an_address(demo_with_buildings, tmp_path
     labels = table.loc[table["status"] == "suggested", "label"].tolist()
     assert len(labels) == 2 and all(lab.startswith(f"Vorschlag {i} – ") and ", vor Nr. " in lab
                                     for i, lab in enumerate(labels, start=1))
+
+
+def test_locate_address_finds_buildings_streets_and_places():
+    from geo.analysis.placenames import locate_address, place_context
+
+    crs = "EPSG:25833"
+    base = gpd.GeoDataFrame(
+        {"theme": ["building", "building", "street"], "name": ["", "", "Eisenbahnstraße"],
+         "street": ["Eisenbahnstraße", "Eisenbahnstraße", ""], "housenumber": ["52", "54a", ""]},
+        geometry=[shapely.box(0, 0, 10, 10), shapely.box(20, 0, 30, 10), shapely.LineString([(-50, 15), (80, 15)])],
+        crs=crs)
+    places = gpd.GeoDataFrame({"name": ["Rabet"]}, geometry=[shapely.Point(500, 500)], crs=crs)
+    ctx = place_context(base, crs, places=places)
+    assert locate_address("Eisenbahnstraße 52", ctx).equals(shapely.Point(5, 5))
+    assert locate_address("eisenbahnstr. 54 A", ctx).equals(shapely.Point(25, 5))
+    assert locate_address("Eisenbahnstraße", ctx).equals(shapely.Point(15, 5))  # middle of its buildings
+    assert locate_address("rabet", ctx).equals(shapely.Point(500, 500))
+    assert locate_address("Eisenbahnstraße 99", ctx) is None and locate_address("", ctx) is None

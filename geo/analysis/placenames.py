@@ -333,6 +333,48 @@ def place_names(cells: gpd.GeoDataFrame, ctx: PlaceContext) -> list[str]:
     return [name_area(g, ctx) for g in crs_cells.geometry.values]
 
 
+def _street_key(text: str) -> str:
+    """A street name folded for matching: lower case, ß → ss, "str." → "strasse", no spaces or hyphens."""
+    s = str(text).strip().casefold().replace("ß", "ss")
+    s = re.sub(r"str\.?(?=$|\s)", "strasse", s)
+    return re.sub(r"[\s\-.]", "", s)
+
+
+def locate_address(text: str, ctx: PlaceContext) -> shapely.Point | None:
+    """The point of a typed address or place name, from the base map's addresses and names (``None``: unknown).
+
+    ``"Eisenbahnstraße 52"`` / ``"Eisenbahnstr. 52a"`` → that building's centre; a street without number →
+    the middle of its addressed buildings (or of its line); a sensitive place, square or district by its name.
+    Offline: only what the imported base map and the store know can be found.
+
+    >>> ctx = place_context(None, "EPSG:25833")
+    >>> locate_address("Nirgendwo 1", ctx) is None
+    True
+    """
+    text = str(text or "").strip()
+    if not text:
+        return None
+    m = re.match(r"^(.*?)[\s,]+(\d+\s*[a-zA-Z]?)$", text)
+    street, number = (m.group(1), m.group(2).replace(" ", "").lower()) if m else (text, "")
+    key = _street_key(street)
+    addr = ctx.addresses
+    if len(addr):
+        same = addr["street"].map(_street_key).to_numpy() == key
+        if number:
+            hit = same & (addr["housenumber"].astype(str).str.replace(" ", "").str.lower().to_numpy() == number)
+            if hit.any():
+                return shapely.centroid(addr.geometry.values[hit][0])
+        elif same.any():
+            xy = shapely.get_coordinates(addr.geometry.values[same])
+            return shapely.Point(np.median(xy[:, 0]), np.median(xy[:, 1]))
+    for table in (ctx.streets, ctx.squares, ctx.places, ctx.districts):
+        if len(table):
+            hit = table["name"].astype(str).map(_street_key).to_numpy() == key
+            if hit.any() and not number:
+                return shapely.point_on_surface(shapely.union_all(table.geometry.values[hit]))
+    return None
+
+
 def _word_in(word: str, text: str) -> bool:
     return re.search(r"(?<!\w)" + re.escape(word.lower()) + r"(?!\w)", text.lower()) is not None
 
