@@ -35,9 +35,18 @@ from geo.analysis.coverage import DEFAULT_RADIUS_M, CoverageResult
 from geo.analysis.siting import SitingResult, plan_table
 from geo.core.errors import UserError
 from geo.data.access import may_see_points, restrict
+from geo.report.charts import german_chart
+from geo.report.display import german_table
 from geo.report.figures import format_number
 from layers.basemap import base_map, tiles_from_env
-from layers.bins import BIN_COLOUR, SITE_COLOUR, bins_legend_html, bins_overlays, focus_bounds
+from layers.bins import (
+    BIN_COLOUR,
+    SITE_COLOUR,
+    bins_legend_corner,
+    bins_legend_html,
+    bins_overlays,
+    focus_bounds,
+)
 from layers.elements import JsCall, LayerControl
 from layers.escape import js_json
 from layers.map import Overlay, overlay_groups
@@ -214,7 +223,8 @@ def render() -> None:
         ov = overlays(token, filters, params, user.role, result)
         m = base_map(store.area, districts=state.districts(token), tiles=tiles_from_env(),
                      asset_base=state.asset_base(), draw=False, legend=False)
-        m.add_child(JsCall(f"LB.legend({{map}}, {js_json(bins_legend_html(open_=False))}, 'bottomleft');"))
+        corner = bins_legend_corner(result)  # an unfolded legend must not hide a suggested site
+        m.add_child(JsCall(f"LB.legend({{map}}, {js_json(bins_legend_html(open_=False))}, {js_json(corner)});"))
         bounds = focus_bounds(cov)
         if bounds:
             m.fit_bounds(bounds)
@@ -326,10 +336,11 @@ def _curve_section(result: SitingResult) -> None:
         tooltip=["hinzu kommt", "Spritzen im Radius", "+ Spritzen", "Funde im Radius"],
     )
     text = base.mark_text(dy=-8, fontSize=12).encode(text="Spritzen im Radius")
-    st.altair_chart((bars + text).properties(height=250), width="stretch")
+    st.altair_chart(german_chart((bars + text).properties(height=250)), width="stretch")
     if len(result.sites) < result.k:
         st.caption(f"Nur {len(result.sites)} neue Standorte bringen zusätzliche Abdeckung.")
-    st.dataframe(table[["hinzu kommt", "Spritzen im Radius", "+ Spritzen"]], hide_index=True, width="stretch")
+    st.dataframe(german_table(table[["hinzu kommt", "Spritzen im Radius", "+ Spritzen"]]), hide_index=True,
+                 width="stretch")
     s = result.stats
     st.caption(f"Jeder weitere Behälter bringt höchstens so viel wie der vorige. Geprüft: {de(s['candidates'])} "
                f"mögliche Standorte, davon {de(s['near_bins'])} zu nah an Behältern und "
@@ -348,9 +359,7 @@ def _sites_section(result: SitingResult, plan: gpd.GeoDataFrame) -> None:
         "Spritzen im Radius danach": sug["share_syringes_after"].astype(float).map(pct),
         "Breite": sug["lat"], "Länge": sug["lon"],
     })
-    st.dataframe(shown, hide_index=True, width="stretch",
-                 column_config={"Breite": st.column_config.NumberColumn(format="%.6f"),
-                                "Länge": st.column_config.NumberColumn(format="%.6f")})
+    st.dataframe(german_table(shown, decimals={"Breite": 6, "Länge": 6}), hide_index=True, width="stretch")
     st.caption("Reihenfolge = Nutzen: Nr. 1 erreicht die meisten noch nicht abgedeckten Spritzen. Vorschläge sind "
                "Rechenergebnisse – vor Ort prüfen (Eigentum, Gehweg, Sichtbarkeit).")
 
@@ -369,7 +378,7 @@ def _bins_section(plan: gpd.GeoDataFrame) -> None:
         "Rang nach Nutzen": ex["rank"],
         "Hinweis": ex["covered_finds"].map(lambda n: "kein Fund im Radius" if n == 0 else ""),
     })
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(german_table(shown), hide_index=True, width="stretch")
     st.caption("Funde und Spritzen im Radius des Behälters; »nur hier« = nur dieser Behälter erreicht sie – das ginge "
                "verloren, wenn er wegkäme. »Versetzen« 1 = kostet am wenigsten, zuerst prüfen; »Rang nach Nutzen« "
                "1 = der wichtigste Behälter.")
@@ -381,7 +390,9 @@ def plan_file(plan: gpd.GeoDataFrame, suffix: str, *, store, user, period) -> by
     fmt = "CSV" if suffix == ".csv" else "GeoJSON"
     store.audit("export", user=user.name, kind="disposal_bin", count=len(plan),
                 detail=f"Behälterplan {fmt} {period.label()} (Rolle {user.role})")
-    return export_bytes(plan, suffix)
+    from geo.data.people import plan_for_people
+
+    return export_bytes(plan_for_people(plan, suffix), suffix)  # German headings and values for the crews
 
 
 def _downloads(plan: gpd.GeoDataFrame, filters: state.Filters, user) -> None:

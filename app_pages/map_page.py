@@ -21,19 +21,20 @@ from app_pages import state
 from geo.core.area import DISPLAY_CRS
 from geo.core.errors import UserError
 from geo.core.schema import KINDS, MEASURE_KINDS, REPORT_KINDS
+from geo.report.display import german_table
 from geo.report.figures import (
     DEFAULT_PLACE_THRESHOLD,
     count_hot_cells,
-    format_change,
     format_number,
     key_figures,
     measures_list,
     sensitive_place_table,
     to_german,
 )
+from geo.report.keychanges import figure_changes
 from layers.basemap import base_map, tiles_from_env
 from layers.elements import LayerControl
-from layers.map import MapContent, Overlay, overlay_groups, overlay_scripts
+from layers.map import MapContent, Overlay, default_off, overlay_groups, overlay_scripts
 
 MAP_KEY = "lagekarte"
 TABLE_KEY = "places_table"
@@ -100,6 +101,7 @@ def overlays(token: str, filters: state.Filters, role: str, hotspot_kind: str, t
     )
     hs, _, dens, _ = analysis(token, filters, hotspot_kind)
     content.hotspot_cells = hs.cells if hs is not None else None
+    content.main_kind = hotspot_kind
     content.density = dens
     places = state.load_records("sensitive_place", None)
     if len(places):
@@ -182,11 +184,12 @@ def _selected_place(table: gpd.GeoDataFrame) -> tuple[float, float] | None:
     return float(row["lat"]), float(row["lon"])
 
 
-def _metric(col, label: str, row: pd.Series) -> None:
-    change = format_change(row["value"], row["previous"])
-    unchanged = change == "–" or row["value"] == row["previous"]  # no arrow without a direction
-    col.metric(label, format_number(row["value"]), delta=None if change == "–" else change,
-               delta_color="off" if unchanged else "inverse", help=f"Vorzeitraum: {format_number(row['previous'])}")
+def _metric(col, label: str, row: pd.Series, change) -> None:
+    """A key figure; its change carries an arrow only when significant (:mod:`geo.report.keychanges`)."""
+    delta = None if change.text == "–" else (change.text if change.arrow else f"{change.text} · {change.verdict}")
+    col.metric(label, format_number(row["value"]), delta=delta, delta_color="inverse" if change.arrow else "off",
+               delta_arrow="auto" if change.arrow else "off",
+               help=f"Vorzeitraum: {format_number(row['previous'])}. {change.explanation}".strip())
 
 
 # ---------------------------------------------------------------------------- page
@@ -220,7 +223,7 @@ def render() -> None:
                      asset_base=state.asset_base(), draw=not public, legend_open=False)
         st_folium(
             m, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True,
-            feature_group_to_add=overlay_groups(ov, drawing=geometry), layer_control=LayerControl(),
+            feature_group_to_add=overlay_groups(ov, drawing=geometry), layer_control=LayerControl(default_off(ov)),
             returned_objects=["all_drawings"],
             center=view["center"] if view else None, zoom=view["zoom"] if view else None,
         )
@@ -235,6 +238,7 @@ def render() -> None:
     prev = _frames(filters.previous, filters, REPORT_KINDS, restricted=False, within=within)
     hot_now, hot_prev = _hot_cell_counts(hs, hot_prev, within)
     figures = key_figures(cur, prev, hot_now, hot_prev)
+    changes = figure_changes(figures, filters.period.days, filters.previous.days)
 
     with right:
         st.subheader("Kennzahlen")
@@ -249,8 +253,9 @@ def render() -> None:
         for i in range(0, len(pairs), 2):
             cols = st.columns(2)
             for col, (k, lab) in zip(cols, pairs[i:i + 2], strict=False):
-                _metric(col, lab, figures.loc[k])
-        st.caption(f"Veränderung gegenüber {filters.previous.label()} (gleich lang). Rot = Zunahme.")
+                _metric(col, lab, figures.loc[k], changes[k])
+        st.caption(f"Veränderung gegenüber {filters.previous.label()}. Pfeil und Farbe nur bei einer signifikanten "
+                   "Veränderung (exakter Test wie auf der Seite »Vergleich«, 5 %); rot = Zunahme.")
         if not public:
             with st.expander("Analyse-Einstellungen", expanded=False):
                 st.selectbox("Hotspots und Dichte für", hotspot_kinds, key=HOTSPOT_KIND_KEY,
@@ -302,11 +307,10 @@ def _places_section(table: gpd.GeoDataFrame, threshold: int) -> None:
     n_flag = int(table["flagged"].sum())
     st.caption(f"Funde und Beschwerden im Schutzabstand je Ort. Auffällig ab {threshold} "
                f"(Funde + Beschwerden): {n_flag} Ort(e). Zeile anklicken, um auf der Karte hinzuzoomen.")
-    st.dataframe(
-        to_german(shown.rename(columns={"reports_prev": "Vorzeitraum"})), hide_index=True, key=TABLE_KEY,
-        on_select="rerun", selection_mode="single-row", width="stretch",
-        column_config={"Veränderung": st.column_config.NumberColumn(format="%+d")},
-    )
+    shown = german_table(to_german(shown.rename(columns={"reports_prev": "Vorzeitraum"})))
+    shown["Veränderung"] = [format_number(v, sign=True) for v in table["change"]]
+    st.dataframe(shown, hide_index=True, key=TABLE_KEY, on_select="rerun", selection_mode="single-row",
+                 width="stretch")
 
 
 def _measures_section(filters: state.Filters, within: shapely.Geometry | None) -> None:
@@ -318,7 +322,7 @@ def _measures_section(filters: state.Filters, within: shapely.Geometry | None) -
         return
     shown = table[["measure", "description", "when", "new_in_period"]].copy()
     shown["new_in_period"] = shown["new_in_period"].map({True: "neu", False: ""})
-    st.dataframe(to_german(shown), hide_index=True, width="stretch")
+    st.dataframe(german_table(to_german(shown)), hide_index=True, width="stretch")
 
 
 def _handout_button(user, filters: state.Filters, hs, threshold: int, within) -> None:

@@ -24,7 +24,8 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from geo.core.period import PRESETS, Period
+from geo.core.errors import UserError
+from geo.core.period import PRESETS, Period, picked_period
 from geo.core.schema import COMPLAINT_CATEGORIES, KINDS, REPORT_KINDS
 from geo.data.access import restrict
 from geo.data.store import Store, default_store_path
@@ -243,12 +244,12 @@ def sidebar_filters() -> Filters:
         default = preset_period(next(iter(PRESETS)), ref)
         value = st.session_state.get(K_RANGE, (default.start, default.end))
         picked = sb.date_input("Von – bis", value=value, key=K_RANGE, format="DD.MM.YYYY")
-        if isinstance(picked, list | tuple) and len(picked) == 2:
-            period = Period(picked[0], picked[1])
-        else:  # only the start picked so far
-            start = picked[0] if isinstance(picked, list | tuple) and picked else default.start
-            period = Period(start, max(start, default.end))
-            sb.caption("Bitte auch das Ende des Zeitraums wählen.")
+        try:
+            period = picked_period(picked)
+        except UserError as exc:  # say what is wrong; no figure stays silently on the old period
+            sb.error(str(exc))
+            st.error(f"{exc} Bis dahin werden keine Zahlen angezeigt.")
+            st.stop()
     else:
         period = preset_period(preset, ref)
     prev = period.previous()

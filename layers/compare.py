@@ -27,7 +27,7 @@ from layers.basemap import OfflineMap, base_map
 from layers.elements import JsCall, layer_group
 from layers.escape import escape_text, js_json, safe_colour
 from layers.features import feature_collection, format_values, geojson_js
-from layers.legend import DENSITY_COLOURS
+from layers.legend import DENSITY_COLOURS, legend_corner
 
 CHANGE_LAYER = "Veränderung A → B"
 EMERGING_LAYER = "Trend der Hotspots"
@@ -168,17 +168,20 @@ def areas_layer(areas: gpd.GeoDataFrame, counts: pd.DataFrame, *, show: bool = T
 
 
 def period_map(area: StudyArea, groups: list[folium.FeatureGroup], legend: str | None = None, *,
-               asset_base: str = STATIC_URL, districts: gpd.GeoDataFrame | None = None) -> OfflineMap:
+               asset_base: str = STATIC_URL, districts: gpd.GeoDataFrame | None = None,
+               data: gpd.GeoSeries | None = None) -> OfflineMap:
     """An offline map of the study area (fitted to its bounds) with ``groups`` and a legend.
 
     Two maps made from the same area have identical bounds, so side-by-side maps start
-    with the same view.
+    with the same view. The legend (collapsible) goes to the corner where it hides the fewest
+    of the ``data`` geometries (area's CRS; :func:`layers.legend.legend_corner`).
     """
     m = base_map(area, districts=districts, asset_base=asset_base, draw=False, legend=False)
     for group in groups:
         m.add_child(group)
     if legend:
-        m.add_child(JsCall(f"LB.legend({{map}}, {js_json(legend)});"))
+        corner = legend_corner(area.boundary.bounds, data)
+        m.add_child(JsCall(f"LB.legend({{map}}, {js_json(legend)}, {js_json(corner)});"))
     return m
 
 

@@ -50,6 +50,7 @@ class MapContent:
     measures : measure kind → measures active in the period.
     hotspot_cells : ``HotspotResult.cells`` (``None``: no layer).
     density : a :class:`geo.analysis.density.DensityResult` (``None``: no layer).
+    main_kind : the report kind whose points start switched on (the hot-spot analysis' kind).
     """
 
     records: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
@@ -58,14 +59,21 @@ class MapContent:
     measures: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     hotspot_cells: gpd.GeoDataFrame | None = None
     density: object | None = None
+    main_kind: str = "syringe_find"
+
 
 
 def overlay_scripts(content: MapContent) -> list[Overlay]:
-    """The overlays of ``content`` in drawing order (density, grid, places, measures, points)."""
+    """The overlays of ``content`` in drawing order (density, grid, places, measures, points).
+
+    Only the main overlays start switched on (``Overlay.show``): the hot spots, the sensitive
+    places and the records of ``content.main_kind`` (the kind of the hot-spot analysis). Density,
+    the other report kinds and the measures start off – nine layers at once pile up.
+    """
     out: list[Overlay] = []
     if content.density is not None:
         d = content.density
-        out.append(Overlay(DENSITY_LAYER, (density_js(d.density, d.transform, d.crs),)))
+        out.append(Overlay(DENSITY_LAYER, (density_js(d.density, d.transform, d.crs),), show=False))
     if content.hotspot_cells is not None and len(content.hotspot_cells):
         n_hot = int((content.hotspot_cells["gi_class"].to_numpy() > 0).sum())
         out.append(Overlay(f"{HOTSPOT_LAYER} ({n_hot})", (hotspot_js(content.hotspot_cells),)))
@@ -75,12 +83,17 @@ def overlay_scripts(content: MapContent) -> list[Overlay]:
     for k in MEASURE_KINDS:
         gdf = content.measures.get(k)
         if gdf is not None and len(gdf):
-            out.append(Overlay(f"{KINDS[k].label_plural} ({len(gdf)})", (measure_js(gdf, k),)))
+            out.append(Overlay(f"{KINDS[k].label_plural} ({len(gdf)})", (measure_js(gdf, k),), show=False))
     for k in REPORT_KINDS:
         gdf = content.records.get(k)
         if gdf is not None:
-            out.append(Overlay(layer_name(k, len(gdf)), (records_js(gdf, k),)))
+            out.append(Overlay(layer_name(k, len(gdf)), (records_js(gdf, k),), show=k == content.main_kind))
     return out
+
+
+def default_off(overlays: list[Overlay]) -> list[str]:
+    """Names of the overlays that start switched off (for :class:`layers.elements.LayerControl`)."""
+    return [o.name for o in overlays if not o.show]
 
 
 def restore_drawing_js(geometry: dict | None) -> str:

@@ -8,7 +8,9 @@ import io
 import json
 import re
 from datetime import date
+from pathlib import Path
 
+import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -225,8 +227,22 @@ def test_hotspot_cells_coloured_by_class_and_sent_compactly():
     assert {k: v["fillColor"] for k, v in data["styles"].items()} == {str(c): col for c, (_, col) in
                                                                       HOTSPOT_CLASSES.items()}
     assert data["labels"]["3"] == "Hotspot, 99 % Konfidenz"
-    cols = {c["l"]: c["v"] for c in data["cols"]}
-    assert cols["Anzahl in der Zelle"] == [9, 5, 2, 1, 0] and cols["p-Wert (FDR-korrigiert)"][0] == 0.001
+    cols = {c["l"]: c["v"] if c["t"] != "cat" else [c["d"][v] for v in c["v"]] for c in data["cols"]}
+    assert cols["Anzahl in der Zelle"] == [9, 5, 2, 1, 0]
+    assert cols["p-Wert (FDR-korrigiert)"] == ["0,001", "0,020", "0,080", "0,020", "0,001"]
+    # the popup says that the neighbourhood carries the signal
+    assert all("Nachbarschaft" in r for r in cols["Was heißt das?"])
+    assert "mehr Meldungen" in cols["Was heißt das?"][0] and "weniger" in cols["Was heißt das?"][4]
+
+
+def test_hot_cell_without_events_explains_itself():
+    cells = _cells().assign(count=[0, 5, 2, 0, 0, 1, 0], gi_p_fdr=[0.00001, 0.02, 0.08, 0.5, 0.5, 0.02, 0.001])
+    data = _json_arg(hotspot_js(cells), "LB.cells")
+    cols = {c["l"]: c["v"] if c["t"] != "cat" else [c["d"][v] for v in c["v"]] for c in data["cols"]}
+    assert cols["Anzahl in der Zelle"][0] == 0
+    assert cols["p-Wert (FDR-korrigiert)"][0] == "< 0,001"
+    assert "In der Zelle selbst liegt keine Meldung" in cols["Was heißt das?"][0]
+    assert "keine Meldung" not in cols["Was heißt das?"][1]
     # the corner template rebuilds each cell to within the rounding of its centre
     shown = shown_cells(cells).to_crs(DISPLAY_CRS)
     for i, geom in enumerate(shown.geometry):
@@ -339,3 +355,40 @@ def test_template_syntax_in_data_is_not_evaluated_in_exported_maps(demo_store):
     assert "{{ 7*7 }}" in html and "{% if true %}x" in html
     assert "Lagebild {{ 6*7 }}" in html and "42" not in html.split("<title>", 1)[1].split("</title>", 1)[0]
     assert "{% endif %}" in html
+
+
+def test_only_main_overlays_start_switched_on():
+    from layers.map import default_off
+
+    pts = gpd.GeoDataFrame({"found_at": [pd.Timestamp("2026-10-01")], "count": [1]},
+                           geometry=[shapely.Point(318000, 5696000)], crs=AREA.crs)
+    police = gpd.GeoDataFrame({"start": [pd.Timestamp("2026-05-01")], "end": [pd.NaT], "description": ["Rabet"]},
+                              geometry=[shapely.box(318000, 5696000, 318200, 5696200)], crs=AREA.crs)
+    content = MapContent(records={"syringe_find": pts, "complaint": pts.iloc[0:0]},
+                         measures={"police_presence": police}, hotspot_cells=_cells())
+    overlays = overlay_scripts(content)
+    on = [o.name for o in overlays if o.show]
+    assert on == ["Hotspot-Analyse (Gi*) (3)", "Spritzenfunde (1)"]
+    assert default_off(overlays) == ["Polizeipräsenz (1)", "Beschwerden (0)"]
+    content.main_kind = "complaint"
+    assert [o.name for o in overlay_scripts(content) if o.show] == ["Hotspot-Analyse (Gi*) (3)", "Beschwerden (0)"]
+
+
+def test_layer_control_hides_default_off_overlays_once():
+    m = folium.Map()
+    LayerControl(default_off=["Kerndichte"]).add_to(m)
+    html = m.get_root().render()
+    assert 'LB.hideByDefault(["Kerndichte"]);' in html
+    js = (Path(__file__).resolve().parents[1] / "layers" / "js" / "lagebild.js").read_text()
+    assert "LB.seen[k] = true" in js  # a user's "switch on" is not undone by the next rebuild
+
+
+def test_legend_goes_to_the_emptiest_corner():
+    from layers.legend import legend_corner
+
+    bounds = (0.0, 0.0, 100.0, 100.0)
+    assert legend_corner(bounds, None) == "bottomright"
+    busy_bottom = shapely.points([[90, 5], [10, 5], [60, 20], [20, 30]])
+    assert legend_corner(bounds, busy_bottom) == "topright"
+    right = shapely.points([[90, 5], [90, 90], [70, 60]])
+    assert legend_corner(bounds, right) == "bottomleft"

@@ -518,6 +518,18 @@
     });
   };
 
+  /** Overlays that start switched off (keys, see LB.key): hidden the first time they appear in
+   *  this map; after that only the user's clicks count (a switched-on overlay stays on). */
+  LB.seen = LB.seen || {};
+  LB.hideByDefault = function (keys) {
+    (keys || []).forEach(function (name) {
+      var k = LB.key(name);
+      if (LB.seen[k]) return;
+      LB.seen[k] = true;
+      LB.hidden[k] = true;
+    });
+  };
+
   /** After a (re)built layer control: switch off what the user had switched off; legend sync. */
   LB.applyHidden = function (map, control) {
     var box = control.getContainer && control.getContainer();
