@@ -195,10 +195,17 @@ def render() -> None:
 
 
 def _period_input(label: str, default: Period, key: str) -> Period | None:
-    """A period picker; ``None`` (with a German message under it) while the range is incomplete or reversed."""
-    picked = st.date_input(label, value=(default.start, default.end), key=key, format="DD.MM.YYYY")
+    """A period as two date fields; ``None`` (with a German message under them) while it is reversed.
+
+    Two fields, not a range field: a range field keeps a reversed range in the browser and the
+    page would silently stay on the old period.
+    """
+    st.markdown(f"**{label}**")
+    left, right = st.columns(2)
+    start = left.date_input("von", value=default.start, key=f"{key}_from", format="DD.MM.YYYY")
+    end = right.date_input("bis", value=default.end, key=f"{key}_to", format="DD.MM.YYYY")
     try:
-        return picked_period(picked)
+        return picked_period((start, end))
     except UserError as exc:
         st.error(str(exc))
         return None
@@ -224,8 +231,8 @@ def _periods_tab(token: str, filters: state.Filters, kind: str) -> None:
     change = count_change(n_b, n_a, b.days, a.days)  # the Lagekarte's test and arrows
     m1.metric(f"A: {a.label()}", format_number(n_a), help=f"{a.days} Tage")
     m2.metric(f"B: {b.label()}", format_number(n_b), help=f"{b.days} Tage. {change.explanation}",
-              delta=change.text if change.arrow else f"{change.text} · {change.verdict}",
-              delta_color="inverse" if change.arrow else "off", delta_arrow="auto" if change.arrow else "off")
+              delta=change.text, delta_color="inverse" if change.arrow else "off",
+              delta_arrow="auto" if change.arrow else "off", delta_description=change.verdict or None)
     m3.metric(CHANGE_CLASSES[1][0], format_number(counts[1]))
     m4.metric(CHANGE_CLASSES[-1][0], format_number(counts[-1]))
     st.caption(f"{note} Raten je Tag, wenn die Zeiträume verschieden lang sind. Test je Zelle: exakter bedingter "

@@ -186,9 +186,9 @@ def _selected_place(table: gpd.GeoDataFrame) -> tuple[float, float] | None:
 
 def _metric(col, label: str, row: pd.Series, change) -> None:
     """A key figure; its change carries an arrow only when significant (:mod:`geo.report.keychanges`)."""
-    delta = None if change.text == "–" else (change.text if change.arrow else f"{change.text} · {change.verdict}")
+    delta = None if change.text == "–" else change.text
     col.metric(label, format_number(row["value"]), delta=delta, delta_color="inverse" if change.arrow else "off",
-               delta_arrow="auto" if change.arrow else "off",
+               delta_arrow="auto" if change.arrow else "off", delta_description=change.verdict or None,
                help=f"Vorzeitraum: {format_number(row['previous'])}. {change.explanation}".strip())
 
 

@@ -37,9 +37,9 @@ PERIOD_CHOICES: tuple[str, ...] = (*PRESETS, FREE_RANGE)
 SOURCE_KINDS: tuple[str, ...] = tuple(k for k in REPORT_KINDS if "source" in KINDS[k].field_names)
 
 # session_state keys of the sidebar widgets
-K_PRESET, K_RANGE, K_KINDS, K_CATEGORIES, K_SOURCES = (
-    "flt_preset", "flt_range", "flt_kinds", "flt_categories", "flt_sources",
-)
+K_PRESET, K_KINDS, K_CATEGORIES, K_SOURCES = "flt_preset", "flt_kinds", "flt_categories", "flt_sources"
+#: The free period: two date fields (a range field keeps a reversed range in the browser, silently).
+K_FROM, K_TO = "flt_from", "flt_to"
 
 
 @dataclass(frozen=True)
@@ -242,10 +242,10 @@ def sidebar_filters() -> Filters:
     ref = reference_date()
     if preset == FREE_RANGE:
         default = preset_period(next(iter(PRESETS)), ref)
-        value = st.session_state.get(K_RANGE, (default.start, default.end))
-        picked = sb.date_input("Von – bis", value=value, key=K_RANGE, format="DD.MM.YYYY")
+        start = sb.date_input("Von", value=default.start, key=K_FROM, format="DD.MM.YYYY")
+        end = sb.date_input("Bis", value=default.end, key=K_TO, format="DD.MM.YYYY")
         try:
-            period = picked_period(picked)
+            period = picked_period((start, end))
         except UserError as exc:  # say what is wrong; no figure stays silently on the old period
             sb.error(str(exc))
             st.error(f"{exc} Bis dahin werden keine Zahlen angezeigt.")

@@ -20,8 +20,8 @@ import pandas as pd
 
 from geo.analysis.emerging import NO_PATTERN, PATTERNS
 from geo.analysis.evaluate import AREA_NAMES
-from geo.core.area import StudyArea
-from geo.core.schema import CHANGE_CLASSES
+from geo.core.area import DISPLAY_CRS, StudyArea
+from geo.core.schema import CHANGE_CLASSES, EMERGING_SYMBOLS
 from layers.assets import STATIC_URL
 from layers.basemap import OfflineMap, base_map
 from layers.elements import JsCall, layer_group
@@ -48,15 +48,17 @@ def _int(values) -> np.ndarray:
     return format_values(pd.Series(np.asarray(values)), "int")
 
 
-def legend_html(title: str, items: list[tuple[str, str]]) -> str:
-    """A collapsible legend box ``title`` with one ``(label, colour)`` row each (escaped, colours checked).
+def legend_html(title: str, items: list[tuple[str, ...]]) -> str:
+    """A collapsible legend box ``title`` with one ``(label, colour)`` or ``(label, colour, symbol)`` row
+    each (escaped, colours checked; the symbol is drawn on the colour swatch).
 
     Uses the CSS classes of ``layers/js/lagebild.css`` (``lb-row``, ``lb-sym``).
     """
     rows = "".join(
-        f'<div class="lb-row"><span class="lb-sym" style="background:{safe_colour(colour)};'
-        f'border-color:{safe_colour(colour)}"></span>{escape_text(label)}</div>'
-        for label, colour in items
+        f'<div class="lb-row"><span class="lb-sym{" lb-glyph-sym" if item[2:] else ""}" '
+        f'style="background:{safe_colour(item[1])};border-color:{safe_colour(item[1])}">'
+        f'{escape_text(item[2]) if item[2:] else ""}</span>{escape_text(item[0])}</div>'
+        for item in items
     )
     return f"<details open><summary>{escape_text(title)}</summary>{rows}</details>"
 
@@ -141,14 +143,19 @@ def emerging_layer(cells: gpd.GeoDataFrame, *, show: bool = True) -> folium.Feat
                       ["p-Wert des Trends", tp], ["Abschnitte als Hotspot", n_hot], ["Abschnitte als Coldspot", n_cold],
                       ["Ereignisse gesamt", total]],
         })
+    centres = gpd.GeoSeries(shown.geometry.centroid, crs=shown.crs).to_crs(DISPLAY_CRS) if len(shown) else []
+    glyphs = [[round(float(p.y), 6), round(float(p.x), 6), EMERGING_SYMBOLS.get(str(code), "")]
+              for p, code in zip(centres, shown["pattern"].to_numpy(), strict=True)]
     return layer_group(f"{EMERGING_LAYER} ({len(shown)})",
-                       geojson_js(feature_collection(shown.geometry, props), order=10), show=show)
+                       [geojson_js(feature_collection(shown.geometry, props), order=10),
+                        f"LB.glyphs({js_json([g for g in glyphs if g[2]])})"], show=show)
 
 
-def emerging_legend_items(cells: gpd.GeoDataFrame) -> list[tuple[str, str]]:
-    """Legend rows of the patterns present in ``cells`` (legend order)."""
+def emerging_legend_items(cells: gpd.GeoDataFrame) -> list[tuple[str, str, str]]:
+    """Legend rows ``(label, colour, symbol)`` of the patterns present in ``cells`` (legend order)."""
     present = set(cells["pattern"].astype(str))
-    return [(label, colour) for code, (label, colour, _) in PATTERNS.items() if code in present and code != NO_PATTERN]
+    return [(label, colour, EMERGING_SYMBOLS.get(code, "")) for code, (label, colour, _) in PATTERNS.items()
+            if code in present and code != NO_PATTERN]
 
 
 def areas_layer(areas: gpd.GeoDataFrame, counts: pd.DataFrame, *, show: bool = True) -> folium.FeatureGroup:

@@ -392,3 +392,23 @@ def test_legend_goes_to_the_emptiest_corner():
     assert legend_corner(bounds, busy_bottom) == "topright"
     right = shapely.points([[90, 5], [90, 90], [70, 60]])
     assert legend_corner(bounds, right) == "bottomleft"
+
+
+def test_emerging_patterns_have_distinct_colours_and_symbols():
+    from geo.analysis.emerging import PATTERNS
+    from geo.core.schema import EMERGING_SYMBOLS
+    from layers.compare import emerging_layer, emerging_legend_items, legend_html
+
+    hot = [c for c in PATTERNS if c.endswith("_hot")]
+    assert len({PATTERNS[c][1] for c in PATTERNS}) == len(PATTERNS)  # every pattern its own colour
+    assert len({EMERGING_SYMBOLS[c] for c in hot}) == len(hot)  # and every hot pattern its own symbol
+    boxes = [shapely.box(318000 + 50 * i, 5696000, 318050 + 50 * i, 5696050) for i in range(3)]
+    cells = gpd.GeoDataFrame({"pattern": ["new_hot", "persistent_hot", "no_pattern"], "trend_z": [1.0, 0.0, 0.0],
+                              "trend_p": [0.3, 0.9, 1.0], "n_hot": [1, 8, 0], "n_cold": [0, 0, 0],
+                              "count_total": [4, 20, 0]}, geometry=boxes, crs=AREA.crs)
+    exprs = [child.expression for child in emerging_layer(cells)._children.values()]
+    glyphs = _json_arg(exprs[1], "LB.glyphs")
+    assert [g[2] for g in glyphs] == [EMERGING_SYMBOLS["new_hot"], EMERGING_SYMBOLS["persistent_hot"]]
+    items = emerging_legend_items(cells)
+    assert [i[2] for i in items] == [EMERGING_SYMBOLS["new_hot"], EMERGING_SYMBOLS["persistent_hot"]]
+    assert "lb-glyph-sym" in legend_html("Trend", items) and "★" in legend_html("Trend", items)

@@ -301,3 +301,13 @@ LON_ALIASES: tuple[str, ...] = (
 X_ALIASES: tuple[str, ...] = ("x", "rechtswert", "easting", "ostwert", "x_coord")
 Y_ALIASES: tuple[str, ...] = ("y", "hochwert", "northing", "nordwert", "y_coord")
 WKT_ALIASES: tuple[str, ...] = ("wkt", "geometry", "geometrie", "geom")
+
+#: Map symbol of each emerging hot spot pattern (Trend der Hotspots), drawn on the cell besides its colour
+#: (as ArcGIS marks its categories by hue and symbol): the same glyph for a hot pattern and its cold twin.
+EMERGING_SYMBOLS: dict[str, str] = {
+    "new_hot": "★", "consecutive_hot": "»", "intensifying_hot": "▲", "persistent_hot": "■",
+    "diminishing_hot": "▼", "sporadic_hot": "◆", "oscillating_hot": "↕", "historical_hot": "○",
+    "new_cold": "★", "consecutive_cold": "»", "intensifying_cold": "▲", "persistent_cold": "■",
+    "diminishing_cold": "▼", "sporadic_cold": "◆", "oscillating_cold": "↕", "historical_cold": "○",
+    "no_pattern": "",
+}

@@ -563,6 +563,15 @@
     }));
   };
 
+  /** Symbols centred on points: [[lat, lon, glyph], ...] (glyph set as plain text; not clickable). */
+  LB.glyphs = function (items) {
+    return L.layerGroup(items.map(function (it) {
+      var icon = L.divIcon({ html: el("span", null, it[2]), className: "lb-glyph", iconSize: [14, 14],
+        iconAnchor: [7, 7] });
+      return L.marker([it[0], it[1]], { icon: icon, interactive: false, keyboard: false });
+    }));
+  };
+
   // ------------------------------------------------------------------ legend
   LB.legend = function (map, html, position) {
     var Legend = L.Control.extend({

@@ -11,6 +11,7 @@
   window.__lbGerman = true;
 
   var EXACT = {
+    "Skip to main content": "Zum Inhalt springen",
     "Drag and drop a file here": "Datei hierher ziehen",
     "Drag and drop files here": "Dateien hierher ziehen",
     "Drag and drop directories here": "Ordner hierher ziehen",
@@ -20,6 +21,8 @@
     "Select...": "Bitte wählen …",
     "Select…": "Bitte wählen …",
     "Choose an option": "Bitte wählen",
+    "Date range": "Zeitraum",
+    "Today": "Heute",
     "Choose options": "Bitte wählen",
     "No results": "Keine Treffer",
     "No options to select.": "Keine Auswahl möglich.",
@@ -44,7 +47,8 @@
     "July": "Juli", "October": "Oktober", "December": "Dezember",
   };
   // weekday abbreviations: only inside the date picker's calendar
-  var CALENDAR = { "Mo": "Mo", "Tu": "Di", "We": "Mi", "Th": "Do", "Fr": "Fr", "Sa": "Sa", "Su": "So" };
+  var CALENDAR = { "Mo": "Mo", "Tu": "Di", "We": "Mi", "Th": "Do", "Fr": "Fr", "Sa": "Sa", "Su": "So",
+    "T": "D", "W": "M" };
   var PATTERNS = [
     [/^(\d+(?:\.\d+)?)\s*([KMG]?B) per file$/, function (m) {
       return "höchstens " + m[1].replace(".", ",") + " " + m[2] + " je Datei";
@@ -56,7 +60,7 @@
 
   function inCalendar(node) {
     var e = node.parentElement;
-    return !!(e && e.closest && e.closest('[data-baseweb="calendar"], [data-baseweb="datepicker"]'));
+    return !!(e && e.closest && e.closest('[role="grid"], [data-baseweb="calendar"], [data-baseweb="datepicker"]'));
   }
 
   function translated(text, node) {
