@@ -14,7 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app_pages import state
+from app_support import state
 from geo.core.errors import UserError
 from layers.assets import ensure_static, german_ui_script
 

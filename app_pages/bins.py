@@ -29,15 +29,17 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages import state
-from app_pages.data_page import check_upload_size, export_bytes, upload_limit_mb
+from app_support import state
+from app_support.files import check_upload_size, export_bytes, upload_limit_mb
 from geo.analysis.coverage import DEFAULT_RADIUS_M, CoverageResult
 from geo.analysis.siting import SitingResult, plan_table
+from geo.core import fmt
 from geo.core.errors import UserError
-from geo.data.access import may_see_points, restrict
+from geo.core.schema import DISPOSAL_BIN, PLACE_BUFFER_M, SENSITIVE_PLACE, SYRINGE_FIND
+from geo.data.access import log_release, may_see_points, restrict
+from geo.data.people import plan_for_people
 from geo.report.charts import german_chart
 from geo.report.display import german_table
-from geo.report.figures import format_number
 from layers.basemap import base_map, tiles_from_env
 from layers.bins import (
     BIN_COLOUR,
@@ -60,7 +62,7 @@ MAP_HEIGHT = 640
 K_MAX = 10
 DEFAULT_K = 3
 #: Default minimum distance of new bins to Kitas and schools (m).
-DEFAULT_SENSITIVE_M = 100
+DEFAULT_SENSITIVE_M = int(PLACE_BUFFER_M)
 CANDIDATE_TYPES = ["csv", "txt", "geojson", "json", "gpkg", "zip"]
 NETWORK_TYPES = ["geojson", "json", "gpkg", "zip"]
 
@@ -91,13 +93,12 @@ _HASH = {state.Filters: lambda f: f.key(), Params: dataclasses.astuple}
 # ---------------------------------------------------------------------------- formatting
 def pct(share: float) -> str:
     """A share 0–1 as German percent (``34,4 %``; ``–`` when missing)."""
-    text = format_number(100 * share if share is not None else None, 1)
-    return text if text == "–" else f"{text} %"
+    return fmt.percent(share, 1)
 
 
 def de(value: float, digits: int = 0) -> str:
     """A German number (``1.234``, ``67,3``)."""
-    return format_number(value, digits)
+    return fmt.number(value, digits)
 
 
 # ---------------------------------------------------------------------------- uploads
@@ -162,8 +163,8 @@ def hot_cells(token: str, filters: state.Filters) -> gpd.GeoDataFrame | None:
 def _finds(filters: state.Filters) -> gpd.GeoDataFrame:
     """The period's finds after the sidebar's source filter (all fields: only aggregates and
     role-restricted points leave this page)."""
-    return state.apply_filters(state.load_records("syringe_find", filters.period, restricted=False),
-                               "syringe_find", filters)
+    return state.apply_filters(state.load_records(SYRINGE_FIND, filters.period, restricted=False),
+                               SYRINGE_FIND, filters)
 
 
 @st.cache_data(max_entries=16, show_spinner="Abdeckung und Standorte werden berechnet …", hash_funcs=_HASH)
@@ -172,16 +173,18 @@ def analysis(token: str, filters: state.Filters, params: Params, _uploads: Uploa
 
     ``_uploads`` is not hashed: ``params`` carries the uploads' content hashes.
     """
-    from geo.analysis.coverage import analyse_coverage
+    from geo.analysis.coverage import analyse_coverage, bin_effects
     from geo.analysis.siting import suggest_bins
 
     area = state.get_store().area
-    bins = state.load_records("disposal_bin", None, restricted=False)
+    bins = state.load_records(DISPOSAL_BIN, None, restricted=False)
+    effects = bin_effects(bins, state.load_records(SYRINGE_FIND, None, restricted=False), area, crs=area.crs)
     coverage = analyse_coverage(_finds(filters), bins, period=filters.period, radius_m=params.radius_m,
-                                network=_uploads.network, hot_cells=hot_cells(token, filters), crs=area.crs)
+                                network=_uploads.network, hot_cells=hot_cells(token, filters), crs=area.crs,
+                                effects=effects)
     return suggest_bins(
         coverage, params.k, candidates=_uploads.candidates, area=area,
-        sensitive=state.load_records("sensitive_place", None, restricted=False),
+        sensitive=state.load_records(SENSITIVE_PLACE, None, restricted=False),
         sensitive_distance_m=params.sensitive_m,
     )
 
@@ -189,7 +192,7 @@ def analysis(token: str, filters: state.Filters, params: Params, _uploads: Uploa
 @st.cache_data(max_entries=16, show_spinner="Karte wird vorbereitet …", hash_funcs=_HASH)
 def overlays(token: str, filters: state.Filters, params: Params, role: str, _result: SitingResult) -> list[Overlay]:
     """The map's overlays for ``role`` (finds restricted to what the role may see)."""
-    finds = restrict(_result.coverage.finds, "syringe_find", role) if may_see_points(role) else None
+    finds = restrict(_result.coverage.finds, SYRINGE_FIND, role) if may_see_points(role) else None
     return bins_overlays(_result.coverage, _result, finds=finds)
 
 
@@ -205,7 +208,7 @@ def render() -> None:
                f"Gebiet: {store.area.name}")
     if state.empty_store_notice(store):
         return
-    if "syringe_find" not in filters.kinds:
+    if SYRINGE_FIND not in filters.kinds:
         st.info("Spritzenfunde sind in der Seitenleiste abgewählt. Bitte unter »Meldungen« wieder auswählen.")
         return
     if not may_see_points(user.role):
@@ -297,7 +300,7 @@ def _key_figures(result: SitingResult) -> None:
     if len(result.sites):
         after = result.curve["share_syringes"].iloc[-1]
         cols[4].metric(f"Mit {len(result.sites)} neuen Behältern", pct(after),
-                       delta=f"{format_number(100 * (after - cov.share_syringes), 1, sign=True)} Prozentpunkte",
+                       delta=f"{fmt.number(100 * (after - cov.share_syringes), 1, sign=True)} Prozentpunkte",
                        help="Anteil der Spritzen im Radius, wenn die vorgeschlagenen Behälter dazukommen.")
 
 
@@ -371,27 +374,27 @@ def _bins_section(plan: gpd.GeoDataFrame) -> None:
         st.info("Im Zeitraum war kein Behälter aufgestellt.")
         return
     shown = pd.DataFrame({
-        "Versetzen (1 = zuerst)": ex["removal_rank"], "Standort": ex["label"], "Eigentümer": ex["owner"],
-        "seit": ex["installed_at"].dt.strftime("%d.%m.%Y"),
+        "Versetzen (1 = zuerst)": ex["removal_rank"].map(lambda r: "–" if pd.isna(r) else str(int(r))),
+        "Standort": ex["label"], "Eigentümer": ex["owner"],
+        "seit": ex["installed_at"].dt.strftime(fmt.DATE_FORMAT),
         "Funde": ex["covered_finds"], "Spritzen": ex["covered_syringes"],
         "nur hier: Funde": ex["unique_finds"], "nur hier: Spritzen": ex["unique_syringes"],
         "Rang nach Nutzen": ex["rank"],
-        "Hinweis": ex["covered_finds"].map(lambda n: "kein Fund im Radius" if n == 0 else ""),
+        "Begründung": ex["removal_reason"],
     })
     st.dataframe(german_table(shown), hide_index=True, width="stretch")
     st.caption("Funde und Spritzen im Radius des Behälters; »nur hier« = nur dieser Behälter erreicht sie – das ginge "
                "verloren, wenn er wegkäme. »Versetzen« 1 = kostet am wenigsten, zuerst prüfen; »Rang nach Nutzen« "
-               "1 = der wichtigste Behälter.")
+               "1 = der wichtigste Behälter. Ein Behälter, dessen eigene Auswertung eine Wirkung zeigt, wird nie "
+               "zum Versetzen vorgeschlagen: wenige Funde in seiner Nähe heißen dann, dass er wirkt.")
 
 
 def plan_file(plan: gpd.GeoDataFrame, suffix: str, *, store, user, period) -> bytes:
     """The bin plan as ``.csv`` (formula-safe) or ``.geojson`` bytes; the download is written
     to the audit log. Runs when a download button is clicked (no Streamlit calls here)."""
-    fmt = "CSV" if suffix == ".csv" else "GeoJSON"
-    store.audit("export", user=user.name, kind="disposal_bin", count=len(plan),
-                detail=f"Behälterplan {fmt} {period.label()} (Rolle {user.role})")
-    from geo.data.people import plan_for_people
-
+    file_format = "CSV" if suffix == ".csv" else "GeoJSON"
+    log_release(store, user, what=f"Behälterplan {file_format} {period.label()}", kind=DISPOSAL_BIN,
+                count=len(plan))
     return export_bytes(plan_for_people(plan, suffix), suffix)  # German headings and values for the crews
 
 

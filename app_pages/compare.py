@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages import state
+from app_support import state
 from geo.analysis.compare import (
     DEFAULT_CELL_M,
     analysis_grid,
@@ -45,12 +45,21 @@ from geo.analysis.timeseries import (
     place_zones,
     slice_periods,
 )
+from geo.core import fmt
 from geo.core.errors import UserError
 from geo.core.period import Period, picked_period
-from geo.core.schema import CHANGE_CLASSES, KINDS, MEASURE_KINDS, REPORT_KINDS
+from geo.core.schema import (
+    CHANGE_CLASSES,
+    DISPOSAL_BIN,
+    DISTRICT,
+    KINDS,
+    MEASURE_KINDS,
+    MEASURE_RADIUS_M,
+    REPORT_KINDS,
+    SENSITIVE_PLACE,
+)
 from geo.report.charts import german_chart
-from geo.report.display import german_table, p_value_text
-from geo.report.figures import format_number
+from geo.report.display import german_table
 from geo.report.keychanges import count_change
 from geo.report.verdicts import measures_overview_table, sensitivity_table
 from layers.compare import (
@@ -79,7 +88,7 @@ def md(text: object) -> str:
 
 def de(v: float, digits: int = 2) -> str:
     """German number (``0,49``); ``–`` for missing values."""
-    return format_number(v, digits)
+    return fmt.number(v, digits)
 
 
 def records(kind: str, period: Period | None, filters: state.Filters) -> gpd.GeoDataFrame:
@@ -99,9 +108,9 @@ def _measures(token: str) -> gpd.GeoDataFrame:
 @st.cache_data(max_entries=8, show_spinner=False)
 def _zones(token: str) -> dict[str, gpd.GeoDataFrame]:
     area = state.get_store().area
-    frames = _store_frames(("sensitive_place", "district"))
-    return {"Sensible Orte": place_zones(frames["sensitive_place"], area.crs),
-            "Ortsteile": district_zones(frames["district"], area)}
+    frames = _store_frames((SENSITIVE_PLACE, DISTRICT))
+    return {"Sensible Orte": place_zones(frames[SENSITIVE_PLACE], area.crs),
+            KINDS[DISTRICT].label_plural: district_zones(frames[DISTRICT], area)}
 
 
 def _synced_maps(maps: list[tuple[str, object]], *, sync: bool) -> None:
@@ -229,12 +238,12 @@ def _periods_tab(token: str, filters: state.Filters, kind: str) -> None:
     counts = change_summary(cells)
     m1, m2, m3, m4 = st.columns(4)
     change = count_change(n_b, n_a, b.days, a.days)  # the Lagekarte's test and arrows
-    m1.metric(f"A: {a.label()}", format_number(n_a), help=f"{a.days} Tage")
-    m2.metric(f"B: {b.label()}", format_number(n_b), help=f"{b.days} Tage. {change.explanation}",
+    m1.metric(f"A: {a.label()}", fmt.number(n_a), help=f"{a.days} Tage")
+    m2.metric(f"B: {b.label()}", fmt.number(n_b), help=f"{b.days} Tage. {change.explanation}",
               delta=change.text, delta_color="inverse" if change.arrow else "off",
               delta_arrow="auto" if change.arrow else "off", delta_description=change.verdict or None)
-    m3.metric(CHANGE_CLASSES[1][0], format_number(counts[1]))
-    m4.metric(CHANGE_CLASSES[-1][0], format_number(counts[-1]))
+    m3.metric(CHANGE_CLASSES[1][0], fmt.number(counts[1]))
+    m4.metric(CHANGE_CLASSES[-1][0], fmt.number(counts[-1]))
     st.caption(f"{note} Raten je Tag, wenn die Zeiträume verschieden lang sind. Test je Zelle: exakter bedingter "
                "Binomialtest, FDR-korrigiert (Benjamini-Hochberg), Signifikanzniveau 5 %.")
 
@@ -262,7 +271,7 @@ def _periods_tab(token: str, filters: state.Filters, kind: str) -> None:
 def _zone_table(table: pd.DataFrame) -> pd.DataFrame:
     return german_table(pd.DataFrame({
         "Ort": table["zone"], "A": table["count_a"], "B": table["count_b"],
-        "Verhältnis B/A": table["rate_ratio"], "p (FDR)": table["p_fdr"].map(p_value_text),
+        "Verhältnis B/A": table["rate_ratio"], "p (FDR)": table["p_fdr"].map(fmt.p_value),
         "Einordnung": table["change_class"].map(lambda c: CHANGE_CLASSES[int(c)][0]),
     }))
 
@@ -304,13 +313,14 @@ def _emerging_tab(token: str, filters: state.Filters, kind: str) -> None:
 def _measures_tab(token: str, filters: state.Filters, kind: str) -> None:
     with st.expander("Einstellungen der Auswertung", expanded=False):
         c1, c2, c3, c4 = st.columns(4)
-        radius = c1.number_input("Radius um Punkte/Linien (m)", 25, 1000, 150, step=25, key="ev_radius",
+        radius = c1.number_input("Radius um Punkte/Linien (m)", 25, 1000, int(MEASURE_RADIUS_M), step=25,
+                                 key="ev_radius",
                                  help="Flächen (z. B. Polizeipräsenz) werden ohne Radius ausgewertet.")
         buffer = c2.number_input("Pufferring (m)", 50, 2000, int(DEFAULT_BUFFER_M), step=50, key="ev_buffer",
                                  help="Wie weit könnte das Geschehen ausweichen? Der Ring prüft Verdrängung.")
         window = c3.number_input("Zeitfenster (Tage)", 28, 365, DEFAULT_WINDOW_DAYS, step=7, key="ev_window")
         control = c4.selectbox("Kontrollgebiet", list(CONTROLS), format_func=CONTROLS.get, key="ev_control")
-    options = (("radius_m", None if radius == 150 else float(radius)), ("buffer_m", float(buffer)),
+    options = (("radius_m", None if radius == MEASURE_RADIUS_M else float(radius)), ("buffer_m", float(buffer)),
                ("window_days", int(window)), ("control", control), ("control_width_m", DEFAULT_CONTROL_WIDTH_M))
     overview = measure_overview(token, filters, kind, options)
     if not len(overview):
@@ -354,7 +364,7 @@ def _measures_tab(token: str, filters: state.Filters, kind: str) -> None:
         m = period_map(state.get_store().area, [areas_layer(ev.areas, ev.counts)], asset_base=state.asset_base())
         st_folium(m, key="ev_map", height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
     with right:
-        zones = measure_zones(measures.iloc[[int(pick)]], None if radius == 150 else float(radius))
+        zones = measure_zones(measures.iloc[[int(pick)]], None if radius == MEASURE_RADIUS_M else float(radius))
         series = monthly_series(records(kind, None, filters), kind, zones)
         st.altair_chart(_chart(series, measure_marks(measures.iloc[[int(pick)]])), width="stretch")
 
@@ -417,21 +427,23 @@ def _chart(series: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerChart:
     if not len(marks):
         return german_chart(alt.layer(lines))
     rules = alt.Chart(marks.rename(columns={"date": "Datum", "title": "Maßnahme", "what": "was"})).mark_rule(
-        strokeDash=[4, 3], color="#283593").encode(x="Datum:T", tooltip=["Maßnahme", "was",
-                                                                            alt.Tooltip("Datum:T", format="%d.%m.%Y")])
+        strokeDash=[4, 3], color="#283593").encode(
+            x="Datum:T", tooltip=["Maßnahme", "was", alt.Tooltip("Datum:T", format=fmt.DATE_FORMAT)])
     return german_chart(alt.layer(lines, rules))
 
 
 def _series_tab(token: str, filters: state.Filters, kind: str) -> None:
     zones = _zones(token)
     measures = _measures(token)
-    choice = st.radio("Bereiche", ["Sensible Orte", "Ortsteile", "Maßnahmen"], horizontal=True, key="ts_type")
+    choice = st.radio("Bereiche", ["Sensible Orte", KINDS[DISTRICT].label_plural, "Maßnahmen"], horizontal=True,
+                      key="ts_type")
     end = filters.period.end
     first = (pd.Timestamp(end) + pd.Timedelta(days=1) - pd.DateOffset(months=24)).date()
     period = Period(first, end)
     if choice == "Maßnahmen":
         active = period.select(measures, "start", "end")
-        picked = st.multiselect("Maßnahmen (Radius 150 m um Punkte und Linien)", active.index.tolist(),
+        radius_txt = fmt.metres(MEASURE_RADIUS_M)
+        picked = st.multiselect(f"Maßnahmen (Radius {radius_txt} um Punkte und Linien)", active.index.tolist(),
                                 default=active.index[-1:].tolist(), format_func=lambda i: measures.at[i, "title"],
                                 key="ts_measures")
         zone_table, marks = measure_zones(measures.loc[picked]), measure_marks(measures.loc[picked], period)
@@ -441,7 +453,7 @@ def _series_tab(token: str, filters: state.Filters, kind: str) -> None:
         picked = st.multiselect("Auswahl", list(range(len(names))), default=list(range(min(4, len(names)))),
                                 format_func=lambda i: names[i], key=f"ts_{choice}")
         zone_table = zone_table.iloc[picked]
-        show_marks = st.multiselect("Maßnahmen markieren", list(MEASURE_KINDS), default=["disposal_bin"],
+        show_marks = st.multiselect("Maßnahmen markieren", list(MEASURE_KINDS), default=[DISPOSAL_BIN],
                                     format_func=lambda k: KINDS[k].label_plural, key="ts_mark_kinds")
         marks = measure_marks(measures[measures["kind"].isin(show_marks)], period)
     if not len(zone_table):

@@ -7,22 +7,23 @@ every export is written to the audit log.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from app_pages import state
+from app_support import state
+from app_support.files import check_upload_size, export_bytes, upload_limit_mb
+from geo.core import fmt
+from geo.core.area import DEFAULT_CRS
 from geo.core.errors import UserError
 from geo.core.schema import KINDS, REPORT_KINDS
-from geo.data.exports import neutralise_formulas, write_table
-from geo.report.display import german_column, german_table
-from geo.report.figures import format_number
+from geo.data.access import log_release, release
+from geo.data.exports import neutralise_formulas
+from geo.data.people import records_for_people
+from geo.report.display import german_table
 
-#: Largest upload in MB (``$LAGEBILD_MAX_UPLOAD_MB``; Streamlit's ``server.maxUploadSize`` is the hard cap).
-MAX_UPLOAD_MB = float(os.environ.get("LAGEBILD_MAX_UPLOAD_MB", "50"))
 UPLOAD_TYPES = ["csv", "txt", "tsv", "geojson", "json", "gpkg", "zip"]
 REPORT_KEY = "last_import_report"
 #: Roles that may import.
@@ -31,20 +32,6 @@ HISTORY_COLUMNS = {
     "import_id": "Nr.", "imported_at": "Zeitpunkt", "file_name": "Datei", "kind": "Art", "rows_read": "Zeilen",
     "stored": "gespeichert", "rejected": "abgelehnt", "repaired": "repariert", "user": "durch", "notes": "Hinweise",
 }
-
-
-def upload_limit_mb() -> float:
-    """The effective upload limit: ours, but never above Streamlit's ``server.maxUploadSize``."""
-    return min(MAX_UPLOAD_MB, float(st.get_option("server.maxUploadSize")))
-
-
-def check_upload_size(size: int, limit_mb: float) -> None:
-    """Raise a German :class:`UserError` when ``size`` (bytes) exceeds ``limit_mb``."""
-    if size > limit_mb * 1024**2:
-        raise UserError(f"Die Datei ist {size / 1024**2:.1f} MB groß; erlaubt sind höchstens "
-                        f"{limit_mb:.0f} MB. Bitte die Datei aufteilen oder als ZIP packen.".replace(".", ",", 1))
-    if size == 0:
-        raise UserError("Die Datei ist leer.")
 
 
 #: German headings of the importer's columns in the rejected rows.
@@ -93,7 +80,7 @@ def _import_section(user) -> None:
                         key="import_kind")
     c1.caption(KINDS[kind].description)
     upload = c2.file_uploader(
-        f"Datei (CSV, GeoJSON, GeoPackage oder gezipptes Shapefile; höchstens {limit:.0f} MB)",
+        f"Datei (CSV, GeoJSON, GeoPackage oder gezipptes Shapefile; höchstens {fmt.number(limit)} MB)",
         type=UPLOAD_TYPES, key="import_file",
     )
     with st.expander("Weitere Angaben (nur falls nötig)"):
@@ -101,7 +88,7 @@ def _import_section(user) -> None:
         layer = e1.text_input("Ebene (GeoPackage)", key="import_layer")
         lat = e2.text_input("Spalte Breite", key="import_lat")
         lon = e3.text_input("Spalte Länge", key="import_lon")
-        crs = e4.text_input("Koordinatensystem", placeholder="z. B. EPSG:25833", key="import_crs")
+        crs = e4.text_input("Koordinatensystem", placeholder=f"z. B. {DEFAULT_CRS}", key="import_crs")
     if st.button("Importieren", type="primary", disabled=upload is None, key="import_go"):
         try:
             check_upload_size(upload.size, limit)
@@ -120,14 +107,13 @@ def _import_section(user) -> None:
 
 def _show_report(report) -> None:
     kind = KINDS[report.kind]
-    msg = (f"**{report.file_name}** ({kind.label_plural}): {format_number(report.rows_read)} Zeilen gelesen, "
-           f"**{format_number(report.stored)} gespeichert**, **{format_number(report.rejected)} abgelehnt**")
+    msg = (f"**{report.file_name}** ({kind.label_plural}): {fmt.number(report.rows_read)} Zeilen gelesen, "
+           f"**{fmt.number(report.stored)} gespeichert**, **{fmt.number(report.rejected)} abgelehnt**")
     (st.success if not report.rejected else st.warning)(msg)
     for note in report.notes:
         st.caption(f"Hinweis: {note}")
     if report.earlier_import:
-        when = german_column(pd.Series([pd.to_datetime(report.earlier_import, errors="coerce")])).iloc[0]
-        st.caption(f"Hinweis: Diese Datei wurde bereits am {when} importiert.")
+        st.caption(f"Hinweis: Diese Datei wurde bereits am {fmt.datetime_(report.earlier_import)} importiert.")
     if report.rejected:
         st.markdown("**Abgelehnte Zeilen**")
         reasons = report.reasons.rename_axis("Grund").reset_index(name="Anzahl")
@@ -149,7 +135,7 @@ def _stored_section() -> None:
     st.dataframe(german_table(counts), hide_index=True, width="content")
     latest = state.latest_data_date()
     if latest:
-        st.caption(f"Letzte Meldung: {latest:%d.%m.%Y}. Die Zeiträume in der Seitenleiste beziehen sich darauf.")
+        st.caption(f"Letzte Meldung: {fmt.date(latest)}. Die Zeiträume in der Seitenleiste beziehen sich darauf.")
 
 
 def _history_section() -> None:
@@ -175,13 +161,6 @@ def _history_section() -> None:
                            key="history_rejects_download")
 
 
-def export_bytes(gdf, suffix: str) -> bytes:
-    """``gdf`` as ``.csv`` (formula-safe) or ``.geojson`` (WGS84) bytes via :func:`geo.data.exports.write_table`."""
-    with tempfile.TemporaryDirectory(prefix="lagebild-export-") as tmp:
-        path = write_table(gdf, Path(tmp) / f"export{suffix}")
-        return path.read_bytes()
-
-
 def _export_section(user) -> None:
     st.subheader("Export")
     filters = state.current_filters()
@@ -191,29 +170,26 @@ def _export_section(user) -> None:
     c1, c2, c3 = st.columns([2, 1, 1])
     kinds = [k for k in KINDS if k not in REPORT_KINDS or k in filters.kinds]
     kind = c1.selectbox("Daten", kinds, format_func=lambda k: KINDS[k].label_plural, key="export_kind")
-    fmt = c2.radio("Format", ["CSV", "GeoJSON"], horizontal=True, key="export_format")
+    file_format = c2.radio("Format", ["CSV", "GeoJSON"], horizontal=True, key="export_format")
     gdf = state.filtered_records(kind)
-    suffix = ".csv" if fmt == "CSV" else ".geojson"
+    suffix = ".csv" if file_format == "CSV" else ".geojson"
 
     def make() -> bytes:  # runs on click, in a separate thread: no Streamlit calls here
-        store.audit("export", user=user.name, kind=kind, count=len(gdf),
-                    detail=f"{fmt}-Download {filters.period.label()} (Rolle {user.role})")
-        from geo.data.people import records_for_people
-
-        return export_bytes(records_for_people(gdf, kind, suffix), suffix)  # German headings, Breite/Länge
+        released = release(gdf, kind, user, store, what=f"{file_format}-Download {filters.period.label()}")
+        return export_bytes(records_for_people(released, kind, suffix), suffix)  # German headings, Breite/Länge
 
     c3.download_button(f"{len(gdf)} Datensätze herunterladen", data=make, disabled=not len(gdf),
                        file_name=f"{kind}_{filters.period.start:%Y%m%d}-{filters.period.end:%Y%m%d}{suffix}",
-                       mime="text/csv" if fmt == "CSV" else "application/geo+json", key="export_download")
+                       mime="text/csv" if file_format == "CSV" else "application/geo+json", key="export_download")
 
-    from app_pages.map_page import map_overlays_for_export
+    from app_support.mapdata import map_overlays_for_export  # the map's layers: imported when needed
 
     area, overlays, districts, subtitle = map_overlays_for_export()
 
     def make_html() -> bytes:
         from layers.map import standalone_html
 
-        store.audit("export", user=user.name, detail=f"Karte als HTML {filters.period.label()} (Rolle {user.role})")
+        log_release(store, user, what=f"Karte als HTML {filters.period.label()}")
         return standalone_html(area, overlays, districts=districts, title="Lagebild", subtitle=subtitle).encode()
 
     st.download_button("Aktuelle Karte als HTML-Datei", data=make_html, mime="text/html",

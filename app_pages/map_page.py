@@ -9,7 +9,6 @@ cached strings keyed on the store's content.
 from __future__ import annotations
 
 import importlib.util
-from datetime import datetime
 
 import geopandas as gpd
 import pandas as pd
@@ -17,137 +16,45 @@ import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages import state
+from app_support import state
+from app_support.mapdata import (
+    HOTSPOT_KIND_KEY,
+    THRESHOLD_KEY,
+    analysis,
+    frames,
+    overlays,
+    place_table,
+)
+from geo.core import fmt
 from geo.core.area import DISPLAY_CRS
-from geo.core.errors import UserError
-from geo.core.schema import KINDS, MEASURE_KINDS, REPORT_KINDS
+from geo.core.schema import (
+    COMPLAINT,
+    KINDS,
+    MEASURE_KINDS,
+    REPORT_KINDS,
+    SCENE_OBSERVATION,
+    SYRINGE_FIND,
+)
 from geo.report.display import german_table
 from geo.report.figures import (
     DEFAULT_PLACE_THRESHOLD,
     count_hot_cells,
-    format_number,
     key_figures,
     measures_list,
-    sensitive_place_table,
     to_german,
 )
 from geo.report.keychanges import figure_changes
 from layers.basemap import base_map, tiles_from_env
 from layers.elements import LayerControl
-from layers.map import MapContent, Overlay, default_off, overlay_groups, overlay_scripts
+from layers.map import default_off, overlay_groups
 
 MAP_KEY = "lagekarte"
 TABLE_KEY = "places_table"
 DRAWN_KEY = "drawn_polygon"
 VIEW_KEY = "map_view"
-THRESHOLD_KEY = "place_threshold"
-HOTSPOT_KIND_KEY = "hotspot_kind"
 MAP_HEIGHT = 640
 #: Zoom level when a place is selected in the table.
 PLACE_ZOOM = 17
-
-_HASH = {state.Filters: lambda f: f.key()}
-
-
-# ---------------------------------------------------------------------------- data
-def records(kind: str, period, filters: state.Filters, *, restricted: bool = True,
-            within: shapely.Geometry | None = None) -> gpd.GeoDataFrame:
-    """Records of ``kind`` in ``period`` after the filters (role-restricted by default)."""
-    return state.apply_filters(state.load_records(kind, period, restricted=restricted), kind, filters, within)
-
-
-def _frames(period, filters: state.Filters, kinds, *, restricted: bool = True,
-            within: shapely.Geometry | None = None) -> dict[str, gpd.GeoDataFrame]:
-    """:func:`records` for several kinds (kind → frame)."""
-    return {k: records(k, period, filters, restricted=restricted, within=within) for k in kinds}
-
-
-@st.cache_data(max_entries=32, show_spinner="Hotspots und Dichte werden berechnet …", hash_funcs=_HASH)
-def analysis(token: str, filters: state.Filters, kind: str):
-    """Gi* hot spots (period), hot cells of the previous period on the same grid, kernel density.
-
-    Computed on all records of ``kind`` that pass the filters (not role-restricted: only
-    aggregates leave this function). Returns ``(HotspotResult | None, int | None,
-    DensityResult | None, note)``.
-    """
-    from geo.analysis.density import kde
-    from geo.analysis.hotspots import hotspot_analysis
-
-    area = state.get_store().area
-    weight = KINDS[kind].weight_field
-    points = records(kind, filters.period, filters, restricted=False)
-    if len(points) < 3:
-        return None, None, None, f"Zu wenige {KINDS[kind].label_plural} im Zeitraum für eine Hotspot-Analyse."
-    try:
-        hs = hotspot_analysis(points, area, weight=weight)
-        before = records(kind, filters.previous, filters, restricted=False)
-        prev = hotspot_analysis(before, area, weight=weight, cell=hs.cell, band=hs.band, shape=hs.shape) \
-            if len(before) else None
-        dens = kde(points, weight, bounds=area.boundary.bounds, cell=15.0, crs=area.crs)
-    except UserError as exc:
-        return None, None, None, f"Hotspot-Analyse nicht möglich: {exc}"
-    return hs, (count_hot_cells(prev.cells) if prev is not None else 0), dens, hs.scale_rule
-
-
-@st.cache_data(max_entries=16, show_spinner="Karte wird vorbereitet …", hash_funcs=_HASH)
-def overlays(token: str, filters: state.Filters, role: str, hotspot_kind: str, threshold: int) -> list[Overlay]:
-    """The map's data overlays as JavaScript strings (cached by store content and settings)."""
-    if role == "oeffentlich":
-        return public_overlays(filters)
-    period = filters.period
-    content = MapContent(
-        records=_frames(period, filters, [k for k in REPORT_KINDS if k in filters.kinds]),
-        measures=_frames(period, filters, MEASURE_KINDS),
-    )
-    hs, _, dens, _ = analysis(token, filters, hotspot_kind)
-    content.hotspot_cells = hs.cells if hs is not None else None
-    content.main_kind = hotspot_kind
-    content.density = dens
-    places = state.load_records("sensitive_place", None)
-    if len(places):
-        table = place_table(filters, threshold, None, token, role)
-        content.places = table
-        content.place_stats = pd.DataFrame({
-            "Spritzenfunde im Zeitraum": table["finds"].to_numpy(),
-            "Beschwerden im Zeitraum": table["complaints"].to_numpy(),
-            "Veränderung zum Vorzeitraum": table["change"].to_numpy(),
-        }, index=table.index)
-    return overlay_scripts(content)
-
-
-def public_overlays(filters: state.Filters) -> list[Overlay]:
-    """For the public role: finds only as grid cells with at least k events."""
-    from geo.data.access import K_MIN, public_cells
-    from layers.hotspots import public_cells_js
-
-    area = state.get_store().area
-    finds = records("syringe_find", filters.period, filters, restricted=False)
-    cells = public_cells(finds, area.boundary, weight="count", crs=area.crs)
-    return [Overlay(f"Spritzenfunde je Zelle (ab {K_MIN})", (public_cells_js(cells),))]
-
-
-def place_table(filters: state.Filters, threshold: int, within: shapely.Geometry | None,
-                token: str = "", role: str = "") -> gpd.GeoDataFrame:
-    """:func:`geo.report.figures.sensitive_place_table` for the filtered records (places inside ``within``).
-
-    Cached by filters, threshold, ``within`` (as WKB), ``token`` (store content) and ``role``.
-    """
-    return _place_table(filters, threshold, None if within is None else shapely.to_wkb(within, hex=True), token,
-                        role)
-
-
-@st.cache_data(max_entries=32, show_spinner=False, hash_funcs=_HASH)
-def _place_table(filters: state.Filters, threshold: int, within_wkb: str | None, token: str,
-                 role: str) -> gpd.GeoDataFrame:
-    within = None if within_wkb is None else shapely.from_wkb(within_wkb)
-    places = state.load_records("sensitive_place", None)
-    if within is not None and len(places):
-        places = places[shapely.intersects(within, places.geometry.values)]
-    cur = {k: records(k, filters.period, filters) for k in ("syringe_find", "complaint")}
-    prev = {k: records(k, filters.previous, filters) for k in ("syringe_find", "complaint")}
-    return sensitive_place_table(places, cur["syringe_find"], cur["complaint"], prev["syringe_find"],
-                                 prev["complaint"], threshold=threshold)
-
 
 # ---------------------------------------------------------------------------- drawn area
 def drawn_polygon() -> tuple[dict | None, shapely.Geometry | None]:
@@ -187,9 +94,9 @@ def _selected_place(table: gpd.GeoDataFrame) -> tuple[float, float] | None:
 def _metric(col, label: str, row: pd.Series, change) -> None:
     """A key figure; its change carries an arrow only when significant (:mod:`geo.report.keychanges`)."""
     delta = None if change.text == "–" else change.text
-    col.metric(label, format_number(row["value"]), delta=delta, delta_color="inverse" if change.arrow else "off",
+    col.metric(label, fmt.number(row["value"]), delta=delta, delta_color="inverse" if change.arrow else "off",
                delta_arrow="auto" if change.arrow else "off", delta_description=change.verdict or None,
-               help=f"Vorzeitraum: {format_number(row['previous'])}. {change.explanation}".strip())
+               help=f"Vorzeitraum: {fmt.number(row['previous'])}. {change.explanation}".strip())
 
 
 # ---------------------------------------------------------------------------- page
@@ -234,8 +141,8 @@ def render() -> None:
                        "Klick auf einen Punkt zeigt seine Angaben.")
 
     hs, hot_prev, _dens, note = analysis(token, filters, hotspot_kind) if not public else (None, None, None, "")
-    cur = _frames(filters.period, filters, REPORT_KINDS, restricted=False, within=within)
-    prev = _frames(filters.previous, filters, REPORT_KINDS, restricted=False, within=within)
+    cur = frames(filters.period, filters, REPORT_KINDS, restricted=False, within=within)
+    prev = frames(filters.previous, filters, REPORT_KINDS, restricted=False, within=within)
     hot_now, hot_prev = _hot_cell_counts(hs, hot_prev, within)
     figures = key_figures(cur, prev, hot_now, hot_prev)
     changes = figure_changes(figures, filters.period.days, filters.previous.days)
@@ -243,11 +150,12 @@ def render() -> None:
     with right:
         st.subheader("Kennzahlen")
         if within is not None:
-            st.info(f"Nur gezeichnete Fläche ({within.area / 1e6:.2f} km²)".replace(".", ","), icon=":material/edit:")
-        labels = {"finds": "Spritzenfunde", "syringes": "Spritzen", "complaints": "Beschwerden",
-                  "scene_observations": "Szenebeobachtungen", "hot_cells": "Hotspot-Zellen"}
-        shown = {"finds": "syringe_find", "syringes": "syringe_find", "complaints": "complaint",
-                 "scene_observations": "scene_observation", "hot_cells": None}
+            st.info(f"Nur gezeichnete Fläche ({fmt.area_km2(within.area / 1e6)})", icon=":material/edit:")
+        labels = {"finds": KINDS[SYRINGE_FIND].label_plural, "syringes": "Spritzen",
+                  "complaints": KINDS[COMPLAINT].label_plural,
+                  "scene_observations": KINDS[SCENE_OBSERVATION].label_plural, "hot_cells": "Hotspot-Zellen"}
+        shown = {"finds": SYRINGE_FIND, "syringes": SYRINGE_FIND, "complaints": COMPLAINT,
+                 "scene_observations": SCENE_OBSERVATION, "hot_cells": None}
         pairs = [(k, lab) for k, lab in labels.items() if k in figures.index
                  and (shown[k] is None or shown[k] in filters.kinds)]
         for i in range(0, len(pairs), 2):
@@ -308,15 +216,15 @@ def _places_section(table: gpd.GeoDataFrame, threshold: int) -> None:
     st.caption(f"Funde und Beschwerden im Schutzabstand je Ort. Auffällig ab {threshold} "
                f"(Funde + Beschwerden): {n_flag} Ort(e). Zeile anklicken, um auf der Karte hinzuzoomen.")
     shown = german_table(to_german(shown.rename(columns={"reports_prev": "Vorzeitraum"})))
-    shown["Veränderung"] = [format_number(v, sign=True) for v in table["change"]]
+    shown["Veränderung"] = [fmt.number(v, sign=True) for v in table["change"]]
     st.dataframe(shown, hide_index=True, key=TABLE_KEY, on_select="rerun", selection_mode="single-row",
                  width="stretch")
 
 
 def _measures_section(filters: state.Filters, within: shapely.Geometry | None) -> None:
     st.subheader("Maßnahmen im Zeitraum")
-    frames = _frames(filters.period, filters, MEASURE_KINDS, within=within)
-    table = measures_list(frames, filters.period)
+    measures = frames(filters.period, filters, MEASURE_KINDS, within=within)
+    table = measures_list(measures, filters.period)
     if not len(table):
         st.info("Keine Maßnahmen im Zeitraum.")
         return
@@ -335,12 +243,12 @@ def _handout_button(user, filters: state.Filters, hs, threshold: int, within) ->
     raw = {p: {k: state.load_records(k, p, restricted=False) for k in kinds} for p in periods}
 
     def make() -> bytes:  # runs in another thread when clicked: no Streamlit calls here
-        from geo.data.access import restrict
+        from geo.data.access import log_release, restrict
         from geo.report.handout import build_handout, is_demo_data
 
         cur, prev = ({k: restrict(state.apply_filters(raw[p][k], k, filters), k, user.role) for k in kinds}
                      for p in periods)
-        store.audit("export", user=user.name, detail=f"Handout {filters.period.label()} (Rolle {user.role})")
+        log_release(store, user, what=f"Handout {filters.period.label()}")
         return build_handout(cur, prev, store.area, filters.period, hotspots=hs, threshold=threshold,
                              demo=is_demo_data(store.imports()))
 
@@ -349,17 +257,3 @@ def _handout_button(user, filters: state.Filters, hs, threshold: int, within) ->
         mime="application/pdf", width="stretch", disabled=user.role == "oeffentlich",
         help="Kennzahlen, Karte, sensible Orte und Maßnahmen des Zeitraums als PDF (ganzes Gebiet).",
     )
-
-
-def map_overlays_for_export():
-    """``(area, overlays, districts, subtitle)`` of the current map (period, filters, role) for
-    :func:`layers.map.standalone_html` – computed here, in the script run, so a download
-    callback only has to render."""
-    store = state.get_store()
-    filters = state.current_filters()
-    token = store.version()
-    hotspot_kind = st.session_state.get(HOTSPOT_KIND_KEY, "syringe_find")
-    threshold = int(st.session_state.get(THRESHOLD_KEY, DEFAULT_PLACE_THRESHOLD))
-    ov = overlays(token, filters, state.current_user().role, hotspot_kind, threshold)
-    subtitle = f"{filters.period.label()} · erstellt {datetime.now():%d.%m.%Y %H:%M}"
-    return store.area, ov, state.districts(token), subtitle

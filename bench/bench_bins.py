@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.core.schema import DISPOSAL_BIN, SENSITIVE_PLACE, SYRINGE_FIND
+
 K = 5
 
 
@@ -79,15 +81,15 @@ def run(k: int = K) -> list[dict]:
     area = leipziger_osten()
     demo = generate_demo()
     period = Period(date(2026, 5, 1), date(2026, 10, 31))
-    results = [_one("demo", demo["syringe_find"], demo["disposal_bin"], demo["sensitive_place"], area, period, k)]
+    results = [_one("demo", demo[SYRINGE_FIND], demo[DISPOSAL_BIN], demo[SENSITIVE_PLACE], area, period, k)]
     for name, n, exact in (("gross", 6_000, True), ("sehr gross", 20_000, False)):
         finds = _synthetic_finds(area, n)
-        results.append(_one(name, finds, demo["disposal_bin"], demo["sensitive_place"], area, period, k,
+        results.append(_one(name, finds, demo[DISPOSAL_BIN], demo[SENSITIVE_PLACE], area, period, k,
                             exact=exact))
     t = time.perf_counter()
     net = StreetNetwork.from_lines(_street_grid(area), area.crs)
     build = time.perf_counter() - t
-    r = _one("netz", demo["syringe_find"], demo["disposal_bin"], demo["sensitive_place"], area, period, k, net)
+    r = _one("netz", demo[SYRINGE_FIND], demo[DISPOSAL_BIN], demo[SENSITIVE_PLACE], area, period, k, net)
     r["network_build_s"] = build
     r["network_nodes"] = net.n_nodes
     results.append(r)

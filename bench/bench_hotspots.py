@@ -30,9 +30,10 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 
 from geo.analysis.density import kde  # noqa: E402
 from geo.analysis.hotspots import gi_star  # noqa: E402
+from geo.core.area import DEFAULT_CRS
 from geo.core.grid import aggregate_xy, make_grid  # noqa: E402
 
-CRS = "EPSG:25833"
+CRS = DEFAULT_CRS
 ORIGIN = (317_000.0, 5_689_000.0)
 
 

@@ -42,6 +42,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.core.schema import SENSITIVE_PLACE, SYRINGE_FIND
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -95,8 +97,8 @@ def build_page(finds: gpd.GeoDataFrame, asset_base: str = "/static/lagebild") ->
     t = time.perf_counter()
     hs = hotspot_analysis(finds, area, weight="count")
     dens = kde(finds, "count", bounds=area.boundary.bounds, cell=15.0, crs=area.crs)
-    places = generate_demo(area=area)["sensitive_place"]
-    overlays = overlay_scripts(MapContent(records={"syringe_find": finds}, places=places, hotspot_cells=hs.cells,
+    places = generate_demo(area=area)[SENSITIVE_PLACE]
+    overlays = overlay_scripts(MapContent(records={SYRINGE_FIND: finds}, places=places, hotspot_cells=hs.cells,
                                           density=dens))
     m = base_map(area, asset_base=asset_base)
     for group in overlay_groups(overlays):
@@ -195,7 +197,7 @@ def run_streamlit(n: int, browser) -> dict:
         store = Store(Path(tmp) / "bench.gpkg", leipziger_osten())
         load_demo(store)
         finds = make_finds(n).drop(columns=["record_id", "import_id"])
-        import_frame(finds, "syringe_find", store, source=f"bench-{n}")
+        import_frame(finds, SYRINGE_FIND, store, source=f"bench-{n}")
         port = _free_port()
         env = {**os.environ, "LAGEBILD_STORE": str(store.path), "LAGEBILD_TILES": ""}
         proc = subprocess.Popen(

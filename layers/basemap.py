@@ -16,6 +16,7 @@ import geopandas as gpd
 import shapely
 
 from geo.core.area import DISPLAY_CRS, StudyArea
+from geo.core.schema import DISTRICT, DISTRICT_LINE_COLOUR, KINDS
 from layers.assets import STATIC_URL, asset_urls
 from layers.elements import JsCall, JsLayer
 from layers.escape import escape_text, js_json
@@ -99,12 +100,12 @@ def base_map(
                          overlay=True, control=True, show=True, max_zoom=19).add_to(m)
     if districts is not None and len(districts):
         fc = _outline_geojson(districts)
-        style = {"color": "#78909c", "weight": 1.2, "fill": False, "interactive": False}
+        style = {"color": DISTRICT_LINE_COLOUR, "weight": 1.2, "fill": False, "interactive": False}
         inner = gpd.GeoSeries(shapely.point_on_surface(districts.geometry.values), crs=districts.crs)
         inner = inner.to_crs(DISPLAY_CRS)
         names = districts["name"].astype(str).tolist() if "name" in districts else [""] * len(districts)
         labels = [[round(p.y, 6), round(p.x, 6), n] for p, n in zip(inner, names, strict=True) if n]
-        m.add_child(_static_geojson("Ortsteile", fc, style, labels))
+        m.add_child(_static_geojson(KINDS[DISTRICT].label_plural, fc, style, labels))
     area_fc = _outline_geojson(area.frame())
     m.add_child(JsCall(
         f"L.geoJSON({js_json(area_fc)}, {{style: {js_json({'color': '#263238', 'weight': 2.5, 'fill': False})},"

@@ -24,7 +24,9 @@ import shapely
 
 from geo.analysis.coverage import CoverageResult
 from geo.analysis.siting import SitingResult
-from geo.core.schema import HOTSPOT_CLASSES, KINDS, Field
+from geo.core import fmt
+from geo.core.area import DISPLAY_CRS
+from geo.core.schema import DISPOSAL_BIN, HOTSPOT_CLASSES, KINDS, SENSITIVE_PLACE, SYRINGE_FIND, Field
 from layers.escape import js_json, safe_colour
 from layers.features import feature_collection, format_values, geojson_js, popup_rows
 from layers.hotspots import CELL_COLUMNS, cells_js, with_reading
@@ -40,18 +42,18 @@ SITES_LAYER = "Vorschläge für neue Behälter"
 EXCLUSION_LAYER = "Sperrzonen für neue Behälter"
 HOT_LAYER = "Hotspots ohne Behälter"
 
-BIN_COLOUR = safe_colour(KINDS["disposal_bin"].colour)
+BIN_COLOUR = safe_colour(KINDS[DISPOSAL_BIN].colour)
 #: Finds outside every radius carry the find colour of the schema; covered finds a muted tone of it.
-UNCOVERED_COLOUR = safe_colour(KINDS["syringe_find"].colour)
+UNCOVERED_COLOUR = safe_colour(KINDS[SYRINGE_FIND].colour)
 COVERED_COLOUR = "#b39ddb"
 SITE_COLOUR = "#e65100"
-SENSITIVE_COLOUR = safe_colour(KINDS["sensitive_place"].colour)
+SENSITIVE_COLOUR = safe_colour(KINDS[SENSITIVE_PLACE].colour)
 #: Up to this many finds per layer are single canvas circle markers; more become one canvas of dots.
 FINDS_PLAIN_MAX = 4_000
 #: Columns of a candidate file shown in a suggestion's popup (at most this many).
 CANDIDATE_ROWS_MAX = 4
 
-_FIND = KINDS["syringe_find"]
+_FIND = KINDS[SYRINGE_FIND]
 _FIND_EXTRA = (Field("nearest_bin_m", "int", "Nächster Behälter (m)"),
                Field("n_bins", "int", "Behälter im Radius"))
 _BIN_STYLE = {"color": "#ffffff", "weight": 2, "fillColor": BIN_COLOUR, "fillOpacity": 1.0}
@@ -93,7 +95,7 @@ def _circles(points: gpd.GeoSeries, radius_m: float) -> np.ndarray:
 
 
 def _lat_lon(geoms: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
-    pts = geoms.to_crs("EPSG:4326") if geoms.crs is not None else geoms
+    pts = geoms.to_crs(DISPLAY_CRS) if geoms.crs is not None else geoms
     return np.round(pts.y.to_numpy(), 6), np.round(pts.x.to_numpy(), 6)
 
 
@@ -110,6 +112,7 @@ def bin_stats(bins: pd.DataFrame) -> pd.DataFrame:
         "nur hier: Funde": bins["unique_finds"].to_numpy(),
         "nur hier: Spritzen": bins["unique_syringes"].to_numpy(),
         "Versetzen (1 = zuerst)": bins["removal_rank"].to_numpy(),
+        "Begründung": bins["removal_reason"].to_numpy(dtype=object) if "removal_reason" in bins else "",
     }, index=bins.index)
 
 
@@ -129,10 +132,10 @@ def bins_js(bins: gpd.GeoDataFrame, radius_m: float, *, circle_order: int = 16, 
     """
     idle = bins["idle"].to_numpy(dtype=bool) if "idle" in bins else np.zeros(len(bins), dtype=bool)
     labels = bins["label"].fillna("").astype(str).to_numpy() if "label" in bins else np.full(len(bins), "")
-    names = np.where(labels != "", labels, KINDS["disposal_bin"].label)
+    names = np.where(labels != "", labels, KINDS[DISPOSAL_BIN].label)
     finds = _ints(bins["covered_finds"])
     circle_props = [{"_style": _IDLE_RADIUS_STYLE if i else _RADIUS_STYLE} for i in idle]
-    rows = popup_rows(bins, "disposal_bin", bin_stats(bins))
+    rows = popup_rows(bins, DISPOSAL_BIN, bin_stats(bins))
     point_props = [
         {"_style": _IDLE_STYLE if i else _BIN_STYLE, "_radius": 8, "_title": n, "_rows": r,
          "_tip": f"{n}: {'kein Fund' if i else f'{f} Funde'} im Radius"}
@@ -251,7 +254,7 @@ def hot_cells_js(cells: gpd.GeoDataFrame, *, order: int = 10) -> str:
 
 # ---------------------------------------------------------------------------- assembly
 def _name(layer: str, n: int) -> str:
-    return f"{layer} ({n:,})".replace(",", ".")
+    return f"{layer} ({fmt.number(n)})"
 
 
 def bins_overlays(
@@ -329,7 +332,7 @@ def focus_bounds(coverage: CoverageResult, *, share: float = 0.5, pad_m: float =
     if not len(xy):
         return None
     (x0, y0), (x1, y1) = xy.min(axis=0) - pad_m, xy.max(axis=0) + pad_m
-    w, s, e, n = gpd.GeoSeries([shapely.box(x0, y0, x1, y1)], crs=coverage.crs).to_crs("EPSG:4326").total_bounds
+    w, s, e, n = gpd.GeoSeries([shapely.box(x0, y0, x1, y1)], crs=coverage.crs).to_crs(DISPLAY_CRS).total_bounds
     return [[round(float(s), 6), round(float(w), 6)], [round(float(n), 6), round(float(e), 6)]]
 
 

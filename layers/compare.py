@@ -20,28 +20,43 @@ import pandas as pd
 
 from geo.analysis.emerging import NO_PATTERN, PATTERNS
 from geo.analysis.evaluate import AREA_NAMES
+from geo.core import fmt
 from geo.core.area import DISPLAY_CRS, StudyArea
-from geo.core.schema import CHANGE_CLASSES, EMERGING_SYMBOLS
+from geo.core.schema import (
+    CHANGE_CLASSES,
+    COUNT_CELL_COLOUR,
+    DENSITY_COLOURS,
+    EMERGING_SYMBOLS,
+    EVALUATION_AREAS,
+    NEUTRAL_CELL_COLOUR,
+)
 from layers.assets import STATIC_URL
 from layers.basemap import OfflineMap, base_map
 from layers.elements import JsCall, layer_group
 from layers.escape import escape_text, js_json, safe_colour
 from layers.features import feature_collection, format_values, geojson_js
-from layers.legend import DENSITY_COLOURS, legend_corner
+from layers.legend import legend_corner
 
 CHANGE_LAYER = "Veränderung A → B"
 EMERGING_LAYER = "Trend der Hotspots"
 AREAS_LAYER = "Maßnahme: Gebiete"
 #: Styles of the measure evaluation areas.
 AREA_STYLES: dict[str, dict] = {
-    "treated": {"color": "#283593", "weight": 2.5, "fillColor": "#283593", "fillOpacity": 0.18},
-    "buffer": {"color": "#ef6c00", "weight": 2, "dashArray": "6 4", "fillColor": "#ef6c00", "fillOpacity": 0.08},
-    "control": {"color": "#607d8b", "weight": 1, "dashArray": "2 4", "fill": False},
+    "treated": {"color": EVALUATION_AREAS["treated"][1], "weight": 2.5, "fillColor": EVALUATION_AREAS["treated"][1],
+                "fillOpacity": 0.18},
+    "buffer": {"color": EVALUATION_AREAS["buffer"][1], "weight": 2, "dashArray": "6 4",
+               "fillColor": EVALUATION_AREAS["buffer"][1], "fillOpacity": 0.08},
+    "control": {"color": EVALUATION_AREAS["control"][1], "weight": 1, "dashArray": "2 4", "fill": False},
 }
 
 
 def _num(values, digits: int = 2) -> np.ndarray:
     return format_values(pd.Series(np.round(np.asarray(values, dtype=float), digits)), "float")
+
+
+def _p(values) -> np.ndarray:
+    """p-values as German text, ``< 0,001`` below 0.001 (never a bare ``0``)."""
+    return np.array([fmt.p_value(p) for p in np.asarray(values, dtype=float)], dtype=object)
 
 
 def _int(values) -> np.ndarray:
@@ -94,7 +109,7 @@ def count_layer(cells: gpd.GeoDataFrame, column: str, name: str, breaks: np.ndar
     shown = cells[cells[column].to_numpy() > 0]
     cls = np.searchsorted(breaks, shown[column].to_numpy(dtype=float), side="left")
     counts = _int(shown[column])
-    props = [{"_style": {"color": "#795548", "weight": 0.5, "fillColor": DENSITY_COLOURS[min(int(c), 4)],
+    props = [{"_style": {"color": COUNT_CELL_COLOUR, "weight": 0.5, "fillColor": DENSITY_COLOURS[min(int(c), 4)],
                          "fillOpacity": 0.7},
               "_title": name, "_rows": [["Ereignisse", n]], "_tip": f"{n} Ereignisse"}
              for c, n in zip(cls, counts, strict=True)]
@@ -110,13 +125,14 @@ def change_layer(cells: gpd.GeoDataFrame, *, show: bool = True) -> folium.Featur
     cls = cells["change_class"].to_numpy()
     shown = cells[(cls != 0) | (cells["count_a"].to_numpy() + cells["count_b"].to_numpy() > 0)]
     cls = shown["change_class"].to_numpy().astype(int)
-    rows = zip(_int(shown["count_a"]), _int(shown["count_b"]), _num(shown["rate_ratio"]), _num(shown["p_fdr"], 4),
+    rows = zip(_int(shown["count_a"]), _int(shown["count_b"]), _num(shown["rate_ratio"]), _p(shown["p_fdr"]),
                strict=True)
     props = []
     for c, (a, b, ratio, p) in zip(cls, rows, strict=True):
         label, colour = CHANGE_CLASSES[c]
         props.append({
-            "_style": {"color": "#9e9e9e" if c == 0 else safe_colour(colour), "weight": 0.4 if c == 0 else 0.9,
+            "_style": {"color": NEUTRAL_CELL_COLOUR if c == 0 else safe_colour(colour),
+                       "weight": 0.4 if c == 0 else 0.9,
                        "fillColor": safe_colour(colour), "fillOpacity": 0.3 if c == 0 else 0.7},
             "_title": "Veränderung", "_tip": f"{label}: {a} → {b}",
             "_rows": [["Zeitraum A", a], ["Zeitraum B", b], ["Verhältnis der Raten B/A", ratio],
@@ -130,7 +146,7 @@ def change_layer(cells: gpd.GeoDataFrame, *, show: bool = True) -> folium.Featur
 def emerging_layer(cells: gpd.GeoDataFrame, *, show: bool = True) -> folium.FeatureGroup:
     """Cells with an emerging hot/cold spot pattern (``EmergingResult.cells``); 'no pattern' is left out."""
     shown = cells[cells["pattern"].to_numpy() != NO_PATTERN]
-    columns = zip(shown["pattern"].to_numpy(), _num(shown["trend_z"]), _num(shown["trend_p"], 4),
+    columns = zip(shown["pattern"].to_numpy(), _num(shown["trend_z"]), _p(shown["trend_p"]),
                   _int(shown["n_hot"]), _int(shown["n_cold"]), _int(shown["count_total"]), strict=True)
     props = []
     for code, tz, tp, n_hot, n_cold, total in columns:

@@ -15,10 +15,11 @@ from PIL import Image
 from pyproj import Transformer
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
+from geo.core.area import DISPLAY_CRS, WEB_MERCATOR_CRS
+from geo.core.schema import DENSITY_COLOURS
 from layers.escape import js_json
-from layers.legend import DENSITY_COLOURS
 
-WEB_MERCATOR = "EPSG:3857"
+WEB_MERCATOR = WEB_MERCATOR_CRS  # kept for importers
 #: Densities below this share of the maximum stay transparent.
 MIN_SHARE = 0.04
 #: Largest side of the image in pixels.
@@ -71,7 +72,7 @@ def density_image(density: np.ndarray, transform, crs: str) -> tuple[str, list[l
     url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
     x0, y0 = dst_transform.c, dst_transform.f
     x1, y1 = x0 + width * dst_transform.a, y0 + height * dst_transform.e
-    to_ll = Transformer.from_crs(WEB_MERCATOR, "EPSG:4326", always_xy=True)
+    to_ll = Transformer.from_crs(WEB_MERCATOR, DISPLAY_CRS, always_xy=True)
     (w, e), (n, s) = to_ll.transform([x0, x1], [y0, y1])
     return url, [[float(s), float(w)], [float(n), float(e)]], float(dens.max()) if dens.size else 0.0
 

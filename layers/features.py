@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.core import fmt
 from geo.core.area import DISPLAY_CRS
 from geo.core.schema import Kind, get_kind
 from layers.escape import js_json
@@ -26,15 +27,14 @@ def format_values(series: pd.Series, ftype: str) -> np.ndarray:
     """
     if ftype == "datetime":
         t = pd.to_datetime(series)
-        with_time = t.dt.strftime("%d.%m.%Y %H:%M")
+        with_time = t.dt.strftime(fmt.DATETIME_FORMAT)
         no_time = (t.dt.hour == 0) & (t.dt.minute == 0)
-        out = with_time.where(~no_time, t.dt.strftime("%d.%m.%Y"))
+        out = with_time.where(~no_time, t.dt.strftime(fmt.DATE_FORMAT))
         return out.astype(object).where(t.notna(), "").to_numpy(dtype=object)
     if ftype in ("int", "float"):
         num = pd.to_numeric(series, errors="coerce")
-        text = num.map(lambda v: f"{v:,.2f}".rstrip("0").rstrip(".") if pd.notna(v) else "")
-        return text.str.replace(",", "\u2009", regex=False).str.replace(".", ",", regex=False) \
-            .str.replace("\u2009", ".", regex=False).to_numpy(dtype=object)
+        text = num.map(lambda v: fmt.number(v, 2).rstrip("0").rstrip(",") if pd.notna(v) else "")
+        return text.to_numpy(dtype=object)
     return series.astype(object).where(series.notna(), "").astype(str).to_numpy(dtype=object)
 
 

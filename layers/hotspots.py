@@ -14,11 +14,10 @@ import pandas as pd
 import shapely
 
 from geo.core.area import DISPLAY_CRS
-from geo.core.schema import HOTSPOT_CLASSES
+from geo.core.schema import COUNT_CELL_COLOUR, DENSITY_COLOURS, HOTSPOT_CLASSES, NEUTRAL_CELL_COLOUR
 from geo.report.display import p_value_text
 from layers.escape import js_json, safe_colour
 from layers.features import feature_collection, format_values, geojson_js
-from layers.legend import DENSITY_COLOURS
 from layers.records import encode_column
 
 #: Popup rows of hot-spot cells: column → (German label, decimals; ``None`` = text).
@@ -131,7 +130,7 @@ def hotspot_js(cells: gpd.GeoDataFrame, *, order: int = 10) -> str:
     """
     cells = with_reading(shown_cells(cells))
     styles = {
-        c: {"color": "#9e9e9e" if c == 0 else safe_colour(col), "weight": 0.4 if c == 0 else 0.8,
+        c: {"color": NEUTRAL_CELL_COLOUR if c == 0 else safe_colour(col), "weight": 0.4 if c == 0 else 0.8,
             "opacity": 0.6, "fillColor": safe_colour(col), "fillOpacity": 0.35 if c == 0 else 0.62}
         for c, (_, col) in HOTSPOT_CLASSES.items()
     }
@@ -146,7 +145,7 @@ def public_cells_js(cells: gpd.GeoDataFrame, *, order: int = 10) -> str:
     value = cells["value"].to_numpy(float)
     edges = np.unique(np.quantile(value, [0.2, 0.4, 0.6, 0.8])) if len(value) else np.zeros(0)
     classes = np.minimum(np.searchsorted(edges, value, side="right"), len(DENSITY_COLOURS) - 1)
-    styles = {k: {"color": "#795548", "weight": 0.6, "fillColor": c, "fillOpacity": 0.6}
+    styles = {k: {"color": COUNT_CELL_COLOUR, "weight": 0.6, "fillColor": c, "fillOpacity": 0.6}
               for k, c in enumerate(DENSITY_COLOURS)}
     labels = {k: f"Klasse {k + 1} von {len(DENSITY_COLOURS)}" for k in styles}
     return cells_js(cells, classes, styles, labels, {"events": ("Funde", 0), "value": ("Spritzen", 0)},

@@ -9,18 +9,22 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from geo.core.schema import HOTSPOT_CLASSES, KINDS, MEASURE_KINDS, REPORT_KINDS
+from geo.core.schema import (
+    AREA_OUTLINE_COLOUR,
+    DENSITY_COLOURS,
+    DISTRICT_LINE_COLOUR,
+    HOTSPOT_CLASSES,
+    KINDS,
+    MEASURE_KINDS,
+    REPORT_KINDS,
+    SENSITIVE_PLACE,
+)
 from layers.escape import escape_text, safe_colour
 
 #: Overlay names of the analysis layers (the legend and the layer control use the same).
 HOTSPOT_LAYER = "Hotspot-Analyse (Gi*)"
 DENSITY_LAYER = "Kerndichte"
-PLACES_LAYER = KINDS["sensitive_place"].label_plural
-#: Colours of the density ramp (low → high), also used for the image overlay.
-DENSITY_COLOURS: tuple[str, ...] = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
-#: Line/area style of each measure kind on the map: "dot", "line" or "area".
-MEASURE_SYMBOL = {"disposal_bin": "dot", "greenery_cut": "area", "structural_change": "area",
-                  "police_presence": "area", "streetwork": "area"}
+PLACES_LAYER = KINDS[SENSITIVE_PLACE].label_plural
 
 
 def legend_row(symbol_class: str, colour: str, label: str, *, extra_style: str = "") -> str:
@@ -39,9 +43,9 @@ def legend_group(key: str, rows: list[str], *, title: str | None = None, optiona
 
 def legend_html(*, open_: bool = True) -> str:
     """The legend's HTML (all texts escaped): a collapsible box (open or closed), one row per overlay."""
-    place = KINDS["sensitive_place"]
-    parts = [legend_group("__area", [legend_row("lb-line", "#263238", "Untersuchungsgebiet"),
-                               legend_row("lb-line", "#78909c", "Ortsteilgrenze")], optional=False)]
+    place = KINDS[SENSITIVE_PLACE]
+    parts = [legend_group("__area", [legend_row("lb-line", AREA_OUTLINE_COLOUR, "Untersuchungsgebiet"),
+                               legend_row("lb-line", DISTRICT_LINE_COLOUR, "Ortsteilgrenze")], optional=False)]
     parts += [legend_group(KINDS[k].label_plural, [legend_row("lb-dot", KINDS[k].colour, KINDS[k].label_plural)])
               for k in REPORT_KINDS]
     parts.append(legend_group(PLACES_LAYER, [
@@ -49,7 +53,7 @@ def legend_html(*, open_: bool = True) -> str:
         legend_row("lb-ring", place.colour, "Schutzabstand", extra_style="background:transparent"),
     ]))
     for k in MEASURE_KINDS:
-        sym = {"dot": "lb-dot", "line": "lb-line", "area": ""}[MEASURE_SYMBOL.get(k, "area")]
+        sym = {"dot": "lb-dot", "line": "lb-line", "area": ""}[KINDS[k].map_symbol]
         parts.append(legend_group(KINDS[k].label_plural, [legend_row(sym, KINDS[k].colour, KINDS[k].label_plural)]))
     parts.append(legend_group(HOTSPOT_LAYER, [
         legend_row("", colour, label if cls else f"{label} (nicht eingefärbt)")

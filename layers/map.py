@@ -16,7 +16,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.core.area import StudyArea
-from geo.core.schema import KINDS, MEASURE_KINDS, REPORT_KINDS
+from geo.core.schema import KINDS, MEASURE_KINDS, REPORT_KINDS, SYRINGE_FIND
 from layers.assets import inline_assets
 from layers.basemap import DRAW_STYLE, base_map
 from layers.density import density_js
@@ -59,7 +59,7 @@ class MapContent:
     measures: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     hotspot_cells: gpd.GeoDataFrame | None = None
     density: object | None = None
-    main_kind: str = "syringe_find"
+    main_kind: str = SYRINGE_FIND
 
 
 

@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.core.schema import KINDS
+from geo.core.schema import KINDS, SENSITIVE_PLACE
 from geo.report.figures import DEFAULT_BUFFER_M
 from layers.escape import safe_colour
 from layers.features import feature_collection, geojson_js, popup_rows
 
-KIND = KINDS["sensitive_place"]
+KIND = KINDS[SENSITIVE_PLACE]
 
 
 def buffer_rings(places: gpd.GeoDataFrame, default_m: float = DEFAULT_BUFFER_M) -> gpd.GeoSeries:

@@ -23,6 +23,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
+from geo.core import fmt
 from geo.core.area import DISPLAY_CRS
 from geo.core.schema import Kind, get_kind
 from layers.escape import js_json, safe_colour
@@ -151,4 +152,4 @@ def records_js(gdf: gpd.GeoDataFrame, kind: Kind | str, *, mode: Mode | None = N
 def layer_name(kind: Kind | str, n: int) -> str:
     """Overlay name with the number of records, e.g. ``Spritzenfunde (612)``."""
     kind = get_kind(kind) if isinstance(kind, str) else kind
-    return f"{kind.label_plural} ({n:,})".replace(",", ".")
+    return f"{kind.label_plural} ({fmt.number(n)})"

@@ -38,7 +38,7 @@ def run_page(demo_store, monkeypatch):
     """
     from streamlit.testing.v1 import AppTest
 
-    from app_pages.state import USER_KEY, LocalUser
+    from app_support.state import USER_KEY, LocalUser
 
     monkeypatch.setenv("LAGEBILD_STORE", str(demo_store.path))
     monkeypatch.setenv("LAGEBILD_DEMO", "0")

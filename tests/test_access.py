@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -162,3 +164,23 @@ def test_release_restricts_and_audits(tmp_path, demo_store):
                                                                                 len(complaints))
     assert entry["detail"] == "CSV-Download (Rolle rapport)"
     assert len(release(complaints, "complaint", User("otto", "oeffentlich"), store, what="Karte")) == 0
+
+
+def test_log_release_records_exports_built_elsewhere(tmp_path):
+    from geo.data.access import log_release
+
+    store = Store(tmp_path / "s.gpkg", AREA)
+    log_release(store, User("rita", "rapport"), what="Handout 01.09.2026 – 31.10.2026")
+    log_release(store, User("anna", "analyse"), what="Behälterplan CSV", kind="disposal_bin", count=7)
+    log = store.audit_log()
+    assert log["action"].tolist() == ["export", "export"]
+    assert log["detail"].tolist() == ["Handout 01.09.2026 – 31.10.2026 (Rolle rapport)",
+                                      "Behälterplan CSV (Rolle analyse)"]
+    assert log["kind"].tolist()[1] == "disposal_bin" and log["count"].tolist()[1] == 7
+
+
+def test_app_exports_are_audited_only_through_access():
+    """No page writes an export line to the audit log by hand (they call release/log_release)."""
+    root = Path(__file__).resolve().parents[1]
+    for path in [*root.glob("app_pages/*.py"), *root.glob("app_support/*.py"), root / "app.py"]:
+        assert '.audit("export"' not in path.read_text(encoding="utf-8"), path.name

@@ -16,7 +16,8 @@ import pytest
 import shapely
 from streamlit.testing.v1 import AppTest
 
-from app_pages import data_page, map_page, state
+from app_pages import data_page, map_page
+from app_support import files, state
 from geo.core.errors import UserError
 from geo.core.period import Period
 from geo.core.schema import MEASURE_KINDS
@@ -50,7 +51,8 @@ def _app(store: Store) -> AppTest:
 
 def _data_page_script() -> None:
     """The Daten page as the app runs it (sidebar filters first)."""
-    from app_pages import data_page, state
+    from app_pages import data_page
+    from app_support import state
 
     state.login()
     state.sidebar_filters()
@@ -192,7 +194,7 @@ def test_measures_list_of_the_period(store):
 
 
 def test_public_role_sees_only_published_cells(store, monkeypatch):
-    from app_pages import login
+    from app_support import login
     from geo.data.auth import User
 
     monkeypatch.setattr(login, "require_login", lambda: User("gast", "oeffentlich"))
@@ -249,17 +251,17 @@ def test_upload_refused_file_and_size_limit(store, monkeypatch):
     at.run()
     at.button(key="import_go").click().run()
     assert len(at.error) == 1 and not at.exception
-    monkeypatch.setattr(data_page, "MAX_UPLOAD_MB", 0.00001)
+    monkeypatch.setattr(files, "MAX_UPLOAD_MB", 0.00001)
     at.button(key="import_go").click().run()
     assert "erlaubt sind höchstens" in at.error[0].value
 
 
 def test_check_upload_size_and_rejects_csv():
-    data_page.check_upload_size(1000, 1)
+    files.check_upload_size(1000, 1)
     with pytest.raises(UserError, match="höchstens 1 MB"):
-        data_page.check_upload_size(2 * 1024**2, 1)
+        files.check_upload_size(2 * 1024**2, 1)
     with pytest.raises(UserError, match="leer"):
-        data_page.check_upload_size(0, 1)
+        files.check_upload_size(0, 1)
     import pandas as pd
 
     csv = data_page.rejects_csv(pd.DataFrame({"Quelle": ["=cmd|' /C calc'!A0", "ok"], "Grund": ["x", "y"]}))
@@ -275,9 +277,9 @@ def test_export_section_offers_filtered_records_and_map(store):
     assert f"{n} Datensätze herunterladen" in labels
     assert "Aktuelle Karte als HTML-Datei" in labels
     gdf = _finds(store, RAPPORT)
-    csv = data_page.export_bytes(gdf, ".csv").decode("utf-8-sig")
+    csv = files.export_bytes(gdf, ".csv").decode("utf-8-sig")
     assert csv.count("\n") == len(gdf) + 1
-    geo = data_page.export_bytes(gdf, ".geojson")
+    geo = files.export_bytes(gdf, ".geojson")
     assert geo.startswith(b"{") and np.isclose(len(gpd.read_file(io_bytes(geo))), len(gdf))
 
 

@@ -20,7 +20,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _page():  # the script AppTest runs (self-contained: it is executed from its source)
-    from app_pages import bins, state
+    from app_pages import bins
+    from app_support import state
 
     state.sidebar_filters()
     bins.render()
@@ -85,7 +86,11 @@ def test_page_with_k3_shows_figures_map_curve_tables_and_downloads(app):
     curve = _frame(at, "hinzu kommt")
     assert curve["hinzu kommt"].tolist() == ["nur bestehende", "Vorschlag 1", "Vorschlag 2", "Vorschlag 3"]
     bins = _frame(at, "Versetzen (1 = zuerst)")
-    assert len(bins) >= 1 and bins["Versetzen (1 = zuerst)"].tolist() == [str(i) for i in range(1, len(bins) + 1)]
+    ranks = bins["Versetzen (1 = zuerst)"]
+    assert len(bins) >= 1 and ranks[ranks != "–"].tolist() == [str(i) for i in range(1, (ranks != "–").sum() + 1)]
+    kept = bins[ranks == "–"]  # the Torgauer Platz bin works (planted effect): never offered for moving
+    assert kept["Standort"].tolist() == ["Torgauer Platz"]
+    assert kept["Begründung"].str.startswith("wirkt nachweislich (Wirkung").all()
     kinds = {getattr(e, "type", None) for e in _all(at)}
     assert "vega_lite_chart" in kinds  # the coverage curve
     overlays = _map_args(at)
@@ -146,8 +151,9 @@ def test_uploads_candidates_used_and_bad_network_reported(app):
 
 def test_plan_file_is_formula_safe_and_audited(fresh_store, monkeypatch):
     monkeypatch.syspath_prepend(str(REPO))
+
     from app_pages.bins import plan_file
-    from app_pages.state import LocalUser
+    from app_support.state import LocalUser
     from geo.analysis.coverage import analyse_coverage
     from geo.analysis.siting import plan_table, suggest_bins
     from geo.core.area import leipziger_osten

@@ -11,7 +11,8 @@ pytest.importorskip("streamlit.testing.v1")
 
 
 def _page():  # the script AppTest runs
-    from app_pages import compare, state
+    from app_pages import compare
+    from app_support import state
 
     state.sidebar_filters()
     compare.render()

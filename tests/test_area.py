@@ -52,3 +52,31 @@ def test_area_from_real_districts(tmp_path):
     (tmp_path / "a.toml").write_text('name = "Osten"\nboundary = "osten.gpkg"\n', encoding="utf-8")
     area = load_area(tmp_path / "a.toml")
     assert area.area_km2 == pytest.approx(east.to_crs(25833).area.sum() / 1e6, rel=1e-6)
+
+
+def test_area_config_error_is_a_user_error_on_the_cli(tmp_path, capsys):
+    from geo.cli import main
+    from geo.core.errors import UserError
+
+    assert issubclass(AreaConfigError, UserError)
+    code = main(["export", "--kind", "complaint", "--out", str(tmp_path / "x.csv"),
+                 "--store", str(tmp_path / "s.gpkg"), "--area", str(tmp_path / "fehlt.toml")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.splitlines() == [f"Fehler: Gebietsdatei {tmp_path / 'fehlt.toml'} nicht gefunden."]
+
+
+def test_area_config_error_is_a_german_message_in_the_app(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from geo.data import auth
+
+    (tmp_path / "a.toml").write_text('[area]\nname = "X"\n', encoding="utf-8")
+    monkeypatch.setenv("LAGEBILD_STORE", str(tmp_path / "s.gpkg"))
+    monkeypatch.setenv("LAGEBILD_DEMO", "0")
+    monkeypatch.setenv("LAGEBILD_AREA", str(tmp_path / "a.toml"))
+    monkeypatch.delenv("LAGEBILD_ACCOUNTS", raising=False)
+    monkeypatch.setattr(auth, "DEFAULT_ACCOUNTS", tmp_path / "keine-konten.toml")
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=180).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [f"Gebietsdatei {tmp_path / 'a.toml'}: Eintrag 'boundary' fehlt."]

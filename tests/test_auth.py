@@ -221,7 +221,7 @@ def test_cli_users(tmp_path, monkeypatch, capsys):
 def _page():
     import streamlit as st
 
-    from app_pages.login import require_login
+    from app_support.login import require_login
 
     user = require_login()
     assert require_login() == user  # the app and its pages each ask; the sidebar is drawn once

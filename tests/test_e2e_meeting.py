@@ -33,7 +33,8 @@ pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[1]
 TIMEOUT = 180_000  # ms
 #: Framework defaults in English that must never reach a user (word-bounded, case-sensitive).
-ENGLISH = ("Skip to main content", "Drag and drop", "Browse files", "Upload", "per file", "Limit", "Select…", "Select...", "Choose",
+ENGLISH = ("Skip to main content", "Drag and drop", "Browse files", "Upload", "per file", "Limit", "Select…",
+           "Select...", "Choose",
            "No results", "None", "NaN", "nan", "NaT", "Running", "Deploy", "Press Enter", "Clear all",
            "January", "February", "March", "June", "July", "October", "December", "True", "False")
 #: A number written the English way: thousands comma or decimal point between digits (dates excepted).

@@ -401,6 +401,14 @@ def test_emerging_patterns_have_distinct_colours_and_symbols():
 
     hot = [c for c in PATTERNS if c.endswith("_hot")]
     assert len({PATTERNS[c][1] for c in PATTERNS}) == len(PATTERNS)  # every pattern its own colour
+
+    def rgb(h: str) -> np.ndarray:
+        return np.array([int(h[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+
+    for group in ("_hot", "_cold"):  # colours far apart within each group (the old reds: 38 apart at worst)
+        cols = [rgb(PATTERNS[c][1]) for c in PATTERNS if c.endswith(group)]
+        gaps = [np.linalg.norm(a - b) for i, a in enumerate(cols) for b in cols[i + 1:]]
+        assert min(gaps) >= 45, (group, min(gaps))
     assert len({EMERGING_SYMBOLS[c] for c in hot}) == len(hot)  # and every hot pattern its own symbol
     boxes = [shapely.box(318000 + 50 * i, 5696000, 318050 + 50 * i, 5696050) for i in range(3)]
     cells = gpd.GeoDataFrame({"pattern": ["new_hot", "persistent_hot", "no_pattern"], "trend_z": [1.0, 0.0, 0.0],

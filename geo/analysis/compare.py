@@ -35,6 +35,7 @@ from scipy.stats import binom
 
 from geo.analysis.hotspots import boundary_geometry, choose_band, choose_scale, fdr_bh, format_metres, gi_star
 from geo.analysis.timeseries import zone_counts
+from geo.core.area import DEFAULT_CRS
 from geo.core.errors import UserError
 from geo.core.grid import Grid, GridShape, aggregate_xy, make_grid
 from geo.core.period import Period
@@ -180,7 +181,7 @@ def _check_periods(period_a: Period, period_b: Period) -> None:
 
 # ---------------------------------------------------------------------------- cells
 def analysis_grid(points: list[gpd.GeoDataFrame], boundary, *, shape: GridShape = "hex",
-                  cell: float | None = DEFAULT_CELL_M, crs: str = "EPSG:25833") -> tuple[Grid, str]:
+                  cell: float | None = DEFAULT_CELL_M, crs: str = DEFAULT_CRS) -> tuple[Grid, str]:
     """The common grid of a comparison and a German note on its cell size.
 
     Parameters

@@ -251,6 +251,7 @@ def solve_mclp(
     if method == "auto" and (len(sites) > max_sites or a_red.nnz > max_nnz):
         return solve_greedy(a, w, k, dist=dist)
     optimal = True
+    chosen: np.ndarray | None
     if k == 0 or len(sites) == 0:
         chosen = np.empty(0, np.int64)
     elif k >= len(sites):
@@ -262,6 +263,7 @@ def solve_mclp(
             greedy = solve_greedy(a, w, k, dist=dist)
             if chosen is None or covered_weight(a, w, chosen) < greedy.objective:
                 return greedy
+    assert chosen is not None  # an optimal MILP always returns a selection
     d = None if dist is None else sparse.csc_array(dist, dtype=float)[:, chosen]
     order = solve_greedy(a[:, chosen], w, len(chosen), dist=d)
     return Solution(chosen[order.selected], order.gains, order.objective, "exact", bool(optimal))

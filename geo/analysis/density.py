@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -46,6 +46,7 @@ import shapely
 from affine import Affine
 from scipy import fft as sfft
 
+from geo.core.area import DEFAULT_CRS
 from geo.core.errors import UserError
 from geo.core.grid import check_metric_crs
 from geo.core.points import point_coordinates, point_weights
@@ -90,7 +91,8 @@ class DensityResult:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.density.shape  # type: ignore[return-value]
+        rows, cols = self.density.shape
+        return rows, cols
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -212,7 +214,7 @@ def kde(
     bandwidth: float | None = None,
     kernel: Kernel = "quartic",
     method: Method = "fft",
-    crs: str = "EPSG:25833",
+    crs: str = DEFAULT_CRS,
 ) -> DensityResult:
     """Kernel density of (weighted) points on a north-up raster.
 
@@ -422,7 +424,8 @@ def density_contours(
         for level in lv:
             if not level < vmax:
                 continue
-            points, offsets = gen.filled(level, np.inf)
+            filled: Any = gen.filled(level, np.inf)  # OuterOffset: lists of points and offsets per polygon
+            points, offsets = filled
             polys = [
                 shapely.Polygon(pts[off[0] : off[1]], [pts[a:b] for a, b in zip(off[1:-1], off[2:], strict=True)])
                 for pts, off in zip(points, offsets, strict=True)

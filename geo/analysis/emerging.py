@@ -54,9 +54,11 @@ from scipy.special import ndtr
 
 from geo.analysis.hotspots import boundary_geometry, choose_band, choose_scale, format_metres, gi_star
 from geo.analysis.timeseries import event_arrays, slice_periods
+from geo.core.area import DEFAULT_CRS
 from geo.core.errors import UserError
 from geo.core.grid import Grid, GridShape, aggregate_xy, make_grid
 from geo.core.period import Period
+from geo.core.schema import EMERGING_NO_PATTERN, EMERGING_PATTERNS
 
 #: Significance of a Gi* bin (FDR-adjusted p-value) and of the Mann–Kendall trend.
 DEFAULT_ALPHA = 0.05
@@ -68,49 +70,9 @@ RECOMMENDED_SLICES = 10
 #: Slice lengths by name (calendar months).
 SLICE_MONTHS: dict[str, int] = {"month": 1, "2months": 2}
 
-#: Pattern code → (German label, colour, German definition). Order = legend order.
-PATTERNS: dict[str, tuple[str, str, str]] = {
-    "new_hot": ("Neuer Hotspot", "#e31a1c",
-                "Im letzten Zeitabschnitt signifikanter Hotspot, vorher nie signifikant."),
-    "consecutive_hot": ("Fortlaufender Hotspot", "#fc4e2a",
-                        "Ununterbrochen Hotspot in den letzten (mindestens 2) Abschnitten, vorher nie; "
-                        "in weniger als 90 % der Abschnitte Hotspot."),
-    "intensifying_hot": ("Sich verstärkender Hotspot", "#67000d",
-                         "In mindestens 90 % der Abschnitte Hotspot, auch im letzten; die Ballung nimmt "
-                         "signifikant zu."),
-    "persistent_hot": ("Dauerhafter Hotspot", "#a50f15",
-                       "In mindestens 90 % der Abschnitte Hotspot, auch im letzten; ohne erkennbaren Trend."),
-    "diminishing_hot": ("Abnehmender Hotspot", "#fb6a4a",
-                        "In mindestens 90 % der Abschnitte Hotspot, auch im letzten; die Ballung nimmt "
-                        "signifikant ab."),
-    "sporadic_hot": ("Sporadischer Hotspot", "#fd8d3c",
-                     "Im letzten Abschnitt Hotspot, vorher mal ja, mal nein; nie Coldspot."),
-    "oscillating_hot": ("Wechselnder Hotspot", "#feb24c",
-                        "Im letzten Abschnitt Hotspot, in einem früheren Abschnitt Coldspot."),
-    "historical_hot": ("Historischer Hotspot", "#fcbba1",
-                       "Im letzten Abschnitt kein Hotspot, aber in mindestens 90 % der Abschnitte."),
-    "new_cold": ("Neuer Coldspot", "#1f78b4",
-                 "Im letzten Zeitabschnitt signifikanter Coldspot, vorher nie signifikant."),
-    "consecutive_cold": ("Fortlaufender Coldspot", "#4292c6",
-                         "Ununterbrochen Coldspot in den letzten (mindestens 2) Abschnitten, vorher nie; "
-                         "in weniger als 90 % der Abschnitte Coldspot."),
-    "intensifying_cold": ("Sich verstärkender Coldspot", "#08306b",
-                          "In mindestens 90 % der Abschnitte Coldspot, auch im letzten; die Ballung niedriger "
-                          "Werte nimmt signifikant zu."),
-    "persistent_cold": ("Dauerhafter Coldspot", "#08519c",
-                        "In mindestens 90 % der Abschnitte Coldspot, auch im letzten; ohne erkennbaren Trend."),
-    "diminishing_cold": ("Abnehmender Coldspot", "#6baed6",
-                         "In mindestens 90 % der Abschnitte Coldspot, auch im letzten; die Ballung niedriger "
-                         "Werte nimmt signifikant ab."),
-    "sporadic_cold": ("Sporadischer Coldspot", "#9ecae1",
-                      "Im letzten Abschnitt Coldspot, vorher mal ja, mal nein; nie Hotspot."),
-    "oscillating_cold": ("Wechselnder Coldspot", "#c6dbef",
-                         "Im letzten Abschnitt Coldspot, in einem früheren Abschnitt Hotspot."),
-    "historical_cold": ("Historischer Coldspot", "#deebf7",
-                        "Im letzten Abschnitt kein Coldspot, aber in mindestens 90 % der Abschnitte."),
-    "no_pattern": ("Kein Muster erkannt", "#f7f7f7", "Keines der Muster oben."),
-}
-NO_PATTERN = "no_pattern"
+#: Pattern code → (German label, colour, German definition), from the schema. Order = legend order.
+PATTERNS = EMERGING_PATTERNS
+NO_PATTERN = EMERGING_NO_PATTERN
 
 
 # ---------------------------------------------------------------------------- trend
@@ -269,7 +231,7 @@ class EmergingResult:
     band: float
     scale_rule: str
     shape: GridShape = "hex"
-    crs: str = "EPSG:25833"
+    crs: str = DEFAULT_CRS
 
     def pattern_counts(self) -> dict[str, int]:
         """Number of cells per pattern code (all codes present as keys, legend order)."""
@@ -318,7 +280,7 @@ def emerging_hotspots(
     band: float | None = None,
     alpha: float = DEFAULT_ALPHA,
     trend_alpha: float = DEFAULT_TREND_ALPHA,
-    crs: str = "EPSG:25833",
+    crs: str = DEFAULT_CRS,
 ) -> EmergingResult:
     """Emerging hot spot analysis of one report kind over ``period``.
 

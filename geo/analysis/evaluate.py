@@ -64,35 +64,30 @@ from scipy.special import ndtr, ndtri
 
 from geo.analysis.hotspots import boundary_geometry
 from geo.analysis.timeseries import data_period, event_arrays, treated_radius, zone_counts
+from geo.core.area import DEFAULT_CRS
 from geo.core.errors import UserError
 from geo.core.period import Period
-from geo.core.schema import RECORD_ID, get_kind
+from geo.core.schema import (
+    CONTROL_WIDTH_M,
+    EVALUATION_AREAS,
+    EVALUATION_BUFFER_M,
+    EVALUATION_VERDICTS,
+    RECORD_ID,
+    get_kind,
+)
 
-DEFAULT_BUFFER_M = 300.0
+DEFAULT_BUFFER_M = EVALUATION_BUFFER_M
 DEFAULT_WINDOW_DAYS = 180
-DEFAULT_CONTROL_WIDTH_M = 1000.0
+DEFAULT_CONTROL_WIDTH_M = CONTROL_WIDTH_M
 #: Shortest window (days) an evaluation accepts.
 MIN_WINDOW_DAYS = 28
 DEFAULT_ALPHA = 0.05
 CONTROLS: dict[str, str] = {"rest": "übriges Gebiet", "ring": "Ring um den Pufferring"}
 
-#: Verdict code → (German label, colour, German explanation).
-VERDICTS: dict[str, tuple[str, str, str]] = {
-    "effect": ("Wirkung", "#1a9850",
-               "Im Maßnahmengebiet signifikant weniger Ereignisse als nach dem Kontrollgebiet zu erwarten; "
-               "im Pufferring keine signifikante Veränderung."),
-    "displacement": ("Verdrängung", "#d73027",
-                     "Weniger Ereignisse im Maßnahmengebiet, aber signifikant mehr im Pufferring: "
-                     "das Geschehen ist vermutlich ausgewichen."),
-    "diffusion": ("Ausstrahlung", "#66bd63",
-                  "Weniger Ereignisse im Maßnahmengebiet und auch im Pufferring (Ausstrahlung des Nutzens)."),
-    "no_effect": ("kein Effekt", "#bdbdbd",
-                  "Keine signifikante Abnahme im Maßnahmengebiet gegenüber dem Kontrollgebiet."),
-    "not_evaluable": ("nicht auswertbar", "#f0f0f0",
-                      "Zu kurze Zeitfenster oder keine Ereignisse vor der Maßnahme."),
-}
+#: Verdict code → (German label, colour, German explanation), from the schema.
+VERDICTS = EVALUATION_VERDICTS
 #: Area roles → German names.
-AREA_NAMES: dict[str, str] = {"treated": "Maßnahmengebiet", "buffer": "Pufferring", "control": "Kontrollgebiet"}
+AREA_NAMES: dict[str, str] = {role: label for role, (label, _) in EVALUATION_AREAS.items()}
 
 
 # ---------------------------------------------------------------------------- statistics
@@ -201,7 +196,7 @@ def verdict(did: dict[str, float], buffer_did: dict[str, float]) -> str:
 # ---------------------------------------------------------------------------- areas and windows
 def measure_areas(geometry: shapely.Geometry, boundary: shapely.Geometry, *, radius_m: float | None = None,
                   buffer_m: float = DEFAULT_BUFFER_M, control: str = "rest",
-                  control_width_m: float = DEFAULT_CONTROL_WIDTH_M, crs: str = "EPSG:25833") -> gpd.GeoDataFrame:
+                  control_width_m: float = DEFAULT_CONTROL_WIDTH_M, crs: str = DEFAULT_CRS) -> gpd.GeoDataFrame:
     """Treated area, buffer ring and control area of a measure (metric CRS, clipped to ``boundary``).
 
     Parameters
@@ -345,7 +340,7 @@ def evaluate_measure(
     control_width_m: float = DEFAULT_CONTROL_WIDTH_M,
     data: Period | None = None,
     alpha: float = DEFAULT_ALPHA,
-    crs: str = "EPSG:25833",
+    crs: str = DEFAULT_CRS,
 ) -> MeasureEvaluation:
     """Evaluate one measure: before/after in treated area, buffer ring and control.
 

@@ -33,6 +33,8 @@ import shapely
 from scipy.spatial import cKDTree
 from scipy.special import ndtr
 
+from geo.core import fmt
+from geo.core.area import DEFAULT_CRS
 from geo.core.errors import UserError
 from geo.core.grid import (
     SQRT3,
@@ -305,14 +307,8 @@ def _moran(values: np.ndarray, hood: _Neighbourhood) -> tuple[float, float]:
 # -- scale -----------------------------------------------------------------------------
 
 
-def format_metres(v: float) -> str:
-    """German metre figure: ``1.250 m``, ``37,5 m``."""
-    s = f"{v:,.0f}" if abs(v - round(v)) < 0.05 or v >= 100 else f"{v:,.1f}"
-    return s.replace(",", "_").replace(".", ",").replace("_", ".") + " m"
-
-
-def _fmt_num(v: float, digits: int = 1) -> str:
-    return f"{v:.{digits}f}".replace(".", ",")
+#: German metre figure (``1.250 m``, ``37,5 m``): :func:`geo.core.fmt.metres`, kept under this name.
+format_metres = fmt.metres
 
 
 def nice_cell_size(c: float) -> float:
@@ -371,7 +367,7 @@ def choose_band(
         band = bands[peak]
         return band, (
             f"Distanzband {format_metres(band)}: erstes Maximum der räumlichen Autokorrelation "
-            f"(Moran's I, z = {_fmt_num(zs[peak])}) unter {len(bands)} Distanzen von "
+            f"(Moran's I, z = {fmt.number(zs[peak], 1)}) unter {len(bands)} Distanzen von "
             f"{format_metres(bands[0])} bis {format_metres(bands[-1])} (inkrementelle Autokorrelation)."
         )
     k = int(min(30, max(3, round(0.05 * grid.n))))
@@ -396,7 +392,7 @@ def choose_scale(
     weight: np.ndarray | None = None,
     *,
     shape: GridShape = "hex",
-    crs: str = "EPSG:25833",
+    crs: str = DEFAULT_CRS,
 ) -> tuple[float, float, str]:
     """Choose cell size and distance band for a hot spot analysis (Optimized-Hot-Spot-like rule).
 
@@ -487,7 +483,7 @@ class HotspotResult:
     n_points: int
     n_ignored: int = 0
     shape: GridShape = "hex"
-    crs: str = "EPSG:25833"
+    crs: str = DEFAULT_CRS
 
     def class_counts(self) -> dict[int, int]:
         """Number of cells per Gi_Bin class ``-3 .. 3`` (all classes present as keys)."""
@@ -539,7 +535,7 @@ def hotspot_analysis(
     band: float | None = None,
     permutations: int = 0,
     seed: int = 0,
-    crs: str = "EPSG:25833",
+    crs: str = DEFAULT_CRS,
 ) -> HotspotResult:
     """Aggregate events to a grid over the study area and run Gi* with FDR classes.
 

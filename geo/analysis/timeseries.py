@@ -24,20 +24,22 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.core import fmt
+from geo.core.area import DEFAULT_CRS
 from geo.core.errors import UserError
 from geo.core.period import Period
 from geo.core.points import point_coordinates, point_weights
-from geo.core.schema import KINDS, MEASURE_KINDS, RECORD_ID, get_kind
+from geo.core.schema import DISTRICT, KINDS, MEASURE_KINDS, MEASURE_RADIUS_M, PLACE_BUFFER_M, RECORD_ID, get_kind
 
 #: Columns of a zone table (plus ``geometry``).
 ZONE_COLUMNS: tuple[str, ...] = ("zone", "zone_type")
 #: German names of the zone types.
-ZONE_TYPES: dict[str, str] = {"place": "sensibler Ort", "district": "Ortsteil", "area": "Gesamtgebiet",
+ZONE_TYPES: dict[str, str] = {"place": "sensibler Ort", DISTRICT: KINDS[DISTRICT].label, "area": "Gesamtgebiet",
                               "measure": "Maßnahme"}
 #: Name of the zone covering the whole study area.
 WHOLE_AREA = "Gesamtgebiet"
 #: Default radius (m) around point and line measures (walking distance to a disposal bin).
-DEFAULT_MEASURE_RADIUS_M = 150.0
+DEFAULT_MEASURE_RADIUS_M = MEASURE_RADIUS_M
 
 
 # ---------------------------------------------------------------------------- events
@@ -128,8 +130,8 @@ def place_zones(places: gpd.GeoDataFrame, crs: str | None = None) -> gpd.GeoData
     if not len(places):
         return empty_zones(crs)
     places = places.to_crs(crs) if places.crs is not None and str(places.crs) != crs else places
-    dist = pd.to_numeric(places.get("buffer_m", pd.Series(100.0, index=places.index)), errors="coerce")
-    geoms = shapely.buffer(places.geometry.values, dist.fillna(100.0).to_numpy(dtype=float))
+    dist = pd.to_numeric(places.get("buffer_m", pd.Series(PLACE_BUFFER_M, index=places.index)), errors="coerce")
+    geoms = shapely.buffer(places.geometry.values, dist.fillna(PLACE_BUFFER_M).to_numpy(dtype=float))
     kind_col = places["place_type"].astype("string").to_numpy() if "place_type" in places else None
     extra = {"place_type": kind_col} if kind_col is not None else {}
     return _zone_frame(places["name"].astype("string"), ["place"] * len(places), geoms, crs, **extra)
@@ -144,11 +146,11 @@ def district_zones(districts: gpd.GeoDataFrame | None, area=None, crs: str | Non
     area : :class:`~geo.core.area.StudyArea`; when given, a zone ``Gesamtgebiet`` is appended.
     crs : metric CRS (default: the area's, else the districts').
     """
-    crs = crs or (area.crs if area is not None else str(districts.crs))
+    crs = crs or (area.crs if area is not None else str(getattr(districts, "crs", None)))
     parts = []
     if districts is not None and len(districts):
         d = districts.to_crs(crs) if districts.crs is not None and str(districts.crs) != crs else districts
-        parts.append(_zone_frame(d["name"].astype("string"), ["district"] * len(d), d.geometry.values, crs))
+        parts.append(_zone_frame(d["name"].astype("string"), [DISTRICT] * len(d), d.geometry.values, crs))
     if area is not None:
         parts.append(_zone_frame([WHOLE_AREA], ["area"], [area.boundary], crs))
     if not parts:
@@ -178,7 +180,7 @@ def measure_table(measures: Mapping[str, gpd.GeoDataFrame] | gpd.GeoDataFrame, c
     else:
         frames = {k: v for k, v in measures.items() if k in MEASURE_KINDS and v is not None and len(v)}
     if crs is None:
-        crs = next((str(v.crs) for v in frames.values() if v.crs is not None), "EPSG:25833")
+        crs = next((str(v.crs) for v in frames.values() if v.crs is not None), DEFAULT_CRS)
     parts = []
     for kind, gdf in frames.items():
         k = KINDS[kind]
@@ -203,7 +205,7 @@ def measure_table(measures: Mapping[str, gpd.GeoDataFrame] | gpd.GeoDataFrame, c
         table = pd.concat(parts, ignore_index=True)
     for col in ("kind", "kind_label", "label", RECORD_ID):
         table[col] = table[col].astype("string")
-    start_txt = pd.Series(table["start"]).dt.strftime("%d.%m.%Y").fillna("?")
+    start_txt = pd.Series(table["start"]).dt.strftime(fmt.DATE_FORMAT).fillna("?")
     label_txt = table["label"].fillna("").str.strip()
     title = table["kind_label"] + np.where(label_txt != "", ": " + label_txt, "") + " (ab " + start_txt + ")"
     table["title"] = title.astype("string")

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from geo.cli.common import add_store_options, open_store
+from geo.core import fmt
 
 
 def add_user_option(parser: argparse.ArgumentParser) -> None:
@@ -34,6 +35,6 @@ def run(args: argparse.Namespace) -> int:
     from geo.data.backup import backup
 
     info = backup(open_store(args), args.out, user=audit_user(args))
-    print(f"Sicherung geschrieben: {info.path} ({info.size / 1024**2:.1f} MB, "
+    print(f"Sicherung geschrieben: {info.path} ({fmt.number(info.size / 1024**2, 1)} MB, "
           f"{info.check.records} Datensätze, {info.check.imports} Importe)")
     return 0

@@ -12,18 +12,21 @@ writes existing and suggested bins (``status``, ``rank``, ``covered_finds``,
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
+from typing import Any
 
 from geo.cli.common import (
     add_period_options,
     add_store_options,
     check_table_output,
+    load_all_records,
     load_area,
     load_records,
     period_from_args,
 )
+from geo.core import fmt
 from geo.core.errors import UserError
+from geo.core.schema import DISPOSAL_BIN, SENSITIVE_PLACE, SYRINGE_FIND
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -67,19 +70,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _int(n: float) -> str:
-    return f"{int(round(n)):,}".replace(",", ".")
+    return fmt.number(round(n))
 
 
 def _pct(x: float) -> str:
-    return "–" if x is None or math.isnan(x) else f"{100 * x:.1f}".replace(".", ",") + " %"
+    return fmt.percent(x, 1)
 
 
-def _m(x: float) -> str:
-    return f"{x:g}".replace(".", ",")
+def _m(x: Any) -> str:
+    return fmt.number(x, len(f"{float(x):g}".partition(".")[2]))
 
 
 def run(args: argparse.Namespace) -> int:
-    from geo.analysis.coverage import analyse_coverage
+    from geo.analysis.coverage import analyse_coverage, bin_effects
     from geo.analysis.siting import plan_table, suggest_bins
     from geo.analysis.streets import StreetNetwork
     from geo.data.exports import write_table
@@ -91,10 +94,12 @@ def run(args: argparse.Namespace) -> int:
     area = load_area(args)
     period = period_from_args(args)
     network = StreetNetwork.from_lines(read_street_lines(args.network, area.crs), area.crs) if args.network else None
-    finds = load_records(args, "syringe_find")
-    bins = load_records(args, "disposal_bin")
+    finds = load_records(args, SYRINGE_FIND)
+    bins = load_records(args, DISPOSAL_BIN)
+    effects = bin_effects(load_all_records(args, DISPOSAL_BIN), load_all_records(args, SYRINGE_FIND), area,
+                          crs=area.crs)
     cov = analyse_coverage(finds, bins, period=period, radius_m=args.radius, network=network,
-                           weight=args.weight, crs=area.crs)
+                           weight=args.weight, crs=area.crs, effects=effects)
 
     print(f"Spritzenbehälter {period.label() if period else ''}, Radius {_m(cov.radius_m)} m ({cov.metric_label})")
     print(f"Aktive Behälter: {len(cov.bins)}, davon ohne Fund im Radius: {len(cov.idle_bins)}")
@@ -104,13 +109,15 @@ def run(args: argparse.Namespace) -> int:
         print("Behälter nach Verlust bei Entfernung (zuerst der verzichtbarste):")
         for row in cov.removal_ranking.itertuples():
             name = getattr(row, "label", None) or getattr(row, "record_id", None) or "ohne Namen"
-            print(f"  {row.removal_rank}. {name}: nur hier abgedeckt {_int(row.unique_finds)} Funde / "
-                  f"{_int(row.unique_syringes)} Spritzen (im Radius {_int(row.covered_finds)} / "
+            print(f"  {row.removal_rank}. {name}: {row.removal_reason} (im Radius {_int(row.covered_finds)} / "
                   f"{_int(row.covered_syringes)})")
+        for row in cov.kept_bins.itertuples():
+            name = getattr(row, "label", None) or getattr(row, "record_id", None) or "ohne Namen"
+            print(f"  nicht zum Versetzen: {name}: {row.removal_reason}")
 
-    result = cov
+    result: Any = cov  # CoverageResult, or the SitingResult with --add
     if args.add:
-        sensitive = load_records(args, "sensitive_place")
+        sensitive = load_records(args, SENSITIVE_PLACE)
         candidates = read_candidates(args.candidates, area.crs) if args.candidates else None
         res = suggest_bins(
             cov, args.add, candidates=candidates, area=area, grid_m=args.grid, sensitive=sensitive,

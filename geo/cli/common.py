@@ -8,11 +8,11 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from geo.core.area import AreaConfigError, StudyArea
+from geo.core.area import DEFAULT_CRS, StudyArea
 from geo.core.area import load_area as _load_area
 from geo.core.errors import UserError
 from geo.core.period import Period, parse_date, records_in
-from geo.core.schema import KINDS, get_kind
+from geo.core.schema import KINDS, get_kind, normalise_name, resolve_kind
 from geo.data.store import Store, default_store_path, ensure_user_store
 
 
@@ -24,9 +24,32 @@ def add_store_options(parser: argparse.ArgumentParser) -> None:
                         help="Gebietsdatei (TOML); Standard: $LAGEBILD_AREA oder Leipziger Osten")
 
 
-def add_kind_option(parser: argparse.ArgumentParser, *, default: str | None = None, choices=None) -> None:
-    parser.add_argument("--kind", required=default is None, default=default, choices=choices or list(KINDS),
-                        metavar="ART", help="Art der Datensätze: " + ", ".join(choices or KINDS))
+def kind_argument(choices: tuple[str, ...] | list[str] | None = None):
+    """argparse type for ``--kind``: an id or a German name (``spritzenfund``, ``Beschwerden``) → the kind id.
+
+    Resolved by :func:`geo.core.schema.resolve_kind`; an unknown or unfitting name becomes
+    argparse's error (one German line, exit 2).
+    """
+    allowed = tuple(choices) if choices is not None else tuple(KINDS)
+
+    def parse(text: str) -> str:
+        try:
+            return resolve_kind(text, allowed)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parse.__name__ = "Art"  # argparse names the type in its messages
+    return parse
+
+
+def add_kind_option(parser: argparse.ArgumentParser, *, default: str | None = None, choices=None,
+                    **kwargs) -> None:
+    """``--kind ART``: one of ``choices`` (default: all kinds), by id or German name."""
+    names = tuple(choices) if choices is not None else tuple(KINDS)
+    parser.add_argument("--kind", required=default is None, default=default, type=kind_argument(names),
+                        metavar="ART", help="Art der Datensätze: "
+                        + ", ".join(f"{n} ({KINDS[n].label})" for n in names) + "; auch deutsch, z. B. "
+                        + normalise_name(KINDS[names[0]].label), **kwargs)
 
 
 def date_argument(text: str):
@@ -48,7 +71,8 @@ def add_period_options(parser: argparse.ArgumentParser, *, required: bool = Fals
 def add_column_options(parser: argparse.ArgumentParser) -> None:
     """Options that tell the importer where fields and coordinates are."""
     parser.add_argument("--layer", help="Ebene einer GeoPackage-Datei")
-    parser.add_argument("--crs", help="Koordinatensystem von x/y-, WKT- oder Shapefile-Koordinaten, z. B. EPSG:25833")
+    parser.add_argument("--crs",
+                        help=f"Koordinatensystem von x/y-, WKT- oder Shapefile-Koordinaten, z. B. {DEFAULT_CRS}")
     parser.add_argument("--lat", help="Spalte mit der geografischen Breite")
     parser.add_argument("--lon", help="Spalte mit der geografischen Länge")
     parser.add_argument("--x", help="Spalte mit x/Rechtswert (mit --crs)")
@@ -108,10 +132,8 @@ def check_alpha(alpha: float) -> None:
 
 
 def load_area(args: argparse.Namespace) -> StudyArea:
-    try:
-        return _load_area(getattr(args, "area", None))
-    except AreaConfigError as exc:
-        raise UserError(str(exc)) from None
+    """The study area of ``--area`` (or the default); a bad file is an :class:`AreaConfigError` (a UserError)."""
+    return _load_area(getattr(args, "area", None))
 
 
 def open_store(args: argparse.Namespace) -> Store:
@@ -127,6 +149,12 @@ def period_from_args(args: argparse.Namespace) -> Period | None:
     if start is None or end is None:
         raise UserError("Bitte --from und --to zusammen angeben.")
     return Period(start, end)
+
+
+def load_all_records(args: argparse.Namespace, kind: str) -> gpd.GeoDataFrame:
+    """Records of ``kind`` of all dates (ignoring ``--from``/``--to``), e.g. for a measure's before/after."""
+    narrowed = argparse.Namespace(**{**vars(args), "date_from": None, "date_to": None})
+    return load_records(narrowed, kind)
 
 
 def load_records(args: argparse.Namespace, kind: str) -> gpd.GeoDataFrame:

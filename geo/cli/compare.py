@@ -25,8 +25,9 @@ from geo.cli.common import (
     load_area,
     load_records,
 )
+from geo.core import fmt
 from geo.core.period import parse_period, records_in
-from geo.core.schema import CHANGE_CLASSES, REPORT_KINDS
+from geo.core.schema import CHANGE_CLASSES, DEFAULT_REPORT_KIND, DISTRICT, REPORT_KINDS, SENSITIVE_PLACE
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="Zeitraum A, z. B. 2026-01-01/2026-02-28")
     p.add_argument("--b", dest="period_b", type=parse_period, required=True, metavar="VON/BIS",
                    help="Zeitraum B, z. B. 2026-03-01/2026-04-30")
-    add_kind_option(p, default="syringe_find", choices=list(REPORT_KINDS))
+    add_kind_option(p, default=DEFAULT_REPORT_KIND, choices=list(REPORT_KINDS))
     add_store_options(p)
     add_input_option(p)
     add_grid_options(p, cell_default=DEFAULT_CELL_M, band=False,
@@ -61,7 +62,6 @@ def run(args: argparse.Namespace) -> int:
     from geo.analysis.timeseries import district_zones, place_zones
     from geo.core.schema import KINDS
     from geo.data.exports import write_table
-    from geo.report.figures import format_number
 
     check_table_output(args.out)
     check_alpha(args.alpha)
@@ -79,16 +79,16 @@ def run(args: argparse.Namespace) -> int:
     counts = change_summary(cells)
     print("Zellen: " + ", ".join(f"{CHANGE_CLASSES[c][0]} {counts[c]}" for c in CHANGE_CLASSES))
 
-    zones = [place_zones(load_records(args, "sensitive_place"), area.crs),
-             district_zones(load_records(args, "district"), area)]
+    zones = [place_zones(load_records(args, SENSITIVE_PLACE), area.crs),
+             district_zones(load_records(args, DISTRICT), area)]
     for z in zones:
         if not len(z):
             continue
         table = zone_comparison(z, rec_a, rec_b, a, b, alpha=args.alpha)
         for row in table.itertuples():
-            ratio = format_number(row.rate_ratio, 2)
+            ratio = fmt.number(row.rate_ratio, 2)
             print(f"  {row.zone}: {row.count_a} → {row.count_b}, Verhältnis der Raten {ratio}, "
-                  f"p (FDR) {format_number(row.p_fdr, 3)} – {CHANGE_CLASSES[row.change_class][0]}")
+                  f"p (FDR) {fmt.p_value(row.p_fdr)} – {CHANGE_CLASSES[row.change_class][0]}")
     write_table(cells, args.out)
     print(f"Geschrieben: {args.out} ({len(cells)} Zellen)")
     return 0

@@ -29,8 +29,9 @@ from geo.cli.common import (
     load_area,
     load_records,
 )
+from geo.core import fmt
 from geo.core.errors import UserError
-from geo.core.schema import REPORT_KINDS
+from geo.core.schema import DEFAULT_REPORT_KIND, REPORT_KINDS
 
 FORMATS: tuple[str, ...] = (".tif", ".tiff", ".png", ".geojson", ".gpkg")
 #: Default raster: about this many pixels along the longer side of the area.
@@ -46,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "bei Spritzenfunden gewichtet mit der Zahl der Spritzen."
         ),
     )
-    add_kind_option(p, default="syringe_find", choices=list(REPORT_KINDS))
+    add_kind_option(p, default=DEFAULT_REPORT_KIND, choices=list(REPORT_KINDS))
     add_store_options(p)
     add_input_option(p)
     add_period_options(p)
@@ -147,7 +148,8 @@ def run(args: argparse.Namespace) -> int:
     records = load_records(args, args.kind)
     if len(records) == 0:
         raise UserError(f"Keine {kind.label_plural} im gewählten Zeitraum.")
-    bounds = tuple(float(v) for v in area.boundary.bounds)
+    x0, y0, x1, y1 = (float(v) for v in area.boundary.bounds)
+    bounds = (x0, y0, x1, y1)
     cell = args.cell or default_pixel(bounds)
     result = kde(records, kind.weight_field, bounds=bounds, cell=cell, bandwidth=args.bandwidth,
                  kernel=args.kernel, crs=area.crs)
@@ -156,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{kind.label_plural}: {len(records)} Datensätze; Kern: {args.kernel}")
     print(f"Bandbreite: {format_metres(result.bandwidth)} ({rule})")
     print(f"Pixelgröße: {format_metres(cell)}, Raster {cols} × {rows} Pixel")
-    print(f"Höchste Dichte: {result.density.max():,.0f} je km²".replace(",", "."))
+    print(f"Höchste Dichte: {fmt.number(result.density.max())} je km²")
     if suffix in (".tif", ".tiff"):
         write_geotiff(result, args.out)
     elif suffix == ".png":
@@ -165,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
         contours = density_contours(result, levels, clip=area.boundary)
         if len(contours) == 0:
             raise UserError("Keine der Schwellen wird erreicht; bitte kleinere --levels wählen.")
-        print("Schwellen: " + ", ".join(f"{v:,.0f}".replace(",", ".") for v in contours["level"]) + " je km²")
+        print("Schwellen: " + ", ".join(fmt.number(v) for v in contours["level"]) + " je km²")
         write_table(contours, args.out)
     print(f"Geschrieben: {args.out}")
     return 0

@@ -27,7 +27,7 @@ from geo.cli.common import (
     period_from_args,
 )
 from geo.core.errors import UserError
-from geo.core.schema import REPORT_KINDS
+from geo.core.schema import DEFAULT_REPORT_KIND, REPORT_KINDS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "dauerhaft, abnehmend, sporadisch, wechselnd, historisch)."
         ),
     )
-    add_kind_option(p, default="syringe_find", choices=list(REPORT_KINDS))
+    add_kind_option(p, default=DEFAULT_REPORT_KIND, choices=list(REPORT_KINDS))
     add_store_options(p)
     add_input_option(p)
     add_period_options(p)

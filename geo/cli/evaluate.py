@@ -26,8 +26,9 @@ from geo.cli.common import (
     load_area,
     load_records,
 )
+from geo.core import fmt
 from geo.core.errors import UserError
-from geo.core.schema import MEASURE_KINDS, REPORT_KINDS
+from geo.core.schema import DEFAULT_REPORT_KIND, MEASURE_KINDS, MEASURE_RADIUS_M, REPORT_KINDS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,11 +45,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--measure", metavar="ID", default=None,
                    help="ID der Maßnahme (record_id oder eindeutiger Anfang davon) oder ihr Name")
-    add_kind_option(p, default="syringe_find", choices=list(REPORT_KINDS))
+    add_kind_option(p, default=DEFAULT_REPORT_KIND, choices=list(REPORT_KINDS))
     add_store_options(p)
     add_input_option(p)
     p.add_argument("--radius", type=float, default=None, metavar="M",
-                   help="Radius des Maßnahmengebiets in Metern (Standard: 150 um Punkte/Linien, Flächen wie sie sind)")
+                   help=f"Radius des Maßnahmengebiets in Metern (Standard: {MEASURE_RADIUS_M:g} um Punkte/Linien, "
+                        "Flächen wie sie sind)")
     p.add_argument("--buffer", type=float, default=DEFAULT_BUFFER_M, metavar="M",
                    help=f"Breite des Pufferrings in Metern (Standard {DEFAULT_BUFFER_M:g})")
     p.add_argument("--window-days", type=int, default=DEFAULT_WINDOW_DAYS, metavar="TAGE",
@@ -64,9 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _num(v: float, digits: int = 2) -> str:
     """German number with ``digits`` decimals (``–`` when missing)."""
-    from geo.report.figures import format_number
-
-    return format_number(v, digits)
+    return fmt.number(v, digits)
 
 
 def _measures(args: argparse.Namespace):
@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     measure = find_measure(measures, args.measure)
     ev = evaluate_measure(measure, records, args.kind, area, **options)
     print(f"{measure['title']} – ID {measure['record_id']}")
-    if ev.before is None:
+    if ev.before is None or ev.after is None:
         raise UserError("Nicht auswertbar: " + " ".join(ev.notes))
     print(f"{label}, je {ev.window_days} Tage: vorher {ev.before.label()}, nachher {ev.after.label()}")
     for row in ev.counts.to_dict("records"):

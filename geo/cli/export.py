@@ -27,6 +27,7 @@ from geo.cli.common import (
     open_store,
     period_from_args,
 )
+from geo.core.area import DISPLAY_CRS
 from geo.core.errors import UserError
 
 
@@ -65,7 +66,7 @@ def export_table(records: gpd.GeoDataFrame, kind: str, *, with_private: bool = F
     table = records.drop(columns=[c for c in private if c in records])
     table["lat"], table["lon"] = lat_lon(table.geometry)
     if not k.is_point_only:
-        shown = table.geometry.to_crs("EPSG:4326") if table.crs is not None else table.geometry
+        shown = table.geometry.to_crs(DISPLAY_CRS) if table.crs is not None else table.geometry
         table["wkt"] = shown.to_wkt().to_numpy()
     return table
 

@@ -56,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
     if args.threshold < 1:
         raise UserError("--threshold muss mindestens 1 sein.")
     period = period_from_args(args)
+    if period is None:  # --from and --to are required options
+        raise UserError("Bitte --from und --to angeben.")
     store = open_store(args)
     pdf = handout_from_store(store, period, title=args.title, threshold=args.threshold)
     write_bytes(args.out, pdf)

@@ -27,8 +27,9 @@ from geo.cli.common import (
     load_area,
     load_records,
 )
+from geo.core import fmt
 from geo.core.errors import UserError
-from geo.core.schema import REPORT_KINDS
+from geo.core.schema import DEFAULT_REPORT_KIND, REPORT_KINDS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "(Klassen -3 … +3 wie ArcGIS Gi_Bin)."
         ),
     )
-    add_kind_option(p, default="syringe_find", choices=list(REPORT_KINDS))
+    add_kind_option(p, default=DEFAULT_REPORT_KIND, choices=list(REPORT_KINDS))
     add_store_options(p)
     add_input_option(p)
     add_period_options(p)
@@ -81,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
     cells = result.cells.copy()
     cells.insert(cells.columns.get_loc("gi_class") + 1, "gi_label",
                  cells["gi_class"].map(lambda c: HOTSPOT_CLASSES[int(c)][0]))
-    total = f", Summe {kind.field(kind.weight_field).label}: {cells['count'].sum():g}" if kind.weight_field else ""
+    total = (f", Summe {kind.field(kind.weight_field).label}: {fmt.number(cells['count'].sum())}"
+             if kind.weight_field else "")
     print(f"{kind.label_plural}: {result.n_points} Datensätze in den Zellen{total}"
           + (f", {result.n_ignored} außerhalb" if result.n_ignored else ""))
     print(f"Zellgröße: {format_metres(result.cell)} ({'Sechsecke' if result.shape == 'hex' else 'Quadrate'}), "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from geo.cli.backup import add_user_option, audit_user
-from geo.cli.common import add_store_options, open_store
+from geo.cli.common import add_store_options, kind_argument, open_store
 from geo.core.schema import REPORT_KINDS
 
 
@@ -17,8 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--older-than", type=int, required=True, metavar="MONATE", help="Aufbewahrungsfrist in Monaten")
     p.add_argument("--aggregate", action="store_true",
                    help="vorher Anzahl je Monat und Rasterzelle in der Ebene aggregated_counts festhalten")
-    p.add_argument("--kind", action="append", choices=list(REPORT_KINDS), metavar="ART",
-                   help="nur diese Art (mehrfach möglich); Standard: alle Meldungen")
+    p.add_argument("--kind", action="append", type=kind_argument(REPORT_KINDS), metavar="ART",
+                   help="nur diese Art (mehrfach möglich, auch deutsch, z. B. spritzenfund); Standard: alle Meldungen")
     p.add_argument("--cell", type=float, default=None, metavar="METER", help="Zellgröße für --aggregate")
     p.add_argument("--dry-run", action="store_true", help="nur anzeigen, was gelöscht würde")
     add_store_options(p)

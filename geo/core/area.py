@@ -25,8 +25,13 @@ import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 
+from geo.core.errors import UserError
+
+#: The CRS Lagebild shows and exports (WGS84 longitude/latitude) and computes in (metres).
 DISPLAY_CRS = "EPSG:4326"
 DEFAULT_CRS = "EPSG:25833"
+#: Web Mercator, the CRS of map tiles and of the density image overlay.
+WEB_MERCATOR_CRS = "EPSG:3857"
 
 #: Outline of Leipziger Osten (WGS84 lon/lat), drawn around Neustadt-Neuschönefeld,
 #: Volkmarsdorf and the neighbouring parts of Schönefeld, Sellerhausen, Anger-Crottendorf
@@ -40,8 +45,11 @@ LEIPZIGER_OSTEN_LONLAT: tuple[tuple[float, float], ...] = (
 )
 
 
-class AreaConfigError(ValueError):
-    """The area configuration cannot be used (German message)."""
+class AreaConfigError(UserError, ValueError):
+    """The area configuration cannot be used (German message).
+
+    A user error: the CLI prints ``Fehler: …`` and exits with code 2, the app shows the message.
+    """
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
+from geo.core import fmt
+from geo.core.area import DEFAULT_CRS
 from geo.core.errors import UserError
 from geo.core.points import point_coordinates, point_weights
 
@@ -58,7 +60,7 @@ def check_metric_crs(crs: object) -> str:
     (e.g. EPSG:4326) are refused with a German message.
     """
     if crs is None:
-        raise UserError("Kein Koordinatensystem angegeben; Analysen brauchen ein metrisches, z. B. EPSG:25833.")
+        raise UserError(f"Kein Koordinatensystem angegeben; Analysen brauchen ein metrisches, z. B. {DEFAULT_CRS}.")
     try:
         parsed = CRS.from_user_input(crs)
     except Exception:  # noqa: BLE001 - any parse error becomes one German line
@@ -67,7 +69,7 @@ def check_metric_crs(crs: object) -> str:
     if parsed.is_geographic or not parsed.is_projected or unit not in ("metre", "meter"):
         raise UserError(
             f"Das Koordinatensystem {parsed.to_string()} ist nicht metrisch (Grad statt Meter); "
-            "Abstände und Zellgrößen brauchen ein metrisches System, z. B. EPSG:25833."
+            f"Abstände und Zellgrößen brauchen ein metrisches System, z. B. {DEFAULT_CRS}."
         )
     return crs if isinstance(crs, str) else parsed.to_string()
 
@@ -304,11 +306,11 @@ def _candidate_lattice(bounds: tuple[float, float, float, float], cell: float, s
     total = (i_hi - i_lo + 1) * (j_hi - j_lo + 1) / (2 if shape == "hex" else 1)
     if total > 4 * MAX_CELLS:
         raise UserError(
-            f"Zellgröße {cell:g} m ist für dieses Gebiet zu klein (etwa {total:,.0f} Zellen); "
+            f"Zellgröße {cell:g} m ist für dieses Gebiet zu klein (etwa {fmt.number(total)} Zellen); "
             "bitte eine größere Zellgröße wählen."
         )
-    ii, jj = np.meshgrid(np.arange(i_lo, i_hi + 1), np.arange(j_lo, j_hi + 1), indexing="ij")
-    ii, jj = ii.ravel(), jj.ravel()
+    ii_2d, jj_2d = np.meshgrid(np.arange(i_lo, i_hi + 1), np.arange(j_lo, j_hi + 1), indexing="ij")
+    ii, jj = ii_2d.ravel(), jj_2d.ravel()
     if shape == "hex":
         keep = (ii + jj) % 2 == 0
         ii, jj = ii[keep], jj[keep]
@@ -334,7 +336,7 @@ def make_grid(
     boundary: shapely.Geometry,
     cell: float,
     shape: GridShape = "hex",
-    crs: str = "EPSG:25833",
+    crs: str = DEFAULT_CRS,
 ) -> Grid:
     """Build a square or hexagonal grid over ``boundary``.
 
@@ -372,7 +374,8 @@ def make_grid(
     ii, jj, x, y = ii[inside], jj[inside], x[inside], y[inside]
     if len(x) > MAX_CELLS:
         raise UserError(
-            f"Zellgröße {cell:g} m ergibt {len(x):,} Zellen (höchstens {MAX_CELLS:,}); bitte größer wählen."
+            f"Zellgröße {cell:g} m ergibt {fmt.number(len(x))} Zellen (höchstens {fmt.number(MAX_CELLS)}); "
+            "bitte größer wählen."
         )
     cells = gpd.GeoDataFrame(
         {"cell_id": np.arange(len(x), dtype=np.int64)},

@@ -9,12 +9,14 @@ A :class:`Period` holds two calendar dates, both inclusive (``2026-01-01`` to
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 
+from geo.core import fmt
 from geo.core.errors import UserError
 from geo.core.schema import Kind, get_kind
 
@@ -28,7 +30,7 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.end < self.start:
-            raise UserError(f"Zeitraum ungültig: Ende {self.end:%d.%m.%Y} liegt vor Beginn {self.start:%d.%m.%Y}.")
+            raise UserError(f"Zeitraum ungültig: Ende {fmt.date(self.end)} liegt vor Beginn {fmt.date(self.start)}.")
 
     @property
     def days(self) -> int:
@@ -99,7 +101,7 @@ class Period:
 
     def label(self) -> str:
         """German label such as ``01.01.2026 – 28.02.2026``."""
-        return f"{self.start:%d.%m.%Y} – {self.end:%d.%m.%Y}"
+        return fmt.period(self)
 
     def __str__(self) -> str:
         return f"{self.start.isoformat()}/{self.end.isoformat()}"
@@ -153,7 +155,7 @@ def year_period(reference: date) -> Period:
     return Period(_month_start(end, 11), end)
 
 
-PRESETS: dict[str, callable] = {
+PRESETS: dict[str, Callable[..., Period]] = {
     "letzter Rapport-Zeitraum (2 Monate)": rapport_period,
     "letztes Quartal": quarter_period,
     "letzte 12 Monate": year_period,
@@ -163,9 +165,9 @@ PRESETS: dict[str, callable] = {
 def parse_date(text: str) -> date:
     """Parse ``2026-01-31`` or ``31.01.2026`` (German) into a date."""
     text = str(text).strip()
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y"):
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y"):
         try:
-            return datetime.strptime(text, fmt).date()
+            return datetime.strptime(text, pattern).date()
         except ValueError:
             continue
     raise UserError(f"Datum '{text}' nicht lesbar (erwartet 2026-01-31 oder 31.01.2026).")

@@ -6,15 +6,22 @@ report tables all go through these functions.
 
 from __future__ import annotations
 
+from typing import overload
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
 
+from geo.core.area import DEFAULT_CRS
 from geo.core.errors import UserError
 
 
+@overload
+def to_metric(gdf: None, crs: str) -> None: ...
+@overload
+def to_metric(gdf: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame: ...
 def to_metric(gdf: gpd.GeoDataFrame | None, crs: str) -> gpd.GeoDataFrame | None:
     """``gdf`` in ``crs`` with usable (non-missing, non-empty) geometries, 0-based index."""
     if gdf is None:
@@ -69,6 +76,7 @@ def point_coordinates(points: object, crs: str | None = None) -> tuple[np.ndarra
     """
     if isinstance(points, gpd.GeoDataFrame | gpd.GeoSeries):
         geoms = in_crs(points.geometry if isinstance(points, gpd.GeoDataFrame) else points, crs)
+        assert geoms is not None
         xy = point_xy(geoms.values, centre="centroid")
         x, y = xy[:, 0].copy(), xy[:, 1].copy()
         if geoms.crs is None:
@@ -85,7 +93,7 @@ def _refuse_degrees(x: np.ndarray, y: np.ndarray) -> None:
     if ok.sum() and (np.abs(x[ok]) <= 180).all() and (np.abs(y[ok]) <= 90).all():
         raise UserError(
             "Die Punkte haben kein Koordinatensystem und sehen nach Grad (Länge/Breite) aus; "
-            "bitte ein metrisches Koordinatensystem angeben, z. B. EPSG:25833."
+            f"bitte ein metrisches Koordinatensystem angeben, z. B. {DEFAULT_CRS}."
         )
 
 

@@ -77,7 +77,8 @@ class Kind:
 
     ``date_field`` is the date that places a record in a period; ``end_field`` (measures)
     ends its validity (empty = still active). ``weight_field`` is summed when records are
-    counted (syringes per find); without it each record counts 1.
+    counted (syringes per find); without it each record counts 1. ``map_symbol`` is how the
+    map legend draws it: ``dot``, ``line`` or ``area``.
     """
 
     name: str
@@ -92,6 +93,7 @@ class Kind:
     end_field: str | None = None
     weight_field: str | None = None
     description: str = ""
+    map_symbol: Literal["dot", "line", "area"] = "dot"
 
     def field(self, name: str) -> Field:
         """Return the field called ``name`` (KeyError if the kind has none)."""
@@ -114,6 +116,32 @@ class Kind:
         return self.geometries == ("Point",)
 
 
+#: Names (ids) of the record kinds. Code that gives a kind a special role (finds are weighted,
+#: bins are sited, places get a protective distance …) names it through these constants; a kind
+#: name appears as a string literal only here and where a user types it.
+SYRINGE_FIND = "syringe_find"
+COMPLAINT = "complaint"
+SCENE_OBSERVATION = "scene_observation"
+SENSITIVE_PLACE = "sensitive_place"
+DISTRICT = "district"
+DISPOSAL_BIN = "disposal_bin"
+GREENERY_CUT = "greenery_cut"
+STRUCTURAL_CHANGE = "structural_change"
+POLICE_PRESENCE = "police_presence"
+STREETWORK = "streetwork"
+#: The report kind analyses start with (CLI default of ``--kind``, the app's first choice).
+DEFAULT_REPORT_KIND = SYRINGE_FIND
+
+#: Default distances (metres), each in one place.
+#: Protective distance around a sensitive place when the record gives none.
+PLACE_BUFFER_M = 100.0
+#: Radius of a measure's treated area around points and lines (polygons are used as they are).
+MEASURE_RADIUS_M = 150.0
+#: Width of the displacement ring around a measure's treated area (evaluation).
+EVALUATION_BUFFER_M = 300.0
+#: Width of the control ring of an evaluation (``--control ring``).
+CONTROL_WIDTH_M = 1000.0
+
 _SOURCE = Field(
     "source", "str", "Quelle", default="Sonstige",
     aliases=("quelle", "herkunft", "gemeldet_von_organisation", "organisation"),
@@ -130,7 +158,7 @@ KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
         Kind(
-            "syringe_find", "report", "Spritzenfund", "Spritzenfunde", "#7b1fa2", "o", ("Point",),
+            SYRINGE_FIND, "report", "Spritzenfund", "Spritzenfunde", "#7b1fa2", "o", ("Point",),
             (
                 Field("found_at", "datetime", "Fundzeit", required=True,
                       aliases=("datum", "date", "fundzeit", "funddatum", "fund_datum", "zeitpunkt", "zeit")),
@@ -144,7 +172,7 @@ KINDS: dict[str, Kind] = {
             description="Gefundene Spritzen; eine Zeile je Fundstelle, Anzahl = Zahl der Spritzen.",
         ),
         Kind(
-            "complaint", "report", "Beschwerde", "Beschwerden", "#ef6c00", "s", ("Point",),
+            COMPLAINT, "report", "Beschwerde", "Beschwerden", "#ef6c00", "s", ("Point",),
             (
                 Field("received_at", "datetime", "Eingang", required=True,
                       aliases=("datum", "date", "eingang", "eingangsdatum", "zeitpunkt", "zeit")),
@@ -161,7 +189,7 @@ KINDS: dict[str, Kind] = {
             description="Beschwerden von Anwohnenden und Gewerbe, mit Kategorie aus fester Liste.",
         ),
         Kind(
-            "scene_observation", "report", "Szenebeobachtung", "Szenebeobachtungen", "#c62828", "^", ("Point",),
+            SCENE_OBSERVATION, "report", "Szenebeobachtung", "Szenebeobachtungen", "#c62828", "^", ("Point",),
             (
                 Field("observed_at", "datetime", "Beobachtet am", required=True,
                       aliases=("datum", "date", "beobachtet_am", "zeitpunkt", "zeit")),
@@ -173,19 +201,19 @@ KINDS: dict[str, Kind] = {
             description="Beobachtete offene Drogenszene (Zahl der Personen).",
         ),
         Kind(
-            "sensitive_place", "place", "besonders sensibler Ort", "besonders sensible Orte", "#2e7d32", "P",
+            SENSITIVE_PLACE, "place", "besonders sensibler Ort", "besonders sensible Orte", "#2e7d32", "P",
             ("Point", "Polygon"),
             (
                 Field("name", "str", "Name", required=True, aliases=("name", "bezeichnung", "ort")),
                 Field("place_type", "category", "Art", default="Sonstiges", choices=PLACE_TYPES,
                       aliases=("art", "typ", "type", "ortstyp")),
-                Field("buffer_m", "float", "Schutzabstand (m)", default=100.0, minimum=1,
+                Field("buffer_m", "float", "Schutzabstand (m)", default=PLACE_BUFFER_M, minimum=1,
                       aliases=("puffer", "puffer_m", "abstand", "buffer", "schutzabstand")),
             ),
             description="Kitas, Schulen, Spielplätze u. a. mit Schutzabstand.",
         ),
         Kind(
-            "district", "place", "Ortsteil", "Ortsteile", "#546e7a", "",
+            DISTRICT, "place", "Ortsteil", "Ortsteile", "#546e7a", "",
             ("Polygon",),
             (
                 Field("name", "str", "Name", required=True, aliases=("name", "ortsteil", "ot_name")),
@@ -194,7 +222,7 @@ KINDS: dict[str, Kind] = {
             description="Ortsteile aus den offenen Daten der Stadt; Grundkarte und Kennzahlen je Ortsteil.",
         ),
         Kind(
-            "disposal_bin", "measure", "Spritzenentsorgungsbehälter", "Spritzenentsorgungsbehälter",
+            DISPOSAL_BIN, "measure", "Spritzenentsorgungsbehälter", "Spritzenentsorgungsbehälter",
             "#1565c0", "D", ("Point",),
             (
                 Field("installed_at", "datetime", "Aufgestellt am", required=True,
@@ -208,36 +236,36 @@ KINDS: dict[str, Kind] = {
             description="Spritzenentsorgungsbehälter der Stadtreinigung.",
         ),
         Kind(
-            "greenery_cut", "measure", "Grünrückschnitt", "Grünrückschnitte", "#558b2f", "v",
+            GREENERY_CUT, "measure", "Grünrückschnitt", "Grünrückschnitte", "#558b2f", "v",
             ("Point", "LineString", "Polygon"),
             (
                 Field("done_at", "datetime", "Durchgeführt am", required=True,
                       aliases=("datum", "date", "durchgefuehrt", "durchgefuehrt_am")),
                 _DESCRIPTION,
             ),
-            date_field="done_at",
+            date_field="done_at", map_symbol="area",
         ),
         Kind(
-            "structural_change", "measure", "bauliche Änderung", "bauliche Änderungen", "#6d4c41", "X",
+            STRUCTURAL_CHANGE, "measure", "bauliche Änderung", "bauliche Änderungen", "#6d4c41", "X",
             ("Point", "LineString", "Polygon"),
             (
                 Field("done_at", "datetime", "Durchgeführt am", required=True,
                       aliases=("datum", "date", "durchgefuehrt", "durchgefuehrt_am", "fertig")),
                 _DESCRIPTION,
             ),
-            date_field="done_at",
+            date_field="done_at", map_symbol="area",
         ),
         Kind(
-            "police_presence", "measure", "Polizeipräsenz", "Polizeipräsenz", "#283593", "h",
+            POLICE_PRESENCE, "measure", "Polizeipräsenz", "Polizeipräsenz", "#283593", "h",
             ("Point", "Polygon"),
             (_START, _END, _DESCRIPTION),
-            date_field="start", end_field="end",
+            date_field="start", end_field="end", map_symbol="area",
         ),
         Kind(
-            "streetwork", "measure", "Streetwork", "Streetwork-Einsätze", "#00897b", "*",
+            STREETWORK, "measure", "Streetwork", "Streetwork-Einsätze", "#00897b", "*",
             ("Point", "Polygon"),
             (_START, _END, _DESCRIPTION),
-            date_field="start", end_field="end",
+            date_field="start", end_field="end", map_symbol="area",
         ),
     )
 }
@@ -259,6 +287,16 @@ HOTSPOT_CLASSES: dict[int, tuple[str, str]] = {
     -3: ("Coldspot, 99 % Konfidenz", "#4575b5"),
 }
 
+#: Map colours that belong to no kind: the study area's outline, district boundaries, the border of
+#: non-significant grid cells and of count cells.
+AREA_OUTLINE_COLOUR = "#263238"
+DISTRICT_LINE_COLOUR = "#78909c"
+NEUTRAL_CELL_COLOUR = "#9e9e9e"
+COUNT_CELL_COLOUR = "#795548"
+
+#: Colours of the density ramp (Kerndichte, low → high), also used for count classes.
+DENSITY_COLOURS: tuple[str, ...] = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+
 #: Period-change classes (Vergleich): label and colour.
 CHANGE_CLASSES: dict[int, tuple[str, str]] = {
     1: ("signifikante Zunahme", "#d73027"),
@@ -274,6 +312,104 @@ def get_kind(name: str) -> Kind:
     except KeyError:
         known = ", ".join(KINDS)
         raise ValueError(f"Unbekannte Art '{name}'. Bekannt sind: {known}.") from None
+
+
+#: Emerging hot spot patterns (Trend der Hotspots): code → (German label, colour, German definition).
+#: Every pattern has its own hue (warm for hot, cool for cold, as ArcGIS), and a symbol (:data:`EMERGING_SYMBOLS`):
+#: seven shades of red could not be told apart on the map.
+#: Order = legend order (see :mod:`geo.analysis.emerging` for the rules).
+EMERGING_PATTERNS: dict[str, tuple[str, str, str]] = {
+    "new_hot": ("Neuer Hotspot", "#e31a1c",
+                "Im letzten Zeitabschnitt signifikanter Hotspot, vorher nie signifikant."),
+    "consecutive_hot": ("Fortlaufender Hotspot", "#ff7f00",
+                        "Ununterbrochen Hotspot in den letzten (mindestens 2) Abschnitten, vorher nie; "
+                        "in weniger als 90 % der Abschnitte Hotspot."),
+    "intensifying_hot": ("Sich verstärkender Hotspot", "#67000d",
+                         "In mindestens 90 % der Abschnitte Hotspot, auch im letzten; die Ballung nimmt "
+                         "signifikant zu."),
+    "persistent_hot": ("Dauerhafter Hotspot", "#c51b7d",
+                       "In mindestens 90 % der Abschnitte Hotspot, auch im letzten; ohne erkennbaren Trend."),
+    "diminishing_hot": ("Abnehmender Hotspot", "#fb9a99",
+                        "In mindestens 90 % der Abschnitte Hotspot, auch im letzten; die Ballung nimmt "
+                        "signifikant ab."),
+    "sporadic_hot": ("Sporadischer Hotspot", "#ffd92f",
+                     "Im letzten Abschnitt Hotspot, vorher mal ja, mal nein; nie Coldspot."),
+    "oscillating_hot": ("Wechselnder Hotspot", "#8c510a",
+                        "Im letzten Abschnitt Hotspot, in einem früheren Abschnitt Coldspot."),
+    "historical_hot": ("Historischer Hotspot", "#984ea3",
+                       "Im letzten Abschnitt kein Hotspot, aber in mindestens 90 % der Abschnitte."),
+    "new_cold": ("Neuer Coldspot", "#1f78b4",
+                 "Im letzten Zeitabschnitt signifikanter Coldspot, vorher nie signifikant."),
+    "consecutive_cold": ("Fortlaufender Coldspot", "#33a02c",
+                         "Ununterbrochen Coldspot in den letzten (mindestens 2) Abschnitten, vorher nie; "
+                         "in weniger als 90 % der Abschnitte Coldspot."),
+    "intensifying_cold": ("Sich verstärkender Coldspot", "#08306b",
+                          "In mindestens 90 % der Abschnitte Coldspot, auch im letzten; die Ballung niedriger "
+                          "Werte nimmt signifikant zu."),
+    "persistent_cold": ("Dauerhafter Coldspot", "#6a3d9a",
+                        "In mindestens 90 % der Abschnitte Coldspot, auch im letzten; ohne erkennbaren Trend."),
+    "diminishing_cold": ("Abnehmender Coldspot", "#a6cee3",
+                         "In mindestens 90 % der Abschnitte Coldspot, auch im letzten; die Ballung niedriger "
+                         "Werte nimmt signifikant ab."),
+    "sporadic_cold": ("Sporadischer Coldspot", "#01665e",
+                      "Im letzten Abschnitt Coldspot, vorher mal ja, mal nein; nie Hotspot."),
+    "oscillating_cold": ("Wechselnder Coldspot", "#cab2d6",
+                         "Im letzten Abschnitt Coldspot, in einem früheren Abschnitt Hotspot."),
+    "historical_cold": ("Historischer Coldspot", "#969696",
+                        "Im letzten Abschnitt kein Coldspot, aber in mindestens 90 % der Abschnitte."),
+    "no_pattern": ("Kein Muster erkannt", "#f7f7f7", "Keines der Muster oben."),
+}
+EMERGING_NO_PATTERN = "no_pattern"
+
+#: Verdicts of a measure evaluation (Maßnahmen): code → (German label, colour, German explanation).
+EVALUATION_VERDICTS: dict[str, tuple[str, str, str]] = {
+    "effect": ("Wirkung", "#1a9850",
+               "Im Maßnahmengebiet signifikant weniger Ereignisse als nach dem Kontrollgebiet zu erwarten; "
+               "im Pufferring keine signifikante Veränderung."),
+    "displacement": ("Verdrängung", "#d73027",
+                     "Weniger Ereignisse im Maßnahmengebiet, aber signifikant mehr im Pufferring: "
+                     "das Geschehen ist vermutlich ausgewichen."),
+    "diffusion": ("Ausstrahlung", "#66bd63",
+                  "Weniger Ereignisse im Maßnahmengebiet und auch im Pufferring (Ausstrahlung des Nutzens)."),
+    "no_effect": ("kein Effekt", "#bdbdbd",
+                  "Keine signifikante Abnahme im Maßnahmengebiet gegenüber dem Kontrollgebiet."),
+    "not_evaluable": ("nicht auswertbar", "#f0f0f0",
+                      "Zu kurze Zeitfenster oder keine Ereignisse vor der Maßnahme."),
+}
+#: Areas of a measure evaluation: role → (German name, colour on the map).
+EVALUATION_AREAS: dict[str, tuple[str, str]] = {
+    "treated": ("Maßnahmengebiet", "#283593"),
+    "buffer": ("Pufferring", "#ef6c00"),
+    "control": ("Kontrollgebiet", "#607d8b"),
+}
+
+
+def resolve_kind(text: str, allowed: tuple[str, ...] | list[str] | None = None) -> str:
+    """The kind name a user means: its id, or its German label in singular or plural, any case.
+
+    Umlauts may be spelled out and separators are free (see :func:`normalise_name`). ``allowed``
+    limits the answer to some kinds (e.g. :data:`REPORT_KINDS`). Anything else raises
+    ``ValueError`` with a German message that lists the accepted names.
+
+    >>> resolve_kind("spritzenfund"), resolve_kind("Beschwerden"), resolve_kind("syringe_find")
+    ('syringe_find', 'complaint', 'syringe_find')
+    >>> resolve_kind("Grünrückschnitt"), resolve_kind("gruenrueckschnitte"), resolve_kind("Besonders sensible Orte")
+    ('greenery_cut', 'greenery_cut', 'sensitive_place')
+    >>> resolve_kind("Ortsteil", allowed=REPORT_KINDS)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: Die Art 'Ortsteil' ist hier nicht möglich; möglich sind: Spritzenfund (syringe_find), ...
+    """
+    names = tuple(allowed) if allowed is not None else tuple(KINDS)
+    wanted = normalise_name(text)
+    hit = next((k.name for k in KINDS.values()
+                if wanted in {normalise_name(k.name), normalise_name(k.label), normalise_name(k.label_plural)}), None)
+    if hit is not None and hit in names:
+        return hit
+    listed = ", ".join(f"{KINDS[n].label} ({n})" for n in names)
+    if hit is not None:
+        raise ValueError(f"Die Art '{text}' ist hier nicht möglich; möglich sind: {listed}.")
+    raise ValueError(f"Unbekannte Art '{text}'; möglich sind: {listed}.")
 
 
 def normalise_name(name: str) -> str:

@@ -27,8 +27,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.core.area import DEFAULT_CRS
 from geo.core.errors import UserError
-from geo.core.schema import KINDS, SYSTEM_COLUMNS, Kind, get_kind
+from geo.core.schema import DISTRICT, KINDS, SYSTEM_COLUMNS, Kind, get_kind
 
 if TYPE_CHECKING:
     from geo.data.auth import User
@@ -49,7 +50,7 @@ K_MIN = 5
 #: Default cell size of published grids (m, hexagon height).
 PUBLIC_CELL = 250.0
 #: Kinds the role ``oeffentlich`` may receive as records (public base data without persons).
-PUBLIC_KINDS: tuple[str, ...] = ("district",)
+PUBLIC_KINDS: tuple[str, ...] = (DISTRICT,)
 
 
 def check_role(role: str) -> str:
@@ -168,7 +169,7 @@ def public_cells(
 
     if int(k) < 1:
         raise UserError(f"Schwelle k = {k} ungültig; sie muss mindestens 1 sein.")
-    crs = crs or (points.crs.to_string() if getattr(points, "crs", None) is not None else "EPSG:25833")
+    crs = crs or (points.crs.to_string() if getattr(points, "crs", None) is not None else DEFAULT_CRS)
     grid = make_grid(boundary, cell, shape, crs)
     events = aggregate(grid, points, None)
     value = aggregate(grid, points, weight) if weight else events
@@ -194,6 +195,15 @@ def release(
     """
     kind = get_kind(kind) if isinstance(kind, str) else kind
     out = restrict(gdf, kind, user.role)
-    store.audit("export", user=user.name, kind=kind.name, count=len(out),
-                detail=f"{what} (Rolle {user.role})")
+    log_release(store, user, what=what, kind=kind.name, count=len(out))
     return out
+
+
+def log_release(store: Store, user: User, *, what: str, kind: str | None = None, count: int | None = None) -> None:
+    """Record in the audit log that ``user`` received an export ``what`` (e.g. ``"Handout 01.09.2026 – …"``).
+
+    :func:`release` calls it for records it restricts itself; exports built from data that
+    was restricted earlier (a bin plan, an HTML map, the handout) call it directly. The log
+    line reads ``export`` with ``detail = "<what> (Rolle <role>)"``.
+    """
+    store.audit("export", user=user.name, kind=kind, count=count, detail=f"{what} (Rolle {user.role})")

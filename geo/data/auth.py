@@ -1,6 +1,6 @@
 """Who is using Lagebild: users, roles, the local account file and OpenID Connect claims.
 
-Three ways to run the app (checked in this order by :mod:`app_pages.login`):
+Three ways to run the app (checked in this order by :mod:`app_support.login`):
 
 1. **OpenID Connect** – ``.streamlit/secrets.toml`` has an ``[auth]`` section; Streamlit's
    ``st.login`` does the login. Roles come from the section ``[lagebild]``::
@@ -378,9 +378,10 @@ def oidc_user(claims: Mapping[str, object], config: Mapping[str, object] | None)
     name = str(claims.get("email") or claims.get("preferred_username") or claims.get("sub") or "").strip()
     if not name:
         raise UserError("Die Anmeldung hat keine E-Mail-Adresse geliefert; bitte an die Administration wenden.")
-    roles = {str(k).casefold(): str(v) for k, v in dict(config.get("roles", {}) or {}).items()}
+    raw_roles = config.get("roles") or {}
+    roles = {str(k).casefold(): str(v) for k, v in dict(raw_roles).items()} if isinstance(raw_roles, Mapping) else {}
     role = roles.get(name.casefold()) or roles.get(str(claims.get("sub", "")).casefold())
-    role = role or config.get("default_role")
+    role = role or str(config.get("default_role") or "")
     if not role:
         raise UserError(f"Kein Zugang für {name}: dieses Konto ist für Lagebild nicht freigeschaltet.")
     return User(name, check_role(str(role)))

@@ -30,7 +30,18 @@ import shapely
 from pyproj import Transformer
 
 from geo.core.area import DEFAULT_CRS, DISPLAY_CRS, StudyArea, leipziger_osten
-from geo.core.schema import COMPLAINT_CATEGORIES
+from geo.core.schema import (
+    COMPLAINT,
+    COMPLAINT_CATEGORIES,
+    DISPOSAL_BIN,
+    GREENERY_CUT,
+    POLICE_PRESENCE,
+    SCENE_OBSERVATION,
+    SENSITIVE_PLACE,
+    STREETWORK,
+    STRUCTURAL_CHANGE,
+    SYRINGE_FIND,
+)
 
 DEMO_SEED = 20241101
 DEMO_START = date(2024, 11, 1)
@@ -201,7 +212,7 @@ def generate_demo(seed: int = DEMO_SEED, area: StudyArea | None = None) -> dict[
     crs = area.crs
     out: dict[str, gpd.GeoDataFrame] = {}
     out.update(_demo_reports(g, crs))  # the only part drawing random numbers: keep it first
-    out["sensitive_place"] = _demo_places(g, crs)
+    out[SENSITIVE_PLACE] = _demo_places(g, crs)
     out.update(_demo_measures(g, crs))
     return out
 
@@ -214,7 +225,7 @@ def _demo_reports(g: _Gen, crs: str) -> dict[str, gpd.GeoDataFrame]:
     counts = 1 + g.rng.poisson(np.where(scene, 1.0, 0.4))
     sources = g.rng.choice(["Stadtreinigung", "Streetwork", "Polizei", "Bürger"], size=len(finds),
                            p=[0.55, 0.2, 0.1, 0.15])
-    out["syringe_find"] = gpd.GeoDataFrame(
+    out[SYRINGE_FIND] = gpd.GeoDataFrame(
         {"found_at": finds.time, "count": counts, "source": sources, "reporter": ""},
         geometry=_points(finds, crs).values, crs=crs,
     )
@@ -223,7 +234,7 @@ def _demo_reports(g: _Gen, crs: str) -> dict[str, gpd.GeoDataFrame]:
     cats = g.rng.choice(COMPLAINT_CATEGORIES, size=len(comp), p=[0.22, 0.22, 0.28, 0.12, 0.08, 0.08])
     pick = g.rng.integers(0, 2, size=len(comp))
     texts = np.array([_TEXTS[c][i] for c, i in zip(cats, pick, strict=True)], dtype=object)
-    out["complaint"] = gpd.GeoDataFrame(
+    out[COMPLAINT] = gpd.GeoDataFrame(
         {"received_at": comp.time, "category": cats,
          "channel": g.rng.choice(["Telefon", "E-Mail", "Bürgerbüro", "Online"], size=len(comp)),
          "text": texts, "reporter": "anonym"},
@@ -232,7 +243,7 @@ def _demo_reports(g: _Gen, crs: str) -> dict[str, gpd.GeoDataFrame]:
 
     obs = _events(g, per_month_scale=0.15)
     obs = obs.loc[~obs.place.isin(["Hintergrund", "Eisenbahnstraße"])].reset_index(drop=True)
-    out["scene_observation"] = gpd.GeoDataFrame(
+    out[SCENE_OBSERVATION] = gpd.GeoDataFrame(
         {"observed_at": obs.time, "persons": 2 + g.rng.poisson(5, size=len(obs)),
          "source": g.rng.choice(["Polizei", "Streetwork"], size=len(obs))},
         geometry=_points(obs, crs).values, crs=crs,
@@ -263,7 +274,7 @@ def _at(g: _Gen, name: str, dx: float = 0.0, dy: float = 0.0) -> shapely.Point:
 def _demo_measures(g: _Gen, crs: str) -> dict[str, gpd.GeoDataFrame]:
     """Bins, greenery cuts, a structural change, police presence and street work (fixed, no randomness)."""
     out: dict[str, gpd.GeoDataFrame] = {}
-    out["disposal_bin"] = gpd.GeoDataFrame(
+    out[DISPOSAL_BIN] = gpd.GeoDataFrame(
         {"installed_at": pd.to_datetime(["2023-05-15", "2024-02-01", BIN_INSTALLED.isoformat(), "2022-04-01"]),
          "removed_at": pd.to_datetime([None, None, None, "2025-06-30"]),
          "owner": "Stadtreinigung",
@@ -272,20 +283,20 @@ def _demo_measures(g: _Gen, crs: str) -> dict[str, gpd.GeoDataFrame]:
                   _lonlat(g, 12.39878, 51.33433)],
         crs=crs,
     )
-    out["greenery_cut"] = gpd.GeoDataFrame(
+    out[GREENERY_CUT] = gpd.GeoDataFrame(
         {"done_at": pd.to_datetime(["2025-03-10", "2025-09-15"]),
          "description": ["Rückschnitt Gebüsch am Rabet (Südseite)", "Hecke am Otto-Runki-Platz zurückgeschnitten"]},
         geometry=[shapely.affinity.translate(shapely.box(-120, -60, 60, -20), *g.xy("Rabet")),
                   shapely.LineString([_at(g, "Otto-Runki-Platz", -40, -20), _at(g, "Otto-Runki-Platz", 40, -25)])],
         crs=crs,
     )
-    out["structural_change"] = gpd.GeoDataFrame(
+    out[STRUCTURAL_CHANGE] = gpd.GeoDataFrame(
         {"done_at": pd.to_datetime(["2025-06-20"]),
          "description": ["Mauer an der Kita Köhlerplatz erhöht, Nische geschlossen"]},
         geometry=[shapely.LineString([_at(g, "Kita Köhlerplatz", -30, 20), _at(g, "Kita Köhlerplatz", 30, 20)])],
         crs=crs,
     )
-    out["police_presence"] = gpd.GeoDataFrame(
+    out[POLICE_PRESENCE] = gpd.GeoDataFrame(
         {"start": pd.to_datetime([DISPLACEMENT_START.isoformat(), "2025-04-01"]),
          "end": pd.to_datetime([DEMO_END.isoformat(), "2025-04-30"]),
          "description": ["Dauerpräsenz Polizei am Rabet", "Schwerpunkteinsatz Eisenbahnstraße"]},
@@ -295,7 +306,7 @@ def _demo_measures(g: _Gen, crs: str) -> dict[str, gpd.GeoDataFrame]:
         crs=crs,
     )
     starts = pd.date_range(DEMO_START, periods=12, freq="2MS")
-    out["streetwork"] = gpd.GeoDataFrame(
+    out[STREETWORK] = gpd.GeoDataFrame(
         {"start": starts, "end": starts + pd.offsets.MonthEnd(2),
          "description": "Aufsuchende Sozialarbeit, zwei Termine pro Woche"},
         geometry=[_at(g, "Rabet") if i % 2 == 0 else _at(g, "Otto-Runki-Platz") for i in range(12)],

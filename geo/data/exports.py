@@ -13,6 +13,7 @@ import geopandas as gpd
 import pandas as pd
 from pyogrio.errors import DataSourceError
 
+from geo.core.area import DISPLAY_CRS
 from geo.core.errors import UserError
 
 #: Characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection").
@@ -117,7 +118,7 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike) -> Path:
             if is_geo:
                 geom_col = df.geometry.name
                 if not {"lat", "lon"} <= set(df.columns):
-                    geoms = df.geometry.to_crs("EPSG:4326") if df.crs is not None else df.geometry
+                    geoms = df.geometry.to_crs(DISPLAY_CRS) if df.crs is not None else df.geometry
                     table = table.assign(wkt=geoms.to_wkt().to_numpy())
                 table = table.drop(columns=[geom_col])
             neutralise_formulas(table).to_csv(path, **CSV_OPTIONS)
@@ -128,7 +129,7 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike) -> Path:
             if suffix == ".geojson":
                 if gdf.crs is None:
                     raise UserError("Die Geodaten haben kein Koordinatensystem; GeoJSON braucht WGS84.")
-                gdf = gdf.to_crs("EPSG:4326")
+                gdf = gdf.to_crs(DISPLAY_CRS)
                 if path.exists():
                     path.unlink()
                 gdf.to_file(path, driver="GeoJSON")

@@ -28,7 +28,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from geo.core.area import DISPLAY_CRS, StudyArea
+from geo.core.area import DEFAULT_CRS, DISPLAY_CRS, StudyArea
 from geo.core.errors import ImportRefused
 from geo.core.schema import LAT_ALIASES, LON_ALIASES, WKT_ALIASES, X_ALIASES, Y_ALIASES, Kind, normalise_name
 from geo.data.parsing import RowReasons, is_blank, parse_numbers
@@ -138,7 +138,7 @@ def read_geometries(
                 f"{raw.source}: keine Koordinaten gefunden (erwartet Spalten Breite/Länge, lat/lon, x/y oder WKT)."
             )
     if source.crs is None:
-        raise ImportRefused(f"{raw.source}: Koordinatensystem unbekannt; bitte angeben, z. B. --crs EPSG:25833.")
+        raise ImportRefused(f"{raw.source}: Koordinatensystem unbekannt; bitte angeben, z. B. --crs {DEFAULT_CRS}.")
     return source
 
 
@@ -159,7 +159,7 @@ def _from_x_y(raw: RawTable, x: str, y: str, crs: str | None, area: StudyArea, r
     """Points from x/y columns in ``crs`` (required), transformed to the area's metres."""
     if not crs:
         raise ImportRefused(
-            f"{raw.source}: Spalten {x}/{y} ohne Koordinatensystem; bitte angeben, z. B. --crs EPSG:25833."
+            f"{raw.source}: Spalten {x}/{y} ohne Koordinatensystem; bitte angeben, z. B. --crs {DEFAULT_CRS}."
         )
     xs, ys = parse_numbers(raw.data[x]).to_numpy(), parse_numbers(raw.data[y]).to_numpy()
     ok = np.isfinite(xs) & np.isfinite(ys)
@@ -185,7 +185,7 @@ def _from_wkt(raw: RawTable, wkt: str, crs: str | None, reasons: RowReasons) -> 
         geoms[~blank] = shapely.from_wkt(text[~blank], on_invalid="ignore")
     reasons.add(blank, "Geometrie fehlt")
     reasons.add(~blank & shapely.is_missing(geoms), "Geometrie nicht lesbar (WKT)")
-    notes = [] if crs else ["WKT ohne Angabe des Koordinatensystems: als WGS84 (EPSG:4326) gelesen"]
+    notes = [] if crs else [f"WKT ohne Angabe des Koordinatensystems: als WGS84 ({DISPLAY_CRS}) gelesen"]
     return SourceGeometries(geoms, crs or DISPLAY_CRS, notes=notes)
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.core import fmt
 from geo.core.area import DISPLAY_CRS
 from geo.core.schema import IMPORT_ID, RECORD_ID, get_kind
 
@@ -35,8 +36,9 @@ PLAN_LABELS: dict[str, str] = {
     "status": "Art", "rank": "Rang", "record_id": "Datensatz-ID", "label": "Standort", "owner": "Eigentümer",
     "installed_at": "aufgestellt am", "covered_finds": "Funde im Radius", "covered_syringes": "Spritzen im Radius",
     "unique_finds": "nur hier: Funde", "unique_syringes": "nur hier: Spritzen",
-    "removal_rank": "Versetzen prüfen (1 = zuerst)", "gain_finds": "neu abgedeckt: Funde",
-    "gain_syringes": "neu abgedeckt: Spritzen", "share_syringes_after": "Spritzen im Radius danach (%)",
+    "removal_rank": "Versetzen prüfen (1 = zuerst)", "removal_reason": "Begründung",
+    "gain_finds": "neu abgedeckt: Funde", "gain_syringes": "neu abgedeckt: Spritzen",
+    "share_syringes_after": "Spritzen im Radius danach (%)",
     "x": "Rechtswert (ETRS89/UTM 33N)", "y": "Hochwert (ETRS89/UTM 33N)", "lat": LAT, "lon": LON,
 }
 #: German values of the plan's ``status`` column.
@@ -65,7 +67,7 @@ def _german_datetimes(df: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_datetime64_any_dtype(out[col].dtype):
             t = out[col]
             with_time = bool((t.notna() & ((t.dt.hour != 0) | (t.dt.minute != 0))).any())
-            out[col] = t.dt.strftime("%d.%m.%Y %H:%M" if with_time else "%d.%m.%Y").where(t.notna(), "")
+            out[col] = t.dt.strftime(fmt.DATETIME_FORMAT if with_time else fmt.DATE_FORMAT).where(t.notna(), "")
     return out
 
 

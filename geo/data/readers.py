@@ -46,6 +46,8 @@ import pyarrow.csv as pacsv
 import pyogrio
 import shapely
 
+from geo.core import fmt
+from geo.core.area import DEFAULT_CRS
 from geo.core.errors import ImportRefused
 
 #: Largest accepted input file (bytes); checked with ``stat`` before the file is read.
@@ -156,7 +158,7 @@ def check_size(path: Path, name: str) -> int:
 
 
 def _mb(n: float) -> str:
-    return f"{n / 1024**2:,.0f} MB".replace(",", ".")
+    return f"{fmt.number(n / 1024**2)} MB"
 
 
 def _read_any(path: Path, *, layer: str | None, crs: str | None, name: str, nested: bool = False) -> RawTable:
@@ -432,8 +434,8 @@ def _read_vector(source: str, name: str, fmt: str, *, layer: str | None = None, 
     if file_crs is None and gdf.geometry.notna().any():
         if crs is None:
             raise ImportRefused(
-                f"{name}: Koordinatensystem unbekannt (keine .prj-Datei); bitte angeben, z. B. EPSG:25833 "
-                "(Befehlszeile: --crs EPSG:25833)."
+                f"{name}: Koordinatensystem unbekannt (keine .prj-Datei); bitte angeben, z. B. {DEFAULT_CRS} "
+                f"(Befehlszeile: --crs {DEFAULT_CRS})."
             )
         file_crs = crs
     data = pd.DataFrame(gdf.drop(columns="geometry")).reset_index(drop=True)
@@ -538,8 +540,8 @@ def _read_zip(path: Path, name: str, *, layer: str | None, crs: str | None) -> R
                 raise ImportRefused(f"{name}: Shapefile ohne .shx-Datei.")
             if parts[".prj"] is None and crs is None:
                 raise ImportRefused(
-                    f"{name}: Shapefile ohne .prj – Koordinatensystem unbekannt; bitte angeben, z. B. EPSG:25833 "
-                    "(Befehlszeile: --crs EPSG:25833)."
+                    f"{name}: Shapefile ohne .prj – Koordinatensystem unbekannt; bitte angeben, z. B. {DEFAULT_CRS} "
+                    f"(Befehlszeile: --crs {DEFAULT_CRS})."
                 )
             with tempfile.TemporaryDirectory(prefix="lagebild-zip-") as tmp:
                 for ext, info in parts.items():

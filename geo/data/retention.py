@@ -49,6 +49,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geo.core import fmt
 from geo.core.errors import UserError
 from geo.core.period import Period
 from geo.core.schema import REPORT_KINDS, get_kind
@@ -90,7 +91,7 @@ class PurgeResult:
     def summary(self) -> str:
         """German summary for the command line."""
         verb = "würden gelöscht" if self.dry_run else "gelöscht"
-        lines = [f"Stichtag: {self.cutoff:%d.%m.%Y} (ältere Meldungen {verb})"]
+        lines = [f"Stichtag: {fmt.date(self.cutoff)} (ältere Meldungen {verb})"]
         lines += [f"{get_kind(k).label_plural}: {n}" for k, n in self.deleted.items()]
         if self.aggregated:
             lines.append(f"zusammengefasst in {AGGREGATE_LAYER}: {self.aggregate_rows} Zeilen (Monat × Zelle)")
@@ -243,14 +244,14 @@ def purge(
             result.aggregate_rows = _write_purge(store, frames, cutoff, counts)
     result.rejects_files = _old_rejects(store, cutoff, remove=not dry_run)
     if not dry_run:
-        detail = f"Meldungen vor {cutoff:%d.%m.%Y} gelöscht" + (
+        detail = f"Meldungen vor {fmt.date(cutoff)} gelöscht" + (
             f"; monatlich je {cell:g}-m-Zelle in {AGGREGATE_LAYER} zusammengefasst" if aggregate else "")
         for k, n in result.deleted.items():
             if n:
                 store.audit("purge", user=user, kind=k, count=n, detail=detail)
         if result.rejects_files:
             store.audit("purge", user=user, count=len(result.rejects_files),
-                        detail=f"Dateien abgelehnter Zeilen vor {cutoff:%d.%m.%Y} gelöscht")
+                        detail=f"Dateien abgelehnter Zeilen vor {fmt.date(cutoff)} gelöscht")
     return result
 
 

@@ -18,33 +18,26 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from geo.report.figures import format_number
+from geo.core import fmt
+
+format_number = fmt.number
 
 #: The text of a missing value.
-MISSING = "–"
+MISSING = fmt.MISSING
 #: Decimals of a float column without an entry in ``decimals``.
 DEFAULT_DECIMALS = 2
 
 
-def _datetime_text(values: pd.Series) -> pd.Series:  # TODO(fmt): geo.core.fmt.date / datetime_
+def _datetime_text(values: pd.Series) -> pd.Series:
+    """Dates as ``31.10.2026``, or ``31.10.2026 14:05`` when any value has a time of day."""
     t = pd.to_datetime(values, errors="coerce")
     with_time = bool((t.notna() & ((t.dt.hour != 0) | (t.dt.minute != 0))).any())
-    text = t.dt.strftime("%d.%m.%Y %H:%M" if with_time else "%d.%m.%Y")
+    text = t.dt.strftime(fmt.DATETIME_FORMAT if with_time else fmt.DATE_FORMAT)
     return text.where(t.notna(), MISSING)
 
 
-def p_value_text(p: float | None, decimals: int = 3) -> str:  # TODO(fmt): geo.core.fmt.p_value
-    """A p-value with ``decimals`` places; below ``10 ** -decimals`` it reads ``< 0,001``.
-
-    >>> p_value_text(0.0004), p_value_text(0.0493), p_value_text(None)
-    ('< 0,001', '0,049', '–')
-    """
-    if p is None or pd.isna(p):
-        return MISSING
-    limit = 10.0 ** -decimals
-    if float(p) < limit and round(float(p), decimals) < limit:
-        return f"< {format_number(limit, decimals)}"
-    return format_number(float(p), decimals)
+#: A p-value as ``< 0,001`` or ``0,049`` (:func:`geo.core.fmt.p_value`).
+p_value_text = fmt.p_value
 
 
 def german_column(values: pd.Series, decimals: int | None = None) -> pd.Series:

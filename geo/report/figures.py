@@ -3,7 +3,7 @@
 Pure functions: GeoDataFrames in the study area's metric CRS (default EPSG:25833, metres)
 in, (Geo)DataFrames with English column names out. :data:`GERMAN_COLUMNS` and
 :func:`to_german` give the German headings for display; :func:`format_change` and
-:func:`format_number` format numbers the German way. Used by the app, the CLI and the
+:func:`geo.core.fmt.number` format numbers the German way. Used by the app, the CLI and the
 printable handout (:mod:`geo.report.handout`). Nothing here imports streamlit or folium.
 
 Record dictionaries (``dict[kind, GeoDataFrame]``) are keyed by the kind names of
@@ -19,26 +19,39 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.core import fmt
 from geo.core.area import DISPLAY_CRS
 from geo.core.errors import UserError
 from geo.core.period import Period, records_in
 from geo.core.points import column_weights, in_crs
-from geo.core.schema import KINDS, MEASURE_KINDS, get_kind
+from geo.core.schema import (
+    COMPLAINT,
+    DISPOSAL_BIN,
+    KINDS,
+    MEASURE_KINDS,
+    PLACE_BUFFER_M,
+    SCENE_OBSERVATION,
+    SYRINGE_FIND,
+    get_kind,
+)
 
 #: Protective distance (m) of a sensitive place without a usable ``buffer_m``.
-DEFAULT_BUFFER_M = 100.0
+DEFAULT_BUFFER_M = PLACE_BUFFER_M
 #: Default of ``threshold`` in :func:`sensitive_place_table`: a place is flagged when at
 #: least this many finds + complaints lie within its protective distance in the period.
 DEFAULT_PLACE_THRESHOLD = 10
 #: Smallest Gi* class counted as a hot spot cell (1 = hot spot at ≥ 90 % confidence, FDR).
 HOT_CLASS_MIN = 1
 
+#: Plural labels of the report kinds (schema), used in headings.
+_FINDS, _COMPLAINTS, _OBSERVATIONS = (KINDS[k].label_plural for k in (SYRINGE_FIND, COMPLAINT, SCENE_OBSERVATION))
+
 #: Key figures of :func:`key_figures`: row key → German label.
 KEY_FIGURES: dict[str, str] = {
-    "finds": "Spritzenfunde (Fundstellen)",
+    "finds": f"{_FINDS} (Fundstellen)",
     "syringes": "Spritzen",
-    "complaints": "Beschwerden",
-    "scene_observations": "Szenebeobachtungen",
+    "complaints": _COMPLAINTS,
+    "scene_observations": _OBSERVATIONS,
     "hot_cells": "Hotspot-Zellen",
 }
 
@@ -54,13 +67,13 @@ GERMAN_COLUMNS: dict[str, str] = {
     "name": "Name",
     "place_type": "Art",
     "buffer_m": "Schutzabstand (m)",
-    "finds": "Spritzenfunde",
+    "finds": _FINDS,
     "syringes": "Spritzen",
-    "complaints": "Beschwerden",
+    "complaints": _COMPLAINTS,
     "reports": "Funde + Beschwerden",
-    "finds_prev": "Spritzenfunde Vorzeitraum",
+    "finds_prev": f"{_FINDS} Vorzeitraum",
     "syringes_prev": "Spritzen Vorzeitraum",
-    "complaints_prev": "Beschwerden Vorzeitraum",
+    "complaints_prev": f"{_COMPLAINTS} Vorzeitraum",
     "reports_prev": "Funde + Beschwerden Vorzeitraum",
     "flagged": "auffällig",
     "lat": "Breite",
@@ -76,10 +89,10 @@ GERMAN_COLUMNS: dict[str, str] = {
     # districts
     "number": "Nummer",
     "area_km2": "Fläche (km²)",
-    "scene_observations": "Szenebeobachtungen",
-    "finds_per_km2": "Spritzenfunde je km²",
+    "scene_observations": _OBSERVATIONS,
+    "finds_per_km2": f"{_FINDS} je km²",
     "syringes_per_km2": "Spritzen je km²",
-    "complaints_per_km2": "Beschwerden je km²",
+    "complaints_per_km2": f"{_COMPLAINTS} je km²",
 }
 
 
@@ -94,20 +107,8 @@ def to_german(df: pd.DataFrame) -> pd.DataFrame:
 # -- formatting ---------------------------------------------------------------------------
 
 
-def format_number(value: float | None, digits: int = 0, *, sign: bool = False) -> str:
-    """German number: ``1.234``, ``12,5``; ``–`` for missing values.
-
-    >>> format_number(1234.5, 1), format_number(-3, sign=True), format_number(float("nan"))
-    ('1.234,5', '-3', '–')
-    """
-    if value is None or pd.isna(value):
-        return "–"
-    value = float(value)
-    if round(value, digits) == 0:
-        value = 0.0  # no "-0"
-    text = f"{value:{'+' if sign else ''},.{digits}f}"
-    text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return "±0" if sign and value == 0 else text
+#: German number (``1.234,5``; ``–`` when missing): :func:`geo.core.fmt.number`, kept under this name.
+format_number = fmt.number
 
 
 def format_change(value: float | None, previous: float | None) -> str:
@@ -122,10 +123,10 @@ def format_change(value: float | None, previous: float | None) -> str:
     if value is None or previous is None or pd.isna(value) or pd.isna(previous):
         return "–"
     diff = float(value) - float(previous)
-    text = format_number(diff, sign=True)
+    text = fmt.number(diff, sign=True)
     if float(previous) == 0:
         return text
-    return f"{text} ({format_number(100.0 * diff / float(previous), sign=True)} %)"
+    return f"{text} ({fmt.number(100.0 * diff / float(previous), sign=True)} %)"
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -268,12 +269,12 @@ def report_totals(records: Mapping[str, gpd.GeoDataFrame] | None) -> dict[str, f
 
     ``finds`` counts syringe-find records, ``syringes`` sums their ``count``.
     """
-    finds = _records(records, "syringe_find")
+    finds = _records(records, SYRINGE_FIND)
     return {
         "finds": float(0 if finds is None else len(finds)),
-        "syringes": float(column_weights(finds, KINDS["syringe_find"].weight_field).sum()),
-        "complaints": float(_count(records, "complaint")),
-        "scene_observations": float(_count(records, "scene_observation")),
+        "syringes": float(column_weights(finds, KINDS[SYRINGE_FIND].weight_field).sum()),
+        "complaints": float(_count(records, COMPLAINT)),
+        "scene_observations": float(_count(records, SCENE_OBSERVATION)),
     }
 
 
@@ -374,7 +375,7 @@ def sensitive_place_table(
     n = len(places)
     geoms = _geoms(places)
     buffer = place_buffers(places)
-    weight_field = KINDS["syringe_find"].weight_field
+    weight_field = KINDS[SYRINGE_FIND].weight_field
 
     def counts(records: gpd.GeoDataFrame | None, weight: str | None) -> tuple[np.ndarray, np.ndarray]:
         records = in_crs(records, crs)
@@ -406,7 +407,7 @@ def sensitive_place_table(
 
 
 def _dates(s: pd.Series) -> pd.Series:
-    return pd.to_datetime(s).dt.strftime("%d.%m.%Y").astype(object)
+    return pd.to_datetime(s).dt.strftime(fmt.DATE_FORMAT).astype(object)
 
 
 def _start_end(gdf: pd.DataFrame, kind: str) -> tuple[pd.Series, pd.Series]:
@@ -451,7 +452,7 @@ def measures_list(measures: Mapping[str, gpd.GeoDataFrame], period: Period | Non
         if not len(gdf):
             continue
         start, end = _start_end(gdf, kind_name)
-        if kind_name == "disposal_bin":
+        if kind_name == DISPOSAL_BIN:
             label = _text(gdf, "label", "").astype(str)
             owner = _text(gdf, "owner", "").astype(str)
             description = np.where(np.char.strip(label) != "", label, "ohne Bezeichnung")
@@ -519,9 +520,9 @@ def district_summary(districts: gpd.GeoDataFrame, records: Mapping[str, gpd.GeoD
         w = _sum_per_zone(n, zi, ri, column_weights(gdf, KINDS[kind].weight_field))
         return np.bincount(zi, minlength=n).astype(np.int64), w
 
-    finds, syringes = counts("syringe_find")
-    complaints, _ = counts("complaint")
-    observations, _ = counts("scene_observation")
+    finds, syringes = counts(SYRINGE_FIND)
+    complaints, _ = counts(COMPLAINT)
+    observations, _ = counts(SCENE_OBSERVATION)
     area = shapely.area(zones) / 1e6 if n else np.zeros(0)
 
     def per(x: np.ndarray) -> np.ndarray:

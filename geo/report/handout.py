@@ -44,16 +44,16 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from geo.core import fmt
 from geo.core.area import StudyArea
 from geo.core.errors import UserError
 from geo.core.period import Period, records_in
-from geo.core.schema import KINDS, MEASURE_KINDS
+from geo.core.schema import COMPLAINT, DISPOSAL_BIN, DISTRICT, KINDS, MEASURE_KINDS, SENSITIVE_PLACE, SYRINGE_FIND
 from geo.report.figures import (
     DEFAULT_PLACE_THRESHOLD,
     count_hot_cells,
     district_summary,
     format_change,
-    format_number,
     key_figures,
     measures_list,
     sensitive_place_table,
@@ -166,7 +166,7 @@ def _change_markup(value: float, previous: float) -> str:
 
 
 def _key_figure_table(figures: pd.DataFrame, st) -> Table:
-    rows = [[escape(r.figure), format_number(r.value), format_number(r.previous),
+    rows = [[escape(r.figure), fmt.number(r.value), fmt.number(r.previous),
              _change_markup(r.value, r.previous)] for r in figures.itertuples()]
     return _table(["Kennzahl", "Zeitraum", "Vorzeitraum", "Veränderung"], rows,
                   [7.6 * cm, 3.0 * cm, 3.0 * cm, 4.2 * cm], {1, 2, 3}, st)
@@ -180,9 +180,9 @@ def _places_section(table: gpd.GeoDataFrame | None, threshold: int, st) -> list:
     muted = _MUTED.hexval()
     rows = [[str(i),
              f'{escape(r.name)}<br/><font size="7" color="{muted}">{escape(r.place_type)} · Schutzabstand '
-             f"{format_number(r.buffer_m)} m</font>",
-             format_number(r.finds), format_number(r.syringes), format_number(r.complaints),
-             format_number(r.reports_prev), _change_markup(r.reports, r.reports_prev),
+             f"{fmt.number(r.buffer_m)} m</font>",
+             fmt.number(r.finds), fmt.number(r.syringes), fmt.number(r.complaints),
+             fmt.number(r.reports_prev), _change_markup(r.reports, r.reports_prev),
              _FLAGGED if r.flagged else "nein"]
             for i, r in enumerate(shown.itertuples(), start=1)]
     out.append(_table(["Nr.", "Ort", "Funde", "Spritzen", "Beschwerden", "Vorzeitraum", "Veränderung", "auffällig"],
@@ -218,9 +218,9 @@ def _measures_section(measures: pd.DataFrame, st) -> list:
 
 
 def _districts_section(summary: pd.DataFrame, st) -> list:
-    rows = [[escape(r.name), escape(r.number), format_number(r.area_km2, 2), format_number(r.finds),
-             format_number(r.syringes), format_number(r.complaints), format_number(r.finds_per_km2, 1),
-             format_number(r.complaints_per_km2, 1)] for r in summary.itertuples()]
+    rows = [[escape(r.name), escape(r.number), fmt.number(r.area_km2, 2), fmt.number(r.finds),
+             fmt.number(r.syringes), fmt.number(r.complaints), fmt.number(r.finds_per_km2, 1),
+             fmt.number(r.complaints_per_km2, 1)] for r in summary.itertuples()]
     return [Paragraph("Ortsteile", st["h2"]),
             _table(["Ortsteil", "Nr.", "Fläche (km²)", "Funde", "Spritzen", "Beschwerden", "Funde je km²",
                     "Beschw. je km²"], rows,
@@ -232,8 +232,8 @@ def _hotspot_caption(hotspots, note: str | None) -> str:
     if hotspots is None:
         return escape(note or "Keine Hotspot-Analyse; die Karte zeigt die einzelnen Spritzenfunde.")
     shape = "Sechseck" if hotspots.shape == "hex" else "Quadrat"
-    text = (f"Hotspot-Zellen: Getis-Ord Gi* auf {shape}zellen ({format_number(hotspots.cell)} m, "
-            f"Distanzband {format_number(hotspots.band)} m), Spritzen nach Anzahl gewichtet, Klassen "
+    text = (f"Hotspot-Zellen: Getis-Ord Gi* auf {shape}zellen ({fmt.number(hotspots.cell)} m, "
+            f"Distanzband {fmt.number(hotspots.band)} m), Spritzen nach Anzahl gewichtet, Klassen "
             f"FDR-korrigiert (Benjamini-Hochberg). ")
     return escape(text + (hotspots.scale_rule or ""))
 
@@ -289,7 +289,7 @@ def _auto_hotspots(finds: gpd.GeoDataFrame | None, area: StudyArea, **scale):
     except ImportError:  # pragma: no cover - geo.analysis.hotspots is part of the package
         return None, "Hotspot-Analyse nicht verfügbar; die Karte zeigt die einzelnen Spritzenfunde."
     try:
-        return hotspot_analysis(finds, area.boundary, weight=KINDS["syringe_find"].weight_field, crs=area.crs,
+        return hotspot_analysis(finds, area.boundary, weight=KINDS[SYRINGE_FIND].weight_field, crs=area.crs,
                                 **scale), None
     except UserError as exc:
         return None, f"Hotspot-Analyse nicht möglich: {exc}"
@@ -339,21 +339,21 @@ def build_handout(
     created = created or datetime.now()
     title = title or f"Drogenrapport {area.name}"
     st = _styles()
-    finds, finds_prev = current.get("syringe_find"), previous.get("syringe_find")
+    finds, finds_prev = current.get(SYRINGE_FIND), previous.get(SYRINGE_FIND)
 
     hotspots, note, hot_now, hot_prev = _hotspots_and_counts(hotspots, auto_hotspots, finds, finds_prev, area)
     figures = key_figures(current, previous if compare else None, hot_now, hot_prev)
 
-    places = current.get("sensitive_place")
+    places = current.get(SENSITIVE_PLACE)
     place_table = None
     if places is not None and len(places):
-        place_table = sensitive_place_table(places, finds, current.get("complaint"), finds_prev,
-                                            previous.get("complaint"), threshold=threshold)
+        place_table = sensitive_place_table(places, finds, current.get(COMPLAINT), finds_prev,
+                                            previous.get(COMPLAINT), threshold=threshold)
     measures = measures_list({k: current[k] for k in MEASURE_KINDS if k in current}, period)
-    bins = current.get("disposal_bin")
+    bins = current.get(DISPOSAL_BIN)
     if bins is not None and len(bins):
-        bins = records_in(bins, "disposal_bin", period)
-    districts = current.get("district")
+        bins = records_in(bins, DISPOSAL_BIN, period)
+    districts = current.get(DISTRICT)
 
     png = map_png(area, dpi=220, hotspots=hotspots, districts=districts, places=place_table, bins=bins,
                   finds=finds if hotspots is None else None)
@@ -423,7 +423,7 @@ def _render_pdf(story: list, title: str, period: Period, created: datetime, demo
         title=f"{title} – {period.label()}", author="Lagebild", subject="Lagebild für den Drogenrapport",
         creator="Lagebild",
     )
-    footer = f"Lagebild · {title[:60]} · {period.label()} · erstellt am {created:%d.%m.%Y, %H:%M} Uhr"
+    footer = f"Lagebild · {title[:60]} · {period.label()} · erstellt am {fmt.date(created)}, {created:%H:%M} Uhr"
     doc.build(story, canvasmaker=_footer_canvas(footer, demo))
     return buf.getvalue()
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import math
-from typing import Literal
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -25,8 +25,18 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
+from geo.core import fmt
 from geo.core.area import DISPLAY_CRS, StudyArea
-from geo.core.schema import HOTSPOT_CLASSES, KINDS
+from geo.core.schema import (
+    AREA_OUTLINE_COLOUR,
+    DISPOSAL_BIN,
+    DISTRICT,
+    DISTRICT_LINE_COLOUR,
+    HOTSPOT_CLASSES,
+    KINDS,
+    SENSITIVE_PLACE,
+    SYRINGE_FIND,
+)
 from geo.report.figures import place_buffers
 
 #: Default figure size in inches (17 cm × 12.5 cm: the text width of an A4 page).
@@ -69,7 +79,8 @@ def _scale_bar(ax, area: StudyArea) -> None:
     h = 0.012 * (y_hi - y_lo)
     for i, colour in enumerate(("#222222", "white")):
         ax.add_patch(_rect(x0 + i * dlon / 2, y0, dlon / 2, h, colour))
-    label = f"{length / 1000:g} km".replace(".", ",") if length >= 1000 else f"{length} m"
+    km = length / 1000
+    label = f"{fmt.number(km, len(f'{km:g}'.partition('.')[2]))} km" if length >= 1000 else f"{fmt.number(length)} m"
     ax.text(x0 + dlon, y0 + 1.8 * h, label, ha="center", va="bottom", fontsize=7, path_effects=_HALO, zorder=20)
     ax.text(x0, y0 + 1.8 * h, "0", ha="center", va="bottom", fontsize=7, path_effects=_HALO, zorder=20)
 
@@ -100,7 +111,8 @@ class _Layers:
         self.area = area
         self.outline = gpd.GeoSeries([area.boundary], crs=crs).to_crs(DISPLAY_CRS)
         cells = _hot_cells(hotspots)
-        self.cells = self.klass = None
+        self.cells: gpd.GeoDataFrame | None = None
+        self.klass: np.ndarray = np.zeros(0, dtype=int)  # Gi* class per cell (with cells)
         if cells is not None:
             self.klass = pd.to_numeric(cells["gi_class"], errors="coerce").fillna(0).astype(int).to_numpy()
             self.cells = _display(cells, crs)
@@ -109,7 +121,9 @@ class _Layers:
         has_names = self.districts is not None and "name" in districts
         self.district_names = districts["name"].astype(str).to_numpy() if has_names else None
         self.bins = _display(bins, crs)
-        self.places = self.rings = self.flagged = None
+        self.places: gpd.GeoSeries | None = None
+        self.rings: Any = None  # buffers around the places (with places)
+        self.flagged: np.ndarray = np.zeros(0, dtype=bool)  # per place (with places)
         if places is not None and len(places):
             metric = places.geometry.set_crs(crs) if places.crs is None else places.geometry.to_crs(crs)
             self.places = _display(metric, crs)
@@ -137,7 +151,7 @@ class _Layers:
 
 def _draw(ax, layers: _Layers, *, labels: bool) -> list:
     """Draw all layers on ``ax``; return legend handles (with ``labels``: place numbers and names too)."""
-    handles: list = [Line2D([], [], color="#263238", linewidth=1.4, label=f"Gebiet: {layers.area.name}")]
+    handles: list = [Line2D([], [], color=AREA_OUTLINE_COLOUR, linewidth=1.4, label=f"Gebiet: {layers.area.name}")]
     if layers.cells is not None:
         present = sorted({int(k) for k in layers.klass if k != 0}, reverse=True)
         for c in present:
@@ -147,24 +161,25 @@ def _draw(ax, layers: _Layers, *, labels: bool) -> list:
         if not present:
             handles.append(Patch(facecolor="white", edgecolor="#999999", label="keine signifikanten Hotspots"))
     if layers.finds is not None:
-        kind = KINDS["syringe_find"]
+        kind = KINDS[SYRINGE_FIND]
         size = float(np.clip(2000.0 / max(len(layers.finds), 1), 2.0, 12.0))  # fewer finds, larger dots
         ax.scatter(layers.finds.x, layers.finds.y, s=size if labels else size / 3, color=kind.colour, alpha=0.6,
                    linewidths=0, zorder=3)
         handles.append(Line2D([], [], linestyle="", marker="o", markersize=3, color=kind.colour,
                               label=kind.label_plural))
     if layers.districts is not None:
-        layers.districts.boundary.plot(ax=ax, color="#78909c", linewidth=0.6, linestyle=(0, (4, 2)), zorder=4)
+        layers.districts.boundary.plot(ax=ax, color=DISTRICT_LINE_COLOUR, linewidth=0.6, linestyle=(0, (4, 2)),
+                                       zorder=4)
         if labels and layers.district_names is not None:
             pts = layers.districts.representative_point()
             for x, y, name in zip(pts.x, pts.y, layers.district_names, strict=True):
                 ax.text(x, y, name, parse_math=False, ha="center", va="center", fontsize=6, color="#546e7a",
                         style="italic", path_effects=_HALO, zorder=5, clip_on=True)
-        handles.append(Line2D([], [], color="#78909c", linewidth=0.8, linestyle=(0, (4, 2)),
-                              label=KINDS["district"].label_plural))
-    layers.outline.boundary.plot(ax=ax, color="#263238", linewidth=1.4 if labels else 0.8, zorder=6)
+        handles.append(Line2D([], [], color=DISTRICT_LINE_COLOUR, linewidth=0.8, linestyle=(0, (4, 2)),
+                              label=KINDS[DISTRICT].label_plural))
+    layers.outline.boundary.plot(ax=ax, color=AREA_OUTLINE_COLOUR, linewidth=1.4 if labels else 0.8, zorder=6)
     if layers.places is not None:
-        kind = KINDS["sensitive_place"]
+        kind = KINDS[SENSITIVE_PLACE]
         flagged = layers.flagged
         if (~flagged).any():
             layers.rings[~flagged].boundary.plot(ax=ax, color=kind.colour, linewidth=0.9, linestyle="--", zorder=7)
@@ -186,7 +201,7 @@ def _draw(ax, layers: _Layers, *, labels: bool) -> list:
         if flagged.any():
             handles.append(Line2D([], [], color=FLAG_COLOUR, linewidth=1.3, label="Schutzabstand, auffälliger Ort"))
     if layers.bins is not None:
-        kind = KINDS["disposal_bin"]
+        kind = KINDS[DISPOSAL_BIN]
         pts = layers.bins.representative_point()
         ax.scatter(pts.x, pts.y, s=20 if labels else 5, marker=kind.marker, color=kind.colour, edgecolor="white",
                    linewidths=0.6 if labels else 0.2, zorder=11)
@@ -280,10 +295,11 @@ def render_map(
         pad = 0.03 * (area_bounds[2:] - area_bounds[:2])
         _frame(inset, np.concatenate([area_bounds[:2] - pad, area_bounds[2:] + pad]), lat)
         (x_lo, x_hi), (y_lo, y_hi) = ax.get_xlim(), ax.get_ylim()
-        inset.add_patch(Rectangle((x_lo, y_lo), x_hi - x_lo, y_hi - y_lo, facecolor="none", edgecolor="#263238",
+        inset.add_patch(Rectangle((x_lo, y_lo), x_hi - x_lo, y_hi - y_lo, facecolor="none",
+                                  edgecolor=AREA_OUTLINE_COLOUR,
                                   linewidth=0.9, linestyle=":", zorder=30))
         inset.set_title("Übersicht (Ausschnitt gepunktet)", fontsize=6.5, color="#455a64", loc="left", pad=2)
-    fig.text(0.685, 0.01, f"Darstellung WGS84 (EPSG:4326), Berechnung {area.crs} (Meter); "
+    fig.text(0.685, 0.01, f"Darstellung WGS84 ({DISPLAY_CRS}), Berechnung {area.crs} (Meter); "
              "ohne Hintergrundkarte", fontsize=5.5, color="#607d8b", va="bottom", wrap=True)
     return fig
 

@@ -26,7 +26,7 @@ import streamlit as st
 
 from geo.core.errors import UserError
 from geo.core.period import PRESETS, Period, picked_period
-from geo.core.schema import COMPLAINT_CATEGORIES, KINDS, REPORT_KINDS
+from geo.core.schema import COMPLAINT_CATEGORIES, DISTRICT, KINDS, REPORT_KINDS
 from geo.data.access import restrict
 from geo.data.store import Store, default_store_path
 
@@ -276,13 +276,13 @@ USER_KEY = "_lagebild_user"
 
 
 def login():
-    """Run the login (:func:`app_pages.login.require_login`, which may show a login form and
+    """Run the login (:func:`app_support.login.require_login`, which may show a login form and
     stop the run) once per run – ``app.py`` calls this first – and remember the user.
 
     Without the login module everyone is the local analyst with full access.
     """
     try:
-        from app_pages.login import require_login
+        from app_support.login import require_login
     except ImportError:  # app without login: the local analyst
         user = LocalUser()
     else:
@@ -306,7 +306,7 @@ def asset_base() -> str:
 @st.cache_data(max_entries=4, show_spinner=False)
 def districts(token: str) -> gpd.GeoDataFrame | None:
     """Districts touching the study area (for the base map)."""
-    d = load_records("district", None)
+    d = load_records(DISTRICT, None)
     if not len(d):
         return None
     area = get_store().area

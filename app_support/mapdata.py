@@ -1,0 +1,150 @@
+"""The Lagekarte's data: filtered records, cached hot spot and density analyses, the places table and
+the map overlays – shared by the map page and the HTML map export of the Daten page.
+
+Caches are keyed on the store's content token, the sidebar filters, the role and the page's
+settings (hot-spot kind, place threshold), so every session sees the same computed layers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+import streamlit as st
+
+from app_support import state
+from geo.core import fmt
+from geo.core.errors import UserError
+from geo.core.schema import (
+    COMPLAINT,
+    DEFAULT_REPORT_KIND,
+    KINDS,
+    MEASURE_KINDS,
+    REPORT_KINDS,
+    SENSITIVE_PLACE,
+    SYRINGE_FIND,
+)
+from geo.report.figures import DEFAULT_PLACE_THRESHOLD, count_hot_cells, sensitive_place_table
+from layers.map import MapContent, Overlay, overlay_scripts
+
+#: session_state keys of the map page's settings (read here for the export, too).
+THRESHOLD_KEY = "place_threshold"
+HOTSPOT_KIND_KEY = "hotspot_kind"
+
+_HASH = {state.Filters: lambda f: f.key()}
+
+
+# ---------------------------------------------------------------------------- data
+def records(kind: str, period, filters: state.Filters, *, restricted: bool = True,
+            within: shapely.Geometry | None = None) -> gpd.GeoDataFrame:
+    """Records of ``kind`` in ``period`` after the filters (role-restricted by default)."""
+    return state.apply_filters(state.load_records(kind, period, restricted=restricted), kind, filters, within)
+
+
+def frames(period, filters: state.Filters, kinds, *, restricted: bool = True,
+            within: shapely.Geometry | None = None) -> dict[str, gpd.GeoDataFrame]:
+    """:func:`records` for several kinds (kind → frame)."""
+    return {k: records(k, period, filters, restricted=restricted, within=within) for k in kinds}
+
+
+@st.cache_data(max_entries=32, show_spinner="Hotspots und Dichte werden berechnet …", hash_funcs=_HASH)
+def analysis(token: str, filters: state.Filters, kind: str):
+    """Gi* hot spots (period), hot cells of the previous period on the same grid, kernel density.
+
+    Computed on all records of ``kind`` that pass the filters (not role-restricted: only
+    aggregates leave this function). Returns ``(HotspotResult | None, int | None,
+    DensityResult | None, note)``.
+    """
+    from geo.analysis.density import kde
+    from geo.analysis.hotspots import hotspot_analysis
+
+    area = state.get_store().area
+    weight = KINDS[kind].weight_field
+    points = records(kind, filters.period, filters, restricted=False)
+    if len(points) < 3:
+        return None, None, None, f"Zu wenige {KINDS[kind].label_plural} im Zeitraum für eine Hotspot-Analyse."
+    try:
+        hs = hotspot_analysis(points, area, weight=weight)
+        before = records(kind, filters.previous, filters, restricted=False)
+        prev = hotspot_analysis(before, area, weight=weight, cell=hs.cell, band=hs.band, shape=hs.shape) \
+            if len(before) else None
+        dens = kde(points, weight, bounds=area.boundary.bounds, cell=15.0, crs=area.crs)
+    except UserError as exc:
+        return None, None, None, f"Hotspot-Analyse nicht möglich: {exc}"
+    return hs, (count_hot_cells(prev.cells) if prev is not None else 0), dens, hs.scale_rule
+
+
+@st.cache_data(max_entries=16, show_spinner="Karte wird vorbereitet …", hash_funcs=_HASH)
+def overlays(token: str, filters: state.Filters, role: str, hotspot_kind: str, threshold: int) -> list[Overlay]:
+    """The map's data overlays as JavaScript strings (cached by store content and settings)."""
+    if role == "oeffentlich":
+        return public_overlays(filters)
+    period = filters.period
+    content = MapContent(
+        records=frames(period, filters, [k for k in REPORT_KINDS if k in filters.kinds]),
+        measures=frames(period, filters, MEASURE_KINDS),
+    )
+    hs, _, dens, _ = analysis(token, filters, hotspot_kind)
+    content.hotspot_cells = hs.cells if hs is not None else None
+    content.main_kind = hotspot_kind
+    content.density = dens
+    places = state.load_records(SENSITIVE_PLACE, None)
+    if len(places):
+        table = place_table(filters, threshold, None, token, role)
+        content.places = table
+        content.place_stats = pd.DataFrame({
+            "Spritzenfunde im Zeitraum": table["finds"].to_numpy(),
+            "Beschwerden im Zeitraum": table["complaints"].to_numpy(),
+            "Veränderung zum Vorzeitraum": table["change"].to_numpy(),
+        }, index=table.index)
+    return overlay_scripts(content)
+
+
+def public_overlays(filters: state.Filters) -> list[Overlay]:
+    """For the public role: finds only as grid cells with at least k events."""
+    from geo.data.access import K_MIN, public_cells
+    from layers.hotspots import public_cells_js
+
+    area = state.get_store().area
+    finds = records(SYRINGE_FIND, filters.period, filters, restricted=False)
+    cells = public_cells(finds, area.boundary, weight="count", crs=area.crs)
+    return [Overlay(f"Spritzenfunde je Zelle (ab {K_MIN})", (public_cells_js(cells),))]
+
+
+def place_table(filters: state.Filters, threshold: int, within: shapely.Geometry | None,
+                token: str = "", role: str = "") -> gpd.GeoDataFrame:
+    """:func:`geo.report.figures.sensitive_place_table` for the filtered records (places inside ``within``).
+
+    Cached by filters, threshold, ``within`` (as WKB), ``token`` (store content) and ``role``.
+    """
+    return _place_table(filters, threshold, None if within is None else shapely.to_wkb(within, hex=True), token,
+                        role)
+
+
+@st.cache_data(max_entries=32, show_spinner=False, hash_funcs=_HASH)
+def _place_table(filters: state.Filters, threshold: int, within_wkb: str | None, token: str,
+                 role: str) -> gpd.GeoDataFrame:
+    within = None if within_wkb is None else shapely.from_wkb(within_wkb)
+    places = state.load_records(SENSITIVE_PLACE, None)
+    if within is not None and len(places):
+        places = places[shapely.intersects(within, places.geometry.values)]
+    cur = {k: records(k, filters.period, filters) for k in (SYRINGE_FIND, COMPLAINT)}
+    prev = {k: records(k, filters.previous, filters) for k in (SYRINGE_FIND, COMPLAINT)}
+    return sensitive_place_table(places, cur[SYRINGE_FIND], cur[COMPLAINT], prev[SYRINGE_FIND],
+                                 prev[COMPLAINT], threshold=threshold)
+
+
+def map_overlays_for_export():
+    """``(area, overlays, districts, subtitle)`` of the current map (period, filters, role) for
+    :func:`layers.map.standalone_html` – computed here, in the script run, so a download
+    callback only has to render."""
+    store = state.get_store()
+    filters = state.current_filters()
+    token = store.version()
+    hotspot_kind = st.session_state.get(HOTSPOT_KIND_KEY, DEFAULT_REPORT_KIND)
+    threshold = int(st.session_state.get(THRESHOLD_KEY, DEFAULT_PLACE_THRESHOLD))
+    ov = overlays(token, filters, state.current_user().role, hotspot_kind, threshold)
+    subtitle = f"{filters.period.label()} · erstellt {fmt.datetime_(datetime.now())}"
+    return store.area, ov, state.districts(token), subtitle
