@@ -348,7 +348,7 @@ def bins_legend_corner(result: CoverageResult | SitingResult) -> str:
              np.asarray(coverage.finds.geometry.values, dtype=object)]
     if isinstance(result, SitingResult) and len(result.sites):
         parts.append(np.repeat(np.asarray(result.sites.geometry.values, dtype=object), 100))
-    geoms = gpd.GeoSeries(np.concatenate(parts), crs=coverage.crs).to_crs("EPSG:4326")
+    geoms = gpd.GeoSeries(np.concatenate(parts), crs=coverage.crs).to_crs(DISPLAY_CRS)
     (s, w), (n, e) = view
     return legend_corner((w, s, e, n), geoms, corners=("bottomleft", "bottomright", "topright"))
 

@@ -194,7 +194,8 @@ def picked_period(picked: object) -> Period:
     Traceback (most recent call last):
     geo.core.errors.UserError: Der Zeitraum ist ungültig: der Beginn 31.10.2026 liegt nach dem Ende 01.09.2026. ...
     """
-    values = [d for d in (picked if isinstance(picked, list | tuple) else [picked]) if d is not None]
+    values: list[date] = [d for d in (picked if isinstance(picked, list | tuple) else [picked])
+                          if isinstance(d, date)]
     if not values:
         raise UserError("Bitte Beginn und Ende des Zeitraums wählen.")
     if len(values) == 1:

@@ -42,15 +42,16 @@ p_value_text = fmt.p_value
 
 def german_column(values: pd.Series, decimals: int | None = None) -> pd.Series:
     """One column as German text (see :func:`german_table`); ``decimals`` for numbers (default:
-    0 for integers, :data:`DEFAULT_DECIMALS` for floats)."""
+    0 for whole numbers, also with gaps, :data:`DEFAULT_DECIMALS` otherwise)."""
     s = pd.Series(values)
     if pd.api.types.is_bool_dtype(s.dtype):
         return s.map({True: "ja", False: "nein"}).astype(object)
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         return _datetime_text(s)
     if pd.api.types.is_numeric_dtype(s.dtype):
-        digits = decimals if decimals is not None else (0 if pd.api.types.is_integer_dtype(s.dtype)
-                                                        else DEFAULT_DECIMALS)
+        values = s.to_numpy(dtype=float)
+        whole = pd.api.types.is_integer_dtype(s.dtype) or bool(np.all(np.isnan(values) | (values == np.round(values))))
+        digits = decimals if decimals is not None else (0 if whole else DEFAULT_DECIMALS)
         return pd.Series([format_number(v, digits) for v in s.to_numpy(dtype=float)], index=s.index, dtype=object)
     digits = DEFAULT_DECIMALS if decimals is None else decimals
     return s.astype(object).map(lambda v: _cell(v, digits))
