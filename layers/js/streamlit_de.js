@@ -21,7 +21,11 @@
     "Select...": "Bitte wählen …",
     "Select…": "Bitte wählen …",
     "Choose an option": "Bitte wählen",
+    "Choose date": "Datum wählen",
+    "Choose date range": "Zeitraum wählen",
     "Date range": "Zeitraum",
+    "Use arrow keys to navigate dates. Enter to select. Escape to close.":
+      "Mit den Pfeiltasten durch die Tage, Eingabetaste wählt, Escape schließt.",
     "Today": "Heute",
     "Choose options": "Bitte wählen",
     "No results": "Keine Treffer",
@@ -56,6 +60,23 @@
     [/^(January|February|March|April|May|June|July|August|September|October|November|December) (\d{4})$/,
       function (m) { return (EXACT[m[1]] || m[1]) + " " + m[2]; }],
   ];
+  var WEEKDAYS = { "Monday": "Montag", "Tuesday": "Dienstag", "Wednesday": "Mittwoch", "Thursday": "Donnerstag",
+    "Friday": "Freitag", "Saturday": "Samstag", "Sunday": "Sonntag" };
+  function germanDate(text) {  // "Thursday, October 1, 2026" -> "Donnerstag, 1. Oktober 2026"
+    var m = /^(?:(\w+), )?(\w+) (\d{1,2}), (\d+)$/.exec(text.trim());
+    if (!m) return text;
+    return (m[1] ? (WEEKDAYS[m[1]] || m[1]) + ", " : "") + m[3] + ". " + (EXACT[m[2]] || m[2]) + " " + m[4];
+  }
+  // what the date picker announces to screen readers
+  PATTERNS.push([/^Selected Date: (.*)$/, function (m) { return "Gewähltes Datum: " + germanDate(m[1]); }]);
+  PATTERNS.push([/^Selected Range: (.*) to (.*)$/, function (m) {
+    return "Gewählter Zeitraum: " + germanDate(m[1]) + " bis " + germanDate(m[2]);
+  }]);
+  PATTERNS.push([/^Selected Range: (.*)$/, function (m) { return "Gewählter Zeitraum: " + m[1]; }]);
+  PATTERNS.push([/^Choose date(?: range| and time)?, (\w+) (\d{4})$/, function (m) {
+    return "Datum wählen, " + (EXACT[m[1]] || m[1]) + " " + m[2];
+  }]);
+  PATTERNS.push([/^Selected Time: (.*)$/, function (m) { return "Gewählte Uhrzeit: " + m[1]; }]);
   var ATTRS = ["placeholder", "aria-label", "title"];
 
   function inCalendar(node) {
