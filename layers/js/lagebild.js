@@ -625,7 +625,13 @@
       if (!line) line = L.polyline(pts, { color: "#111", weight: 2, dashArray: "4 4" }).addTo(map);
       else line.setLatLngs(pts);
     }
-    map.on("click", onClick);
+    // Corners come from the DOM's capture phase: a click on a place, a measure or a point would
+    // otherwise open its popup and never reach the map (Leaflet stops it), losing the corner.
+    map.getContainer().addEventListener("click", function (ev) {
+      if (!LB.drawing || (ev.target.closest && ev.target.closest(".leaflet-control"))) return;
+      ev.stopPropagation();
+      onClick({ latlng: map.mouseEventToLatLng(ev), containerPoint: map.mouseEventToContainerPoint(ev) });
+    }, true);
     map.on("dblclick", function () { if (LB.drawing) finish(); });
     document.addEventListener("keydown", function (e) { if (e.key === "Escape" && LB.drawing) reset(); });
 
