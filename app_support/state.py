@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import geopandas as gpd
 import pandas as pd
@@ -27,6 +27,7 @@ import streamlit as st
 from geo.core.errors import UserError
 from geo.core.period import PRESETS, Period, picked_period
 from geo.core.schema import COMPLAINT_CATEGORIES, DISTRICT, KINDS, REPORT_KINDS
+from geo.data import facts
 from geo.data.access import restrict
 from geo.data.store import Store, default_store_path
 
@@ -40,6 +41,7 @@ SOURCE_KINDS: tuple[str, ...] = tuple(k for k in REPORT_KINDS if "source" in KIN
 K_PRESET, K_KINDS, K_CATEGORIES, K_SOURCES = "flt_preset", "flt_kinds", "flt_categories", "flt_sources"
 #: The free period: two date fields (a range field keeps a reversed range in the browser, silently).
 K_FROM, K_TO = "flt_from", "flt_to"
+K_STACKS = "flt_keep_stacks"
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class Filters:
     kinds : report kinds to show and count.
     categories : complaint categories to include.
     sources : sources of finds/observations to include (``None`` = all).
+    keep_stacks : records on a Sammelpunkt (and coarse ones) enter the spatial statistics.
     """
 
     period: Period
@@ -60,6 +63,7 @@ class Filters:
     kinds: tuple[str, ...] = REPORT_KINDS
     categories: tuple[str, ...] = COMPLAINT_CATEGORIES
     sources: tuple[str, ...] | None = None
+    keep_stacks: bool = False
 
     @property
     def previous(self) -> Period:
@@ -68,7 +72,7 @@ class Filters:
 
     def key(self) -> tuple:
         """A hashable summary for cache keys."""
-        return (str(self.period), self.kinds, self.categories, self.sources)
+        return (str(self.period), self.kinds, self.categories, self.sources, self.keep_stacks)
 
 
 @dataclass(frozen=True)
@@ -203,8 +207,7 @@ def reference_date() -> date:
     Data up to 31 October make the Rapport preset September–October; without data the
     real today is used.
     """
-    last = latest_data_date()
-    return last + timedelta(days=1) if last else date.today()
+    return facts.reference_date(latest_data_date())
 
 
 def preset_period(label: str, reference: date | None = None) -> Period:
@@ -263,12 +266,33 @@ def sidebar_filters() -> Filters:
     all_sources = known_sources()
     sources = sb.multiselect("Quellen (Funde, Beobachtungen)", all_sources, default=list(all_sources),
                              key=K_SOURCES)
+    keep_stacks = sb.toggle("Sammelpunkte räumlich auswerten", value=False, key=K_STACKS,
+                            help="Datensätze an Ersatzkoordinaten der Geokodierung (Sammelpunkte) und ungenau "
+                                 "verortete in Hotspots, Dichte, Vergleich und Behälterplanung einbeziehen. "
+                                 "Zählungen und Zeitreihen enthalten sie immer.")
     filters = Filters(
         period=period, preset=preset, kinds=tuple(kinds), categories=tuple(categories),
-        sources=None if set(sources) >= set(all_sources) else tuple(sources),
+        sources=None if set(sources) >= set(all_sources) else tuple(sources), keep_stacks=bool(keep_stacks),
     )
     st.session_state["filters"] = filters
     return filters
+
+
+def spatial(gdf: gpd.GeoDataFrame, filters: Filters | None = None) -> gpd.GeoDataFrame:
+    """Records fit for spatial statistics under the sidebar's switch (:func:`geo.core.quality.spatial_records`)."""
+    from geo.core.quality import spatial_records
+
+    keep = bool(filters.keep_stacks) if filters is not None else False
+    return spatial_records(gdf, keep_stacks=keep)[0]
+
+
+def stacks_caption(kind: str, filters: Filters) -> None:
+    """One caption line: how many records of the period a spatial statistic leaves out (or includes)."""
+    from geo.core.quality import left_out_line
+
+    line = left_out_line(load_records(kind, filters.period, restricted=False), kind, keep_stacks=filters.keep_stacks)
+    if line:
+        st.caption(line.replace("(--keep-stacks)", "(Schalter in der Seitenleiste)"))
 
 
 # ---------------------------------------------------------------------------- user

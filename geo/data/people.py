@@ -22,13 +22,10 @@ import shapely
 
 from geo.core import fmt
 from geo.core.area import DISPLAY_CRS
-from geo.core.schema import IMPORT_ID, RECORD_ID, get_kind
+from geo.core.schema import IMPORT_ID, QUALITY_LABELS, RECORD_ID, get_kind
 
-#: Headings of the columns every stored record carries, and of optional columns (issue 12).
-SYSTEM_LABELS: dict[str, str] = {
-    RECORD_ID: "Datensatz-ID", IMPORT_ID: "Import-Nr.", "location_flag": "Lagehinweis",
-    "time_from": "Zeitfenster von", "time_to": "Zeitfenster bis", "date_only": "nur Datum bekannt",
-}
+#: Headings of the columns every stored record carries, and of the optional quality columns (schema).
+SYSTEM_LABELS: dict[str, str] = {RECORD_ID: "Datensatz-ID", IMPORT_ID: "Import-Nr.", **QUALITY_LABELS}
 LAT, LON, WKT = "Breite", "Länge", "Geometrie (WKT, WGS84)"
 
 #: German headings of :func:`geo.analysis.siting.plan_table`'s columns.
