@@ -20,9 +20,11 @@ from layers.escape import js_json, safe_colour
 from layers.features import feature_collection, format_values, geojson_js
 from layers.records import encode_column
 
-#: Popup rows of hot-spot cells: column → (German label, decimals; ``None`` = text).
-CELL_COLUMNS = {"reading": ("Was heißt das?", None), "count": ("Anzahl in der Zelle", 0),
-                "gi_z": ("Gi*-z-Wert", 2), "p_text": ("p-Wert (FDR-korrigiert)", None)}
+#: Popup rows of hot-spot cells: column → (German label, decimals).
+CELL_COLUMNS = {"place": ("Hotspot", 0), "reading": ("Was heißt das?", 0), "count": ("Anzahl in der Zelle", 0),
+                "gi_z": ("Gi*-z-Wert", 2), "p_text": ("p-Wert (FDR-korrigiert)", 0)}
+#: Popup columns holding text (the hotspot's place name, the reading, the p-value as "< 0,001"), not numbers.
+TEXT_COLUMNS = ("place", "reading", "p_text")
 #: What a significant cell means: the neighbourhood carries the signal, not the cell alone.
 READING_HOT = ("Die Nachbarschaft dieser Zelle (die Zelle und ihre Nachbarzellen im Suchradius) hat zusammen "
                "deutlich mehr Meldungen als im Gebiet üblich. Das Signal trägt die Umgebung, nicht die Zelle allein.")
@@ -63,13 +65,13 @@ def cells_js(
     cells : polygons in a metric CRS (EPSG:25833).
     classes : one integer class per cell (keys of ``styles`` and ``labels``).
     styles : Leaflet path options per class; labels : tooltip text per class.
-    columns : popup rows: column of ``cells`` → (German label, decimals; ``None`` for a text column).
+    columns : popup rows: column of ``cells`` → (German label, decimals); text columns: :data:`TEXT_COLUMNS`.
     title : popup title.
     """
     classes = np.asarray(classes, dtype="int64")
     shape = _shared_shape(np.asarray(cells.geometry.values, dtype=object))
     if shape is None:  # irregular cells: plain GeoJSON
-        cols = {lab: cells[c].astype(str).to_numpy() if d is None
+        cols = {lab: format_values(pd.Series(cells[c].to_numpy()), "str") if c in TEXT_COLUMNS
                 else format_values(pd.Series(cells[c].to_numpy().round(d)), "float")
                 for c, (lab, d) in columns.items() if c in cells}
         props = [{"_style": styles[int(k)], "_title": title, "_tip": labels[int(k)],
@@ -85,7 +87,7 @@ def cells_js(
     cols = []
     for c, (lab, digits) in columns.items():
         if c in cells:
-            cols.append({**encode_column(cells[c], "str" if digits is None else "float", digits or 0), "l": lab})
+            cols.append({**encode_column(cells[c], "str" if c in TEXT_COLUMNS else "float", digits), "l": lab})
     data = {
         "title": title, "lat0": lat0, "lon0": lon0, "s": SCALE,
         "y": np.rint((lat - lat0) * SCALE).astype("int64").tolist(),
@@ -126,7 +128,7 @@ def hotspot_js(cells: gpd.GeoDataFrame, *, order: int = 10) -> str:
     Parameters
     ----------
     cells : ``HotspotResult.cells`` – columns ``gi_class`` (-3..3), ``count``, ``gi_z``,
-        ``gi_p_fdr`` and polygon geometry.
+        ``gi_p_fdr`` and polygon geometry; optional ``place`` (the hotspot's name, shown first).
     """
     cells = with_reading(shown_cells(cells))
     styles = {

@@ -24,7 +24,8 @@ def run(args: argparse.Namespace) -> int:
 
     store = open_store(args)
     info = restore(store, args.file, user=audit_user(args))
-    print(f"Wiederhergestellt: {info.check.records} Datensätze, {info.check.imports} Importe → {store.path}")
+    target = store if getattr(store, "backend", "") == "postgis" else store.path
+    print(f"Wiederhergestellt: {info.check.records} Datensätze, {info.check.imports} Importe → {target}")
     if info.previous:
         print(f"Bisheriger Stand gesichert: {info.previous}")
     return 0

@@ -46,9 +46,21 @@ from geo.core.schema import (
     Kind,
     get_kind,
 )
+from geo.data.agreement_rows import (
+    AGREEMENT_COLUMNS,
+    AGREEMENTS_TABLE,
+    agreement_frame,
+    agreement_values,
+    audit_text,
+    ensure_agreements_table,
+    has_table,
+)
+from geo.data.basestore import BaseMapTables
+from geo.data.gpkgtools import IMPORTS_TABLE, ensure_imports_table, gdal_options
 
 DEFAULT_STORE = Path(__file__).resolve().parents[2] / "data" / "lagebild.gpkg"
-IMPORTS_TABLE = "lagebild_imports"
+#: Layer of the offline base map (buildings, streets, …; see :mod:`geo.data.basefile`). Not a kind:
+#: never counted, exported, purged or audited as personal data.
 _IMPORT_COLUMNS = (
     "import_id", "file_name", "sha256", "kind", "imported_at", "rows_read", "stored", "rejected",
     "repaired", "rejects_file", "user", "notes",
@@ -57,8 +69,36 @@ _tmp_counter = count()
 
 
 def default_store_path() -> Path:
-    """``$LAGEBILD_STORE`` or ``data/lagebild.gpkg`` in the project."""
+    """``$LAGEBILD_STORE`` or ``data/lagebild.gpkg`` in the project (a path; see :func:`default_store_location`)."""
     return Path(os.environ.get("LAGEBILD_STORE") or DEFAULT_STORE)
+
+
+def is_store_url(location: object) -> bool:
+    """Whether ``location`` names a PostgreSQL database (``postgresql://…``) rather than a GeoPackage file."""
+    return isinstance(location, str) and location.split("://", 1)[0].lower() in ("postgresql", "postgres")
+
+
+def default_store_location() -> str | Path:
+    """``$LAGEBILD_STORE`` (a ``postgresql://`` URL or a GeoPackage path) or ``data/lagebild.gpkg``."""
+    env = os.environ.get("LAGEBILD_STORE") or ""
+    return env if is_store_url(env) else default_store_path()
+
+
+def open_store(location: str | os.PathLike | None = None, area: StudyArea | None = None, *,
+               role: str | None = None):
+    """The store at ``location``: a ``postgresql://`` URL opens the PostGIS backend
+    (:class:`geo.data.pgstore.PgStore`), anything else a GeoPackage :class:`Store`.
+
+    ``role`` (PostGIS only) makes the database enforce a Lagebild role (``SET ROLE``); the
+    GeoPackage has no such enforcement, there :mod:`geo.data.access` does it in the app.
+    Default location: :func:`default_store_location`.
+    """
+    location = default_store_location() if location is None else location
+    if is_store_url(location):
+        from geo.data.pgstore import PgStore
+
+        return PgStore(str(location), area, role=role)
+    return Store(location, area)
 
 
 def empty_frame(kind: Kind | str, crs: str) -> gpd.GeoDataFrame:
@@ -71,14 +111,16 @@ def empty_frame(kind: Kind | str, crs: str) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
 
 
-class Store:
-    """A Lagebild GeoPackage store.
+class Store(BaseMapTables):
+    """A Lagebild GeoPackage store (the PostGIS backend, :class:`geo.data.pgstore.PgStore`, has the same interface).
 
     Parameters
     ----------
     path : the ``.gpkg`` file (created on the first import); default :func:`default_store_path`.
     area : the study area (its CRS is the store's CRS); default :func:`geo.core.area.load_area`.
     """
+
+    backend = "geopackage"
 
     def __init__(self, path: str | os.PathLike | None = None, area: StudyArea | None = None) -> None:
         self.path = Path(path) if path is not None else default_store_path()
@@ -216,7 +258,7 @@ class Store:
             row = {c: record.get(c) for c in _IMPORT_COLUMNS}
             row["import_id"] = import_id
             with contextlib.closing(sqlite3.connect(tmp)) as con:
-                _ensure_imports_table(con)
+                ensure_imports_table(con)
                 con.execute(
                     f"INSERT INTO {IMPORTS_TABLE} ({', '.join(_IMPORT_COLUMNS)}) VALUES "
                     f"({', '.join('?' * len(_IMPORT_COLUMNS))})",
@@ -311,6 +353,102 @@ class Store:
             _remove(tmp)
             raise
 
+    # ------------------------------------------------------------------ agreements (Vereinbarungen)
+    def agreements(self) -> gpd.GeoDataFrame:
+        """All agreements of the Drogenrapport (table :data:`AGREEMENTS_TABLE`), oldest first.
+
+        Columns :data:`AGREEMENT_COLUMNS`: ``agreement_id`` (int), texts, ``agreed``, ``due``,
+        ``done``, ``ended`` (datetime64, NaT = not set), ``public`` (bool), ``measure_id`` (the
+        ``record_id`` of the measure record it became, "" = none) and the place geometry in the
+        store's metric CRS.
+        """
+        crs = self.area.crs
+        rows = pd.DataFrame(columns=list(AGREEMENT_COLUMNS))
+        if self.exists():
+            with contextlib.closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)) as con:
+                if has_table(con, AGREEMENTS_TABLE):
+                    rows = pd.read_sql_query(f"SELECT * FROM {AGREEMENTS_TABLE} ORDER BY agreement_id", con)
+        return agreement_frame(rows, crs)
+
+    def save_agreement(
+        self,
+        row: dict,
+        *,
+        user: str,
+        measure_kind: str | None = None,
+        measure: gpd.GeoDataFrame | None = None,
+        drop_measure: str | None = None,
+    ) -> int:
+        """Insert (``agreement_id`` missing or ``None``) or update one agreement atomically; return its id.
+
+        Parameters
+        ----------
+        row : values of :data:`AGREEMENT_COLUMNS` (dates as ``date``/``Timestamp``/``None``, the
+            place as ``geometry``, a shapely geometry in the store's CRS). An update needs
+            only the changed columns besides ``agreement_id``.
+        user : who changes it (audit log: who, when, old → new of every changed column).
+        measure_kind, measure : validated measure rows (with ``record_id``) to add in the same
+            write, e.g. when the agreement is carried out; an import record is written for them.
+        drop_measure : ``record_id`` of a measure of ``measure_kind`` to remove in the same write
+            (a measure record is replaced when its end date is set).
+
+        Raises
+        ------
+        UserError
+            The agreement to update does not exist.
+        """
+        with self.lock():
+            current = self.agreements()
+            new_id = row.get("agreement_id")
+            if new_id is None or pd.isna(new_id):
+                new_id = int(current["agreement_id"].max()) + 1 if len(current) else 1
+                old: dict = {}
+            else:
+                new_id = int(new_id)
+                hit = current[current["agreement_id"] == new_id]
+                if not len(hit):
+                    raise UserError(f"Keine Vereinbarung mit der Nummer {new_id}.")
+                old = agreement_values(hit.iloc[0].to_dict())
+            merged = {**old, **{k: v for k, v in row.items() if k in AGREEMENT_COLUMNS or k == "geometry"}}
+            merged["agreement_id"] = new_id
+            merged["updated_at"] = datetime.now().isoformat(timespec="seconds")
+            merged["updated_by"] = user
+            values = agreement_values(merged)
+            adding = measure is not None and len(measure) > 0 and measure_kind is not None
+            import_id = self._next_import_id() if adding else None
+            with self.transaction() as tmp:
+                if measure_kind is not None and drop_measure:
+                    self._delete_rows(tmp, get_kind(measure_kind), [drop_measure])
+                if import_id is not None and measure is not None and measure_kind is not None:
+                    kind = get_kind(measure_kind)
+                    out = measure[[RECORD_ID, *kind.field_names, measure.geometry.name]].copy()
+                    out.insert(1, IMPORT_ID, import_id)
+                    self._append_layer(tmp, kind, out)
+                with contextlib.closing(sqlite3.connect(tmp)) as con:
+                    ensure_imports_table(con)
+                    ensure_agreements_table(con)
+                    if import_id is not None and measure is not None:
+                        rec = {c: None for c in _IMPORT_COLUMNS} | {
+                            "import_id": import_id, "file_name": f"Vereinbarung Nr. {new_id}", "kind": measure_kind,
+                            "imported_at": merged["updated_at"], "rows_read": len(measure), "stored": len(measure),
+                            "rejected": 0, "repaired": 0, "user": user, "notes": "aus der Vereinbarung übernommen"}
+                        con.execute(f"INSERT INTO {IMPORTS_TABLE} ({', '.join(_IMPORT_COLUMNS)}) VALUES "
+                                    f"({', '.join('?' * len(_IMPORT_COLUMNS))})", [rec[c] for c in _IMPORT_COLUMNS])
+                    cols = list(AGREEMENT_COLUMNS)
+                    con.execute(f"INSERT OR REPLACE INTO {AGREEMENTS_TABLE} ({', '.join(cols)}) VALUES "
+                                f"({', '.join('?' * len(cols))})", [values[c] for c in cols])
+                    con.commit()
+        changes = [f"{c}: {audit_text(old.get(c))} → {audit_text(values[c])}" for c in AGREEMENT_COLUMNS
+                   if c not in ("agreement_id", "updated_at", "updated_by") and old.get(c) != values[c]
+                   and (old or values[c] not in (None, ""))]
+        if measure is not None and len(measure):
+            changes.append(f"Maßnahme {measure_kind} angelegt: {', '.join(measure[RECORD_ID].astype(str))}")
+        if drop_measure:
+            changes.append(f"Maßnahme {measure_kind} ersetzt: {drop_measure}")
+        self.audit("agreement_change" if old else "agreement_add", user=user, kind="agreement", count=1,
+                   detail=f"Vereinbarung Nr. {new_id}: " + "; ".join(changes))
+        return new_id
+
     # ------------------------------------------------------------------ internals
     def _next_import_id(self) -> int:
         hist = self.imports()
@@ -328,7 +466,7 @@ class Store:
     def _commit(self, tmp: Path) -> None:
         if not tmp.exists():  # nothing was written to a new store: create it with the history table
             with contextlib.closing(sqlite3.connect(tmp)) as con:
-                _ensure_imports_table(con)
+                ensure_imports_table(con)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, self.path)
@@ -337,6 +475,15 @@ class Store:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+    def _delete_rows(self, tmp: Path, kind: Kind, ids: list[str]) -> int:
+        if not tmp.exists() or kind.name not in [str(n) for n in pyogrio.list_layers(tmp)[:, 0]]:
+            return 0
+        with contextlib.closing(sqlite3.connect(tmp)) as con:
+            con.execute("PRAGMA secure_delete = ON")
+            cur = con.executemany(f'DELETE FROM "{kind.name}" WHERE {RECORD_ID} = ?', [(str(i),) for i in ids])
+            con.commit()
+            return cur.rowcount
 
     def _append_layer(self, tmp: Path, kind: Kind, rows: gpd.GeoDataFrame) -> None:
         exists = tmp.exists() and kind.name in [str(n) for n in pyogrio.list_layers(tmp)[:, 0]]
@@ -356,30 +503,12 @@ class Store:
         # The temporary copy needs no journal or synchronous writes: it becomes the store only
         # after it has been fsynced and renamed. No R-tree: queries filter by time, not space,
         # and building the index would triple the write time of large imports.
-        with _gdal_options(OGR_SQLITE_SYNCHRONOUS="OFF", OGR_SQLITE_JOURNAL="OFF", OGR_SQLITE_CACHE="512"):
+        with gdal_options(OGR_SQLITE_SYNCHRONOUS="OFF", OGR_SQLITE_JOURNAL="OFF", OGR_SQLITE_CACHE="512"):
             pyogrio.write_dataframe(
                 rows, tmp, layer=kind.name, driver="GPKG", append=exists, use_arrow=True,
                 geometry_type="Point" if kind.is_point_only else "Unknown",
                 layer_options=None if exists else {"SPATIAL_INDEX": "NO"},
             )
-
-
-@contextlib.contextmanager
-def _gdal_options(**options: str) -> Iterator[None]:
-    previous = {k: pyogrio.get_gdal_config_option(k) for k in options}
-    pyogrio.set_gdal_config_options(options)
-    try:
-        yield
-    finally:
-        pyogrio.set_gdal_config_options(previous)
-
-
-def _ensure_imports_table(con: sqlite3.Connection) -> None:
-    con.execute(
-        f"CREATE TABLE IF NOT EXISTS {IMPORTS_TABLE} (import_id INTEGER PRIMARY KEY, file_name TEXT, sha256 TEXT, "
-        "kind TEXT, imported_at TEXT, rows_read INTEGER, stored INTEGER, rejected INTEGER, repaired INTEGER, "
-        "rejects_file TEXT, user TEXT, notes TEXT)"
-    )
 
 
 def _remove(path: Path) -> None:
@@ -430,6 +559,10 @@ def _quality_column(s: pd.Series, kind: str) -> pd.Series:
     if kind == "bool":
         return s.astype(object).where(s.notna(), False).astype(bool)
     return s.astype(object).where(s.notna(), "")
+
+
+#: Public name of :func:`_normalise` for the other backends.
+normalise_frame = _normalise
 
 
 def ensure_user_store(path: Path) -> None:
