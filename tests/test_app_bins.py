@@ -184,14 +184,15 @@ def test_plan_file_is_formula_safe_and_audited(fresh_store, monkeypatch):
 
 def test_forecast_switch_sites_for_the_next_period(app):
     at = app()
-    before = _frame(at, "Vorschlag")[["Breite", "Länge"]].round(5).values.tolist()
+    before = _frame(at, "Vorschlag")[["Breite", "Länge"]].map(_num).round(5).values.tolist()
     assert at.toggle(key="bins_forecast").value is False
     at.toggle(key="bins_forecast").set_value(True)
     at.run()
     _ok(at)
     after = _frame(at, "Vorschlag")
-    assert len(after) == 3 and after["Breite"].between(51.3, 51.4).all()
+    assert len(after) == 3 and after["Breite"].map(_num).between(51.3, 51.4).all()
     assert any("erwarteten Funde des nächsten Zeitraums" in c.value for c in at.caption)
     # the demo's scene is stable enough that the forecast keeps the best sites near the old ones
-    far = [min(abs(a[0] - b[0]) + abs(a[1] - b[1]) for b in before) for a in after[["Breite", "Länge"]].values]
+    now = after[["Breite", "Länge"]].map(_num).values
+    far = [min(abs(a[0] - b[0]) + abs(a[1] - b[1]) for b in before) for a in now]
     assert max(far) < 0.01
