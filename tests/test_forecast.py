@@ -138,8 +138,10 @@ def test_cli_forecast_writes_ranked_cells_and_prints_the_backtest(demo_store, tm
     text = capsys.readouterr().out
     assert rc == 0, text
     cells = gpd.read_file(out)
-    assert list(cells.columns[:3]) == ["rank", "expected", "method"]
+    assert list(cells.columns[:4]) == ["rank", "expected", "method", "place"]
     assert cells["rank"].tolist() == list(range(1, len(cells) + 1))
+    # every cell is named; the demo store has sensitive places, so names are not bare coordinates
+    assert cells["place"].str.len().gt(0).all() and not cells["place"].str.contains("° N").all()
     assert (cells["expected"] > 0).all() and cells["method"].nunique() == 1
     grid = make_grid(leipziger_osten().boundary, 100, "hex")
     assert len(cells) == math.ceil(0.03 * grid.n)

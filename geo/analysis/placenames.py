@@ -327,6 +327,12 @@ def name_area(geom: shapely.Geometry, ctx: PlaceContext) -> str:
     return main or place or _near_street(geom, ctx) or _fallback(geom, ctx)
 
 
+def place_names(cells: gpd.GeoDataFrame, ctx: PlaceContext) -> list[str]:
+    """The short German name of each cell (or area) in ``cells`` (see :func:`name_area`), in order."""
+    crs_cells = cells.to_crs(ctx.crs) if cells.crs is not None else cells
+    return [name_area(g, ctx) for g in crs_cells.geometry.values]
+
+
 def _word_in(word: str, text: str) -> bool:
     return re.search(r"(?<!\w)" + re.escape(word.lower()) + r"(?!\w)", text.lower()) is not None
 

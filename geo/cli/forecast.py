@@ -10,7 +10,7 @@ periods of the length of ``--from``/``--to``; every candidate map (:mod:`geo.ana
 is backtested on them (rolling origin), the one with the best mean PAI is chosen (``auto``,
 the default, or the best of one family) and its cells covering ``--share`` of the area are
 written, ranked: ``rank``, ``expected`` (events expected in the next period of equal
-length), ``method`` (and ``place`` once place names exist, see :func:`place_column`),
+length), ``method``, ``place`` (:func:`place_column`),
 ``cell_id``, ``value`` and the cell polygon. The backtest table is printed
 (method, PAI, hit rate, periods).
 """
@@ -18,8 +18,6 @@ length), ``method`` (and ``place`` once place names exist, see :func:`place_colu
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 
 import geopandas as gpd
 import numpy as np
@@ -34,6 +32,7 @@ from geo.cli.common import (
     check_table_output,
     load_all_records,
     load_area,
+    open_store,
     period_from_args,
 )
 from geo.core import fmt
@@ -68,23 +67,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def place_column(cells: gpd.GeoDataFrame, area: object) -> list[str] | None:
-    """Place names of the forecast cells, or ``None`` while no place-naming function exists.
+def place_column(cells: gpd.GeoDataFrame, args: argparse.Namespace, area) -> list[str]:
+    """The place name of every forecast cell (:func:`geo.analysis.placenames.place_names`) from the store's base
+    map, sensitive places and districts; without a store, the nearest district or the coordinates."""
+    from geo.analysis.placenames import place_names
+    from geo.report.places import store_place_context
 
-    Hook for the geography issue: when ``geo.analysis.placenames`` provides
-    ``place_names(geometries, area) -> list[str]`` (or ``name_places``), the CLI adds a column
-    ``place``. # TODO(placenames): settle on the function's name when that module lands.
-    """
-    if importlib.util.find_spec("geo.analysis.placenames") is None:
-        return None
-    module = importlib.import_module("geo.analysis.placenames")
-    fn = getattr(module, "place_names", None) or getattr(module, "name_places", None)
-    if fn is None:
-        return None
-    try:
-        return [str(v) for v in fn(cells, area)]
-    except Exception:  # noqa: BLE001 - a naming failure must not cost the forecast
-        return None
+    store = open_store(args) if getattr(args, "input", None) is None else None
+    ctx = store_place_context(store if store is not None and store.exists() else None, area.crs)
+    return place_names(cells, ctx)
 
 
 def _de(v: float, digits: int = 1) -> str:
@@ -134,11 +125,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"Gewählt: {result.method.name} – {result.method.label(result.grid.cell)}")
     print(result.summary().replace("Funde", kind.label_plural))
     cells = result.cells
-    places = place_column(cells, area)
+    places = place_column(cells, args, area)
     out = cells[["rank", "expected", "method", "cell_id", "value", "geometry"]].copy()
     out["expected"] = np.round(out["expected"].to_numpy(), 3)
-    if places is not None:
-        out.insert(3, "place", places)
+    out.insert(3, "place", places)
     print(f"Prognose für {result.target.label()}: {len(out)} Zellen, zusammen "
           f"{_de(float(out['expected'].sum()))} erwartete {kind.label_plural}")
     write_table(out, args.out)

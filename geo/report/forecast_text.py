@@ -11,31 +11,25 @@ FORECAST_NEAR_RADIUS_M = 500.0
 
 
 def forecast_places(forecast, *, places: gpd.GeoDataFrame | None = None,
-                    districts: gpd.GeoDataFrame | None = None, top: int = 3) -> list[str]:
+                    districts: gpd.GeoDataFrame | None = None, top: int = 3, context=None) -> list[str]:
     """Names of the forecast's top places, best first, without repeats (at most ``top``).
 
-    ``forecast`` is a :class:`geo.analysis.forecast.ForecastResult`. A cell is named by the
-    place-naming function of the geography issue when it exists (``geo.analysis.placenames``,
-    # TODO(placenames)), else by the nearest sensitive place within
+    ``forecast`` is a :class:`geo.analysis.forecast.ForecastResult`. With a naming ``context``
+    (:func:`geo.analysis.placenames.place_context`) a cell is named by its streets and places
+    (:func:`geo.analysis.placenames.place_names`); without one by the nearest sensitive place within
     :data:`FORECAST_PLACE_RADIUS_M` (``bei Kita …``), else by its district, else by the nearest
     place within :data:`FORECAST_NEAR_RADIUS_M` (``nahe …``), else ``Zelle <id>``.
     """
-    import importlib
-    import importlib.util
 
     import numpy as np
     import shapely
 
     cells = forecast.cells.sort_values("rank")
     names: list[str] | None = None
-    if importlib.util.find_spec("geo.analysis.placenames") is not None:
-        module = importlib.import_module("geo.analysis.placenames")
-        fn = getattr(module, "place_names", None) or getattr(module, "name_places", None)
-        if fn is not None:
-            try:
-                names = [str(v) for v in fn(cells, None)]
-            except Exception:  # noqa: BLE001 - fall back to the simple names below
-                names = None
+    if context is not None:
+        from geo.analysis.placenames import place_names
+
+        names = place_names(cells, context)
     if names is None:
         centres = shapely.centroid(cells.geometry.values)
         names = [f"Zelle {int(c)}" for c in cells["cell_id"]]
@@ -67,9 +61,10 @@ def forecast_places(forecast, *, places: gpd.GeoDataFrame | None = None,
 
 
 def forecast_line(forecast, *, places: gpd.GeoDataFrame | None = None,
-                  districts: gpd.GeoDataFrame | None = None, top: int = 3, noun: str = "Spritzenfunde") -> str:
+                  districts: gpd.GeoDataFrame | None = None, top: int = 3, noun: str = "Spritzenfunde",
+                  context=None) -> str:
     """One German line: where the most events are expected next period (plain text, not escaped)."""
-    names = forecast_places(forecast, places=places, districts=districts, top=top)
+    names = forecast_places(forecast, places=places, districts=districts, top=top, context=context)
     from geo.analysis.forecast import share_text
 
     share = share_text(forecast.share)
