@@ -16,7 +16,7 @@ import streamlit as st
 
 from app_support import state
 from geo.core.errors import UserError
-from layers.assets import ensure_static
+from layers.assets import ensure_static, german_ui_script
 
 APP_DIR = Path(__file__).resolve().parent
 log = logging.getLogger("lagebild")
@@ -68,6 +68,7 @@ _CSS = "<style>.block-container{padding-top:2.2rem;} [data-testid='stMetricValue
 def main() -> None:
     _static_assets()
     st.markdown(_CSS, unsafe_allow_html=True)
+    st.sidebar.html(german_ui_script(), unsafe_allow_javascript=True)  # Streamlit's own texts in German
     user = state.login()
     pages = [
         _page("map_page", "Lagekarte", "lagekarte", default=True),

@@ -37,8 +37,18 @@ from geo.core import fmt
 from geo.core.errors import UserError
 from geo.core.schema import DISPOSAL_BIN, PLACE_BUFFER_M, SENSITIVE_PLACE, SYRINGE_FIND
 from geo.data.access import log_release, may_see_points, restrict
+from geo.data.people import plan_for_people
+from geo.report.charts import german_chart
+from geo.report.display import german_table
 from layers.basemap import base_map
-from layers.bins import BIN_COLOUR, SITE_COLOUR, bins_legend_html, bins_overlays, focus_bounds
+from layers.bins import (
+    BIN_COLOUR,
+    SITE_COLOUR,
+    bins_legend_corner,
+    bins_legend_html,
+    bins_overlays,
+    focus_bounds,
+)
 from layers.elements import JsCall, LayerControl
 from layers.escape import js_json
 from layers.map import Overlay, overlay_groups
@@ -239,7 +249,8 @@ def render() -> None:
         ov = overlays(token, filters, params, user.role, result)
         m = base_map(store.area, districts=state.districts(token), base=state.base_layers(token),
                      asset_base=state.asset_base(), draw=False, legend=False)
-        m.add_child(JsCall(f"LB.legend({{map}}, {js_json(bins_legend_html(open_=False))}, 'bottomleft');"))
+        corner = bins_legend_corner(result)  # an unfolded legend must not hide a suggested site
+        m.add_child(JsCall(f"LB.legend({{map}}, {js_json(bins_legend_html(open_=False))}, {js_json(corner)});"))
         bounds = focus_bounds(cov)
         if bounds:
             m.fit_bounds(bounds)
@@ -357,10 +368,11 @@ def _curve_section(result: SitingResult) -> None:
         tooltip=["hinzu kommt", "Spritzen im Radius", "+ Spritzen", "Funde im Radius"],
     )
     text = base.mark_text(dy=-8, fontSize=12).encode(text="Spritzen im Radius")
-    st.altair_chart((bars + text).properties(height=250), width="stretch")
+    st.altair_chart(german_chart((bars + text).properties(height=250)), width="stretch")
     if len(result.sites) < result.k:
         st.caption(f"Nur {len(result.sites)} neue Standorte bringen zusätzliche Abdeckung.")
-    st.dataframe(table[["hinzu kommt", "Spritzen im Radius", "+ Spritzen"]], hide_index=True, width="stretch")
+    st.dataframe(german_table(table[["hinzu kommt", "Spritzen im Radius", "+ Spritzen"]]), hide_index=True,
+                 width="stretch")
     s = result.stats
     st.caption(f"Jeder weitere Behälter bringt höchstens so viel wie der vorige. Geprüft: {de(s['candidates'])} "
                f"mögliche Standorte, davon {de(s['near_bins'])} zu nah an Behältern und "
@@ -380,9 +392,7 @@ def _sites_section(result: SitingResult, plan: gpd.GeoDataFrame) -> None:
         "Spritzen im Radius danach": sug["share_syringes_after"].astype(float).map(pct),
         "Breite": sug["lat"], "Länge": sug["lon"],
     })
-    st.dataframe(shown, hide_index=True, width="stretch",
-                 column_config={"Breite": st.column_config.NumberColumn(format="%.6f"),
-                                "Länge": st.column_config.NumberColumn(format="%.6f")})
+    st.dataframe(german_table(shown, decimals={"Breite": 6, "Länge": 6}), hide_index=True, width="stretch")
     st.caption("Reihenfolge = Nutzen: Nr. 1 erreicht die meisten noch nicht abgedeckten Spritzen. Vorschläge sind "
                "Rechenergebnisse – vor Ort prüfen (Eigentum, Gehweg, Sichtbarkeit).")
 
@@ -402,7 +412,7 @@ def _bins_section(plan: gpd.GeoDataFrame) -> None:
         "Rang nach Nutzen": ex["rank"],
         "Begründung": ex["removal_reason"],
     })
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(german_table(shown), hide_index=True, width="stretch")
     st.caption("Funde und Spritzen im Radius des Behälters; »nur hier« = nur dieser Behälter erreicht sie – das ginge "
                "verloren, wenn er wegkäme. »Versetzen« 1 = kostet am wenigsten, zuerst prüfen; »Rang nach Nutzen« "
                "1 = der wichtigste Behälter. Ein Behälter, dessen eigene Auswertung eine Wirkung zeigt, wird nie "
@@ -415,7 +425,7 @@ def plan_file(plan: gpd.GeoDataFrame, suffix: str, *, store, user, period) -> by
     file_format = "CSV" if suffix == ".csv" else "GeoJSON"
     log_release(store, user, what=f"Behälterplan {file_format} {period.label()}", kind=DISPOSAL_BIN,
                 count=len(plan))
-    return export_bytes(plan, suffix)
+    return export_bytes(plan_for_people(plan, suffix), suffix)  # German headings and values for the crews
 
 
 def _downloads(plan: gpd.GeoDataFrame, filters: state.Filters, user) -> None:

@@ -13,7 +13,6 @@ import re
 
 import altair as alt
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -27,7 +26,7 @@ from geo.analysis.compare import (
     prediction_series,
     zone_comparison,
 )
-from geo.analysis.emerging import PATTERNS, emerging_hotspots
+from geo.analysis.emerging import NO_PATTERN, PATTERNS, emerging_hotspots
 from geo.analysis.evaluate import (
     CONTROLS,
     DEFAULT_BUFFER_M,
@@ -47,7 +46,8 @@ from geo.analysis.timeseries import (
     slice_periods,
 )
 from geo.core import fmt
-from geo.core.period import Period
+from geo.core.errors import UserError
+from geo.core.period import Period, picked_period
 from geo.core.schema import (
     CHANGE_CLASSES,
     DISPOSAL_BIN,
@@ -58,6 +58,10 @@ from geo.core.schema import (
     REPORT_KINDS,
     SENSITIVE_PLACE,
 )
+from geo.report.charts import german_chart
+from geo.report.display import german_table
+from geo.report.keychanges import count_change
+from geo.report.verdicts import measures_overview_table, sensitivity_table
 from layers.compare import (
     areas_layer,
     change_layer,
@@ -213,12 +217,21 @@ def render() -> None:
                 draw(token, filters, kind)
 
 
-def _period_input(label: str, default: Period, key: str) -> Period:
-    picked = st.date_input(label, value=(default.start, default.end), key=key, format="DD.MM.YYYY")
-    if isinstance(picked, list | tuple) and len(picked) == 2:
-        return Period(picked[0], picked[1])
-    st.caption("Bitte Beginn und Ende wählen.")
-    return default
+def _period_input(label: str, default: Period, key: str) -> Period | None:
+    """A period as two date fields; ``None`` (with a German message under them) while it is reversed.
+
+    Two fields, not a range field: a range field keeps a reversed range in the browser and the
+    page would silently stay on the old period.
+    """
+    st.markdown(f"**{label}**")
+    left, right = st.columns(2)
+    start = left.date_input("von", value=default.start, key=f"{key}_from", format="DD.MM.YYYY")
+    end = right.date_input("bis", value=default.end, key=f"{key}_to", format="DD.MM.YYYY")
+    try:
+        return picked_period((start, end))
+    except UserError as exc:
+        st.error(str(exc))
+        return None
 
 
 def _periods_tab(token: str, filters: state.Filters, kind: str) -> None:
@@ -232,13 +245,19 @@ def _periods_tab(token: str, filters: state.Filters, kind: str) -> None:
     with c4:
         sync = st.toggle("Karten koppeln", value=True, key="cmp_sync",
                          help="Verschieben oder Zoomen einer Karte bewegt die andere mit.")
+    if a is None or b is None:
+        st.info("Der Vergleich erscheint, sobald beide Zeiträume vollständig und gültig sind.")
+        return
     cells, zones, note, (n_a, n_b) = comparison(token, filters, kind, str(a), str(b), float(cell), "hex")
     counts = change_summary(cells)
     m1, m2, m3, m4 = st.columns(4)
+    change = count_change(n_b, n_a, b.days, a.days)  # the Lagekarte's test and arrows
     m1.metric(f"A: {a.label()}", fmt.number(n_a), help=f"{a.days} Tage")
-    m2.metric(f"B: {b.label()}", fmt.number(n_b), help=f"{b.days} Tage")
-    m3.metric(CHANGE_CLASSES[1][0], counts[1])
-    m4.metric(CHANGE_CLASSES[-1][0], counts[-1])
+    m2.metric(f"B: {b.label()}", fmt.number(n_b), help=f"{b.days} Tage. {change.explanation}",
+              delta=change.text, delta_color="inverse" if change.arrow else "off",
+              delta_arrow="auto" if change.arrow else "off", delta_description=change.verdict or None)
+    m3.metric(CHANGE_CLASSES[1][0], fmt.number(counts[1]))
+    m4.metric(CHANGE_CLASSES[-1][0], fmt.number(counts[-1]))
     st.caption(f"{note} Raten je Tag, wenn die Zeiträume verschieden lang sind. Test je Zelle: exakter bedingter "
                "Binomialtest, FDR-korrigiert (Benjamini-Hochberg), Signifikanzniveau 5 %.")
 
@@ -246,18 +265,19 @@ def _periods_tab(token: str, filters: state.Filters, kind: str) -> None:
     breaks = count_breaks(cells["count_a"], cells["count_b"])
     legend = legend_html(f"{KINDS[kind].label_plural} je Zelle", count_legend_items(breaks))
     base = state.base_layers(token)
+    busy = cells[(cells["count_a"].to_numpy() + cells["count_b"].to_numpy()) > 0].geometry  # legend away
     fit = frame_bounds(cells[(cells["count_a"].to_numpy() > 0) | (cells["count_b"].to_numpy() > 0)])
     _synced_maps([
         ("cmp_map_a", period_map(area, [count_layer(cells, "count_a", f"A: {a.label()}", breaks)], legend,
-                                 asset_base=state.asset_base(), base=base, fit=fit)),
+                                 asset_base=state.asset_base(), base=base, fit=fit, data=busy)),
         ("cmp_map_b", period_map(area, [count_layer(cells, "count_b", f"B: {b.label()}", breaks)], legend,
-                                 asset_base=state.asset_base(), base=base, fit=fit)),
+                                 asset_base=state.asset_base(), base=base, fit=fit, data=busy)),
     ], sync=sync)
 
     st.subheader("Veränderung A → B")
     change_map = period_map(area, [change_layer(cells)],
                             legend_html("Veränderung", [(lab, col) for lab, col in CHANGE_CLASSES.values()]),
-                            asset_base=state.asset_base(), base=base, fit=fit)
+                            asset_base=state.asset_base(), base=base, fit=fit, data=busy)
     st_folium(change_map, key="cmp_change", height=MAP_HEIGHT + 60, use_container_width=True, returned_objects=[])
     for name, table in zones.items():
         st.markdown(f"**{name}**")
@@ -265,11 +285,11 @@ def _periods_tab(token: str, filters: state.Filters, kind: str) -> None:
 
 
 def _zone_table(table: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
+    return german_table(pd.DataFrame({
         "Ort": table["zone"], "A": table["count_a"], "B": table["count_b"],
-        "Verhältnis B/A": table["rate_ratio"].round(2), "p (FDR)": table["p_fdr"].round(4),
+        "Verhältnis B/A": table["rate_ratio"], "p (FDR)": table["p_fdr"].map(fmt.p_value),
         "Einordnung": table["change_class"].map(lambda c: CHANGE_CLASSES[int(c)][0]),
-    })
+    }))
 
 
 def _emerging_tab(token: str, filters: state.Filters, kind: str) -> None:
@@ -295,12 +315,13 @@ def _emerging_tab(token: str, filters: state.Filters, kind: str) -> None:
                        legend_html("Trend der Hotspots", emerging_legend_items(result.cells)),
                        asset_base=state.asset_base(), base=state.base_layers(token),
                        fit=frame_bounds(result.cells[result.cells["pattern"].astype(str).to_numpy() != "no_pattern"])
-                       if "pattern" in result.cells else None)
+                       if "pattern" in result.cells else None,
+                       data=result.cells[result.cells["pattern"].to_numpy() != NO_PATTERN].geometry)
         st_folium(m, key="em_map", height=MAP_HEIGHT + 60, use_container_width=True, returned_objects=[])
     with right:
         counts = result.pattern_counts()
         table = pd.DataFrame({"Muster": [PATTERNS[c][0] for c in counts], "Zellen": list(counts.values())})
-        st.dataframe(table[table["Zellen"] > 0], hide_index=True, width="stretch")
+        st.dataframe(german_table(table[table["Zellen"] > 0]), hide_index=True, width="stretch")
     with st.expander("Was bedeuten die Muster?"):
         st.dataframe(pd.DataFrame({"Muster": [v[0] for v in PATTERNS.values()],
                                    "Bedeutung": [v[2] for v in PATTERNS.values()]}),
@@ -323,13 +344,9 @@ def _measures_tab(token: str, filters: state.Filters, kind: str) -> None:
     if not len(overview):
         st.info("Keine Maßnahmen im Speicher.")
         return
-    shown = pd.DataFrame({
-        "Maßnahme": overview["measure"], "Ergebnis": overview["verdict_label"],
-        "vorher": overview.get("treated_before"), "nachher": overview.get("treated_after"),
-        "Verhältnis (DiD)": overview.get("did_ratio", pd.Series(np.nan, index=overview.index)).round(2),
-        "WDQ": overview.get("wdq", pd.Series(np.nan, index=overview.index)).round(2),
-    })
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(measures_overview_table(overview), hide_index=True, width="stretch")
+    st.caption("Verhältnis (DiD): Maßnahmengebiet gegen Kontrollgebiet, unter 1 = Abnahme; »–« mit dem Grund unter "
+               "»Hinweis«, wo eine Zahl nicht sinnvoll ist.")
     rank = overview["verdict"].map({"displacement": 0, "effect": 1, "diffusion": 2, "no_effect": 3})
     evaluable = rank.dropna().sort_values(kind="stable").index.tolist()  # measures with a finding first
     if not evaluable:
@@ -344,6 +361,7 @@ def _measures_tab(token: str, filters: state.Filters, kind: str) -> None:
     st.markdown(f"**Ergebnis: {label}** – {text}")
     for note in ev.notes:
         st.caption(md(note))
+    _sensitivity_section(token, filters, kind, int(pick), options)
     if ev.did:
         c1, c2, c3, c4 = st.columns(4)
         c1.metric("Maßnahmengebiet gegen Kontrolle", de(ev.did["ratio"]),
@@ -358,7 +376,7 @@ def _measures_tab(token: str, filters: state.Filters, kind: str) -> None:
     table = ev.counts.rename(columns={"name": "Gebiet", "area_km2": "Fläche (km²)", "before": "vorher",
                                       "after": "nachher", "change": "Veränderung"})
     st.caption(f"Je {ev.window_days} Tage: vorher {ev.before.label()}, nachher {ev.after.label()}")
-    st.dataframe(table.round({"Fläche (km²)": 3}), hide_index=True, width="stretch")
+    st.dataframe(german_table(table, decimals={"Fläche (km²)": 3}), hide_index=True, width="stretch")
     left, right = st.columns([1.2, 1])
     with left:
         treated = ev.areas[ev.areas["role"].astype(str) != "control"] if "role" in ev.areas else ev.areas
@@ -369,6 +387,31 @@ def _measures_tab(token: str, filters: state.Filters, kind: str) -> None:
         zones = measure_zones(measures.iloc[[int(pick)]], None if radius == MEASURE_RADIUS_M else float(radius))
         series = monthly_series(records(kind, None, filters), kind, zones)
         st.altair_chart(_chart(series, measure_marks(measures.iloc[[int(pick)]])), width="stretch")
+
+
+@st.cache_data(max_entries=8, show_spinner="Ergebnis wird über Ringbreiten und Meldungsarten geprüft …",
+               hash_funcs=_HASH)
+def sensitivity(token: str, filters: state.Filters, kind: str, pick: int, options: tuple):
+    """:func:`geo.analysis.sensitivity.verdict_sensitivity` of measure ``pick`` (all report kinds of the filters)."""
+    from geo.analysis.sensitivity import verdict_sensitivity
+
+    opts = dict(options)
+    buffer = opts.pop("buffer_m")
+    kinds = [k for k in REPORT_KINDS if k in filters.kinds] or [kind]
+    frames = {k: records(k, None, filters) for k in kinds}
+    return verdict_sensitivity(_measures(token).iloc[pick], frames, state.get_store().area, kind=kind,
+                               buffer_m=buffer, **opts)
+
+
+def _sensitivity_section(token: str, filters: state.Filters, kind: str, pick: int, options: tuple) -> None:
+    """How sure is the verdict? The same evaluation across ring widths and report kinds."""
+    st.markdown("##### Wie sicher ist das Ergebnis?")
+    sens = sensitivity(token, filters, kind, pick, options)
+    (st.success if sens.stable else st.warning)(md(sens.sentence()))
+    st.dataframe(sensitivity_table(sens), hide_index=True, width="stretch")
+    st.caption("Dasselbe Verfahren mit anderen Breiten des Pufferrings und anderen Meldungsarten; in Klammern die "
+               "Veränderung im Maßnahmengebiet gegenüber dem Kontrollgebiet. »◀ Standard« = die oben gewählte "
+               "Einstellung.")
 
 
 def _forecast_tab(token: str, filters: state.Filters, kind: str) -> None:
@@ -425,12 +468,13 @@ def _prediction_section(token: str, filters: state.Filters, kind: str) -> None:
     if not len(table):
         st.info("Zu kurzer Zeitraum für die Vorhersagegüte.")
         return
-    st.dataframe(pd.DataFrame({
+    st.dataframe(german_table(pd.DataFrame({
         "Zeitraum → nächster": table["label"],
-        "Hotspot-Zellen": table["hotspot_cells"], "Trefferquote Hotspots": (100 * table["hotspot_hit_rate"]).round(1),
-        "PAI Hotspots": table["hotspot_pai"].round(1), "Top-5-%-Zellen": table["top_cells"],
-        "Trefferquote Top 5 %": (100 * table["top_hit_rate"]).round(1), "PAI Top 5 %": table["top_pai"].round(1),
-    }), hide_index=True, width="stretch")
+        "Hotspot-Zellen": table["hotspot_cells"], "Trefferquote Hotspots (%)": 100 * table["hotspot_hit_rate"],
+        "PAI Hotspots": table["hotspot_pai"], "Top-5-%-Zellen": table["top_cells"],
+        "Trefferquote Top 5 % (%)": 100 * table["top_hit_rate"], "PAI Top 5 %": table["top_pai"],
+    }), decimals=dict.fromkeys(("Trefferquote Hotspots (%)", "PAI Hotspots", "Trefferquote Top 5 % (%)",
+                                 "PAI Top 5 %"), 1)), hide_index=True, width="stretch")
 
 
 def _chart(series: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerChart:
@@ -442,11 +486,11 @@ def _chart(series: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerChart:
         tooltip=["Bereich", alt.Tooltip("Monat:T", format="%m/%Y"), "Anzahl"],
     )
     if not len(marks):
-        return alt.layer(lines)
+        return german_chart(alt.layer(lines))
     rules = alt.Chart(marks.rename(columns={"date": "Datum", "title": "Maßnahme", "what": "was"})).mark_rule(
         strokeDash=[4, 3], color="#283593").encode(
             x="Datum:T", tooltip=["Maßnahme", "was", alt.Tooltip("Datum:T", format=fmt.DATE_FORMAT)])
-    return alt.layer(lines, rules)
+    return german_chart(alt.layer(lines, rules))
 
 
 def _series_tab(token: str, filters: state.Filters, kind: str) -> None:

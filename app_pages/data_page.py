@@ -21,6 +21,8 @@ from geo.core.errors import UserError
 from geo.core.schema import KINDS, REPORT_KINDS
 from geo.data.access import log_release, release
 from geo.data.exports import neutralise_formulas
+from geo.data.people import records_for_people
+from geo.report.display import german_table
 
 UPLOAD_TYPES = ["csv", "txt", "tsv", "geojson", "json", "gpkg", "zip"]
 REPORT_KEY = "last_import_report"
@@ -116,20 +118,20 @@ def _import_section(user) -> None:
 
 def _show_report(report) -> None:
     kind = KINDS[report.kind]
-    msg = (f"**{report.file_name}** ({kind.label_plural}): {report.rows_read} Zeilen gelesen, "
-           f"**{report.stored} gespeichert**, **{report.rejected} abgelehnt**")
+    msg = (f"**{report.file_name}** ({kind.label_plural}): {fmt.number(report.rows_read)} Zeilen gelesen, "
+           f"**{fmt.number(report.stored)} gespeichert**, **{fmt.number(report.rejected)} abgelehnt**")
     (st.success if not report.rejected else st.warning)(msg)
     for line in getattr(report, "lines", []):
         (st.warning if line.startswith(("Sammelpunkt:", "Ungenau")) else st.caption)(line)
     for note in report.notes:
         st.caption(f"Hinweis: {note}")
     if report.earlier_import:
-        st.caption(f"Hinweis: Diese Datei wurde bereits am {report.earlier_import} importiert.")
+        st.caption(f"Hinweis: Diese Datei wurde bereits am {fmt.datetime_(report.earlier_import)} importiert.")
     if report.rejected:
         st.markdown("**Abgelehnte Zeilen**")
         reasons = report.reasons.rename_axis("Grund").reset_index(name="Anzahl")
-        st.dataframe(reasons, hide_index=True, width="stretch")
-        st.dataframe(report.rejects.rename(columns=REJECT_COLUMNS), hide_index=True, width="stretch",
+        st.dataframe(german_table(reasons), hide_index=True, width="stretch")
+        st.dataframe(german_table(report.rejects.rename(columns=REJECT_COLUMNS)), hide_index=True, width="stretch",
                      height=min(300, 36 * (len(report.rejects) + 1) + 3))
         st.download_button("Abgelehnte Zeilen als CSV", data=rejects_csv(report.rejects),
                            file_name=f"abgelehnt_{Path(report.file_name).stem}.csv", mime="text/csv",
@@ -143,7 +145,7 @@ def _stored_section() -> None:
         "Art": [KINDS[k].label_plural for k in KINDS],
         "Datensätze": [store.count(k) for k in KINDS],
     })
-    st.dataframe(counts, hide_index=True, width="content")
+    st.dataframe(german_table(counts), hide_index=True, width="content")
     latest = state.latest_data_date()
     if latest:
         st.caption(f"Letzte Meldung: {fmt.date(latest)}. Die Zeiträume in der Seitenleiste beziehen sich darauf.")
@@ -210,7 +212,8 @@ def _history_section() -> None:
         return
     shown = hist[[c for c in HISTORY_COLUMNS if c in hist]].copy()
     shown["kind"] = shown["kind"].map(lambda k: KINDS[k].label_plural if k in KINDS else k)
-    st.dataframe(shown.rename(columns=HISTORY_COLUMNS), hide_index=True, width="stretch", height=260)
+    st.dataframe(german_table(shown, datetimes=("imported_at",)).rename(columns=HISTORY_COLUMNS), hide_index=True,
+                 width="stretch", height=260)
     with_rejects = hist[hist["rejects_file"].fillna("").astype(str).map(lambda p: bool(p) and Path(p).is_file())]
     if len(with_rejects):
         c1, c2 = st.columns([2, 1])
@@ -239,7 +242,7 @@ def _export_section(user) -> None:
 
     def make() -> bytes:  # runs on click, in a separate thread: no Streamlit calls here
         released = release(gdf, kind, user, store, what=f"{file_format}-Download {filters.period.label()}")
-        return export_bytes(released, suffix)
+        return export_bytes(records_for_people(released, kind, suffix), suffix)  # German headings, Breite/Länge
 
     c3.download_button(f"{len(gdf)} Datensätze herunterladen", data=make, disabled=not len(gdf),
                        file_name=f"{kind}_{filters.period.start:%Y%m%d}-{filters.period.end:%Y%m%d}{suffix}",

@@ -37,17 +37,18 @@ from geo.core.schema import (
     SCENE_OBSERVATION,
     SYRINGE_FIND,
 )
+from geo.report.display import german_table
 from geo.report.figures import (
     DEFAULT_PLACE_THRESHOLD,
     count_hot_cells,
-    format_change,
     key_figures,
     measures_list,
     to_german,
 )
+from geo.report.keychanges import figure_changes
 from layers.basemap import base_map
 from layers.elements import LayerControl
-from layers.map import overlay_groups
+from layers.map import default_off, overlay_groups
 
 MAP_KEY = "lagekarte"
 TABLE_KEY = "places_table"
@@ -92,11 +93,12 @@ def _selected_place(table: gpd.GeoDataFrame) -> tuple[float, float] | None:
     return float(row["lat"]), float(row["lon"])
 
 
-def _metric(col, label: str, row: pd.Series) -> None:
-    change = format_change(row["value"], row["previous"])
-    unchanged = change == "–" or row["value"] == row["previous"]  # no arrow without a direction
-    col.metric(label, fmt.number(row["value"]), delta=None if change == "–" else change,
-               delta_color="off" if unchanged else "inverse", help=f"Vorzeitraum: {fmt.number(row['previous'])}")
+def _metric(col, label: str, row: pd.Series, change) -> None:
+    """A key figure; its change carries an arrow only when significant (:mod:`geo.report.keychanges`)."""
+    delta = None if change.text == "–" else change.text
+    col.metric(label, fmt.number(row["value"]), delta=delta, delta_color="inverse" if change.arrow else "off",
+               delta_arrow="auto" if change.arrow else "off", delta_description=change.verdict or None,
+               help=f"Vorzeitraum: {fmt.number(row['previous'])}. {change.explanation}".strip())
 
 
 # ---------------------------------------------------------------------------- page
@@ -133,7 +135,7 @@ def render() -> None:
                      fit=state.data_bounds(token))
         st_folium(
             m, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True,
-            feature_group_to_add=overlay_groups(ov, drawing=geometry), layer_control=LayerControl(),
+            feature_group_to_add=overlay_groups(ov, drawing=geometry), layer_control=LayerControl(default_off(ov)),
             returned_objects=["all_drawings"],
             center=view["center"] if view else None, zoom=view["zoom"] if view else None,
         )
@@ -154,7 +156,8 @@ def render() -> None:
         if within is not None:
             st.info(f"Nur gezeichnete Fläche ({fmt.area_km2(within.area / 1e6)})", icon=":material/edit:")
         _figure_tiles(figures, filters)
-        st.caption(f"Veränderung gegenüber {filters.previous.label()} (gleich lang). Rot = Zunahme.")
+        st.caption(f"Veränderung gegenüber {filters.previous.label()}. Pfeil und Farbe nur bei einer signifikanten "
+                   "Veränderung (exakter Test wie auf der Seite »Vergleich«, 5 %); rot = Zunahme.")
         if not public:
             with st.expander("Analyse-Einstellungen", expanded=False):
                 st.selectbox("Hotspots und Dichte für", hotspot_kinds, key=HOTSPOT_KIND_KEY,
@@ -175,7 +178,9 @@ def render() -> None:
 
 
 def _figure_tiles(figures: pd.DataFrame, filters: state.Filters) -> None:
-    """The key figures as metric tiles, two per row (only the kinds chosen in the sidebar)."""
+    """The key figures as metric tiles, two per row (only the kinds chosen in the sidebar); a change carries an
+    arrow only when significant (:func:`geo.report.keychanges.figure_changes`)."""
+    changes = figure_changes(figures, filters.period.days, filters.previous.days)
     labels = {"finds": KINDS[SYRINGE_FIND].label_plural, "syringes": "Spritzen",
               "complaints": KINDS[COMPLAINT].label_plural,
               "scene_observations": KINDS[SCENE_OBSERVATION].label_plural, "hot_cells": "Hotspot-Zellen"}
@@ -186,7 +191,7 @@ def _figure_tiles(figures: pd.DataFrame, filters: state.Filters) -> None:
     for i in range(0, len(pairs), 2):
         cols = st.columns(2)
         for col, (k, lab) in zip(cols, pairs[i:i + 2], strict=False):
-            _metric(col, lab, figures.loc[k])
+            _metric(col, lab, figures.loc[k], changes[k])
 
 
 def _top_hotspots_section(token: str, filters: state.Filters, kind: str) -> None:
@@ -245,11 +250,10 @@ def _places_section(table: gpd.GeoDataFrame, threshold: int) -> None:
     n_flag = int(table["flagged"].sum())
     st.caption(f"Funde und Beschwerden im Schutzabstand je Ort. Auffällig ab {threshold} "
                f"(Funde + Beschwerden): {n_flag} Ort(e). Zeile anklicken, um auf der Karte hinzuzoomen.")
-    st.dataframe(
-        to_german(shown.rename(columns={"reports_prev": "Vorzeitraum"})), hide_index=True, key=TABLE_KEY,
-        on_select="rerun", selection_mode="single-row", width="stretch",
-        column_config={"Veränderung": st.column_config.NumberColumn(format="%+d")},
-    )
+    shown = german_table(to_german(shown.rename(columns={"reports_prev": "Vorzeitraum"})))
+    shown["Veränderung"] = [fmt.number(v, sign=True) for v in table["change"]]
+    st.dataframe(shown, hide_index=True, key=TABLE_KEY, on_select="rerun", selection_mode="single-row",
+                 width="stretch")
 
 
 def _measures_section(filters: state.Filters, within: shapely.Geometry | None) -> None:
@@ -261,7 +265,7 @@ def _measures_section(filters: state.Filters, within: shapely.Geometry | None) -
         return
     shown = table[["measure", "description", "when", "new_in_period"]].copy()
     shown["new_in_period"] = shown["new_in_period"].map({True: "neu", False: ""})
-    st.dataframe(to_german(shown), hide_index=True, width="stretch")
+    st.dataframe(german_table(to_german(shown)), hide_index=True, width="stretch")
 
 
 def _handout_button(user, filters: state.Filters, hs, threshold: int, within, forecast=None) -> None:

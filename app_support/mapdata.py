@@ -120,6 +120,7 @@ def overlays(token: str, filters: state.Filters, role: str, hotspot_kind: str, t
     named = named_hotspots(token, filters, hotspot_kind)
     if named is not None:  # the hotspot popups name their place
         content.hotspot_cells = hs.cells.assign(place=named[1].to_numpy())
+    content.main_kind = hotspot_kind
     content.density = dens
     fc = forecast_result(token, filters, hotspot_kind)
     content.forecast_cells = fc.cells if fc is not None else None

@@ -25,7 +25,8 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from geo.core.period import PRESETS, Period
+from geo.core.errors import UserError
+from geo.core.period import PRESETS, Period, picked_period
 from geo.core.schema import COMPLAINT_CATEGORIES, DISTRICT, KINDS, REPORT_KINDS
 from geo.data import facts
 from geo.data.access import restrict
@@ -38,9 +39,9 @@ PERIOD_CHOICES: tuple[str, ...] = (*PRESETS, FREE_RANGE)
 SOURCE_KINDS: tuple[str, ...] = tuple(k for k in REPORT_KINDS if "source" in KINDS[k].field_names)
 
 # session_state keys of the sidebar widgets
-K_PRESET, K_RANGE, K_KINDS, K_CATEGORIES, K_SOURCES = (
-    "flt_preset", "flt_range", "flt_kinds", "flt_categories", "flt_sources",
-)
+K_PRESET, K_KINDS, K_CATEGORIES, K_SOURCES = "flt_preset", "flt_kinds", "flt_categories", "flt_sources"
+#: The free period: two date fields (a range field keeps a reversed range in the browser, silently).
+K_FROM, K_TO = "flt_from", "flt_to"
 K_STACKS = "flt_keep_stacks"
 
 
@@ -271,14 +272,14 @@ def sidebar_filters() -> Filters:
     ref = reference_date()
     if preset == FREE_RANGE:
         default = preset_period(next(iter(PRESETS)), ref)
-        value = st.session_state.get(K_RANGE, (default.start, default.end))
-        picked = sb.date_input("Von – bis", value=value, key=K_RANGE, format="DD.MM.YYYY")
-        if isinstance(picked, list | tuple) and len(picked) == 2:
-            period = Period(picked[0], picked[1])
-        else:  # only the start picked so far
-            start = picked[0] if isinstance(picked, list | tuple) and picked else default.start
-            period = Period(start, max(start, default.end))
-            sb.caption("Bitte auch das Ende des Zeitraums wählen.")
+        start = sb.date_input("Von", value=default.start, key=K_FROM, format="DD.MM.YYYY")
+        end = sb.date_input("Bis", value=default.end, key=K_TO, format="DD.MM.YYYY")
+        try:
+            period = picked_period((start, end))
+        except UserError as exc:  # say what is wrong; no figure stays silently on the old period
+            sb.error(str(exc))
+            st.error(f"{exc} Bis dahin werden keine Zahlen angezeigt.")
+            st.stop()
     else:
         period = preset_period(preset, ref)
     prev = period.previous()

@@ -142,3 +142,9 @@ def external_references(html: str) -> list[str]:
     """URLs the page would load from another host: ``<script src>``, ``<link href>``,
     ``<img src>``, ``<iframe src>`` (should be none; plain links are not loads)."""
     return re.findall(r'<(?:script|link|img|iframe)\b[^>]*?\s(?:src|href)="((?:https?:)?//[^"]+)"', html)
+
+
+def german_ui_script() -> str:
+    """The script that puts Streamlit's own widget texts into German (``js/streamlit_de.js``),
+    as one ``<script>`` element for ``st.html(..., unsafe_allow_javascript=True)``."""
+    return f"<script>{(OWN_DIR / 'streamlit_de.js').read_text(encoding='utf-8')}</script>"

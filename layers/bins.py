@@ -29,8 +29,8 @@ from geo.core.area import DISPLAY_CRS
 from geo.core.schema import DISPOSAL_BIN, HOTSPOT_CLASSES, KINDS, SENSITIVE_PLACE, SYRINGE_FIND, Field
 from layers.escape import js_json, safe_colour
 from layers.features import feature_collection, format_values, geojson_js, popup_rows
-from layers.hotspots import CELL_COLUMNS, cells_js
-from layers.legend import legend_group, legend_row
+from layers.hotspots import CELL_COLUMNS, cells_js, with_reading
+from layers.legend import legend_corner, legend_group, legend_row
 from layers.map import Overlay
 from layers.records import compact_points
 
@@ -248,7 +248,8 @@ def hot_cells_js(cells: gpd.GeoDataFrame, *, order: int = 10) -> str:
             styles[c + 10 * a] = {"color": SITE_COLOUR if a else safe_colour(colour), "weight": 1.2 if a else 0.8,
                                   "fillColor": safe_colour(colour), "fillOpacity": 0.5}
             labels[c + 10 * a] = f"{label}, kein Behälter im Radius" + (" – ein Vorschlag erreicht sie" if a else "")
-    return cells_js(shown, classes, styles, labels, CELL_COLUMNS, title="Hotspot ohne Behälter", order=order)
+    return cells_js(with_reading(shown), classes, styles, labels, CELL_COLUMNS, title="Hotspot ohne Behälter",
+                    order=order)
 
 
 # ---------------------------------------------------------------------------- assembly
@@ -335,8 +336,25 @@ def focus_bounds(coverage: CoverageResult, *, share: float = 0.5, pad_m: float =
     return [[round(float(s), 6), round(float(w), 6)], [round(float(n), 6), round(float(e), 6)]]
 
 
+def bins_legend_corner(result: CoverageResult | SitingResult) -> str:
+    """The corner of the Behälter map where the open legend hides no suggested site if it can:
+    :func:`layers.legend.legend_corner` over the :func:`focus_bounds` view, each suggested site
+    weighing like 100 finds, each bin like 10."""
+    coverage = result.coverage if isinstance(result, SitingResult) else result
+    view = focus_bounds(coverage)
+    if view is None:
+        return "bottomleft"
+    parts = [np.repeat(np.asarray(coverage.bins.geometry.values, dtype=object), 10),
+             np.asarray(coverage.finds.geometry.values, dtype=object)]
+    if isinstance(result, SitingResult) and len(result.sites):
+        parts.append(np.repeat(np.asarray(result.sites.geometry.values, dtype=object), 100))
+    geoms = gpd.GeoSeries(np.concatenate(parts), crs=coverage.crs).to_crs(DISPLAY_CRS)
+    (s, w), (n, e) = view
+    return legend_corner((w, s, e, n), geoms, corners=("bottomleft", "bottomright", "topright"))
+
+
 __all__ = [
     "BINS_LAYER", "COVERED_LAYER", "EXCLUSION_LAYER", "HOT_LAYER", "SITES_LAYER", "UNCOVERED_LAYER",
-    "bin_stats", "bins_js", "bins_legend_html", "bins_overlays", "exclusion_js", "finds_js", "focus_bounds",
-    "hot_cells_js", "site_rows", "sites_js",
+    "bin_stats", "bins_js", "bins_legend_corner", "bins_legend_html", "bins_overlays", "exclusion_js", "finds_js",
+    "focus_bounds", "hot_cells_js", "site_rows", "sites_js",
 ]

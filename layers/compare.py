@@ -21,14 +21,22 @@ import pandas as pd
 from geo.analysis.emerging import NO_PATTERN, PATTERNS
 from geo.analysis.evaluate import AREA_NAMES
 from geo.core import fmt
-from geo.core.area import StudyArea
-from geo.core.schema import CHANGE_CLASSES, COUNT_CELL_COLOUR, DENSITY_COLOURS, EVALUATION_AREAS, NEUTRAL_CELL_COLOUR
+from geo.core.area import DISPLAY_CRS, StudyArea
+from geo.core.schema import (
+    CHANGE_CLASSES,
+    COUNT_CELL_COLOUR,
+    DENSITY_COLOURS,
+    EMERGING_SYMBOLS,
+    EVALUATION_AREAS,
+    NEUTRAL_CELL_COLOUR,
+)
 from layers.assets import STATIC_URL
 from layers.baselayers import BaseLayers
 from layers.basemap import OfflineMap, base_map
 from layers.elements import JsCall, layer_group
 from layers.escape import escape_text, js_json, safe_colour
 from layers.features import feature_collection, format_values, geojson_js
+from layers.legend import legend_corner
 
 CHANGE_LAYER = "Veränderung A → B"
 EMERGING_LAYER = "Trend der Hotspots"
@@ -56,15 +64,17 @@ def _int(values) -> np.ndarray:
     return format_values(pd.Series(np.asarray(values)), "int")
 
 
-def legend_html(title: str, items: list[tuple[str, str]]) -> str:
-    """A collapsible legend box ``title`` with one ``(label, colour)`` row each (escaped, colours checked).
+def legend_html(title: str, items: list[tuple[str, ...]]) -> str:
+    """A collapsible legend box ``title`` with one ``(label, colour)`` or ``(label, colour, symbol)`` row
+    each (escaped, colours checked; the symbol is drawn on the colour swatch).
 
     Uses the CSS classes of ``layers/js/lagebild.css`` (``lb-row``, ``lb-sym``).
     """
     rows = "".join(
-        f'<div class="lb-row"><span class="lb-sym" style="background:{safe_colour(colour)};'
-        f'border-color:{safe_colour(colour)}"></span>{escape_text(label)}</div>'
-        for label, colour in items
+        f'<div class="lb-row"><span class="lb-sym{" lb-glyph-sym" if item[2:] else ""}" '
+        f'style="background:{safe_colour(item[1])};border-color:{safe_colour(item[1])}">'
+        f'{escape_text(item[2]) if item[2:] else ""}</span>{escape_text(item[0])}</div>'
+        for item in items
     )
     return f"<details open><summary>{escape_text(title)}</summary>{rows}</details>"
 
@@ -150,14 +160,19 @@ def emerging_layer(cells: gpd.GeoDataFrame, *, show: bool = True) -> folium.Feat
                       ["p-Wert des Trends", tp], ["Abschnitte als Hotspot", n_hot], ["Abschnitte als Coldspot", n_cold],
                       ["Ereignisse gesamt", total]],
         })
+    centres = gpd.GeoSeries(shown.geometry.centroid, crs=shown.crs).to_crs(DISPLAY_CRS) if len(shown) else []
+    glyphs = [[round(float(p.y), 6), round(float(p.x), 6), EMERGING_SYMBOLS.get(str(code), "")]
+              for p, code in zip(centres, shown["pattern"].to_numpy(), strict=True)]
     return layer_group(f"{EMERGING_LAYER} ({len(shown)})",
-                       geojson_js(feature_collection(shown.geometry, props), order=10), show=show)
+                       [geojson_js(feature_collection(shown.geometry, props), order=10),
+                        f"LB.glyphs({js_json([g for g in glyphs if g[2]])})"], show=show)
 
 
-def emerging_legend_items(cells: gpd.GeoDataFrame) -> list[tuple[str, str]]:
-    """Legend rows of the patterns present in ``cells`` (legend order)."""
+def emerging_legend_items(cells: gpd.GeoDataFrame) -> list[tuple[str, str, str]]:
+    """Legend rows ``(label, colour, symbol)`` of the patterns present in ``cells`` (legend order)."""
     present = set(cells["pattern"].astype(str))
-    return [(label, colour) for code, (label, colour, _) in PATTERNS.items() if code in present and code != NO_PATTERN]
+    return [(label, colour, EMERGING_SYMBOLS.get(code, "")) for code, (label, colour, _) in PATTERNS.items()
+            if code in present and code != NO_PATTERN]
 
 
 def areas_layer(areas: gpd.GeoDataFrame, counts: pd.DataFrame, *, show: bool = True) -> folium.FeatureGroup:
@@ -178,17 +193,20 @@ def areas_layer(areas: gpd.GeoDataFrame, counts: pd.DataFrame, *, show: bool = T
 
 def period_map(area: StudyArea, groups: list[folium.FeatureGroup], legend: str | None = None, *,
                asset_base: str = STATIC_URL, districts: gpd.GeoDataFrame | None = None,
-               base: BaseLayers | None = None, fit: tuple[float, float, float, float] | None = None) -> OfflineMap:
+               base: BaseLayers | None = None, fit: tuple[float, float, float, float] | None = None,
+               data: gpd.GeoSeries | None = None) -> OfflineMap:
     """An offline map of the study area with the base map beneath, ``groups`` and a legend.
 
     Fitted to ``fit`` (south, west, north, east; the data) or else the area: side-by-side maps
-    given the same ``fit`` start with the same view.
+    given the same ``fit`` start with the same view. The legend (collapsible) goes to the corner
+    where it hides the fewest of the ``data`` geometries (area's CRS; :func:`layers.legend.legend_corner`).
     """
     m = base_map(area, districts=districts, asset_base=asset_base, draw=False, legend=False, base=base, fit=fit)
     for group in groups:
         m.add_child(group)
     if legend:
-        m.add_child(JsCall(f"LB.legend({{map}}, {js_json(legend)});"))
+        corner = legend_corner(area.boundary.bounds, data)
+        m.add_child(JsCall(f"LB.legend({{map}}, {js_json(legend)}, {js_json(corner)});"))
     return m
 
 

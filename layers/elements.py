@@ -118,10 +118,13 @@ class LayerControl(folium.LayerControl):
                 {{ this.get_name() }}_layers.overlays,
                 {{ this.options|tojavascript }}
             ).addTo({{this._parent.get_name()}});
+            LB.hideByDefault({{ this.default_off|tojson }});
             LB.applyHidden({{this._parent.get_name()}}, {{ this.get_name() }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, default_off: list[str] | tuple[str, ...] = (), **kwargs) -> None:
+        """``default_off``: overlay names that start switched off (until the user switches them on)."""
         super().__init__(position="topright", collapsed=True, **kwargs)
+        self.default_off = [str(n) for n in default_off]

@@ -15,15 +15,22 @@ import shapely
 
 from geo.core.area import DISPLAY_CRS
 from geo.core.schema import COUNT_CELL_COLOUR, DENSITY_COLOURS, HOTSPOT_CLASSES, NEUTRAL_CELL_COLOUR
+from geo.report.display import p_value_text
 from layers.escape import js_json, safe_colour
 from layers.features import feature_collection, format_values, geojson_js
 from layers.records import encode_column
 
 #: Popup rows of hot-spot cells: column → (German label, decimals).
-CELL_COLUMNS = {"place": ("Hotspot", 0), "count": ("Anzahl in der Zelle", 0), "gi_z": ("Gi*-z-Wert", 2),
-                "gi_p_fdr": ("p-Wert (FDR-korrigiert)", 4)}
-#: Popup columns holding text (the hotspot's place name), not numbers.
-TEXT_COLUMNS = ("place",)
+CELL_COLUMNS = {"place": ("Hotspot", 0), "reading": ("Was heißt das?", 0), "count": ("Anzahl in der Zelle", 0),
+                "gi_z": ("Gi*-z-Wert", 2), "p_text": ("p-Wert (FDR-korrigiert)", 0)}
+#: Popup columns holding text (the hotspot's place name, the reading, the p-value as "< 0,001"), not numbers.
+TEXT_COLUMNS = ("place", "reading", "p_text")
+#: What a significant cell means: the neighbourhood carries the signal, not the cell alone.
+READING_HOT = ("Die Nachbarschaft dieser Zelle (die Zelle und ihre Nachbarzellen im Suchradius) hat zusammen "
+               "deutlich mehr Meldungen als im Gebiet üblich. Das Signal trägt die Umgebung, nicht die Zelle allein.")
+READING_COLD = ("Die Nachbarschaft dieser Zelle (die Zelle und ihre Nachbarzellen im Suchradius) hat zusammen "
+                "deutlich weniger Meldungen als im Gebiet üblich.")
+READING_EMPTY = " In der Zelle selbst liegt keine Meldung: sie liegt mitten in der Ballung ringsum."
 #: Centres are sent as integer multiples of 1 / SCALE degrees (about 0.1 m).
 SCALE = 1_000_000
 
@@ -58,7 +65,7 @@ def cells_js(
     cells : polygons in a metric CRS (EPSG:25833).
     classes : one integer class per cell (keys of ``styles`` and ``labels``).
     styles : Leaflet path options per class; labels : tooltip text per class.
-    columns : popup rows: column of ``cells`` → (German label, decimals).
+    columns : popup rows: column of ``cells`` → (German label, decimals); text columns: :data:`TEXT_COLUMNS`.
     title : popup title.
     """
     classes = np.asarray(classes, dtype="int64")
@@ -103,6 +110,18 @@ def shown_cells(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return cells[cells["gi_class"].to_numpy() != 0]
 
 
+def with_reading(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``cells`` with the popup texts ``reading`` (what the class means, and why a cell without
+    events can be hot) and ``p_text`` (the FDR p-value as ``< 0,001``)."""
+    cls = cells["gi_class"].to_numpy()
+    count = pd.to_numeric(cells["count"], errors="coerce").fillna(0).to_numpy() if "count" in cells \
+        else np.ones(len(cells))
+    reading = np.where(cls > 0, READING_HOT, np.where(cls < 0, READING_COLD, ""))
+    reading = np.where((cls > 0) & (count == 0), np.char.add(reading.astype(str), READING_EMPTY), reading)
+    p = cells["gi_p_fdr"] if "gi_p_fdr" in cells else pd.Series(np.nan, index=cells.index)
+    return cells.assign(reading=reading.astype(object), p_text=[p_value_text(v) for v in p])
+
+
 def hotspot_js(cells: gpd.GeoDataFrame, *, order: int = 10) -> str:
     """JavaScript expression for the hot-spot grid (cells in a metric CRS).
 
@@ -111,7 +130,7 @@ def hotspot_js(cells: gpd.GeoDataFrame, *, order: int = 10) -> str:
     cells : ``HotspotResult.cells`` – columns ``gi_class`` (-3..3), ``count``, ``gi_z``,
         ``gi_p_fdr`` and polygon geometry; optional ``place`` (the hotspot's name, shown first).
     """
-    cells = shown_cells(cells)
+    cells = with_reading(shown_cells(cells))
     styles = {
         c: {"color": NEUTRAL_CELL_COLOUR if c == 0 else safe_colour(col), "weight": 0.4 if c == 0 else 0.8,
             "opacity": 0.6, "fillColor": safe_colour(col), "fillOpacity": 0.35 if c == 0 else 0.62}

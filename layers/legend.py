@@ -6,6 +6,9 @@ so the browser hides a section while its overlay is switched off or absent.
 
 from __future__ import annotations
 
+import numpy as np
+import shapely
+
 from geo.core.schema import (
     AREA_OUTLINE_COLOUR,
     DENSITY_COLOURS,
@@ -66,3 +69,32 @@ def legend_html(*, open_: bool = True) -> str:
         '</span></div><div class="lb-note">Kerndichte: niedrig → hoch</div>'
     ], title="Kerndichte"))
     return f'<details{" open" if open_ else ""}><summary>Legende</summary>{"".join(parts)}</details>'
+
+
+#: Corners a legend may take (top left holds zoom and drawing tools), in order of preference.
+LEGEND_CORNERS: tuple[str, ...] = ("bottomright", "bottomleft", "topright")
+
+
+def legend_corner(bounds: tuple[float, float, float, float], geometries=None, *,
+                  corners: tuple[str, ...] = LEGEND_CORNERS) -> str:
+    """The map corner where an open legend hides the least data.
+
+    The area's ``bounds`` (minx, miny, maxx, maxy; any CRS) are split into four quadrants; each
+    geometry (same CRS; its representative point) counts for its quadrant; the legend goes to
+    the allowed corner with the fewest, ties by the order of ``corners``.
+
+    >>> import shapely
+    >>> legend_corner((0, 0, 10, 10), shapely.points([[8, 1], [9, 2], [1, 1]]))
+    'topright'
+    """
+    geoms = np.asarray(getattr(geometries, "values", geometries) if geometries is not None else [], dtype=object)
+    geoms = geoms[~shapely.is_missing(geoms)] if len(geoms) else geoms
+    if not len(geoms):
+        return corners[0]
+    xy = shapely.get_coordinates(shapely.point_on_surface(geoms))
+    minx, miny, maxx, maxy = bounds
+    right = xy[:, 0] >= (minx + maxx) / 2
+    top = xy[:, 1] >= (miny + maxy) / 2
+    counts = {"bottomright": int((right & ~top).sum()), "bottomleft": int((~right & ~top).sum()),
+              "topright": int((right & top).sum()), "topleft": int((~right & top).sum())}
+    return min(corners, key=lambda c: (counts[c], corners.index(c)))

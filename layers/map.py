@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from geo.core.area import DISPLAY_CRS, StudyArea
-from geo.core.schema import KINDS, MEASURE_KINDS, REPORT_KINDS
+from geo.core.schema import KINDS, MEASURE_KINDS, REPORT_KINDS, SYRINGE_FIND
 from layers.assets import inline_assets
 from layers.baselayers import BaseLayers
 from layers.basemap import DRAW_STYLE, base_map
@@ -78,6 +78,7 @@ class MapContent:
     measures : measure kind → measures active in the period.
     hotspot_cells : ``HotspotResult.cells`` (``None``: no layer).
     density : a :class:`geo.analysis.density.DensityResult` (``None``: no layer).
+    main_kind : the report kind whose points start switched on (the hot-spot analysis' kind).
     forecast_cells : ``ForecastResult.cells`` of :mod:`geo.analysis.forecast` (``None``: no layer);
         the overlay is switched off by default.
     """
@@ -89,14 +90,21 @@ class MapContent:
     hotspot_cells: gpd.GeoDataFrame | None = None
     density: object | None = None
     forecast_cells: gpd.GeoDataFrame | None = None
+    main_kind: str = SYRINGE_FIND
+
 
 
 def overlay_scripts(content: MapContent) -> list[Overlay]:
-    """The overlays of ``content`` in drawing order (density, grid, places, measures, points)."""
+    """The overlays of ``content`` in drawing order (density, grid, places, measures, points).
+
+    Only the main overlays start switched on (``Overlay.show``): the hot spots, the sensitive
+    places and the records of ``content.main_kind`` (the kind of the hot-spot analysis). Density,
+    the other report kinds and the measures start off – nine layers at once pile up.
+    """
     out: list[Overlay] = []
     if content.density is not None:
         d = content.density
-        out.append(Overlay(DENSITY_LAYER, (density_js(d.density, d.transform, d.crs),)))
+        out.append(Overlay(DENSITY_LAYER, (density_js(d.density, d.transform, d.crs),), show=False))
     if content.hotspot_cells is not None and len(content.hotspot_cells):
         hot = content.hotspot_cells["gi_class"].to_numpy() > 0
         out.append(Overlay(f"{HOTSPOT_LAYER} ({int(hot.sum())})", (hotspot_js(content.hotspot_cells),),
@@ -110,12 +118,18 @@ def overlay_scripts(content: MapContent) -> list[Overlay]:
     for k in MEASURE_KINDS:
         gdf = content.measures.get(k)
         if gdf is not None and len(gdf):
-            out.append(Overlay(f"{KINDS[k].label_plural} ({len(gdf)})", (measure_js(gdf, k),)))
+            out.append(Overlay(f"{KINDS[k].label_plural} ({len(gdf)})", (measure_js(gdf, k),), show=False))
     for k in REPORT_KINDS:
         gdf = content.records.get(k)
         if gdf is not None:
-            out.append(Overlay(layer_name(k, len(gdf)), (records_js(gdf, k),), bounds=frame_bounds(gdf)))
+            out.append(Overlay(layer_name(k, len(gdf)), (records_js(gdf, k),), show=k == content.main_kind,
+                               bounds=frame_bounds(gdf)))
     return out
+
+
+def default_off(overlays: list[Overlay]) -> list[str]:
+    """Names of the overlays that start switched off (for :class:`layers.elements.LayerControl`)."""
+    return [o.name for o in overlays if not o.show]
 
 
 def restore_drawing_js(geometry: dict | None) -> str:

@@ -5,6 +5,7 @@ history, exports)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -75,6 +76,13 @@ def _metrics(at: AppTest) -> dict[str, tuple[str, str]]:
     return {m.label: (m.value, m.delta) for m in at.metric}
 
 
+def _delta(now: int, before: int, period: Period) -> str:
+    """The metric's delta text (geo.report.keychanges; the verdict is the delta's description)."""
+    from geo.report.keychanges import count_change
+
+    return count_change(now, before, period.days, period.previous().days).text
+
+
 def _finds(store: Store, period: Period):
     return store.read("syringe_find", period)
 
@@ -87,7 +95,8 @@ def test_rapport_period_is_the_default_and_figures_match_the_store(store):
     finds, before = _finds(store, RAPPORT), _finds(store, RAPPORT.previous())
     complaints = store.read("complaint", RAPPORT)
     m = _metrics(at)
-    assert m["Spritzenfunde"] == (format_number(len(finds)), format_change(len(finds), len(before)))
+    assert m["Spritzenfunde"] == (format_number(len(finds)), _delta(len(finds), len(before), RAPPORT))
+    assert m["Spritzenfunde"][1].startswith(format_change(len(finds), len(before)))
     assert m["Spritzen"][0] == format_number(finds["count"].sum())
     assert m["Beschwerden"][0] == format_number(len(complaints))
     assert int(m["Hotspot-Zellen"][0].replace(".", "")) > 0
@@ -110,11 +119,16 @@ def test_presets_and_free_range_change_all_numbers(store):
     year = Period(date(2025, 11, 1), date(2026, 10, 31))
     assert _metrics(at)["Spritzenfunde"][0] == format_number(len(_finds(store, year)))
     at.selectbox(key=state.K_PRESET).set_value(state.FREE_RANGE).run()
-    at.date_input(key=state.K_RANGE).set_value((date(2026, 3, 1), date(2026, 3, 31))).run()
+    at.date_input(key=state.K_FROM).set_value(date(2026, 3, 1))
+    at.date_input(key=state.K_TO).set_value(date(2026, 3, 31)).run()
     march = Period(date(2026, 3, 1), date(2026, 3, 31))
     finds, before = _finds(store, march), _finds(store, march.previous())
-    assert _metrics(at)["Spritzenfunde"] == (format_number(len(finds)), format_change(len(finds), len(before)))
+    assert _metrics(at)["Spritzenfunde"] == (format_number(len(finds)), _delta(len(finds), len(before), march))
     assert not at.exception
+    # a start after the end: a German message, and no figures for any period
+    at.date_input(key=state.K_FROM).set_value(date(2026, 4, 15)).run()
+    assert any("Beginn 15.04.2026 liegt nach dem Ende 31.03.2026" in e.value for e in at.error)
+    assert not at.metric and not at.exception
 
 
 def test_kind_category_and_source_filters(store):
@@ -137,7 +151,7 @@ def test_sensitive_places_table_threshold_and_zoom_on_selection(store):
                                      _finds(store, RAPPORT.previous()), store.read("complaint", RAPPORT.previous()))
     table = at.dataframe[0].value
     assert table["Name"].tolist() == expected["name"].tolist()
-    assert table["Spritzenfunde"].tolist() == expected["finds"].tolist()
+    assert table["Spritzenfunde"].tolist() == [format_number(v) for v in expected["finds"]]
     assert (table["auffällig"] == "⚠ auffällig").sum() == int(expected["flagged"].sum())
     at.number_input(key=map_page.THRESHOLD_KEY).set_value(1000).run()
     assert (at.dataframe[0].value["auffällig"] == "").all()
@@ -219,12 +233,13 @@ def test_upload_shows_stored_and_rejected_rows(store):
     assert any("2 gespeichert" in w.value and "2 abgelehnt" in w.value for w in at.warning)
     assert store.count("syringe_find") == n_before + 2
     reasons, rejects = at.dataframe[0].value, at.dataframe[1].value
-    assert reasons["Anzahl"].sum() == 2 and len(rejects) == 2
-    assert list(rejects.columns[:2]) == ["Zeile", "Grund"] and rejects["Zeile"].tolist() == [3, 4]
+    assert reasons["Anzahl"].astype(int).sum() == 2 and len(rejects) == 2
+    assert list(rejects.columns[:2]) == ["Zeile", "Grund"] and rejects["Zeile"].tolist() == ["3", "4"]
     labels = [b.label for b in at.get("download_button")]
     assert "Abgelehnte Zeilen als CSV" in labels
     history = at.dataframe[3].value  # after the stored-data table
-    assert history.iloc[0]["Datei"] == "funde.csv" and history.iloc[0]["abgelehnt"] == 2
+    assert history.iloc[0]["Datei"] == "funde.csv" and history.iloc[0]["abgelehnt"] == "2"
+    assert re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", history.iloc[0]["Zeitpunkt"])  # German, not ISO
     # the new finds count on the map page at once (cache keyed on the store's content)
     at = _app(store)
     assert _metrics(at)["Spritzenfunde"][0] == format_number(len(_finds(store, RAPPORT)))

@@ -62,6 +62,11 @@ def _all(at: AppTest):
         stack.extend(children.values() if isinstance(children, dict) else children)
 
 
+def _num(text: str) -> float:
+    """A German number shown in a table, back as a float."""
+    return float(str(text).replace(".", "").replace(",", "."))
+
+
 def test_page_with_k3_shows_figures_map_curve_tables_and_downloads(app):
     at = app()
     _ok(at)
@@ -74,9 +79,10 @@ def test_page_with_k3_shows_figures_map_curve_tables_and_downloads(app):
     assert [s.value for s in at.subheader] == ["Was bringen neue Behälter?", "Vorgeschlagene Standorte",
                                                "Bestehende Behälter"]
     sites = _frame(at, "Vorschlag")
-    assert sites["Nr."].tolist() == [1, 2, 3]
-    assert sites["neu abgedeckt: Spritzen"].is_monotonic_decreasing
-    assert sites["Breite"].between(51.3, 51.4).all() and sites["Länge"].between(12.3, 12.5).all()
+    assert sites["Nr."].tolist() == ["1", "2", "3"]
+    assert sites["neu abgedeckt: Spritzen"].map(_num).is_monotonic_decreasing
+    assert sites["Breite"].map(_num).between(51.3, 51.4).all() and sites["Länge"].map(_num).between(12.3, 12.5).all()
+    assert sites["Breite"].str.fullmatch(r"51,\d{6}").all()  # German decimal comma, six places
     curve = _frame(at, "hinzu kommt")
     # each suggestion carries an address for the crews ("Vorschlag 1 – Torgauer Platz, vor Nr. 3")
     assert [c.split(" – ")[0] for c in curve["hinzu kommt"]] == ["nur bestehende", "Vorschlag 1", "Vorschlag 2",
@@ -131,7 +137,7 @@ def test_rapport_role_sees_points_without_reporter(app):
 def test_uploads_candidates_used_and_bad_network_reported(app):
     at = app()
     sites = _frame(at, "Vorschlag")
-    picks = sites[["Breite", "Länge"]].to_numpy()
+    picks = sites[["Breite", "Länge"]].map(_num).to_numpy()
     csv = "name;lat;lon\n" + "".join(f"Ecke {i};{la:.6f};{lo:.6f}\n" for i, (la, lo) in enumerate(picks[:2]))
     at.file_uploader(key="bins_candidates").set_value(("ecken.csv", csv.encode(), "text/csv"))
     at.file_uploader(key="bins_network").set_value(("netz.geojson", b"{kein geojson", "application/geo+json"))
@@ -142,7 +148,7 @@ def test_uploads_candidates_used_and_bad_network_reported(app):
     assert any("2 mögliche Standorte gelesen" in c.value for c in at.caption)
     new = _frame(at, "Vorschlag")
     assert len(new) <= 2
-    assert {(round(a, 5), round(b, 5)) for a, b in new[["Breite", "Länge"]].to_numpy()} <= \
+    assert {(round(a, 5), round(b, 5)) for a, b in new[["Breite", "Länge"]].map(_num).to_numpy()} <= \
         {(round(a, 5), round(b, 5)) for a, b in picks[:2]}
 
 
@@ -167,8 +173,9 @@ def test_plan_file_is_formula_safe_and_audited(fresh_store, monkeypatch):
     user = LocalUser(name="anna", role="rapport")
     text = plan_file(plan, ".csv", store=fresh_store, user=user, period=period).decode("utf-8-sig")
     table = pd.read_csv(pd.io.common.StringIO(text), sep=";", decimal=",")
-    assert table["status"].tolist() == ["suggested", "existing"]
-    assert table.loc[1, "label"].startswith("'=")
+    assert table["Art"].tolist() == ["Vorschlag", "bestehend"]  # German headings and values for the crews
+    assert {"Rang", "Standort", "Breite", "Länge", "Geometrie (WKT, WGS84)"} <= set(table.columns)
+    assert table.loc[1, "Standort"].startswith("'=")
     gj = json.loads(plan_file(plan, ".geojson", store=fresh_store, user=user, period=period))
     assert len(gj["features"]) == 2
     log = fresh_store.audit_log()
@@ -177,14 +184,15 @@ def test_plan_file_is_formula_safe_and_audited(fresh_store, monkeypatch):
 
 def test_forecast_switch_sites_for_the_next_period(app):
     at = app()
-    before = _frame(at, "Vorschlag")[["Breite", "Länge"]].round(5).values.tolist()
+    before = _frame(at, "Vorschlag")[["Breite", "Länge"]].map(_num).round(5).values.tolist()
     assert at.toggle(key="bins_forecast").value is False
     at.toggle(key="bins_forecast").set_value(True)
     at.run()
     _ok(at)
     after = _frame(at, "Vorschlag")
-    assert len(after) == 3 and after["Breite"].between(51.3, 51.4).all()
+    assert len(after) == 3 and after["Breite"].map(_num).between(51.3, 51.4).all()
     assert any("erwarteten Funde des nächsten Zeitraums" in c.value for c in at.caption)
     # the demo's scene is stable enough that the forecast keeps the best sites near the old ones
-    far = [min(abs(a[0] - b[0]) + abs(a[1] - b[1]) for b in before) for a in after[["Breite", "Länge"]].values]
+    now = after[["Breite", "Länge"]].map(_num).values
+    far = [min(abs(a[0] - b[0]) + abs(a[1] - b[1]) for b in before) for a in now]
     assert max(far) < 0.01

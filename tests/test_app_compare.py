@@ -31,11 +31,19 @@ def test_periods_tab_compares_the_rapport_period_with_the_one_before(app):
     assert [t.label for t in at.tabs] == ["Zeiträume", "Trend der Hotspots", "Maßnahmen", "Prognose",
                                           "Zeitreihen"]
     # period inputs default to the Rapport period (Sep–Oct 2026) and the one before it
-    dates = {d.label: d.value for d in at.date_input}
-    assert (date(2026, 9, 1), date(2026, 10, 31)) in [tuple(v) for v in dates.values()], dates
+    dates = {d.key: d.value for d in at.date_input}
+    assert (dates["cmp_b_from"], dates["cmp_b_to"]) == (date(2026, 9, 1), date(2026, 10, 31)), dates
+    assert (dates["cmp_a_from"], dates["cmp_a_to"]) == (date(2026, 7, 1), date(2026, 8, 31)), dates
+    # period B's count carries the Lagekarte's test: no arrow unless significant
+    (b_metric,) = [m for m in at.metric if m.label.startswith("B: ")]
+    assert b_metric.delta.startswith(("+", "-", "±"))
     # the per-place summary lists the demo's sensitive places
     frames = [d.value for d in at.dataframe]
     assert any(f.astype(str).apply(lambda c: c.str.contains("Kita Köhlerplatz")).any().any() for f in frames)
+    # a reversed period A: a German message, no comparison
+    at.date_input(key="cmp_a_from").set_value(date(2026, 9, 15)).run()
+    assert any("liegt nach dem Ende 31.08.2026" in e.value for e in at.error)
+    assert not [m for m in at.metric if m.label.startswith("B: ")]
 
 
 def test_public_role_sees_no_analysis(app):

@@ -8,7 +8,9 @@ import io
 import json
 import re
 from datetime import date
+from pathlib import Path
 
+import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -225,8 +227,22 @@ def test_hotspot_cells_coloured_by_class_and_sent_compactly():
     assert {k: v["fillColor"] for k, v in data["styles"].items()} == {str(c): col for c, (_, col) in
                                                                       HOTSPOT_CLASSES.items()}
     assert data["labels"]["3"] == "Hotspot, 99 % Konfidenz"
-    cols = {c["l"]: c["v"] for c in data["cols"]}
-    assert cols["Anzahl in der Zelle"] == [9, 5, 2, 1, 0] and cols["p-Wert (FDR-korrigiert)"][0] == 0.001
+    cols = {c["l"]: c["v"] if c["t"] != "cat" else [c["d"][v] for v in c["v"]] for c in data["cols"]}
+    assert cols["Anzahl in der Zelle"] == [9, 5, 2, 1, 0]
+    assert cols["p-Wert (FDR-korrigiert)"] == ["0,001", "0,020", "0,080", "0,020", "0,001"]
+    # the popup says that the neighbourhood carries the signal
+    assert all("Nachbarschaft" in r for r in cols["Was heißt das?"])
+    assert "mehr Meldungen" in cols["Was heißt das?"][0] and "weniger" in cols["Was heißt das?"][4]
+
+
+def test_hot_cell_without_events_explains_itself():
+    cells = _cells().assign(count=[0, 5, 2, 0, 0, 1, 0], gi_p_fdr=[0.00001, 0.02, 0.08, 0.5, 0.5, 0.02, 0.001])
+    data = _json_arg(hotspot_js(cells), "LB.cells")
+    cols = {c["l"]: c["v"] if c["t"] != "cat" else [c["d"][v] for v in c["v"]] for c in data["cols"]}
+    assert cols["Anzahl in der Zelle"][0] == 0
+    assert cols["p-Wert (FDR-korrigiert)"][0] == "< 0,001"
+    assert "In der Zelle selbst liegt keine Meldung" in cols["Was heißt das?"][0]
+    assert "keine Meldung" not in cols["Was heißt das?"][1]
     # the corner template rebuilds each cell to within the rounding of its centre
     shown = shown_cells(cells).to_crs(DISPLAY_CRS)
     for i, geom in enumerate(shown.geometry):
@@ -343,3 +359,68 @@ def test_template_syntax_in_data_is_not_evaluated_in_exported_maps(demo_store):
     assert "{{ 7*7 }}" in html and "{% if true %}x" in html
     assert "Lagebild {{ 6*7 }}" in html and "42" not in html.split("<title>", 1)[1].split("</title>", 1)[0]
     assert "{% endif %}" in html
+
+
+def test_only_main_overlays_start_switched_on():
+    from layers.map import default_off
+
+    pts = gpd.GeoDataFrame({"found_at": [pd.Timestamp("2026-10-01")], "count": [1]},
+                           geometry=[shapely.Point(318000, 5696000)], crs=AREA.crs)
+    police = gpd.GeoDataFrame({"start": [pd.Timestamp("2026-05-01")], "end": [pd.NaT], "description": ["Rabet"]},
+                              geometry=[shapely.box(318000, 5696000, 318200, 5696200)], crs=AREA.crs)
+    content = MapContent(records={"syringe_find": pts, "complaint": pts.iloc[0:0]},
+                         measures={"police_presence": police}, hotspot_cells=_cells())
+    overlays = overlay_scripts(content)
+    on = [o.name for o in overlays if o.show]
+    assert on == ["Hotspot-Analyse (Gi*) (3)", "Spritzenfunde (1)"]
+    assert default_off(overlays) == ["Polizeipräsenz (1)", "Beschwerden (0)"]
+    content.main_kind = "complaint"
+    assert [o.name for o in overlay_scripts(content) if o.show] == ["Hotspot-Analyse (Gi*) (3)", "Beschwerden (0)"]
+
+
+def test_layer_control_hides_default_off_overlays_once():
+    m = folium.Map()
+    LayerControl(default_off=["Kerndichte"]).add_to(m)
+    html = m.get_root().render()
+    assert 'LB.hideByDefault(["Kerndichte"]);' in html
+    js = (Path(__file__).resolve().parents[1] / "layers" / "js" / "lagebild.js").read_text()
+    assert "LB.seen[k] = true" in js  # a user's "switch on" is not undone by the next rebuild
+
+
+def test_legend_goes_to_the_emptiest_corner():
+    from layers.legend import legend_corner
+
+    bounds = (0.0, 0.0, 100.0, 100.0)
+    assert legend_corner(bounds, None) == "bottomright"
+    busy_bottom = shapely.points([[90, 5], [10, 5], [60, 20], [20, 30]])
+    assert legend_corner(bounds, busy_bottom) == "topright"
+    right = shapely.points([[90, 5], [90, 90], [70, 60]])
+    assert legend_corner(bounds, right) == "bottomleft"
+
+
+def test_emerging_patterns_have_distinct_colours_and_symbols():
+    from geo.analysis.emerging import PATTERNS
+    from geo.core.schema import EMERGING_SYMBOLS
+    from layers.compare import emerging_layer, emerging_legend_items, legend_html
+
+    hot = [c for c in PATTERNS if c.endswith("_hot")]
+    assert len({PATTERNS[c][1] for c in PATTERNS}) == len(PATTERNS)  # every pattern its own colour
+
+    def rgb(h: str) -> np.ndarray:
+        return np.array([int(h[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+
+    for group in ("_hot", "_cold"):  # colours far apart within each group (the old reds: 38 apart at worst)
+        cols = [rgb(PATTERNS[c][1]) for c in PATTERNS if c.endswith(group)]
+        gaps = [np.linalg.norm(a - b) for i, a in enumerate(cols) for b in cols[i + 1:]]
+        assert min(gaps) >= 45, (group, min(gaps))
+    assert len({EMERGING_SYMBOLS[c] for c in hot}) == len(hot)  # and every hot pattern its own symbol
+    boxes = [shapely.box(318000 + 50 * i, 5696000, 318050 + 50 * i, 5696050) for i in range(3)]
+    cells = gpd.GeoDataFrame({"pattern": ["new_hot", "persistent_hot", "no_pattern"], "trend_z": [1.0, 0.0, 0.0],
+                              "trend_p": [0.3, 0.9, 1.0], "n_hot": [1, 8, 0], "n_cold": [0, 0, 0],
+                              "count_total": [4, 20, 0]}, geometry=boxes, crs=AREA.crs)
+    exprs = [child.expression for child in emerging_layer(cells)._children.values()]
+    glyphs = _json_arg(exprs[1], "LB.glyphs")
+    assert [g[2] for g in glyphs] == [EMERGING_SYMBOLS["new_hot"], EMERGING_SYMBOLS["persistent_hot"]]
+    items = emerging_legend_items(cells)
+    assert [i[2] for i in items] == [EMERGING_SYMBOLS["new_hot"], EMERGING_SYMBOLS["persistent_hot"]]
+    assert "lb-glyph-sym" in legend_html("Trend", items) and "★" in legend_html("Trend", items)

@@ -99,3 +99,20 @@ def test_places_and_empty_frames_pass_unchanged():
     assert records_in(places, "sensitive_place", JAN) is places
     empty = pd.DataFrame({"found_at": pd.Series(dtype="datetime64[ns]")})
     assert records_in(empty, "syringe_find", JAN) is empty
+
+
+def test_picked_period_says_what_is_wrong():
+    from datetime import date
+
+    import pytest
+
+    from geo.core.errors import UserError
+    from geo.core.period import picked_period
+
+    assert picked_period((date(2026, 9, 1), date(2026, 10, 31))).days == 61
+    with pytest.raises(UserError, match="Beginn 31.10.2026 liegt nach dem Ende 01.09.2026"):
+        picked_period((date(2026, 10, 31), date(2026, 9, 1)))
+    with pytest.raises(UserError, match="auch das Ende"):
+        picked_period((date(2026, 9, 1),))
+    with pytest.raises(UserError, match="Beginn und Ende"):
+        picked_period(())

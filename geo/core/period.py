@@ -179,3 +179,29 @@ def parse_period(text: str) -> Period:
     if len(parts) != 2:
         raise UserError(f"Zeitraum '{text}' nicht lesbar (erwartet 2026-01-01/2026-02-28).")
     return Period(parse_date(parts[0]), parse_date(parts[1]))
+
+
+def picked_period(picked: object) -> Period:
+    """The period of a date-range widget's value, or a German :class:`UserError` saying what is wrong.
+
+    A range picker returns ``()``, ``(start,)`` while the end is still missing, or ``(start, end)``;
+    a range typed in one go can end before it starts. Nothing is guessed: an incomplete or
+    reversed range is an error, so no figure silently stays on an older period.
+
+    >>> picked_period((date(2026, 9, 1), date(2026, 10, 31))).days
+    61
+    >>> picked_period((date(2026, 10, 31), date(2026, 9, 1)))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    geo.core.errors.UserError: Der Zeitraum ist ungültig: der Beginn 31.10.2026 liegt nach dem Ende 01.09.2026. ...
+    """
+    values: list[date] = [d for d in (picked if isinstance(picked, list | tuple) else [picked])
+                          if isinstance(d, date)]
+    if not values:
+        raise UserError("Bitte Beginn und Ende des Zeitraums wählen.")
+    if len(values) == 1:
+        raise UserError(f"Bitte auch das Ende des Zeitraums wählen (bisher nur der Beginn {values[0]:%d.%m.%Y}).")
+    start, end = values[0], values[1]
+    if end < start:
+        raise UserError(f"Der Zeitraum ist ungültig: der Beginn {start:%d.%m.%Y} liegt nach dem Ende "
+                        f"{end:%d.%m.%Y}. Bitte Beginn und Ende tauschen oder neu wählen.")
+    return Period(start, end)

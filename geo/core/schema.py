@@ -322,45 +322,47 @@ def get_kind(name: str) -> Kind:
 
 
 #: Emerging hot spot patterns (Trend der Hotspots): code → (German label, colour, German definition).
+#: Every pattern has its own hue (warm for hot, cool for cold, as ArcGIS), and a symbol (:data:`EMERGING_SYMBOLS`):
+#: seven shades of red could not be told apart on the map.
 #: Order = legend order (see :mod:`geo.analysis.emerging` for the rules).
 EMERGING_PATTERNS: dict[str, tuple[str, str, str]] = {
     "new_hot": ("Neuer Hotspot", "#e31a1c",
                 "Im letzten Zeitabschnitt signifikanter Hotspot, vorher nie signifikant."),
-    "consecutive_hot": ("Fortlaufender Hotspot", "#fc4e2a",
+    "consecutive_hot": ("Fortlaufender Hotspot", "#ff7f00",
                         "Ununterbrochen Hotspot in den letzten (mindestens 2) Abschnitten, vorher nie; "
                         "in weniger als 90 % der Abschnitte Hotspot."),
     "intensifying_hot": ("Sich verstärkender Hotspot", "#67000d",
                          "In mindestens 90 % der Abschnitte Hotspot, auch im letzten; die Ballung nimmt "
                          "signifikant zu."),
-    "persistent_hot": ("Dauerhafter Hotspot", "#a50f15",
+    "persistent_hot": ("Dauerhafter Hotspot", "#c51b7d",
                        "In mindestens 90 % der Abschnitte Hotspot, auch im letzten; ohne erkennbaren Trend."),
-    "diminishing_hot": ("Abnehmender Hotspot", "#fb6a4a",
+    "diminishing_hot": ("Abnehmender Hotspot", "#fb9a99",
                         "In mindestens 90 % der Abschnitte Hotspot, auch im letzten; die Ballung nimmt "
                         "signifikant ab."),
-    "sporadic_hot": ("Sporadischer Hotspot", "#fd8d3c",
+    "sporadic_hot": ("Sporadischer Hotspot", "#ffd92f",
                      "Im letzten Abschnitt Hotspot, vorher mal ja, mal nein; nie Coldspot."),
-    "oscillating_hot": ("Wechselnder Hotspot", "#feb24c",
+    "oscillating_hot": ("Wechselnder Hotspot", "#8c510a",
                         "Im letzten Abschnitt Hotspot, in einem früheren Abschnitt Coldspot."),
-    "historical_hot": ("Historischer Hotspot", "#fcbba1",
+    "historical_hot": ("Historischer Hotspot", "#984ea3",
                        "Im letzten Abschnitt kein Hotspot, aber in mindestens 90 % der Abschnitte."),
     "new_cold": ("Neuer Coldspot", "#1f78b4",
                  "Im letzten Zeitabschnitt signifikanter Coldspot, vorher nie signifikant."),
-    "consecutive_cold": ("Fortlaufender Coldspot", "#4292c6",
+    "consecutive_cold": ("Fortlaufender Coldspot", "#33a02c",
                          "Ununterbrochen Coldspot in den letzten (mindestens 2) Abschnitten, vorher nie; "
                          "in weniger als 90 % der Abschnitte Coldspot."),
     "intensifying_cold": ("Sich verstärkender Coldspot", "#08306b",
                           "In mindestens 90 % der Abschnitte Coldspot, auch im letzten; die Ballung niedriger "
                           "Werte nimmt signifikant zu."),
-    "persistent_cold": ("Dauerhafter Coldspot", "#08519c",
+    "persistent_cold": ("Dauerhafter Coldspot", "#6a3d9a",
                         "In mindestens 90 % der Abschnitte Coldspot, auch im letzten; ohne erkennbaren Trend."),
-    "diminishing_cold": ("Abnehmender Coldspot", "#6baed6",
+    "diminishing_cold": ("Abnehmender Coldspot", "#a6cee3",
                          "In mindestens 90 % der Abschnitte Coldspot, auch im letzten; die Ballung niedriger "
                          "Werte nimmt signifikant ab."),
-    "sporadic_cold": ("Sporadischer Coldspot", "#9ecae1",
+    "sporadic_cold": ("Sporadischer Coldspot", "#01665e",
                       "Im letzten Abschnitt Coldspot, vorher mal ja, mal nein; nie Hotspot."),
-    "oscillating_cold": ("Wechselnder Coldspot", "#c6dbef",
+    "oscillating_cold": ("Wechselnder Coldspot", "#cab2d6",
                          "Im letzten Abschnitt Coldspot, in einem früheren Abschnitt Hotspot."),
-    "historical_cold": ("Historischer Coldspot", "#deebf7",
+    "historical_cold": ("Historischer Coldspot", "#969696",
                         "Im letzten Abschnitt kein Coldspot, aber in mindestens 90 % der Abschnitte."),
     "no_pattern": ("Kein Muster erkannt", "#f7f7f7", "Keines der Muster oben."),
 }
@@ -576,3 +578,13 @@ BASE_STYLES: dict[str, dict[str, Any]] = {
 }
 #: Columns of a base layer feature besides the geometry.
 BASE_COLUMNS: tuple[str, ...] = ("base_name", "theme", "name", "street", "housenumber")
+
+#: Map symbol of each emerging hot spot pattern (Trend der Hotspots), drawn on the cell besides its colour
+#: (as ArcGIS marks its categories by hue and symbol): the same glyph for a hot pattern and its cold twin.
+EMERGING_SYMBOLS: dict[str, str] = {
+    "new_hot": "★", "consecutive_hot": "»", "intensifying_hot": "▲", "persistent_hot": "■",
+    "diminishing_hot": "▼", "sporadic_hot": "◆", "oscillating_hot": "↕", "historical_hot": "○",
+    "new_cold": "★", "consecutive_cold": "»", "intensifying_cold": "▲", "persistent_cold": "■",
+    "diminishing_cold": "▼", "sporadic_cold": "◆", "oscillating_cold": "↕", "historical_cold": "○",
+    "no_pattern": "",
+}

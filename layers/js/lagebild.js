@@ -518,6 +518,18 @@
     });
   };
 
+  /** Overlays that start switched off (keys, see LB.key): hidden the first time they appear in
+   *  this map; after that only the user's clicks count (a switched-on overlay stays on). */
+  LB.seen = LB.seen || {};
+  LB.hideByDefault = function (keys) {
+    (keys || []).forEach(function (name) {
+      var k = LB.key(name);
+      if (LB.seen[k]) return;
+      LB.seen[k] = true;
+      LB.hidden[k] = true;
+    });
+  };
+
   /** After a (re)built layer control: switch off what the user had switched off; legend sync. */
   LB.applyHidden = function (map, control) {
     var box = control.getContainer && control.getContainer();
@@ -710,6 +722,15 @@
     map.fitBounds(bounds, { padding: [12, 12], maxZoom: 17 });
   };
 
+  /** Symbols centred on points: [[lat, lon, glyph], ...] (glyph set as plain text; not clickable). */
+  LB.glyphs = function (items) {
+    return L.layerGroup(items.map(function (it) {
+      var icon = L.divIcon({ html: el("span", null, it[2]), className: "lb-glyph", iconSize: [14, 14],
+        iconAnchor: [7, 7] });
+      return L.marker([it[0], it[1]], { icon: icon, interactive: false, keyboard: false });
+    }));
+  };
+
   // ------------------------------------------------------------------ legend
   LB.legend = function (map, html, position) {
     var Legend = L.Control.extend({
@@ -763,7 +784,13 @@
       if (!line) line = L.polyline(pts, { color: "#111", weight: 2, dashArray: "4 4" }).addTo(map);
       else line.setLatLngs(pts);
     }
-    map.on("click", onClick);
+    // Corners come from the DOM's capture phase: a click on a place, a measure or a point would
+    // otherwise open its popup and never reach the map (Leaflet stops it), losing the corner.
+    map.getContainer().addEventListener("click", function (ev) {
+      if (!LB.drawing || (ev.target.closest && ev.target.closest(".leaflet-control"))) return;
+      ev.stopPropagation();
+      onClick({ latlng: map.mouseEventToLatLng(ev), containerPoint: map.mouseEventToContainerPoint(ev) });
+    }, true);
     map.on("dblclick", function () { if (LB.drawing) finish(); });
     document.addEventListener("keydown", function (e) { if (e.key === "Escape" && LB.drawing) reset(); });
 
