@@ -35,6 +35,7 @@ from geo.core.schema import (
     SCENE_OBSERVATION,
     SYRINGE_FIND,
 )
+from geo.data.access import K_MIN, public_figures
 from geo.report.figures import (
     DEFAULT_PLACE_THRESHOLD,
     count_hot_cells,
@@ -90,7 +91,16 @@ def _selected_place(table: gpd.GeoDataFrame) -> tuple[float, float] | None:
     return float(row["lat"]), float(row["lon"])
 
 
+#: Shown instead of a suppressed figure (fewer than :data:`geo.data.access.K_MIN` events).
+SUPPRESSED = f"unter {K_MIN}"
+
+
 def _metric(col, label: str, row: pd.Series) -> None:
+    if pd.isna(row["value"]) or pd.isna(row["previous"]):  # suppressed (public view): no number, no change
+        value = SUPPRESSED if pd.isna(row["value"]) else fmt.number(row["value"])
+        before = SUPPRESSED if pd.isna(row["previous"]) else fmt.number(row["previous"])
+        col.metric(label, value, help=f"Vorzeitraum: {before}")
+        return
     change = format_change(row["value"], row["previous"])
     unchanged = change == "–" or row["value"] == row["previous"]  # no arrow without a direction
     col.metric(label, fmt.number(row["value"]), delta=None if change == "–" else change,
@@ -143,6 +153,8 @@ def render() -> None:
     prev = frames(filters.previous, filters, REPORT_KINDS, restricted=False, within=within)
     hot_now, hot_prev = _hot_cell_counts(hs, hot_prev, within)
     figures = key_figures(cur, prev, hot_now, hot_prev)
+    if public:  # fewer than k events: not published, and neither is the change
+        figures = public_figures(figures)
 
     with right:
         st.subheader("Kennzahlen")

@@ -42,6 +42,7 @@ from pyproj import CRS
 from geo.core.area import StudyArea
 from geo.core.errors import UserError
 from geo.core.schema import IMPORT_ID, KINDS, RECORD_ID
+from geo.data.private import make_private, private_dir, private_fd
 from geo.data.readers import GPKG_APPLICATION_IDS, check_zip_directory, extract_member
 from geo.data.store import IMPORTS_TABLE, Store
 
@@ -102,7 +103,41 @@ def _fsync_dir(path: Path) -> None:
 
 def _private_file(path: Path) -> int:
     """Create ``path`` (truncated) with mode 0600 and return its descriptor."""
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    return private_fd(path)
+
+
+#: Working files of a backup or restore, named with the writing process's id (``.x.zip.partial-123``).
+_WORK_FILE = re.compile(r"^\..+\.(?:partial-(\d+)|snapshot-(\d+)\.gpkg|restore-(\d+)\.gpkg)$")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def remove_stale_work_files(*folders: Path) -> list[Path]:
+    """Remove backup/restore working files (full copies of the store!) left by processes that are gone.
+
+    A backup or restore killed with ``kill -9`` cannot clean up after itself; the next one does. Files of
+    processes still running are kept. Returns the removed paths.
+    """
+    removed = []
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            m = _WORK_FILE.match(path.name)
+            if m and path.is_file() and not _alive(int(next(g for g in m.groups() if g))):
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
 
 
 #: Tables a Lagebild store may hold besides the kinds' layers (GeoPackage and SQLite bookkeeping included).
@@ -221,7 +256,8 @@ def backup(store: Store, out: str | os.PathLike | None = None, *, user: str = "l
     out = Path(out) if out is not None else backup_dir(store) / f"{store.path.stem}-{now:%Y%m%d-%H%M%S}.zip"
     if out.exists():
         raise UserError(f"{out} existiert bereits; bitte einen anderen Namen wählen.")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(out.parent, own=out.parent == backup_dir(store))
+    remove_stale_work_files(out.parent, backup_dir(store), store.path.parent)
     partial = out.with_name(f".{out.name}.partial-{os.getpid()}")
     snapshot = out.with_name(f".{out.name}.snapshot-{os.getpid()}.gpkg")
     try:
@@ -316,18 +352,20 @@ def restore(store: Store, file: str | os.PathLike, *, user: str = "lokal", now: 
     if not file.is_file():
         raise UserError(f"Sicherung {file} nicht gefunden.")
     now = now or datetime.now()
-    store.path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(store.path.parent, own=False)
+    remove_stale_work_files(backup_dir(store), store.path.parent)
     staged = store.path.with_name(f".{store.path.stem}.restore-{os.getpid()}.gpkg")
     previous = None
     try:
         audit = _stage(file, staged)
+        make_private(staged)  # it becomes the store
         check = check_store_file(staged, store.area, name=file.name)
         with open(staged, "rb+") as fh:
             os.fsync(fh.fileno())
         with store.lock():
             if store.exists():
                 previous = backup_dir(store) / f"{store.path.stem}-vor-wiederherstellung-{now:%Y%m%d-%H%M%S}.gpkg"
-                previous.parent.mkdir(parents=True, exist_ok=True)
+                private_dir(previous.parent)
                 with open(store.path, "rb") as src, os.fdopen(_private_file(previous), "wb") as dst:
                     shutil.copyfileobj(src, dst, 1 << 20)
                     dst.flush()

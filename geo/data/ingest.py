@@ -42,6 +42,7 @@ from geo.core.schema import (
 )
 from geo.data.geometries import row_geometries
 from geo.data.parsing import RowReasons, as_text, is_blank, parse_datetimes, parse_numbers
+from geo.data.private import open_private, private_dir
 from geo.data.readers import RawTable, read_table
 from geo.data.store import Store
 
@@ -413,7 +414,7 @@ def _store(checked: Validated, store: Store, name: str, sha: str, user: str, pro
         import_id = store._next_import_id()
         rejects_file = None
         if len(checked.rejects):
-            store.rejects_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(store.rejects_dir)
             safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in Path(name).stem)[:60]
             rejects_file = store.rejects_dir / f"import-{import_id:05d}-{safe}.csv"
             write_rejects(checked.rejects, rejects_file)
@@ -442,7 +443,9 @@ def write_rejects(rejects: pd.DataFrame, path: Path) -> None:
     """Write rejected rows as CSV (UTF-8 with BOM for Excel, ``;``), formula-safe."""
     from geo.data.exports import CSV_OPTIONS, neutralise_formulas
 
-    neutralise_formulas(rejects).to_csv(path, **CSV_OPTIONS)
+    options = {k: v for k, v in CSV_OPTIONS.items() if k != "encoding"}
+    with open_private(path, "w", encoding=CSV_OPTIONS["encoding"], newline="") as fh:
+        neutralise_formulas(rejects).to_csv(fh, **options)
 
 
 def _sha256(path: Path) -> str:

@@ -36,6 +36,7 @@ from geo.core.area import StudyArea, load_area
 from geo.core.errors import UserError
 from geo.core.period import Period
 from geo.core.schema import IMPORT_ID, KINDS, RECORD_ID, Kind, get_kind
+from geo.data.private import make_private, open_private, private_dir
 
 DEFAULT_STORE = Path(__file__).resolve().parents[2] / "data" / "lagebild.gpkg"
 IMPORTS_TABLE = "lagebild_imports"
@@ -117,8 +118,8 @@ class Store:
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """Exclusive writer lock (blocks until other writers are done)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.lock_path, "a+") as fh:
+        private_dir(self.path.parent, own=False)
+        with open_private(self.lock_path, "a+") as fh:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
             try:
                 yield
@@ -234,8 +235,8 @@ class Store:
         """Append one line to the audit log (who, when, what)."""
         entry = {"at": datetime.now().isoformat(timespec="seconds"), "user": user, "action": action,
                  "kind": kind, "count": count, "detail": detail}
-        self.audit_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.audit_path, "a", encoding="utf-8") as fh:
+        private_dir(self.audit_path.parent, own=False)
+        with open_private(self.audit_path, "a", encoding="utf-8") as fh:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
             fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
             fh.flush()
@@ -275,13 +276,15 @@ class Store:
             _remove(Path(stale))
         tmp = self.path.with_name(f"{self.path.stem}.tmp-{os.getpid()}-{next(_tmp_counter)}.gpkg")
         if self.exists():
-            shutil.copyfile(self.path, tmp)
+            with open(self.path, "rb") as src, open_private(tmp, "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
         return tmp
 
     def _commit(self, tmp: Path) -> None:
         if not tmp.exists():  # nothing was written to a new store: create it with the history table
             with contextlib.closing(sqlite3.connect(tmp)) as con:
                 _ensure_imports_table(con)
+        make_private(tmp)  # GDAL creates a new store with the umask's mode
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, self.path)
