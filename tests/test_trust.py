@@ -39,8 +39,8 @@ def rejecting_store(tmp_path) -> Store:
     """A store with one import whose rejected row holds a name (in its own folder)."""
     store = Store(tmp_path / "s" / "lagebild.gpkg", AREA)
     src = tmp_path / "funde.csv"
-    src.write_text(csv_text(ok_row(0) + ";Polizei", ok_row(1) + ";Polizei", f"kein Datum;51.3439;12.4033;1;{SECRET}",
-                            header=HEADER + ";Quelle"), encoding="utf-8")
+    rows = [ok_row(0, day=31) + ";Polizei", ok_row(1) + ";Polizei", f"kein Datum;51.3439;12.4033;1;{SECRET}"]
+    src.write_text(csv_text(*rows, header=HEADER + ";Quelle"), encoding="utf-8")
     report = import_file(src, "syringe_find", store, now=NOW)
     assert report.stored == 2 and report.rejected == 1 and report.rejects_file.is_file()
     return store
@@ -137,3 +137,195 @@ def test_daten_page_offers_reject_files_only_to_analyse_and_puts_nothing_into_me
         assert buttons["history_rejects_download"].proto.deferred_file_id
     assert at.session_state["media_files"] == 0  # nothing in Streamlit's media store, so nothing under /media/
     assert _exports(rejecting_store) == []  # rendering the page released nothing
+
+
+# ---------------------------------------------------------------------------- 3. differencing
+def test_public_periods_are_one_block_of_a_fixed_two_month_grid():
+    from datetime import date
+
+    from geo.core.period import Period, block_of, complete_blocks, is_block
+
+    assert block_of(date(2026, 12, 31)) == Period(date(2026, 11, 1), date(2026, 12, 31))
+    assert block_of(date(2026, 1, 1)) == Period(date(2026, 1, 1), date(2026, 2, 28))
+    assert complete_blocks(date(2026, 11, 1), 3) == [Period(date(2026, 9, 1), date(2026, 10, 31)),
+                                                     Period(date(2026, 7, 1), date(2026, 8, 31)),
+                                                     Period(date(2026, 5, 1), date(2026, 6, 30))]
+    assert complete_blocks(date(2027, 1, 1), 1) == [Period(date(2026, 11, 1), date(2026, 12, 31))]
+    access.check_public_period(Period(date(2026, 9, 1), date(2026, 10, 31)))
+    # the attack of the review: two periods one day apart; and unions/shifts of whole months
+    for start, end in [((2026, 9, 1), (2026, 10, 30)), ((2026, 9, 2), (2026, 10, 31)), ((2026, 10, 1), (2026, 11, 30)),
+                       ((2026, 9, 1), (2026, 12, 31)), ((2026, 10, 1), (2026, 10, 31))]:
+        p = Period(date(*start), date(*end))
+        assert not is_block(p)
+        with pytest.raises(UserError, match="feste Zwei-Monats-Zeiträume"):
+            access.check_public_period(p)
+
+
+def test_public_key_figures_suppress_fewer_than_five_events():
+    import numpy as np
+
+    from geo.report.figures import key_figures
+
+    def frames(finds: int, syringes_each: int, complaints: int) -> dict:
+        import geopandas as gpd
+
+        f = gpd.GeoDataFrame({"count": [syringes_each] * finds}, geometry=gpd.points_from_xy([0] * finds, [0] * finds))
+        c = gpd.GeoDataFrame({"category": ["Lärm"] * complaints},
+                             geometry=gpd.points_from_xy([0] * complaints, [0] * complaints))
+        return {"syringe_find": f, "complaint": c}
+
+    figures = key_figures(frames(4, 10, 7), frames(6, 1, 3), hot_cells=2, hot_cells_previous=1)
+    pub = access.public_figures(figures)
+    assert list(pub.index) == ["finds", "syringes", "complaints", "scene_observations"]  # no hot cells
+    assert np.isnan(pub.loc["finds", "value"]) and np.isnan(pub.loc["syringes", "value"])  # 40 syringes of 4 finds
+    assert pub.loc["finds", "previous"] == 6 and pub.loc["syringes", "previous"] == 6
+    assert pub.loc["complaints", "value"] == 7 and np.isnan(pub.loc["complaints", "previous"])
+    assert pub[["change", "change_pct"]].isna().all().all()  # a change against a suppressed figure is suppressed
+    assert np.isnan(pub.loc["scene_observations", "value"])  # zero events: not published either
+    assert figures.loc["finds", "value"] == 4  # the input is unchanged
+
+
+def _public_app(store: Store, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from app_support import login
+
+    monkeypatch.setenv("LAGEBILD_STORE", str(store.path))
+    monkeypatch.setenv("LAGEBILD_DEMO", "0")
+    monkeypatch.setattr(login, "require_login", lambda: User("gast", "oeffentlich"))
+    return AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=180)
+
+
+def test_public_view_fixed_periods_no_data_texts_small_figures_suppressed_map_without_cells(rejecting_store,
+                                                                                            monkeypatch):
+    """Two finds in October 2026 (with the source text "Polizei"): every cell and figure is below 5."""
+    from datetime import date
+
+    from geo.core.period import Period
+
+    at = _public_app(rejecting_store, monkeypatch)
+    at.run()
+    assert not at.exception and not at.error  # also: the public map with every cell suppressed
+    sidebar_options = [str(o) for w in (*at.sidebar.selectbox, *at.sidebar.multiselect) for o in w.options]
+    assert not any("Polizei" in o for o in sidebar_options)  # no data values in the public sidebar
+    assert [w.label for w in at.sidebar.multiselect] == ["Meldungen"]  # no category or source filter
+    (period_box,) = at.sidebar.selectbox
+    assert period_box.value == Period(date(2026, 9, 1), date(2026, 10, 31))
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Spritzenfunde"] == "unter 5" and metrics["Spritzen"] == "unter 5"
+
+
+# ---------------------------------------------------------------------------- 8. the small ones
+def test_formula_in_the_header_row_of_a_reject_file_is_neutralised(tmp_path):
+    store = Store(tmp_path / "lagebild.gpkg", AREA)
+    src = tmp_path / "kopf.csv"
+    src.write_text(csv_text(ok_row(0) + ";x", "kein Datum;51.3439;12.4033;1;y",
+                            header=HEADER + ';=HYPERLINK("http://evil","klick")'), encoding="utf-8")
+    report = import_file(src, "syringe_find", store, now=NOW)
+    assert report.rejected == 1
+    header = report.rejects_file.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert "'=HYPERLINK" in header and ";=HYPERLINK" not in header
+
+
+def test_markdown_in_an_uploaded_file_name_is_shown_as_text(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from app_support.state import USER_KEY, LocalUser
+    from layers.escape import escape_markdown
+
+    assert escape_markdown("**x** [a](http://e.de) :red[b]") == \
+        "\\*\\*x\\*\\* \\[a\\]\\(http\\://e\\.de\\) \\:red\\[b\\]"
+    monkeypatch.setenv("LAGEBILD_STORE", str(tmp_path / "s.gpkg"))
+    monkeypatch.setenv("LAGEBILD_DEMO", "0")
+    at = AppTest.from_function(_data_page_script, default_timeout=180)
+    at.session_state[USER_KEY] = LocalUser()
+    at.run()
+    name = "**fett** [klick](http://evil.example) ![b](http://evil.example/x.png).csv"
+    at.file_uploader(key="import_file").upload(name, csv_text(ok_row(0)).encode(), "text/csv")
+    at.run()
+    at.button(key="import_go").click().run()
+    assert not at.exception
+    (msg,) = at.success
+    assert msg.value.startswith("**" + escape_markdown(name) + "**")
+
+
+def test_store_audit_rejects_and_backups_are_private(tmp_path):
+    from geo.data.backup import backup, backup_dir, restore
+    from geo.data.private import is_private
+
+    old = os.umask(0o022)  # the usual umask: files would be world-readable
+    try:
+        store = Store(tmp_path / "daten" / "lagebild.gpkg", AREA)
+        src = tmp_path / "f.csv"
+        src.write_text(csv_text(ok_row(0), "kein Datum;51.3439;12.4033;1"), encoding="utf-8")
+        report = import_file(src, "syringe_find", store, now=NOW)
+        made = backup(store, now=NOW)
+        restore(store, made.path, now=datetime(2026, 11, 23))
+        files = [store.path, store.audit_path, report.rejects_file, made.path, store.lock_path,
+                 *backup_dir(store).glob("*.gpkg")]
+        assert len(files) == 6
+        for path in files:
+            assert is_private(path), f"{path.name}: {oct(path.stat().st_mode)}"
+        for folder in (store.rejects_dir, backup_dir(store)):
+            assert (folder.stat().st_mode & 0o777) == 0o700, folder
+    finally:
+        os.umask(old)
+
+
+def test_a_killed_backup_leaves_no_copy_behind(tmp_path):
+    import subprocess
+
+    from geo.data.backup import backup, backup_dir
+
+    store = Store(tmp_path / "lagebild.gpkg", AREA)
+    src = tmp_path / "f.csv"
+    src.write_text(csv_text(ok_row(0)), encoding="utf-8")
+    import_file(src, "syringe_find", store, now=NOW)
+    folder = backup_dir(store)
+    folder.mkdir()
+    # a backup process killed with SIGKILL mid-run: its snapshot (a full copy of the store) and partial ZIP remain
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    proc.kill()
+    proc.wait()
+    dead, alive = proc.pid, os.getpid()
+    stale = [folder / f".x.zip.partial-{dead}", folder / f".x.zip.snapshot-{dead}.gpkg",
+             store.path.parent / f".lagebild.restore-{dead}.gpkg"]
+    running = folder / f".y.zip.snapshot-{alive}.gpkg"  # a backup still running: kept
+    for path in [*stale, running]:
+        path.write_bytes(store.path.read_bytes())
+    backup(store, now=NOW)
+    assert [p.exists() for p in stale] == [False, False, False] and running.exists()
+
+
+def test_a_polygon_with_a_million_vertices_is_rejected_and_large_ones_are_simplified_for_the_map(tmp_path):
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+    from bad_files import IN_LAT, IN_LON
+
+    from geo.core.schema import SENSITIVE_PLACE
+    from geo.data.geometries import MAX_VERTICES
+    from layers.features import DISPLAY_MAX_VERTICES, feature_collection
+
+    def circle(n: int, r_deg: float = 0.001) -> shapely.Polygon:
+        t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+        return shapely.Polygon(np.c_[IN_LON + r_deg * np.cos(t), IN_LAT + 0.6 * r_deg * np.sin(t)])
+
+    gdf = gpd.GeoDataFrame({"Name": ["Riesig", "Kita"], "Art": ["Kita", "Kita"]},
+                           geometry=[circle(1_000_000), circle(40)], crs="EPSG:4326")
+    path = tmp_path / "orte.gpkg"
+    gdf.to_file(path, driver="GPKG")
+    store = Store(tmp_path / "lagebild.gpkg", AREA)
+    report = import_file(path, SENSITIVE_PLACE, store, now=NOW)
+    assert (report.stored, report.rejected) == (1, 1)
+    assert report.rejects["reason"].iloc[0] == f"Geometrie mit zu vielen Punkten (mehr als {MAX_VERTICES:,})".replace(
+        ",", ".")
+    assert report.rejects["geometry_wkt"].iloc[0] == "(1.000.001 Punkte, nicht wiedergegeben)"  # ring closed
+    assert report.rejects_file.stat().st_size < 10_000
+    # below the cap, but heavy for a map: simplified to about 1 m
+    big = gpd.GeoSeries([circle(50_000)], crs="EPSG:4326").to_crs(AREA.crs)
+    fc = feature_collection(big, [{}])
+    n = len(fc["features"][0]["geometry"]["coordinates"][0])
+    assert 10 < n <= DISPLAY_MAX_VERTICES
+    small = feature_collection(gpd.GeoSeries([circle(40)], crs="EPSG:4326"), [{}])
+    assert len(small["features"][0]["geometry"]["coordinates"][0]) == 41  # untouched

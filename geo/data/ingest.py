@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.core import fmt
 from geo.core.area import StudyArea
 from geo.core.errors import ImportRefused
 from geo.core.schema import (
@@ -40,7 +41,7 @@ from geo.core.schema import (
     get_kind,
     normalise_name,
 )
-from geo.data.geometries import row_geometries
+from geo.data.geometries import MAX_VERTICES, row_geometries
 from geo.data.parsing import RowReasons, as_text, is_blank, parse_datetimes, parse_numbers
 from geo.data.private import open_private, private_dir
 from geo.data.readers import RawTable, read_table
@@ -159,7 +160,7 @@ def validate(
     notes = [*raw.notes, *notes]
 
     frame = pd.DataFrame(values, index=data.index)
-    record_id = _record_ids(frame, geoms)
+    record_id = _record_ids(frame, geoms, ~reasons.mask())
     # duplicates within the file, among rows that are otherwise valid
     candidates = np.flatnonzero(~reasons.mask())
     ids = record_id.to_numpy()[candidates]
@@ -262,8 +263,11 @@ def _parse_field(series: pd.Series, f, kind: Kind, reasons: RowReasons, now: dat
     return s.astype("string")
 
 
-def _record_ids(frame: pd.DataFrame, geoms: np.ndarray) -> pd.Series:
-    """Content hash per row (16 hex digits): parsed fields and geometry rounded to centimetres."""
+def _record_ids(frame: pd.DataFrame, geoms: np.ndarray, usable: np.ndarray | None = None) -> pd.Series:
+    """Content hash per row (16 hex digits): parsed fields and geometry rounded to centimetres.
+
+    Only rows marked ``usable`` (default: all) get their geometry rounded – the costly step (minutes for a
+    polygon with a million points); the others are rejected anyway and hash their geometry as it is."""
     parts = {c: frame[c] for c in frame.columns}
     present = ~shapely.is_missing(geoms)
     present[present] = ~shapely.is_empty(geoms[present])
@@ -275,8 +279,11 @@ def _record_ids(frame: pd.DataFrame, geoms: np.ndarray) -> pd.Series:
     y[is_point] = np.round(shapely.get_y(geoms[is_point]), 2)
     wkb = np.full(len(geoms), "", dtype=object)
     other = present & ~is_point
-    if other.any():
-        wkb[other] = shapely.to_wkb(shapely.set_precision(geoms[other], 0.01), hex=True)
+    rounded = other if usable is None else other & usable
+    if rounded.any():
+        wkb[rounded] = shapely.to_wkb(shapely.set_precision(geoms[rounded], 0.01), hex=True)
+    if (other & ~rounded).any():
+        wkb[other & ~rounded] = shapely.to_wkb(geoms[other & ~rounded], hex=True)
     parts.update(_x=x, _y=y, _wkb=pd.Series(wkb, index=frame.index, dtype="string"))
     h = pd.util.hash_pandas_object(pd.DataFrame(parts, index=frame.index), index=False).to_numpy()
     return pd.Series(hex_ids(h), index=frame.index, dtype=object)
@@ -301,8 +308,12 @@ def _original_values(raw: RawTable) -> pd.DataFrame:
         g = np.asarray(raw.geometry, dtype=object)
         wkt = np.full(len(g), "", dtype=object)
         present = ~shapely.is_missing(g)
-        if present.any():
-            wkt[present] = shapely.to_wkt(g[present], rounding_precision=7, trim=True)
+        n = np.zeros(len(g), dtype=np.int64)
+        n[present] = shapely.get_num_coordinates(g[present])
+        huge = present & (n > MAX_VERTICES)  # rejected for it; 40 MB of text would help nobody
+        wkt[huge] = [f"({fmt.number(k)} Punkte, nicht wiedergegeben)" for k in n[huge]]
+        if (present & ~huge).any():
+            wkt[present & ~huge] = shapely.to_wkt(g[present & ~huge], rounding_precision=7, trim=True)
         out["geometry_wkt"] = wkt
     return out
 
