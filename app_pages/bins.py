@@ -36,7 +36,7 @@ from geo.analysis.siting import SitingResult, plan_table
 from geo.core import fmt
 from geo.core.errors import UserError
 from geo.core.schema import DISPOSAL_BIN, PLACE_BUFFER_M, SENSITIVE_PLACE, SYRINGE_FIND
-from geo.data.access import log_release, may_see_points, restrict
+from geo.data.access import K_MIN, log_release, may_see_points, restrict
 from layers.basemap import base_map, tiles_from_env
 from layers.bins import BIN_COLOUR, SITE_COLOUR, bins_legend_html, bins_overlays, focus_bounds
 from layers.elements import JsCall, LayerControl
@@ -200,8 +200,9 @@ def render() -> None:
         st.info("Spritzenfunde sind in der Seitenleiste abgewählt. Bitte unter »Meldungen« wieder auswählen.")
         return
     if not may_see_points(user.role):
-        st.info("Öffentliche Ansicht: nur zusammengefasste Kennzahlen, ohne Karte und ohne einzelne Fundorte.")
-        _key_figures(analysis(token, filters, Params(k=0)))
+        st.info("Öffentliche Ansicht: nur zusammengefasste Kennzahlen, ohne Karte und ohne einzelne Fundorte; "
+                f"Anteile nur, wenn innerhalb und außerhalb des Radius mindestens {K_MIN} Funde liegen.")
+        _public_key_figures(analysis(token, filters, Params(k=0)))
         return
 
     params, uploads = _controls(store.area.crs)
@@ -289,6 +290,26 @@ def _key_figures(result: SitingResult) -> None:
         cols[4].metric(f"Mit {len(result.sites)} neuen Behältern", pct(after),
                        delta=f"{fmt.number(100 * (after - cov.share_syringes), 1, sign=True)} Prozentpunkte",
                        help="Anteil der Spritzen im Radius, wenn die vorgeschlagenen Behälter dazukommen.")
+
+
+def public_shares(cov: CoverageResult, k: int = K_MIN) -> tuple[str, str]:
+    """Shares of finds and syringes in the radius for the public role: published only when at least ``k`` finds
+    lie inside and ``k`` outside the radius (else a share of 1 of 3 would point at single finds)."""
+    inside, outside = cov.covered_finds, cov.n_finds - cov.covered_finds
+    if inside < k or outside < k:
+        return f"unter {k} Funde", f"unter {k} Funde"
+    return pct(cov.share_finds), pct(cov.share_syringes)
+
+
+def _public_key_figures(result: SitingResult) -> None:
+    """The public role's figures: shares only (:func:`public_shares`), no counts, nothing per bin."""
+    cov: CoverageResult = result.coverage
+    finds, syringes = public_shares(cov)
+    cols = st.columns(3)
+    cols[0].metric("Funde im Radius", finds, help=f"Anteil der Spritzenfunde des Zeitraums höchstens "
+                                                  f"{de(cov.radius_m)} m ({cov.metric_label}) von einem Behälter.")
+    cols[1].metric("Spritzen im Radius", syringes)
+    cols[2].metric("Behälter", de(len(cov.bins)))
 
 
 def curve_table(result: SitingResult) -> pd.DataFrame:

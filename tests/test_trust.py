@@ -329,3 +329,16 @@ def test_a_polygon_with_a_million_vertices_is_rejected_and_large_ones_are_simpli
     assert 10 < n <= DISPLAY_MAX_VERTICES
     small = feature_collection(gpd.GeoSeries([circle(40)], crs="EPSG:4326"), [{}])
     assert len(small["features"][0]["geometry"]["coordinates"][0]) == 41  # untouched
+
+
+def test_public_bin_shares_need_five_finds_inside_and_outside():
+    from types import SimpleNamespace
+
+    from app_pages.bins import public_shares
+
+    def cov(inside: int, total: int) -> SimpleNamespace:
+        return SimpleNamespace(covered_finds=inside, n_finds=total, share_finds=inside / total, share_syringes=0.5)
+
+    assert public_shares(cov(4, 20)) == ("unter 5 Funde", "unter 5 Funde")  # 4 finds near a bin
+    assert public_shares(cov(16, 20)) == ("unter 5 Funde", "unter 5 Funde")  # 4 finds away from every bin
+    assert public_shares(cov(5, 10)) == ("50,0 %", "50,0 %")
