@@ -163,13 +163,15 @@ def analysis(token: str, filters: state.Filters, params: Params, _uploads: Uploa
 
     ``_uploads`` is not hashed: ``params`` carries the uploads' content hashes.
     """
-    from geo.analysis.coverage import analyse_coverage
+    from geo.analysis.coverage import analyse_coverage, bin_effects
     from geo.analysis.siting import suggest_bins
 
     area = state.get_store().area
     bins = state.load_records(DISPOSAL_BIN, None, restricted=False)
+    effects = bin_effects(bins, state.load_records(SYRINGE_FIND, None, restricted=False), area, crs=area.crs)
     coverage = analyse_coverage(_finds(filters), bins, period=filters.period, radius_m=params.radius_m,
-                                network=_uploads.network, hot_cells=hot_cells(token, filters), crs=area.crs)
+                                network=_uploads.network, hot_cells=hot_cells(token, filters), crs=area.crs,
+                                effects=effects)
     return suggest_bins(
         coverage, params.k, candidates=_uploads.candidates, area=area,
         sensitive=state.load_records(SENSITIVE_PLACE, None, restricted=False),
@@ -383,17 +385,19 @@ def _bins_section(plan: gpd.GeoDataFrame) -> None:
         st.info("Im Zeitraum war kein Behälter aufgestellt.")
         return
     shown = pd.DataFrame({
-        "Versetzen (1 = zuerst)": ex["removal_rank"], "Standort": ex["label"], "Eigentümer": ex["owner"],
+        "Versetzen (1 = zuerst)": ex["removal_rank"].map(lambda r: "–" if pd.isna(r) else str(int(r))),
+        "Standort": ex["label"], "Eigentümer": ex["owner"],
         "seit": ex["installed_at"].dt.strftime(fmt.DATE_FORMAT),
         "Funde": ex["covered_finds"], "Spritzen": ex["covered_syringes"],
         "nur hier: Funde": ex["unique_finds"], "nur hier: Spritzen": ex["unique_syringes"],
         "Rang nach Nutzen": ex["rank"],
-        "Hinweis": ex["covered_finds"].map(lambda n: "kein Fund im Radius" if n == 0 else ""),
+        "Begründung": ex["removal_reason"],
     })
     st.dataframe(shown, hide_index=True, width="stretch")
     st.caption("Funde und Spritzen im Radius des Behälters; »nur hier« = nur dieser Behälter erreicht sie – das ginge "
                "verloren, wenn er wegkäme. »Versetzen« 1 = kostet am wenigsten, zuerst prüfen; »Rang nach Nutzen« "
-               "1 = der wichtigste Behälter.")
+               "1 = der wichtigste Behälter. Ein Behälter, dessen eigene Auswertung eine Wirkung zeigt, wird nie "
+               "zum Versetzen vorgeschlagen: wenige Funde in seiner Nähe heißen dann, dass er wirkt.")
 
 
 def plan_file(plan: gpd.GeoDataFrame, suffix: str, *, store, user, period) -> bytes:

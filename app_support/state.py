@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import geopandas as gpd
 import pandas as pd
@@ -26,6 +26,7 @@ import streamlit as st
 
 from geo.core.period import PRESETS, Period, complete_blocks, is_block
 from geo.core.schema import COMPLAINT_CATEGORIES, DISTRICT, KINDS, REPORT_KINDS
+from geo.data import facts
 from geo.data.access import restrict
 from geo.data.store import Store, default_store_path
 
@@ -206,8 +207,7 @@ def reference_date() -> date:
     Data up to 31 October make the Rapport preset September–October; without data the
     real today is used.
     """
-    last = latest_data_date()
-    return last + timedelta(days=1) if last else date.today()
+    return facts.reference_date(latest_data_date())
 
 
 def preset_period(label: str, reference: date | None = None) -> Period:

@@ -112,6 +112,7 @@ def bin_stats(bins: pd.DataFrame) -> pd.DataFrame:
         "nur hier: Funde": bins["unique_finds"].to_numpy(),
         "nur hier: Spritzen": bins["unique_syringes"].to_numpy(),
         "Versetzen (1 = zuerst)": bins["removal_rank"].to_numpy(),
+        "Begründung": bins["removal_reason"].to_numpy(dtype=object) if "removal_reason" in bins else "",
     }, index=bins.index)
 
 

@@ -349,3 +349,15 @@ def test_pdf_page_renders(tmp_path):
     assert abs(h / w - 297 / 210) < 0.02  # A4 portrait
     ink = (img[..., :3].mean(axis=2) < 0.9).mean()
     assert 0.02 < ink < 0.5
+
+
+def test_cli_handout_without_dates_uses_the_current_rapport_period(store, tmp_path, capsys):
+    from geo.data.facts import current_rapport_period, latest_report_date
+
+    assert latest_report_date(store) == date(2026, 6, 1)  # the newest report of the small data set
+    expected = current_rapport_period(store)
+    assert (expected.start, expected.end) == (date(2026, 4, 1), date(2026, 5, 31))  # the two whole months before
+    out = tmp_path / "r.pdf"
+    assert cli("handout", "--out", out, "--store", store.path) == 0
+    assert f"Handout {expected.label()} geschrieben" in capsys.readouterr().out
+    assert out.read_bytes().startswith(b"%PDF")

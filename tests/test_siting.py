@@ -234,6 +234,34 @@ def test_demo_suggestions_fall_at_the_scene_places(demo):
     assert shapely.distance(sites[:, None], kitas[None, :]).min() >= 100
 
 
+def test_bin_that_works_is_not_offered_for_removal(demo_store):
+    from geo.analysis.coverage import bin_effects
+    from geo.analysis.evaluate import evaluate_measure
+    from geo.analysis.timeseries import measure_table
+
+    area = leipziger_osten()
+    bins, finds = demo_store.read("disposal_bin"), demo_store.read("syringe_find")
+    effects = bin_effects(bins, finds, area, crs=area.crs)
+    label = dict(zip(bins["record_id"], bins["label"], strict=True))
+    verdicts = {label[r]: v for r, v in zip(effects["record_id"], effects["verdict"], strict=True)}
+    assert verdicts["Torgauer Platz"] == "effect" and verdicts["Rabet Nord"] == "not_evaluable"
+    table = measure_table({"disposal_bin": bins})
+    direct = evaluate_measure(table[table["title"].str.contains("Torgauer")].iloc[0], finds, "syringe_find", area)
+    torgau = effects.set_index("record_id").loc[bins.loc[bins["label"] == "Torgauer Platz", "record_id"].iloc[0]]
+    assert math.isclose(torgau["change_pct"], (direct.did["ratio"] - 1) * 100)
+
+    rapport = Period(date(2026, 9, 1), date(2026, 10, 31))  # the last meeting's period
+    plain = analyse_coverage(finds, bins, period=rapport)
+    assert plain.removal_ranking["label"].iloc[0] == "Torgauer Platz"  # fewest finds left: would go first
+    cov = analyse_coverage(finds, bins, period=rapport, effects=effects)
+    assert cov.kept_bins["label"].tolist() == ["Torgauer Platz"]
+    assert set(cov.removal_ranking["label"]) == {"Rabet Nord", "Otto-Runki-Platz"}
+    assert cov.removal_ranking["removal_rank"].tolist() == [1, 2]
+    assert cov.kept_bins["removal_reason"].iloc[0].startswith("wirkt nachweislich (Wirkung, -54 %")
+    plan = plan_table(cov)
+    assert plan.loc[plan["label"] == "Torgauer Platz", "removal_rank"].isna().all()
+
+
 def test_cli_bins(demo_store, tmp_path, capsys):
     """``demo_store`` (conftest): the full demo data in a session-wide store."""
     from geo.cli import main
@@ -247,6 +275,9 @@ def test_cli_bins(demo_store, tmp_path, capsys):
     assert rc == 0
     assert "Abdeckungskurve" in printed and "Radius 150 m (Luftlinie)" in printed
     assert "Aktive Behälter: 3" in printed
+    # the bin that demonstrably works is never offered for moving (issue 17)
+    assert "nicht zum Versetzen: Torgauer Platz: wirkt nachweislich (Wirkung, -54 % Funde im Umkreis)" in printed
+    assert "1. Torgauer Platz" not in printed
     table = pd.read_csv(out, sep=";", decimal=",", encoding="utf-8-sig")
     assert table["status"].tolist() == ["suggested"] * 2 + ["existing"] * 3
     assert table["rank"].tolist() == [1, 2, 1, 2, 3]

@@ -24,15 +24,20 @@ import shapely
 from scipy.spatial import cKDTree
 
 from geo.analysis.streets import StreetNetwork, pair_matrix, pairs_within
+from geo.core import fmt
 from geo.core.area import DEFAULT_CRS
 from geo.core.errors import UserError
 from geo.core.period import Period
 from geo.core.points import find_weights, point_xy, to_metric
+from geo.core.schema import DISPOSAL_BIN, SYRINGE_FIND
 
 #: Default walking radius (m).
 DEFAULT_RADIUS_M = 150.0
 #: Hot spot classes (``gi_class``) from this value upward count as hot.
 HOT_MIN_CLASS = 1
+#: Verdicts of a bin's own evaluation (:mod:`geo.analysis.evaluate`) that keep it off the removal list: few finds
+#: near a bin that demonstrably works mean it works, not that it is dispensable.
+KEEP_VERDICTS: tuple[str, ...] = ("effect", "diffusion")
 
 Weight = Literal["syringes", "finds"]
 Metric = Literal["straight", "network"]
@@ -53,8 +58,10 @@ class CoverageResult:
     bins : the active bins plus ``covered_finds`` / ``covered_syringes`` (all finds within
         the radius; a find near two bins counts for both), ``unique_finds`` /
         ``unique_syringes`` (covered by this bin alone = coverage lost if it is removed),
-        ``idle`` (covers nothing), ``rank`` (1 = largest loss if removed) and
-        ``removal_rank`` (1 = smallest loss; the first candidate for moving).
+        ``idle`` (covers nothing), ``rank`` (1 = largest loss if removed),
+        ``removal_rank`` (1 = smallest loss; the first candidate for moving; missing for a bin whose
+        evaluation shows it works, see :data:`KEEP_VERDICTS`) and ``removal_reason`` (German: why it is ranked
+        there). With ``effects`` also ``effect`` (verdict code), ``effect_label`` and ``effect_change_pct``.
     hot_cells : hot spot cells (``gi_class`` ≥ :data:`HOT_MIN_CLASS`) with ``covered``
         (the cell's centre within the radius of a bin); None if no cells were given.
     radius_m : walking radius in metres.
@@ -112,8 +119,13 @@ class CoverageResult:
 
     @property
     def removal_ranking(self) -> gpd.GeoDataFrame:
-        """Active bins ordered by loss if removed, smallest first."""
-        return self.bins.sort_values("removal_rank")
+        """Active bins that may be moved, ordered by loss if removed, smallest first."""
+        return self.bins.loc[self.bins["removal_rank"].notna()].sort_values("removal_rank")
+
+    @property
+    def kept_bins(self) -> gpd.GeoDataFrame:
+        """Active bins never offered for moving: their own evaluation shows an effect."""
+        return self.bins.loc[self.bins["removal_rank"].isna()]
 
     @property
     def uncovered_hot_cells(self) -> gpd.GeoDataFrame | None:
@@ -176,8 +188,58 @@ def _bins_with_coverage(
         unique_syringes=np.rint(unique_syr).astype(np.int64),
         idle=covered_finds == 0,
         rank=_rank(unique_w, covered_w, descending=True),
-        removal_rank=_rank(unique_w, covered_w, descending=False),
     )
+
+
+def _effect_ranks(bins: gpd.GeoDataFrame, effects: pd.DataFrame | None, weight: Weight) -> gpd.GeoDataFrame:
+    """Removal ranks that skip bins that demonstrably work, and the German reason for each bin's place."""
+    n = len(bins)
+    verdict = np.full(n, "", dtype=object)
+    label = np.full(n, "", dtype=object)
+    change = np.full(n, np.nan)
+    if effects is not None and len(effects) and "record_id" in bins:
+        eff = effects.drop_duplicates("record_id").set_index("record_id")
+        ids = bins["record_id"].astype(str)
+        verdict = ids.map(eff["verdict"]).fillna("").to_numpy(dtype=object)
+        label = ids.map(eff["verdict_label"]).fillna("").to_numpy(dtype=object)
+        change = ids.map(eff["change_pct"]).astype(float).to_numpy()
+    works = np.isin(verdict, KEEP_VERDICTS)
+    unique_w = bins["unique_syringes" if weight == "syringes" else "unique_finds"].to_numpy(dtype=float)
+    covered_w = bins["covered_syringes" if weight == "syringes" else "covered_finds"].to_numpy(dtype=float)
+    ranks = pd.array([pd.NA] * n, dtype="Int64")
+    if (~works).any():
+        ranks[~works] = _rank(unique_w[~works], covered_w[~works], descending=False)
+    reasons = []
+    for i, row in enumerate(bins.itertuples()):
+        if works[i]:
+            pct = f", {fmt.percent(change[i] / 100, 0)} Funde im Umkreis" if np.isfinite(change[i]) else ""
+            reasons.append(f"wirkt nachweislich ({label[i]}{pct}) – nicht versetzen")
+        elif row.idle:
+            reasons.append("kein Fund im Radius")
+        else:
+            evaluated = f"; eigene Wirkung: {label[i]}" if label[i] else ""
+            reasons.append(f"nur hier abgedeckt: {fmt.number(row.unique_finds)} Funde / "
+                           f"{fmt.number(row.unique_syringes)} Spritzen{evaluated}")
+    out = bins.assign(removal_rank=ranks, removal_reason=reasons)
+    if effects is not None:
+        out = out.assign(effect=verdict, effect_label=label, effect_change_pct=change)
+    return out
+
+
+def bin_effects(bins: gpd.GeoDataFrame, finds: gpd.GeoDataFrame, boundary, *, crs: str | None = None
+                ) -> pd.DataFrame:
+    """Each bin's own evaluation (before/after its installation, :func:`geo.analysis.evaluate.evaluate_measures`
+    with the defaults) on all ``finds``: ``record_id``, ``verdict``, ``verdict_label``, ``change_pct``
+    (treated area against the control, in %)."""
+    from geo.analysis.evaluate import evaluate_measures
+    from geo.analysis.timeseries import measure_table
+
+    if not len(bins) or not len(finds):
+        return pd.DataFrame(columns=["record_id", "verdict", "verdict_label", "change_pct"])
+    table = evaluate_measures(measure_table({DISPOSAL_BIN: bins}, crs), finds, SYRINGE_FIND, boundary)
+    ratio = table.get("did_ratio", pd.Series(np.nan, index=table.index)).astype(float)
+    return pd.DataFrame({"record_id": table["record_id"].astype(str), "verdict": table["verdict"],
+                         "verdict_label": table["verdict_label"], "change_pct": (ratio - 1.0) * 100.0})
 
 
 def _hot_cells_covered(
@@ -203,6 +265,7 @@ def analyse_coverage(
     hot_cells: gpd.GeoDataFrame | None = None,
     weight: Weight = "syringes",
     crs: str | None = None,
+    effects: pd.DataFrame | None = None,
 ) -> CoverageResult:
     """Coverage of a period's syringe finds by the bins active in that period.
 
@@ -217,6 +280,8 @@ def analyse_coverage(
         (``gi_class`` ≥ 1) are checked for coverage by their centre.
     weight : ``"syringes"`` (``count``) or ``"finds"`` (each find 1) for rankings.
     crs : metric CRS (default: the network's, else EPSG:25833); inputs are reprojected.
+    effects : the bins' own evaluations (:func:`bin_effects`); a bin that demonstrably works is never ranked
+        for removal.
 
     Returns
     -------
@@ -243,7 +308,7 @@ def analyse_coverage(
         nearest = cKDTree(b_xy).query(f_xy)[0]
     finds = finds.assign(covered=n_bins > 0, n_bins=n_bins, nearest_bin_m=nearest)
 
-    bins = _bins_with_coverage(bins, cover, fi, bi, n_bins, syr, weight)
+    bins = _effect_ranks(_bins_with_coverage(bins, cover, fi, bi, n_bins, syr, weight), effects, weight)
     cells = None if hot_cells is None else _hot_cells_covered(hot_cells, crs, b_xy, radius_m, network)
     return CoverageResult(
         finds=finds, bins=bins, hot_cells=cells, radius_m=float(radius_m),

@@ -499,7 +499,7 @@ def suggest_bins(
 #: Columns of :func:`plan_table`, in order.
 PLAN_COLUMNS: tuple[str, ...] = (
     "status", "rank", "record_id", "label", "owner", "installed_at",
-    "covered_finds", "covered_syringes", "unique_finds", "unique_syringes", "removal_rank",
+    "covered_finds", "covered_syringes", "unique_finds", "unique_syringes", "removal_rank", "removal_reason",
     "gain_finds", "gain_syringes", "share_syringes_after", "x", "y", "lat", "lon",
 )
 _INT_COLUMNS = ("rank", "covered_finds", "covered_syringes", "unique_finds", "unique_syringes",
@@ -513,7 +513,8 @@ def plan_table(result: CoverageResult | SitingResult) -> gpd.GeoDataFrame:
     ``rank`` (suggested: order of addition; existing: 1 = largest loss if removed),
     ``record_id``, ``label``, ``owner``, ``installed_at`` (existing only),
     ``covered_finds`` / ``covered_syringes`` (finds within the radius),
-    ``unique_finds`` / ``unique_syringes`` / ``removal_rank`` (existing only),
+    ``unique_finds`` / ``unique_syringes`` / ``removal_rank`` / ``removal_reason`` (existing only; no removal rank
+    for a bin whose own evaluation shows it works),
     ``gain_finds`` / ``gain_syringes`` / ``share_syringes_after`` (suggested only; share 0–1,
     4 decimals),
     ``x`` / ``y`` (metres in the metric CRS, default EPSG:25833, 0.1 m) and ``lat`` /
@@ -538,6 +539,7 @@ def plan_table(result: CoverageResult | SitingResult) -> gpd.GeoDataFrame:
         "unique_finds": bins["unique_finds"].to_numpy(),
         "unique_syringes": bins["unique_syringes"].to_numpy(),
         "removal_rank": bins["removal_rank"].to_numpy(),
+        "removal_reason": bins["removal_reason"].to_numpy(dtype=object) if "removal_reason" in bins else None,
     }, index=pd.RangeIndex(len(bins)))
     geoms = [np.asarray(bins.geometry.values, dtype=object)]
     frames = []

@@ -19,6 +19,7 @@ from geo.cli.common import (
     add_period_options,
     add_store_options,
     check_table_output,
+    load_all_records,
     load_area,
     load_records,
     period_from_args,
@@ -81,7 +82,7 @@ def _m(x: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from geo.analysis.coverage import analyse_coverage
+    from geo.analysis.coverage import analyse_coverage, bin_effects
     from geo.analysis.siting import plan_table, suggest_bins
     from geo.analysis.streets import StreetNetwork
     from geo.data.exports import write_table
@@ -95,8 +96,10 @@ def run(args: argparse.Namespace) -> int:
     network = StreetNetwork.from_lines(read_street_lines(args.network, area.crs), area.crs) if args.network else None
     finds = load_records(args, SYRINGE_FIND)
     bins = load_records(args, DISPOSAL_BIN)
+    effects = bin_effects(load_all_records(args, DISPOSAL_BIN), load_all_records(args, SYRINGE_FIND), area,
+                          crs=area.crs)
     cov = analyse_coverage(finds, bins, period=period, radius_m=args.radius, network=network,
-                           weight=args.weight, crs=area.crs)
+                           weight=args.weight, crs=area.crs, effects=effects)
 
     print(f"Spritzenbehälter {period.label() if period else ''}, Radius {_m(cov.radius_m)} m ({cov.metric_label})")
     print(f"Aktive Behälter: {len(cov.bins)}, davon ohne Fund im Radius: {len(cov.idle_bins)}")
@@ -106,9 +109,11 @@ def run(args: argparse.Namespace) -> int:
         print("Behälter nach Verlust bei Entfernung (zuerst der verzichtbarste):")
         for row in cov.removal_ranking.itertuples():
             name = getattr(row, "label", None) or getattr(row, "record_id", None) or "ohne Namen"
-            print(f"  {row.removal_rank}. {name}: nur hier abgedeckt {_int(row.unique_finds)} Funde / "
-                  f"{_int(row.unique_syringes)} Spritzen (im Radius {_int(row.covered_finds)} / "
+            print(f"  {row.removal_rank}. {name}: {row.removal_reason} (im Radius {_int(row.covered_finds)} / "
                   f"{_int(row.covered_syringes)})")
+        for row in cov.kept_bins.itertuples():
+            name = getattr(row, "label", None) or getattr(row, "record_id", None) or "ohne Namen"
+            print(f"  nicht zum Versetzen: {name}: {row.removal_reason}")
 
     result: Any = cov  # CoverageResult, or the SitingResult with --add
     if args.add:

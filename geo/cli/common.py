@@ -151,6 +151,12 @@ def period_from_args(args: argparse.Namespace) -> Period | None:
     return Period(start, end)
 
 
+def load_all_records(args: argparse.Namespace, kind: str) -> gpd.GeoDataFrame:
+    """Records of ``kind`` of all dates (ignoring ``--from``/``--to``), e.g. for a measure's before/after."""
+    narrowed = argparse.Namespace(**{**vars(args), "date_from": None, "date_to": None})
+    return load_records(narrowed, kind)
+
+
 def load_records(args: argparse.Namespace, kind: str) -> gpd.GeoDataFrame:
     """Records of ``kind`` in the period, from ``--input`` (validated) or from the store.
 

@@ -3,6 +3,7 @@
 ::
 
     lagebild handout --from 2026-05-01 --to 2026-06-30 --out rapport.pdf [--store PATH]
+    lagebild handout --out rapport.pdf     # the current Rapport period, as the app presets it
 
 Key figures with the change against the previous period of equal length, a map of the
 hot spots with sensitive places and disposal bins, the sensitive-places table and the
@@ -28,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Erstellt das Handout (A4-PDF) für einen Zeitraum, mit Vergleich zum gleich langen Vorzeitraum.",
     )
     add_store_options(p)
-    add_period_options(p, required=True)
+    add_period_options(p)
     p.add_argument("--out", type=Path, required=True, metavar="DATEI", help="Ausgabedatei (.pdf)")
     p.add_argument("--title", default=None, metavar="TEXT", help="Überschrift (Standard: Drogenrapport <Gebiet>)")
     p.add_argument("--threshold", type=int, default=DEFAULT_PLACE_THRESHOLD, metavar="N",
@@ -55,10 +56,14 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"Ausgabedatei {args.out.name}: Endung muss .pdf sein.")
     if args.threshold < 1:
         raise UserError("--threshold muss mindestens 1 sein.")
+    from geo.data.facts import current_rapport_period
+
     period = period_from_args(args)
-    if period is None:  # --from and --to are required options
-        raise UserError("Bitte --from und --to angeben.")
     store = open_store(args)
+    if period is None:  # as the app: the current Rapport period of the store's data
+        if not store.exists():
+            raise UserError(f"Speicher {store.path} existiert noch nicht – erst importieren oder 'lagebild demo'.")
+        period = current_rapport_period(store)
     pdf = handout_from_store(store, period, title=args.title, threshold=args.threshold)
     write_bytes(args.out, pdf)
     store.audit("handout", detail=f"{args.out.name}: Zeitraum {period}")
