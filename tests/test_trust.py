@@ -342,3 +342,103 @@ def test_public_bin_shares_need_five_finds_inside_and_outside():
     assert public_shares(cov(4, 20)) == ("unter 5 Funde", "unter 5 Funde")  # 4 finds near a bin
     assert public_shares(cov(16, 20)) == ("unter 5 Funde", "unter 5 Funde")  # 4 finds away from every bin
     assert public_shares(cov(5, 10)) == ("50,0 %", "50,0 %")
+
+
+# ---------------------------------------------------------------------------- 7. deletion that really deletes
+PERSON = "Hanna Beispiel"
+COMPLAINTS_HEADER = "Datum;Breite;Länge;Kategorie;Text;Melder"
+
+
+def _complaints(tmp_path: Path, name: str, *rows: str) -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join([COMPLAINTS_HEADER, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def complaint_store(tmp_path) -> tuple[Store, Path, str]:
+    """A store with two complaints, one by PERSON; returns the store, the source file and PERSON's record id."""
+    store = Store(tmp_path / "daten" / "lagebild.gpkg", AREA)
+    src = _complaints(tmp_path, "beschwerden.csv",
+                      f"03.10.2026 10:00;51.3439;12.4033;Konsum;Spritzen im Hof, Haus 12;{PERSON}",
+                      "04.10.2026 11:00;51.3441;12.4036;Drogenhandel;Übergabe am Eingang;")
+    assert import_file(src, "complaint", store, now=NOW).stored == 2
+    stored = store.read("complaint")
+    rid = stored.loc[stored["reporter"] == PERSON, "record_id"].iloc[0]
+    return store, src, rid
+
+
+def test_a_deleted_record_is_not_stored_again_by_a_reimport(complaint_store):
+    from geo.data.ingest import REASON_DELETED
+    from geo.data.retention import delete_records
+
+    store, src, rid = complaint_store
+    result = delete_records(store, "complaint", [rid], reason="Löschersuchen Art. 17", user="ana")
+    assert result.deleted == [rid] and store.tombstones("complaint") == {"complaint": {rid}}
+    report = import_file(src, "complaint", store, now=NOW)
+    assert (report.stored, report.rejected) == (0, 2)
+    reasons = dict(zip(report.rejects["row"], report.rejects["reason"], strict=True))
+    assert reasons[1] == REASON_DELETED and reasons[2].startswith("Duplikat")
+    assert PERSON not in report.rejects_file.read_text(encoding="utf-8-sig")  # not copied into a reject file
+    assert rid not in set(store.ids("complaint")) and len(store.read("complaint")) == 1
+
+
+def test_restoring_an_older_backup_does_not_bring_deleted_records_back(complaint_store):
+    from geo.data.backup import backup, restore
+    from geo.data.retention import delete_records
+
+    store, _src, rid = complaint_store
+    old = backup(store, now=NOW)
+    result = delete_records(store, "complaint", [rid], reason="Löschersuchen", user="ana")
+    assert result.backups == [old.path]  # said: this copy still holds the record
+    info = restore(store, old.path, now=datetime(2026, 11, 23))
+    assert info.removed == {"complaint": 1} and info.records == 1
+    assert rid not in set(store.ids("complaint")) and store.tombstones("complaint") == {"complaint": {rid}}
+    assert PERSON not in set(store.read("complaint")["reporter"])
+    assert not list(store.path.parent.glob(".*restore*"))  # no staged copy or lock left
+
+
+def test_deletion_scrubs_the_person_from_reject_files(complaint_store, tmp_path):
+    from geo.data.retention import delete_records
+
+    store, _src, rid = complaint_store
+    later = _complaints(tmp_path, "nachtrag.csv", f"kein Datum;51.3439;12.4033;Konsum;Nachtrag;{PERSON}",
+                        "kein Datum;51.3439;12.4033;Konsum;anderes;Jemand Anderes")
+    report = import_file(later, "complaint", store, now=NOW)
+    assert PERSON in report.rejects_file.read_text(encoding="utf-8-sig")
+    result = delete_records(store, "complaint", [rid], reason="Löschersuchen", user="ana")
+    assert (result.scrubbed_rows, result.scrubbed_files) == (1, 1)
+    text = report.rejects_file.read_text(encoding="utf-8-sig")
+    assert PERSON not in text and "Jemand Anderes" in text
+    from geo.data.private import is_private
+
+    assert is_private(report.rejects_file)
+
+
+def test_a_killed_purge_or_deletion_leaves_nothing_a_later_run_does_not_remove(complaint_store):
+    from datetime import date
+
+    from geo.data.retention import purge
+
+    store, _src, _rid = complaint_store
+    # what a writer killed with SIGKILL mid-run leaves: its copy of the store and SQLite's journal of old pages
+    left = [store.path.with_name(f"{store.path.stem}.tmp-{n}-0.gpkg{sfx}")
+            for n, sfx in ((4242, ""), (4242, "-journal"), (4243, "-wal"))]
+    for path in left:
+        path.write_bytes(store.path.read_bytes())
+    result = purge(store, 1, today=date(2026, 10, 15))  # nothing before 01.09.2026: nothing to delete
+    assert result.total == 0
+    assert [p.exists() for p in left] == [False, False, False]
+
+
+def test_cli_delete_says_where_copies_remain(complaint_store, capsys):
+    from geo.cli import main
+    from geo.data.backup import backup
+
+    store, _src, rid = complaint_store
+    old = backup(store, now=NOW)
+    code = main(["delete", "--kind", "beschwerde", "--id", rid, "--reason", "Löschersuchen", "--store",
+                 str(store.path)])
+    out = capsys.readouterr().out
+    assert code == 0 and "gelöscht: 1" in out and "Löschvermerk" in out
+    assert "1 ältere Sicherung(en) enthalten die Datensätze weiterhin" in out and str(old.path) in out

@@ -24,7 +24,10 @@ def run(args: argparse.Namespace) -> int:
 
     store = open_store(args)
     info = restore(store, args.file, user=audit_user(args))
-    print(f"Wiederhergestellt: {info.check.records} Datensätze, {info.check.imports} Importe → {store.path}")
+    print(f"Wiederhergestellt: {info.records} Datensätze, {info.check.imports} Importe → {store.path}")
+    if info.removed:
+        print(f"Seit der Sicherung aus Datenschutzgründen gelöscht und wieder entfernt: {sum(info.removed.values())} "
+              "Datensatz/Datensätze (Löschvermerke).")
     if info.previous:
         print(f"Bisheriger Stand gesichert: {info.previous}")
     return 0

@@ -32,7 +32,7 @@ import shutil
 import sqlite3
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -77,10 +77,17 @@ class BackupInfo:
 
 @dataclass
 class RestoreInfo:
-    """A finished restore; ``previous`` is the copy of the replaced store (None if there was none)."""
+    """A finished restore; ``previous`` is the copy of the replaced store (None if there was none); ``removed``
+    the records per kind that the backup still held but that had been deleted since (tombstones)."""
 
     check: StoreCheck
     previous: Path | None
+    removed: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def records(self) -> int:
+        """Records in the store after the restore."""
+        return self.check.records - sum(self.removed.values())
 
 
 def backup_dir(store: Store) -> Path:
@@ -356,13 +363,17 @@ def restore(store: Store, file: str | os.PathLike, *, user: str = "lokal", now: 
     remove_stale_work_files(backup_dir(store), store.path.parent)
     staged = store.path.with_name(f".{store.path.stem}.restore-{os.getpid()}.gpkg")
     previous = None
+    removed: dict[str, int] = {}
     try:
         audit = _stage(file, staged)
         make_private(staged)  # it becomes the store
         check = check_store_file(staged, store.area, name=file.name)
-        with open(staged, "rb+") as fh:
-            os.fsync(fh.fileno())
         with store.lock():
+            # records deleted for data protection since the backup was made stay deleted (their tombstones,
+            # read under the lock so no deletion slips in between, are carried over)
+            removed = _apply_tombstones(staged, store)
+            with open(staged, "rb+") as fh:
+                os.fsync(fh.fileno())
             if store.exists():
                 previous = backup_dir(store) / f"{store.path.stem}-vor-wiederherstellung-{now:%Y%m%d-%H%M%S}.gpkg"
                 private_dir(previous.parent)
@@ -379,6 +390,20 @@ def restore(store: Store, file: str | os.PathLike, *, user: str = "lokal", now: 
     if audit and not store.audit_path.exists():
         with os.fdopen(_private_file(store.audit_path), "wb") as fh:
             fh.write(audit)
-    store.audit("restore", user=user, count=check.records,
-                detail=f"aus {file.name}" + (f"; vorheriger Stand: {previous}" if previous else ""))
-    return RestoreInfo(check, previous)
+    info = RestoreInfo(check, previous, {k: n for k, n in removed.items() if n})
+    store.audit("restore", user=user, count=info.records,
+                detail=f"aus {file.name}" + (f"; vorheriger Stand: {previous}" if previous else "")
+                + (f"; seither gelöscht und wieder entfernt: {sum(info.removed.values())}" if info.removed else ""))
+    return info
+
+
+def _apply_tombstones(staged: Path, store: Store) -> dict[str, int]:
+    """Carry the current store's tombstones into the staged store and delete the records they name."""
+    tombstones = store.tombstones()
+    if not any(tombstones.values()):
+        return {}
+    target = Store(staged, store.area)
+    try:
+        return target.apply_tombstones(tombstones)
+    finally:
+        target.lock_path.unlink(missing_ok=True)

@@ -51,6 +51,8 @@ from geo.data.store import Store
 MAX_TEXT_CHARS = 10_000
 
 REASON_DUPLICATE_STORED = "Duplikat eines gespeicherten Datensatzes"
+#: Reason of rows whose content was deleted for data protection (a tombstone, see ``Store.delete``).
+REASON_DELETED = "gelöscht (Datenschutz)"
 
 
 
@@ -95,11 +97,24 @@ class Validated:
         dup = self.valid[RECORD_ID].isin(pd.Index(stored_ids)).to_numpy()
         if not dup.any():
             return self
-        moved = self.originals.loc[self.valid.index[dup]].copy()
-        moved.insert(0, "reason", REASON_DUPLICATE_STORED)
-        moved.insert(0, "row", self.valid.loc[dup, "row"].to_numpy())
+        return self._move_to_rejects(dup, REASON_DUPLICATE_STORED)
+
+    def reject_deleted(self, tombstones: set[str] | pd.Index) -> Validated:
+        """Move rows whose ``record_id`` was deleted for data protection into the rejects, *without* their values
+        (row number and reason only): the deleted content is neither stored again nor copied into a reject file."""
+        if len(self.valid) == 0 or len(tombstones) == 0:
+            return self
+        gone = self.valid[RECORD_ID].isin(pd.Index(list(tombstones))).to_numpy()
+        return self._move_to_rejects(gone, REASON_DELETED, keep_values=False) if gone.any() else self
+
+    def _move_to_rejects(self, mask: np.ndarray, reason: str, *, keep_values: bool = True) -> Validated:
+        moved = self.originals.loc[self.valid.index[mask]].copy()
+        if not keep_values:
+            moved = pd.DataFrame(index=moved.index, columns=moved.columns, dtype=object)
+        moved.insert(0, "reason", reason)
+        moved.insert(0, "row", self.valid.loc[mask, "row"].to_numpy())
         rejects = pd.concat([self.rejects, moved], ignore_index=True).sort_values("row", kind="stable")
-        return Validated(self.kind, self.valid.loc[~dup], rejects.reset_index(drop=True), self.rows_read,
+        return Validated(self.kind, self.valid.loc[~mask], rejects.reset_index(drop=True), self.rows_read,
                          list(self.notes), self.repaired, self.originals)
 
     def reason_counts(self) -> pd.Series:
@@ -421,6 +436,7 @@ def _store(checked: Validated, store: Store, name: str, sha: str, user: str, pro
     progress("Speichern", 0.7)
     with store.lock():
         earlier = store.find_import(sha, kind.name)
+        checked = checked.reject_deleted(store.tombstones(kind).get(kind.name, set()))
         checked = checked.reject_stored_duplicates(store.ids(kind))
         import_id = store._next_import_id()
         rejects_file = None

@@ -40,6 +40,8 @@ from geo.data.private import make_private, open_private, private_dir
 
 DEFAULT_STORE = Path(__file__).resolve().parents[2] / "data" / "lagebild.gpkg"
 IMPORTS_TABLE = "lagebild_imports"
+#: Content hashes (``record_id``) of records deleted for data protection: never stored again (see :meth:`Store.delete`).
+TOMBSTONES_TABLE = "lagebild_tombstones"
 _IMPORT_COLUMNS = (
     "import_id", "file_name", "sha256", "kind", "imported_at", "rows_read", "stored", "rejected",
     "repaired", "rejects_file", "user", "notes",
@@ -216,19 +218,50 @@ class Store:
         return import_id
 
     def delete(self, kind: Kind | str, record_ids: list[str] | np.ndarray) -> int:
-        """Delete records by id (atomic); return how many were deleted. Takes the lock."""
+        """Delete records by id (atomic); return how many were deleted. Takes the lock.
+
+        Each deleted record leaves a tombstone – its ``record_id``, the content hash – in
+        :data:`TOMBSTONES_TABLE`, in the same write: an import of the same content is rejected
+        ("gelöscht (Datenschutz)") and a restore removes it again (:meth:`apply_tombstones`).
+        """
         kind = get_kind(kind) if isinstance(kind, str) else kind
         ids = [str(i) for i in record_ids]
         if not ids or kind.name not in self.layers():
             return 0
         with self.lock(), self.transaction() as tmp, contextlib.closing(sqlite3.connect(tmp)) as con:
-            con.execute("PRAGMA secure_delete = ON")  # overwrite deleted rows, whatever the build's default
-            con.execute("CREATE TEMP TABLE del_ids (id TEXT PRIMARY KEY)")
-            con.executemany("INSERT OR IGNORE INTO del_ids VALUES (?)", [(i,) for i in ids])
-            cur = con.execute(f'DELETE FROM "{kind.name}" WHERE {RECORD_ID} IN (SELECT id FROM del_ids)')
-            deleted = cur.rowcount
+            deleted = _delete_with_tombstones(con, kind.name, ids)
             con.commit()
         return deleted
+
+    def tombstones(self, kind: Kind | str | None = None) -> dict[str, set[str]]:
+        """Record ids deleted for data protection, per kind (only ``kind`` when given)."""
+        name = None if kind is None else (get_kind(kind) if isinstance(kind, str) else kind).name
+        out: dict[str, set[str]] = {} if name is None else {name: set()}
+        if not self.exists():
+            return out
+        with contextlib.closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)) as con:
+            if not con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?",
+                               (TOMBSTONES_TABLE,)).fetchone():
+                return out
+            sql = f"SELECT kind, record_id FROM {TOMBSTONES_TABLE}" + (" WHERE kind = ?" if name else "")
+            for k, rid in con.execute(sql, (name,) if name else ()):
+                out.setdefault(k, set()).add(rid)
+        return out
+
+    def apply_tombstones(self, tombstones: dict[str, set[str]]) -> dict[str, int]:
+        """Record ``tombstones`` (kind → record ids) here and delete the records they name (atomic, takes the
+        lock); return the number of records removed per kind. Used on a restored store: records deleted
+        after its backup was made do not come back."""
+        wanted = {k: sorted(v) for k, v in tombstones.items() if v and k in KINDS}
+        if not wanted or not self.exists():
+            return {}
+        removed: dict[str, int] = {}
+        layers = set(self.layers())
+        with self.lock(), self.transaction() as tmp, contextlib.closing(sqlite3.connect(tmp)) as con:
+            for name, ids in wanted.items():
+                removed[name] = _delete_with_tombstones(con, name, ids, layer=name in layers)
+            con.commit()
+        return removed
 
     def audit(self, action: str, *, user: str = "lokal", kind: str | None = None, detail: str = "",
               count: int | None = None) -> None:
@@ -270,10 +303,20 @@ class Store:
         hist = self.imports()
         return int(hist["import_id"].max()) + 1 if len(hist) else 1
 
+    def remove_stale_temporaries(self) -> list[Path]:
+        """Remove temporary copies of the store (and their SQLite journals) left by a killed writer.
+
+        They can hold records that were being deleted or purged. Must be called while holding
+        :meth:`lock` (then no other writer's copy is in use); every write does it first.
+        """
+        stale = [Path(p) for p in glob.glob(glob.escape(str(self.path.with_name(self.path.stem))) + ".tmp-*.gpkg*")]
+        for path in stale:
+            _remove(path)
+        return stale
+
     def _begin(self) -> Path:
         """Start a write: remove stale temporaries, copy the store to a new temporary file."""
-        for stale in glob.glob(glob.escape(str(self.path.with_name(self.path.stem))) + ".tmp-*.gpkg"):
-            _remove(Path(stale))
+        self.remove_stale_temporaries()
         tmp = self.path.with_name(f"{self.path.stem}.tmp-{os.getpid()}-{next(_tmp_counter)}.gpkg")
         if self.exists():
             with open(self.path, "rb") as src, open_private(tmp, "wb") as dst:
@@ -327,6 +370,23 @@ def _ensure_imports_table(con: sqlite3.Connection) -> None:
         "kind TEXT, imported_at TEXT, rows_read INTEGER, stored INTEGER, rejected INTEGER, repaired INTEGER, "
         "rejects_file TEXT, user TEXT, notes TEXT)"
     )
+
+
+def _delete_with_tombstones(con: sqlite3.Connection, name: str, ids: list[str], *, layer: bool = True) -> int:
+    """In an open write of the temporary copy: tombstones for ``ids`` of kind ``name``, then delete those records
+    (overwritten on disk, no journal keeping the old pages). Returns the number of records deleted."""
+    con.execute("PRAGMA secure_delete = ON")  # overwrite deleted rows, whatever the build's default
+    con.execute("PRAGMA journal_mode = OFF")  # the copy is discarded on failure; a journal would keep old pages
+    con.execute(f"CREATE TABLE IF NOT EXISTS {TOMBSTONES_TABLE} (kind TEXT NOT NULL, record_id TEXT NOT NULL, "
+                "deleted_at TEXT, PRIMARY KEY (kind, record_id))")
+    now = datetime.now().isoformat(timespec="seconds")
+    con.executemany(f"INSERT OR IGNORE INTO {TOMBSTONES_TABLE} VALUES (?, ?, ?)", [(name, i, now) for i in ids])
+    if not layer:
+        return 0
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS del_ids (id TEXT PRIMARY KEY)")
+    con.execute("DELETE FROM del_ids")
+    con.executemany("INSERT OR IGNORE INTO del_ids VALUES (?)", [(i,) for i in ids])
+    return con.execute(f'DELETE FROM "{name}" WHERE {RECORD_ID} IN (SELECT id FROM del_ids)').rowcount
 
 
 def _remove(path: Path) -> None:
