@@ -29,6 +29,7 @@ from geo.cli.app import server_command
 
 APP_DIR = Path(__file__).resolve().parents[1]
 MB = 1024**2
+SECRET = "Erika Geheimnis"
 
 
 def _rec(file_id: str, size: int) -> UploadedFileRec:
@@ -118,20 +119,24 @@ class Browser:
         self.session_id = ""
         self.widgets: dict[str, str] = {}  # label -> widget id
         self.texts: list[str] = []
+        self.raw: list[bytes] = []  # every message the server sent
 
-    def run(self, states=()) -> None:
+    def run(self, states=(), page: str = "") -> None:
         """Send a rerun with ``states`` (WidgetState messages) and read until the script finished."""
         from streamlit.proto.BackMsg_pb2 import BackMsg
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
         msg = BackMsg()
         msg.rerun_script.query_string = ""
+        msg.rerun_script.page_name = page
         msg.rerun_script.widget_states.widgets.extend(states)
         self.ws.send(msg.SerializeToString())
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             fwd = ForwardMsg()
-            fwd.ParseFromString(self.ws.recv(timeout=120))
+            data = self.ws.recv(timeout=120)
+            self.raw.append(data)
+            fwd.ParseFromString(data)
             kind = fwd.WhichOneof("type")
             if kind == "new_session":
                 self.session_id = fwd.new_session.initialize.session_id or self.session_id
@@ -184,14 +189,23 @@ def uploaded_bytes(base: str) -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """The app with an account file (login required): ``ana`` (analyse) and ``rita`` (rapport)."""
+    """The app with an account file (login required): ``ana`` (analyse), ``rita`` (rapport), ``gast``
+    (oeffentlich); the store holds one import with a rejected row naming :data:`SECRET`."""
     pytest.importorskip("websockets")
+    from geo.core.area import leipziger_osten
     from geo.data.auth import add_user
+    from geo.data.ingest import import_file
+    from geo.data.store import Store
 
     tmp = tmp_path_factory.mktemp("uploadguard")
     accounts = tmp / "accounts.toml"
     add_user(accounts, "ana", "Geheim-Analyse-2026", "analyse")
     add_user(accounts, "rita", "Geheim-Rapport-2026", "rapport")
+    add_user(accounts, "gast", "Geheim-Gast-2026", "oeffentlich")
+    src = tmp / "funde.csv"
+    src.write_text("Datum;Breite;Länge;Anzahl;Melder\n01.10.2026 10:00;51.3439;12.4033;1;\n"
+                   f"kein Datum;51.3439;12.4033;1;{SECRET}\n", encoding="utf-8")
+    assert import_file(src, "syringe_find", Store(tmp / "store.gpkg", leipziger_osten())).rejected == 1
     env = dict(os.environ, LAGEBILD_ACCOUNTS=str(accounts), LAGEBILD_STORE=str(tmp / "store.gpkg"),
                LAGEBILD_DEMO="0")
     port = _free_port()
@@ -247,3 +261,25 @@ def test_upload_refused_before_login_and_for_rapport_accepted_for_analyse(server
         assert uploaded_bytes(server) == len(data)
     finally:
         ana.close()
+
+
+@pytest.mark.parametrize("name,password,may", [("gast", "Geheim-Gast-2026", False),
+                                               ("rita", "Geheim-Rapport-2026", False),
+                                               ("ana", "Geheim-Analyse-2026", True)])
+def test_daten_page_over_the_wire_no_media_url_and_reject_download_only_for_analyse(server, name, password, may):
+    """What the server sends each role for the Daten page: no ``/media/`` URL at all (every download is deferred),
+    the reject download only to ``analyse``, and never the rejected row's content."""
+    b = Browser(server)
+    try:
+        b.run()
+        b.login(name, password)
+        b.raw.clear()
+        b.run(page="daten")
+        wire = b"".join(b.raw)
+        assert any("Import-Verlauf" in t for t in b.texts)  # the Daten page was drawn
+        assert b"/media/" not in wire
+        assert SECRET.encode() not in wire
+        assert (b"history_rejects_download" in wire) == may
+        assert (b"Herunterladen" in wire) == may
+    finally:
+        b.close()

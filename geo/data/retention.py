@@ -142,10 +142,13 @@ def delete_records(store: Store, kind: str, ids: list[str], *, reason: str, user
         raise UserError(f"Keine der {len(wanted)} ID(s) ist als {kind_obj.label} gespeichert; nichts gelöscht.")
     records = store.read(kind_obj)
     records = records[records[RECORD_ID].isin(found)]
-    deleted = store.delete(kind_obj, found)
+    deleted = store.delete(kind_obj, found, tombstone=True)
     rows, files = scrub_rejects(store, private_values(records, kind_obj.name))
     store.audit("delete", user=user, kind=kind_obj.name, count=deleted,
-                detail=f"Grund: {reason}; IDs: {', '.join(found)}; aus Dateien abgelehnter Zeilen entfernt: {rows}")
+                detail=f"Grund: {reason}; IDs: {', '.join(found)}")
+    if rows:
+        store.audit("delete", user=user, kind=kind_obj.name, count=rows,
+                    detail=f"aus {files} Datei(en) abgelehnter Zeilen entfernt (Löschung {', '.join(found)})")
     return DeleteResult(kind_obj.name, found, missing, rows, files, backups_before(store))
 
 

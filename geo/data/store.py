@@ -217,19 +217,20 @@ class Store:
                 con.commit()
         return import_id
 
-    def delete(self, kind: Kind | str, record_ids: list[str] | np.ndarray) -> int:
+    def delete(self, kind: Kind | str, record_ids: list[str] | np.ndarray, *, tombstone: bool = False) -> int:
         """Delete records by id (atomic); return how many were deleted. Takes the lock.
 
-        Each deleted record leaves a tombstone – its ``record_id``, the content hash – in
-        :data:`TOMBSTONES_TABLE`, in the same write: an import of the same content is rejected
-        ("gelöscht (Datenschutz)") and a restore removes it again (:meth:`apply_tombstones`).
+        With ``tombstone`` (a data-protection deletion, :func:`geo.data.retention.delete_records`) each
+        record leaves its ``record_id`` – the content hash – in :data:`TOMBSTONES_TABLE`, in the same
+        write: an import of the same content is rejected ("gelöscht (Datenschutz)") and a restore
+        removes it again (:meth:`apply_tombstones`).
         """
         kind = get_kind(kind) if isinstance(kind, str) else kind
         ids = [str(i) for i in record_ids]
         if not ids or kind.name not in self.layers():
             return 0
         with self.lock(), self.transaction() as tmp, contextlib.closing(sqlite3.connect(tmp)) as con:
-            deleted = _delete_with_tombstones(con, kind.name, ids)
+            deleted = _delete_with_tombstones(con, kind.name, ids, tombstone=tombstone)
             con.commit()
         return deleted
 
@@ -372,15 +373,18 @@ def _ensure_imports_table(con: sqlite3.Connection) -> None:
     )
 
 
-def _delete_with_tombstones(con: sqlite3.Connection, name: str, ids: list[str], *, layer: bool = True) -> int:
-    """In an open write of the temporary copy: tombstones for ``ids`` of kind ``name``, then delete those records
-    (overwritten on disk, no journal keeping the old pages). Returns the number of records deleted."""
+def _delete_with_tombstones(con: sqlite3.Connection, name: str, ids: list[str], *, layer: bool = True,
+                            tombstone: bool = True) -> int:
+    """In an open write of the temporary copy: tombstones for ``ids`` of kind ``name`` (with ``tombstone``), then
+    delete those records (overwritten on disk, no journal keeping the old pages). Returns the number deleted."""
     con.execute("PRAGMA secure_delete = ON")  # overwrite deleted rows, whatever the build's default
     con.execute("PRAGMA journal_mode = OFF")  # the copy is discarded on failure; a journal would keep old pages
-    con.execute(f"CREATE TABLE IF NOT EXISTS {TOMBSTONES_TABLE} (kind TEXT NOT NULL, record_id TEXT NOT NULL, "
-                "deleted_at TEXT, PRIMARY KEY (kind, record_id))")
-    now = datetime.now().isoformat(timespec="seconds")
-    con.executemany(f"INSERT OR IGNORE INTO {TOMBSTONES_TABLE} VALUES (?, ?, ?)", [(name, i, now) for i in ids])
+    if tombstone:
+        con.execute(f"CREATE TABLE IF NOT EXISTS {TOMBSTONES_TABLE} (kind TEXT NOT NULL, record_id TEXT NOT NULL, "
+                    "deleted_at TEXT, PRIMARY KEY (kind, record_id))")
+        now = datetime.now().isoformat(timespec="seconds")
+        con.executemany(f"INSERT OR IGNORE INTO {TOMBSTONES_TABLE} VALUES (?, ?, ?)",
+                        [(name, i, now) for i in ids])
     if not layer:
         return 0
     con.execute("CREATE TEMP TABLE IF NOT EXISTS del_ids (id TEXT PRIMARY KEY)")
