@@ -179,8 +179,16 @@ class Browser:
         self.ws.close()
 
 
+_last_metrics = [0.0]
+#: Streamlit computes the memory figures of ``/_stcore/metrics`` at most every 5 s (``_METRICS_EXPENSIVE_STATS_TTL``).
+METRICS_TTL_S = 5.2
+
+
 def uploaded_bytes(base: str) -> int:
-    """Bytes in the server's upload manager, from ``/_stcore/metrics`` (0 when it holds none)."""
+    """Bytes in the server's upload manager, from ``/_stcore/metrics`` (0 when it holds none); waits until the
+    figure is fresh (not the one cached from the previous call)."""
+    time.sleep(max(0.0, _last_metrics[0] + METRICS_TTL_S - time.monotonic()))
+    _last_metrics[0] = time.monotonic()
     with urllib.request.urlopen(f"{base}/_stcore/metrics", timeout=10) as resp:
         text = resp.read().decode()
     hits = re.findall(r'cache_memory_bytes\{cache_type="UploadedFileManager"[^}]*\}\s+(\d+)', text)
@@ -207,7 +215,7 @@ def server(tmp_path_factory):
                    f"kein Datum;51.3439;12.4033;1;{SECRET}\n", encoding="utf-8")
     assert import_file(src, "syringe_find", Store(tmp / "store.gpkg", leipziger_osten())).rejected == 1
     env = dict(os.environ, LAGEBILD_ACCOUNTS=str(accounts), LAGEBILD_STORE=str(tmp / "store.gpkg"),
-               LAGEBILD_DEMO="0")
+               LAGEBILD_DEMO="0", LAGEBILD_MAX_UPLOAD_MB="1")  # 1 MB per session
     port = _free_port()
     proc = subprocess.Popen(server_command(port, "127.0.0.1"), cwd=APP_DIR, env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -257,8 +265,10 @@ def test_upload_refused_before_login_and_for_rapport_accepted_for_analyse(server
         ana.login("ana", "Geheim-Analyse-2026")
         assert ana.upload(data) == 204  # the control: the same request from an analyst is accepted
         assert uploaded_bytes(server) == len(data)
-        assert ana.upload(data) == 204  # a second file replaces the first: bounded per session
-        assert uploaded_bytes(server) == len(data)
+        assert ana.upload(data) == 204 and ana.upload(data) == 204  # a third file pushes the first out:
+        assert uploaded_bytes(server) == 2 * len(data)  # never more than 1 MB held for the session
+        assert ana.upload(data * 3) == 403  # one file over the session's limit
+        assert uploaded_bytes(server) == 2 * len(data)
     finally:
         ana.close()
 
