@@ -20,6 +20,7 @@ from geo.core.area import DEFAULT_CRS
 from geo.core.errors import UserError
 from geo.core.schema import KINDS, REPORT_KINDS
 from geo.data.access import (
+    K_MIN,
     ROLES,
     log_release,
     may_import,
@@ -146,14 +147,20 @@ def _show_report(report) -> None:
 def _stored_section() -> None:
     st.subheader("Gespeicherte Daten")
     store = state.get_store()
+    public = state.current_user().role == "oeffentlich"  # totals below k are not published either
     counts = pd.DataFrame({
         "Art": [KINDS[k].label_plural for k in KINDS],
-        "Datensätze": [store.count(k) for k in KINDS],
+        "Datensätze": [_shown_count(store.count(k), public) for k in KINDS],
     })
     st.dataframe(counts, hide_index=True, width="content")
     latest = state.latest_data_date()
     if latest:
         st.caption(f"Letzte Meldung: {fmt.date(latest)}. Die Zeiträume in der Seitenleiste beziehen sich darauf.")
+
+
+def _shown_count(n: int, public: bool) -> str:
+    """A record count as shown: for the public role below :data:`geo.data.access.K_MIN` as "unter 5"."""
+    return f"unter {K_MIN}" if public and 0 < n < K_MIN else fmt.number(n)
 
 
 def _history_section(user) -> None:

@@ -93,13 +93,14 @@ def may_see_rejects(role: str) -> bool:
 
 
 #: Columns of the import history (``Store.imports``) each role may see. ``oeffentlich`` sees neither who
-#: imported nor file names (which can name persons) nor where reject files lie.
+#: imported nor file names (which can name persons) nor row counts (an import of one complaint would be a
+#: published count of one, dated) nor where reject files lie.
 HISTORY_COLUMNS: dict[str, tuple[str, ...]] = {
     "analyse": ("import_id", "imported_at", "file_name", "kind", "rows_read", "stored", "rejected", "repaired",
                 "user", "notes"),
     "rapport": ("import_id", "imported_at", "file_name", "kind", "rows_read", "stored", "rejected", "repaired",
                 "user", "notes"),
-    "oeffentlich": ("import_id", "imported_at", "kind", "rows_read", "stored", "rejected"),
+    "oeffentlich": ("import_id", "imported_at", "kind"),
 }
 
 
