@@ -153,8 +153,8 @@ def hot_cells(token: str, filters: state.Filters) -> gpd.GeoDataFrame | None:
 def _finds(filters: state.Filters) -> gpd.GeoDataFrame:
     """The period's finds after the sidebar's source filter (all fields: only aggregates and
     role-restricted points leave this page)."""
-    return state.apply_filters(state.load_records(SYRINGE_FIND, filters.period, restricted=False),
-                               SYRINGE_FIND, filters)
+    return state.spatial(state.apply_filters(state.load_records(SYRINGE_FIND, filters.period, restricted=False),
+                                             SYRINGE_FIND, filters), filters)
 
 
 @st.cache_data(max_entries=16, show_spinner="Abdeckung und Standorte werden berechnet …", hash_funcs=_HASH)
@@ -168,7 +168,8 @@ def analysis(token: str, filters: state.Filters, params: Params, _uploads: Uploa
 
     area = state.get_store().area
     bins = state.load_records(DISPOSAL_BIN, None, restricted=False)
-    effects = bin_effects(bins, state.load_records(SYRINGE_FIND, None, restricted=False), area, crs=area.crs)
+    all_finds = state.spatial(state.load_records(SYRINGE_FIND, None, restricted=False), filters)  # no Sammelpunkte
+    effects = bin_effects(bins, all_finds, area, crs=area.crs)
     coverage = analyse_coverage(_finds(filters), bins, period=filters.period, radius_m=params.radius_m,
                                 network=_uploads.network, hot_cells=hot_cells(token, filters), crs=area.crs,
                                 effects=effects)
@@ -207,6 +208,7 @@ def render() -> None:
         _public_key_figures(analysis(token, filters, Params(k=0)))
         return
 
+    state.stacks_caption(SYRINGE_FIND, filters)
     params, uploads = _controls(store.area.crs)
     result = analysis(token, filters, params, uploads)
     cov = result.coverage

@@ -87,9 +87,11 @@ def de(v: float, digits: int = 2) -> str:
     return fmt.number(v, digits)
 
 
-def records(kind: str, period: Period | None, filters: state.Filters) -> gpd.GeoDataFrame:
-    """Records of ``kind`` (all dates when ``period`` is None) after the sidebar filters."""
-    return state.apply_filters(state.load_records(kind, period, restricted=False), kind, filters)
+def records(kind: str, period: Period | None, filters: state.Filters, *, spatial: bool = True) -> gpd.GeoDataFrame:
+    """Records of ``kind`` (all dates when ``period`` is None) after the sidebar filters; with ``spatial``
+    only those fit for spatial statistics (Sammelpunkte only with the sidebar's switch). Time series keep all."""
+    rows = state.apply_filters(state.load_records(kind, period, restricted=False), kind, filters)
+    return state.spatial(rows, filters) if spatial else rows
 
 
 def _store_frames(kinds) -> dict[str, gpd.GeoDataFrame]:
@@ -188,6 +190,7 @@ def render() -> None:
     filters = state.current_filters()
     kinds = [k for k in REPORT_KINDS if k in filters.kinds] or list(REPORT_KINDS)
     kind = st.selectbox("Meldungen", kinds, format_func=lambda k: KINDS[k].label_plural, key="cmp_kind")
+    state.stacks_caption(kind, filters)
     # lazy tabs: only the open tab computes (each analysis takes seconds on a cold cache)
     sections = {"Zeiträume": _periods_tab, "Trend der Hotspots": _emerging_tab, "Maßnahmen": _measures_tab,
                 "Vorhersagegüte": _prediction_tab, "Zeitreihen": _series_tab}
@@ -415,7 +418,7 @@ def _series_tab(token: str, filters: state.Filters, kind: str) -> None:
     if not len(zone_table):
         st.info("Bitte mindestens einen Bereich wählen.")
         return
-    series = monthly_series(records(kind, period, filters), kind, zone_table, period)
+    series = monthly_series(records(kind, period, filters, spatial=False), kind, zone_table, period)
     st.altair_chart(_chart(series, marks), width="stretch")
     st.caption(f"{KINDS[kind].label_plural} je Monat, {period.label()}; gestrichelt: Beginn/Ende von Maßnahmen. "
                "Sensible Orte mit ihrem Schutzabstand.")

@@ -16,7 +16,7 @@ import streamlit as st
 from app_support import state, upload_guard
 from app_support.files import check_upload_size, export_bytes, upload_limit_mb
 from geo.core import fmt
-from geo.core.area import DEFAULT_CRS
+from geo.core.area import DEFAULT_CRS, DISPLAY_CRS
 from geo.core.errors import UserError
 from geo.core.schema import KINDS, REPORT_KINDS
 from geo.data.access import (
@@ -70,12 +70,17 @@ def run_import(data: bytes, file_name: str, kind: str, *, user: str, layer: str 
                            display_name=file_name, user=user)
 
 
-def _column_options(lat: str, lon: str, crs: str):
-    if not (lat or lon or crs):
+#: Choices for year-last dates like 03/04/2024 (label → ColumnOptions.date_order).
+DATE_ORDERS = {"automatisch": None, "Tag zuerst (TT/MM)": "dayfirst", "Monat zuerst (MM/TT)": "monthfirst"}
+
+
+def _column_options(lat: str, lon: str, crs: str, date_format: str = "", date_order: str | None = None):
+    if not (lat or lon or crs or date_format or date_order):
         return None
     from geo.data.ingest import ColumnOptions
 
-    return ColumnOptions(lat=lat or None, lon=lon or None, crs=crs or None)
+    return ColumnOptions(lat=lat or None, lon=lon or None, crs=crs or None, date_format=date_format or None,
+                         date_order=date_order)
 
 
 def _import_section(user) -> None:
@@ -98,6 +103,11 @@ def _import_section(user) -> None:
         lat = e2.text_input("Spalte Breite", key="import_lat")
         lon = e3.text_input("Spalte Länge", key="import_lon")
         crs = e4.text_input("Koordinatensystem", placeholder=f"z. B. {DEFAULT_CRS}", key="import_crs")
+        d1, d2 = st.columns(2)
+        order = d1.radio("Daten wie 03/04/2024", list(DATE_ORDERS), horizontal=True, key="import_date_order",
+                         help="Nur nötig, wenn die Datei es nicht selbst entscheidet (kein Tag über 12).")
+        date_format = d2.text_input("Datumsformat (strftime)", placeholder="z. B. %d/%m/%Y %H:%M",
+                                    key="import_date_format", help="Nur für seltene Formate; sonst automatisch.")
     if st.button("Importieren", type="primary", disabled=upload is None, key="import_go"):
         try:
             check_upload_size(upload.size, limit)
@@ -105,7 +115,8 @@ def _import_section(user) -> None:
                 data, name = upload.getvalue(), upload.name
                 upload_guard.release_current()  # the server's copy is freed at once
                 report = run_import(data, name, kind, user=user.name, layer=layer,
-                                    options=_column_options(lat, lon, crs))
+                                    options=_column_options(lat, lon, crs, date_format.strip(),
+                                                            DATE_ORDERS[order]))
         except UserError as exc:
             st.session_state[REPORT_KEY] = None
             st.error(str(exc))
@@ -121,6 +132,8 @@ def _show_report(report) -> None:
     msg = (f"**{escape_markdown(report.file_name)}** ({kind.label_plural}): {report.rows_read} Zeilen gelesen, "
            f"**{report.stored} gespeichert**, **{report.rejected} abgelehnt**")
     (st.success if not report.rejected else st.warning)(msg)
+    for line in getattr(report, "lines", []):
+        (st.warning if line.startswith(("Sammelpunkt:", "Ungenau")) else st.caption)(line)
     for note in report.notes:
         st.caption(f"Hinweis: {note}")
     if report.earlier_import:
@@ -161,6 +174,59 @@ def _stored_section() -> None:
 def _shown_count(n: int, public: bool) -> str:
     """A record count as shown: for the public role below :data:`geo.data.access.K_MIN` as "unter 5"."""
     return f"unter {K_MIN}" if public and 0 < n < K_MIN else fmt.number(n)
+
+
+#: Roles that may confirm or clear a location flag.
+FLAG_ROLES = ("analyse",)
+
+
+def _stacks_section(user) -> None:
+    """Sammelpunkte and coarse points per report kind; ``analyse`` may confirm or clear a flag (audited)."""
+    from geo.core.quality import stack_table
+    from geo.core.schema import DISPLAY_FLAG_LABELS
+
+    store = state.get_store()
+    tables = {}
+    for kind in REPORT_KINDS:
+        records = state.load_records(kind, None, restricted=False)
+        table = stack_table(records)
+        if len(table):
+            tables[kind] = table
+    if not tables:
+        return
+    st.subheader("Sammelpunkte und ungenaue Orte")
+    st.caption("Diese Datensätze sind gespeichert und werden gezählt, aber in Hotspots, Dichte, Vergleich und "
+               "Behälterplanung nicht räumlich ausgewertet (Schalter in der Seitenleiste).")
+    from pyproj import Transformer
+
+    to_wgs = Transformer.from_crs(store.area.crs, DISPLAY_CRS, always_xy=True)
+    rows = []
+    for kind, table in tables.items():
+        lon, lat = to_wgs.transform(table["x"].to_numpy(), table["y"].to_numpy())
+        for i, r in enumerate(table.itertuples()):
+            rows.append({"Art": KINDS[kind].label_plural, "Hinweis": DISPLAY_FLAG_LABELS.get(r.flag, r.flag),
+                         "Breite": round(float(lat[i]), 5), "Länge": round(float(lon[i]), 5),
+                         "Datensätze": int(r.count),
+                         "von": pd.Timestamp(r.first).strftime("%d.%m.%Y") if pd.notna(r.first) else "",
+                         "bis": pd.Timestamp(r.last).strftime("%d.%m.%Y") if pd.notna(r.last) else "",
+                         "_kind": kind, "_ids": r.record_ids})
+    shown = pd.DataFrame(rows)
+    st.dataframe(shown.drop(columns=["_kind", "_ids"]), hide_index=True, width="stretch")
+    if user.role not in FLAG_ROLES:
+        return
+    c1, c2, c3 = st.columns([3, 1, 1])
+    choice = c1.selectbox("Ort", list(range(len(shown))), key="stack_choice",
+                          format_func=lambda i: f"{shown.loc[i, 'Art']}: {shown.loc[i, 'Hinweis']} bei "
+                                                f"{shown.loc[i, 'Breite']}, {shown.loc[i, 'Länge']} "
+                                                f"({shown.loc[i, 'Datensätze']} Datensätze)")
+    row = shown.loc[choice]
+    if c2.button("Bestätigen", key="stack_confirm", help="Der Ort ist ein Sammelpunkt; Markierung bleibt."):
+        store.confirm_location_flag(row["_kind"], row["_ids"], user=user.name)
+        st.success("Bestätigt und protokolliert.")
+    if c3.button("Markierung aufheben", key="stack_clear",
+                 help="Der Ort ist echt (z. B. ein Treffpunkt): Datensätze werden wieder räumlich ausgewertet."):
+        n = store.set_location_flag(row["_kind"], row["_ids"], "", user=user.name)
+        st.success(f"Markierung von {n} Datensätzen aufgehoben und protokolliert.")
 
 
 def _history_section(user) -> None:
@@ -244,5 +310,7 @@ def render() -> None:
         _stored_section()
     with right:
         _history_section(user)
+    if user.role != "oeffentlich":
+        _stacks_section(user)
     st.divider()
     _export_section(user)

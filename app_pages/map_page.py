@@ -127,6 +127,8 @@ def render() -> None:
     hotspot_kind = st.session_state[HOTSPOT_KIND_KEY]
     threshold = int(st.session_state.get(THRESHOLD_KEY, DEFAULT_PLACE_THRESHOLD))
     geometry, within = (None, None) if public else drawn_polygon()
+    if not public:
+        state.stacks_caption(hotspot_kind, filters)
 
     table = place_table(filters, threshold, within, token, user.role) if not public else None
     view = _map_view(table)

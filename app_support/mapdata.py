@@ -62,12 +62,12 @@ def analysis(token: str, filters: state.Filters, kind: str):
 
     area = state.get_store().area
     weight = KINDS[kind].weight_field
-    points = records(kind, filters.period, filters, restricted=False)
+    points = state.spatial(records(kind, filters.period, filters, restricted=False), filters)
     if len(points) < 3:
         return None, None, None, f"Zu wenige {KINDS[kind].label_plural} im Zeitraum für eine Hotspot-Analyse."
     try:
         hs = hotspot_analysis(points, area, weight=weight)
-        before = records(kind, filters.previous, filters, restricted=False)
+        before = state.spatial(records(kind, filters.previous, filters, restricted=False), filters)
         prev = hotspot_analysis(before, area, weight=weight, cell=hs.cell, band=hs.band, shape=hs.shape) \
             if len(before) else None
         dens = kde(points, weight, bounds=area.boundary.bounds, cell=15.0, crs=area.crs)
@@ -107,7 +107,7 @@ def public_overlays(filters: state.Filters) -> list[Overlay]:
     from layers.hotspots import public_cells_js
 
     area = state.get_store().area
-    finds = records(SYRINGE_FIND, filters.period, filters, restricted=False)
+    finds = state.spatial(records(SYRINGE_FIND, filters.period, filters, restricted=False))  # never Sammelpunkte
     cells = public_cells(finds, area.boundary, weight="count", crs=area.crs)
     return [Overlay(f"Spritzenfunde je Zelle (ab {K_MIN})", (public_cells_js(cells),))]
 

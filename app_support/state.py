@@ -44,6 +44,7 @@ K_PRESET, K_RANGE, K_KINDS, K_CATEGORIES, K_SOURCES, K_BLOCK = (
 PUBLIC_PRESET = "fester Zwei-Monats-Zeitraum"
 #: How many past blocks the public role may choose from.
 PUBLIC_BLOCKS = 12
+K_STACKS = "flt_keep_stacks"
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Filters:
     kinds : report kinds to show and count.
     categories : complaint categories to include.
     sources : sources of finds/observations to include (``None`` = all).
+    keep_stacks : records on a Sammelpunkt (and coarse ones) enter the spatial statistics.
     """
 
     period: Period
@@ -64,6 +66,7 @@ class Filters:
     kinds: tuple[str, ...] = REPORT_KINDS
     categories: tuple[str, ...] = COMPLAINT_CATEGORIES
     sources: tuple[str, ...] | None = None
+    keep_stacks: bool = False
 
     @property
     def previous(self) -> Period:
@@ -72,7 +75,7 @@ class Filters:
 
     def key(self) -> tuple:
         """A hashable summary for cache keys."""
-        return (str(self.period), self.kinds, self.categories, self.sources)
+        return (str(self.period), self.kinds, self.categories, self.sources, self.keep_stacks)
 
 
 @dataclass(frozen=True)
@@ -241,6 +244,7 @@ def current_filters() -> Filters:
     flt = st.session_state.get("filters")
     flt = flt if isinstance(flt, Filters) else default_filters()
     if _is_public() and (flt.preset != PUBLIC_PRESET or not is_block(flt.period) or flt.sources is not None
+                         or flt.keep_stacks
                          or flt.categories != COMPLAINT_CATEGORIES):
         flt = public_filters(flt.period, flt.kinds)
     return flt
@@ -307,12 +311,33 @@ def sidebar_filters() -> Filters:
     all_sources = known_sources()
     sources = sb.multiselect("Quellen (Funde, Beobachtungen)", all_sources, default=list(all_sources),
                              key=K_SOURCES)
+    keep_stacks = sb.toggle("Sammelpunkte räumlich auswerten", value=False, key=K_STACKS,
+                            help="Datensätze an Ersatzkoordinaten der Geokodierung (Sammelpunkte) und ungenau "
+                                 "verortete in Hotspots, Dichte, Vergleich und Behälterplanung einbeziehen. "
+                                 "Zählungen und Zeitreihen enthalten sie immer.")
     filters = Filters(
         period=period, preset=preset, kinds=tuple(kinds), categories=tuple(categories),
-        sources=None if set(sources) >= set(all_sources) else tuple(sources),
+        sources=None if set(sources) >= set(all_sources) else tuple(sources), keep_stacks=bool(keep_stacks),
     )
     st.session_state["filters"] = filters
     return filters
+
+
+def spatial(gdf: gpd.GeoDataFrame, filters: Filters | None = None) -> gpd.GeoDataFrame:
+    """Records fit for spatial statistics under the sidebar's switch (:func:`geo.core.quality.spatial_records`)."""
+    from geo.core.quality import spatial_records
+
+    keep = bool(filters.keep_stacks) if filters is not None else False
+    return spatial_records(gdf, keep_stacks=keep)[0]
+
+
+def stacks_caption(kind: str, filters: Filters) -> None:
+    """One caption line: how many records of the period a spatial statistic leaves out (or includes)."""
+    from geo.core.quality import left_out_line
+
+    line = left_out_line(load_records(kind, filters.period, restricted=False), kind, keep_stacks=filters.keep_stacks)
+    if line:
+        st.caption(line.replace("(--keep-stacks)", "(Schalter in der Seitenleiste)"))
 
 
 # ---------------------------------------------------------------------------- user

@@ -315,8 +315,9 @@ CASES: tuple[Case, ...] = (
         f'01.10.2026;{IN_LAT};{IN_LON};Konsum;"Er sagte ""Hallo"";\nund ging; dann weg"',
         f'02.10.2026;{IN_LAT};{IN_LON};Lärm;"mehrzeilig\r\nmit CRLF"',
         header="Datum;Breite;Länge;Kategorie;Text")), kind="complaint", stored=2, rejected=0),
+    # the unclosed quote no longer swallows the next row (issue 16.5): that row is read and stored
     Case("unterminated_quote", "offen.csv", text(csv_text(ok_row(0), '"01.10.2026;1;2;3', ok_row(1))),
-         stored=1, rejected=1, reasons=("statt 4 Felder",)),
+         stored=2, rejected=1, reasons=("Anführungszeichen in Zeile 3 der Datei nicht geschlossen",)),
     Case("formulas", "formeln.csv", text(_FORMULAS), kind="complaint", stored=1, rejected=1,
          reasons=("unbekannte Kategorie",)),
     Case("long_cell", "lang.csv", text(csv_text(ok_row(0), ok_row(1) + "x" * 200_000)), stored=1, rejected=1,

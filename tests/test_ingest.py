@@ -386,3 +386,19 @@ def test_cli_import_exit_codes(tmp_path):
     assert "Traceback" not in refused.stderr
     assert refused.stderr.strip().splitlines()[-1].startswith("Fehler: ")
     assert json.loads(json.dumps(store_path.exists())) is True
+
+
+# ---------------------------------------------------------------- issue 16 item 5: bad values are row rejects
+def test_category_column_without_any_valid_value_rejects_rows(tmp_path, store):
+    text = f"Datum;Kategorie;lat;lon\n01.03.2025;xyz;{IN_LAT};{IN_LON}\n02.03.2025;;{IN_LAT};{IN_LON}\n"
+    report = import_file(write(tmp_path, "kat.csv", text), "complaint", store, now=NOW)
+    assert (report.stored, report.rejected) == (0, 2)
+    assert report.rejects["reason"].tolist() == ["unbekannte Kategorie 'xyz'", "Pflichtfeld Kategorie fehlt"]
+
+
+def test_out_of_range_years_among_good_rows_are_row_rejects(tmp_path, store):
+    text = (f"Datum;lat;lon\n9999-12-31;{IN_LAT};{IN_LON}\n0001-01-01 00:00;{IN_LAT};{IN_LON}\n"
+            f"2025-01-15;{IN_LAT};{IN_LON}\n")
+    report = import_file(write(tmp_path, "jahre.csv", text), "syringe_find", store, now=NOW)
+    assert (report.stored, report.rejected) == (1, 2)
+    assert set(report.rejects["reason"]) == {"Datum unplausibel (Jahr außerhalb 1900–2100)"}

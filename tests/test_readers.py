@@ -181,3 +181,27 @@ def test_read_table_on_a_folder_and_a_missing_file(tmp_path: Path):
         read_table(tmp_path)
     with pytest.raises(ImportRefused, match="nicht gefunden"):
         read_table(tmp_path / "fehlt.csv")
+
+
+# ---------------------------------------------------------------- issue 16 item 5: an unclosed quote
+@pytest.mark.parametrize("rows_after", [0, 3, 200])
+def test_unclosed_quote_is_one_rejected_row_not_the_rest_of_the_file(tmp_path: Path, rows_after):
+    lines = ["Datum;lat;lon;Text", "01.03.2025;51.3439;12.4033;ok", '02.03.2025;51.3439;12.4033;"offen']
+    lines += [f"{3 + i % 20:02d}.03.2025;51.3439;{12.4034 + i * 1e-6:.7f};x" for i in range(rows_after)]
+    path = tmp_path / "quote.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    raw = read_table(path)
+    assert len(raw) == 2 + rows_after
+    assert raw.row_errors == {1: "Anführungszeichen in Zeile 3 der Datei nicht geschlossen"}
+    res = validate(raw, "syringe_find", leipziger_osten(), now=datetime(2026, 11, 22))
+    assert len(res.valid) == 1 + rows_after and res.rejects["row"].tolist() == [2]
+
+
+def test_quoted_line_breaks_before_an_unclosed_quote_count_as_one_record(tmp_path: Path):
+    text = ('Datum;lat;lon;Text\n01.03.2025;51.3439;12.4033;"zwei\nZeilen"\n'
+            '02.03.2025;51.3439;12.4034;"offen\n03.03.2025;51.3439;12.4035;x\n')
+    path = tmp_path / "q.csv"
+    path.write_text(text, encoding="utf-8")
+    raw = read_table(path)
+    assert len(raw) == 3 and raw.data["Text"].iloc[0] == "zwei\nZeilen"
+    assert raw.row_errors == {1: "Anführungszeichen in Zeile 4 der Datei nicht geschlossen"}

@@ -17,12 +17,14 @@ from typing import Any
 
 from geo.cli.common import (
     add_period_options,
+    add_stack_option,
     add_store_options,
     check_table_output,
     load_all_records,
     load_area,
     load_records,
     period_from_args,
+    spatial,
 )
 from geo.core import fmt
 from geo.core.errors import UserError
@@ -64,6 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="was maximiert wird: Spritzen (Standard) oder Fundstellen")
     p.add_argument("--method", choices=("auto", "exact", "greedy"), default="auto",
                    help="Lösungsverfahren: exakt, schrittweise (greedy) oder automatisch nach Größe (Standard)")
+    add_stack_option(p)
     p.add_argument("--out", type=Path, required=True, metavar="DATEI",
                    help="Ausgabedatei: .csv, .geojson oder .gpkg")
     p.set_defaults(func=run)
@@ -94,9 +97,12 @@ def run(args: argparse.Namespace) -> int:
     area = load_area(args)
     period = period_from_args(args)
     network = StreetNetwork.from_lines(read_street_lines(args.network, area.crs), area.crs) if args.network else None
-    finds = load_records(args, SYRINGE_FIND)
+    finds = spatial(args, load_records(args, SYRINGE_FIND), SYRINGE_FIND)
     bins = load_records(args, DISPOSAL_BIN)
-    effects = bin_effects(load_all_records(args, DISPOSAL_BIN), load_all_records(args, SYRINGE_FIND), area,
+    from geo.core.quality import spatial_records
+
+    all_finds = spatial_records(load_all_records(args, SYRINGE_FIND), keep_stacks=bool(args.keep_stacks))[0]
+    effects = bin_effects(load_all_records(args, DISPOSAL_BIN), all_finds, area,
                           crs=area.crs)
     cov = analyse_coverage(finds, bins, period=period, radius_m=args.radius, network=network,
                            weight=args.weight, crs=area.crs, effects=effects)

@@ -78,7 +78,15 @@ def add_column_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--x", help="Spalte mit x/Rechtswert (mit --crs)")
     parser.add_argument("--y", help="Spalte mit y/Hochwert (mit --crs)")
     parser.add_argument("--column", action="append", default=[], metavar="FELD=SPALTE",
-                        help="Spalte für ein Feld angeben, z. B. --column found_at=Funddatum (mehrfach möglich)")
+                        help="Spalte für ein Feld angeben, z. B. --column found_at=Funddatum (mehrfach möglich; "
+                             "auch time_to=Spalte für das Ende eines Zeitfensters)")
+    parser.add_argument("--date-format", default=None, metavar="FORMAT",
+                        help="Datumsformat vorgeben (strftime), z. B. '%%d/%%m/%%Y %%H:%%M'; sonst automatisch erkannt")
+    order = parser.add_mutually_exclusive_group()
+    order.add_argument("--dayfirst", dest="date_order", action="store_const", const="dayfirst",
+                       help="Daten wie 03/04/2024 als Tag/Monat lesen (3. April)")
+    order.add_argument("--monthfirst", dest="date_order", action="store_const", const="monthfirst",
+                       help="Daten wie 03/04/2024 als Monat/Tag lesen (4. März)")
 
 
 def add_input_option(parser: argparse.ArgumentParser) -> None:
@@ -97,8 +105,12 @@ def column_options(args: argparse.Namespace):
             raise UserError(f"--column '{item}': erwartet FELD=SPALTE.")
         k, v = item.split("=", 1)
         columns[k.strip()] = v.strip()
+    date_format = getattr(args, "date_format", None)
+    if date_format is not None and "%" not in date_format:
+        raise UserError(f"--date-format '{date_format}': erwartet ein strftime-Format, z. B. %d/%m/%Y %H:%M.")
     return ColumnOptions(columns=columns, lat=getattr(args, "lat", None), lon=getattr(args, "lon", None),
-                         x=getattr(args, "x", None), y=getattr(args, "y", None), crs=getattr(args, "crs", None))
+                         x=getattr(args, "x", None), y=getattr(args, "y", None), crs=getattr(args, "crs", None),
+                         date_format=date_format, date_order=getattr(args, "date_order", None))
 
 
 def add_grid_options(parser: argparse.ArgumentParser, *, cell_default: float | None = None,
@@ -181,6 +193,29 @@ def load_records(args: argparse.Namespace, kind: str) -> gpd.GeoDataFrame:
     if not store.exists():
         raise UserError(f"Speicher {store.path} existiert noch nicht – erst importieren oder 'lagebild demo'.")
     return store.read(kind_obj, period)
+
+
+def add_stack_option(parser: argparse.ArgumentParser) -> None:
+    """``--keep-stacks``: records on a Sammelpunkt (and coarse ones) enter spatial statistics too."""
+    parser.add_argument("--keep-stacks", action="store_true",
+                        help="Datensätze an Sammelpunkten (Ersatzkoordinaten der Geokodierung) und ungenau "
+                             "verortete räumlich mit auswerten (Standard: weggelassen)")
+
+
+def spatial(args: argparse.Namespace, records: gpd.GeoDataFrame, kind: str) -> gpd.GeoDataFrame:
+    """The records a spatial statistic uses (see :func:`geo.core.quality.spatial_records`).
+
+    Prints one line on what was left out (``4.548 Funde an einem Sammelpunkt nicht räumlich
+    ausgewertet``) or, with ``--keep-stacks``, that they are included.
+    """
+    from geo.core.quality import left_out_line, spatial_records
+
+    keep = bool(getattr(args, "keep_stacks", False))
+    line = left_out_line(records, kind, keep_stacks=keep)
+    if line:
+        print(line)
+    kept, _ = spatial_records(records, keep_stacks=keep)
+    return kept.reset_index(drop=True)
 
 
 def progress_printer(stage: str, fraction: float) -> None:

@@ -18,12 +18,14 @@ from geo.cli.common import (
     add_grid_options,
     add_input_option,
     add_kind_option,
+    add_stack_option,
     add_store_options,
     add_table_output,
     check_alpha,
     check_table_output,
     load_area,
     load_records,
+    spatial,
 )
 from geo.core import fmt
 from geo.core.period import parse_period, records_in
@@ -53,6 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                "für den Test gebraucht)")
     p.add_argument("--alpha", type=float, default=DEFAULT_ALPHA,
                    help=f"Signifikanzniveau nach FDR-Korrektur (Standard {DEFAULT_ALPHA:g})")
+    add_stack_option(p)
     add_table_output(p)
     p.set_defaults(func=run)
 
@@ -67,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     check_alpha(args.alpha)
     kind = KINDS[args.kind]
     area = load_area(args)
-    records = load_records(args, args.kind)
+    records = spatial(args, load_records(args, args.kind), args.kind)
     a, b = args.period_a, args.period_b
     rec_a, rec_b = records_in(records, kind, a), records_in(records, kind, b)
     grid, note = analysis_grid([rec_a, rec_b], area, shape=args.grid, cell=args.cell)

@@ -25,9 +25,11 @@ from geo.cli.common import (
     add_input_option,
     add_kind_option,
     add_period_options,
+    add_stack_option,
     add_store_options,
     load_area,
     load_records,
+    spatial,
 )
 from geo.core import fmt
 from geo.core.errors import UserError
@@ -56,6 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--bandwidth", type=float, default=None, metavar="M",
                    help="Bandbreite in Metern (Quartic: Suchradius; Gauß: Standardabweichung); "
                         "Standard: Regel von ArcGIS")
+    add_stack_option(p)
     p.add_argument("--kernel", choices=("quartic", "gaussian"), default="quartic", help="Kern (Standard: quartic)")
     p.add_argument("--levels", default=None, metavar="L1,L2,…",
                    help="Schwellen für Flächen (.geojson/.gpkg) in Ereignissen je km², z. B. 50,100,200; "
@@ -145,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
     levels = _parse_levels(args.levels)
     kind = KINDS[args.kind]
     area = load_area(args)
-    records = load_records(args, args.kind)
+    records = spatial(args, load_records(args, args.kind), args.kind)
     if len(records) == 0:
         raise UserError(f"Keine {kind.label_plural} im gewählten Zeitraum.")
     x0, y0, x1, y1 = (float(v) for v in area.boundary.bounds)

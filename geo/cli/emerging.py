@@ -18,6 +18,7 @@ from geo.cli.common import (
     add_input_option,
     add_kind_option,
     add_period_options,
+    add_stack_option,
     add_store_options,
     add_table_output,
     check_alpha,
@@ -25,6 +26,7 @@ from geo.cli.common import (
     load_area,
     load_records,
     period_from_args,
+    spatial,
 )
 from geo.core.errors import UserError
 from geo.core.schema import DEFAULT_REPORT_KIND, REPORT_KINDS
@@ -51,6 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_grid_options(p, cell_help="Zellgröße in Metern (Standard: automatisch wie bei der Hotspot-Karte)")
     p.add_argument("--alpha", type=float, default=DEFAULT_ALPHA,
                    help=f"Signifikanzniveau je Zeitabschnitt nach FDR-Korrektur (Standard {DEFAULT_ALPHA:g})")
+    add_stack_option(p)
     add_table_output(p)
     p.set_defaults(func=run)
 
@@ -64,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     check_table_output(args.out)
     check_alpha(args.alpha)
     area = load_area(args)
-    records = load_records(args, args.kind)
+    records = spatial(args, load_records(args, args.kind), args.kind)
     period = period_from_args(args) or data_period(records, args.kind)
     if period is None:
         raise UserError(f"Keine {KINDS[args.kind].label_plural} vorhanden.")

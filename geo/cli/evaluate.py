@@ -21,10 +21,12 @@ from pathlib import Path
 from geo.cli.common import (
     add_input_option,
     add_kind_option,
+    add_stack_option,
     add_store_options,
     check_table_output,
     load_area,
     load_records,
+    spatial,
 )
 from geo.core import fmt
 from geo.core.errors import UserError
@@ -59,6 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="Kontrollgebiet: rest (übriges Gebiet, Standard) oder ring (Ring um den Pufferring)")
     p.add_argument("--control-width", type=float, default=DEFAULT_CONTROL_WIDTH_M, metavar="M",
                    help=f"Breite des Kontrollrings bei --control ring (Standard {DEFAULT_CONTROL_WIDTH_M:g})")
+    add_stack_option(p)
     p.add_argument("--out", type=Path, default=None, metavar="DATEI",
                    help="Gebiete mit Zählungen (eine Maßnahme) bzw. die Liste (ohne --measure) als .csv/.geojson/.gpkg")
     p.set_defaults(func=run)
@@ -91,7 +94,10 @@ def _print_sensitivity(args: argparse.Namespace, measure, area, options: dict) -
     from geo.analysis.sensitivity import verdict_sensitivity
 
     options = {k: v for k, v in options.items() if k != "buffer_m"}
-    records = {k: load_records(args, k) for k in REPORT_KINDS}
+    from geo.core.quality import spatial_records
+
+    keep = bool(getattr(args, "keep_stacks", False))  # Sammelpunkte as in the main evaluation (line printed there)
+    records = {k: spatial_records(load_records(args, k), keep_stacks=keep)[0] for k in REPORT_KINDS}
     sens = verdict_sensitivity(measure, records, area, kind=args.kind, buffer_m=args.buffer, **options)
     print("Wie sicher ist das Ergebnis? (Meldungsart × Breite des Pufferrings; * = gewählt)")
     for row in sens.table.itertuples():
@@ -111,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     measures = _measures(args)
     if not len(measures):
         raise UserError("Im Speicher sind keine Maßnahmen.")
-    records = load_records(args, args.kind)
+    records = spatial(args, load_records(args, args.kind), args.kind)
     options = dict(radius_m=args.radius, buffer_m=args.buffer, window_days=args.window_days,
                    control=args.control, control_width_m=args.control_width)
     label = KINDS[args.kind].label_plural

@@ -21,11 +21,13 @@ from geo.cli.common import (
     add_input_option,
     add_kind_option,
     add_period_options,
+    add_stack_option,
     add_store_options,
     add_table_output,
     check_table_output,
     load_area,
     load_records,
+    spatial,
 )
 from geo.core import fmt
 from geo.core.errors import UserError
@@ -50,6 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--permutations", type=int, default=0, metavar="N",
                    help="Zahl der Permutationen für einen zusätzlichen Pseudo-p-Wert gi_p_sim (Standard 0)")
     p.add_argument("--seed", type=int, default=0, help="Startwert des Zufallsgenerators der Permutationen")
+    add_stack_option(p)
     add_table_output(p)
     p.set_defaults(func=run)
 
@@ -74,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--permutations muss zwischen 0 und 99999 liegen.")
     kind = KINDS[args.kind]
     area = load_area(args)
-    records = load_records(args, args.kind)
+    records = spatial(args, load_records(args, args.kind), args.kind)
     result = hotspot_analysis(
         records, area, weight=kind.weight_field, shape=args.grid, cell=args.cell, band=args.band,
         permutations=args.permutations, seed=args.seed,

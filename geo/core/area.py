@@ -8,6 +8,12 @@ a TOML file::
     name = "Dresden Neustadt"
     boundary = "neustadt.geojson"   # any vector file; relative to the TOML file
     crs = "EPSG:25833"              # metric CRS for computing
+    timezone = "Europe/Berlin"      # local time of the records (default Europe/Berlin)
+
+    [[area.fallback_points]]        # known geocoding fallbacks ("Sammelpunkte"), optional
+    name = "Rathaus"
+    lat = 51.0539
+    lon = 13.7415
 
 and points ``LAGEBILD_AREA`` (or ``--area``) at that file.
 """
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+import zoneinfo
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -30,6 +37,7 @@ from geo.core.errors import UserError
 #: The CRS Lagebild shows and exports (WGS84 longitude/latitude) and computes in (metres).
 DISPLAY_CRS = "EPSG:4326"
 DEFAULT_CRS = "EPSG:25833"
+DEFAULT_TIMEZONE = "Europe/Berlin"
 #: Web Mercator, the CRS of map tiles and of the density image overlay.
 WEB_MERCATOR_CRS = "EPSG:3857"
 
@@ -61,16 +69,34 @@ class StudyArea:
     name : shown to users.
     boundary : polygon in ``crs`` (metres).
     crs : metric CRS all computations use, e.g. ``"EPSG:25833"``.
+    timezone : IANA zone of the records' local time (naive times are local; offsets are
+        converted to it), e.g. ``"Europe/Berlin"``.
+    fallback_points : known geocoding fallbacks as ``(name, lon, lat)`` (WGS84); records
+        there are flagged as "Sammelpunkt" on import.
     """
 
     name: str
     boundary: shapely.Polygon | shapely.MultiPolygon
     crs: str = DEFAULT_CRS
+    timezone: str = DEFAULT_TIMEZONE
+    fallback_points: tuple[tuple[str, float, float], ...] = ()
 
     def __post_init__(self) -> None:
         crs = CRS.from_user_input(self.crs)
         if not crs.is_projected or crs.axis_info[0].unit_name not in ("metre", "meter"):
             raise AreaConfigError(f"Das Koordinatensystem {self.crs} ist nicht metrisch; bitte z. B. EPSG:25833.")
+        try:
+            zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise AreaConfigError(f"Zeitzone '{self.timezone}' unbekannt; bitte z. B. Europe/Berlin.") from None
+
+    def fallback_xy(self) -> tuple[list[str], np.ndarray]:
+        """Names and metric coordinates (n × 2) of the known fallback points."""
+        if not self.fallback_points:
+            return [], np.empty((0, 2))
+        names = [p[0] for p in self.fallback_points]
+        x, y = self.to_metric.transform([p[1] for p in self.fallback_points], [p[2] for p in self.fallback_points])
+        return names, np.column_stack([x, y])
 
     @cached_property
     def boundary_display(self) -> shapely.Geometry:
@@ -141,6 +167,13 @@ def load_area(path: str | os.PathLike | None = None) -> StudyArea:
     except KeyError as exc:
         raise AreaConfigError(f"Gebietsdatei {path}: Eintrag {exc.args[0]!r} fehlt.") from None
     crs = str(section.get("crs", DEFAULT_CRS))
+    timezone = str(section.get("timezone", DEFAULT_TIMEZONE))
+    fallbacks = []
+    for i, item in enumerate(section.get("fallback_points", []) or []):
+        try:
+            fallbacks.append((str(item.get("name", f"Sammelpunkt {i + 1}")), float(item["lon"]), float(item["lat"])))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise AreaConfigError(f"Gebietsdatei {path}: fallback_points Nr. {i + 1} braucht lat und lon.") from None
     try:
         gdf = gpd.read_file(boundary_file)
     except Exception as exc:  # noqa: BLE001 - any reader failure becomes one German line
@@ -150,4 +183,4 @@ def load_area(path: str | os.PathLike | None = None) -> StudyArea:
     geom = shapely.union_all(gdf.to_crs(crs).geometry.make_valid().values)
     if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
         raise AreaConfigError(f"Grenze {boundary_file} enthält keine Fläche.")
-    return StudyArea(name, geom, crs)
+    return StudyArea(name, geom, crs, timezone, tuple(fallbacks))

@@ -435,3 +435,62 @@ LON_ALIASES: tuple[str, ...] = (
 X_ALIASES: tuple[str, ...] = ("x", "rechtswert", "easting", "ostwert", "x_coord")
 Y_ALIASES: tuple[str, ...] = ("y", "hochwert", "northing", "nordwert", "y_coord")
 WKT_ALIASES: tuple[str, ...] = ("wkt", "geometry", "geometrie", "geom")
+
+# ---------------------------------------------------------------- quality of time and place (issue 12)
+#: Optional columns of report kinds beside their fields: a time window (naive local
+#: datetimes, NaT when the source gave none), whether the source gave a date without a time,
+#: a flag for windows longer than :data:`MAX_WINDOW_DAYS`, the location flag and how the
+#: point was located (the file's precision/geocoder value, kept as text).
+TIME_FROM = "time_from"
+TIME_TO = "time_to"
+DATE_ONLY = "date_only"
+TIME_FLAG = "time_flag"
+LOCATION_FLAG = "location_flag"
+LOCATION_PRECISION = "location_precision"
+QUALITY_COLUMNS: dict[str, str] = {
+    TIME_FROM: "datetime", TIME_TO: "datetime", DATE_ONLY: "bool", TIME_FLAG: "str",
+    LOCATION_FLAG: "str", LOCATION_PRECISION: "str",
+}
+QUALITY_LABELS: dict[str, str] = {
+    TIME_FROM: "Zeitfenster von", TIME_TO: "Zeitfenster bis", DATE_ONLY: "nur Datum", TIME_FLAG: "Zeit-Hinweis",
+    LOCATION_FLAG: "Ortsqualität", LOCATION_PRECISION: "Verortung",
+}
+#: Values of ``location_flag``: "" = fine; records with another value are left out of spatial statistics.
+FLAG_STACK = "Sammelpunkt"
+FLAG_COARSE = "ungenau"
+LOCATION_FLAGS: tuple[str, ...] = ("", FLAG_STACK, FLAG_COARSE)
+#: Windows longer than this are stored with ``time_flag`` set.
+MAX_WINDOW_DAYS = 14
+WINDOW_FLAG = f"Zeitfenster länger als {MAX_WINDOW_DAYS} Tage"
+#: Further column names of a report's date (the start of a window) in police and 311 exports.
+TIME_FROM_ALIASES: tuple[str, ...] = (
+    "time_from", "tatzeit", "tatzeit_von", "tatzeit_beginn", "zeit_von", "datum_von", "von", "beginn",
+    "meldedatum", "created_date",
+)
+#: Column names of a window's end in input files (the start is the kind's date column).
+TIME_TO_ALIASES: tuple[str, ...] = (
+    "time_to", "bis", "zeit_bis", "datum_bis", "tatzeit_bis", "tatzeit_ende", "tatende", "ende", "endzeit",
+    "end", "end_time", "end_date",
+)
+#: Column names of how a point was located (geocoder, precision in metres or a class).
+PRECISION_ALIASES: tuple[str, ...] = (
+    "location_precision", "precision", "genauigkeit", "lagegenauigkeit", "geocoder", "geokodierung",
+    "geocoding", "accuracy", "location_type", "verortung", "genauigkeit_m", "precision_m",
+)
+#: Precision classes coarser than a street address (compared after :func:`normalise_name`).
+COARSE_PRECISION_WORDS: tuple[str, ...] = (
+    "strasse", "street", "strassenmitte", "ortsteil", "stadtteil", "district", "bezirk", "stadt", "city",
+    "gemeinde", "plz", "postcode", "postleitzahl", "zip", "zipcode", "approximate", "ungefaehr", "grob",
+    "centroid", "zentroid", "geometric_center", "mittelpunkt", "block", "range_interpolated",
+)
+#: A numeric precision (metres) above this is coarser than the analysis cells.
+COARSE_PRECISION_M = 100.0
+#: Columns that hold an address or place text (for telling fallback points from real places).
+ADDRESS_ALIASES: tuple[str, ...] = (
+    "address", "adresse", "anschrift", "strasse", "street", "ort", "fundort", "tatort", "standort",
+    "location", "incident_address", "street_address", "lage",
+)
+#: German labels of the location flags as shown in tables.
+DISPLAY_FLAG_LABELS: dict[str, str] = {FLAG_STACK: "Sammelpunkt", FLAG_COARSE: "ungenau verortet"}
+#: Short German plural per report kind for one-line notes ("4.548 Funde an einem Sammelpunkt …").
+SHORT_PLURALS: dict[str, str] = {SYRINGE_FIND: "Funde", COMPLAINT: "Beschwerden", SCENE_OBSERVATION: "Beobachtungen"}

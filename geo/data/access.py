@@ -35,7 +35,7 @@ import shapely
 
 from geo.core.area import DEFAULT_CRS
 from geo.core.errors import UserError
-from geo.core.schema import DISTRICT, KINDS, SYSTEM_COLUMNS, Kind, get_kind
+from geo.core.schema import DISTRICT, KINDS, LOCATION_FLAG, SYSTEM_COLUMNS, TIME_FLAG, Kind, get_kind
 
 if TYPE_CHECKING:
     from geo.data.auth import User
@@ -119,7 +119,7 @@ def _released_columns(gdf: pd.DataFrame, kind: Kind) -> list[str]:
     """Columns the role ``rapport`` receives: schema fields that are not private, system columns,
     the geometry, and derived columns that cannot carry text (numbers, dates, booleans)."""
     private = set(private_fields(kind))
-    known = set(SYSTEM_COLUMNS) | {f.name for f in kind.fields}
+    known = set(SYSTEM_COLUMNS) | {f.name for f in kind.fields} | {LOCATION_FLAG, TIME_FLAG}  # fixed vocabularies
     geometry = gdf.geometry.name if isinstance(gdf, gpd.GeoDataFrame) and gdf._geometry_column_name in gdf else None
     keep = []
     for col in gdf.columns:

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import numpy as np
@@ -37,14 +38,17 @@ from geo.core.area import StudyArea
 from geo.core.errors import ImportRefused
 from geo.core.schema import (
     RECORD_ID,
+    TIME_FROM_ALIASES,
+    TIME_TO,
     Kind,
     get_kind,
     normalise_name,
 )
 from geo.data.geometries import MAX_VERTICES, row_geometries
-from geo.data.parsing import RowReasons, as_text, is_blank, parse_datetimes, parse_numbers
+from geo.data.parsing import RowReasons, as_text, is_blank, parse_numbers
 from geo.data.private import open_private, private_dir
 from geo.data.readers import RawTable, read_table
+from geo.data.rowquality import DateContext, location_quality, parse_date_field, time_windows
 from geo.data.store import Store
 
 #: Longest accepted text value (characters).
@@ -60,9 +64,11 @@ REASON_DELETED = "gelöscht (Datenschutz)"
 class ColumnOptions:
     """How to find coordinates and fields in a table (all optional).
 
-    ``columns`` maps field names to the file's column names (``{"found_at": "Funddatum"}``);
+    ``columns`` maps field names to the file's column names (``{"found_at": "Funddatum"}``;
+    also ``time_to`` for the end of a time window and ``location_precision``);
     ``lat``/``lon`` or ``x``/``y`` name coordinate columns; ``crs`` is the CRS of x/y or
-    WKT coordinates (lat/lon are always WGS84).
+    WKT coordinates (lat/lon are always WGS84). ``date_format`` (strftime) replaces the
+    date detection; ``date_order`` (``"dayfirst"``/``"monthfirst"``) settles ``03/04/2024``.
     """
 
     columns: dict[str, str] = field(default_factory=dict)
@@ -71,6 +77,8 @@ class ColumnOptions:
     x: str | None = None
     y: str | None = None
     crs: str | None = None
+    date_format: str | None = None
+    date_order: str | None = None
 
 
 @dataclass
@@ -79,7 +87,8 @@ class Validated:
 
     ``valid`` is a GeoDataFrame in the area's metric CRS with the kind's fields, ``record_id``
     (a content hash, identical for identical records) and ``row`` (1-based input row).
-    ``rejects`` has ``row``, ``reason`` and the original values.
+    ``rejects`` has ``row``, ``reason`` and the original values. ``lines`` are summary lines
+    printed as they are (``Datumsformat erkannt: …``, ``Sammelpunkt: …``).
     """
 
     kind: Kind
@@ -89,6 +98,7 @@ class Validated:
     notes: list[str] = field(default_factory=list)
     repaired: int = 0
     originals: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    lines: list[str] = field(default_factory=list)
 
     def reject_stored_duplicates(self, stored_ids: pd.Index | set | np.ndarray) -> Validated:
         """Move rows whose ``record_id`` is already stored into the rejects."""
@@ -115,7 +125,7 @@ class Validated:
         moved.insert(0, "row", self.valid.loc[mask, "row"].to_numpy())
         rejects = pd.concat([self.rejects, moved], ignore_index=True).sort_values("row", kind="stable")
         return Validated(self.kind, self.valid.loc[~mask], rejects.reset_index(drop=True), self.rows_read,
-                         list(self.notes), self.repaired, self.originals)
+                         list(self.notes), self.repaired, self.originals, list(self.lines))
 
     def reason_counts(self) -> pd.Series:
         """How often each reason occurs (a row with two problems counts for both)."""
@@ -133,6 +143,7 @@ def validate(
     *,
     options: ColumnOptions | None = None,
     now: datetime | None = None,
+    places: gpd.GeoDataFrame | None = None,
 ) -> Validated:
     """Check every row of ``raw`` against ``kind``'s schema and the study area.
 
@@ -142,7 +153,9 @@ def validate(
     kind : record kind (name or :class:`~geo.core.schema.Kind`).
     area : study area; accepted geometries are transformed to ``area.crs`` (metres).
     options : column names and CRS for coordinates.
-    now : reference time for "date in the future" (default: current local time).
+    now : reference time for "date in the future" (default: current local time of the area).
+    places : named places (sensitive places, districts) to name the nearest one of a
+        geocoding fallback point ("Sammelpunkt") in the summary.
 
     Returns
     -------
@@ -157,7 +170,7 @@ def validate(
     """
     kind = get_kind(kind) if isinstance(kind, str) else kind
     options = options or ColumnOptions()
-    now = now or datetime.now()
+    now = now or datetime.now(ZoneInfo(area.timezone)).replace(tzinfo=None)  # the area's local time
     data = raw.data
     n = len(data)
     reasons = RowReasons(n)
@@ -165,17 +178,20 @@ def validate(
         reasons.add_at(i, reason)
 
     mapping = _map_columns(data.columns, kind, options, raw.source)
-    values: dict[str, pd.Series] = {}
-    for f in kind.fields:
-        col = mapping.get(f.name)
-        series = data[col] if col is not None else pd.Series([None] * n, index=data.index, dtype=object)
-        values[f.name] = _parse_field(series, f, kind, reasons, now)
+    dates = DateContext(area.timezone, options, raw.source)
+    values = _parse_values(data, kind, mapping, reasons, now, dates)
+    lines = dates.lines()
+    quality: dict[str, object] = {}
+    if kind.family == "report":
+        quality = time_windows(data, kind, mapping, options, reasons, dates, lines)
 
     geoms, notes, repaired = row_geometries(raw, kind, area, options, mapping, reasons)
     notes = [*raw.notes, *notes]
 
     frame = pd.DataFrame(values, index=data.index)
-    record_id = _record_ids(frame, geoms, ~reasons.mask())
+    window_end = quality.get(TIME_TO)
+    record_id = _record_ids(frame, geoms, window_end if isinstance(window_end, np.ndarray) else None,
+                            ~reasons.mask())
     # duplicates within the file, among rows that are otherwise valid
     candidates = np.flatnonzero(~reasons.mask())
     ids = record_id.to_numpy()[candidates]
@@ -192,11 +208,37 @@ def validate(
     rejects.insert(0, "reason", reasons.joined(bad))
     rejects.insert(0, "row", np.flatnonzero(bad) + 1)
     ok = ~bad
-    valid = gpd.GeoDataFrame(frame.loc[ok].copy(), geometry=gpd.GeoSeries(geoms[ok], index=frame.index[ok]),
-                             crs=area.crs)
+    if kind.family == "report" and kind.date_field:
+        quality.update(location_quality(data, geoms, ok, values[kind.date_field], kind, area, options, places,
+                                         lines))
+    valid = _valid_frame(frame, quality, geoms, record_id, ok, area.crs)
+    return Validated(kind, valid, rejects.reset_index(drop=True), n, notes, repaired, originals, lines)
+
+
+def _parse_values(data: pd.DataFrame, kind: Kind, mapping: dict, reasons: RowReasons, now: datetime,
+                  dates: DateContext) -> dict[str, pd.Series]:
+    """Every field of ``kind`` parsed from its column (dates with per-column format detection)."""
+    values: dict[str, pd.Series] = {}
+    for f in kind.fields:
+        col = mapping.get(f.name)
+        series = data[col] if col is not None else pd.Series([None] * len(data), index=data.index, dtype=object)
+        if f.type == "datetime":
+            values[f.name] = parse_date_field(series, f, kind, reasons, now, dates, col)
+        else:
+            values[f.name] = _parse_field(series, f, kind, reasons, now)
+    return values
+
+
+def _valid_frame(frame: pd.DataFrame, quality: dict, geoms: np.ndarray, record_id: pd.Series, ok: np.ndarray,
+                 crs: str) -> gpd.GeoDataFrame:
+    """The accepted rows: ``record_id``, ``row``, the fields, the quality columns and the geometry."""
+    attrs = frame.loc[ok].copy()
+    for col, value in quality.items():
+        attrs[col] = np.asarray(value)[ok]
+    valid = gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(geoms[ok], index=frame.index[ok]), crs=crs)
     valid.insert(0, RECORD_ID, record_id[ok].to_numpy())
     valid.insert(1, "row", np.flatnonzero(ok) + 1)
-    return Validated(kind, valid, rejects.reset_index(drop=True), n, notes, repaired, originals)
+    return valid
 
 
 def _map_columns(columns: pd.Index, kind: Kind, options: ColumnOptions, source: str) -> dict[str, str | None]:
@@ -215,7 +257,8 @@ def _map_columns(columns: pd.Index, kind: Kind, options: ColumnOptions, source: 
             mapping[f.name] = col
             continue
         col = None
-        for alias in (f.name, normalise_name(f.label), *f.aliases):
+        window_start = TIME_FROM_ALIASES if f.name == kind.date_field and kind.family == "report" else ()
+        for alias in (f.name, normalise_name(f.label), *f.aliases, *window_start):
             col = by_norm.get(normalise_name(alias))
             if col is not None:
                 break
@@ -228,19 +271,6 @@ def _map_columns(columns: pd.Index, kind: Kind, options: ColumnOptions, source: 
 
 def _parse_field(series: pd.Series, f, kind: Kind, reasons: RowReasons, now: datetime) -> pd.Series:
     blank = is_blank(series)
-    if f.type == "datetime":
-        parsed = parse_datetimes(series)
-        if f.required:
-            reasons.add(blank, "Datum fehlt" if f.name == kind.date_field else f"{f.label} fehlt")
-        unparsable = ~blank & parsed.isna().to_numpy()
-        reasons.add(unparsable, f"{f.label}: Datum nicht lesbar" if f.name != kind.date_field
-                    else "Datum nicht lesbar")
-        future = (parsed > pd.Timestamp(now)).to_numpy()
-        reasons.add(future, "Datum liegt in der Zukunft" if f.name == kind.date_field
-                    else f"{f.label} liegt in der Zukunft")
-        if f.name == kind.end_field and kind.date_field:
-            return parsed
-        return parsed
     if f.type in ("int", "float"):
         num = parse_numbers(series)
         bad = ~blank & ~(num.abs() <= 1e15).to_numpy()  # NaN, ±inf and absurdly large values
@@ -267,7 +297,7 @@ def _parse_field(series: pd.Series, f, kind: Kind, reasons: RowReasons, now: dat
     if f.type == "category":
         canon = {normalise_name(c): c for c in f.choices}
         lookup = {u: canon.get(normalise_name(u)) for u in s.unique()}  # per distinct value only
-        mapped = s.map(lookup)
+        mapped = s.map(lookup).astype(object)  # object: a column with no valid value must not become Arrow null
         unknown = ~blank & mapped.isna().to_numpy()
         if unknown.any():
             reasons.add(unknown, ("unbekannte Kategorie '" if f.name == "category" else f"unbekannte {f.label} '")
@@ -278,11 +308,15 @@ def _parse_field(series: pd.Series, f, kind: Kind, reasons: RowReasons, now: dat
     return s.astype("string")
 
 
-def _record_ids(frame: pd.DataFrame, geoms: np.ndarray, usable: np.ndarray | None = None) -> pd.Series:
+def _record_ids(frame: pd.DataFrame, geoms: np.ndarray, window_end: np.ndarray | None = None,
+                usable: np.ndarray | None = None) -> pd.Series:
     """Content hash per row (16 hex digits): parsed fields and geometry rounded to centimetres.
 
-    Only rows marked ``usable`` (default: all) get their geometry rounded – the costly step (minutes for a
-    polygon with a million points); the others are rejected anyway and hash their geometry as it is."""
+    A time window's end enters the hash only where there is one, so records without a
+    window keep the ids they had before windows existed. Only rows marked ``usable`` (default: all) get
+    their geometry rounded – the costly step (minutes for a polygon with a million points); the others
+    are rejected anyway and hash their geometry as it is.
+    """
     parts = {c: frame[c] for c in frame.columns}
     present = ~shapely.is_missing(geoms)
     present[present] = ~shapely.is_empty(geoms[present])
@@ -301,6 +335,12 @@ def _record_ids(frame: pd.DataFrame, geoms: np.ndarray, usable: np.ndarray | Non
         wkb[other & ~rounded] = shapely.to_wkb(geoms[other & ~rounded], hex=True)
     parts.update(_x=x, _y=y, _wkb=pd.Series(wkb, index=frame.index, dtype="string"))
     h = pd.util.hash_pandas_object(pd.DataFrame(parts, index=frame.index), index=False).to_numpy()
+    if window_end is not None:
+        end = np.asarray(window_end, dtype="datetime64[ns]")
+        has = ~np.isnat(end)
+        if has.any():
+            h = h.copy()
+            h[has] = h[has] * np.uint64(1_000_003) + pd.util.hash_array(end[has].astype(np.int64))
     return pd.Series(hex_ids(h), index=frame.index, dtype=object)
 
 
@@ -360,6 +400,7 @@ class ImportReport:
     rejects_file: Path | None
     notes: list[str]
     earlier_import: str | None = None
+    lines: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """German summary, e.g. ``gespeichert: 980, abgelehnt: 20``, plus the top reasons."""
@@ -369,6 +410,7 @@ class ImportReport:
             lines.append(f"häufigste Gründe: {top}")
         if self.rejects_file is not None:
             lines.append(f"abgelehnte Zeilen: {self.rejects_file}")
+        lines.extend(self.lines)
         if self.earlier_import:
             lines.append(f"Hinweis: diese Datei wurde bereits am {self.earlier_import} importiert.")
         lines.extend(f"Hinweis: {n}" for n in self.notes)
@@ -450,7 +492,7 @@ def _store(checked: Validated, store: Store, name: str, sha: str, user: str, pro
             "imported_at": datetime.now().isoformat(timespec="seconds"),
             "rows_read": checked.rows_read, "stored": len(checked.valid), "rejected": len(checked.rejects),
             "repaired": checked.repaired, "rejects_file": str(rejects_file) if rejects_file else None,
-            "user": user, "notes": "; ".join(checked.notes),
+            "user": user, "notes": "; ".join([*checked.lines, *checked.notes]),
         }
         written = store.write_import(kind, checked.valid, record)
         assert written == import_id
@@ -463,6 +505,7 @@ def _store(checked: Validated, store: Store, name: str, sha: str, user: str, pro
         stored=len(checked.valid), rejected=len(checked.rejects), repaired=checked.repaired,
         reasons=checked.reason_counts(), rejects=checked.rejects, rejects_file=rejects_file,
         notes=checked.notes, earlier_import=None if earlier is None else str(earlier["imported_at"]),
+        lines=list(checked.lines),
     )
 
 

@@ -4,19 +4,12 @@ them, and the reasons rows are rejected (:class:`RowReasons`). Vectorised (panda
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-
-_GERMAN_FORMATS = (
-    "%d.%m.%Y %H:%M",
-    "%d.%m.%Y %H:%M:%S",
-    "%d.%m.%Y",
-    "%d.%m.%y %H:%M",
-    "%d.%m.%y",
-    "%d.%m.%Y, %H:%M",
-)
 
 
 class RowReasons:
@@ -79,59 +72,18 @@ def is_blank(series: pd.Series) -> np.ndarray:
     return (as_text(series) == "").to_numpy(dtype=bool)
 
 
-def parse_datetimes(series: pd.Series) -> pd.Series:
-    """Parse dates and times as written by German and international tools.
+def parse_datetimes(series: pd.Series, *, timezone: str = "Europe/Berlin",
+                    order: Literal["dayfirst", "monthfirst"] | None = None) -> pd.Series:
+    """Parse dates and times as written by German and international tools (no windows).
 
-    Accepts ISO 8601 (``2026-11-21T14:30``, with or without seconds; with an offset or
-    ``Z`` it is converted to German local time), German ``21.11.2026 14:30``,
-    ``21.11.2026``, ``21.11.26`` and datetimes already parsed by a reader. Returns naive
-    local ``datetime64[ns]``; unparsable values become ``NaT``.
+    See :mod:`geo.data.dates` for the accepted forms: ISO 8601 (offsets and ``Z`` converted
+    to ``timezone``), German ``21.11.2026 14:30``, ``21.11.26``, US ``05/15/2015 02:40 PM``,
+    Excel serials, Unix time and datetimes already parsed by a reader. Returns naive local
+    ``datetime64[ns]``; unparsable values become ``NaT``.
     """
-    if pd.api.types.is_datetime64_any_dtype(series):
-        out = pd.to_datetime(series)
-        if getattr(out.dt, "tz", None) is not None:
-            out = out.dt.tz_convert("Europe/Berlin").dt.tz_localize(None)
-        return out.astype("datetime64[ns]")
-    s = as_text(series)
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-    todo = s != ""
-    has_tz = s.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True) & s.str.contains("-", regex=False)
-    if (todo & has_tz).any():
-        part = pd.to_datetime(s[todo & has_tz], format="ISO8601", errors="coerce", utc=True)
-        out[todo & has_tz] = part.dt.tz_convert("Europe/Berlin").dt.tz_localize(None).astype("datetime64[ns]")
-        todo &= ~has_tz
-    iso = todo & s.str.match(r"^\d{4}-\d\d-\d\d")
-    if iso.any():
-        out[iso] = pd.to_datetime(s[iso], format="ISO8601", errors="coerce").astype("datetime64[ns]")
-    todo &= ~iso
-    german = todo.to_numpy() & s.str.match(r"^\d{1,2}\.\d{1,2}\.\d{2,4}").to_numpy()
-    if german.any():
-        out[german] = _parse_german(s[german]).to_numpy()
-    return out
+    from geo.data.dates import read_dates
 
-
-def _parse_german(s: pd.Series) -> pd.Series:
-    """German day-first dates with Arrow's vectorised strptime; impossible dates (31.02.) → NaT."""
-    arr = pa.array(s.array)
-    result = pa.nulls(len(arr), pa.timestamp("s"))
-    four_digit_year = pc.match_substring_regex(arr, r"^\d{1,2}\.\d{1,2}\.\d{4}(?:\D|$)")
-    none = pa.scalar(None, pa.timestamp("s"))
-    for fmt in _GERMAN_FORMATS:
-        fits = four_digit_year if "%Y" in fmt else pc.invert(four_digit_year)
-        todo = np.flatnonzero(pc.and_(fits, pc.is_null(result)).to_numpy(zero_copy_only=False))
-        if len(todo) == 0:
-            continue
-        parsed = pc.strptime(arr.take(todo), format=fmt, unit="s", error_is_null=True).to_numpy(zero_copy_only=False)
-        merged = result.to_numpy(zero_copy_only=False).copy()
-        merged[todo] = parsed
-        result = pa.array(merged, type=pa.timestamp("s"))
-    # Arrow rolls 31.02. over into March: keep only dates whose day and month survive
-    parts = pc.extract_regex(arr, r"^(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.")
-    day = pc.cast(pc.struct_field(parts, "d"), pa.int64())
-    month = pc.cast(pc.struct_field(parts, "m"), pa.int64())
-    same = pc.and_(pc.equal(day, pc.day(result)), pc.equal(month, pc.month(result)))
-    result = pc.if_else(pc.fill_null(same, False), result, none)
-    return pd.Series(result.to_numpy(zero_copy_only=False), index=s.index).astype("datetime64[ns]")
+    return read_dates(series, timezone=timezone, order=order, windows=False).start
 
 
 def parse_numbers(series: pd.Series) -> pd.Series:

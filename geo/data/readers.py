@@ -49,6 +49,7 @@ import shapely
 from geo.core import fmt
 from geo.core.area import DEFAULT_CRS
 from geo.core.errors import ImportRefused
+from geo.data.csvquotes import close_open_quote
 
 #: Largest accepted input file (bytes); checked with ``stat`` before the file is read.
 #: Override with the environment variable ``LAGEBILD_MAX_FILE_MB``.
@@ -282,9 +283,10 @@ def read_csv(path: str | os.PathLike, *, display_name: str | None = None) -> Raw
     del raw
     text = text.replace("\x00", "")  # NULs would stop the csv module; they are no data
     delimiter = sniff_delimiter(text)
+    text, open_quote = close_open_quote(text, delimiter)
     fast = _read_clean_csv(text, delimiter)
     if fast is not None:  # the common case: a well-formed file, parsed by Arrow without a Python loop
-        row_errors: dict[int, str] = {}
+        row_errors: dict[int, str] = dict([open_quote] if open_quote else [])
         _mark_long_cells(fast, row_errors)
         notes = [f"Kodierung {encoding}, Trennzeichen '{'Tab' if delimiter == chr(9) else delimiter}'"]
         return RawTable(fast, "CSV", name, row_errors=row_errors, notes=notes)
@@ -318,6 +320,9 @@ def read_csv(path: str | os.PathLike, *, display_name: str | None = None) -> Raw
         i: f"Zeile hat {lengths[i]} statt {width} Felder (Trennzeichen gemischt oder Anführungszeichen offen?)"
         for i in bad.tolist()
     }
+    if open_quote:
+        i, reason = open_quote
+        row_errors[i] = f"{reason}; {row_errors[i]}" if i in row_errors else reason
     _mark_long_cells(frame, row_errors)
     notes = [f"Kodierung {encoding}, Trennzeichen '{'Tab' if delimiter == chr(9) else delimiter}'"]
     return RawTable(frame, "CSV", name, row_errors=row_errors, notes=notes)

@@ -35,7 +35,17 @@ import pyogrio
 from geo.core.area import StudyArea, load_area
 from geo.core.errors import UserError
 from geo.core.period import Period
-from geo.core.schema import IMPORT_ID, KINDS, RECORD_ID, Kind, get_kind
+from geo.core.schema import (
+    FLAG_STACK,
+    IMPORT_ID,
+    KINDS,
+    LOCATION_FLAG,
+    LOCATION_FLAGS,
+    QUALITY_COLUMNS,
+    RECORD_ID,
+    Kind,
+    get_kind,
+)
 from geo.data.private import make_private, open_private, private_dir
 
 DEFAULT_STORE = Path(__file__).resolve().parents[2] / "data" / "lagebild.gpkg"
@@ -202,7 +212,8 @@ class Store:
         import_id = self._next_import_id()
         with self.transaction() as tmp:
             if len(rows) or not tmp.exists():  # a new store must be a GeoPackage even when nothing was accepted
-                out = rows[[RECORD_ID, *kind.field_names, rows.geometry.name]].copy()
+                quality = [c for c in QUALITY_COLUMNS if c in rows.columns]  # time windows, location flags
+                out = rows[[RECORD_ID, *kind.field_names, *quality, rows.geometry.name]].copy()
                 out.insert(1, IMPORT_ID, import_id)
                 self._append_layer(tmp, kind, out)
             row = {c: record.get(c) for c in _IMPORT_COLUMNS}
@@ -263,6 +274,42 @@ class Store:
                 removed[name] = _delete_with_tombstones(con, name, ids, layer=name in layers)
             con.commit()
         return removed
+
+    def set_location_flag(self, kind: Kind | str, record_ids: list[str] | np.ndarray, flag: str, *,
+                          user: str = "lokal", note: str = "") -> int:
+        """Set ``location_flag`` of some records ("" clears it); atomic and audited. Returns the count changed.
+
+        Used on the Daten page to clear a Sammelpunkt flag that marks a real place (or to
+        set one by hand).
+        """
+        kind = get_kind(kind) if isinstance(kind, str) else kind
+        if flag not in LOCATION_FLAGS:
+            raise UserError(f"Unbekannter Ortshinweis '{flag}'.")
+        ids = [str(i) for i in record_ids]
+        if not ids or kind.name not in self.layers():
+            return 0
+        with self.lock():
+            fields = [str(f) for f in pyogrio.read_info(self.path, layer=kind.name)["fields"]]
+            if LOCATION_FLAG not in fields:
+                return 0
+            with self.transaction() as tmp, contextlib.closing(sqlite3.connect(tmp)) as con:
+                con.execute("CREATE TEMP TABLE flag_ids (id TEXT PRIMARY KEY)")
+                con.executemany("INSERT OR IGNORE INTO flag_ids VALUES (?)", [(i,) for i in ids])
+                cur = con.execute(f'UPDATE "{kind.name}" SET {LOCATION_FLAG} = ? WHERE {RECORD_ID} IN '
+                                  "(SELECT id FROM flag_ids)", (flag,))
+                changed = cur.rowcount
+                con.commit()
+        what = f"Ortshinweis '{flag}' gesetzt" if flag else "Ortshinweis aufgehoben"
+        self.audit("location_flag", user=user, kind=kind.name, count=changed,
+                   detail=f"{what}{': ' + note if note else ''}")
+        return changed
+
+    def confirm_location_flag(self, kind: Kind | str, record_ids: list[str] | np.ndarray, *, user: str = "lokal",
+                              note: str = "") -> None:
+        """Record in the audit log that a user checked a Sammelpunkt and keeps its flag."""
+        kind = get_kind(kind) if isinstance(kind, str) else kind
+        self.audit("location_flag", user=user, kind=kind.name, count=len(record_ids),
+                   detail=f"{FLAG_STACK} bestätigt{': ' + note if note else ''}")
 
     def audit(self, action: str, *, user: str = "lokal", kind: str | None = None, detail: str = "",
               count: int | None = None) -> None:
@@ -344,6 +391,15 @@ class Store:
         for c in rows.columns:
             if c != rows.geometry.name and (isinstance(rows[c].dtype, pd.StringDtype) or rows[c].dtype == object):
                 rows[c] = rows[c].astype(object).where(rows[c].notna(), None)
+        if exists:  # quality columns (issue 12) are added to layers written before they existed
+            have = {str(f) for f in pyogrio.read_info(tmp, layer=kind.name)["fields"]}
+            missing = [c for c in QUALITY_COLUMNS if c in rows.columns and c not in have]
+            if missing:
+                sql_type = {"datetime": "DATETIME", "bool": "BOOLEAN", "str": "TEXT"}
+                with contextlib.closing(sqlite3.connect(tmp)) as con:
+                    for c in missing:
+                        con.execute(f'ALTER TABLE "{kind.name}" ADD COLUMN "{c}" {sql_type[QUALITY_COLUMNS[c]]}')
+                    con.commit()
         # The temporary copy needs no journal or synchronous writes: it becomes the store only
         # after it has been fsynced and renamed. No R-tree: queries filter by time, not space,
         # and building the index would triple the write time of large imports.
@@ -403,10 +459,13 @@ def _normalise(gdf: gpd.GeoDataFrame, kind: Kind, crs: str) -> gpd.GeoDataFrame:
     if gdf.crs is None:
         gdf = gdf.set_crs(crs)
     out = {}
-    for col in (RECORD_ID, IMPORT_ID, *kind.field_names):
+    for col in (RECORD_ID, IMPORT_ID, *kind.field_names, *QUALITY_COLUMNS):
         if col not in gdf:
             continue
         s = gdf[col]
+        if col in QUALITY_COLUMNS:
+            out[col] = _quality_column(s, QUALITY_COLUMNS[col])
+            continue
         if col == IMPORT_ID:
             s = s.astype("int64")
         elif col == RECORD_ID:
@@ -426,6 +485,18 @@ def _normalise(gdf: gpd.GeoDataFrame, kind: Kind, crs: str) -> gpd.GeoDataFrame:
                 s = s.astype(object).where(s.notna(), "")
         out[col] = s
     return gpd.GeoDataFrame(out, geometry=gdf.geometry.values, crs=gdf.crs, index=pd.RangeIndex(len(gdf)))
+
+
+def _quality_column(s: pd.Series, kind: str) -> pd.Series:
+    """A quality column as read back: datetimes naive, booleans without NULL, texts ``""`` for NULL."""
+    if kind == "datetime":
+        s = pd.to_datetime(s)
+        if getattr(s.dt, "tz", None) is not None:
+            s = s.dt.tz_localize(None)
+        return s.astype("datetime64[ns]")
+    if kind == "bool":
+        return s.astype(object).where(s.notna(), False).astype(bool)
+    return s.astype(object).where(s.notna(), "")
 
 
 def ensure_user_store(path: Path) -> None:

@@ -231,6 +231,8 @@ def _districts_section(summary: pd.DataFrame, st) -> list:
 def _hotspot_caption(hotspots, note: str | None) -> str:
     if hotspots is None:
         return escape(note or "Keine Hotspot-Analyse; die Karte zeigt die einzelnen Spritzenfunde.")
+    if note:  # records left out of the spatial statistics (Sammelpunkte)
+        return escape(note + ". ") + _hotspot_caption(hotspots, None)
     shape = "Sechseck" if hotspots.shape == "hex" else "Quadrat"
     text = (f"Hotspot-Zellen: Getis-Ord Gi* auf {shape}zellen ({fmt.number(hotspots.cell)} m, "
             f"Distanzband {fmt.number(hotspots.band)} m), Spritzen nach Anzahl gewichtet, Klassen "
@@ -284,13 +286,19 @@ def _auto_hotspots(finds: gpd.GeoDataFrame | None, area: StudyArea, **scale):
     """Hot spot analysis of the finds weighted by syringes; (result, note) — never raises."""
     if finds is None or not len(finds):
         return None, "Keine Spritzenfunde im Zeitraum; keine Hotspot-Analyse."
+    from geo.core.quality import left_out_line, spatial_records
+
+    left_out = left_out_line(finds, SYRINGE_FIND)
+    finds, _ = spatial_records(finds)
+    if not len(finds):
+        return None, f"{left_out}; keine Hotspot-Analyse."
     try:
         from geo.analysis.hotspots import hotspot_analysis
     except ImportError:  # pragma: no cover - geo.analysis.hotspots is part of the package
         return None, "Hotspot-Analyse nicht verfügbar; die Karte zeigt die einzelnen Spritzenfunde."
     try:
         return hotspot_analysis(finds, area.boundary, weight=KINDS[SYRINGE_FIND].weight_field, crs=area.crs,
-                                **scale), None
+                                **scale), left_out
     except UserError as exc:
         return None, f"Hotspot-Analyse nicht möglich: {exc}"
 
