@@ -293,3 +293,20 @@ def test_daten_page_over_the_wire_no_media_url_and_reject_download_only_for_anal
         assert (b"Herunterladen" in wire) == may
     finally:
         b.close()
+
+
+def _upgrade_status(base: str, host: str) -> str:
+    """The status line the server answers a websocket upgrade with, sent with the ``Host`` header ``host``."""
+    port = int(base.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
+        s.sendall(f"GET /_stcore/stream HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                  "Sec-WebSocket-Protocol: streamlit\r\n\r\n".encode())
+        return s.recv(4096).split(b"\r\n", 1)[0].decode()
+
+
+def test_server_answers_only_to_local_host_names(server):
+    """DNS rebinding: a page on another name that resolves to 127.0.0.1 gets no session (``server.allowedHosts``)."""
+    port = server.rsplit(":", 1)[1]
+    assert " 101 " in _upgrade_status(server, f"127.0.0.1:{port}")
+    assert " 101 " not in _upgrade_status(server, f"evil.example:{port}")
