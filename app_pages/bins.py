@@ -36,7 +36,7 @@ from geo.analysis.siting import SitingResult, plan_table
 from geo.core import fmt
 from geo.core.errors import UserError
 from geo.core.schema import DISPOSAL_BIN, PLACE_BUFFER_M, SENSITIVE_PLACE, SYRINGE_FIND
-from geo.data.access import K_MIN, log_release, may_see_points, restrict
+from geo.data.access import K_MIN, log_release, may_import, may_see_points, restrict
 from layers.basemap import base_map, tiles_from_env
 from layers.bins import BIN_COLOUR, SITE_COLOUR, bins_legend_html, bins_overlays, focus_bounds
 from layers.elements import JsCall, LayerControl
@@ -252,23 +252,28 @@ def _controls(crs: str) -> tuple[Params, Uploads]:
                                 value=DEFAULT_SENSITIVE_M, step=10, key=SENSITIVE_KEY,
                                 help="Neue Behälter halten mindestens diesen Abstand (Luftlinie) zu Kitas und "
                                      "Schulen. Zu bestehenden Behältern halten sie mindestens den Radius.")
-    with st.expander("Eigene Dateien (optional): mögliche Standorte, Straßennetz"):
-        u1, u2 = st.columns(2)
-        cand_file = u1.file_uploader(
-            "Mögliche Standorte, z. B. Straßenecken (CSV mit lat/lon, GeoJSON, GeoPackage, gezipptes Shapefile)",
-            type=CANDIDATE_TYPES, key=CANDIDATES_KEY,
-            help="Ohne Datei wird ein Raster (25 m) im ganzen Gebiet geprüft.")
-        net_file = u2.file_uploader(
-            "Straßennetz (Linien als GeoJSON, GeoPackage oder gezipptes Shapefile)", type=NETWORK_TYPES,
-            key=NETWORK_KEY, help="Mit Straßennetz werden Entfernungen entlang der Straßen gemessen statt Luftlinie.")
-        with u1:
-            candidates, cand_key = _upload("candidates", cand_file, crs)
-            if candidates is not None:
-                st.caption(f"{de(len(candidates))} mögliche Standorte gelesen.")
-        with u2:
-            network, net_key = _upload("network", net_file, crs)
-            if network is not None:
-                st.caption(f"Straßennetz: {de(network.n_edges)} Abschnitte, {de(network.total_length_km, 1)} km.")
+    candidates = network = cand_key = net_key = None
+    if not may_import(state.current_user().role):  # the server refuses uploads of roles that may not import
+        st.caption("Eigene Dateien (mögliche Standorte, Straßennetz) kann nur die Rolle »analyse« hochladen.")
+    else:
+        with st.expander("Eigene Dateien (optional): mögliche Standorte, Straßennetz"):
+            u1, u2 = st.columns(2)
+            cand_file = u1.file_uploader(
+                "Mögliche Standorte, z. B. Straßenecken (CSV mit lat/lon, GeoJSON, GeoPackage, gezipptes Shapefile)",
+                type=CANDIDATE_TYPES, key=CANDIDATES_KEY,
+                help="Ohne Datei wird ein Raster (25 m) im ganzen Gebiet geprüft.")
+            net_file = u2.file_uploader(
+                "Straßennetz (Linien als GeoJSON, GeoPackage oder gezipptes Shapefile)", type=NETWORK_TYPES,
+                key=NETWORK_KEY,
+                help="Mit Straßennetz werden Entfernungen entlang der Straßen gemessen statt Luftlinie.")
+            with u1:
+                candidates, cand_key = _upload("candidates", cand_file, crs)
+                if candidates is not None:
+                    st.caption(f"{de(len(candidates))} mögliche Standorte gelesen.")
+            with u2:
+                network, net_key = _upload("network", net_file, crs)
+                if network is not None:
+                    st.caption(f"Straßennetz: {de(network.n_edges)} Abschnitte, {de(network.total_length_km, 1)} km.")
     params = Params(radius_m=float(radius), k=int(k), sensitive_m=float(sensitive), candidates=cand_key,
                     network=net_key)
     return params, Uploads(candidates=candidates, network=network)

@@ -113,7 +113,7 @@ def _import_section(user) -> None:
             check_upload_size(upload.size, limit)
             with st.spinner("Datei wird geprüft und gespeichert …"):
                 data, name = upload.getvalue(), upload.name
-                upload_guard.release_current()  # the server's copy is freed at once
+                upload_guard.release_current(upload.file_id)  # the server's copy is freed at once
                 report = run_import(data, name, kind, user=user.name, layer=layer,
                                     options=_column_options(lat, lon, crs, date_format.strip(),
                                                             DATE_ORDERS[order]))

@@ -156,9 +156,13 @@ def apply(may_upload: bool, limit_bytes: int) -> None:
         forbid(ctx.session_id, ctx.uploaded_file_mgr)
 
 
-def release_current() -> None:
-    """Free the uploads of this script run's session (after an import has read them); the manager is the one
-    the run's widgets read from (the server's own)."""
+def release_current(file_id: str | None = None) -> None:
+    """Free an upload of this script run's session (after an import has read it): ``file_id``, or all of the
+    session's files. The manager is the one the run's widgets read from (the server's own)."""
     ctx = _context()
-    if ctx is not None:
+    if ctx is None:
+        return
+    if file_id is None:
         release(ctx.uploaded_file_mgr, ctx.session_id)
+    else:
+        ctx.uploaded_file_mgr.remove_file(ctx.session_id, file_id)

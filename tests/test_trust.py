@@ -444,3 +444,19 @@ def test_cli_delete_says_where_copies_remain(complaint_store, capsys):
     out = capsys.readouterr().out
     assert code == 0 and "gelöscht: 1" in out and "Löschvermerk" in out
     assert "1 ältere Sicherung(en) enthalten die Datensätze weiterhin" in out and str(old.path) in out
+
+
+def _bins_page_script() -> None:
+    from app_pages import bins
+    from app_support import state
+
+    state.sidebar_filters()
+    bins.render()
+
+
+@pytest.mark.parametrize("role,uploaders", [("analyse", 2), ("rapport", 0)])
+def test_behaelter_offers_uploads_only_to_roles_the_server_accepts_them_from(run_page, role, uploaders):
+    at = run_page(_bins_page_script, role)
+    assert not at.exception and not at.error
+    assert len(at.get("file_uploader")) == uploaders
+    assert any("nur die Rolle »analyse«" in c.value for c in at.caption) == (uploaders == 0)
