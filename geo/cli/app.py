@@ -17,6 +17,7 @@ import threading
 import time
 import urllib.request
 import webbrowser
+from collections.abc import Mapping
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
@@ -41,12 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
-def allowed_hosts(address: str, env: dict[str, str] | None = None) -> list[str]:
+def allowed_hosts(address: str, env: Mapping[str, str] | None = None) -> list[str]:
     """Host names the server accepts (Streamlit's ``server.allowedHosts``, checked on the websocket):
     ``$LAGEBILD_ALLOWED_HOSTS`` (comma-separated) if set, else the local names for a local address, else none
     (any Host: behind a proxy the names are not known here)."""
-    env = os.environ if env is None else env
-    configured = [h.strip() for h in env.get("LAGEBILD_ALLOWED_HOSTS", "").split(",") if h.strip()]
+    variables: Mapping[str, str] = os.environ if env is None else env
+    configured = [h.strip() for h in variables.get("LAGEBILD_ALLOWED_HOSTS", "").split(",") if h.strip()]
     if configured:
         return configured
     return list(LOCAL_HOSTS) if address in LOCAL_HOSTS else []
