@@ -1,8 +1,8 @@
 """Lagebild – the Streamlit app for the Drogenrapport (``streamlit run app.py`` or ``lagebild app``).
 
-Pages (``app_pages/*.py``, each a ``render()`` function): Lagekarte, Vergleich, Behälter,
-Daten. The sidebar's period and filters apply to all pages. Leaflet and its plugins are
-served by the app itself from ``static/`` (filled from the installed packages at start),
+Pages (``app_pages/*.py``, each a ``render()`` function): Lagekarte, Vergleich, Tageszeiten,
+Behälter, Daten, Vereinbarungen, Meldung erfassen. The sidebar's period and filters apply to all pages.
+Leaflet and its plugins are served by the app itself from ``static/`` (filled from the installed packages at start),
 so the app works without internet.
 """
 
@@ -29,7 +29,8 @@ if not log.handlers:  # every page error goes to the server's log with its trace
     log.setLevel(logging.INFO)
     log.propagate = False
 
-st.set_page_config(page_title="Lagebild", layout="wide", initial_sidebar_state="expanded")
+# "auto": expanded on wide screens, folded on phones (the sidebar would cover the whole page)
+st.set_page_config(page_title="Lagebild", layout="wide", initial_sidebar_state="auto")
 
 
 @st.cache_resource(show_spinner=False)
@@ -78,8 +79,11 @@ def main() -> None:
     pages = [
         _page("map_page", "Lagekarte", "lagekarte", default=True),
         _page("compare", "Vergleich", "vergleich"),
+        _page("times_page", "Tageszeiten", "tageszeiten"),
         _page("bins", "Behälter", "behaelter"),
         _page("data_page", "Daten", "daten"),
+        _page("agreements", "Vereinbarungen", "vereinbarungen"),
+        _page("report_form", "Meldung erfassen", "meldung"),
     ]
     nav = st.navigation(pages)
     with st.sidebar:

@@ -37,7 +37,7 @@ from geo.core import fmt
 from geo.core.errors import UserError
 from geo.core.schema import DISPOSAL_BIN, PLACE_BUFFER_M, SENSITIVE_PLACE, SYRINGE_FIND
 from geo.data.access import K_MIN, log_release, may_import, may_see_points, restrict
-from layers.basemap import base_map, tiles_from_env
+from layers.basemap import base_map
 from layers.bins import BIN_COLOUR, SITE_COLOUR, bins_legend_html, bins_overlays, focus_bounds
 from layers.elements import JsCall, LayerControl
 from layers.escape import js_json
@@ -66,6 +66,7 @@ class Params:
     sensitive_m: float = DEFAULT_SENSITIVE_M
     candidates: str = ""
     network: str = ""
+    forecast: bool = False
 
 
 @dataclass(frozen=True)
@@ -173,11 +174,31 @@ def analysis(token: str, filters: state.Filters, params: Params, _uploads: Uploa
     coverage = analyse_coverage(_finds(filters), bins, period=filters.period, radius_m=params.radius_m,
                                 network=_uploads.network, hot_cells=hot_cells(token, filters), crs=area.crs,
                                 effects=effects)
-    return suggest_bins(
+    result = suggest_bins(
         coverage, params.k, candidates=_uploads.candidates, area=area,
         sensitive=state.load_records(SENSITIVE_PLACE, None, restricted=False),
         sensitive_distance_m=params.sensitive_m,
+        demand_weights=_forecast_demand(filters, coverage, area) if params.forecast else None,
     )
+    if len(result.sites):  # an address for the crews: "Vorschlag 1 – Torgauer Platz, vor Nr. 3"
+        from geo.analysis.placenames import label_sites
+
+        result = dataclasses.replace(result, sites=label_sites(result.sites, state.place_context(token)))
+    return result
+
+
+def _forecast_demand(filters: state.Filters, coverage, area):
+    """Demand of the period's finds from the forecast of the next period (None when impossible)."""
+    from geo.analysis.forecast import demand_weights, forecast
+    from geo.core.errors import UserError
+    from geo.core.grid import point_coordinates
+
+    try:
+        result = forecast(state.apply_filters(state.load_records(SYRINGE_FIND, None, restricted=False),
+                                              SYRINGE_FIND, filters), SYRINGE_FIND, area, filters.period)
+    except UserError:
+        return None
+    return demand_weights(result, *point_coordinates(coverage.finds, area.crs))
 
 
 @st.cache_data(max_entries=16, show_spinner="Karte wird vorbereitet …", hash_funcs=_HASH)
@@ -217,7 +238,7 @@ def render() -> None:
     left, right = st.columns([2.4, 1.1], gap="medium")
     with left:
         ov = overlays(token, filters, params, user.role, result)
-        m = base_map(store.area, districts=state.districts(token), tiles=tiles_from_env(),
+        m = base_map(store.area, districts=state.districts(token), base=state.base_layers(token),
                      asset_base=state.asset_base(), draw=False, legend=False)
         m.add_child(JsCall(f"LB.legend({{map}}, {js_json(bins_legend_html(open_=False))}, 'bottomleft');"))
         bounds = focus_bounds(cov)
@@ -274,8 +295,14 @@ def _controls(crs: str) -> tuple[Params, Uploads]:
                 network, net_key = _upload("network", net_file, crs)
                 if network is not None:
                     st.caption(f"Straßennetz: {de(network.n_edges)} Abschnitte, {de(network.total_length_km, 1)} km.")
+    fc = st.toggle("Bedarf nach Prognose", value=False, key="bins_forecast",
+                   help="Neue Standorte für die Prognose des nächsten Zeitraums statt für die Funde des gewählten "
+                        "Zeitraums (je Zelle die erwarteten Funde, verteilt auf ihre Fundstellen; "
+                        "Vergleich → Prognose).")
+    if fc:
+        st.caption("Bedarf: die erwarteten Funde des nächsten Zeitraums (Prognose), nicht die Funde des Zeitraums.")
     params = Params(radius_m=float(radius), k=int(k), sensitive_m=float(sensitive), candidates=cand_key,
-                    network=net_key)
+                    network=net_key, forecast=bool(fc))
     return params, Uploads(candidates=candidates, network=network)
 
 
@@ -372,7 +399,8 @@ def _sites_section(result: SitingResult, plan: gpd.GeoDataFrame) -> None:
     st.subheader("Vorgeschlagene Standorte")
     sug = plan[plan["status"] == "suggested"]
     shown = pd.DataFrame({
-        "Nr.": sug["rank"], "Vorschlag": sug["label"], "Funde im Radius": sug["covered_finds"],
+        "Nr.": sug["rank"], "Vorschlag": sug["label"].astype(str).str.replace(r"^Vorschlag \d+ – ", "", regex=True),
+        "Funde im Radius": sug["covered_finds"],
         "Spritzen im Radius": sug["covered_syringes"], "neu abgedeckt: Funde": sug["gain_finds"],
         "neu abgedeckt: Spritzen": sug["gain_syringes"],
         "Spritzen im Radius danach": sug["share_syringes_after"].astype(float).map(pct),

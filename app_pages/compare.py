@@ -1,4 +1,4 @@
-"""Vergleich: two periods side by side, change map, emerging hot spots, measures, prediction, time series.
+"""Vergleich: two periods side by side, change map, emerging hot spots, measures, forecast, time series.
 
 All numbers follow the sidebar's filters (kinds, complaint categories, sources); period B
 defaults to the sidebar's period and A to the period of equal length before it. Only
@@ -69,6 +69,7 @@ from layers.compare import (
     legend_html,
     period_map,
 )
+from layers.map import frame_bounds
 
 MAP_HEIGHT = 430
 SYNC_KEY = "cmp_view"
@@ -165,6 +166,16 @@ def measure_overview(token: str, filters: state.Filters, kind: str, options: tup
                              **dict(options))
 
 
+@st.cache_data(max_entries=8, show_spinner="Prognose wird rückblickend geprüft …", hash_funcs=_HASH)
+def forecast_result(token: str, filters: state.Filters, kind: str, period: str, share: float, cell: float):
+    """:func:`geo.analysis.forecast.forecast` on all filtered records of ``kind`` up to the period's end."""
+    from geo.analysis.forecast import forecast
+    from geo.core.period import parse_period
+
+    return forecast(records(kind, None, filters), kind, state.get_store().area, parse_period(period),
+                    share=share, cell=cell)
+
+
 @st.cache_data(max_entries=8, show_spinner="Vorhersagegüte wird berechnet …", hash_funcs=_HASH)
 def prediction(token: str, filters: state.Filters, kind: str, periods: tuple[str, ...], cell: float):
     from geo.core.period import parse_period
@@ -193,7 +204,7 @@ def render() -> None:
     state.stacks_caption(kind, filters)
     # lazy tabs: only the open tab computes (each analysis takes seconds on a cold cache)
     sections = {"Zeiträume": _periods_tab, "Trend der Hotspots": _emerging_tab, "Maßnahmen": _measures_tab,
-                "Vorhersagegüte": _prediction_tab, "Zeitreihen": _series_tab}
+                "Prognose": _forecast_tab, "Zeitreihen": _series_tab}
     tabs = st.tabs(list(sections), key="cmp_tabs", on_change="rerun")
     token = store.version()
     for tab, draw in zip(tabs, sections.values(), strict=True):
@@ -234,17 +245,19 @@ def _periods_tab(token: str, filters: state.Filters, kind: str) -> None:
     area = state.get_store().area
     breaks = count_breaks(cells["count_a"], cells["count_b"])
     legend = legend_html(f"{KINDS[kind].label_plural} je Zelle", count_legend_items(breaks))
+    base = state.base_layers(token)
+    fit = frame_bounds(cells[(cells["count_a"].to_numpy() > 0) | (cells["count_b"].to_numpy() > 0)])
     _synced_maps([
         ("cmp_map_a", period_map(area, [count_layer(cells, "count_a", f"A: {a.label()}", breaks)], legend,
-                                 asset_base=state.asset_base())),
+                                 asset_base=state.asset_base(), base=base, fit=fit)),
         ("cmp_map_b", period_map(area, [count_layer(cells, "count_b", f"B: {b.label()}", breaks)], legend,
-                                 asset_base=state.asset_base())),
+                                 asset_base=state.asset_base(), base=base, fit=fit)),
     ], sync=sync)
 
     st.subheader("Veränderung A → B")
     change_map = period_map(area, [change_layer(cells)],
                             legend_html("Veränderung", [(lab, col) for lab, col in CHANGE_CLASSES.values()]),
-                            asset_base=state.asset_base())
+                            asset_base=state.asset_base(), base=base, fit=fit)
     st_folium(change_map, key="cmp_change", height=MAP_HEIGHT + 60, use_container_width=True, returned_objects=[])
     for name, table in zones.items():
         st.markdown(f"**{name}**")
@@ -280,7 +293,9 @@ def _emerging_tab(token: str, filters: state.Filters, kind: str) -> None:
     with left:
         m = period_map(state.get_store().area, [emerging_layer(result.cells)],
                        legend_html("Trend der Hotspots", emerging_legend_items(result.cells)),
-                       asset_base=state.asset_base())
+                       asset_base=state.asset_base(), base=state.base_layers(token),
+                       fit=frame_bounds(result.cells[result.cells["pattern"].astype(str).to_numpy() != "no_pattern"])
+                       if "pattern" in result.cells else None)
         st_folium(m, key="em_map", height=MAP_HEIGHT + 60, use_container_width=True, returned_objects=[])
     with right:
         counts = result.pattern_counts()
@@ -346,7 +361,9 @@ def _measures_tab(token: str, filters: state.Filters, kind: str) -> None:
     st.dataframe(table.round({"Fläche (km²)": 3}), hide_index=True, width="stretch")
     left, right = st.columns([1.2, 1])
     with left:
-        m = period_map(state.get_store().area, [areas_layer(ev.areas, ev.counts)], asset_base=state.asset_base())
+        treated = ev.areas[ev.areas["role"].astype(str) != "control"] if "role" in ev.areas else ev.areas
+        m = period_map(state.get_store().area, [areas_layer(ev.areas, ev.counts)], asset_base=state.asset_base(),
+                       base=state.base_layers(token), fit=frame_bounds(treated))
         st_folium(m, key="ev_map", height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
     with right:
         zones = measure_zones(measures.iloc[[int(pick)]], None if radius == MEASURE_RADIUS_M else float(radius))
@@ -354,7 +371,48 @@ def _measures_tab(token: str, filters: state.Filters, kind: str) -> None:
         st.altair_chart(_chart(series, measure_marks(measures.iloc[[int(pick)]])), width="stretch")
 
 
-def _prediction_tab(token: str, filters: state.Filters, kind: str) -> None:
+def _forecast_tab(token: str, filters: state.Filters, kind: str) -> None:
+    """Prognose: which map would have predicted the user's own past periods best, and where next."""
+    from geo.analysis.forecast import DEFAULT_CELL_M as FORECAST_CELL_M
+    from geo.analysis.forecast import backtest_sentence, period_text
+    from geo.core.errors import UserError
+
+    c1, c2 = st.columns(2)
+    share = c1.select_slider("Fläche der Prognose", [0.01, 0.02, 0.03, 0.05, 0.1], value=0.03,
+                             format_func=lambda v: f"{100 * v:g} %", key="fc_share",
+                             help="So viel der Fläche kann eine Streife oder ein Reinigungstrupp abdecken.")
+    cell = c2.number_input("Zellgröße (m)", 50, 500, int(FORECAST_CELL_M), step=25, key="fc_cell")
+    period = filters.period
+    try:
+        result = forecast_result(token, filters, kind, str(period), float(share), float(cell))
+    except UserError as exc:
+        st.info(f"Keine Prognose möglich: {exc}")
+        _prediction_section(token, filters, kind)
+        return
+    bt = result.backtest
+    noun = KINDS[kind].label_plural
+    st.markdown(f"**{md(backtest_sentence(bt, result.method, period, noun))}**")
+    auto = bt.row("auto")
+    st.caption(
+        f"Rückschau: Jeder der letzten {int(auto['periods'])} Zeiträume von je {period_text(period)} wurde nur aus "
+        "den Daten davor vorhergesagt. Trefferquote = Anteil der Meldungen des Zeitraums in den vorhergesagten "
+        "Zellen; PAI = Trefferquote / Flächenanteil (über 1: besser als zufällig). Streuung = Schwankung des PAI "
+        f"über die Zeiträume. Die automatische Wahl (nur mit den Zeiträumen davor getroffen) erreichte im Mittel "
+        f"einen PAI von {de(auto['pai'], 1)}. Prognose für {result.target.label()}: Lagekarte, Ebene "
+        "„Prognose nächster Zeitraum“."
+    )
+    table = bt.table
+    st.dataframe(pd.DataFrame({
+        "Karte": table["label"], "gewählt": table["chosen"].map({True: "✔", False: ""}),
+        "PAI": table["pai"].round(1), "± Streuung": table["pai_sd"].round(1),
+        "Trefferquote (%)": (100 * table["hit_rate"]).round(0), "Stabilität (RRI)": table["rri"].round(2),
+        "Zeiträume": table["periods"],
+    }), hide_index=True, width="stretch")
+    if st.toggle("Auch die Hotspot-Karte von Doppelmonat zu Doppelmonat prüfen", value=False, key="fc_pairs"):
+        _prediction_section(token, filters, kind)
+
+
+def _prediction_section(token: str, filters: state.Filters, kind: str) -> None:
     end = filters.period.end
     first = (pd.Timestamp(end) + pd.Timedelta(days=1) - pd.DateOffset(months=12)).date()
     periods = slice_periods(Period(first, end), 2)

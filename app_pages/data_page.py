@@ -286,13 +286,14 @@ def _export_section(user) -> None:
 
     from app_support.mapdata import map_overlays_for_export  # the map's layers: imported when needed
 
-    area, overlays, districts, subtitle = map_overlays_for_export()
+    area, overlays, districts, subtitle, base = map_overlays_for_export()
 
     def make_html() -> bytes:
         from layers.map import standalone_html
 
         log_release(store, user, what=f"Karte als HTML {filters.period.label()}")
-        return standalone_html(area, overlays, districts=districts, title="Lagebild", subtitle=subtitle).encode()
+        return standalone_html(area, overlays, districts=districts, title="Lagebild", subtitle=subtitle,
+                               base=base).encode()
 
     st.download_button("Aktuelle Karte als HTML-Datei", data=make_html, mime="text/html",
                        file_name=f"lagekarte_{filters.period.start:%Y%m%d}-{filters.period.end:%Y%m%d}.html",

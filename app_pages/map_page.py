@@ -21,7 +21,9 @@ from app_support.mapdata import (
     HOTSPOT_KIND_KEY,
     THRESHOLD_KEY,
     analysis,
+    forecast_result,
     frames,
+    named_hotspots,
     overlays,
     place_table,
 )
@@ -44,7 +46,7 @@ from geo.report.figures import (
     measures_list,
     to_german,
 )
-from layers.basemap import base_map, tiles_from_env
+from layers.basemap import base_map
 from layers.elements import LayerControl
 from layers.map import overlay_groups
 
@@ -136,8 +138,9 @@ def render() -> None:
     left, right = st.columns([2.7, 1.1], gap="medium")
     with left:
         ov = overlays(token, filters, user.role, hotspot_kind, threshold)
-        m = base_map(store.area, districts=state.districts(token), tiles=tiles_from_env(),
-                     asset_base=state.asset_base(), draw=not public, legend_open=False)
+        m = base_map(store.area, districts=state.districts(token), base=state.base_layers(token),
+                     asset_base=state.asset_base(), draw=not public, legend_open=False,
+                     fit=state.data_bounds(token))
         st_folium(
             m, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True,
             feature_group_to_add=overlay_groups(ov, drawing=geometry), layer_control=LayerControl(),
@@ -162,17 +165,7 @@ def render() -> None:
         st.subheader("Kennzahlen")
         if within is not None:
             st.info(f"Nur gezeichnete Fläche ({fmt.area_km2(within.area / 1e6)})", icon=":material/edit:")
-        labels = {"finds": KINDS[SYRINGE_FIND].label_plural, "syringes": "Spritzen",
-                  "complaints": KINDS[COMPLAINT].label_plural,
-                  "scene_observations": KINDS[SCENE_OBSERVATION].label_plural, "hot_cells": "Hotspot-Zellen"}
-        shown = {"finds": SYRINGE_FIND, "syringes": SYRINGE_FIND, "complaints": COMPLAINT,
-                 "scene_observations": SCENE_OBSERVATION, "hot_cells": None}
-        pairs = [(k, lab) for k, lab in labels.items() if k in figures.index
-                 and (shown[k] is None or shown[k] in filters.kinds)]
-        for i in range(0, len(pairs), 2):
-            cols = st.columns(2)
-            for col, (k, lab) in zip(cols, pairs[i:i + 2], strict=False):
-                _metric(col, lab, figures.loc[k])
+        _figure_tiles(figures, filters)
         st.caption(f"Veränderung gegenüber {filters.previous.label()} (gleich lang). Rot = Zunahme.")
         if not public:
             with st.expander("Analyse-Einstellungen", expanded=False):
@@ -182,12 +175,51 @@ def render() -> None:
                                 value=DEFAULT_PLACE_THRESHOLD, step=1, key=THRESHOLD_KEY)
                 if note:
                     st.caption(note)
-        _handout_button(user, filters, hs, threshold, within)
+        _handout_button(user, filters, hs, threshold, within,
+                        forecast_result(token, filters, SYRINGE_FIND)
+                        if SYRINGE_FIND in filters.kinds and not public else None)
 
     if public:
         return
     _places_section(table, threshold)
     _measures_section(filters, within)
+    _top_hotspots_section(token, filters, hotspot_kind)
+
+
+def _figure_tiles(figures: pd.DataFrame, filters: state.Filters) -> None:
+    """The key figures as metric tiles, two per row (only the kinds chosen in the sidebar)."""
+    labels = {"finds": KINDS[SYRINGE_FIND].label_plural, "syringes": "Spritzen",
+              "complaints": KINDS[COMPLAINT].label_plural,
+              "scene_observations": KINDS[SCENE_OBSERVATION].label_plural, "hot_cells": "Hotspot-Zellen"}
+    shown = {"finds": SYRINGE_FIND, "syringes": SYRINGE_FIND, "complaints": COMPLAINT,
+             "scene_observations": SCENE_OBSERVATION, "hot_cells": None}
+    pairs = [(k, lab) for k, lab in labels.items() if k in figures.index
+             and (shown[k] is None or shown[k] in filters.kinds)]
+    for i in range(0, len(pairs), 2):
+        cols = st.columns(2)
+        for col, (k, lab) in zip(cols, pairs[i:i + 2], strict=False):
+            _metric(col, lab, figures.loc[k])
+
+
+def _top_hotspots_section(token: str, filters: state.Filters, kind: str) -> None:
+    """The "Top-Hotspots" table: rank, name, finds, syringes, change against the previous period."""
+    named = named_hotspots(token, filters, kind)
+    st.subheader("Top-Hotspots")
+    if named is None or not len(named[2]):
+        st.info("Keine signifikanten Hotspots im Zeitraum.")
+        return
+    top = named[2]
+    is_finds = kind == SYRINGE_FIND
+    shown = pd.DataFrame({
+        "Rang": top["rank"], "Ort": top["place"],
+        ("Funde" if is_finds else KINDS[kind].label_plural): top["finds"],
+        **({"Spritzen": top["syringes"]} if is_finds else {}),
+        "Veränderung": top["change"],
+    })
+    st.caption(f"Zusammenhängende Hotspot-Zellen ({KINDS[kind].label_plural}), benannt nach Straße, Kreuzung "
+               f"oder sensiblem Ort; Veränderung gegenüber {filters.previous.label()} in denselben Zellen.")
+    st.dataframe(shown, hide_index=True, width="stretch",
+                 column_config={"Veränderung": st.column_config.NumberColumn(format="%+d")})
 
 
 def _map_view(table: gpd.GeoDataFrame | None) -> dict | None:
@@ -244,7 +276,7 @@ def _measures_section(filters: state.Filters, within: shapely.Geometry | None) -
     st.dataframe(to_german(shown), hide_index=True, width="stretch")
 
 
-def _handout_button(user, filters: state.Filters, hs, threshold: int, within) -> None:
+def _handout_button(user, filters: state.Filters, hs, threshold: int, within, forecast=None) -> None:
     if importlib.util.find_spec("geo.report.handout") is None:
         return
     store = state.get_store()
@@ -252,16 +284,23 @@ def _handout_button(user, filters: state.Filters, hs, threshold: int, within) ->
     # shared cached frames (no copies); filtered and restricted only when the PDF is made
     periods = (filters.period, filters.previous)
     raw = {p: {k: state.load_records(k, p, restricted=False) for k in kinds} for p in periods}
+    from geo.data.agreements import for_role
+
+    agreements = for_role(store.agreements(), user.role)  # cheap; their effect is computed on click
 
     def make() -> bytes:  # runs in another thread when clicked: no Streamlit calls here
         from geo.data.access import log_release, restrict
+        from geo.report.followup import follow_up_from_store
         from geo.report.handout import build_handout, is_demo_data
 
         cur, prev = ({k: restrict(state.apply_filters(raw[p][k], k, filters), k, user.role) for k in kinds}
                      for p in periods)
         log_release(store, user, what=f"Handout {filters.period.label()}")
+        follow_ups = follow_up_from_store(store, agreements)
         return build_handout(cur, prev, store.area, filters.period, hotspots=hs, threshold=threshold,
-                             demo=is_demo_data(store.imports()))
+                             demo=is_demo_data(store.imports()), base=store.read_base(),
+                             agreements=agreements, follow_ups=follow_ups,
+                             forecast=forecast)
 
     st.download_button(
         "Handout (PDF)", data=make, file_name=f"drogenrapport_{filters.period.start:%Y-%m}.pdf",

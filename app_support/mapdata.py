@@ -76,6 +76,35 @@ def analysis(token: str, filters: state.Filters, kind: str):
     return hs, (count_hot_cells(prev.cells) if prev is not None else 0), dens, hs.scale_rule
 
 
+@st.cache_data(max_entries=16, show_spinner=False, hash_funcs=_HASH)
+def named_hotspots(token: str, filters: state.Filters, kind: str):
+    """``(groups, place per cell, top table)``: the period's hotspots named by street, crossing or place
+    (:mod:`geo.analysis.placenames`) and the "Top-Hotspots" table; ``None`` without hot spots."""
+    from geo.analysis.placenames import name_hotspots, top_hotspots
+
+    hs = analysis(token, filters, kind)[0]
+    if hs is None:
+        return None
+    groups, place = name_hotspots(hs.cells, state.place_context(token))
+    weight = KINDS[kind].weight_field
+    now = records(kind, filters.period, filters, restricted=False)
+    before = records(kind, filters.previous, filters, restricted=False)
+    return groups, place, top_hotspots(groups, now, before, weight=weight)
+
+
+@st.cache_data(max_entries=16, show_spinner="Prognose wird berechnet …", hash_funcs=_HASH)
+def forecast_result(token: str, filters: state.Filters, kind: str):
+    """Forecast for the period after the selected one (:func:`geo.analysis.forecast.forecast` on all
+    filtered records of ``kind`` up to the period's end; aggregates only). ``None`` when impossible."""
+    from geo.analysis.forecast import forecast
+
+    try:
+        return forecast(records(kind, None, filters, restricted=False), kind, state.get_store().area,
+                        filters.period)
+    except UserError:
+        return None
+
+
 @st.cache_data(max_entries=16, show_spinner="Karte wird vorbereitet …", hash_funcs=_HASH)
 def overlays(token: str, filters: state.Filters, role: str, hotspot_kind: str, threshold: int) -> list[Overlay]:
     """The map's data overlays as JavaScript strings (cached by store content and settings)."""
@@ -88,7 +117,12 @@ def overlays(token: str, filters: state.Filters, role: str, hotspot_kind: str, t
     )
     hs, _, dens, _ = analysis(token, filters, hotspot_kind)
     content.hotspot_cells = hs.cells if hs is not None else None
+    named = named_hotspots(token, filters, hotspot_kind)
+    if named is not None:  # the hotspot popups name their place
+        content.hotspot_cells = hs.cells.assign(place=named[1].to_numpy())
     content.density = dens
+    fc = forecast_result(token, filters, hotspot_kind)
+    content.forecast_cells = fc.cells if fc is not None else None
     places = state.load_records(SENSITIVE_PLACE, None)
     if len(places):
         table = place_table(filters, threshold, None, token, role)
@@ -136,7 +170,7 @@ def _place_table(filters: state.Filters, threshold: int, within_wkb: str | None,
 
 
 def map_overlays_for_export():
-    """``(area, overlays, districts, subtitle)`` of the current map (period, filters, role) for
+    """``(area, overlays, districts, subtitle, base)`` of the current map (period, filters, role) for
     :func:`layers.map.standalone_html` – computed here, in the script run, so a download
     callback only has to render."""
     store = state.get_store()
@@ -146,4 +180,4 @@ def map_overlays_for_export():
     threshold = int(st.session_state.get(THRESHOLD_KEY, DEFAULT_PLACE_THRESHOLD))
     ov = overlays(token, filters, state.current_user().role, hotspot_kind, threshold)
     subtitle = f"{filters.period.label()} · erstellt {fmt.datetime_(datetime.now())}"
-    return store.area, ov, state.districts(token), subtitle
+    return store.area, ov, state.districts(token), subtitle, state.base_layers(token)

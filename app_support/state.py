@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -28,7 +29,7 @@ from geo.core.period import PRESETS, Period, complete_blocks, is_block
 from geo.core.schema import COMPLAINT_CATEGORIES, DISTRICT, KINDS, REPORT_KINDS
 from geo.data import facts
 from geo.data.access import restrict
-from geo.data.store import Store, default_store_path
+from geo.data.store import Store, default_store_location, open_store
 
 #: Label of the free period choice (besides :data:`geo.core.period.PRESETS`).
 FREE_RANGE = "freier Zeitraum"
@@ -95,7 +96,7 @@ def _demo_wanted() -> bool:
 
 @st.cache_resource(show_spinner="Speicher wird geöffnet …")
 def _open_store(path: str, demo: bool) -> Store:
-    store = Store(path)
+    store = open_store(path)
     if demo and (not store.exists() or store.is_empty()):
         from geo.data.demo import load_demo
 
@@ -104,27 +105,51 @@ def _open_store(path: str, demo: bool) -> Store:
     return store
 
 
+def _location() -> str:
+    location = default_store_location()
+    return location if isinstance(location, str) else str(location.resolve())
+
+
 def get_store() -> Store:
-    """The app's store (``$LAGEBILD_STORE`` or ``data/lagebild.gpkg``), opened once per process.
+    """The app's store (``$LAGEBILD_STORE``: a GeoPackage path or a ``postgresql://`` URL; default
+    ``data/lagebild.gpkg``), opened once per process.
 
     An empty or missing store is filled with the synthetic demo data (set ``LAGEBILD_DEMO=0``
     to start empty).
     """
-    return _open_store(str(default_store_path().resolve()), _demo_wanted())
+    return _open_store(_location(), _demo_wanted())
+
+
+@st.cache_resource(show_spinner=False)
+def _role_store(location: str, role: str):
+    return open_store(location, get_store().area, role=role)
+
+
+def role_store(role: str) -> Store:
+    """The store as the database role of ``role`` sees it (PostGIS: ``SET ROLE lagebild_<role>``, so the
+    database refuses what the role may not read); the GeoPackage store itself otherwise."""
+    store = get_store()
+    if getattr(store, "backend", "geopackage") != "postgis":
+        return store
+    return _role_store(_location(), role)
 
 
 # ---------------------------------------------------------------------------- records
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _cached_records(path: str, token: str, kind: str, period: str | None) -> gpd.GeoDataFrame:
-    """Read records once per store content (``token``), kind and period.
+def _cached_records(path: str, token: str, kind: str, period: str | None, role: str | None = None
+                    ) -> gpd.GeoDataFrame:
+    """Read records once per store content (``token``), kind, period and database role.
 
     Kept as one shared object (``cache_resource``: no pickling, which costs about 0.1 s per
-    100,000 records and call); callers must not modify it. The token changes with every
-    write to the store, so a new import is read at once.
+    100,000 records and call); callers must not modify it. The token (:meth:`Store.version`,
+    which both backends provide: a PostGIS store counts its writes in the database, so
+    several app processes see each other's imports) changes with every write, so a new
+    import is read at once.
     """
     from geo.core.period import parse_period
 
-    return get_store().read(kind, parse_period(period) if period else None)
+    store = get_store() if role is None else role_store(role)
+    return store.read(kind, parse_period(period) if period else None)
 
 
 def load_records(kind: str, period: Period | None, *, restricted: bool = True) -> gpd.GeoDataFrame:
@@ -137,9 +162,11 @@ def load_records(kind: str, period: Period | None, *, restricted: bool = True) -
     date, measures by validity (active during the period), places not at all.
     """
     store = get_store()
-    gdf = _cached_records(str(store.path), store.version(), kind, str(period) if period else None)
+    role = current_user().role if restricted else None
+    db_role = role if role is not None and getattr(store, "backend", "") == "postgis" else None
+    gdf = _cached_records(_location(), store.version(), kind, str(period) if period else None, db_role)
     if restricted:
-        gdf = restrict(gdf, kind, current_user().role)
+        gdf = restrict(gdf, kind, role)
     return gdf
 
 
@@ -194,13 +221,13 @@ def _data_facts(path: str, token: str) -> tuple[date | None, tuple[str, ...]]:
 def latest_data_date() -> date | None:
     """The latest date of any report in the store (``None`` if there are none)."""
     store = get_store()
-    return _data_facts(str(store.path), store.version())[0]
+    return _data_facts(_location(), store.version())[0]
 
 
 def known_sources() -> tuple[str, ...]:
     """All sources of finds and observations in the store, sorted."""
     store = get_store()
-    return _data_facts(str(store.path), store.version())[1]
+    return _data_facts(_location(), store.version())[1]
 
 
 # ---------------------------------------------------------------------------- periods
@@ -388,3 +415,83 @@ def empty_store_notice(store: Store) -> bool:
         st.info("Der Speicher enthält noch keine Daten. Bitte auf der Seite »Daten« eine Datei importieren.")
         return True
     return False
+
+
+# ---------------------------------------------------------------------------- base map and place names
+#: Folder the app serves at ``/app/static`` (``app.py`` fills ``lagebild/`` with the map assets).
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _base_layers(path: str, token: str):
+    """The store's base map encoded once per store content and written as a static, versioned file."""
+    from layers.assets import STATIC_SUBDIR
+    from layers.baselayers import build_base_layers, ensure_base_asset
+
+    layers = build_base_layers(get_store().read_base())
+    if layers is not None:
+        ensure_base_asset(STATIC_DIR / STATIC_SUBDIR, layers)
+    return layers
+
+
+def base_layers(token: str | None = None):
+    """The offline base map (:class:`layers.baselayers.BaseLayers`, ``None`` without one): the maps
+    only name its versioned file, so the browser loads it once and caches it."""
+    store = get_store()
+    return _base_layers(str(store.path), token or store.version())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _place_context(path: str, token: str):
+    from geo.report.places import store_place_context
+
+    return store_place_context(get_store())
+
+
+def place_context(token: str | None = None):
+    """Naming context for hotspots and sites (:mod:`geo.analysis.placenames`), cached per store content."""
+    store = get_store()
+    return _place_context(str(store.path), token or store.version())
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def data_bounds(token: str) -> tuple[float, float, float, float] | None:
+    """(south, west, north, east) in WGS84 of all reports in the store (0.5–99.5 % quantiles, so a
+    stray record does not zoom the map out): the Lagekarte opens fitted to it. Independent of the
+    period, so the map and the user's view stay the same when the period changes."""
+    import numpy as np
+
+    from geo.core.area import DISPLAY_CRS
+
+    xs, ys = [], []
+    for kind in REPORT_KINDS:
+        gdf = load_records(kind, None, restricted=False)
+        if len(gdf):
+            pts = shapely.get_coordinates(shapely.centroid(gdf.geometry.values))
+            xs.append(pts[:, 0])
+            ys.append(pts[:, 1])
+    if not xs:
+        return None
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    lo = gpd.GeoSeries(shapely.points([np.quantile(x, 0.005)], [np.quantile(y, 0.005)]), crs=get_store().area.crs)
+    hi = gpd.GeoSeries(shapely.points([np.quantile(x, 0.995)], [np.quantile(y, 0.995)]), crs=get_store().area.crs)
+    lo, hi = lo.to_crs(DISPLAY_CRS).iloc[0], hi.to_crs(DISPLAY_CRS).iloc[0]
+    return float(lo.y), float(lo.x), float(hi.y), float(hi.x)
+
+
+# ---------------------------------------------------------------------------- agreements
+@st.cache_data(max_entries=8, show_spinner="Wirkung der umgesetzten Vereinbarungen wird berechnet …")
+def _agreement_follow_ups(path: str, token: str) -> pd.DataFrame:
+    from geo.report.followup import follow_up_from_store
+
+    return follow_up_from_store(get_store(), sensitivity=True)
+
+
+def agreements_for_user() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """The agreements the current user may see and their follow-up lines (cached on the store's content)."""
+    from geo.data.agreements import for_role
+
+    store = get_store()
+    agreements = for_role(store.agreements(), current_user().role)
+    lines = _agreement_follow_ups(str(store.path), store.version())
+    return agreements, lines[lines["agreement_id"].isin(agreements["agreement_id"])].reset_index(drop=True)

@@ -2,9 +2,17 @@
 
 The base map holds nothing that changes with the period or the filters, so Streamlit keeps
 the same map (and the user's view) across reruns; data come as separate feature groups
-(see :mod:`layers.map`). No tiles are needed: the study area outline and, when imported,
-the district outlines are always drawn. An online tile layer is optional (``tiles``, e.g.
-from ``$LAGEBILD_TILES``) and off by default.
+(see :mod:`layers.map`). Beneath the data, from bottom to top:
+
+* an online background (:mod:`layers.tiles`; basemap.de grey by default, ``$LAGEBILD_TILES`` or the
+  study area's ``tiles`` choose another or ``off``). Without internet it is removed and one quiet
+  line says so – the map never depends on it;
+* the offline base map from the store (:mod:`layers.baselayers`: "Gebäude", "Straßen" with names
+  from zoom 16, "Grünflächen", …), one static versioned script loaded once by the browser;
+* the district outlines ("Ortsteile") and the study area outline.
+
+The map opens fitted to ``fit`` (the data's bounds) or else the study area, with a collapsed layer
+control (:class:`layers.elements.LayerControl`) and a metric scale bar.
 """
 
 from __future__ import annotations
@@ -18,13 +26,14 @@ import shapely
 from geo.core.area import DISPLAY_CRS, StudyArea
 from geo.core.schema import DISTRICT, DISTRICT_LINE_COLOUR, KINDS
 from layers.assets import STATIC_URL, asset_urls
-from layers.elements import JsCall, JsLayer
+from layers.baselayers import LABEL_MIN_ZOOM, BaseLayers, theme_label, theme_style
+from layers.elements import JsCall, JsLayer, RawHtml
 from layers.escape import escape_text, js_json
 from layers.features import feature_collection
 from layers.legend import legend_html
+from layers.tiles import BLANK_TILE, OFFLINE_NOTICE, TILES_ENV, TileProvider, configured_provider, provider_for
 
-#: Environment variable with an XYZ tile URL (``{z}/{x}/{y}``) for an optional background.
-TILES_ENV = "LAGEBILD_TILES"
+__all__ = ["TILES_ENV", "OfflineMap", "base_map", "tiles_from_env"]
 #: Style of the drawn polygon.
 DRAW_STYLE = {"color": "#111111", "weight": 2, "dashArray": "6 4", "fillOpacity": 0.05}
 
@@ -42,7 +51,8 @@ class OfflineMap(folium.Map):
 
 
 def tiles_from_env() -> str | None:
-    """The tile URL configured in ``$LAGEBILD_TILES`` (``None`` when unset or ``off``)."""
+    """The raw tile setting in ``$LAGEBILD_TILES`` (``None`` when unset or ``off``); :func:`base_map`
+    resolves the effective provider itself (:func:`layers.tiles.configured_provider`)."""
     url = os.environ.get(TILES_ENV, "").strip()
     return url if url and url.lower() not in ("0", "off", "aus", "none") else None
 
@@ -58,8 +68,10 @@ def base_map(
     area: StudyArea,
     *,
     districts: gpd.GeoDataFrame | None = None,
-    tiles: str | None = None,
-    tiles_attribution: str = "Kartendaten: Anbieter laut Konfiguration",
+    tiles: str | TileProvider | None = "auto",
+    base: BaseLayers | None = None,
+    base_inline: bool = False,
+    fit: tuple[float, float, float, float] | None = None,
     height: int | str = "100%",
     asset_base: str = STATIC_URL,
     draw: bool = True,
@@ -73,8 +85,13 @@ def base_map(
     area : study area (boundary in its metric CRS); the map is fitted to it.
     districts : district polygons (any CRS) with a ``name`` column; drawn as a toggleable
         overlay "Ortsteile" with their names as tooltips.
-    tiles : XYZ tile URL for an optional online background (overlay, off by default in
-        the app); ``None`` for none.
+    tiles : online background: ``"auto"`` (``$LAGEBILD_TILES``, the area's setting, else
+        basemap.de), a provider key or URL (:func:`layers.tiles.provider_for`), a
+        :class:`layers.tiles.TileProvider`, or ``None`` for none.
+    base : the offline base map (:func:`layers.baselayers.build_base_layers`); ``None``: none.
+    base_inline : put the base map's data into the page (exported HTML) instead of loading the
+        served, versioned file ``asset_base/base/<version>.js`` (the app).
+    fit : (south, west, north, east) in WGS84 the map opens fitted to (the data); default the area.
     height : map height (CSS or pixels).
     asset_base : URL prefix of the offline assets.
     draw : add the polygon drawing tool (its layer is the global ``drawnItems``).
@@ -89,23 +106,25 @@ def base_map(
     minx, miny, maxx, maxy = outline.bounds
     m = OfflineMap(
         location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=14, tiles=None, prefer_canvas=True,
-        control_scale=True, height=height, max_zoom=19, min_zoom=10, asset_base=asset_base,
+        control_scale=False, height=height, max_zoom=19, min_zoom=10, asset_base=asset_base,
     )
     m.options.update(maxZoom=19, minZoom=10)  # folium gives these only to tile layers; markercluster needs them
     m.add_child(JsCall("LB.init({map});"))
     m.add_child(JsCall("{map}.createPane('lbDensity'); {map}.getPane('lbDensity').style.zIndex = 350;"
-                       "{map}.getPane('lbDensity').style.pointerEvents = 'none';"))
-    if tiles:
-        folium.TileLayer(tiles=tiles, attr=escape_text(tiles_attribution), name="Hintergrundkarte (online)",
-                         overlay=True, control=True, show=True, max_zoom=19).add_to(m)
+                       "{map}.getPane('lbDensity').style.pointerEvents = 'none';"
+                       "{map}.createPane('lbBase'); {map}.getPane('lbBase').style.zIndex = 250;"
+                       "{map}.getPane('lbBase').style.pointerEvents = 'none';"
+                       "{map}.createPane('lbBaseLabels'); {map}.getPane('lbBaseLabels').style.zIndex = 390;"
+                       "{map}.getPane('lbBaseLabels').style.pointerEvents = 'none';"))
+    m.add_child(JsCall("L.control.scale({metric: true, imperial: false, maxWidth: 140}).addTo({map});"))
+    provider = configured_provider(area) if tiles == "auto" else (
+        provider_for(tiles) if isinstance(tiles, str) else tiles)
+    if provider is not None:
+        _add_tiles(m, provider)
+    if base is not None:
+        _add_base(m, base, inline=base_inline, asset_base=asset_base)
     if districts is not None and len(districts):
-        fc = _outline_geojson(districts)
-        style = {"color": DISTRICT_LINE_COLOUR, "weight": 1.2, "fill": False, "interactive": False}
-        inner = gpd.GeoSeries(shapely.point_on_surface(districts.geometry.values), crs=districts.crs)
-        inner = inner.to_crs(DISPLAY_CRS)
-        names = districts["name"].astype(str).tolist() if "name" in districts else [""] * len(districts)
-        labels = [[round(p.y, 6), round(p.x, 6), n] for p, n in zip(inner, names, strict=True) if n]
-        m.add_child(_static_geojson(KINDS[DISTRICT].label_plural, fc, style, labels))
+        m.add_child(_districts_layer(districts))
     area_fc = _outline_geojson(area.frame())
     m.add_child(JsCall(
         f"L.geoJSON({js_json(area_fc)}, {{style: {js_json({'color': '#263238', 'weight': 2.5, 'fill': False})},"
@@ -115,8 +134,59 @@ def base_map(
         m.add_child(JsCall(f"var drawnItems = LB.drawTool({{map}}, {{style: {js_json(DRAW_STYLE)}}});"))
     if legend:
         m.add_child(JsCall(f"LB.legend({{map}}, {js_json(legend_html(open_=legend_open))}, 'bottomleft');"))
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    if fit is not None:
+        south, west, north, east = fit
+        m.fit_bounds([[south, west], [north, east]])
+    else:
+        m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m
+
+
+def _districts_layer(districts: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    """The overlay "Ortsteile": district outlines with their names as labels."""
+    fc = _outline_geojson(districts)
+    style = {"color": DISTRICT_LINE_COLOUR, "weight": 1.2, "fill": False, "interactive": False}
+    inner = gpd.GeoSeries(shapely.point_on_surface(districts.geometry.values), crs=districts.crs)
+    inner = inner.to_crs(DISPLAY_CRS)
+    names = districts["name"].astype(str).tolist() if "name" in districts else [""] * len(districts)
+    labels = [[round(p.y, 6), round(p.x, 6), n] for p, n in zip(inner, names, strict=True) if n]
+    return _static_geojson(KINDS[DISTRICT].label_plural, fc, style, labels)
+
+
+def _add_tiles(m: folium.Map, provider: TileProvider) -> None:
+    """The online background with the offline fallback of ``LB.tiles``."""
+    if provider.kind == "wms":
+        layer = folium.WmsTileLayer(provider.url, layers=provider.wms_layers, fmt="image/png", transparent=False,
+                                    attr=provider.attribution, name=provider.label, overlay=False, control=False,
+                                    max_zoom=19)
+    else:
+        layer = folium.TileLayer(tiles=provider.url, attr=provider.attribution, name=provider.label, overlay=False,
+                                 control=False, max_zoom=19, max_native_zoom=provider.max_native_zoom,
+                                 errorTileUrl=BLANK_TILE)
+    m.add_child(layer)
+    m.add_child(JsCall(f"LB.tiles({{map}}, {layer.get_name()}, {js_json(OFFLINE_NOTICE)});"))
+
+
+def _add_base(m: OfflineMap, base: BaseLayers, *, inline: bool, asset_base: str) -> None:
+    """The offline base map's overlays ("Gebäude", "Straßen", …) and where their data come from."""
+    if inline:
+        body = base.script.replace("</", "<\\/")
+        m.get_root().header.add_child(RawHtml(f"<script>{body}</script>"))
+    else:
+        m.default_js = [*m.default_js, (f"lagebild_base_{base.version}", f"{asset_base.rstrip('/')}/{base.file}")]
+    version = js_json(base.version)
+    order = ["building", "street", "green", "water", "railway"]
+    for theme in order:
+        exprs = []
+        if theme in base.themes:
+            exprs.append(f"LB.base({version}, {js_json(theme)}, {js_json(theme_style(theme))})")
+        if theme == "street" and base.has_labels:
+            exprs.append(f"LB.baseLabels({version}, {LABEL_MIN_ZOOM})")
+        if exprs:
+            group = folium.FeatureGroup(name=theme_label(theme), show=True)
+            for e in exprs:
+                group.add_child(JsLayer(e))
+            m.add_child(group)
 
 
 def _static_geojson(name: str, fc: dict, style: dict, labels: list | None = None) -> folium.FeatureGroup:

@@ -24,6 +24,7 @@ from geo.core import fmt
 from geo.core.area import StudyArea
 from geo.core.schema import CHANGE_CLASSES, COUNT_CELL_COLOUR, DENSITY_COLOURS, EVALUATION_AREAS, NEUTRAL_CELL_COLOUR
 from layers.assets import STATIC_URL
+from layers.baselayers import BaseLayers
 from layers.basemap import OfflineMap, base_map
 from layers.elements import JsCall, layer_group
 from layers.escape import escape_text, js_json, safe_colour
@@ -176,13 +177,14 @@ def areas_layer(areas: gpd.GeoDataFrame, counts: pd.DataFrame, *, show: bool = T
 
 
 def period_map(area: StudyArea, groups: list[folium.FeatureGroup], legend: str | None = None, *,
-               asset_base: str = STATIC_URL, districts: gpd.GeoDataFrame | None = None) -> OfflineMap:
-    """An offline map of the study area (fitted to its bounds) with ``groups`` and a legend.
+               asset_base: str = STATIC_URL, districts: gpd.GeoDataFrame | None = None,
+               base: BaseLayers | None = None, fit: tuple[float, float, float, float] | None = None) -> OfflineMap:
+    """An offline map of the study area with the base map beneath, ``groups`` and a legend.
 
-    Two maps made from the same area have identical bounds, so side-by-side maps start
-    with the same view.
+    Fitted to ``fit`` (south, west, north, east; the data) or else the area: side-by-side maps
+    given the same ``fit`` start with the same view.
     """
-    m = base_map(area, districts=districts, asset_base=asset_base, draw=False, legend=False)
+    m = base_map(area, districts=districts, asset_base=asset_base, draw=False, legend=False, base=base, fit=fit)
     for group in groups:
         m.add_child(group)
     if legend:

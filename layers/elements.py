@@ -94,7 +94,9 @@ def layer_group(name: str, expressions: list[str] | str, *, show: bool = True) -
 
 
 class LayerControl(folium.LayerControl):
-    """Layer control that re-applies the user's switched-off overlays after each rebuild."""
+    """Layer control that re-applies the user's switched-off overlays after each rebuild.
+
+    Collapsed to its button (it opens on hover or tap) so it does not cover the map."""
 
     _template = Template(
         """
@@ -122,4 +124,4 @@ class LayerControl(folium.LayerControl):
     )
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(position="topright", collapsed=False, **kwargs)
+        super().__init__(position="topright", collapsed=True, **kwargs)

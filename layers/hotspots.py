@@ -20,8 +20,10 @@ from layers.features import feature_collection, format_values, geojson_js
 from layers.records import encode_column
 
 #: Popup rows of hot-spot cells: column → (German label, decimals).
-CELL_COLUMNS = {"count": ("Anzahl in der Zelle", 0), "gi_z": ("Gi*-z-Wert", 2),
+CELL_COLUMNS = {"place": ("Hotspot", 0), "count": ("Anzahl in der Zelle", 0), "gi_z": ("Gi*-z-Wert", 2),
                 "gi_p_fdr": ("p-Wert (FDR-korrigiert)", 4)}
+#: Popup columns holding text (the hotspot's place name), not numbers.
+TEXT_COLUMNS = ("place",)
 #: Centres are sent as integer multiples of 1 / SCALE degrees (about 0.1 m).
 SCALE = 1_000_000
 
@@ -62,7 +64,8 @@ def cells_js(
     classes = np.asarray(classes, dtype="int64")
     shape = _shared_shape(np.asarray(cells.geometry.values, dtype=object))
     if shape is None:  # irregular cells: plain GeoJSON
-        cols = {lab: format_values(pd.Series(cells[c].to_numpy().round(d)), "float")
+        cols = {lab: format_values(pd.Series(cells[c].to_numpy()), "str") if c in TEXT_COLUMNS
+                else format_values(pd.Series(cells[c].to_numpy().round(d)), "float")
                 for c, (lab, d) in columns.items() if c in cells}
         props = [{"_style": styles[int(k)], "_title": title, "_tip": labels[int(k)],
                   "_rows": [[lab, vals[i]] for lab, vals in cols.items()]} for i, k in enumerate(classes)]
@@ -77,7 +80,7 @@ def cells_js(
     cols = []
     for c, (lab, digits) in columns.items():
         if c in cells:
-            cols.append({**encode_column(cells[c], "float", digits), "l": lab})
+            cols.append({**encode_column(cells[c], "str" if c in TEXT_COLUMNS else "float", digits), "l": lab})
     data = {
         "title": title, "lat0": lat0, "lon0": lon0, "s": SCALE,
         "y": np.rint((lat - lat0) * SCALE).astype("int64").tolist(),
@@ -106,7 +109,7 @@ def hotspot_js(cells: gpd.GeoDataFrame, *, order: int = 10) -> str:
     Parameters
     ----------
     cells : ``HotspotResult.cells`` – columns ``gi_class`` (-3..3), ``count``, ``gi_z``,
-        ``gi_p_fdr`` and polygon geometry.
+        ``gi_p_fdr`` and polygon geometry; optional ``place`` (the hotspot's name, shown first).
     """
     cells = shown_cells(cells)
     styles = {

@@ -10,6 +10,7 @@ from geo.core.schema import (
     AREA_OUTLINE_COLOUR,
     DENSITY_COLOURS,
     DISTRICT_LINE_COLOUR,
+    FORECAST_CLASSES,
     HOTSPOT_CLASSES,
     KINDS,
     MEASURE_KINDS,
@@ -21,6 +22,7 @@ from layers.escape import escape_text, safe_colour
 #: Overlay names of the analysis layers (the legend and the layer control use the same).
 HOTSPOT_LAYER = "Hotspot-Analyse (Gi*)"
 DENSITY_LAYER = "Kerndichte"
+FORECAST_LAYER = "Prognose nächster Zeitraum"
 PLACES_LAYER = KINDS[SENSITIVE_PLACE].label_plural
 
 
@@ -56,6 +58,8 @@ def legend_html(*, open_: bool = True) -> str:
         legend_row("", colour, label if cls else f"{label} (nicht eingefärbt)")
         for cls, (label, colour) in sorted(HOTSPOT_CLASSES.items(), reverse=True)
     ], title="Hotspots (Gi*, FDR)"))
+    parts.append(legend_group(FORECAST_LAYER, [legend_row("", c, lab) for lab, c in FORECAST_CLASSES.values()],
+                              title="Prognose"))
     ramp = ", ".join(DENSITY_COLOURS)
     parts.append(legend_group(DENSITY_LAYER, [
         f'<div class="lb-row"><span class="lb-ramp" style="background:linear-gradient(to right, {ramp})">'

@@ -13,15 +13,18 @@ from dataclasses import dataclass, field
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
-from geo.core.area import StudyArea
+from geo.core.area import DISPLAY_CRS, StudyArea
 from geo.core.schema import KINDS, MEASURE_KINDS, REPORT_KINDS
 from layers.assets import inline_assets
+from layers.baselayers import BaseLayers
 from layers.basemap import DRAW_STYLE, base_map
 from layers.density import density_js
 from layers.elements import JsCall, LayerControl, RawHtml, layer_group
 from layers.escape import escape_text, js_json
+from layers.forecast import FORECAST_LAYER, forecast_js
 from layers.hotspots import hotspot_js
 from layers.legend import DENSITY_LAYER, HOTSPOT_LAYER, PLACES_LAYER
 from layers.measures import measure_js
@@ -36,6 +39,31 @@ class Overlay:
     name: str
     scripts: tuple[str, ...]
     show: bool = True
+    #: (south, west, north, east) of what it shows in WGS84, for fitting the map (``None``: not used).
+    bounds: tuple[float, float, float, float] | None = None
+
+
+def frame_bounds(gdf: gpd.GeoDataFrame | None) -> tuple[float, float, float, float] | None:
+    """(south, west, north, east) in WGS84 of a frame's geometries (``None`` when there are none)."""
+    if gdf is None or not len(gdf):
+        return None
+    geoms = gdf.geometry
+    geoms = geoms[~(geoms.isna() | geoms.is_empty)]
+    if not len(geoms):
+        return None
+    b = (geoms.to_crs(DISPLAY_CRS) if geoms.crs is not None else geoms).total_bounds
+    if not np.all(np.isfinite(b)):
+        return None
+    return float(b[1]), float(b[0]), float(b[3]), float(b[2])
+
+
+def data_bounds(overlays: list[Overlay]) -> tuple[float, float, float, float] | None:
+    """Union of the overlays' bounds: what the map opens fitted to (``None`` without data)."""
+    boxes = [o.bounds for o in overlays if o.bounds is not None]
+    if not boxes:
+        return None
+    arr = np.asarray(boxes, dtype=float)
+    return float(arr[:, 0].min()), float(arr[:, 1].min()), float(arr[:, 2].max()), float(arr[:, 3].max())
 
 
 @dataclass
@@ -50,6 +78,8 @@ class MapContent:
     measures : measure kind → measures active in the period.
     hotspot_cells : ``HotspotResult.cells`` (``None``: no layer).
     density : a :class:`geo.analysis.density.DensityResult` (``None``: no layer).
+    forecast_cells : ``ForecastResult.cells`` of :mod:`geo.analysis.forecast` (``None``: no layer);
+        the overlay is switched off by default.
     """
 
     records: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
@@ -58,6 +88,7 @@ class MapContent:
     measures: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     hotspot_cells: gpd.GeoDataFrame | None = None
     density: object | None = None
+    forecast_cells: gpd.GeoDataFrame | None = None
 
 
 def overlay_scripts(content: MapContent) -> list[Overlay]:
@@ -67,11 +98,15 @@ def overlay_scripts(content: MapContent) -> list[Overlay]:
         d = content.density
         out.append(Overlay(DENSITY_LAYER, (density_js(d.density, d.transform, d.crs),)))
     if content.hotspot_cells is not None and len(content.hotspot_cells):
-        n_hot = int((content.hotspot_cells["gi_class"].to_numpy() > 0).sum())
-        out.append(Overlay(f"{HOTSPOT_LAYER} ({n_hot})", (hotspot_js(content.hotspot_cells),)))
+        hot = content.hotspot_cells["gi_class"].to_numpy() > 0
+        out.append(Overlay(f"{HOTSPOT_LAYER} ({int(hot.sum())})", (hotspot_js(content.hotspot_cells),),
+                           bounds=frame_bounds(content.hotspot_cells[hot])))
+    if content.forecast_cells is not None and len(content.forecast_cells):
+        out.append(Overlay(f"{FORECAST_LAYER} ({len(content.forecast_cells)})",
+                           (forecast_js(content.forecast_cells),), show=False))
     if content.places is not None and len(content.places):
         out.append(Overlay(f"{PLACES_LAYER} ({len(content.places)})",
-                           (places_js(content.places, content.place_stats),)))
+                           (places_js(content.places, content.place_stats),), bounds=frame_bounds(content.places)))
     for k in MEASURE_KINDS:
         gdf = content.measures.get(k)
         if gdf is not None and len(gdf):
@@ -79,7 +114,7 @@ def overlay_scripts(content: MapContent) -> list[Overlay]:
     for k in REPORT_KINDS:
         gdf = content.records.get(k)
         if gdf is not None:
-            out.append(Overlay(layer_name(k, len(gdf)), (records_js(gdf, k),)))
+            out.append(Overlay(layer_name(k, len(gdf)), (records_js(gdf, k),), bounds=frame_bounds(gdf)))
     return out
 
 
@@ -109,7 +144,8 @@ def standalone_html(
     districts: gpd.GeoDataFrame | None = None,
     title: str = "Lagebild",
     subtitle: str = "",
-    tiles: str | None = None,
+    tiles: str | None = "auto",
+    base: BaseLayers | None = None,
 ) -> str:
     """The map as one self-contained HTML document (all scripts and styles inlined).
 
@@ -119,9 +155,12 @@ def standalone_html(
     overlays : from :func:`overlay_scripts`.
     districts : optional district outlines.
     title, subtitle : shown in the page head and as a caption on the map (escaped).
-    tiles : optional online tile URL (the file then needs the internet for the background).
+    tiles : online background (see :func:`layers.basemap.base_map`; without internet the file shows
+        the map without it and says so).
+    base : the offline base map (:func:`layers.baselayers.build_base_layers`), inlined into the file.
     """
-    m = base_map(area, districts=districts, tiles=tiles, draw=False)
+    m = base_map(area, districts=districts, tiles=tiles, draw=False, base=base, base_inline=True,
+                 fit=data_bounds(overlays))
     for group in overlay_groups(overlays):
         m.add_child(group)
     m.add_child(LayerControl())

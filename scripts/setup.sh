@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up Lagebild on a fresh Debian machine with Python 3.11:
 #   scripts/setup.sh        virtual environment .venv with the app's dependencies
-#   scripts/setup.sh test   additionally the test dependencies and Debian's chromium (browser tests)
+#   scripts/setup.sh test   additionally the test dependencies, Debian's chromium (browser tests) and
+#                           PostgreSQL with PostGIS (the tests start a throwaway cluster of their own)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${1:-app}"
@@ -25,6 +26,12 @@ fi
 if [ "$target" = test ]; then
   .venv/bin/python -m pip install -q -e ".[test]"
   command -v chromium >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 || apt_install chromium fonts-dejavu-core poppler-utils
+  # PostgreSQL + PostGIS for the store tests on the PostGIS backend (no service is started here)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install postgresql
+  pg_major="$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)"
+  if [ -n "$pg_major" ] && ! ls /usr/share/postgresql/"$pg_major"/extension/postgis.control >/dev/null 2>&1; then
+    apt_install "postgresql-$pg_major-postgis-3"
+  fi
 else
   .venv/bin/python -m pip install -q -e .
 fi

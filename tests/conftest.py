@@ -3,10 +3,15 @@
 ``demo_store``   session-wide GeoPackage store filled with the demo data (read-only use!).
 ``fresh_store``  an empty store in a per-test temporary folder (write freely).
 ``shared_data``  ``../shared/data`` beside the repository; tests using it skip when absent.
+``pg_cluster``   session-wide throwaway PostgreSQL/PostGIS server on a Unix socket (tests/pgcluster.py);
+                 skips, naming the reason, where no PostgreSQL binaries are installed.
+``pg_url``       a fresh database on it (``postgresql://`` URL), dropped after the test.
+``any_store``    an empty store on each backend (parametrised: ``gpkg`` and ``postgis``).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -14,7 +19,9 @@ import pytest
 from geo.data.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+#: ``../shared/data`` beside the repository (``$LAGEBILD_SHARED`` names another ``shared`` folder, e.g. for a
+#: git worktree that is not beside it).
+SHARED_DATA = Path(os.environ.get("LAGEBILD_SHARED") or REPO.parent / "shared") / "data"
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +64,58 @@ def fresh_store(tmp_path) -> Store:
     return Store(tmp_path / "store.gpkg")
 
 
+_PG_SKIPPED: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say why the PostGIS tests were skipped (also without ``-rs``)."""
+    if _PG_SKIPPED:
+        terminalreporter.write_line(f"PostGIS-Tests übersprungen: {_PG_SKIPPED[0]}", yellow=True)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL server with PostGIS for this test session (see tests/pg.py)."""
+    from pgcluster import ClusterUnavailable, start_cluster
+
+    pytest.importorskip("psycopg", reason="psycopg not installed (scripts/setup.sh test)")
+    try:
+        cluster = start_cluster()
+    except ClusterUnavailable as exc:
+        _PG_SKIPPED.append(str(exc))
+        pytest.skip(f"PostgreSQL/PostGIS nicht verfügbar: {exc}")
+    yield cluster
+    from geo.data.pgstore import close_pools
+
+    close_pools()
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster, tmp_path, monkeypatch) -> str:
+    """URL of a fresh, empty PostGIS database (dropped after the test); files beside it (rejects,
+    backups) go to ``tmp_path`` (``$LAGEBILD_STORE_FILES``)."""
+    monkeypatch.setenv("LAGEBILD_STORE_FILES", str(tmp_path))
+    name = pg_cluster.new_database()
+    url = pg_cluster.url(name)
+    yield url
+    from geo.data.pgstore import close_pools
+
+    close_pools(url)
+    pg_cluster.drop_database(name)
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def any_store(request, tmp_path):
+    """An empty store on each backend: a GeoPackage in ``tmp_path`` or a fresh PostGIS database
+    (files beside it, rejects and backups, in ``tmp_path``)."""
+    if request.param == "gpkg":
+        return Store(tmp_path / "store.gpkg")
+    from geo.data.pgstore import PgStore
+
+    return PgStore(request.getfixturevalue("pg_url"), local_dir=tmp_path)
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The shared data folder (Leipzig Ortsteile, landmarks); skips the test when it is absent."""
@@ -87,17 +146,36 @@ def chromium():
 LOCAL_PREFIXES = ("http://127.0.0.1", "http://localhost", "data:", "blob:", "file:")
 
 
+class BlockedList(list):
+    """Blocked URLs (tests assert none); ``.tiles`` holds the blocked requests for the online background
+    (:data:`layers.tiles.PROVIDERS`), which every map makes and which must fail quietly offline."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tiles: list[str] = []
+
+
 @pytest.fixture(scope="session")
 def block_outside():
     """``block_outside(page) -> list``: abort every request of ``page`` that leaves this machine;
-    the returned list collects the blocked URLs (tests assert it stays empty)."""
+    the returned list collects the blocked URLs (tests assert it stays empty) – except the tile
+    requests of the online background, collected in its ``.tiles``."""
+
+    from urllib.parse import urlsplit
+
+    from layers.tiles import PROVIDERS
+
+    tile_hosts = {p.host for p in PROVIDERS.values()}
 
     def install(page) -> list[str]:
-        blocked: list[str] = []
+        blocked = BlockedList()
 
         def route(r):
             if r.request.url.startswith(LOCAL_PREFIXES):
                 r.continue_()
+            elif urlsplit(r.request.url).hostname in tile_hosts:
+                blocked.tiles.append(r.request.url)  # the online background: expected to fail offline
+                r.abort()
             else:
                 blocked.append(r.request.url)
                 r.abort()

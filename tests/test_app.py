@@ -272,3 +272,19 @@ def io_bytes(data: bytes):
     import io
 
     return io.BytesIO(data)
+
+
+def test_forecast_layer_is_on_the_map_but_off_by_default(store):
+    import re
+
+    at = _app(store)
+    assert not at.exception
+    args = _map_args(at)
+    found = re.search(r'"Prognose n\\u00e4chster Zeitraum \((\d+)\)" : (\w+),', args["layer_control"])
+    assert found, args["layer_control"]
+    assert int(found.group(1)) > 0
+    group = found.group(2)
+    fg = args["feature_group"]
+    assert f"{group} = L.featureGroup(" in fg and fg.count("LB.cells(") >= 2  # hot spots and forecast
+    assert f"{group}.addTo(map_div)" not in fg  # switched off until the user turns it on
+    assert "feature_group_feature_group_1.addTo(map_div)" in fg  # the others are on

@@ -78,7 +78,10 @@ def test_page_with_k3_shows_figures_map_curve_tables_and_downloads(app):
     assert sites["neu abgedeckt: Spritzen"].is_monotonic_decreasing
     assert sites["Breite"].between(51.3, 51.4).all() and sites["Länge"].between(12.3, 12.5).all()
     curve = _frame(at, "hinzu kommt")
-    assert curve["hinzu kommt"].tolist() == ["nur bestehende", "Vorschlag 1", "Vorschlag 2", "Vorschlag 3"]
+    # each suggestion carries an address for the crews ("Vorschlag 1 – Torgauer Platz, vor Nr. 3")
+    assert [c.split(" – ")[0] for c in curve["hinzu kommt"]] == ["nur bestehende", "Vorschlag 1", "Vorschlag 2",
+                                                                  "Vorschlag 3"]
+    assert all(" – " in c for c in curve["hinzu kommt"].tolist()[1:])
     bins = _frame(at, "Versetzen (1 = zuerst)")
     ranks = bins["Versetzen (1 = zuerst)"]
     assert len(bins) >= 1 and ranks[ranks != "–"].tolist() == [str(i) for i in range(1, (ranks != "–").sum() + 1)]
@@ -170,3 +173,18 @@ def test_plan_file_is_formula_safe_and_audited(fresh_store, monkeypatch):
     assert len(gj["features"]) == 2
     log = fresh_store.audit_log()
     assert log["user"].tolist() == ["anna", "anna"] and log["detail"].str.contains("Behälterplan").all()
+
+
+def test_forecast_switch_sites_for_the_next_period(app):
+    at = app()
+    before = _frame(at, "Vorschlag")[["Breite", "Länge"]].round(5).values.tolist()
+    assert at.toggle(key="bins_forecast").value is False
+    at.toggle(key="bins_forecast").set_value(True)
+    at.run()
+    _ok(at)
+    after = _frame(at, "Vorschlag")
+    assert len(after) == 3 and after["Breite"].between(51.3, 51.4).all()
+    assert any("erwarteten Funde des nächsten Zeitraums" in c.value for c in at.caption)
+    # the demo's scene is stable enough that the forecast keeps the best sites near the old ones
+    far = [min(abs(a[0] - b[0]) + abs(a[1] - b[1]) for b in before) for a in after[["Breite", "Länge"]].values]
+    assert max(far) < 0.01

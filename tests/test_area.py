@@ -80,3 +80,18 @@ def test_area_config_error_is_a_german_message_in_the_app(tmp_path, monkeypatch)
     at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=180).run()
     assert not at.exception
     assert [e.value for e in at.error] == [f"Gebietsdatei {tmp_path / 'a.toml'}: Eintrag 'boundary' fehlt."]
+def test_area_time_zone_from_toml_and_refused_when_unknown(tmp_path):
+    import json
+
+    boundary = tmp_path / "b.geojson"
+    boundary.write_text(json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
+                        "geometry": {"type": "Polygon", "coordinates": [[[12.38, 51.33], [12.44, 51.33], [12.44, 51.36],
+                                                                         [12.38, 51.33]]]}}]}))
+    toml = tmp_path / "a.toml"
+    toml.write_text('[area]\nname = "X"\nboundary = "b.geojson"\ntimezone = "Europe/Lisbon"\n')
+    assert load_area(toml).timezone == "Europe/Lisbon"
+    toml.write_text('[area]\nname = "X"\nboundary = "b.geojson"\n')
+    assert load_area(toml).timezone == "Europe/Berlin"
+    toml.write_text('[area]\nname = "X"\nboundary = "b.geojson"\ntimezone = "Mond/Krater"\n')
+    with pytest.raises(AreaConfigError, match="Zeitzone"):
+        load_area(toml)

@@ -28,7 +28,7 @@ def run(*args: str, capsys) -> tuple[int, str, str]:
 
 
 @pytest.mark.parametrize("args, expected", [
-    (("handout", "--from", "2026-05-01"), "Fehler: Diese Angaben fehlen: --to, --out"),
+    (("bins", "--from", "2026-05-01"), "Fehler: Diese Angaben fehlen: --to, --out"),
     (("hotspots", "--grid", "rund", "--out", "x.csv"), "Fehler: Angabe --grid: ungültige Auswahl 'rund'"),
     (("hotspots", "--out"), "Fehler: Angabe --out: ein Wert wird erwartet"),
     (("export", "--kind", "complaint", "--out", "x.csv", "--quatsch"), "Fehler: Unbekannte Angaben: --quatsch"),

@@ -101,7 +101,14 @@ def _map_frame(page):
     return frame
 
 
+def _expand_layers(frame) -> None:
+    """Open the (collapsed) layer control, as hovering does."""
+    frame.evaluate("() => document.querySelectorAll('.leaflet-control-layers')"
+                   ".forEach(c => c.classList.add('leaflet-control-layers-expanded'))")
+
+
 def _overlay_names(frame) -> str:
+    _expand_layers(frame)
     labels = frame.eval_on_selector_all(".leaflet-control-layers-overlays label", "e => e.map(x => x.innerText)")
     return " | ".join(labels)
 
@@ -144,6 +151,8 @@ def test_map_renders_offline_with_its_layers(page, server):
 
 def test_layer_toggles_off_and_on(page):
     frame = _map_frame(page)
+    frame.hover(".leaflet-control-layers")  # the collapsed control opens on hover …
+    page.wait_for_timeout(100)  # … and ignores clicks in the same instant (Leaflet's _expandSafely)
     label = frame.locator(".leaflet-control-layers-overlays label", has_text="Spritzenfunde")
     before = frame.evaluate("() => Object.keys(window.map._layers).length")
     label.locator("input").uncheck()

@@ -351,6 +351,50 @@ def test_pdf_page_renders(tmp_path):
     assert 0.02 < ink < 0.5
 
 
+def test_handout_heat_table_of_the_top_hotspot(tmp_path):
+    from geo.analysis.hotspot_areas import hotspot_areas
+    from geo.analysis.hotspots import hotspot_analysis
+    from geo.analysis.times import records_inside, time_table
+
+    demo = generate_demo()
+    area = leipziger_osten()
+    current = {k: records_in(g, k, PERIOD) for k, g in demo.items()}
+    hotspots = hotspot_analysis(current["syringe_find"], area.boundary, weight="count")
+    pdf = build_handout(current, None, area, PERIOD, hotspots=hotspots, demo=True)
+    text = pdf_text(pdf, tmp_path)
+    assert "Wann am Hotspot 1?" in text
+    assert "Mo " in text and "So " in text and "22–24" in text
+    flat = " ".join(text.split())
+    assert "Vorschlag für Präsenz und Streetwork:" in flat and "der Spritzenfunde im Hotspot 1" in flat
+    # the printed Sunday row equals the table of the finds in the top hotspot area (2-hour blocks)
+    top = hotspot_areas(hotspots.cells).iloc[0]
+    table = time_table(records_inside(current["syringe_find"], top.geometry), "syringe_find")
+    blocks = table.table.reshape(7, 12, 2).sum(axis=2)
+    sunday = " ".join(format_number(v) if round(v) > 0 else "·" for v in blocks[6])
+    assert f"So {sunday}" in text
+    assert n_pages(pdf) <= 3
+
+
+def test_handout_forecast_line_names_the_top_places(tmp_path):
+    from geo.analysis.forecast import forecast
+    from geo.report.forecast_text import forecast_line, forecast_places
+
+    demo = generate_demo()
+    area = leipziger_osten()
+    current = {k: records_in(g, k, PERIOD) for k, g in demo.items()}
+    result = forecast(demo["syringe_find"], "syringe_find", area, PERIOD)
+    names = forecast_places(result, places=demo["sensitive_place"], districts=demo.get("district"))
+    assert 1 <= len(names) <= 3 and len(set(names)) == len(names)
+    assert all(n.startswith(("bei ", "nahe ")) for n in names), names  # the demo has places everywhere
+    line = forecast_line(result, places=demo["sensitive_place"], districts=demo.get("district"))
+    assert line.startswith("Prognose 01.07.2026 – 31.08.2026: die meisten Spritzenfunde werden erwartet ")
+    assert names[0] in line and "3 % der Fläche" in line
+    pdf = build_handout(current, None, area, PERIOD, demo=True, forecast=result)
+    text = pdf_text(pdf, tmp_path)
+    assert "Prognose 01.07.2026 – 31.08.2026: die meisten Spritzenfunde werden erwartet" in " ".join(text.split())
+    assert "Prognose 01.07.2026" not in pdf_text(build_handout(current, None, area, PERIOD, demo=True), tmp_path)
+
+
 def test_cli_handout_without_dates_uses_the_current_rapport_period(store, tmp_path, capsys):
     from geo.data.facts import current_rapport_period, latest_report_date
 

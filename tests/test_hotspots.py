@@ -365,3 +365,14 @@ def test_cli_hotspots_from_input_file(tmp_path, capsys):
     assert "Zellgröße: 150 m (Quadrate), Distanzband: 400 m" in capsys.readouterr().out
     assert main(["hotspots", "--input", str(src), "--cell", "-5", "--out", str(csv)]) == 2
     assert main(["hotspots", "--input", str(src), "--out", str(tmp_path / "x.txt")]) == 2
+
+
+def test_gi_star_z_from_band_sums_equals_gi_star():
+    from geo.analysis.hotspots import gi_star_z
+
+    grid = make_grid(shapely.box(0, 0, 2000, 1500), 100, "hex")
+    v = np.random.default_rng(2).poisson(0.7, (grid.n, 3)).astype(float)
+    lag, k = grid.window_sum(v, 250.0), grid.neighbour_counts(250.0)
+    for col in range(3):
+        want = gi_star(grid, v[:, col], 250.0)["gi_z"].to_numpy()
+        assert gi_star_z(v[:, col], lag[:, col], k) == pytest.approx(want, abs=1e-12)

@@ -284,7 +284,9 @@ def test_base_map_is_offline_and_has_outline_draw_tool_and_districts():
     assert "var drawnItems = LB.drawTool(" in html
     assert 'LB.labels([[' in html and '"Volkmarsdorf"]]' in html and '"Ortsteile"' in html
     assert "LB.applyHidden(" in html
-    assert "L.tileLayer" not in html  # no online tiles without configuration
+    # the online background is basemap.de by default, with the offline fallback and attribution
+    assert "de_basemapde_web_raster_grau" in html and "LB.tiles(" in html and "basemap.de\\u003c/a\\u003e / BKG" in html
+    assert "L.tileLayer" not in base_map(AREA, tiles=None).get_root().render()
 
 
 def test_tiles_from_env(monkeypatch):
@@ -294,11 +296,13 @@ def test_tiles_from_env(monkeypatch):
     assert tiles_from_env() is None
     monkeypatch.setenv("LAGEBILD_TILES", "http://localhost:8080/{z}/{x}/{y}.png")
     assert tiles_from_env() == "http://localhost:8080/{z}/{x}/{y}.png"
-    m = base_map(AREA, tiles=tiles_from_env())
+    m = base_map(AREA)  # the environment chooses the background of every map
     m.add_child(LayerControl())
     html = m.get_root().render()
     assert 'L.tileLayer(\n                "http://localhost:8080/{z}/{x}/{y}.png"' in html
-    assert '"Hintergrundkarte (online)"' in html
+    assert "Hintergrund: localhost" in html and "geodatenzentrum" not in html
+    monkeypatch.setenv("LAGEBILD_TILES", "off")
+    assert "L.tileLayer" not in base_map(AREA).get_root().render()
 
 
 def test_overlay_scripts_order_and_names(demo_store):

@@ -45,6 +45,7 @@ def _open(chromium, block_outside, tmp_path, html: str):
     page.goto(path.as_uri())
     page.wait_for_selector(".leaflet-control-layers", timeout=20_000)
     page.evaluate("() => { window.__map = window[Object.keys(window).find(k => k.startsWith('map_'))]; }")
+    page.hover(".leaflet-control-layers")  # the control is collapsed until hovered
     return page, dialogs, errors, blocked
 
 
@@ -87,6 +88,7 @@ def test_hostile_texts_stay_text_in_popups_tooltips_labels_and_layer_names(chrom
     tip = page.wait_for_selector(".leaflet-tooltip", timeout=5_000)
     assert EVIL in tip.inner_text() and tip.query_selector("img") is None
     # layer control, district label, caption
+    page.hover(".leaflet-control-layers")  # collapsed until hovered
     control = page.inner_text(".leaflet-control-layers")
     assert EVIL in control
     labels = page.eval_on_selector_all(".lb-label", "els => els.map(e => e.textContent)")

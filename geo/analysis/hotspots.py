@@ -145,7 +145,8 @@ def gi_classes(z: np.ndarray, p: np.ndarray) -> np.ndarray:
     return (np.sign(z).astype(np.int64) * level).astype(np.int64)
 
 
-def _gi_star_z(values: np.ndarray, lag: np.ndarray, k: np.ndarray) -> np.ndarray:
+def gi_star_z(values: np.ndarray, lag: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Gi* z-scores (formula above) from the values, their band sums ``lag`` (self included), band sizes ``k``."""
     n = values.size
     z = np.zeros(n)
     if n < 2:
@@ -253,7 +254,7 @@ def gi_star(
     if not np.isfinite(values).all():
         raise UserError("Die Werte enthalten fehlende oder unendliche Zahlen.")
     lag = hood.window_sum(values)
-    z = _gi_star_z(values, lag, hood.k)
+    z = gi_star_z(values, lag, hood.k)
     p = 2.0 * ndtr(-np.abs(z))
     p_fdr = fdr_bh(p)
     out = pd.DataFrame(

@@ -208,11 +208,15 @@ class _Ordered:
     sj: np.ndarray
 
 
-def _finds_arrays(coverage: CoverageResult) -> _Finds:
-    """Phase 1: the finds of the coverage as arrays; weight = syringes or 1 per find."""
+def _finds_arrays(coverage: CoverageResult, demand_weights: np.ndarray | None = None) -> _Finds:
+    """Phase 1: the finds of the coverage as arrays; weight = syringes or 1 per find, or ``demand_weights``."""
     finds = coverage.finds
     syr = finds["count"].to_numpy(dtype=float)
     weight = syr if coverage.weight == "syringes" else np.ones(len(finds))
+    if demand_weights is not None:
+        weight = np.asarray(demand_weights, dtype=float).ravel()
+        if weight.shape != (len(finds),) or not np.isfinite(weight).all() or (weight < 0).any():
+            raise ValueError("demand_weights needs one finite, non-negative weight per find")
     return _Finds(point_xy(finds.geometry.values), syr, weight, ~finds["covered"].to_numpy(dtype=bool))
 
 
@@ -426,6 +430,7 @@ def suggest_bins(
     method: Method = "auto",
     snap_m: float = DEFAULT_SNAP_M,
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    demand_weights: np.ndarray | None = None,
 ) -> SitingResult:
     """Suggest up to ``k`` new bin sites covering the most finds not yet covered.
 
@@ -455,6 +460,7 @@ def suggest_bins(
         :func:`~geo.analysis.covering.reduce_model`).
     snap_m : demand aggregation cell in metres (0 = exact positions only).
     time_limit_s : time limit of the exact solver in seconds.
+    demand_weights : a weight per find replacing ``coverage.weight``, e.g. the forecast's (plan for the next period).
 
     Returns
     -------
@@ -468,7 +474,7 @@ def suggest_bins(
     min_bins = coverage.radius_m if min_dist_bins_m is None else float(min_dist_bins_m)
     stats = dict.fromkeys(("candidates", "outside_area", "near_bins", "near_sensitive", "useful", "distinct"), 0)
     stats["demand_points"] = 0
-    finds = _finds_arrays(coverage)
+    finds = _finds_arrays(coverage, demand_weights)
     b_xy = point_xy(coverage.bins.geometry.values)
     cand = _candidate_sites(coverage, candidates, area, grid_m, finds.xy, stats)
     s_geoms, s_dist, s_places = _sensitive_points(sensitive, crs, sensitive_types, sensitive_distance_m)

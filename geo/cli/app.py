@@ -29,7 +29,8 @@ START_TIMEOUT_S = 120.0
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("app", help="Die Lagebild-App im Browser starten")
-    p.add_argument("--store", default=None, help="Speicher: GeoPackage-Datei")
+    p.add_argument("--store", default=None, metavar="SPEICHER",
+                   help="Speicher: GeoPackage-Datei oder PostgreSQL-URL postgresql://benutzer@host/datenbank")
     p.add_argument("--port", type=int, default=8501, help="Port (Standard 8501)")
     p.add_argument("--address", default=os.environ.get("LAGEBILD_ADDRESS", "127.0.0.1"),
                    help="Adresse, an der der Server lauscht (Standard 127.0.0.1, nur dieser Rechner; "

@@ -12,6 +12,7 @@ writes existing and suggested bins (``status``, ``rank``, ``covered_finds``,
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="Mindestabstand zu Kitas und Schulen in Metern (Standard: Schutzabstand des Ortes)")
     p.add_argument("--weight", choices=("syringes", "finds"), default="syringes",
                    help="was maximiert wird: Spritzen (Standard) oder Fundstellen")
+    p.add_argument("--demand", choices=("period", "forecast"), default="period",
+                   help="Bedarf der neuen Standorte: die Funde des Zeitraums (Standard) oder die Prognose für den "
+                        "nächsten Zeitraum gleicher Länge (lagebild forecast; je Zelle die erwarteten Funde, verteilt "
+                        "auf die Fundstellen der Zelle)")
     p.add_argument("--method", choices=("auto", "exact", "greedy"), default="auto",
                    help="Lösungsverfahren: exakt, schrittweise (greedy) oder automatisch nach Größe (Standard)")
     add_stack_option(p)
@@ -82,6 +87,19 @@ def _pct(x: float) -> str:
 
 def _m(x: Any) -> str:
     return fmt.number(x, len(f"{float(x):g}".partition(".")[2]))
+
+
+def _forecast_demand(args: argparse.Namespace, area, period, cov):
+    """Demand weights of the coverage's finds from the forecast of the next period (``--demand forecast``)."""
+    from geo.analysis.forecast import demand_weights, forecast
+    from geo.core.grid import point_coordinates
+
+    if period is None:
+        raise UserError("--demand forecast braucht --from und --to (die Prognose gilt für den Zeitraum danach).")
+    result = forecast(load_all_records(args, SYRINGE_FIND), SYRINGE_FIND, area, period)
+    print(f"Bedarf: Prognose für {result.target.label()} ({result.method.label(result.grid.cell)})")
+    x, y = point_coordinates(cov.finds, area.crs)
+    return demand_weights(result, x, y)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -125,9 +143,11 @@ def run(args: argparse.Namespace) -> int:
     if args.add:
         sensitive = load_records(args, SENSITIVE_PLACE)
         candidates = read_candidates(args.candidates, area.crs) if args.candidates else None
+        weights = _forecast_demand(args, area, period, cov) if args.demand == "forecast" else None
         res = suggest_bins(
             cov, args.add, candidates=candidates, area=area, grid_m=args.grid, sensitive=sensitive,
             sensitive_distance_m=args.min_dist_sensitive, min_dist_bins_m=args.min_dist_bins, method=args.method,
+            demand_weights=weights,
         )
         st = res.stats
         print(f"Mögliche Standorte: {_int(st['candidates'])}"
@@ -135,6 +155,17 @@ def run(args: argparse.Namespace) -> int:
               + f", zu nah an Behältern (< {_m(res.params['min_dist_bins_m'])} m) {_int(st['near_bins'])}"
               + f", zu nah an Kitas/Schulen {_int(st['near_sensitive'])}")
         print(f"Verfahren: {res.method_label}")
+        if len(res.sites):  # an address for the crews: "Vorschlag 1 – Torgauer Platz, vor Nr. 3"
+            from geo.analysis.placenames import label_sites
+            from geo.data.store import Store, default_store_path
+            from geo.report.places import store_place_context
+
+            store = Store(args.store or default_store_path(), area)
+            ctx = store_place_context(store if store.exists() else None, area.crs)
+            res = dataclasses.replace(res, sites=label_sites(res.sites, ctx))
+            print("Vorgeschlagene Standorte:")
+            for r in res.sites.itertuples():
+                print(f"  {r.rank}. {r.address}: +{_int(r.gain_syringes)} Spritzen")
         if not len(res.sites):
             print("Kein zulässiger neuer Standort bringt zusätzliche Abdeckung.")
         elif len(res.sites) < args.add:

@@ -13,13 +13,15 @@ from geo.core.area import load_area as _load_area
 from geo.core.errors import UserError
 from geo.core.period import Period, parse_date, records_in
 from geo.core.schema import KINDS, get_kind, normalise_name, resolve_kind
-from geo.data.store import Store, default_store_path, ensure_user_store
+from geo.data.store import Store, default_store_location, ensure_user_store, is_store_url
+from geo.data.store import open_store as _open_store
 
 
 def add_store_options(parser: argparse.ArgumentParser) -> None:
-    """``--store PATH`` and ``--area TOML``."""
-    parser.add_argument("--store", type=Path, default=None,
-                        help="GeoPackage-Speicher (Standard: $LAGEBILD_STORE oder data/lagebild.gpkg)")
+    """``--store PATH|URL`` and ``--area TOML``."""
+    parser.add_argument("--store", type=str, default=None, metavar="SPEICHER",
+                        help="GeoPackage-Datei oder PostgreSQL-URL postgresql://benutzer@host/datenbank "
+                             "(Standard: $LAGEBILD_STORE oder data/lagebild.gpkg)")
     parser.add_argument("--area", type=Path, default=None,
                         help="Gebietsdatei (TOML); Standard: $LAGEBILD_AREA oder Leipziger Osten")
 
@@ -149,9 +151,18 @@ def load_area(args: argparse.Namespace) -> StudyArea:
 
 
 def open_store(args: argparse.Namespace) -> Store:
-    path = getattr(args, "store", None) or default_store_path()
-    ensure_user_store(Path(path))
-    return Store(path, load_area(args))
+    """The store of ``--store`` (a GeoPackage path or a ``postgresql://`` URL; see :func:`store_location`)."""
+    location = store_location(getattr(args, "store", None))
+    return _open_store(location, load_area(args))
+
+
+def store_location(text: str | Path | None) -> str | Path:
+    """A ``postgresql://`` URL as it is, anything else as a checked GeoPackage path; ``None``: the default."""
+    location = text if text is not None else default_store_location()
+    if is_store_url(str(location)):
+        return str(location)
+    ensure_user_store(Path(location))
+    return Path(location)
 
 
 def period_from_args(args: argparse.Namespace) -> Period | None:

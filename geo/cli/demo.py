@@ -20,5 +20,5 @@ def run(args: argparse.Namespace) -> int:
     store = open_store(args)
     for report in load_demo(store, args.seed if args.seed is not None else DEMO_SEED):
         print(f"{report.kind}: gespeichert: {report.stored}, abgelehnt: {report.rejected}")
-    print(f"Speicher: {store.path}")
+    print(f"Speicher: {store if getattr(store, 'backend', '') == 'postgis' else store.path}")
     return 0

@@ -106,17 +106,26 @@ def write_geotiff(result, path: Path) -> None:
         raise UserError(f"Datei {path} kann nicht geschrieben werden: {exc}.") from None
 
 
-def write_png(result, path: Path, boundary, title: str) -> None:
-    """A picture of the density with colour bar and the area outline (matplotlib, no pyplot)."""
+def write_png(result, path: Path, boundary, title: str, base=None) -> None:
+    """A picture of the density with colour bar and the area outline (matplotlib, no pyplot), over the
+    store's base map (buildings, streets; :func:`geo.report.staticmap.plot_base`) when there is one."""
     import numpy as np
     import shapely
     from matplotlib.figure import Figure
 
+    from geo.report.staticmap import plot_base
+
     minx, miny, maxx, maxy = result.bounds
     fig = Figure(figsize=(8, 8 * (maxy - miny) / max(maxx - minx, 1.0) + 0.6), dpi=120)
     ax = fig.add_subplot()
+    ax.set_xlim(minx, maxx)
+    ax.set_ylim(miny, maxy)
+    has_base = base is not None and len(base)
+    if has_base:
+        plot_base(ax, base.to_crs(result.crs) if result.crs else base, line_scale=0.3)
     dens = np.ma.masked_less_equal(result.density, 0)
-    im = ax.imshow(dens, extent=(minx, maxx, miny, maxy), origin="upper", cmap="YlOrRd", interpolation="nearest")
+    im = ax.imshow(dens, extent=(minx, maxx, miny, maxy), origin="upper", cmap="YlOrRd", interpolation="nearest",
+                   alpha=0.8 if has_base else 1.0, zorder=1)
     for poly in shapely.get_parts(boundary):
         x, y = poly.exterior.xy
         ax.plot(x, y, color="#333333", linewidth=1.0)
@@ -130,6 +139,14 @@ def write_png(result, path: Path, boundary, title: str) -> None:
         fig.savefig(path)
     except OSError as exc:
         raise UserError(f"Datei {path} kann nicht geschrieben werden: {exc.strerror or exc}.") from None
+
+
+def _store_base(args: argparse.Namespace, area):
+    """The store's base map (``None`` without a store)."""
+    from geo.data.store import Store, default_store_path
+
+    path = getattr(args, "store", None) or default_store_path()
+    return Store(path, area).read_base() if Path(path).is_file() else None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -165,7 +182,8 @@ def run(args: argparse.Namespace) -> int:
     if suffix in (".tif", ".tiff"):
         write_geotiff(result, args.out)
     elif suffix == ".png":
-        write_png(result, args.out, area.boundary, f"{kind.label_plural} – Kerndichte (je km²)")
+        write_png(result, args.out, area.boundary, f"{kind.label_plural} – Kerndichte (je km²)",
+                  base=_store_base(args, area))
     else:
         contours = density_contours(result, levels, clip=area.boundary)
         if len(contours) == 0:

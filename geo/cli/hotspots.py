@@ -6,10 +6,12 @@
 
 aggregates the records to a hexagon (or square) grid over the study area, runs Gi* with
 FDR-corrected classes (:mod:`geo.analysis.hotspots`) and writes one row per cell with ``cell_id,
-count, gi_z, gi_p, gi_p_fdr, gi_class, gi_label, n_neighbours`` (+ ``gi_p_sim``) as
+count, gi_z, gi_p, gi_p_fdr, gi_class, gi_label, place, n_neighbours`` (+ ``gi_p_sim``) as
 GeoJSON (EPSG:4326), GeoPackage (metric CRS) or CSV (with WKT in EPSG:4326), chosen by
 the extension. Cell size and distance band are chosen automatically unless given; the
-rule is printed.
+rule is printed. ``place`` names each hot cell's hotspot (a connected group of hot cells) by street,
+crossing or sensitive place (:mod:`geo.analysis.placenames`, from the store's base map); the summary
+lists the top hotspots by name.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from geo.cli.common import (
 )
 from geo.core import fmt
 from geo.core.errors import UserError
-from geo.core.schema import DEFAULT_REPORT_KIND, REPORT_KINDS
+from geo.core.schema import DEFAULT_REPORT_KIND, REPORT_KINDS, SYRINGE_FIND
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -57,6 +59,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+#: Hotspots listed by name in the printed summary.
+TOP_N = 5
+
+
+def _naming_context(args: argparse.Namespace, area):
+    """Base map, sensitive places and districts of the store (when there is one) for the names."""
+    from geo.data.store import Store, default_store_path
+    from geo.report.places import store_place_context
+
+    path = getattr(args, "store", None) or default_store_path()
+    store = Store(path, area) if path.is_file() else None
+    return store_place_context(store, area.crs)
+
+
 def format_metres(v: float) -> str:
     from geo.analysis.hotspots import format_metres as fmt
 
@@ -65,6 +81,7 @@ def format_metres(v: float) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from geo.analysis.hotspots import hotspot_analysis
+    from geo.analysis.placenames import name_hotspots
     from geo.core.schema import HOTSPOT_CLASSES, KINDS
     from geo.data.exports import write_table
 
@@ -85,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
     cells = result.cells.copy()
     cells.insert(cells.columns.get_loc("gi_class") + 1, "gi_label",
                  cells["gi_class"].map(lambda c: HOTSPOT_CLASSES[int(c)][0]))
+    groups, place = name_hotspots(cells, _naming_context(args, area))
+    cells.insert(cells.columns.get_loc("gi_label") + 1, "place", place.to_numpy())
     total = (f", Summe {kind.field(kind.weight_field).label}: {fmt.number(cells['count'].sum())}"
              if kind.weight_field else "")
     print(f"{kind.label_plural}: {result.n_points} Datensätze in den Zellen{total}"
@@ -95,6 +114,12 @@ def run(args: argparse.Namespace) -> int:
     for code, n in result.class_counts().items():
         if code != 0 and n:
             print(f"  {HOTSPOT_CLASSES[code][0]}: {n} {'Zelle' if n == 1 else 'Zellen'}")
+    if len(groups):
+        print(f"Top-Hotspots ({min(TOP_N, len(groups))} von {len(groups)}):")
+        unit = "Spritzen" if kind.name == SYRINGE_FIND else "Datensätze"
+        for g in groups.head(TOP_N).itertuples():
+            print(f"  {g.group}. {g.place} – {g.n_cells} {'Zelle' if g.n_cells == 1 else 'Zellen'}, "
+                  f"{fmt.number(g.count)} {unit}")
     write_table(cells, args.out)
     print(f"Geschrieben: {args.out} ({len(cells)} Zellen)")
     return 0

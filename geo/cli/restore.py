@@ -24,7 +24,8 @@ def run(args: argparse.Namespace) -> int:
 
     store = open_store(args)
     info = restore(store, args.file, user=audit_user(args))
-    print(f"Wiederhergestellt: {info.records} Datensätze, {info.check.imports} Importe → {store.path}")
+    target = store if getattr(store, "backend", "") == "postgis" else store.path
+    print(f"Wiederhergestellt: {info.records} Datensätze, {info.check.imports} Importe → {target}")
     if info.removed:
         print(f"Seit der Sicherung aus Datenschutzgründen gelöscht und wieder entfernt: {sum(info.removed.values())} "
               "Datensatz/Datensätze (Löschvermerke).")

@@ -14,6 +14,7 @@ a TOML file::
     name = "Rathaus"
     lat = 51.0539
     lon = 13.7415
+    tiles = "osm"                   # optional online background: basemapde, osm, off or a URL
 
 and points ``LAGEBILD_AREA`` (or ``--area``) at that file.
 """
@@ -80,6 +81,9 @@ class StudyArea:
     crs: str = DEFAULT_CRS
     timezone: str = DEFAULT_TIMEZONE
     fallback_points: tuple[tuple[str, float, float], ...] = ()
+    #: Online background of this area's maps (``basemapde``, ``osm``, ``off`` or an
+    #: XYZ/WMTS/WMS URL; ``None``: the default); ``$LAGEBILD_TILES`` overrides it.
+    tiles: str | None = None
 
     def __post_init__(self) -> None:
         crs = CRS.from_user_input(self.crs)
@@ -174,6 +178,7 @@ def load_area(path: str | os.PathLike | None = None) -> StudyArea:
             fallbacks.append((str(item.get("name", f"Sammelpunkt {i + 1}")), float(item["lon"]), float(item["lat"])))
         except (KeyError, TypeError, ValueError, AttributeError):
             raise AreaConfigError(f"Gebietsdatei {path}: fallback_points Nr. {i + 1} braucht lat und lon.") from None
+    tiles = section.get("tiles")
     try:
         gdf = gpd.read_file(boundary_file)
     except Exception as exc:  # noqa: BLE001 - any reader failure becomes one German line
@@ -183,4 +188,4 @@ def load_area(path: str | os.PathLike | None = None) -> StudyArea:
     geom = shapely.union_all(gdf.to_crs(crs).geometry.make_valid().values)
     if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
         raise AreaConfigError(f"Grenze {boundary_file} enthält keine Fläche.")
-    return StudyArea(name, geom, crs, timezone, tuple(fallbacks))
+    return StudyArea(name, geom, crs, timezone, tuple(fallbacks), tiles=str(tiles) if tiles is not None else None)

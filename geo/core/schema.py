@@ -14,7 +14,7 @@ Families
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 FieldType = Literal["datetime", "int", "float", "str", "category"]
 Family = Literal["report", "place", "measure"]
@@ -297,6 +297,13 @@ COUNT_CELL_COLOUR = "#795548"
 #: Colours of the density ramp (Kerndichte, low → high), also used for count classes.
 DENSITY_COLOURS: tuple[str, ...] = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
 
+#: Forecast cells (Prognose) by rank class – ranks 1–5, 6–10, the rest: label and colour.
+FORECAST_CLASSES: dict[int, tuple[str, str]] = {
+    0: ("Prognose: Rang 1–5", "#4a148c"),
+    1: ("Prognose: Rang 6–10", "#7b1fa2"),
+    2: ("Prognose: weitere Zellen", "#ba68c8"),
+}
+
 #: Period-change classes (Vergleich): label and colour.
 CHANGE_CLASSES: dict[int, tuple[str, str]] = {
     1: ("signifikante Zunahme", "#d73027"),
@@ -436,6 +443,59 @@ X_ALIASES: tuple[str, ...] = ("x", "rechtswert", "easting", "ostwert", "x_coord"
 Y_ALIASES: tuple[str, ...] = ("y", "hochwert", "northing", "nordwert", "y_coord")
 WKT_ALIASES: tuple[str, ...] = ("wkt", "geometry", "geometrie", "geom")
 
+
+# ---------------------------------------------------------------------------- agreements (Vereinbarungen)
+#: Measure kinds an agreement of the Drogenrapport can have: schema id → German label. All but
+#: ``other`` are measure kinds above; a carried-out agreement of such a kind becomes a measure record.
+AGREEMENT_KINDS: dict[str, str] = {
+    "disposal_bin": KINDS["disposal_bin"].label,
+    "greenery_cut": KINDS["greenery_cut"].label,
+    "structural_change": KINDS["structural_change"].label,
+    "police_presence": KINDS["police_presence"].label,
+    "streetwork": KINDS["streetwork"].label,
+    "other": "sonstige Maßnahme",
+}
+
+#: Bodies that can be responsible for an agreement (kept here, the one list; extend as needed).
+RESPONSIBLE_BODIES: tuple[str, ...] = (
+    "Stadtreinigung",
+    "Amt für Stadtgrün",
+    "Polizeidirektion",
+    "Ordnungsamt",
+    "Streetwork",
+    "Drogenhilfe",
+    "Jugendamt",
+    "Wohnungsbaugesellschaft",
+    "Amt für Gebäudemanagement",
+    "Gesundheitsamt",
+    "Quartiersmanagement",
+)
+
+#: Status of an agreement: id → German label, in the order of its life.
+AGREEMENT_STATUSES: dict[str, str] = {
+    "agreed": "vereinbart",
+    "in_progress": "in Umsetzung",
+    "done": "umgesetzt",
+    "ended": "beendet",
+    "rejected": "verworfen",
+}
+#: Statuses in which an agreement is still open (can be overdue).
+OPEN_STATUSES: tuple[str, ...] = ("agreed", "in_progress")
+#: Allowed status changes (from → to). ``rejected`` needs a reason.
+AGREEMENT_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "agreed": ("in_progress", "done", "rejected"),
+    "in_progress": ("done", "rejected"),
+    "done": ("ended",),
+    "ended": (),
+    "rejected": (),
+}
+#: Colours of the statuses (app list, handout); overdue ones are highlighted with :data:`OVERDUE_COLOUR`.
+AGREEMENT_STATUS_COLOURS: dict[str, str] = {
+    "agreed": "#1565c0", "in_progress": "#ef6c00", "done": "#2e7d32", "ended": "#607d8b", "rejected": "#9e9e9e",
+}
+OVERDUE_COLOUR = "#c62828"
+OVERDUE_LABEL = "überfällig"
+
 # ---------------------------------------------------------------- quality of time and place (issue 12)
 #: Optional columns of report kinds beside their fields: a time window (naive local
 #: datetimes, NaT when the source gave none), whether the source gave a date without a time,
@@ -494,3 +554,25 @@ ADDRESS_ALIASES: tuple[str, ...] = (
 DISPLAY_FLAG_LABELS: dict[str, str] = {FLAG_STACK: "Sammelpunkt", FLAG_COARSE: "ungenau verortet"}
 #: Short German plural per report kind for one-line notes ("4.548 Funde an einem Sammelpunkt …").
 SHORT_PLURALS: dict[str, str] = {SYRINGE_FIND: "Funde", COMPLAINT: "Beschwerden", SCENE_OBSERVATION: "Beobachtungen"}
+
+# ---------------------------------------------------------------------------- base layers (issue 11)
+#: Themes of the offline base layers (``lagebild basemap import``): theme → German layer name.
+#: Base layers are context, never reports: they are not counted, exported or audited as personal data.
+BASE_THEMES: dict[str, str] = {
+    "building": "Gebäude",
+    "street": "Straßen",
+    "green": "Grünflächen",
+    "water": "Gewässer",
+    "railway": "Bahnstrecken",
+}
+#: Drawing style of each theme (fill, outline, line width in px) on web and static maps; calm greys
+#: so the data stay in front.
+BASE_STYLES: dict[str, dict[str, Any]] = {
+    "building": {"fill": "#d6d2cc", "line": "#bdb6ad", "width": 0.5},
+    "street": {"fill": None, "line": "#ffffff", "width": 3.0, "casing": "#c9c4bc"},
+    "green": {"fill": "#dfe8d3", "line": "#c9d8b8", "width": 0.5},
+    "water": {"fill": "#cfe0ea", "line": "#a9c6d8", "width": 0.8},
+    "railway": {"fill": None, "line": "#9e9e9e", "width": 1.2},
+}
+#: Columns of a base layer feature besides the geometry.
+BASE_COLUMNS: tuple[str, ...] = ("base_name", "theme", "name", "street", "housenumber")

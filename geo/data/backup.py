@@ -16,6 +16,10 @@ area. It then keeps a copy of the current store beside the backups
 the writer lock. A crash at any point leaves either the old or the restored store, never a
 mixture. A plain ``.gpkg`` (such as that copy) can be restored as well.
 
+A PostGIS store (:mod:`geo.data.pgstore`) is backed up in the same format: its content is
+copied into the ZIP's GeoPackage (:func:`geo.data.storecopy.snapshot_to_geopackage`, under
+the database's writer lock); a restore replaces the database's content in one transaction.
+
 The current audit log is kept (it is append-only and also records the restore); the log
 from the backup is only put in place when there is none.
 """
@@ -25,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import io
 import json
 import os
 import re
@@ -268,8 +273,14 @@ def backup(store: Store, out: str | os.PathLike | None = None, *, user: str = "l
     partial = out.with_name(f".{out.name}.partial-{os.getpid()}")
     snapshot = out.with_name(f".{out.name}.snapshot-{os.getpid()}.gpkg")
     try:
-        with open(store.path, "rb") as src, os.fdopen(_private_file(snapshot), "wb") as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)  # one open handle: a complete snapshot
+        if _is_pg(store):  # a GeoPackage copy of the database, read under its writer lock
+            from geo.data.storecopy import snapshot_to_geopackage
+
+            snapshot_to_geopackage(store, snapshot)
+            os.chmod(snapshot, 0o600)
+        else:
+            with open(store.path, "rb") as src, os.fdopen(_private_file(snapshot), "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)  # one open handle: a complete snapshot
         check = check_store_file(snapshot, store.area, name=store.path.name)
         audit = _read_audit(store)
         manifest = {
@@ -296,8 +307,25 @@ def backup(store: Store, out: str | os.PathLike | None = None, *, user: str = "l
     return BackupInfo(out, out.stat().st_size, check)
 
 
+def _is_pg(store) -> bool:
+    return getattr(store, "backend", "geopackage") == "postgis"
+
+
+def _audit_jsonl(log) -> bytes:
+    """Audit rows (a DataFrame) as JSON lines, like the GeoPackage store's audit file."""
+    lines = []
+    for r in log.to_dict("records"):
+        entry = {c: (None if r.get(c) is None or (isinstance(r.get(c), float) and r.get(c) != r.get(c))
+                     else (int(r[c]) if c == "count" else r[c]))
+                 for c in ("at", "user", "action", "kind", "count", "detail")}
+        lines.append(json.dumps(entry, ensure_ascii=False) + "\n")
+    return "".join(lines).encode("utf-8")
+
+
 def _read_audit(store: Store) -> bytes:
     """The audit log's bytes, read under its lock so no half-written line is copied."""
+    if _is_pg(store):
+        return _audit_jsonl(store.audit_log())
     if not store.audit_path.is_file():
         return b""
     with open(store.audit_path, "rb") as fh:
@@ -359,6 +387,8 @@ def restore(store: Store, file: str | os.PathLike, *, user: str = "lokal", now: 
     if not file.is_file():
         raise UserError(f"Sicherung {file} nicht gefunden.")
     now = now or datetime.now()
+    if _is_pg(store):
+        return _restore_into_database(store, file, user=user, now=now)
     private_dir(store.path.parent, own=False)
     remove_stale_work_files(backup_dir(store), store.path.parent)
     staged = store.path.with_name(f".{store.path.stem}.restore-{os.getpid()}.gpkg")
@@ -407,3 +437,39 @@ def _apply_tombstones(staged: Path, store: Store) -> dict[str, int]:
         return target.apply_tombstones(tombstones)
     finally:
         target.lock_path.unlink(missing_ok=True)
+
+
+def _restore_into_database(store, file: Path, *, user: str, now: datetime) -> RestoreInfo:
+    """:func:`restore` for a PostGIS store: validate, keep a GeoPackage copy of the current content,
+    then replace everything in one transaction."""
+    import pandas as pd
+
+    from geo.data.storecopy import is_blank, read_content, snapshot_to_geopackage, write_content
+
+    store.path.parent.mkdir(parents=True, exist_ok=True)
+    staged = store.path.with_name(f".{store.path.stem}.restore-{os.getpid()}.gpkg")
+    previous = None
+    removed: dict[str, int] = {}
+    try:
+        audit = _stage(file, staged)
+        check = check_store_file(staged, store.area, name=file.name)
+        with store.lock():  # records deleted since the backup stay deleted (tombstones into the staged copy)
+            removed = _apply_tombstones(staged, store)
+        records, imports, aggregates, _ = read_content(Store(staged, store.area))
+        backup_audit = (pd.read_json(io.BytesIO(audit), lines=True, dtype=False) if audit
+                        else None)
+        if not is_blank(store):
+            previous = backup_dir(store) / f"{store.path.stem}-vor-wiederherstellung-{now:%Y%m%d-%H%M%S}.gpkg"
+            previous.parent.mkdir(parents=True, exist_ok=True)
+            snapshot_to_geopackage(store, previous)
+            os.chmod(previous, 0o600)
+        with store.lock():
+            write_content(store, records, imports, aggregates, backup_audit, keep_audit=True)
+    except OSError as exc:
+        raise UserError(f"Wiederherstellung nicht möglich: {exc.strerror or exc}.") from None
+    finally:
+        staged.unlink(missing_ok=True)
+    info = RestoreInfo(check, previous, {k: n for k, n in removed.items() if n})
+    store.audit("restore", user=user, count=info.records,
+                detail=f"aus {file.name}" + (f"; vorheriger Stand: {previous}" if previous else ""))
+    return info

@@ -14,6 +14,13 @@ Planted effects (what the analyses must find)
    Neustädter Markt, about 450 m to the north.
 3. **Emerging hotspot** – the scene at the Hermann-Liebmann-/Eisenbahnstraße crossing
    grows steadily, from about 2 to 50 finds a month.
+4. **Time of day** (:func:`_plant_times`) – at the scene places finds and observations happen in the
+   evening and at night (peak 19–23 h, :data:`SCENE_HOURS`; Thursday to Saturday evenings 2.5 times as
+   busy), elsewhere by day
+   (:data:`DAY_HOURS`). Street cleaning reports its finds in the morning round (6–10 h) with a
+   window back to 18 h of the previous evening (``time_from``/``time_to``); a third of the citizens'
+   finds come with a date only (``date_only``). Only the time of day changes – dates, places and
+   the other planted effects stay exactly as they were (a separate random stream).
 
 The other scene places (Otto-Runki-Platz, Köhlerstraße) are stable; a background of
 finds is spread over the area and along Eisenbahnstraße.
@@ -33,6 +40,7 @@ from geo.core.area import DEFAULT_CRS, DISPLAY_CRS, StudyArea, leipziger_osten
 from geo.core.schema import (
     COMPLAINT,
     COMPLAINT_CATEGORIES,
+    DATE_ONLY,
     DISPOSAL_BIN,
     GREENERY_CUT,
     POLICE_PRESENCE,
@@ -41,6 +49,8 @@ from geo.core.schema import (
     STREETWORK,
     STRUCTURAL_CHANGE,
     SYRINGE_FIND,
+    TIME_FROM,
+    TIME_TO,
 )
 
 DEMO_SEED = 20241101
@@ -119,6 +129,7 @@ def _months() -> pd.DatetimeIndex:
 class _Gen:
     def __init__(self, seed: int, area: StudyArea) -> None:
         self.rng = np.random.default_rng(seed)
+        self.seed = seed
         self.area = area
         self.tr = Transformer.from_crs(DISPLAY_CRS, area.crs, always_xy=True)
         self.months = _months()
@@ -229,6 +240,7 @@ def _demo_reports(g: _Gen, crs: str) -> dict[str, gpd.GeoDataFrame]:
         {"found_at": finds.time, "count": counts, "source": sources, "reporter": ""},
         geometry=_points(finds, crs).values, crs=crs,
     )
+    out[SYRINGE_FIND] = _plant_find_times(out[SYRINGE_FIND], finds.place.to_numpy(), g.seed)
 
     comp = _events(g, per_month_scale=0.25)
     cats = g.rng.choice(COMPLAINT_CATEGORIES, size=len(comp), p=[0.22, 0.22, 0.28, 0.12, 0.08, 0.08])
@@ -248,6 +260,8 @@ def _demo_reports(g: _Gen, crs: str) -> dict[str, gpd.GeoDataFrame]:
          "source": g.rng.choice(["Polizei", "Streetwork"], size=len(obs))},
         geometry=_points(obs, crs).values, crs=crs,
     )
+    out[SCENE_OBSERVATION]["observed_at"] = _plant_times(obs.time.to_numpy(), obs.place.to_numpy(),
+                                                           np.random.default_rng([g.seed, 15, 2]))
     return out
 
 
@@ -315,6 +329,66 @@ def _demo_measures(g: _Gen, crs: str) -> dict[str, gpd.GeoDataFrame]:
     return out
 
 
+# -- planted time of day (issue 15) --------------------------------------------------------------
+#: Relative frequency per hour (0 … 23 h) at the scene places: evening and night.
+SCENE_HOURS = np.array([6, 4, 3, 1.5, 1, 0.8, 0.8, 1, 1.2, 1.5, 2, 2.5,
+                        3, 3, 3.5, 4, 5, 6, 8, 10, 11, 11, 10, 8], dtype=float)
+#: Relative frequency per hour elsewhere (background, along the street): by day.
+DAY_HOURS = np.array([0.5, 0.3, 0.2, 0.2, 0.2, 0.4, 1, 2, 4, 5, 6, 6,
+                      6, 6, 6, 6, 6, 5, 4, 3, 2, 1.5, 1, 0.7], dtype=float)
+#: Weekdays (0 = Monday) whose scene evenings (18–24 h) are busier (× BUSY_FACTOR): Thursday to Saturday.
+BUSY_EVENINGS = (3, 4, 5)
+BUSY_FACTOR = 2.5
+#: Street cleaning's morning round (reported between 6 and 10 h) and its window back to 18 h.
+CLEANING_SOURCE = "Stadtreinigung"
+CLEANING_ROUND_H = (6, 10)
+CLEANING_WINDOW_FROM_H = 18
+#: Share of the citizens' finds reported with a date only.
+DATE_ONLY_SHARE = 1 / 3
+
+
+def _plant_times(times: np.ndarray, places: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Keep each event's date, draw its time of day: scene places by :data:`SCENE_HOURS`, others by day."""
+    day = np.asarray(times, dtype="datetime64[D]").astype("datetime64[ns]")
+    weekday = (np.asarray(times, dtype="datetime64[D]").astype(np.int64) + 3) % 7
+    scene = ~np.isin(places.astype(str), ["Hintergrund", "Eisenbahnstraße"])
+    profiles = np.tile(SCENE_HOURS, (8, 1))  # rows 0–6: scene per weekday, row 7: elsewhere
+    profiles[list(BUSY_EVENINGS), 18:] *= BUSY_FACTOR
+    profiles[7] = DAY_HOURS
+    cdf = np.cumsum(profiles, axis=1)
+    cdf /= cdf[:, -1:]
+    row = np.where(scene, weekday, 7)
+    hour = np.minimum((rng.random(len(day))[:, None] > cdf[row]).sum(axis=1), 23)
+    minute = rng.integers(0, 60, size=len(day))
+    return day + hour.astype("timedelta64[h]") + minute.astype("timedelta64[m]")
+
+
+def _plant_find_times(finds: gpd.GeoDataFrame, places: np.ndarray, seed: int) -> gpd.GeoDataFrame:
+    """Times of day of the finds, with street cleaning's windows and citizens' date-only reports.
+
+    Street cleaning finds (``source == "Stadtreinigung"``): ``found_at`` = the morning round of the
+    event's date (6–10 h), ``time_from`` = 18 h of the evening before, ``time_to`` = ``found_at``.
+    Other finds: ``found_at`` = the event time (:func:`_plant_times`), no window. A third of the
+    citizens' finds: date only (``found_at`` at 00:00, ``date_only`` true).
+    """
+    rng = np.random.default_rng([seed, 15, 1])
+    out = finds.copy()
+    t = _plant_times(finds["found_at"].to_numpy(), places, rng)
+    day = np.asarray(t, dtype="datetime64[D]").astype("datetime64[ns]")
+    cleaning = finds["source"].to_numpy() == CLEANING_SOURCE
+    lo, hi = CLEANING_ROUND_H
+    round_at = day + (rng.integers(lo * 60, hi * 60, size=len(day))).astype("timedelta64[m]")
+    found = np.where(cleaning, round_at, t)
+    date_only = (finds["source"].to_numpy() == "Bürger") & (rng.random(len(day)) < DATE_ONLY_SHARE)
+    found = np.where(date_only, day, found)
+    nat = np.datetime64("NaT", "ns")
+    out["found_at"] = found
+    out[TIME_FROM] = np.where(cleaning, day - np.timedelta64(24 - CLEANING_WINDOW_FROM_H, "h"), nat)
+    out[TIME_TO] = np.where(cleaning, round_at, nat)
+    out[DATE_ONLY] = date_only
+    return out
+
+
 def _lonlat(g: _Gen, lon: float, lat: float) -> shapely.Point:
     return shapely.Point(g.tr.transform(lon, lat))
 
@@ -327,8 +401,107 @@ def load_demo(store, seed: int = DEMO_SEED, *, now: datetime | None = None) -> l
     from geo.data.ingest import import_frame
 
     data = generate_demo(seed, store.area)
-    return [import_frame(frame, kind, store, source=f"demo-{kind}-seed{seed}", now=now, user="demo")
-            for kind, frame in data.items()]
+    reports = [import_frame(frame, kind, store, source=f"demo-{kind}-seed{seed}", now=now, user="demo")
+               for kind, frame in data.items()]
+    load_demo_agreements(store)
+    return reports
+
+
+#: Meetings of the Drogenrapport in the demo: every two months, second Tuesday.
+DEMO_MEETINGS: tuple[date, ...] = (
+    date(2025, 1, 14), date(2025, 3, 11), date(2025, 5, 13), date(2025, 7, 8), date(2025, 9, 9), date(2025, 11, 11),
+    date(2026, 1, 13), date(2026, 3, 10), date(2026, 5, 12), date(2026, 7, 14), date(2026, 9, 8),
+)
+
+
+def demo_agreements() -> list[dict]:
+    """The demo's agreements of past meetings, consistent with the planted measures.
+
+    Each dict: ``title, kind, place`` (a landmark or sensitive place name), optional ``shape``
+    (``"area"``, ``"line"``; default point), ``agreed, responsible, due, status``, optional
+    ``done``, ``ended``, ``reason``, ``notes``, ``public`` and ``measure`` (kind, date of the
+    planted measure record the agreement became). Carried out: the greenery cuts, the wall at
+    Kita Köhlerplatz, the bin at Torgauer Platz, police presence (one ended); overdue: street work
+    positions, a greenery cut at Neustädter Markt; rejected: a bin at Spielplatz Rabet.
+    """
+    m = DEMO_MEETINGS
+    return [
+        dict(title="Rückschnitt von Grün am Rabet (Südseite)", kind=GREENERY_CUT, place="Rabet", shape="rabet_south",
+             agreed=m[0], responsible="Amt für Stadtgrün", due=date(2025, 3, 31), status="done",
+             done=date(2025, 3, 10), public=True, measure=(GREENERY_CUT, date(2025, 3, 10)),
+             notes="Sichtachsen zur Schule am Rabet freihalten."),
+        dict(title="Schwerpunkteinsatz Polizei Eisenbahnstraße", kind=POLICE_PRESENCE,
+             place="Eisenbahnstraße West", shape="street", agreed=m[1], responsible="Polizeidirektion",
+             due=date(2025, 4, 1), status="ended", done=date(2025, 4, 1), ended=date(2025, 4, 30), public=True,
+             measure=(POLICE_PRESENCE, date(2025, 4, 1)), notes="Einsatz auf vier Wochen befristet."),
+        dict(title="Bauliche Änderungen an der Mauer Kita Köhlerplatz (höher und angeschrägt)",
+             kind=STRUCTURAL_CHANGE, place="Kita Köhlerplatz", shape="wall", agreed=m[1],
+             responsible="Amt für Gebäudemanagement", due=date(2025, 6, 30), status="done", done=date(2025, 6, 20),
+             public=True, measure=(STRUCTURAL_CHANGE, date(2025, 6, 20)),
+             notes="Nische hinter der Mauer wurde als Konsumort genutzt."),
+        dict(title="Spritzenentsorgungsbehälter am Spielplatz Rabet", kind=DISPOSAL_BIN, place="Spielplatz Rabet",
+             agreed=m[2], responsible="Stadtreinigung", due=date(2025, 7, 31), status="rejected",
+             reason="Standort zu nah am Spielplatz; Jugendamt und Eltern dagegen.", public=False,
+             notes="Alternative am Rabet Nord prüfen."),
+        dict(title="Rückschnitt der Hecke am Otto-Runki-Platz", kind=GREENERY_CUT, place="Otto-Runki-Platz",
+             shape="hedge", agreed=m[3], responsible="Amt für Stadtgrün", due=date(2025, 9, 30), status="done",
+             done=date(2025, 9, 15), public=True, measure=(GREENERY_CUT, date(2025, 9, 15))),
+        dict(title="Aufstellung Spritzenentsorgungsbehälter Torgauer Platz und Übernahme in das Eigentum des EB "
+                   "Stadtreinigung", kind=DISPOSAL_BIN, place=BIN_PLACE, agreed=m[4],
+             responsible="Stadtreinigung", due=date(2025, 10, 31), status="done", done=BIN_INSTALLED, public=True,
+             measure=(DISPOSAL_BIN, BIN_INSTALLED), notes="Leerung zweimal wöchentlich."),
+        dict(title="Höhere Polizeipräsenz an besonders sensiblen Orten (Rabet)", kind=POLICE_PRESENCE,
+             place="Rabet", shape="rabet", agreed=m[7], responsible="Polizeidirektion", due=date(2026, 5, 1),
+             status="done", done=DISPLACEMENT_START, public=True, measure=(POLICE_PRESENCE, DISPLACEMENT_START),
+             notes="Verdrängung zum Neustädter Markt beobachten."),
+        dict(title="Stellenerweiterung im Bereich Streetwork", kind=STREETWORK, place="Rabet", agreed=m[8],
+             responsible="Streetwork", due=date(2026, 9, 30), status="in_progress", public=True,
+             notes="Finanzierung im Jugendhilfeausschuss beantragt."),
+        dict(title="Rückschnitt Gebüsch am Neustädter Markt", kind=GREENERY_CUT, place=DISPLACEMENT_TO,
+             agreed=m[9], responsible="Amt für Stadtgrün", due=date(2026, 10, 15), status="agreed", public=True),
+        dict(title="Weitere Spritzenentsorgungsbehälter an der Hermann-Liebmann-Straße", kind=DISPOSAL_BIN,
+             place=EMERGING_PLACE, agreed=m[10], responsible="Stadtreinigung", due=date(2026, 12, 31),
+             status="agreed", public=True, notes="Standortvorschläge aus der Behälterplanung nutzen."),
+        dict(title="Beleuchtung im Durchgang Hermann-Liebmann-/Eisenbahnstraße prüfen", kind="other",
+             place=EMERGING_PLACE, agreed=m[10], responsible="Wohnungsbaugesellschaft", due=date(2027, 1, 31),
+             status="in_progress", public=False, notes="Eigentümerin angeschrieben."),
+    ]
+
+
+def _demo_shape(g: _Gen, spec: dict) -> shapely.Geometry:
+    x, y = g.xy(spec["place"])
+    shape = spec.get("shape")
+    if shape == "rabet_south":
+        return shapely.affinity.translate(shapely.box(-120, -60, 60, -20), x, y)
+    if shape == "rabet":
+        return shapely.affinity.translate(shapely.box(-250, -100, 250, 100), x, y)
+    if shape == "street":
+        return shapely.LineString([g.xy("Eisenbahnstraße West"), g.xy("Eisenbahnstraße Mitte")])
+    if shape == "wall":
+        return shapely.LineString([(x - 30, y + 20), (x + 30, y + 20)])
+    if shape == "hedge":
+        return shapely.LineString([(x - 40, y - 20), (x + 40, y - 25)])
+    return shapely.Point(x, y)
+
+
+def load_demo_agreements(store, *, user: str = "demo") -> int:
+    """Store :func:`demo_agreements` (linked to the planted measure records); return how many were stored."""
+    from geo.core.schema import KINDS
+
+    g = _Gen(DEMO_SEED, store.area)
+    stored = 0
+    for spec in demo_agreements():
+        measure_id = ""
+        if spec.get("measure"):
+            kind, when = spec["measure"]
+            table = store.attributes(kind, ["record_id", KINDS[kind].date_field])
+            hit = table[pd.to_datetime(table[KINDS[kind].date_field]).dt.date == when]
+            measure_id = str(hit["record_id"].iloc[0]) if len(hit) else ""
+        row = {k: v for k, v in spec.items() if k not in ("shape", "measure")}
+        row |= {"agreement_id": None, "geometry": _demo_shape(g, spec), "measure_id": measure_id}
+        store.save_agreement(row, user=user)
+        stored += 1
+    return stored
 
 
 __all__ = ["generate_demo", "load_demo", "SCENE_PLACES", "LANDMARKS", "DEMO_SEED", "DEFAULT_CRS"]

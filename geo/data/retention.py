@@ -35,8 +35,9 @@ Aggregation (``aggregate=True``)
     Running a purge again adds to existing rows (same kind, month and cell) instead of
     duplicating them. The layer holds no texts, persons or exact points.
 
-Everything happens in one atomic write of the store (copy-on-write, like imports), under
-the store's writer lock, and is written to the audit log.
+Everything happens in one atomic write of the store (copy-on-write, like imports; on PostGIS
+one transaction, :meth:`geo.data.pgstore.PgStore.purge_before`), under the store's writer
+lock, and is written to the audit log.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import geopandas as gpd
 import numpy as np
@@ -61,6 +62,9 @@ from geo.core.errors import UserError
 from geo.core.period import Period
 from geo.core.schema import RECORD_ID, REPORT_KINDS, get_kind
 from geo.data.store import Store
+
+if TYPE_CHECKING:
+    from geo.data.pgstore import PgStore
 
 #: Layer of the store that holds the monthly counts of purged records.
 AGGREGATE_LAYER = "aggregated_counts"
@@ -263,6 +267,9 @@ def merge_counts(parts: list[pd.DataFrame], crs: str) -> gpd.GeoDataFrame:
 
 def read_aggregates(store: Store) -> gpd.GeoDataFrame:
     """The monthly cell counts of purged records (empty if there are none)."""
+    if getattr(store, "backend", "") == "postgis":
+        table = cast("PgStore", store).read_aggregates()
+        return merge_counts([] if table is None else [table], store.area.crs)
     if store.exists() and AGGREGATE_LAYER in [str(n) for n in pyogrio.list_layers(store.path)[:, 0]]:
         gdf = pyogrio.read_dataframe(store.path, layer=AGGREGATE_LAYER, use_arrow=False)
         return merge_counts([gdf], store.area.crs)
@@ -301,7 +308,7 @@ def purge(
     before = Period(_EARLIEST, cutoff - timedelta(days=1))
     result = PurgeResult(cutoff, {}, aggregate, dry_run=dry_run)
     with store.lock():
-        if not dry_run:
+        if not dry_run and hasattr(store, "remove_stale_temporaries"):  # GeoPackage: copies of killed writers
             store.remove_stale_temporaries()  # a purge killed earlier left its copy of the old records
         layers = store.layers()
         frames = {k: store.read(k, before) for k in kinds if k in layers}
@@ -325,6 +332,8 @@ def purge(
 def _write_purge(store: Store, frames: dict[str, gpd.GeoDataFrame], cutoff: date,
                  counts: gpd.GeoDataFrame | None) -> int:
     """Delete the purged rows and add ``counts`` in one atomic write (caller holds the lock)."""
+    if getattr(store, "backend", "") == "postgis":  # one transaction in the database
+        return cast("PgStore", store).purge_before(frames, cutoff, counts, merge_counts)
     with store.transaction() as tmp:
         with contextlib.closing(sqlite3.connect(tmp)) as con:
             con.execute("PRAGMA secure_delete = ON")

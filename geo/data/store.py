@@ -46,12 +46,23 @@ from geo.core.schema import (
     Kind,
     get_kind,
 )
+from geo.data.agreement_rows import (
+    AGREEMENT_COLUMNS,
+    AGREEMENTS_TABLE,
+    agreement_frame,
+    agreement_values,
+    audit_text,
+    ensure_agreements_table,
+    has_table,
+)
+from geo.data.basestore import BaseMapTables
+from geo.data.gpkgtools import IMPORTS_TABLE, ensure_imports_table, gdal_options
 from geo.data.private import make_private, open_private, private_dir
+from geo.data.tombstones import delete_with_tombstones, read_tombstones
 
 DEFAULT_STORE = Path(__file__).resolve().parents[2] / "data" / "lagebild.gpkg"
-IMPORTS_TABLE = "lagebild_imports"
-#: Content hashes (``record_id``) of records deleted for data protection: never stored again (see :meth:`Store.delete`).
-TOMBSTONES_TABLE = "lagebild_tombstones"
+#: Layer of the offline base map (buildings, streets, …; see :mod:`geo.data.basefile`). Not a kind:
+#: never counted, exported, purged or audited as personal data.
 _IMPORT_COLUMNS = (
     "import_id", "file_name", "sha256", "kind", "imported_at", "rows_read", "stored", "rejected",
     "repaired", "rejects_file", "user", "notes",
@@ -60,8 +71,36 @@ _tmp_counter = count()
 
 
 def default_store_path() -> Path:
-    """``$LAGEBILD_STORE`` or ``data/lagebild.gpkg`` in the project."""
+    """``$LAGEBILD_STORE`` or ``data/lagebild.gpkg`` in the project (a path; see :func:`default_store_location`)."""
     return Path(os.environ.get("LAGEBILD_STORE") or DEFAULT_STORE)
+
+
+def is_store_url(location: object) -> bool:
+    """Whether ``location`` names a PostgreSQL database (``postgresql://…``) rather than a GeoPackage file."""
+    return isinstance(location, str) and location.split("://", 1)[0].lower() in ("postgresql", "postgres")
+
+
+def default_store_location() -> str | Path:
+    """``$LAGEBILD_STORE`` (a ``postgresql://`` URL or a GeoPackage path) or ``data/lagebild.gpkg``."""
+    env = os.environ.get("LAGEBILD_STORE") or ""
+    return env if is_store_url(env) else default_store_path()
+
+
+def open_store(location: str | os.PathLike | None = None, area: StudyArea | None = None, *,
+               role: str | None = None):
+    """The store at ``location``: a ``postgresql://`` URL opens the PostGIS backend
+    (:class:`geo.data.pgstore.PgStore`), anything else a GeoPackage :class:`Store`.
+
+    ``role`` (PostGIS only) makes the database enforce a Lagebild role (``SET ROLE``); the
+    GeoPackage has no such enforcement, there :mod:`geo.data.access` does it in the app.
+    Default location: :func:`default_store_location`.
+    """
+    location = default_store_location() if location is None else location
+    if is_store_url(location):
+        from geo.data.pgstore import PgStore
+
+        return PgStore(str(location), area, role=role)
+    return Store(location, area)
 
 
 def empty_frame(kind: Kind | str, crs: str) -> gpd.GeoDataFrame:
@@ -74,14 +113,16 @@ def empty_frame(kind: Kind | str, crs: str) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
 
 
-class Store:
-    """A Lagebild GeoPackage store.
+class Store(BaseMapTables):
+    """A Lagebild GeoPackage store (the PostGIS backend, :class:`geo.data.pgstore.PgStore`, has the same interface).
 
     Parameters
     ----------
     path : the ``.gpkg`` file (created on the first import); default :func:`default_store_path`.
     area : the study area (its CRS is the store's CRS); default :func:`geo.core.area.load_area`.
     """
+
+    backend = "geopackage"
 
     def __init__(self, path: str | os.PathLike | None = None, area: StudyArea | None = None) -> None:
         self.path = Path(path) if path is not None else default_store_path()
@@ -219,7 +260,7 @@ class Store:
             row = {c: record.get(c) for c in _IMPORT_COLUMNS}
             row["import_id"] = import_id
             with contextlib.closing(sqlite3.connect(tmp)) as con:
-                _ensure_imports_table(con)
+                ensure_imports_table(con)
                 con.execute(
                     f"INSERT INTO {IMPORTS_TABLE} ({', '.join(_IMPORT_COLUMNS)}) VALUES "
                     f"({', '.join('?' * len(_IMPORT_COLUMNS))})",
@@ -229,49 +270,30 @@ class Store:
         return import_id
 
     def delete(self, kind: Kind | str, record_ids: list[str] | np.ndarray, *, tombstone: bool = False) -> int:
-        """Delete records by id (atomic); return how many were deleted. Takes the lock.
-
-        With ``tombstone`` (a data-protection deletion, :func:`geo.data.retention.delete_records`) each
-        record leaves its ``record_id`` – the content hash – in :data:`TOMBSTONES_TABLE`, in the same
-        write: an import of the same content is rejected ("gelöscht (Datenschutz)") and a restore
-        removes it again (:meth:`apply_tombstones`).
-        """
+        """Delete records by id (atomic, takes the lock); return how many. With ``tombstone`` their ids stay
+        behind (:mod:`geo.data.tombstones`): re-imports and restores do not bring them back."""
         kind = get_kind(kind) if isinstance(kind, str) else kind
         ids = [str(i) for i in record_ids]
         if not ids or kind.name not in self.layers():
             return 0
         with self.lock(), self.transaction() as tmp, contextlib.closing(sqlite3.connect(tmp)) as con:
-            deleted = _delete_with_tombstones(con, kind.name, ids, tombstone=tombstone)
+            deleted = delete_with_tombstones(con, kind.name, ids, tombstone=tombstone)
             con.commit()
         return deleted
 
     def tombstones(self, kind: Kind | str | None = None) -> dict[str, set[str]]:
         """Record ids deleted for data protection, per kind (only ``kind`` when given)."""
         name = None if kind is None else (get_kind(kind) if isinstance(kind, str) else kind).name
-        out: dict[str, set[str]] = {} if name is None else {name: set()}
-        if not self.exists():
-            return out
-        with contextlib.closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)) as con:
-            if not con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?",
-                               (TOMBSTONES_TABLE,)).fetchone():
-                return out
-            sql = f"SELECT kind, record_id FROM {TOMBSTONES_TABLE}" + (" WHERE kind = ?" if name else "")
-            for k, rid in con.execute(sql, (name,) if name else ()):
-                out.setdefault(k, set()).add(rid)
-        return out
+        return read_tombstones(self.path, name) if self.exists() else ({} if name is None else {name: set()})
 
     def apply_tombstones(self, tombstones: dict[str, set[str]]) -> dict[str, int]:
-        """Record ``tombstones`` (kind → record ids) here and delete the records they name (atomic, takes the
-        lock); return the number of records removed per kind. Used on a restored store: records deleted
-        after its backup was made do not come back."""
-        wanted = {k: sorted(v) for k, v in tombstones.items() if v and k in KINDS}
+        """Record ``tombstones`` (kind → ids) and delete what they name (atomic, takes the lock); return the
+        records removed per kind. Used on a restored store: records deleted since its backup stay deleted."""
+        wanted, layers = {k: sorted(v) for k, v in tombstones.items() if v and k in KINDS}, set(self.layers())
         if not wanted or not self.exists():
             return {}
-        removed: dict[str, int] = {}
-        layers = set(self.layers())
         with self.lock(), self.transaction() as tmp, contextlib.closing(sqlite3.connect(tmp)) as con:
-            for name, ids in wanted.items():
-                removed[name] = _delete_with_tombstones(con, name, ids, layer=name in layers)
+            removed = {k: delete_with_tombstones(con, k, ids, layer=k in layers) for k, ids in wanted.items()}
             con.commit()
         return removed
 
@@ -346,17 +368,110 @@ class Store:
             _remove(tmp)
             raise
 
+    # ------------------------------------------------------------------ agreements (Vereinbarungen)
+    def agreements(self) -> gpd.GeoDataFrame:
+        """All agreements of the Drogenrapport (table :data:`AGREEMENTS_TABLE`), oldest first.
+
+        Columns :data:`AGREEMENT_COLUMNS`: ``agreement_id`` (int), texts, ``agreed``, ``due``,
+        ``done``, ``ended`` (datetime64, NaT = not set), ``public`` (bool), ``measure_id`` (the
+        ``record_id`` of the measure record it became, "" = none) and the place geometry in the
+        store's metric CRS.
+        """
+        crs = self.area.crs
+        rows = pd.DataFrame(columns=list(AGREEMENT_COLUMNS))
+        if self.exists():
+            with contextlib.closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)) as con:
+                if has_table(con, AGREEMENTS_TABLE):
+                    rows = pd.read_sql_query(f"SELECT * FROM {AGREEMENTS_TABLE} ORDER BY agreement_id", con)
+        return agreement_frame(rows, crs)
+
+    def save_agreement(
+        self,
+        row: dict,
+        *,
+        user: str,
+        measure_kind: str | None = None,
+        measure: gpd.GeoDataFrame | None = None,
+        drop_measure: str | None = None,
+    ) -> int:
+        """Insert (``agreement_id`` missing or ``None``) or update one agreement atomically; return its id.
+
+        Parameters
+        ----------
+        row : values of :data:`AGREEMENT_COLUMNS` (dates as ``date``/``Timestamp``/``None``, the
+            place as ``geometry``, a shapely geometry in the store's CRS). An update needs
+            only the changed columns besides ``agreement_id``.
+        user : who changes it (audit log: who, when, old → new of every changed column).
+        measure_kind, measure : validated measure rows (with ``record_id``) to add in the same
+            write, e.g. when the agreement is carried out; an import record is written for them.
+        drop_measure : ``record_id`` of a measure of ``measure_kind`` to remove in the same write
+            (a measure record is replaced when its end date is set).
+
+        Raises
+        ------
+        UserError
+            The agreement to update does not exist.
+        """
+        with self.lock():
+            current = self.agreements()
+            new_id = row.get("agreement_id")
+            if new_id is None or pd.isna(new_id):
+                new_id = int(current["agreement_id"].max()) + 1 if len(current) else 1
+                old: dict = {}
+            else:
+                new_id = int(new_id)
+                hit = current[current["agreement_id"] == new_id]
+                if not len(hit):
+                    raise UserError(f"Keine Vereinbarung mit der Nummer {new_id}.")
+                old = agreement_values(hit.iloc[0].to_dict())
+            merged = {**old, **{k: v for k, v in row.items() if k in AGREEMENT_COLUMNS or k == "geometry"}}
+            merged["agreement_id"] = new_id
+            merged["updated_at"] = datetime.now().isoformat(timespec="seconds")
+            merged["updated_by"] = user
+            values = agreement_values(merged)
+            adding = measure is not None and len(measure) > 0 and measure_kind is not None
+            import_id = self._next_import_id() if adding else None
+            with self.transaction() as tmp:
+                if measure_kind is not None and drop_measure:
+                    self._delete_rows(tmp, get_kind(measure_kind), [drop_measure])
+                if import_id is not None and measure is not None and measure_kind is not None:
+                    kind = get_kind(measure_kind)
+                    out = measure[[RECORD_ID, *kind.field_names, measure.geometry.name]].copy()
+                    out.insert(1, IMPORT_ID, import_id)
+                    self._append_layer(tmp, kind, out)
+                with contextlib.closing(sqlite3.connect(tmp)) as con:
+                    ensure_imports_table(con)
+                    ensure_agreements_table(con)
+                    if import_id is not None and measure is not None:
+                        rec = {c: None for c in _IMPORT_COLUMNS} | {
+                            "import_id": import_id, "file_name": f"Vereinbarung Nr. {new_id}", "kind": measure_kind,
+                            "imported_at": merged["updated_at"], "rows_read": len(measure), "stored": len(measure),
+                            "rejected": 0, "repaired": 0, "user": user, "notes": "aus der Vereinbarung übernommen"}
+                        con.execute(f"INSERT INTO {IMPORTS_TABLE} ({', '.join(_IMPORT_COLUMNS)}) VALUES "
+                                    f"({', '.join('?' * len(_IMPORT_COLUMNS))})", [rec[c] for c in _IMPORT_COLUMNS])
+                    cols = list(AGREEMENT_COLUMNS)
+                    con.execute(f"INSERT OR REPLACE INTO {AGREEMENTS_TABLE} ({', '.join(cols)}) VALUES "
+                                f"({', '.join('?' * len(cols))})", [values[c] for c in cols])
+                    con.commit()
+        changes = [f"{c}: {audit_text(old.get(c))} → {audit_text(values[c])}" for c in AGREEMENT_COLUMNS
+                   if c not in ("agreement_id", "updated_at", "updated_by") and old.get(c) != values[c]
+                   and (old or values[c] not in (None, ""))]
+        if measure is not None and len(measure):
+            changes.append(f"Maßnahme {measure_kind} angelegt: {', '.join(measure[RECORD_ID].astype(str))}")
+        if drop_measure:
+            changes.append(f"Maßnahme {measure_kind} ersetzt: {drop_measure}")
+        self.audit("agreement_change" if old else "agreement_add", user=user, kind="agreement", count=1,
+                   detail=f"Vereinbarung Nr. {new_id}: " + "; ".join(changes))
+        return new_id
+
     # ------------------------------------------------------------------ internals
     def _next_import_id(self) -> int:
         hist = self.imports()
         return int(hist["import_id"].max()) + 1 if len(hist) else 1
 
     def remove_stale_temporaries(self) -> list[Path]:
-        """Remove temporary copies of the store (and their SQLite journals) left by a killed writer.
-
-        They can hold records that were being deleted or purged. Must be called while holding
-        :meth:`lock` (then no other writer's copy is in use); every write does it first.
-        """
+        """Remove temporary copies of the store and their journals left by a killed writer (they can hold deleted
+        or purged records). Call it holding :meth:`lock`; every write does it first."""
         stale = [Path(p) for p in glob.glob(glob.escape(str(self.path.with_name(self.path.stem))) + ".tmp-*.gpkg*")]
         for path in stale:
             _remove(path)
@@ -374,7 +489,7 @@ class Store:
     def _commit(self, tmp: Path) -> None:
         if not tmp.exists():  # nothing was written to a new store: create it with the history table
             with contextlib.closing(sqlite3.connect(tmp)) as con:
-                _ensure_imports_table(con)
+                ensure_imports_table(con)
         make_private(tmp)  # GDAL creates a new store with the umask's mode
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
@@ -384,6 +499,15 @@ class Store:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+    def _delete_rows(self, tmp: Path, kind: Kind, ids: list[str]) -> int:
+        if not tmp.exists() or kind.name not in [str(n) for n in pyogrio.list_layers(tmp)[:, 0]]:
+            return 0
+        with contextlib.closing(sqlite3.connect(tmp)) as con:
+            con.execute("PRAGMA secure_delete = ON")
+            cur = con.executemany(f'DELETE FROM "{kind.name}" WHERE {RECORD_ID} = ?', [(str(i),) for i in ids])
+            con.commit()
+            return cur.rowcount
 
     def _append_layer(self, tmp: Path, kind: Kind, rows: gpd.GeoDataFrame) -> None:
         exists = tmp.exists() and kind.name in [str(n) for n in pyogrio.list_layers(tmp)[:, 0]]
@@ -403,50 +527,12 @@ class Store:
         # The temporary copy needs no journal or synchronous writes: it becomes the store only
         # after it has been fsynced and renamed. No R-tree: queries filter by time, not space,
         # and building the index would triple the write time of large imports.
-        with _gdal_options(OGR_SQLITE_SYNCHRONOUS="OFF", OGR_SQLITE_JOURNAL="OFF", OGR_SQLITE_CACHE="512"):
+        with gdal_options(OGR_SQLITE_SYNCHRONOUS="OFF", OGR_SQLITE_JOURNAL="OFF", OGR_SQLITE_CACHE="512"):
             pyogrio.write_dataframe(
                 rows, tmp, layer=kind.name, driver="GPKG", append=exists, use_arrow=True,
                 geometry_type="Point" if kind.is_point_only else "Unknown",
                 layer_options=None if exists else {"SPATIAL_INDEX": "NO"},
             )
-
-
-@contextlib.contextmanager
-def _gdal_options(**options: str) -> Iterator[None]:
-    previous = {k: pyogrio.get_gdal_config_option(k) for k in options}
-    pyogrio.set_gdal_config_options(options)
-    try:
-        yield
-    finally:
-        pyogrio.set_gdal_config_options(previous)
-
-
-def _ensure_imports_table(con: sqlite3.Connection) -> None:
-    con.execute(
-        f"CREATE TABLE IF NOT EXISTS {IMPORTS_TABLE} (import_id INTEGER PRIMARY KEY, file_name TEXT, sha256 TEXT, "
-        "kind TEXT, imported_at TEXT, rows_read INTEGER, stored INTEGER, rejected INTEGER, repaired INTEGER, "
-        "rejects_file TEXT, user TEXT, notes TEXT)"
-    )
-
-
-def _delete_with_tombstones(con: sqlite3.Connection, name: str, ids: list[str], *, layer: bool = True,
-                            tombstone: bool = True) -> int:
-    """In an open write of the temporary copy: tombstones for ``ids`` of kind ``name`` (with ``tombstone``), then
-    delete those records (overwritten on disk, no journal keeping the old pages). Returns the number deleted."""
-    con.execute("PRAGMA secure_delete = ON")  # overwrite deleted rows, whatever the build's default
-    con.execute("PRAGMA journal_mode = OFF")  # the copy is discarded on failure; a journal would keep old pages
-    if tombstone:
-        con.execute(f"CREATE TABLE IF NOT EXISTS {TOMBSTONES_TABLE} (kind TEXT NOT NULL, record_id TEXT NOT NULL, "
-                    "deleted_at TEXT, PRIMARY KEY (kind, record_id))")
-        now = datetime.now().isoformat(timespec="seconds")
-        con.executemany(f"INSERT OR IGNORE INTO {TOMBSTONES_TABLE} VALUES (?, ?, ?)",
-                        [(name, i, now) for i in ids])
-    if not layer:
-        return 0
-    con.execute("CREATE TEMP TABLE IF NOT EXISTS del_ids (id TEXT PRIMARY KEY)")
-    con.execute("DELETE FROM del_ids")
-    con.executemany("INSERT OR IGNORE INTO del_ids VALUES (?)", [(i,) for i in ids])
-    return con.execute(f'DELETE FROM "{name}" WHERE {RECORD_ID} IN (SELECT id FROM del_ids)').rowcount
 
 
 def _remove(path: Path) -> None:
@@ -497,6 +583,10 @@ def _quality_column(s: pd.Series, kind: str) -> pd.Series:
     if kind == "bool":
         return s.astype(object).where(s.notna(), False).astype(bool)
     return s.astype(object).where(s.notna(), "")
+
+
+#: Public name of :func:`_normalise` for the other backends.
+normalise_frame = _normalise
 
 
 def ensure_user_store(path: Path) -> None:

@@ -16,23 +16,15 @@ are not shaped), with Helvetica as fallback. Nothing here imports streamlit or f
 
 from __future__ import annotations
 
-import functools
 import io
 from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
-from xml.sax.saxutils import escape as _xml_escape
 
 import geopandas as gpd
-import matplotlib
 import pandas as pd
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import cm, mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Image,
@@ -41,9 +33,9 @@ from reportlab.platypus import (
     SimpleDocTemplate,
     Spacer,
     Table,
-    TableStyle,
 )
 
+from geo.analysis.placenames import name_hotspots, place_context, top_hotspots
 from geo.core import fmt
 from geo.core.area import StudyArea
 from geo.core.errors import UserError
@@ -58,27 +50,16 @@ from geo.report.figures import (
     measures_list,
     sensitive_place_table,
 )
+from geo.report.forecast_text import forecast_line
+from geo.report.handout_times import times_section
+from geo.report.pdfstyle import DOWN, GRID, MARGIN, MUTED, UP, escape, fonts, styles, table
 from geo.report.staticmap import map_png
 
 #: Most rows printed in the sensitive-places and measures tables (the rest is summarised).
 MAX_PLACE_ROWS = 25
 MAX_MEASURE_ROWS = 30
 DEMO_NOTICE = "synthetische Demodaten"
-_MARGIN = 16 * mm
-_HEADER_BG = colors.HexColor("#37474f")
-_ZEBRA = colors.HexColor("#f3f5f6")
-_GRID = colors.HexColor("#cfd8dc")
-_UP = colors.HexColor("#b71c1c")
-_DOWN = colors.HexColor("#1b5e20")
-_MUTED = colors.HexColor("#607d8b")
-_FLAGGED = f'<font color="{_UP.hexval()}"><b>ja</b></font>'
-
-
-def escape(text: object) -> str:
-    """Text for reportlab Paragraph markup: ``&``, ``<`` and ``>`` escaped, ``None`` → ``""``."""
-    if text is None or (not isinstance(text, str) and pd.isna(text)):
-        return ""
-    return _xml_escape(str(text))
+_FLAGGED = f'<font color="{UP.hexval()}"><b>ja</b></font>'
 
 
 def is_demo_data(imports: pd.DataFrame) -> bool:
@@ -90,75 +71,12 @@ def is_demo_data(imports: pd.DataFrame) -> bool:
     return bool((user.str.strip().str.lower() == "demo").any() or name.str.startswith("demo-").any())
 
 
-# -- styles -------------------------------------------------------------------------------
-
-
-@functools.cache
-def fonts() -> tuple[str, str]:
-    """Regular and bold font names: DejaVu Sans from matplotlib's data (covers ş, ğ, ≥, −, Cyrillic …)
-    embedded in the PDF and matching the map; Helvetica (Latin-1 only) if it cannot be loaded."""
-    ttf = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    try:
-        pdfmetrics.registerFont(TTFont("LagebildSans", str(ttf / "DejaVuSans.ttf")))
-        pdfmetrics.registerFont(TTFont("LagebildSans-Bold", str(ttf / "DejaVuSans-Bold.ttf")))
-        pdfmetrics.registerFontFamily("LagebildSans", normal="LagebildSans", bold="LagebildSans-Bold",
-                           italic="LagebildSans", boldItalic="LagebildSans-Bold")
-    except Exception:  # noqa: BLE001 - any font problem: fall back to the built-in font
-        return "Helvetica", "Helvetica-Bold"
-    return "LagebildSans", "LagebildSans-Bold"
-
-
-def _styles() -> dict[str, ParagraphStyle]:
-    regular, bold = fonts()
-    base = getSampleStyleSheet()
-    body = ParagraphStyle("body", parent=base["BodyText"], fontName=regular, fontSize=9, leading=11.5)
-    return {
-        "title": ParagraphStyle("title", parent=body, fontName=bold, fontSize=17, leading=21,
-                                spaceAfter=2),
-        "subtitle": ParagraphStyle("subtitle", parent=body, fontSize=9.5, leading=12.5, textColor=_MUTED),
-        "h2": ParagraphStyle("h2", parent=body, fontName=bold, fontSize=11.5, leading=14,
-                             spaceBefore=9, spaceAfter=4, textColor=_HEADER_BG, keepWithNext=1),
-        "body": body,
-        "small": ParagraphStyle("small", parent=body, fontSize=7.5, leading=9.5, textColor=_MUTED),
-        "cell": ParagraphStyle("cell", parent=body, fontSize=8, leading=9.8),
-        "num": ParagraphStyle("num", parent=body, fontSize=8, leading=9.8, alignment=TA_RIGHT),
-        "head": ParagraphStyle("head", parent=body, fontName=bold, fontSize=8, leading=9.8,
-                               textColor=colors.white),
-        "headnum": ParagraphStyle("headnum", parent=body, fontName=bold, fontSize=8, leading=9.8,
-                                  textColor=colors.white, alignment=TA_RIGHT),
-        "notice": ParagraphStyle("notice", parent=body, fontName=bold, fontSize=9,
-                                 textColor=colors.HexColor("#6d4c00"), backColor=colors.HexColor("#fff3cd"),
-                                 borderColor=colors.HexColor("#e0b84c"), borderWidth=0.6, borderPadding=5,
-                                 spaceBefore=6, spaceAfter=8),
-    }
-
-
-def _table(header: list[str], rows: list[list], widths: list[float], numeric: set[int], st) -> Table:
-    """A styled table: dark header, zebra rows; ``rows`` hold escaped markup strings."""
-    head = [Paragraph(escape(h), st["headnum" if i in numeric else "head"]) for i, h in enumerate(header)]
-    body = [[Paragraph(c, st["num" if i in numeric else "cell"]) for i, c in enumerate(r)] for r in rows]
-    t = Table([head, *body], colWidths=widths, repeatRows=1, hAlign="LEFT")
-    style = [
-        ("BACKGROUND", (0, 0), (-1, 0), _HEADER_BG),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.35, _GRID),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-    ]
-    style += [("BACKGROUND", (0, i), (-1, i), _ZEBRA) for i in range(2, len(rows) + 1, 2)]
-    t.setStyle(TableStyle(style))
-    return t
-
-
 def _change_markup(value: float, previous: float) -> str:
     """:func:`format_change` coloured: increases dark red, decreases dark green."""
     text = escape(format_change(value, previous))
     if pd.isna(value) or pd.isna(previous) or value == previous:
         return text
-    colour = _UP if value > previous else _DOWN
+    colour = UP if value > previous else DOWN
     return f'<font color="{colour.hexval()}">{text}</font>'
 
 
@@ -168,7 +86,7 @@ def _change_markup(value: float, previous: float) -> str:
 def _key_figure_table(figures: pd.DataFrame, st) -> Table:
     rows = [[escape(r.figure), fmt.number(r.value), fmt.number(r.previous),
              _change_markup(r.value, r.previous)] for r in figures.itertuples()]
-    return _table(["Kennzahl", "Zeitraum", "Vorzeitraum", "Veränderung"], rows,
+    return table(["Kennzahl", "Zeitraum", "Vorzeitraum", "Veränderung"], rows,
                   [7.6 * cm, 3.0 * cm, 3.0 * cm, 4.2 * cm], {1, 2, 3}, st)
 
 
@@ -177,7 +95,7 @@ def _places_section(table: gpd.GeoDataFrame | None, threshold: int, st) -> list:
     if table is None or not len(table):
         return [*out, Paragraph("Keine sensiblen Orte gespeichert.", st["body"])]
     shown = table.iloc[:MAX_PLACE_ROWS]
-    muted = _MUTED.hexval()
+    muted = MUTED.hexval()
     rows = [[str(i),
              f'{escape(r.name)}<br/><font size="7" color="{muted}">{escape(r.place_type)} · Schutzabstand '
              f"{fmt.number(r.buffer_m)} m</font>",
@@ -185,7 +103,7 @@ def _places_section(table: gpd.GeoDataFrame | None, threshold: int, st) -> list:
              fmt.number(r.reports_prev), _change_markup(r.reports, r.reports_prev),
              _FLAGGED if r.flagged else "nein"]
             for i, r in enumerate(shown.itertuples(), start=1)]
-    out.append(_table(["Nr.", "Ort", "Funde", "Spritzen", "Beschwerden", "Vorzeitraum", "Veränderung", "auffällig"],
+    out.append(table(["Nr.", "Ort", "Funde", "Spritzen", "Beschwerden", "Vorzeitraum", "Veränderung", "auffällig"],
                       rows, [0.8 * cm, 5.0 * cm, 1.3 * cm, 1.65 * cm, 2.45 * cm, 2.3 * cm, 2.5 * cm, 1.8 * cm],
                       {0, 2, 3, 4, 5, 6}, st))
     more = len(table) - len(shown)
@@ -199,6 +117,28 @@ def _places_section(table: gpd.GeoDataFrame | None, threshold: int, st) -> list:
     return out
 
 
+#: Hotspots listed by name in the handout.
+MAX_HOTSPOT_ROWS = 8
+
+
+def _hotspots_section(top: pd.DataFrame | None, st) -> list:
+    """The "Top-Hotspots" table: rank (H1, H2, … as on the map), name, finds, syringes, change."""
+    out = [Paragraph("Top-Hotspots", st["h2"])]
+    if top is None or not len(top):
+        return [*out, Paragraph("Keine signifikanten Hotspots im Zeitraum.", st["body"])]
+    shown = top.iloc[:MAX_HOTSPOT_ROWS]
+    has_prev = shown["change"].notna().any()
+    rows = [[f"H{int(r.rank)}", escape(str(r.place)), fmt.number(r.finds), fmt.number(r.syringes),
+             (f"{int(r.change):+d}".replace("+0", "0") if pd.notna(r.change) else "–") if has_prev else "–"]
+            for r in shown.itertuples()]
+    out.append(table(["Nr.", "Ort", "Funde", "Spritzen", "Veränderung"], rows,
+                      [1.0 * cm, 10.6 * cm, 1.8 * cm, 1.8 * cm, 2.6 * cm], {0, 2, 3, 4}, st))
+    out.append(Paragraph("Hotspot: zusammenhängende Hotspot-Zellen, benannt nach Straße (mit Hausnummern), Kreuzung "
+                         "oder berührtem sensiblen Ort; Veränderung: Funde gegenüber dem Vorzeitraum in denselben "
+                         "Zellen. Die Nummern entsprechen der Karte.", st["small"]))
+    return out
+
+
 def _measures_section(measures: pd.DataFrame, st) -> list:
     out = [Paragraph("Maßnahmen im Zeitraum", st["h2"])]
     if not len(measures):
@@ -206,7 +146,7 @@ def _measures_section(measures: pd.DataFrame, st) -> list:
     shown = measures.iloc[:MAX_MEASURE_ROWS]
     rows = [[escape(r.measure), escape(r.description), escape(r.when), "neu" if r.new_in_period else ""]
             for r in shown.itertuples()]
-    out.append(_table(["Maßnahme", "Beschreibung / Standort", "Datum / Zeitraum", ""], rows,
+    out.append(table(["Maßnahme", "Beschreibung / Standort", "Datum / Zeitraum", ""], rows,
                       [4.7 * cm, 7.7 * cm, 4.2 * cm, 1.2 * cm], set(), st))
     more = len(measures) - len(shown)
     note = ("Behälter, Polizeipräsenz und Streetwork: alle, die im Zeitraum aktiv waren; "
@@ -222,10 +162,19 @@ def _districts_section(summary: pd.DataFrame, st) -> list:
              fmt.number(r.syringes), fmt.number(r.complaints), fmt.number(r.finds_per_km2, 1),
              fmt.number(r.complaints_per_km2, 1)] for r in summary.itertuples()]
     return [Paragraph("Ortsteile", st["h2"]),
-            _table(["Ortsteil", "Nr.", "Fläche (km²)", "Funde", "Spritzen", "Beschwerden", "Funde je km²",
+            table(["Ortsteil", "Nr.", "Fläche (km²)", "Funde", "Spritzen", "Beschwerden", "Funde je km²",
                     "Beschw. je km²"], rows,
                    [4.3 * cm, 0.9 * cm, 2.1 * cm, 1.3 * cm, 1.65 * cm, 2.45 * cm, 2.4 * cm, 2.7 * cm],
                    {1, 2, 3, 4, 5, 6, 7}, st)]
+
+
+def _forecast_section(forecast, places, districts, st) -> list:
+    """The handout's forecast line (empty without a forecast)."""
+    if forecast is None:
+        return []
+    return [Paragraph("Prognose", st["h2"]),
+            Paragraph(escape(forecast_line(forecast, places=places, districts=districts)), st["body"]),
+            Paragraph(escape(forecast.summary()), st["small"])]
 
 
 def _hotspot_caption(hotspots, note: str | None) -> str:
@@ -238,6 +187,67 @@ def _hotspot_caption(hotspots, note: str | None) -> str:
             f"Distanzband {fmt.number(hotspots.band)} m), Spritzen nach Anzahl gewichtet, Klassen "
             f"FDR-korrigiert (Benjamini-Hochberg). ")
     return escape(text + (hotspots.scale_rule or ""))
+
+
+def _agreements_section(agreements: gpd.GeoDataFrame | None, follow_ups: pd.DataFrame | None, period: Period,
+                        as_of, st) -> list:
+    """Section "Vereinbarungen": open ones (overdue first), then those carried out since the last meeting
+    (from the period's start) with their effect, then the effect of earlier ones (follow-up lines)."""
+    from geo.core.schema import AGREEMENT_STATUSES, OPEN_STATUSES, OVERDUE_LABEL
+
+    out = [Paragraph("Vereinbarungen", st["h2"])]
+    if agreements is None or not len(agreements):
+        return [*out, Paragraph("Keine Vereinbarungen erfasst.", st["body"])]
+    a = pd.DataFrame(agreements.drop(columns=agreements.geometry.name, errors="ignore"))
+    due = pd.to_datetime(a["due"])
+    is_open = a["status"].isin(OPEN_STATUSES)
+    late = is_open & (due < pd.Timestamp(as_of))
+    effects = {} if follow_ups is None or not len(follow_ups) else follow_ups.set_index("agreement_id")["text"]
+    muted, red = MUTED.hexval(), UP.hexval()
+
+    def what(r) -> str:
+        place = f'<br/><font size="7" color="{muted}">{escape(r.place)}</font>' if r.place else ""
+        return escape(r.title) + place
+
+    def day(v) -> str:
+        return escape(fmt.date(None if pd.isna(v) else v))
+
+    open_rows = a[is_open].assign(late_=late[is_open], due_=due[is_open]).sort_values(
+        ["late_", "due_"], ascending=[False, True], kind="stable")
+    if len(open_rows):
+        rows = [[str(r.agreement_id), what(r), escape(r.responsible), day(r.agreed), day(r.due),
+                 f'<font color="{red}"><b>{escape(OVERDUE_LABEL)}</b></font>' if r.late_
+                 else escape(AGREEMENT_STATUSES.get(r.status, r.status))] for r in open_rows.itertuples()]
+        out.append(Paragraph(f"Offen ({len(open_rows)}, davon {int(late.sum())} überfällig)", st["body"]))
+        out.append(table(["Nr.", "Vereinbarung", "zuständig", "vereinbart", "fällig bis", "Status"], rows,
+                          [0.8 * cm, 6.2 * cm, 4.1 * cm, 2.1 * cm, 2.1 * cm, 2.5 * cm], {0}, st))
+    else:
+        out.append(Paragraph("Keine offenen Vereinbarungen.", st["body"]))
+    done = pd.to_datetime(a["done"])
+    recent = a[a["status"].isin(["done", "ended"]) & (done >= pd.Timestamp(period.start))].sort_values("done")
+    out.append(Spacer(1, 4))
+    if len(recent):
+        rows = [[str(r.agreement_id), what(r), escape(r.responsible), day(r.done),
+                 escape(effects.get(r.agreement_id, "Wirkung noch nicht auswertbar (zu kurz umgesetzt)")
+                        if len(effects) else "Wirkung noch nicht auswertbar (zu kurz umgesetzt)")]
+                for r in recent.itertuples()]
+        out.append(Paragraph(f"Umgesetzt seit {escape(period.start.strftime('%d.%m.%Y'))}", st["body"]))
+        out.append(table(["Nr.", "Vereinbarung", "zuständig", "umgesetzt", "Wirkung"], rows,
+                          [0.8 * cm, 5.6 * cm, 4.1 * cm, 2.1 * cm, 5.2 * cm], {0}, st))
+    else:
+        out.append(Paragraph(f"Seit {escape(period.start.strftime('%d.%m.%Y'))} keine Vereinbarung umgesetzt.",
+                             st["body"]))
+    earlier = [t for i, t in (effects.items() if len(effects) else []) if i not in set(recent["agreement_id"])]
+    if earlier:
+        out.append(Paragraph("Wirkung früher umgesetzter Vereinbarungen (Spritzenfunde im Umkreis von 150 m, "
+                             "vorher/nachher gegen das übrige Gebiet):", st["body"]))
+        out += [Paragraph("• " + escape(t), st["cell"]) for t in earlier]
+    rejected = a[a["status"] == "rejected"]
+    if len(rejected):
+        text = "; ".join(f"Nr. {r.agreement_id} {escape(r.title)} (Grund: {escape(r.reason) or '–'})"
+                         for r in rejected.itertuples())
+        out.append(Paragraph(f"Verworfen: {text}", st["small"]))
+    return out
 
 
 # -- the document -------------------------------------------------------------------------
@@ -266,18 +276,18 @@ def _footer_canvas(footer_left: str, demo: bool):
         def _draw_footer(self, total: int) -> None:
             width, _ = A4
             y = 10 * mm
-            self.setStrokeColor(_GRID)
+            self.setStrokeColor(GRID)
             self.setLineWidth(0.5)
-            self.line(_MARGIN, y + 4 * mm, width - _MARGIN, y + 4 * mm)
+            self.line(MARGIN, y + 4 * mm, width - MARGIN, y + 4 * mm)
             regular, bold = fonts()
             self.setFont(regular, 7.5)
-            self.setFillColor(_MUTED)
-            self.drawString(_MARGIN, y, footer_left)
-            self.drawRightString(width - _MARGIN, y, f"Seite {self._pageNumber} von {total}")
+            self.setFillColor(MUTED)
+            self.drawString(MARGIN, y, footer_left)
+            self.drawRightString(width - MARGIN, y, f"Seite {self._pageNumber} von {total}")
             if demo:
                 self.setFont(bold, 7.5)
                 self.setFillColor(colors.HexColor("#8a6d00"))
-                self.drawString(_MARGIN, y - 3.6 * mm, f"Hinweis: {DEMO_NOTICE} – keine echten Vorfälle")
+                self.drawString(MARGIN, y - 3.6 * mm, f"Hinweis: {DEMO_NOTICE} – keine echten Vorfälle")
 
     return _FooterCanvas
 
@@ -303,6 +313,23 @@ def _auto_hotspots(finds: gpd.GeoDataFrame | None, area: StudyArea, **scale):
         return None, f"Hotspot-Analyse nicht möglich: {exc}"
 
 
+def _named_hotspots(hotspots, base, area: StudyArea, places, districts, finds, finds_prev):
+    """``(top table, labelled hotspots for the map)``; ``(None, None)`` without hot spots."""
+    cells = getattr(hotspots, "cells", None)
+    if cells is None or not len(cells):
+        return None, None
+    ctx = place_context(base, area.crs, places=places, districts=districts)
+    groups, _ = name_hotspots(cells, ctx)
+    if not len(groups):
+        return None, None
+    top = top_hotspots(groups, finds if finds is not None else groups.iloc[0:0], finds_prev,
+                       limit=MAX_HOTSPOT_ROWS)
+    by_place = {p: f"H{r}" for r, p in zip(top["rank"], top["place"], strict=True)}
+    labelled = groups[groups["place"].isin(by_place)].copy()
+    labelled["label"] = labelled["place"].map(by_place)
+    return top, labelled[["label", "geometry"]]
+
+
 def build_handout(
     current: Mapping[str, gpd.GeoDataFrame],
     previous: Mapping[str, gpd.GeoDataFrame] | None,
@@ -315,6 +342,10 @@ def build_handout(
     threshold: int = DEFAULT_PLACE_THRESHOLD,
     demo: bool = False,
     created: datetime | None = None,
+    base: gpd.GeoDataFrame | None = None,
+    agreements: gpd.GeoDataFrame | None = None,
+    follow_ups: pd.DataFrame | None = None,
+    forecast=None,
 ) -> bytes:
     """Build the Rapport handout as an A4 PDF.
 
@@ -336,6 +367,14 @@ def build_handout(
         (:func:`geo.report.figures.sensitive_place_table`).
     demo : the data are synthetic demo data (notice under the title and in every footer).
     created : creation time printed in the footer (default: now).
+    base : the offline base map (:meth:`geo.data.store.Store.read_base`): drawn beneath the map and
+        used to name the hotspots by street (:mod:`geo.analysis.placenames`).
+    agreements : the Drogenrapport's agreements (:meth:`geo.data.store.Store.agreements`, already
+        restricted to the reader's role); ``None``: no section "Vereinbarungen". Overdue = open and due
+        before ``created``.
+    follow_ups : :func:`geo.report.followup.follow_up` of the agreements (their effect).
+    forecast : a :class:`geo.analysis.forecast.ForecastResult` for the period after ``period``
+        (``None``: no forecast line); see :func:`forecast_line`.
 
     Returns
     -------
@@ -346,34 +385,54 @@ def build_handout(
     previous = previous or {}
     created = created or datetime.now()
     title = title or f"Drogenrapport {area.name}"
-    st = _styles()
+    st = styles()
     finds, finds_prev = current.get(SYRINGE_FIND), previous.get(SYRINGE_FIND)
 
     hotspots, note, hot_now, hot_prev = _hotspots_and_counts(hotspots, auto_hotspots, finds, finds_prev, area)
     figures = key_figures(current, previous if compare else None, hot_now, hot_prev)
 
-    places = current.get(SENSITIVE_PLACE)
+    places, districts = current.get(SENSITIVE_PLACE), current.get(DISTRICT)
+    place_table, measures, bins = _period_tables(current, previous, period, threshold)
+
+    top, labels = _named_hotspots(hotspots, base, area, places, districts, finds, finds_prev if compare else None)
+    png = map_png(area, dpi=220, hotspots=hotspots, districts=districts, places=place_table, bins=bins,
+                  finds=finds if hotspots is None else None, base=base, hotspot_labels=labels)
+    story = _title_section(title, period, area, demo, st)
+    story += _overview_section(figures, hot_now, png, _hotspot_caption(hotspots, note), st)
+    if hotspots is not None:
+        story.append(KeepTogether(_hotspots_section(top, st)))
+    story += [KeepTogether(times_section(finds, hotspots, area, st))] if hotspots is not None else []
+    story += _forecast_section(forecast, places, districts, st)
+    story.append(KeepTogether(_places_section(place_table, threshold, st)))
+    story += _measures_section(measures, st)
+    story += _districts_part(districts, current, st)
+    if agreements is not None:
+        story += _agreements_section(agreements, follow_ups, period, created.date(), st)
+
+    return _render_pdf(story, title, period, created, demo)
+
+
+def _period_tables(current: Mapping[str, gpd.GeoDataFrame], previous: Mapping[str, gpd.GeoDataFrame],
+                   period: Period, threshold: int):
+    """``(sensitive-place table or None, measures list, bins standing in the period)`` of the handout."""
+    finds, places = current.get(SYRINGE_FIND), current.get(SENSITIVE_PLACE)
     place_table = None
     if places is not None and len(places):
-        place_table = sensitive_place_table(places, finds, current.get(COMPLAINT), finds_prev,
+        place_table = sensitive_place_table(places, finds, current.get(COMPLAINT), previous.get(SYRINGE_FIND),
                                             previous.get(COMPLAINT), threshold=threshold)
     measures = measures_list({k: current[k] for k in MEASURE_KINDS if k in current}, period)
     bins = current.get(DISPOSAL_BIN)
     if bins is not None and len(bins):
         bins = records_in(bins, DISPOSAL_BIN, period)
-    districts = current.get(DISTRICT)
+    return place_table, measures, bins
 
-    png = map_png(area, dpi=220, hotspots=hotspots, districts=districts, places=place_table, bins=bins,
-                  finds=finds if hotspots is None else None)
-    story = _title_section(title, period, area, demo, st)
-    story += _overview_section(figures, hot_now, png, _hotspot_caption(hotspots, note), st)
-    story.append(KeepTogether(_places_section(place_table, threshold, st)))
-    story += _measures_section(measures, st)
-    if districts is not None and len(districts):
-        summary = district_summary(districts, current).sort_values(["finds", "name"], ascending=[False, True])
-        story += _districts_section(summary, st)
 
-    return _render_pdf(story, title, period, created, demo)
+def _districts_part(districts: gpd.GeoDataFrame | None, current: Mapping[str, gpd.GeoDataFrame], st) -> list:
+    """The figures per district (empty without districts)."""
+    if districts is None or not len(districts):
+        return []
+    summary = district_summary(districts, current).sort_values(["finds", "name"], ascending=[False, True])
+    return _districts_section(summary, st)
 
 
 def _hotspots_and_counts(hotspots, auto_hotspots: bool, finds, finds_prev, area: StudyArea):
@@ -408,7 +467,7 @@ def _title_section(title: str, period: Period, area: StudyArea, demo: bool, st) 
 
 def _overview_section(figures, hot_now: int | None, png: bytes, caption: str, st) -> list:
     """Key figures with their explanation, and the map with its caption."""
-    map_w = A4[0] - 2 * _MARGIN
+    map_w = A4[0] - 2 * MARGIN
     return [
         Paragraph("Kennzahlen", st["h2"]),
         _key_figure_table(figures, st),
@@ -427,7 +486,7 @@ def _render_pdf(story: list, title: str, period: Period, created: datetime, demo
     """Lay out ``story`` on A4 pages with the footer (title, period, creation time; demo notice)."""
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
-        buf, pagesize=A4, leftMargin=_MARGIN, rightMargin=_MARGIN, topMargin=14 * mm, bottomMargin=20 * mm,
+        buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=14 * mm, bottomMargin=20 * mm,
         title=f"{title} – {period.label()}", author="Lagebild", subject="Lagebild für den Drogenrapport",
         creator="Lagebild",
     )
@@ -439,6 +498,17 @@ def _render_pdf(story: list, title: str, period: Period, created: datetime, demo
 def read_period(store, period: Period) -> dict[str, gpd.GeoDataFrame]:
     """All kinds from ``store`` for ``period``: reports of the period, active measures, all places."""
     return {kind: store.read(kind, period) for kind in store.layers()}
+
+
+def store_forecast(store, period: Period, kind: str = SYRINGE_FIND):
+    """The forecast (:func:`geo.analysis.forecast.forecast`) of ``kind`` for the period after ``period``
+    from the store's records up to ``period.end``; ``None`` when there is too little history."""
+    from geo.analysis.forecast import forecast
+
+    try:
+        return forecast(store.read(kind), kind, store.area, period)
+    except UserError:
+        return None
 
 
 def handout_from_store(store, period: Period, **options) -> bytes:
@@ -456,5 +526,13 @@ def handout_from_store(store, period: Period, **options) -> bytes:
     if not store.exists() or store.is_empty():
         raise UserError(f"Speicher {store.path} ist leer – erst Daten importieren oder 'lagebild demo'.")
     options.setdefault("demo", is_demo_data(store.imports()))
+    options.setdefault("base", store.read_base())
+    if "agreements" not in options:
+        from geo.report.followup import follow_up_from_store
+
+        options["agreements"] = store.agreements()
+        options.setdefault("follow_ups", follow_up_from_store(store, options["agreements"]))
+    if "forecast" not in options:
+        options["forecast"] = store_forecast(store, period)
     return build_handout(read_period(store, period), read_period(store, period.previous()), store.area, period,
                          **options)

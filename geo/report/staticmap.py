@@ -1,6 +1,8 @@
 """A static map of the Lagebild for print (matplotlib, no web tiles, no internet).
 
-Layers, bottom to top: hot spot cells coloured by Gi* class (:data:`geo.core.schema.HOTSPOT_CLASSES`),
+Layers, bottom to top: the offline base map (green areas, water, buildings, railways, streets and
+street names from :meth:`geo.data.store.Store.read_base`, drawn in :data:`geo.core.schema.BASE_STYLES`),
+hot spot cells coloured by Gi* class (:data:`geo.core.schema.HOTSPOT_CLASSES`),
 optionally individual finds, district outlines with names, the study area outline,
 sensitive places with their protective-distance rings (red when flagged), disposal bins.
 A legend, a scale bar and a north arrow are added. Geometries come in the metric CRS
@@ -25,10 +27,13 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
+from geo.analysis.placenames import street_label_points
 from geo.core import fmt
 from geo.core.area import DISPLAY_CRS, StudyArea
 from geo.core.schema import (
     AREA_OUTLINE_COLOUR,
+    BASE_STYLES,
+    BASE_THEMES,
     DISPOSAL_BIN,
     DISTRICT,
     DISTRICT_LINE_COLOUR,
@@ -106,9 +111,25 @@ def _hot_cells(hotspots) -> gpd.GeoDataFrame | None:
 class _Layers:
     """The map's layers, reprojected to WGS84 once for the main map and the overview."""
 
-    def __init__(self, area: StudyArea, hotspots, districts, places, bins, finds) -> None:
+    def __init__(self, area: StudyArea, hotspots, districts, places, bins, finds, base=None,
+                 hotspot_labels=None) -> None:
         crs = area.crs
         self.area = area
+        self.base = None
+        self.street_labels: list = []
+        if base is not None and len(base):
+            metric = base.to_crs(crs)
+            self.base = gpd.GeoDataFrame({"theme": metric["theme"].to_numpy()},
+                                         geometry=metric.geometry.to_crs(DISPLAY_CRS).values, crs=DISPLAY_CRS)
+            pts = street_label_points(metric, stretch_m=450.0)
+            if pts:
+                wgs = gpd.GeoSeries(gpd.points_from_xy([p[0] for p in pts], [p[1] for p in pts]), crs=crs)
+                wgs = wgs.to_crs(DISPLAY_CRS)
+                self.street_labels = [(q.x, q.y, p[2], p[3]) for q, p in zip(wgs, pts, strict=True)]
+        self.hotspot_labels = None
+        if hotspot_labels is not None and len(hotspot_labels):
+            shown = hotspot_labels.geometry.to_crs(DISPLAY_CRS)
+            self.hotspot_labels = (shown.representative_point(), hotspot_labels["label"].astype(str).to_numpy())
         self.outline = gpd.GeoSeries([area.boundary], crs=crs).to_crs(DISPLAY_CRS)
         cells = _hot_cells(hotspots)
         self.cells: gpd.GeoDataFrame | None = None
@@ -149,8 +170,69 @@ class _Layers:
         return area if np.any(hi <= lo) else np.concatenate([lo, hi])
 
 
+def _draw_base(ax, layers: _Layers, *, labels: bool) -> list:
+    """The offline base map beneath everything (only what lies in the axes' view is drawn)."""
+    handles: list = []
+    if layers.base is None:
+        return handles
+    x_lo, x_hi = ax.get_xlim()
+    y_lo, y_hi = ax.get_ylim()
+    view = layers.base[layers.base.intersects(shapely.box(x_lo, y_lo, x_hi, y_hi))]
+    for order, theme in enumerate(("green", "water", "building", "railway", "street")):
+        part = view[(view["theme"] == theme).to_numpy()]
+        if not len(part):
+            continue
+        style = BASE_STYLES[theme]
+        if style["fill"]:
+            part.plot(ax=ax, facecolor=style["fill"], edgecolor=style["line"], linewidth=0.2, zorder=0.2 + order / 10)
+            handles.append(Patch(facecolor=style["fill"], edgecolor=style["line"], label=BASE_THEMES[theme]))
+        else:
+            width = float(style["width"]) * (0.5 if labels else 0.2)
+            if style.get("casing"):
+                part.plot(ax=ax, color=style["casing"], linewidth=width + 0.6, zorder=0.2 + order / 10)
+            part.plot(ax=ax, color=style["line"], linewidth=width, zorder=0.25 + order / 10)
+    ax.set_xlim(x_lo, x_hi)  # plotting must not move the view or label the axes
+    ax.set_ylim(y_lo, y_hi)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    if labels:
+        for x, y, name, angle in layers.street_labels:
+            if x_lo < x < x_hi and y_lo < y < y_hi:
+                ax.text(x, y, name, parse_math=False, rotation=-angle, rotation_mode="anchor", ha="center",
+                        va="center", fontsize=4.5, color="#5f6368", style="italic", path_effects=_HALO, zorder=1.5,
+                        clip_on=True)
+    return handles
+
+
+def plot_base(ax, base: gpd.GeoDataFrame | None, *, line_scale: float = 0.5, zorder: float = 0.2) -> None:
+    """The base map on any matplotlib axes in the base's own CRS (e.g. metres for density images),
+    in :data:`geo.core.schema.BASE_STYLES`; the view (limits) is kept."""
+    if base is None or not len(base):
+        return
+    limits = ax.get_xlim(), ax.get_ylim()
+    for order, theme in enumerate(("green", "water", "building", "railway", "street")):
+        part = base[(base["theme"] == theme).to_numpy()]
+        if not len(part):
+            continue
+        style = BASE_STYLES[theme]
+        z = zorder + order / 100
+        if style["fill"]:
+            part.plot(ax=ax, facecolor=style["fill"], edgecolor=style["line"], linewidth=0.2, zorder=z)
+        else:
+            width = float(style["width"]) * line_scale
+            if style.get("casing"):
+                part.plot(ax=ax, color=style["casing"], linewidth=width + 0.6, zorder=z)
+            part.plot(ax=ax, color=style["line"], linewidth=width, zorder=z + 0.001)
+    ax.set_xlim(*limits[0])
+    ax.set_ylim(*limits[1])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+
+
 def _draw(ax, layers: _Layers, *, labels: bool) -> list:
-    """Draw all layers on ``ax``; return legend handles (with ``labels``: place numbers and names too)."""
+    """Draw all layers on ``ax``; return legend handles (with ``labels``: place numbers and names too).
+
+    The base map is drawn by :func:`_draw_base` after the view is set (it depends on the limits)."""
     handles: list = [Line2D([], [], color=AREA_OUTLINE_COLOUR, linewidth=1.4, label=f"Gebiet: {layers.area.name}")]
     if layers.cells is not None:
         present = sorted({int(k) for k in layers.klass if k != 0}, reverse=True)
@@ -207,6 +289,13 @@ def _draw(ax, layers: _Layers, *, labels: bool) -> list:
                    linewidths=0.6 if labels else 0.2, zorder=11)
         handles.append(Line2D([], [], linestyle="", marker=kind.marker, markersize=5, color=kind.colour,
                               markeredgecolor="white", label=kind.label))
+    if labels and layers.hotspot_labels is not None:
+        pts, texts = layers.hotspot_labels
+        for x, y, text in zip(pts.x, pts.y, texts, strict=True):
+            ax.text(x, y, text, parse_math=False, ha="center", va="center", fontsize=7, fontweight="bold",
+                    color="#7f0000", path_effects=_HALO, zorder=12, clip_on=True)
+        handles.append(Line2D([], [], linestyle="", marker="$H$", markersize=6, color="#7f0000",
+                              label="Hotspot (Nr. wie Tabelle)"))
     return handles
 
 
@@ -242,6 +331,8 @@ def render_map(
     places: gpd.GeoDataFrame | None = None,
     bins: gpd.GeoDataFrame | None = None,
     finds: gpd.GeoDataFrame | None = None,
+    base: gpd.GeoDataFrame | None = None,
+    hotspot_labels: gpd.GeoDataFrame | None = None,
     extent: Literal["data", "area"] = "data",
     figsize: tuple[float, float] = FIGSIZE,
 ) -> Figure:
@@ -258,6 +349,9 @@ def render_map(
         Each place is labelled with its row number (1, 2, …), matching the table order.
     bins : disposal bins (points).
     finds : syringe finds drawn as small dots (e.g. when there is no hot spot result).
+    base : the offline base map (``theme`` + geometry, any CRS; :meth:`geo.data.store.Store.read_base`),
+        drawn beneath everything with street names.
+    hotspot_labels : hotspots (polygons) with a ``label`` column (e.g. ``"H1"``) written on the map.
     extent : ``"data"`` zooms to significant cells, places, bins and finds (at least
         :data:`MIN_EXTENT_M` wide) and shows the whole area in an overview beside the
         legend; ``"area"`` shows the whole study area.
@@ -268,7 +362,7 @@ def render_map(
     matplotlib.figure.Figure
         Not attached to pyplot; save it with ``fig.savefig`` or use :func:`map_png`.
     """
-    layers = _Layers(area, hotspots, districts, places, bins, finds)
+    layers = _Layers(area, hotspots, districts, places, bins, finds, base, hotspot_labels)
     area_bounds = layers.outline.total_bounds
     lat = float(area_bounds[1] + area_bounds[3]) / 2
     bounds = layers.data_bounds() if extent == "data" else area_bounds
@@ -283,6 +377,7 @@ def render_map(
     ax = fig.add_axes((0.005, 0.01, 0.66, 0.98))
     handles = _draw(ax, layers, labels=True)
     _frame(ax, bounds, lat)
+    handles[1:1] = _draw_base(ax, layers, labels=True)
     _scale_bar(ax, area)
     _north_arrow(ax)
     legend = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.685, 0.99), fontsize=7, frameon=False,
@@ -294,13 +389,15 @@ def render_map(
         _draw(inset, layers, labels=False)
         pad = 0.03 * (area_bounds[2:] - area_bounds[:2])
         _frame(inset, np.concatenate([area_bounds[:2] - pad, area_bounds[2:] + pad]), lat)
+        _draw_base(inset, layers, labels=False)
         (x_lo, x_hi), (y_lo, y_hi) = ax.get_xlim(), ax.get_ylim()
         inset.add_patch(Rectangle((x_lo, y_lo), x_hi - x_lo, y_hi - y_lo, facecolor="none",
                                   edgecolor=AREA_OUTLINE_COLOUR,
                                   linewidth=0.9, linestyle=":", zorder=30))
         inset.set_title("Übersicht (Ausschnitt gepunktet)", fontsize=6.5, color="#455a64", loc="left", pad=2)
-    fig.text(0.685, 0.01, f"Darstellung WGS84 ({DISPLAY_CRS}), Berechnung {area.crs} (Meter); "
-             "ohne Hintergrundkarte", fontsize=5.5, color="#607d8b", va="bottom", wrap=True)
+    source = "Grundkarte: importierte Gebäude/Straßen" if layers.base is not None else "ohne Hintergrundkarte"
+    fig.text(0.685, 0.01, f"Darstellung WGS84 ({DISPLAY_CRS}), Berechnung {area.crs} (Meter); {source}",
+             fontsize=5.5, color="#607d8b", va="bottom", wrap=True)
     return fig
 
 

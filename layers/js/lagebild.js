@@ -551,6 +551,165 @@
     }));
   };
 
+  // ------------------------------------------------------------------ offline base map
+  /* LB.baseData[version] = {s: scale, labels: [[lat, lon, text, angle]], <theme>: {k: "area"|"line",
+   * g: [...]}} (layers/baselayers.py): rings are flat delta-encoded integer [lon, lat] pairs (÷ s = degrees). */
+  LB.baseData = LB.baseData || {};
+
+  /** One theme of the base map: every feature drawn in one pass into one canvas in the pane beneath
+   *  the data (thousands of buildings cost one path per redraw, not one Leaflet layer each). */
+  LB.BaseLayer = L.Layer.extend({
+    initialize: function (t, s, style) {
+      // rings in Web Mercator normalised to [0, 1]; per feature: first ring index and bounding box
+      var rings = [], starts = [], boxes = [];
+      var feats = t.k === "area" ? t.g : t.g.map(function (r) { return [r]; });
+      feats.forEach(function (f) {
+        starts.push(rings.length);
+        var b = [Infinity, Infinity, -Infinity, -Infinity];
+        f.forEach(function (r) {
+          var n = r.length / 2, xy = new Float64Array(r.length), x = 0, y = 0, i;
+          for (i = 0; i < n; i++) {
+            x += r[2 * i];
+            y += r[2 * i + 1];
+            var m = mercator(y / s, x / s);
+            xy[2 * i] = m[0];
+            xy[2 * i + 1] = m[1];
+            if (m[0] < b[0]) b[0] = m[0];
+            if (m[1] < b[1]) b[1] = m[1];
+            if (m[0] > b[2]) b[2] = m[0];
+            if (m[1] > b[3]) b[3] = m[1];
+          }
+          rings.push(xy);
+        });
+        boxes.push(b);
+      });
+      starts.push(rings.length);
+      this._rings = rings;
+      this._starts = starts;
+      this._boxes = boxes;
+      this._area = t.k === "area";
+      this._style = style;
+    },
+    onAdd: function (map) {
+      this._map = map;
+      this._canvas = el("canvas", "lb-base");
+      this._canvas.style.pointerEvents = "none";
+      this._canvas.style.position = "absolute";
+      map.getPane("lbBase").appendChild(this._canvas);
+      map.on("moveend resize", this._redraw, this);
+      map.on("zoomstart", this._hide, this);
+      this._redraw();
+    },
+    onRemove: function (map) {
+      map.off("moveend resize", this._redraw, this);
+      map.off("zoomstart", this._hide, this);
+      L.DomUtil.remove(this._canvas);
+    },
+    _hide: function () {
+      this._canvas.style.visibility = "hidden";
+    },
+    _redraw: function () {
+      var map = this._map, size = map.getSize(), origin = map.getPixelBounds().min, c = this._canvas;
+      var scale = 256 * Math.pow(2, map.getZoom()), ratio = window.devicePixelRatio || 1;
+      L.DomUtil.setPosition(c, map.containerPointToLayerPoint([0, 0]));
+      c.width = Math.max(1, Math.round(size.x * ratio));
+      c.height = Math.max(1, Math.round(size.y * ratio));
+      c.style.width = size.x + "px";
+      c.style.height = size.y + "px";
+      var ctx = c.getContext("2d"), st = this._style, ox = origin.x, oy = origin.y;
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      var x0 = ox / scale, y0 = oy / scale, x1 = (ox + size.x) / scale, y1 = (oy + size.y) / scale;
+      ctx.beginPath();
+      for (var f = 0; f < this._boxes.length; f++) {
+        var b = this._boxes[f];
+        if (b[2] < x0 || b[0] > x1 || b[3] < y0 || b[1] > y1) continue;  // outside the view
+        for (var k = this._starts[f]; k < this._starts[f + 1]; k++) {
+          var xy = this._rings[k];
+          ctx.moveTo(xy[0] * scale - ox, xy[1] * scale - oy);
+          for (var i = 2; i < xy.length; i += 2) ctx.lineTo(xy[i] * scale - ox, xy[i + 1] * scale - oy);
+          if (this._area) ctx.closePath();
+        }
+      }
+      if (this._area) {
+        ctx.fillStyle = st.fill;
+        ctx.fill("evenodd");
+        ctx.lineWidth = st.width;
+        ctx.strokeStyle = st.line;
+        ctx.stroke();
+      } else {
+        ctx.lineJoin = ctx.lineCap = "round";
+        if (st.casing) {
+          ctx.lineWidth = st.width + 1.5;
+          ctx.strokeStyle = st.casing;
+          ctx.stroke();
+        }
+        ctx.lineWidth = st.width;
+        ctx.strokeStyle = st.line;
+        ctx.stroke();
+      }
+      c.style.visibility = "visible";
+    },
+  });
+
+  LB.base = function (version, theme, style) {
+    var data = LB.baseData[version];
+    if (!data || !data[theme]) return L.layerGroup();
+    return new LB.BaseLayer(data[theme], data.s, style);
+  };
+
+  /** Street names of the base map, shown from zoom ``minZoom`` on (plain text, rotated along the street). */
+  LB.baseLabels = function (version, minZoom) {
+    var data = LB.baseData[version] || {};
+    var items = data.labels || [];
+    var Labels = L.Layer.extend({
+      onAdd: function (map) {
+        this._group = this._group || L.layerGroup(items.map(function (it) {
+          var span = el("span", null, it[2]);
+          span.style.transform = "translate(-50%, -50%) rotate(" + it[3] + "deg)";
+          var icon = L.divIcon({ html: span, className: "lb-street", iconSize: null });
+          return L.marker([it[0], it[1]], { icon: icon, interactive: false, keyboard: false, pane: "lbBaseLabels" });
+        }));
+        map.on("zoomend", this._update, this);
+        this._update();
+      },
+      onRemove: function (map) {
+        map.off("zoomend", this._update, this);
+        if (map.hasLayer(this._group)) map.removeLayer(this._group);
+      },
+      _update: function () {
+        var map = this._map;
+        if (!map) return;
+        if (map.getZoom() >= minZoom) { if (!map.hasLayer(this._group)) this._group.addTo(map); }
+        else if (map.hasLayer(this._group)) map.removeLayer(this._group);
+      },
+    });
+    return new Labels();
+  };
+
+  /** The online background: when its tiles cannot load (no internet) it is removed and one quiet
+   *  line says so, once; a map whose tiles load keeps them. */
+  LB.tiles = function (map, layer, notice) {
+    var loaded = false, failed = false;
+    layer.on("tileload", function () { loaded = true; });
+    layer.on("tileerror", function () {
+      if (loaded || failed) return;
+      failed = true;
+      if (map.hasLayer(layer)) map.removeLayer(layer);
+      if (map._lbOfflineNote) return;
+      var Note = L.Control.extend({
+        onAdd: function () { return el("div", "lb-offline-note", notice); },
+      });
+      map._lbOfflineNote = new Note({ position: "bottomright" }).addTo(map);
+    });
+  };
+
+  /** Fit the map to the data's bounds [[s, w], [n, e]] once (not again when Streamlit reruns). */
+  LB.fitOnce = function (map, bounds) {
+    if (map._lbFitted) return;
+    map._lbFitted = true;
+    map.fitBounds(bounds, { padding: [12, 12], maxZoom: 17 });
+  };
+
   // ------------------------------------------------------------------ legend
   LB.legend = function (map, html, position) {
     var Legend = L.Control.extend({

@@ -1,0 +1,284 @@
+"""Tageszeiten: when events happen (weekday × hour, aoristic) and where they repeat (concentration).
+
+Two tabs:
+
+* **Tageszeiten** – heat table of the sidebar's period for the whole area, a sensitive place or
+  district, or a hot spot area (:mod:`geo.analysis.times`); suggested time slots for police presence
+  and street work; the period compared with the one before; small multiples per sensitive place.
+* **Wiederholungsorte** – share of events at the top 1/5/10 % of cells, Lorenz curve, Gini and the
+  ranked repeat places with their trend (:mod:`geo.analysis.concentration`).
+
+Only aggregates are shown, so records are read without the role's field restrictions; the public
+role does not see this page. Analyses are cached on the store's content token and their parameters.
+"""
+
+from __future__ import annotations
+
+import re
+
+import altair as alt
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app_support import state
+from geo.analysis.concentration import concentration_analysis
+from geo.analysis.hotspot_areas import hotspot_areas
+from geo.analysis.hotspots import hotspot_analysis
+from geo.analysis.times import (
+    WEEKDAYS,
+    compare_patterns,
+    records_inside,
+    suggest_slots,
+    tables_by_zone,
+    time_table,
+    timezone_of,
+)
+from geo.analysis.timeseries import district_zones, place_zones
+from geo.core import fmt
+from geo.core.errors import UserError
+from geo.core.period import Period, parse_period
+from geo.core.schema import DISTRICT, KINDS, REPORT_KINDS, SENSITIVE_PLACE
+
+_HASH = {state.Filters: lambda f: f.key()}
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+WHOLE = "Gesamtgebiet"
+#: Most places drawn as small multiples.
+MAX_MULTIPLES = 6
+
+
+def records(kind: str, period: Period, filters: state.Filters):
+    return state.apply_filters(state.load_records(kind, period, restricted=False), kind, filters)
+
+
+# ---------------------------------------------------------------------------- cached analyses
+@st.cache_data(max_entries=8, show_spinner=False)
+def _zones(token: str):
+    area = state.get_store().area
+    places = place_zones(state.load_records(SENSITIVE_PLACE, None, restricted=False), area.crs)
+    districts = district_zones(state.load_records(DISTRICT, None, restricted=False), None, area.crs)
+    return places, districts
+
+
+@st.cache_data(max_entries=8, show_spinner="Hotspots werden bestimmt …", hash_funcs=_HASH)
+def _hotspots(token: str, filters: state.Filters, kind: str, period: str):
+    rec = records(kind, parse_period(period), filters)
+    area = state.get_store().area
+    if not len(rec):
+        return gpd.GeoDataFrame({"rank": [], "name": []}, geometry=[], crs=area.crs)
+    try:
+        return hotspot_areas(hotspot_analysis(rec, area, weight=KINDS[kind].weight_field).cells)
+    except UserError:  # too few records for a scale: no hot spot areas to choose
+        return gpd.GeoDataFrame({"rank": [], "name": []}, geometry=[], crs=area.crs)
+
+
+def _zone_geometry(token: str, filters: state.Filters, kind: str, period: Period, where: str):
+    if where == WHOLE:
+        return None
+    if where.startswith("Hotspot "):
+        areas = _hotspots(token, filters, kind, str(period))
+        return areas[areas["name"] == where].geometry.iloc[0]
+    places, districts = _zones(token)
+    both = pd.concat([places, districts], ignore_index=True)
+    return both[both["zone"] == where].geometry.iloc[0]
+
+
+@st.cache_data(max_entries=16, show_spinner="Tageszeiten werden berechnet …", hash_funcs=_HASH)
+def _table(token: str, filters: state.Filters, kind: str, period: str, where: str):
+    p = parse_period(period)
+    rec = records(kind, p, filters)
+    zone = _zone_geometry(token, filters, kind, p, where)
+    if zone is not None:
+        rec = records_inside(rec, zone)
+    return time_table(rec, kind, timezone=timezone_of(state.get_store().area))
+
+
+@st.cache_data(max_entries=8, show_spinner="Orte werden verglichen …", hash_funcs=_HASH)
+def _multiples(token: str, filters: state.Filters, kind: str, period: str, which: str = "places"):
+    """Tables of the sensitive places (``which="places"``) or of the hot spot areas, busiest first."""
+    if which == "hotspots":
+        zones, column = _hotspots(token, filters, kind, period).head(MAX_MULTIPLES), "name"
+    else:
+        zones, column = _zones(token)[0], "zone"
+    if not len(zones):
+        return {}
+    tables = tables_by_zone(records(kind, parse_period(period), filters), kind, zones,
+                            timezone=timezone_of(state.get_store().area), name=column)
+    ranked = sorted(tables.items(), key=lambda kv: -kv[1].total)
+    return dict(ranked[:MAX_MULTIPLES])
+
+
+@st.cache_data(max_entries=8, show_spinner="Konzentration wird berechnet …", hash_funcs=_HASH)
+def _concentration(token: str, filters: state.Filters, kind: str, period: str, cell: float):
+    p = parse_period(period)
+    area = state.get_store().area
+    return concentration_analysis(records(kind, p, filters), area, date_field=KINDS[kind].date_field, period=p,
+                                  cell_m=cell, named=state.load_records(SENSITIVE_PLACE, None, restricted=False))
+
+
+# ---------------------------------------------------------------------------- charts
+def heat_chart(table, title: str = "", *, share: bool = False, height: int = 190) -> alt.Chart:
+    """Weekday × hour heat table (altair rects)."""
+    data = table.frame()
+    total = table.total
+    data["Wert"] = data["weight"] / total * 100 if share and total > 0 else data["weight"]
+    data = data.rename(columns={"weekday": "Tag", "hour": "Stunde"})
+    data["Wert (de)"] = data["Wert"].map(lambda v: fmt.number(v, 1))
+    chart = alt.Chart(data, title=title) if title else alt.Chart(data)
+    return chart.mark_rect().encode(
+        x=alt.X("Stunde:O", title="Stunde"),
+        y=alt.Y("Tag:O", sort=list(WEEKDAYS), title=None, axis=alt.Axis(labelOverlap=False)),
+        color=alt.Color("Wert:Q", scale=alt.Scale(scheme="orangered"),
+                        title="Anteil (%)" if share else "Meldungen"),
+        tooltip=["Tag", "Stunde", alt.Tooltip("Wert (de):N", title="Anteil (%)" if share else "Meldungen")],
+    ).properties(height=height)
+
+
+def wide_table(table) -> pd.DataFrame:
+    """The heat table as German text cells (one decimal, decimal comma)."""
+    wide = table.wide().round(1)
+    return wide.map(lambda v: "" if v == 0 else fmt.number(v, 1))
+
+
+# ---------------------------------------------------------------------------- page
+def render() -> None:
+    """Draw the page."""
+    user = state.current_user()
+    st.title("Tageszeiten und Wiederholungsorte")
+    if user.role == "oeffentlich":
+        st.info("Diese Seite steht nur den Partnern des Drogenrapports zur Verfügung.")
+        return
+    store = state.get_store()
+    if state.empty_store_notice(store):
+        return
+    filters = state.current_filters()
+    kinds = [k for k in REPORT_KINDS if k in filters.kinds] or list(REPORT_KINDS)
+    kind = st.selectbox("Meldungen", kinds, format_func=lambda k: KINDS[k].label_plural, key="tz_kind")
+    sections = {"Tageszeiten": _times_tab, "Wiederholungsorte": _repeat_tab}
+    tabs = st.tabs(list(sections), key="tz_tabs", on_change="rerun")
+    token = store.version()
+    for tab, draw in zip(tabs, sections.values(), strict=True):
+        if tab.open:
+            with tab:
+                draw(token, filters, kind)
+
+
+def _times_tab(token: str, filters: state.Filters, kind: str) -> None:
+    period = filters.period
+    places, districts = _zones(token)
+    hot = _hotspots(token, filters, kind, str(period))
+    options = [WHOLE, *hot["name"].tolist(), *places["zone"].astype(str), *districts["zone"].astype(str)]
+    c1, c2, c3 = st.columns([2, 1, 1])
+    where = c1.selectbox("Bereich", options, key="tz_where",
+                         help="Hotspots: zusammenhängende Hotspot-Zellen (Gi*, 90 %) des Zeitraums, nach Zahl der "
+                              "Meldungen nummeriert. Sensible Orte mit ihrem Schutzabstand.")
+    k = int(c2.number_input("Zeitblöcke", 1, 24, 8, key="tz_k"))
+    block = int(c3.selectbox("Blocklänge (Stunden)", [1, 2, 3, 4], index=1, key="tz_block"))
+    table = _table(token, filters, kind, str(period), where)
+    label = KINDS[kind].label_plural
+    st.caption(f"{period.label()} · {where}. {table.summary()}. Uhrzeiten in Ortszeit ({table.timezone}); "
+               "Meldungen mit Zeitfenster sind anteilig auf die möglichen Stunden verteilt (aoristisch).")
+    if table.total <= 0:
+        st.info(f"Keine {label} mit Uhrzeit in diesem Bereich und Zeitraum.")
+        return
+    where_text = "" if where == WHOLE else (f"im {where}" if where.startswith("Hotspot ") else f"bei {where}")
+    slots = suggest_slots(table, k=k, block_hours=block, where=where_text)
+    st.markdown(f"**Vorschlag für Präsenz und Streetwork:** {state_escape(slots.sentence)}")
+    st.altair_chart(heat_chart(table), width="stretch")
+    if table.n_date_only:
+        days = " · ".join(f"{d}: {int(v)}" for d, v in zip(WEEKDAYS, table.date_only, strict=True))
+        st.caption(f"Nur mit Datum gemeldet (nicht in der Tabelle, nicht um 0 Uhr): {days}")
+    left, right = st.columns([1, 1.3])
+    with left:
+        st.markdown("**Vorgeschlagene Zeitblöcke**")
+        st.dataframe(pd.DataFrame({
+            "Tag": slots.blocks["day"],
+            "Zeit": [f"{a}–{b} Uhr" for a, b in zip(slots.blocks["start_hour"], slots.blocks["end_hour"],
+                                                    strict=True)],
+            label: slots.blocks["weight"].map(lambda v: fmt.number(v, 1)),
+            "Anteil": slots.blocks["share"].map(lambda v: fmt.percent(v, 1)),
+        }), hide_index=True, width="stretch")
+    with right:
+        prev = filters.previous
+        before = _table(token, filters, kind, str(prev), where)
+        cmp = compare_patterns(before, table)
+        st.markdown(f"**Vergleich mit {prev.label()}**")
+        st.caption(state_escape(cmp.sentence("dem Vorzeitraum", "dem gewählten Zeitraum")))
+        hours = cmp.hours.melt(id_vars="hour", value_vars=["share_a", "share_b"], var_name="Zeitraum",
+                               value_name="Anteil")
+        hours["Zeitraum"] = hours["Zeitraum"].map({"share_a": "Vorzeitraum", "share_b": "gewählter Zeitraum"})
+        hours["Anteil"] *= 100
+        st.altair_chart(alt.Chart(hours).mark_line(point=True).encode(
+            x=alt.X("hour:O", title="Stunde"), y=alt.Y("Anteil:Q", title="Anteil (%)"),
+            color=alt.Color("Zeitraum:N", legend=alt.Legend(orient="bottom")),
+        ).properties(height=220), width="stretch")
+    with st.expander("Tabelle (Wochentag × Stunde)"):
+        st.dataframe(wide_table(table), width="stretch")
+    st.subheader("Orte im Vergleich")
+    which = st.radio("Kleine Tabellen je", ["places", "hotspots"], horizontal=True, key="tz_multiples",
+                     format_func={"places": "sensiblem Ort", "hotspots": "Hotspot"}.get)
+    multiples = _multiples(token, filters, kind, str(period), which)
+    shown = {n: t for n, t in multiples.items() if t.total > 0}
+    if not shown:
+        st.caption("Keine Meldungen mit Uhrzeit an diesen Orten.")
+        return
+    cols = st.columns(2)
+    for i, (name, t) in enumerate(shown.items()):
+        with cols[i % 2]:
+            st.altair_chart(heat_chart(t, f"{name} ({int(round(t.total))})", share=True, height=160),
+                            width="stretch")
+    st.caption("Anteile je Ort (jede Tabelle für sich); sensible Orte mit ihrem Schutzabstand, die Orte mit den "
+               "meisten Meldungen zuerst.")
+
+
+def state_escape(text: object) -> str:
+    """Escape a sentence with names from the data for Streamlit markdown (no links or formatting from data)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def _repeat_tab(token: str, filters: state.Filters, kind: str) -> None:
+    period = filters.period
+    cell = float(st.number_input("Zellgröße (m)", 25, 500, 100, step=25, key="rp_cell"))
+    res = _concentration(token, filters, kind, str(period), cell)
+    label = KINDS[kind].label_plural
+    if res.n_events == 0:
+        st.info(f"Keine {label} im Zeitraum.")
+        return
+    m = st.columns(5)
+    for col, (share, value) in zip(m, res.top_shares.items(), strict=False):
+        col.metric(f"Top {100 * share:.0f} % der Zellen", fmt.percent(value), help=f"Anteil der {label}")
+    m[3].metric("Zellen mit der Hälfte", fmt.percent(res.half, 1),
+                help=f"So wenige Zellen (Anteil an allen Zellen) tragen die Hälfte der {label}.")
+    gini_help = "0 = gleichmäßig verteilt, 1 = alles an einem Ort."
+    if res.gini_generalised != res.gini and np.isfinite(res.gini_generalised):
+        g_gen = fmt.number(res.gini_generalised, 2)
+        gini_help += (f" Weniger {label} als Zellen: gemessen an der gleichmäßigsten möglichen Verteilung "
+                      f"(Bernasco & Steenbeek 2017) {g_gen}.")
+    m[4].metric("Gini-Koeffizient", fmt.number(res.gini, 2), help=gini_help)
+    st.caption(f"{period.label()}: {res.n_events} {label} auf {len(res.counts)} Zellen ({cell:.0f} m)"
+               + (f", {res.n_left_out} außerhalb" if res.n_left_out else "") + ". Wenige Orte mit vielen "
+               "Meldungen: dort wirken Maßnahmen am meisten.")
+    left, right = st.columns([1, 1.4])
+    with left:
+        x, y = res.lorenz
+        step = max(1, len(x) // 400)
+        curve = pd.DataFrame({"Anteil der Zellen (%)": 100 * x[::step], "Anteil der Meldungen (%)": 100 * y[::step]})
+        diag = pd.DataFrame({"Anteil der Zellen (%)": [0, 100], "Anteil der Meldungen (%)": [0, 100]})
+        st.altair_chart(alt.layer(
+            alt.Chart(curve).mark_line(color="#c62828").encode(x="Anteil der Zellen (%):Q",
+                                                               y="Anteil der Meldungen (%):Q"),
+            alt.Chart(diag).mark_line(strokeDash=[4, 3], color="#888").encode(x="Anteil der Zellen (%):Q",
+                                                                              y="Anteil der Meldungen (%):Q"),
+        ).properties(title="Lorenzkurve", height=300), width="stretch")
+    with right:
+        places = res.repeat_places()
+        st.markdown(f"**Wiederholungsorte** ({len(places)} Zellen mit mindestens 2 {label})")
+        top = places.head(30)
+        st.dataframe(pd.DataFrame({
+            "Rang": top["rank"], "in der Nähe von": top["name"].astype(str),
+            label: top["count"].astype(int), "Anteil": top["share"].map(lambda v: fmt.percent(v, 1)),
+            "1. Hälfte": top["count_first"].astype(int), "2. Hälfte": top["count_second"].astype(int),
+            "Trend": top["trend"],
+        }), hide_index=True, width="stretch")
+        st.caption("Trend: erste gegen zweite Hälfte des Zeitraums, exakter Test (5 %).")

@@ -1,0 +1,158 @@
+"""Benchmark: the Lagekarte with a base map of 8,500 buildings and 100,000 finds (issue 11).
+
+Target: with 8,500 buildings and 100,000 finds, the Lagekarte is visible in ≤ 3 s in a new browser
+session on a warm server, measured against the same page without a base map in the same run. Run::
+
+    .venv/bin/python -m bench.run basemap
+    .venv/bin/python bench/bench_basemap.py 20000      # fewer finds
+
+What is measured
+----------------
+Two ``streamlit run app.py`` servers on the same demo store plus the finds, one with the base map
+imported (the shared OSM buildings from ``../shared/data`` when present, else 8,500 synthetic
+footprints), one without. After a first (uncached) request each, the median of 3 new browser
+sessions per server: from requesting the page until the map is completely drawn (``LB.ready()``,
+the layer control, with the base map: its data loaded) and two animation frames passed. The base
+map is a static versioned file: a new session may fetch it (≈ 0.4 MB), but it never travels with a
+rerun. Also printed: the base file's size and the time to encode it (once per store content).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.bench_map import CHROMIUM, CHROMIUM_ARGS, WAIT_READY, _free_port, _offline, make_finds  # noqa: E402
+from geo.core.area import leipziger_osten  # noqa: E402
+from geo.core.schema import SYRINGE_FIND  # noqa: E402
+
+N_FINDS = 100_000
+N_BUILDINGS = 8_500
+TARGET_S = 3.0
+SHARED = Path(os.environ.get("LAGEBILD_SHARED") or ROOT.parent / "shared") / "data" / \
+    "leipzig_osten_gebaeude_osm.geojson"
+WAIT_BASE = "() => window.LB && Object.keys(window.LB.baseData || {}).length > 0"
+
+
+def synthetic_buildings(n: int = N_BUILDINGS, seed: int = 3) -> gpd.GeoDataFrame:
+    """``n`` footprints of 10–25 m on a jittered grid over the study area (when no shared data)."""
+    area = leipziger_osten()
+    rng = np.random.default_rng(seed)
+    minx, miny, maxx, maxy = area.boundary.bounds
+    side = int(np.ceil(np.sqrt(n)))
+    gx, gy = np.meshgrid(np.linspace(minx, maxx, side), np.linspace(miny, maxy, side))
+    xy = np.column_stack([gx.ravel(), gy.ravel()])[:n] + rng.normal(0, 5, (n, 2))
+    w, h = rng.uniform(10, 25, n), rng.uniform(10, 25, n)
+    geoms = shapely.box(xy[:, 0], xy[:, 1], xy[:, 0] + w, xy[:, 1] + h)
+    return gpd.GeoDataFrame({"theme": ["building"] * n, "name": "", "street": "", "housenumber": ""},
+                            geometry=geoms, crs=area.crs)
+
+
+def _buildings() -> tuple[gpd.GeoDataFrame, str]:
+    if SHARED.is_file():
+        from geo.data.basefile import read_base_file
+
+        return read_base_file(SHARED, leipziger_osten()), "OSM-Gebäude aus ../shared"
+    return synthetic_buildings(), "synthetische Gebäude"
+
+
+def _time(browser, url: str, base: bool, timeout_ms: int = 300_000) -> float:
+    """Seconds until the map (and its base data) is completely drawn in a new browser session."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = ctx.new_page()
+    _offline(page)
+    t0 = time.perf_counter()
+    page.goto(url, wait_until="commit", timeout=timeout_ms)
+    page.wait_for_selector("iframe[title*='st_folium']", timeout=timeout_ms)
+    frame = next(f for f in page.frames if "st_folium" in f.url)
+    if base:
+        frame.wait_for_function(WAIT_BASE, timeout=timeout_ms)
+    page.evaluate(WAIT_READY)
+    seconds = time.perf_counter() - t0
+    ctx.close()
+    return seconds
+
+
+@contextlib.contextmanager
+def _server(store_path: Path):
+    port = _free_port()
+    env = {**os.environ, "LAGEBILD_STORE": str(store_path), "LAGEBILD_DEMO": "0"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(600):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Benchmark der Lagekarte mit Grundkarte")
+    parser.add_argument("finds", nargs="?", type=int, default=N_FINDS)
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    from geo.data.demo import load_demo
+    from geo.data.ingest import import_frame
+    from geo.data.store import Store
+    from layers.baselayers import build_base_layers
+
+    buildings, source = _buildings()
+    t = time.perf_counter()
+    encoded = build_base_layers(buildings)
+    encode_s = time.perf_counter() - t
+    with tempfile.TemporaryDirectory(prefix="lagebild-bench-base-") as tmp:
+        plain = Store(Path(tmp) / "ohne.gpkg", leipziger_osten())
+        load_demo(plain)
+        import_frame(make_finds(args.finds).drop(columns=["record_id", "import_id"]), SYRINGE_FIND, plain,
+                     source=f"bench-{args.finds}")
+        with_base = Store(Path(tmp) / "mit.gpkg", leipziger_osten())
+        shutil.copyfile(plain.path, with_base.path)
+        with_base.write_base("gebaeude", buildings)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                results = {}
+                for label, store in (("ohne Grundkarte", plain), ("mit Grundkarte", with_base)):
+                    with _server(store.path) as url:
+                        has_base = store is with_base
+                        first = _time(browser, url, has_base)  # uncached: reading, analyses, encoding the base
+                        warm = [_time(browser, url, has_base) for _ in range(3)]
+                        results[label] = (first, float(np.median(warm)))
+            finally:
+                browser.close()
+    print(f"Lagekarte mit {args.finds:,} Funden; Grundkarte: {len(buildings):,} {source}, "
+          f"Datei {len(encoded.script) / 1e6:.2f} MB, kodiert in {encode_s:.2f} s")
+    for label, (first, warm) in results.items():
+        print(f"  {label:<16} erster Aufruf {first:6.1f} s, neue Sitzung (warmer Server, Median aus 3) {warm:5.2f} s")
+    ratio = results["mit Grundkarte"][1] / results["ohne Grundkarte"][1]
+    ok = results["mit Grundkarte"][1] <= TARGET_S
+    print(f"  Verhältnis mit/ohne: {ratio:.2f}; Ziel ≤ {TARGET_S:.0f} s -> {'erreicht' if ok else 'VERFEHLT'}")
+
+
+if __name__ == "__main__":
+    main()

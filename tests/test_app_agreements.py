@@ -1,0 +1,147 @@
+"""AppTest of the pages Vereinbarungen and Meldung erfassen: list, roles, status in one click, single reports."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from geo.data.store import Store
+
+
+@pytest.fixture
+def store(demo_store, tmp_path, monkeypatch) -> Store:
+    s = Store(tmp_path / "s.gpkg")
+    shutil.copyfile(demo_store.path, s.path)
+    monkeypatch.setenv("LAGEBILD_STORE", str(s.path))
+    monkeypatch.setenv("LAGEBILD_DEMO", "0")
+    monkeypatch.setenv("LAGEBILD_TODAY", "2026-11-10")
+    return s
+
+
+def _page(role: str = "analyse"):
+    from streamlit.testing.v1 import AppTest
+
+    from app_support.state import USER_KEY, LocalUser
+
+    def script() -> None:
+        from app_pages import agreements
+
+        agreements.render()
+
+    at = AppTest.from_function(script, default_timeout=180)
+    at.session_state[USER_KEY] = LocalUser(name="anna", role=role)
+    return at.run()
+
+
+def _texts(at) -> str:
+    return " ".join(str(x.value) for x in [*at.caption, *at.markdown, *at.success, *at.error, *at.info, *at.text])
+
+
+def test_list_overdue_first_with_effects(store):
+    at = _page()
+    assert not at.exception
+    df = at.dataframe[0].value
+    df = getattr(df, "data", df)  # a Styler
+    assert len(df) == 11 and df["Status"].iloc[0].endswith("überfällig") and df["Status"].iloc[1].endswith(
+        "überfällig")
+    assert "Notizen" in df.columns
+    assert "Behälter Torgauer Platz: umgesetzt 01.11.2025 — Wirkung: −54 % Funde im Umkreis" in set(df["Wirkung"])
+    assert "2 überfällig" in _texts(at)
+
+
+def test_filters_open_overdue_and_body(store):
+    at = _page()
+    at.radio(key="agreements_show").set_value("überfällig").run()
+    df = at.dataframe[0].value
+    assert len(getattr(df, "data", df)) == 2
+    at.radio(key="agreements_show").set_value("offen").run()
+    at.multiselect(key="agreements_bodies").set_value(["Stadtreinigung"]).run()
+    df = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
+    assert list(df["zuständig"]) == ["Stadtreinigung"] and len(df) == 1
+
+
+def test_public_role_sees_only_public_agreements_without_notes(store):
+    at = _page("oeffentlich")
+    assert not at.exception
+    df = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
+    assert len(df) == 9 and "Notizen" not in df.columns
+    assert "Spielplatz Rabet" not in " ".join(df["Vereinbarung"])
+    assert not at.button  # no status buttons, no form
+    assert "Öffentliche Ansicht" in _texts(at)
+
+
+def test_status_change_in_one_click_is_audited(store):
+    at = _page()
+    at.selectbox(key="status_pick").set_value(8).run()
+    at.button(key="status_to_done").click().run()
+    assert not at.exception
+    row = store.agreements().set_index("agreement_id").loc[8]
+    assert row["status"] == "done" and row["measure_id"]
+    log = store.audit_log().iloc[-1]
+    assert log["user"] == "anna" and "status: in_progress → done" in log["detail"]
+    assert "Vereinbarung Nr. 8: umgesetzt." in _texts(at)
+
+
+def test_form_without_place_gives_a_german_message(store):
+    at = _page()
+    before = store.version()
+    form_inputs = [t for t in at.text_input if t.label == "Titel"]
+    form_inputs[0].set_value("Neue Vereinbarung")
+    at.button[-1].click().run()  # the form's submit button comes last
+    assert "Kein Ort angegeben" in _texts(at)
+    assert store.version() == before
+
+
+def test_form_with_sensitive_place_stores_it(store):
+    at = _page()
+    [t for t in at.text_input if t.label == "Titel"][0].set_value("Mauer erhöhen")
+    [s for s in at.selectbox if s.label == "oder sensibler Ort"][0].set_value("Kita Köhlerplatz")
+    [s for s in at.selectbox if s.label == "zuständig"][0].set_value("Jugendamt")
+    at.button[-1].click().run()
+    assert not at.exception
+    row = store.agreements().iloc[-1]
+    assert row["title"] == "Mauer erhöhen" and row["place"] == "Kita Köhlerplatz" and row["responsible"] == "Jugendamt"
+
+
+def test_report_form_adds_a_find_by_coordinates(store):
+    from streamlit.testing.v1 import AppTest
+
+    from app_support.state import USER_KEY, LocalUser
+
+    def script() -> None:
+        from app_pages import report_form
+
+        report_form.render()
+
+    at = AppTest.from_function(script, default_timeout=180)
+    at.session_state[USER_KEY] = LocalUser(name="feld", role="rapport")
+    at.run()
+    n = store.count("syringe_find")
+    at.text_input(key="report_lat").set_value("51,3452")
+    at.text_input(key="report_lon").set_value("12,4050")
+    at.number_input(key="add_count").set_value(4)
+    at.button[0].click().run()
+    assert not at.exception
+    assert store.count("syringe_find") == n + 1
+    assert any("Spritzenfund gespeichert" in str(s.value) for s in at.success)
+    at2 = AppTest.from_function(script, default_timeout=180)
+    at2.session_state[USER_KEY] = LocalUser(name="gast", role="oeffentlich")
+    at2.run()
+    assert "nur die Rollen" in " ".join(str(i.value) for i in at2.info)
+
+
+def test_form_with_a_suggested_bin_site_or_hotspot(store):
+    at = _page()
+    at.toggle(key="agreement_analysis").set_value(True).run()
+    pick = at.selectbox(key="agreement_place_pick")
+    options = list(pick.options)
+    hot = [o for o in options if o.startswith("Hotspot Nr. 1 (")]
+    sites = [o for o in options if o.startswith("Behälter-Vorschlag")]
+    assert hot and 1 <= len(sites) <= 5
+    [t for t in at.text_input if t.label == "Titel"][0].set_value("Neuer Behälter")
+    pick.set_value(sites[0])
+    at.button[-1].click().run()
+    assert not at.exception
+    row = store.agreements().iloc[-1]
+    assert row["title"] == "Neuer Behälter" and row["place"] == sites[0] and row.geometry.geom_type == "Point"

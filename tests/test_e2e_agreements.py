@@ -1,0 +1,246 @@
+"""End to end (headless Chromium): an agreement drawn on the map, moved through its states, overdue, in the
+handout PDF; a single find added and corrected on a phone-sized screen.
+
+One server on a copy of the demo store; ``LAGEBILD_TODAY=2026-11-10`` fixes "overdue". Tests run in file order.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from geo.data.store import Store
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "test-artifacts"
+TIMEOUT = 120_000
+TITLE = "E2E Rückschnitt Hecke <b>Ecke</b>"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(demo_store, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("e2e_agreements")
+    store = Store(tmp / "e2e.gpkg")
+    shutil.copyfile(demo_store.path, store.path)
+    port = _free_port()
+    env = {**os.environ, "LAGEBILD_STORE": str(store.path), "LAGEBILD_TILES": "", "LAGEBILD_DEMO": "0",
+           "LAGEBILD_TODAY": "2026-11-10"}
+    log = open(tmp / "streamlit.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("Streamlit did not start: " + (tmp / "streamlit.log").read_text(errors="replace"))
+            time.sleep(0.3)
+        yield url, store
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+def _page(chromium, block_outside, viewport):
+    context = chromium.new_context(viewport=viewport, accept_downloads=True)
+    pg = context.new_page()
+    pg.blocked = block_outside(pg)
+    pg.errors, pg.dialogs = [], []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    return context, pg
+
+
+def _map_frame(page):
+    page.wait_for_selector("iframe[title*='st_folium']", timeout=TIMEOUT)
+    deadline = time.time() + TIMEOUT / 1000
+    while not any("st_folium" in f.url for f in page.frames):
+        if time.time() > deadline:
+            raise AssertionError("no map frame")
+        page.wait_for_timeout(200)
+    frame = next(f for f in page.frames if "st_folium" in f.url)
+    frame.wait_for_function("() => window.LB && window.LB.ready()", timeout=TIMEOUT)
+    return frame
+
+
+def _set_date(page, label: str, text: str) -> None:
+    """Type a date ``DD.MM.YYYY`` into a Streamlit date input (segments day, month, year)."""
+    d, m, y = text.split(".")
+    day = page.locator(f"[aria-label='day, {label}']")
+    day.scroll_into_view_if_needed()
+    day.click()
+    page.keyboard.type(d)
+    page.locator(f"[aria-label='month, {label}']").click()
+    page.keyboard.type(m)
+    page.locator(f"[aria-label='year, {label}']").click()
+    page.keyboard.type(y)
+    page.keyboard.press("Tab")
+    assert page.locator(f"[aria-label='year, {label}']").inner_text() == y
+
+
+def _pick(page, label: str, option: str) -> None:
+    """Choose ``option`` in the select box labelled ``label`` (typing filters the long, virtualised lists)."""
+    page.locator("[data-testid='stSelectbox']", has_text=label).first.click()
+    page.keyboard.type(option[:8])
+    page.get_by_role("option", name=option).first.click()
+
+
+def _pdf_text(page, tmp_path) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) not installed")
+    page.locator("[data-testid='stSidebarNav'] a", has_text="Lagekarte").click()
+    button = page.get_by_role("button", name="Handout (PDF)")
+    button.wait_for(timeout=TIMEOUT)
+    with page.expect_download(timeout=TIMEOUT) as info:
+        button.click()
+    out = subprocess.run(["pdftotext", "-layout", info.value.path(), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    return " ".join(out[out.index("Vereinbarungen"):].split())
+
+
+def test_agreement_drawn_moved_through_states_overdue_and_in_the_handout(server, chromium, block_outside,
+                                                                         tmp_path):
+    url, store = server
+    context, page = _page(chromium, block_outside, {"width": 1500, "height": 1100})
+    try:
+        page.goto(f"{url}/vereinbarungen", timeout=TIMEOUT)
+        page.get_by_text("Vereinbarung anlegen oder bearbeiten").wait_for(timeout=TIMEOUT)
+        frame = _map_frame(page)
+        frame.evaluate("() => { window.map.setView([51.3436, 12.4085], 17, {animate: false}); }")
+        page.wait_for_timeout(500)
+        frame.locator(".lb-draw-start").click()
+        box = page.locator("iframe[title*='st_folium']").bounding_box()
+        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        corners = [(cx - 60, cy - 40), (cx + 60, cy - 40), (cx + 60, cy + 40), (cx - 60, cy + 40)]
+        for x, y in corners:
+            page.mouse.click(x, y)
+            page.wait_for_timeout(400)
+        page.mouse.click(*corners[0])
+        page.get_by_text("Ort: gezeichnete Fläche").wait_for(timeout=TIMEOUT)
+
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.get_by_label("Titel").fill(TITLE)
+        _pick(page, "Art der Maßnahme", "Grünrückschnitt")
+        _pick(page, "zuständig", "Amt für Stadtgrün")
+        page.screenshot(path=str(ARTIFACTS / "vereinbarungen_form.png"), full_page=True)
+        _set_date(page, "vereinbart am", "01.09.2026")
+        _set_date(page, "fällig bis", "15.10.2026")
+        page.get_by_role("button", name="Vereinbarung speichern").click()
+        page.get_by_text("Vereinbarung Nr. 12 gespeichert.").wait_for(timeout=TIMEOUT)
+        row = store.agreements().set_index("agreement_id").loc[12]
+        assert row["title"] == TITLE and row["kind"] == "greenery_cut" and row.geometry.geom_type == "Polygon"
+        assert 5_000 < row.geometry.area < 50_000  # about 120 × 80 px at zoom 17
+        assert str(row["agreed"].date()) == "2026-09-01" and str(row["due"].date()) == "2026-10-15"
+
+        # overdue: counted, and shown as such when picked
+        page.get_by_text("3 überfällig (rot)").wait_for(timeout=TIMEOUT)
+        _pick(page, "Vereinbarung", f"Nr. 12: {TITLE}")
+        page.get_by_text("vereinbart, überfällig").first.wait_for(timeout=TIMEOUT)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "vereinbarungen.png"), full_page=True)
+
+        text = _pdf_text(page, tmp_path)
+        assert "Offen (5, davon 3 überfällig)" in text
+        assert re.search(r"12 E2E Rückschnitt Hecke <b>Ecke</b> Amt für Stadtgrün 01\.09\.2026 15\.10\.2026 "
+                         r"überfällig", text), text[:800]
+
+        page.locator("[data-testid='stSidebarNav'] a", has_text="Vereinbarungen").click()
+        page.get_by_text("Status ändern").wait_for(timeout=TIMEOUT)
+        _pick(page, "Vereinbarung", f"Nr. 12: {TITLE}")
+        for button, status in (("→ in Umsetzung", "in Umsetzung"), ("→ umgesetzt", "umgesetzt"),
+                               ("→ beendet", "beendet")):
+            page.get_by_role("button", name=button).click()
+            page.get_by_text(f"Vereinbarung Nr. 12: {status}.").wait_for(timeout=TIMEOUT)
+        row = store.agreements().set_index("agreement_id").loc[12]
+        assert row["status"] == "ended" and row["measure_id"]
+        cut = store.read("greenery_cut").set_index("record_id").loc[row["measure_id"]]
+        assert cut["description"] == TITLE and cut.geometry.equals_exact(row.geometry, 0.01)
+        details = " ".join(store.audit_log()["detail"].tail(4))
+        assert "agreed → in_progress" in details and "in_progress → done" in details and "done → ended" in details
+
+        text = _pdf_text(page, tmp_path)
+        assert "Offen (4, davon 2 überfällig)" in text
+        done = text[text.index("Umgesetzt seit 01.09.2026"):]
+        assert "12 E2E Rückschnitt Hecke" in done and "<b>Ecke</b>" in done, done[:600]
+        assert page.blocked == [] and page.errors == [] and page.dialogs == []
+    finally:
+        context.close()
+
+
+def test_single_find_added_and_corrected_on_a_phone(server, chromium, block_outside):
+    url, store = server
+    context, page = _page(chromium, block_outside, {"width": 390, "height": 844})
+    try:
+        n = store.count("syringe_find")
+        page.goto(f"{url}/meldung", timeout=TIMEOUT)
+        page.get_by_text("Meldung korrigieren oder löschen").wait_for(timeout=TIMEOUT)
+        frame = _map_frame(page)
+        frame.evaluate("() => { window.map.setView([51.3452, 12.4050], 17, {animate: false}); }")
+        page.wait_for_timeout(500)
+        box = page.locator("iframe[title*='st_folium']").bounding_box()
+        assert box["width"] <= 390
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        lat = page.locator(".st-key-report_lat input")
+        deadline = time.time() + 60
+        while not lat.input_value().startswith("51,3"):  # the tapped point, wherever the map shows
+            if time.time() > deadline:
+                raise AssertionError(f"map click did not set the coordinates: {lat.input_value()!r}")
+            page.wait_for_timeout(300)
+        assert page.locator(".st-key-report_lon input").input_value().startswith("12,4")
+        count = page.get_by_label("Anzahl Spritzen").first
+        count.fill("3")
+        count.press("Tab")
+        page.get_by_role("button", name="Meldung speichern").click()
+        page.get_by_text("Spritzenfund gespeichert (ID").wait_for(timeout=TIMEOUT)
+        assert store.count("syringe_find") == n + 1
+        new = store.read("syringe_find").iloc[-1]
+        assert new["count"] == 3 and abs(new.geometry.y - store.read("syringe_find").geometry.y.iloc[-1]) < 1e-6
+
+        fix = page.get_by_label("Anzahl Spritzen").nth(1)
+        fix.fill("5")
+        fix.press("Tab")
+        page.get_by_role("button", name="Korrektur speichern").click()
+        page.get_by_text("Spritzenfund korrigiert (neue ID").wait_for(timeout=TIMEOUT)
+        stored = store.read("syringe_find")
+        assert len(stored) == n + 1 and new["record_id"] not in set(stored["record_id"])
+        assert (stored["count"] == 5).any()
+        assert "Korrektur, ersetzt durch" in store.audit_log().iloc[-1]["detail"]
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 390
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "meldung_390.png"), full_page=True)
+        assert page.blocked == [] and page.errors == [] and page.dialogs == []
+    finally:
+        context.close()

@@ -1,0 +1,101 @@
+"""Follow-up of carried-out agreements (verdict lines) and the handout section "Vereinbarungen"."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import date, datetime
+
+import numpy as np
+import pytest
+
+from geo.core.period import Period
+from geo.data import agreements as ag
+from geo.data.store import Store
+from geo.report.followup import due_for_follow_up, follow_up_from_store, follow_up_line
+
+RAPPORT = Period(date(2026, 9, 1), date(2026, 10, 31))
+
+
+@pytest.fixture(scope="module")
+def lines(demo_store):
+    return follow_up_from_store(demo_store)
+
+
+def test_bin_torgauer_platz_shows_its_planted_effect(lines):
+    texts = lines.set_index("label")["text"]
+    assert texts["Behälter Torgauer Platz"] == \
+        "Behälter Torgauer Platz: umgesetzt 01.11.2025 — Wirkung: −54 % Funde im Umkreis"
+    row = lines.set_index("label").loc["Behälter Torgauer Platz"]
+    assert row["verdict"] == "effect" and row["window_days"] == 180 and -70 < row["change_pct"] < -30
+
+
+def test_only_carried_out_and_long_enough_ago(demo_store, lines):
+    table = demo_store.agreements()
+    assert set(lines["agreement_id"]) == set(table.loc[table["measure_id"] != "", "agreement_id"])
+    # 01.11.2025 + 56 days: due from 27.12.2025, not before
+    torgau = table["title"].str.contains("Torgauer Platz").to_numpy()
+    assert due_for_follow_up(table, date(2025, 12, 27))[torgau].all()
+    assert not due_for_follow_up(table, date(2025, 12, 26))[torgau].any()
+    assert not due_for_follow_up(table[table["status"] == "rejected"], date(2030, 1, 1)).any()
+
+
+def test_line_formats():
+    assert follow_up_line("Umbau X", date(2025, 6, 20), "no_effect", "kein Effekt", 12.4) == \
+        "Umbau X: umgesetzt 20.06.2025 — kein Effekt: +12 % Funde im Umkreis"
+    assert follow_up_line("Umbau X", date(2025, 6, 20), "not_evaluable", "nicht auswertbar", np.nan) == \
+        "Umbau X: umgesetzt 20.06.2025 — Wirkung: nicht auswertbar"
+
+
+def _pdftotext(pdf: bytes, tmp_path) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) not installed")
+    path = tmp_path / "h.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def test_handout_section_lists_open_overdue_and_effects(demo_store, tmp_path):
+    from geo.report.handout import handout_from_store
+
+    store = Store(tmp_path / "s.gpkg")
+    shutil.copyfile(demo_store.path, store.path)
+    point = ag.place_from_latlon(store.area, 51.3452, 12.4050)
+    new = ag.add_agreement(store, title="<img src=x onerror=alert(1)> Behälter ${x}", kind="disposal_bin",
+                           geometry=point, agreed="2026-09-08", responsible="Stadtreinigung", due="2026-10-01",
+                           place="Eisenbahnstraße 100")
+    ag.set_status(store, new, "umgesetzt", done="2026-10-02", today=date(2026, 11, 10))
+    pdf = handout_from_store(store, RAPPORT, created=datetime(2026, 11, 10, 9, 0))
+    text = _pdftotext(pdf, tmp_path)
+    section = text[text.index("Vereinbarungen"):]
+    assert "Offen (4, davon 2 überfällig)" in section
+    first_open = section.index("Stellenerweiterung")
+    assert first_open < section.index("Weitere Spritzenentsorgungsbehälter")  # overdue first
+    assert "Umgesetzt seit 01.09.2026" in section
+    flat = " ".join(section.split())
+    assert "<img src=x onerror=alert(1)>" in flat and "Behälter ${x}" in flat  # printed literally
+    assert "Wirkung noch nicht auswertbar" in section
+    assert "Behälter Torgauer Platz: umgesetzt 01.11.2025 — Wirkung: −54 % Funde im Umkreis" in section
+    assert "Verworfen: Nr. 4 Spritzenentsorgungsbehälter am Spielplatz Rabet" in " ".join(section.split())
+
+
+def test_handout_without_agreements_says_so(demo_store, tmp_path):
+    from geo.report.handout import build_handout, read_period
+
+    empty = demo_store.agreements().iloc[0:0]
+    pdf = build_handout(read_period(demo_store, RAPPORT), None, demo_store.area, RAPPORT, auto_hotspots=False,
+                        agreements=empty)
+    assert "Keine Vereinbarungen erfasst." in _pdftotext(pdf, tmp_path)
+
+
+def test_sensitivity_of_the_verdict_across_ring_widths(demo_store):
+    table = demo_store.agreements()
+    torgau = table[table["title"].str.contains("Torgauer Platz")]
+    lines = follow_up_from_store(demo_store, torgau, sensitivity=True)
+    row = lines.iloc[0]
+    assert row["verdict"] == "effect"
+    sens = row["sensitivity_table"]
+    assert sorted(sens["buffer_m"]) == [200.0, 300.0, 500.0] and sens["default"].sum() == 1
+    assert sens.loc[sens["default"], "verdict"].iloc[0] == "effect"
+    assert row["sensitivity"].startswith(("Das Ergebnis »Wirkung«", "Vorsicht: das Ergebnis »Wirkung«"))

@@ -1,0 +1,193 @@
+"""The store contract, run against both backends (``any_store``: GeoPackage and PostGIS).
+
+Import, conservation of rows, dedupe, files of rejected rows, history, audit, delete, purge,
+backup/restore and the content version behave identically on both; where a test needs the
+same data on both backends it compares with values computed from the input, not with the
+other backend.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.cli import main
+from geo.core.area import leipziger_osten
+from geo.core.period import Period
+from geo.data.backup import backup, restore
+from geo.data.ingest import import_file, import_frame
+from geo.data.retention import delete_records, purge, read_aggregates
+from geo.data.storecopy import store_checksums
+
+AREA = leipziger_osten()
+NOW = datetime(2026, 11, 22, 12, 0)
+X0, Y0 = AREA.to_metric.transform(12.4033, 51.3439)
+IN_LAT, IN_LON = 51.34390, 12.40330
+
+
+def _csv(tmp_path: Path, name: str, n: int, *, day: int = 1, bad: int = 0) -> Path:
+    """``n`` valid finds on 2026-10-``day`` spread 3 m apart, then ``bad`` rows without a date."""
+    lats = IN_LAT + np.arange(n) * 0.00003
+    rows = [f"{day:02d}.10.2026 {8 + i % 10}:{i % 60:02d};{lat:.6f};{IN_LON};{1 + i % 4};Stadtreinigung;Frau {i}"
+            for i, lat in enumerate(lats)]
+    rows += [f";{IN_LAT};{IN_LON};1;Polizei;" for _ in range(bad)]
+    path = tmp_path / name
+    path.write_text("Datum;Breite;Länge;Anzahl;Quelle;Melder\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_import_conserves_rows_and_reads_back_the_values(tmp_path, any_store):
+    report = import_file(_csv(tmp_path, "a.csv", 40, bad=3), "syringe_find", any_store, now=NOW)
+    assert (report.rows_read, report.stored, report.rejected) == (43, 40, 3)
+    assert any_store.count("syringe_find") == 40
+    assert any_store.layers() == ["syringe_find"]
+    gdf = any_store.read("syringe_find")
+    assert list(gdf.columns)[:6] == ["record_id", "import_id", "found_at", "count", "source", "reporter"]
+    assert gdf.columns[-1] == "geometry"
+    assert gdf.crs.to_epsg() == 25833
+    assert str(gdf["found_at"].dtype) == "datetime64[ns]" and str(gdf["count"].dtype) == "int64"
+    assert gdf["count"].sum() == sum(1 + i % 4 for i in range(40))
+    assert gdf["found_at"].iloc[0] == pd.Timestamp("2026-10-01 08:00")
+    assert gdf["reporter"].iloc[5] == "Frau 5" and gdf["record_id"].is_unique
+    x, y = AREA.to_metric.transform(IN_LON, IN_LAT)
+    assert gdf.geometry.iloc[0].distance(shapely.Point(x, y)) < 0.01
+    assert any_store.ids("syringe_find").equals(pd.Index(gdf["record_id"].astype(object)))
+
+
+def test_reimport_is_deduplicated_and_rejects_are_written(tmp_path, any_store):
+    path = _csv(tmp_path, "a.csv", 25)
+    first = import_file(path, "syringe_find", any_store, now=NOW)
+    second = import_file(path, "syringe_find", any_store, now=NOW)
+    assert (first.stored, second.stored, second.rejected) == (25, 0, 25)
+    assert set(second.rejects["reason"]) == {"Duplikat eines gespeicherten Datensatzes"}
+    assert second.earlier_import is not None
+    assert any_store.count("syringe_find") == 25
+    assert Path(second.rejects_file).parent == any_store.rejects_dir
+    rejects = pd.read_csv(second.rejects_file, sep=";", encoding="utf-8-sig")
+    assert list(rejects["row"]) == list(range(1, 26))
+
+
+def test_import_history_newest_first(tmp_path, any_store):
+    import_file(_csv(tmp_path, "a.csv", 5, bad=1), "syringe_find", any_store, now=NOW, user="anna")
+    import_file(_csv(tmp_path, "b.csv", 7, day=20), "syringe_find", any_store, now=NOW, user="ben")
+    hist = any_store.imports()
+    assert list(hist["import_id"]) == [2, 1]
+    assert list(hist["file_name"]) == ["b.csv", "a.csv"]
+    assert list(hist["stored"]) == [7, 5] and list(hist["rejected"]) == [0, 1]
+    assert list(hist["user"]) == ["ben", "anna"]
+    found = any_store.find_import(hist["sha256"].iloc[1], "syringe_find")
+    assert found["file_name"] == "a.csv"
+    assert sorted(any_store.read("syringe_find")["import_id"].unique()) == [1, 2]
+
+
+def test_period_and_area_filters(tmp_path, any_store):
+    import_file(_csv(tmp_path, "a.csv", 5, day=1), "syringe_find", any_store, now=NOW)
+    import_file(_csv(tmp_path, "b.csv", 7, day=20), "syringe_find", any_store, now=NOW)
+    assert len(any_store.read("syringe_find", Period(date(2026, 10, 1), date(2026, 10, 1)))) == 5
+    assert len(any_store.read("syringe_find", Period(date(2026, 10, 2), date(2026, 10, 31)))) == 7
+    assert len(any_store.read("complaint")) == 0
+    x, y = AREA.to_metric.transform(IN_LON, IN_LAT)
+    near = any_store.read("syringe_find", bbox=(x - 1, y - 1, x + 1, y + 4))  # first 2 rows of each file
+    assert len(near) == 4
+    # measures: active during the period (started before its end, not ended before its start)
+    bins = gpd.GeoDataFrame({"installed_at": pd.to_datetime(["2026-01-01", "2026-03-01", "2026-09-01"]),
+                             "removed_at": pd.to_datetime(["2026-02-01", None, None]), "label": ["a", "b", "c"]},
+                            geometry=[shapely.Point(X0, Y0 + i) for i in range(3)], crs=AREA.crs)
+    import_frame(bins, "disposal_bin", any_store, source="b", now=NOW)
+    active = any_store.read("disposal_bin", Period(date(2026, 4, 1), date(2026, 4, 30)))
+    assert list(active["label"]) == ["b"]
+    assert any_store.read("disposal_bin")["removed_at"].isna().sum() == 2
+
+
+def test_audit_log_records_imports_and_deletions(tmp_path, any_store):
+    import_file(_csv(tmp_path, "a.csv", 6), "syringe_find", any_store, now=NOW, user="anna")
+    ids = list(any_store.ids("syringe_find")[:2])
+    result = delete_records(any_store, "syringe_find", [*ids, "0" * 16], reason="Antrag Art. 17", user="dsb")
+    assert result.deleted == ids and result.missing == ["0" * 16]
+    assert any_store.count("syringe_find") == 4
+    assert not set(ids) & set(any_store.ids("syringe_find"))
+    log = any_store.audit_log()
+    assert list(log["action"]) == ["import", "delete"]
+    assert list(log["user"]) == ["anna", "dsb"]
+    assert int(log["count"].iloc[1]) == 2 and "Antrag Art. 17" in log["detail"].iloc[1]
+
+
+def test_purge_with_aggregation(any_store):
+    rows = [(pd.Timestamp("2024-09-15 10:00") + pd.Timedelta(minutes=i), 2) for i in range(6)]
+    rows += [(pd.Timestamp("2026-10-15 10:00") + pd.Timedelta(minutes=i), 1) for i in range(3)]
+    finds = gpd.GeoDataFrame({"found_at": [r[0] for r in rows], "count": [r[1] for r in rows]},
+                             geometry=[shapely.Point(X0 + i * 0.5, Y0) for i in range(len(rows))], crs=AREA.crs)
+    import_frame(finds, "syringe_find", any_store, source="funde", now=NOW)
+    result = purge(any_store, 12, aggregate=True, today=date(2026, 11, 21), user="dsb")
+    assert result.deleted == {"syringe_find": 6} and result.aggregate_rows == 1
+    assert any_store.count("syringe_find") == 3
+    agg = read_aggregates(any_store)
+    assert list(agg["month"]) == ["2024-09"] and list(agg["records"]) == [6] and list(agg["weight"]) == [12.0]
+    again = purge(any_store, 12, aggregate=True, today=date(2026, 11, 21))
+    assert again.total == 0
+    assert any_store.audit_log()["action"].tolist()[-1] == "purge"
+
+
+def test_version_changes_with_every_write_only(tmp_path, any_store):
+    assert any_store.version() == "empty"
+    import_file(_csv(tmp_path, "a.csv", 5), "syringe_find", any_store, now=NOW)
+    v1 = any_store.version()
+    any_store.read("syringe_find")
+    any_store.imports()
+    assert any_store.version() == v1
+    import_file(_csv(tmp_path, "b.csv", 5, day=2), "syringe_find", any_store, now=NOW)
+    v2 = any_store.version()
+    any_store.delete("syringe_find", list(any_store.ids("syringe_find")[:1]))
+    v3 = any_store.version()
+    assert len({v1, v2, v3}) == 3
+
+
+def test_backup_and_restore_round_trip(tmp_path, any_store):
+    import_file(_csv(tmp_path, "a.csv", 30), "syringe_find", any_store, now=NOW)
+    before = store_checksums(any_store)
+    info = backup(any_store, tmp_path / "sicherung.zip", user="admin")
+    assert info.check.counts == {"syringe_find": 30} and info.check.imports == 1
+    import_file(_csv(tmp_path, "b.csv", 10, day=3), "syringe_find", any_store, now=NOW)
+    assert any_store.count("syringe_find") == 40
+    result = restore(any_store, info.path, user="admin")
+    assert result.previous is not None and result.previous.exists()
+    assert store_checksums(any_store) == before
+    assert any_store.audit_log()["action"].tolist() == ["import", "backup", "import", "restore"]
+
+
+def test_cli_commands_accept_the_store(tmp_path, any_store, capsys):
+    import_file(_csv(tmp_path, "a.csv", 12), "syringe_find", any_store, now=NOW)
+    location = getattr(any_store, "url", None) or str(any_store.path)
+    out = tmp_path / "funde.csv"
+    assert main(["export", "--kind", "syringe_find", "--store", location, "--out", str(out)]) == 0, \
+        capsys.readouterr().err
+    assert len(pd.read_csv(out, sep=";", encoding="utf-8-sig")) == 12
+    path = _csv(tmp_path, "c.csv", 3, day=5)
+    assert main(["import", str(path), "--kind", "syringe_find", "--store", location]) == 0
+    assert "gespeichert: 3, abgelehnt: 0" in capsys.readouterr().out
+    assert any_store.count("syringe_find") == 15
+
+
+def test_quality_columns_round_trip(any_store):
+    """Time windows and location flags (issue 12) are stored and read back alike on both backends."""
+    from geo.core.schema import DATE_ONLY, KINDS, LOCATION_FLAG, TIME_FROM, TIME_TO
+
+    kind = KINDS["syringe_find"]
+    rows = gpd.GeoDataFrame({"record_id": ["a" * 16, "b" * 16], "found_at": pd.to_datetime(["2026-10-01"] * 2),
+                             "count": [1, 2], "source": "x", "reporter": "",
+                             TIME_FROM: pd.to_datetime(["2026-10-01 08:00", None]),
+                             TIME_TO: pd.to_datetime(["2026-10-02 10:00", None]), DATE_ONLY: [True, False],
+                             LOCATION_FLAG: ["", "Sammelpunkt"]},
+                            geometry=[shapely.Point(X0, Y0), shapely.Point(X0 + 1, Y0)], crs=AREA.crs)
+    with any_store.lock():
+        any_store.write_import(kind, rows, {"file_name": "f.csv", "kind": "syringe_find"})
+    back = any_store.read("syringe_find")
+    assert list(back[LOCATION_FLAG]) == ["", "Sammelpunkt"]
+    assert back[TIME_TO].iloc[0] == pd.Timestamp("2026-10-02 10:00") and pd.isna(back[TIME_FROM].iloc[1])
+    assert list(back[DATE_ONLY]) == [True, False]
+    assert str(back[TIME_FROM].dtype) == "datetime64[ns]"
