@@ -29,6 +29,7 @@ from geo.cli.common import (
     check_table_output,
     load_area,
     load_records,
+    open_store,
     spatial,
 )
 from geo.core import fmt
@@ -65,12 +66,10 @@ TOP_N = 5
 
 def _naming_context(args: argparse.Namespace, area):
     """Base map, sensitive places and districts of the store (when there is one) for the names."""
-    from geo.data.store import Store, default_store_path
     from geo.report.places import store_place_context
 
-    path = getattr(args, "store", None) or default_store_path()
-    store = Store(path, area) if path.is_file() else None
-    return store_place_context(store, area.crs)
+    store = open_store(args)
+    return store_place_context(store if store.exists() else None, area.crs)
 
 
 def format_metres(v: float) -> str:

@@ -52,7 +52,7 @@ from geo.report.figures import (
 )
 from geo.report.forecast_text import forecast_line
 from geo.report.handout_times import times_section
-from geo.report.pdfstyle import DOWN, GRID, MARGIN, MUTED, UP, escape, fonts, styles, table
+from geo.report.pdfstyle import DOWN, GRID, MARGIN, MUTED, UP, escape, fonts, pdf_table, styles
 from geo.report.staticmap import map_png
 
 #: Most rows printed in the sensitive-places and measures tables (the rest is summarised).
@@ -86,7 +86,7 @@ def _change_markup(value: float, previous: float) -> str:
 def _key_figure_table(figures: pd.DataFrame, st) -> Table:
     rows = [[escape(r.figure), fmt.number(r.value), fmt.number(r.previous),
              _change_markup(r.value, r.previous)] for r in figures.itertuples()]
-    return table(["Kennzahl", "Zeitraum", "Vorzeitraum", "Veränderung"], rows,
+    return pdf_table(["Kennzahl", "Zeitraum", "Vorzeitraum", "Veränderung"], rows,
                   [7.6 * cm, 3.0 * cm, 3.0 * cm, 4.2 * cm], {1, 2, 3}, st)
 
 
@@ -103,7 +103,7 @@ def _places_section(table: gpd.GeoDataFrame | None, threshold: int, st) -> list:
              fmt.number(r.reports_prev), _change_markup(r.reports, r.reports_prev),
              _FLAGGED if r.flagged else "nein"]
             for i, r in enumerate(shown.itertuples(), start=1)]
-    out.append(table(["Nr.", "Ort", "Funde", "Spritzen", "Beschwerden", "Vorzeitraum", "Veränderung", "auffällig"],
+    out.append(pdf_table(["Nr.", "Ort", "Funde", "Spritzen", "Beschwerden", "Vorzeitraum", "Veränderung", "auffällig"],
                       rows, [0.8 * cm, 5.0 * cm, 1.3 * cm, 1.65 * cm, 2.45 * cm, 2.3 * cm, 2.5 * cm, 1.8 * cm],
                       {0, 2, 3, 4, 5, 6}, st))
     more = len(table) - len(shown)
@@ -131,7 +131,7 @@ def _hotspots_section(top: pd.DataFrame | None, st) -> list:
     rows = [[f"H{int(r.rank)}", escape(str(r.place)), fmt.number(r.finds), fmt.number(r.syringes),
              (f"{int(r.change):+d}".replace("+0", "0") if pd.notna(r.change) else "–") if has_prev else "–"]
             for r in shown.itertuples()]
-    out.append(table(["Nr.", "Ort", "Funde", "Spritzen", "Veränderung"], rows,
+    out.append(pdf_table(["Nr.", "Ort", "Funde", "Spritzen", "Veränderung"], rows,
                       [1.0 * cm, 10.6 * cm, 1.8 * cm, 1.8 * cm, 2.6 * cm], {0, 2, 3, 4}, st))
     out.append(Paragraph("Hotspot: zusammenhängende Hotspot-Zellen, benannt nach Straße (mit Hausnummern), Kreuzung "
                          "oder berührtem sensiblen Ort; Veränderung: Funde gegenüber dem Vorzeitraum in denselben "
@@ -146,7 +146,7 @@ def _measures_section(measures: pd.DataFrame, st) -> list:
     shown = measures.iloc[:MAX_MEASURE_ROWS]
     rows = [[escape(r.measure), escape(r.description), escape(r.when), "neu" if r.new_in_period else ""]
             for r in shown.itertuples()]
-    out.append(table(["Maßnahme", "Beschreibung / Standort", "Datum / Zeitraum", ""], rows,
+    out.append(pdf_table(["Maßnahme", "Beschreibung / Standort", "Datum / Zeitraum", ""], rows,
                       [4.7 * cm, 7.7 * cm, 4.2 * cm, 1.2 * cm], set(), st))
     more = len(measures) - len(shown)
     note = ("Behälter, Polizeipräsenz und Streetwork: alle, die im Zeitraum aktiv waren; "
@@ -162,7 +162,7 @@ def _districts_section(summary: pd.DataFrame, st) -> list:
              fmt.number(r.syringes), fmt.number(r.complaints), fmt.number(r.finds_per_km2, 1),
              fmt.number(r.complaints_per_km2, 1)] for r in summary.itertuples()]
     return [Paragraph("Ortsteile", st["h2"]),
-            table(["Ortsteil", "Nr.", "Fläche (km²)", "Funde", "Spritzen", "Beschwerden", "Funde je km²",
+            pdf_table(["Ortsteil", "Nr.", "Fläche (km²)", "Funde", "Spritzen", "Beschwerden", "Funde je km²",
                     "Beschw. je km²"], rows,
                    [4.3 * cm, 0.9 * cm, 2.1 * cm, 1.3 * cm, 1.65 * cm, 2.45 * cm, 2.4 * cm, 2.7 * cm],
                    {1, 2, 3, 4, 5, 6, 7}, st)]
@@ -219,7 +219,7 @@ def _agreements_section(agreements: gpd.GeoDataFrame | None, follow_ups: pd.Data
                  f'<font color="{red}"><b>{escape(OVERDUE_LABEL)}</b></font>' if r.late_
                  else escape(AGREEMENT_STATUSES.get(r.status, r.status))] for r in open_rows.itertuples()]
         out.append(Paragraph(f"Offen ({len(open_rows)}, davon {int(late.sum())} überfällig)", st["body"]))
-        out.append(table(["Nr.", "Vereinbarung", "zuständig", "vereinbart", "fällig bis", "Status"], rows,
+        out.append(pdf_table(["Nr.", "Vereinbarung", "zuständig", "vereinbart", "fällig bis", "Status"], rows,
                           [0.8 * cm, 6.2 * cm, 4.1 * cm, 2.1 * cm, 2.1 * cm, 2.5 * cm], {0}, st))
     else:
         out.append(Paragraph("Keine offenen Vereinbarungen.", st["body"]))
@@ -232,7 +232,7 @@ def _agreements_section(agreements: gpd.GeoDataFrame | None, follow_ups: pd.Data
                         if len(effects) else "Wirkung noch nicht auswertbar (zu kurz umgesetzt)")]
                 for r in recent.itertuples()]
         out.append(Paragraph(f"Umgesetzt seit {escape(period.start.strftime('%d.%m.%Y'))}", st["body"]))
-        out.append(table(["Nr.", "Vereinbarung", "zuständig", "umgesetzt", "Wirkung"], rows,
+        out.append(pdf_table(["Nr.", "Vereinbarung", "zuständig", "umgesetzt", "Wirkung"], rows,
                           [0.8 * cm, 5.6 * cm, 4.1 * cm, 2.1 * cm, 5.2 * cm], {0}, st))
     else:
         out.append(Paragraph(f"Seit {escape(period.start.strftime('%d.%m.%Y'))} keine Vereinbarung umgesetzt.",

@@ -81,7 +81,7 @@ def styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def table(header: list[str], rows: list[list], widths: list[float], numeric: set[int], st) -> Table:
+def pdf_table(header: list[str], rows: list[list], widths: list[float], numeric: set[int], st) -> Table:
     """A styled table: dark header, zebra rows; ``rows`` hold escaped markup strings."""
     head = [Paragraph(escape(h), st["headnum" if i in numeric else "head"]) for i, h in enumerate(header)]
     body = [[Paragraph(c, st["num" if i in numeric else "cell"]) for i, c in enumerate(r)] for r in rows]
