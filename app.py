@@ -14,8 +14,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from app_support import state
+from app_support import state, upload_guard
+from app_support.files import upload_limit_mb
 from geo.core.errors import UserError
+from geo.data.access import may_import
 from layers.assets import ensure_static, german_ui_script
 
 APP_DIR = Path(__file__).resolve().parent
@@ -69,7 +71,12 @@ def main() -> None:
     _static_assets()
     st.markdown(_CSS, unsafe_allow_html=True)
     st.sidebar.html(german_ui_script(), unsafe_allow_javascript=True)  # Streamlit's own texts in German
-    user = state.login()
+    try:
+        user = state.login()
+    except BaseException:  # login page shown (st.stop) or rerun: this session may not upload
+        upload_guard.apply(False, 0)
+        raise
+    upload_guard.apply(may_import(user.role), int(upload_limit_mb() * 1024**2))
     pages = [
         _page("map_page", "Lagekarte", "lagekarte", default=True),
         _page("compare", "Vergleich", "vergleich"),

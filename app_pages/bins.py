@@ -36,7 +36,7 @@ from geo.analysis.siting import SitingResult, plan_table
 from geo.core import fmt
 from geo.core.errors import UserError
 from geo.core.schema import DISPOSAL_BIN, PLACE_BUFFER_M, SENSITIVE_PLACE, SYRINGE_FIND
-from geo.data.access import log_release, may_see_points, restrict
+from geo.data.access import K_MIN, log_release, may_import, may_see_points, restrict
 from geo.data.people import plan_for_people
 from geo.report.charts import german_chart
 from geo.report.display import german_table
@@ -234,8 +234,9 @@ def render() -> None:
         st.info("Spritzenfunde sind in der Seitenleiste abgewählt. Bitte unter »Meldungen« wieder auswählen.")
         return
     if not may_see_points(user.role):
-        st.info("Öffentliche Ansicht: nur zusammengefasste Kennzahlen, ohne Karte und ohne einzelne Fundorte.")
-        _key_figures(analysis(token, filters, Params(k=0)))
+        st.info("Öffentliche Ansicht: nur zusammengefasste Kennzahlen, ohne Karte und ohne einzelne Fundorte; "
+                f"Anteile nur, wenn innerhalb und außerhalb des Radius mindestens {K_MIN} Funde liegen.")
+        _public_key_figures(analysis(token, filters, Params(k=0)))
         return
 
     state.stacks_caption(SYRINGE_FIND, filters)
@@ -283,23 +284,28 @@ def _controls(crs: str) -> tuple[Params, Uploads]:
                                 value=DEFAULT_SENSITIVE_M, step=10, key=SENSITIVE_KEY,
                                 help="Neue Behälter halten mindestens diesen Abstand (Luftlinie) zu Kitas und "
                                      "Schulen. Zu bestehenden Behältern halten sie mindestens den Radius.")
-    with st.expander("Eigene Dateien (optional): mögliche Standorte, Straßennetz"):
-        u1, u2 = st.columns(2)
-        cand_file = u1.file_uploader(
-            "Mögliche Standorte, z. B. Straßenecken (CSV mit lat/lon, GeoJSON, GeoPackage, gezipptes Shapefile)",
-            type=CANDIDATE_TYPES, key=CANDIDATES_KEY,
-            help="Ohne Datei wird ein Raster (25 m) im ganzen Gebiet geprüft.")
-        net_file = u2.file_uploader(
-            "Straßennetz (Linien als GeoJSON, GeoPackage oder gezipptes Shapefile)", type=NETWORK_TYPES,
-            key=NETWORK_KEY, help="Mit Straßennetz werden Entfernungen entlang der Straßen gemessen statt Luftlinie.")
-        with u1:
-            candidates, cand_key = _upload("candidates", cand_file, crs)
-            if candidates is not None:
-                st.caption(f"{de(len(candidates))} mögliche Standorte gelesen.")
-        with u2:
-            network, net_key = _upload("network", net_file, crs)
-            if network is not None:
-                st.caption(f"Straßennetz: {de(network.n_edges)} Abschnitte, {de(network.total_length_km, 1)} km.")
+    candidates = network = cand_key = net_key = None
+    if not may_import(state.current_user().role):  # the server refuses uploads of roles that may not import
+        st.caption("Eigene Dateien (mögliche Standorte, Straßennetz) kann nur die Rolle »analyse« hochladen.")
+    else:
+        with st.expander("Eigene Dateien (optional): mögliche Standorte, Straßennetz"):
+            u1, u2 = st.columns(2)
+            cand_file = u1.file_uploader(
+                "Mögliche Standorte, z. B. Straßenecken (CSV mit lat/lon, GeoJSON, GeoPackage, gezipptes Shapefile)",
+                type=CANDIDATE_TYPES, key=CANDIDATES_KEY,
+                help="Ohne Datei wird ein Raster (25 m) im ganzen Gebiet geprüft.")
+            net_file = u2.file_uploader(
+                "Straßennetz (Linien als GeoJSON, GeoPackage oder gezipptes Shapefile)", type=NETWORK_TYPES,
+                key=NETWORK_KEY,
+                help="Mit Straßennetz werden Entfernungen entlang der Straßen gemessen statt Luftlinie.")
+            with u1:
+                candidates, cand_key = _upload("candidates", cand_file, crs)
+                if candidates is not None:
+                    st.caption(f"{de(len(candidates))} mögliche Standorte gelesen.")
+            with u2:
+                network, net_key = _upload("network", net_file, crs)
+                if network is not None:
+                    st.caption(f"Straßennetz: {de(network.n_edges)} Abschnitte, {de(network.total_length_km, 1)} km.")
     fc = st.toggle("Bedarf nach Prognose", value=False, key="bins_forecast",
                    help="Neue Standorte für die Prognose des nächsten Zeitraums statt für die Funde des gewählten "
                         "Zeitraums (je Zelle die erwarteten Funde, verteilt auf ihre Fundstellen; "
@@ -331,6 +337,26 @@ def _key_figures(result: SitingResult) -> None:
         cols[4].metric(f"Mit {len(result.sites)} neuen Behältern", pct(after),
                        delta=f"{fmt.number(100 * (after - cov.share_syringes), 1, sign=True)} Prozentpunkte",
                        help="Anteil der Spritzen im Radius, wenn die vorgeschlagenen Behälter dazukommen.")
+
+
+def public_shares(cov: CoverageResult, k: int = K_MIN) -> tuple[str, str]:
+    """Shares of finds and syringes in the radius for the public role: published only when at least ``k`` finds
+    lie inside and ``k`` outside the radius (else a share of 1 of 3 would point at single finds)."""
+    inside, outside = cov.covered_finds, cov.n_finds - cov.covered_finds
+    if inside < k or outside < k:
+        return f"unter {k} Funde", f"unter {k} Funde"
+    return pct(cov.share_finds), pct(cov.share_syringes)
+
+
+def _public_key_figures(result: SitingResult) -> None:
+    """The public role's figures: shares only (:func:`public_shares`), no counts, nothing per bin."""
+    cov: CoverageResult = result.coverage
+    finds, syringes = public_shares(cov)
+    cols = st.columns(3)
+    cols[0].metric("Funde im Radius", finds, help=f"Anteil der Spritzenfunde des Zeitraums höchstens "
+                                                  f"{de(cov.radius_m)} m ({cov.metric_label}) von einem Behälter.")
+    cols[1].metric("Spritzen im Radius", syringes)
+    cols[2].metric("Behälter", de(len(cov.bins)))
 
 
 def curve_table(result: SitingResult) -> pd.DataFrame:

@@ -13,21 +13,32 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app_support import state
+from app_support import state, upload_guard
 from app_support.files import check_upload_size, export_bytes, upload_limit_mb
 from geo.core import fmt
 from geo.core.area import DEFAULT_CRS, DISPLAY_CRS
 from geo.core.errors import UserError
 from geo.core.schema import KINDS, REPORT_KINDS
-from geo.data.access import log_release, release
+from geo.data.access import (
+    K_MIN,
+    ROLES,
+    log_release,
+    may_import,
+    may_see_rejects,
+    rejects_file,
+    release,
+    release_rejects,
+    restrict_history,
+)
 from geo.data.exports import neutralise_formulas
 from geo.data.people import records_for_people
 from geo.report.display import german_table
+from layers.escape import escape_markdown
 
 UPLOAD_TYPES = ["csv", "txt", "tsv", "geojson", "json", "gpkg", "zip"]
 REPORT_KEY = "last_import_report"
-#: Roles that may import.
-IMPORT_ROLES = ("analyse",)
+#: Roles that may import (:func:`geo.data.access.may_import`).
+IMPORT_ROLES = tuple(r for r in ROLES if may_import(r))
 HISTORY_COLUMNS = {
     "import_id": "Nr.", "imported_at": "Zeitpunkt", "file_name": "Datei", "kind": "Art", "rows_read": "Zeilen",
     "stored": "gespeichert", "rejected": "abgelehnt", "repaired": "repariert", "user": "durch", "notes": "Hinweise",
@@ -103,7 +114,9 @@ def _import_section(user) -> None:
         try:
             check_upload_size(upload.size, limit)
             with st.spinner("Datei wird geprüft und gespeichert …"):
-                report = run_import(upload.getvalue(), upload.name, kind, user=user.name, layer=layer,
+                data, name = upload.getvalue(), upload.name
+                upload_guard.release_current(upload.file_id)  # the server's copy is freed at once
+                report = run_import(data, name, kind, user=user.name, layer=layer,
                                     options=_column_options(lat, lon, crs, date_format.strip(),
                                                             DATE_ORDERS[order]))
         except UserError as exc:
@@ -118,8 +131,8 @@ def _import_section(user) -> None:
 
 def _show_report(report) -> None:
     kind = KINDS[report.kind]
-    msg = (f"**{report.file_name}** ({kind.label_plural}): {fmt.number(report.rows_read)} Zeilen gelesen, "
-           f"**{fmt.number(report.stored)} gespeichert**, **{fmt.number(report.rejected)} abgelehnt**")
+    msg = (f"**{escape_markdown(report.file_name)}** ({kind.label_plural}): "
+           f"{fmt.number(report.rows_read)} Zeilen gelesen, **{fmt.number(report.stored)} gespeichert**, **{fmt.number(report.rejected)} abgelehnt**")
     (st.success if not report.rejected else st.warning)(msg)
     for line in getattr(report, "lines", []):
         (st.warning if line.startswith(("Sammelpunkt:", "Ungenau")) else st.caption)(line)
@@ -127,13 +140,21 @@ def _show_report(report) -> None:
         st.caption(f"Hinweis: {note}")
     if report.earlier_import:
         st.caption(f"Hinweis: Diese Datei wurde bereits am {fmt.datetime_(report.earlier_import)} importiert.")
-    if report.rejected:
+    if report.rejected and may_see_rejects(state.current_user().role):
         st.markdown("**Abgelehnte Zeilen**")
         reasons = report.reasons.rename_axis("Grund").reset_index(name="Anzahl")
         st.dataframe(german_table(reasons), hide_index=True, width="stretch")
         st.dataframe(german_table(report.rejects.rename(columns=REJECT_COLUMNS)), hide_index=True, width="stretch",
                      height=min(300, 36 * (len(report.rejects) + 1) + 3))
-        st.download_button("Abgelehnte Zeilen als CSV", data=rejects_csv(report.rejects),
+        user, store, rejects = state.current_user(), state.get_store(), report.rejects
+
+        def make() -> bytes:  # on click only: nothing reaches Streamlit's media store before that
+            if not may_see_rejects(user.role):
+                raise UserError("Abgelehnte Zeilen erhält nur die Rolle »analyse«.")
+            log_release(store, user, what=f"Abgelehnte Zeilen des Imports {report.import_id}", count=len(rejects))
+            return rejects_csv(rejects)
+
+        st.download_button("Abgelehnte Zeilen als CSV", data=make,
                            file_name=f"abgelehnt_{Path(report.file_name).stem}.csv", mime="text/csv",
                            key="rejects_download")
 
@@ -141,14 +162,20 @@ def _show_report(report) -> None:
 def _stored_section() -> None:
     st.subheader("Gespeicherte Daten")
     store = state.get_store()
+    public = state.current_user().role == "oeffentlich"  # totals below k are not published either
     counts = pd.DataFrame({
         "Art": [KINDS[k].label_plural for k in KINDS],
-        "Datensätze": [store.count(k) for k in KINDS],
+        "Datensätze": [_shown_count(store.count(k), public) for k in KINDS],
     })
     st.dataframe(german_table(counts), hide_index=True, width="content")
     latest = state.latest_data_date()
     if latest:
         st.caption(f"Letzte Meldung: {fmt.date(latest)}. Die Zeiträume in der Seitenleiste beziehen sich darauf.")
+
+
+def _shown_count(n: int, public: bool) -> str:
+    """A record count as shown: for the public role below :data:`geo.data.access.K_MIN` as "unter 5"."""
+    return f"unter {K_MIN}" if public and 0 < n < K_MIN else fmt.number(n)
 
 
 #: Roles that may confirm or clear a location flag.
@@ -204,27 +231,39 @@ def _stacks_section(user) -> None:
         st.success(f"Markierung von {n} Datensätzen aufgehoben und protokolliert.")
 
 
-def _history_section() -> None:
+def _history_section(user) -> None:
     st.subheader("Import-Verlauf")
-    hist = state.get_store().imports()
+    store = state.get_store()
+    hist = store.imports()
     if not len(hist):
         st.info("Noch keine Importe.")
         return
-    shown = hist[[c for c in HISTORY_COLUMNS if c in hist]].copy()
+    shown = restrict_history(hist, user.role)
     shown["kind"] = shown["kind"].map(lambda k: KINDS[k].label_plural if k in KINDS else k)
     st.dataframe(german_table(shown, datetimes=("imported_at",)).rename(columns=HISTORY_COLUMNS), hide_index=True,
                  width="stretch", height=260)
-    with_rejects = hist[hist["rejects_file"].fillna("").astype(str).map(lambda p: bool(p) and Path(p).is_file())]
+    if not may_see_rejects(user.role):  # rejected rows are raw rows: texts, persons, exact points
+        return
+    with_rejects = hist[hist["rejects_file"].map(lambda p: _is_rejects_file(store, p))]
     if len(with_rejects):
         c1, c2 = st.columns([2, 1])
+        by_id = with_rejects.set_index("import_id")
         choice = c1.selectbox(
             "Abgelehnte Zeilen eines früheren Imports", with_rejects["import_id"].tolist(),
-            format_func=lambda i: f"Nr. {i}: {with_rejects.set_index('import_id').loc[i, 'file_name']}",
-            key="history_rejects",
+            format_func=lambda i: f"Nr. {i}: {by_id.loc[i, 'file_name']}", key="history_rejects",
         )
-        path = Path(with_rejects.set_index("import_id").loc[choice, "rejects_file"])
-        c2.download_button("Herunterladen", data=path.read_bytes(), file_name=path.name, mime="text/csv",
-                           key="history_rejects_download")
+        value = by_id.loc[choice, "rejects_file"]
+        c2.download_button("Herunterladen", data=lambda: release_rejects(store, user, value),
+                           file_name=Path(str(value)).name, mime="text/csv", key="history_rejects_download")
+
+
+def _is_rejects_file(store, value) -> bool:
+    """True if ``value`` (an import's ``rejects_file``) is a reject file inside the store's folder."""
+    try:
+        rejects_file(store, value)
+    except UserError:
+        return False
+    return True
 
 
 def _export_section(user) -> None:
@@ -274,7 +313,7 @@ def render() -> None:
     with left:
         _stored_section()
     with right:
-        _history_section()
+        _history_section(user)
     if user.role != "oeffentlich":
         _stacks_section(user)
     st.divider()

@@ -37,6 +37,7 @@ from geo.core.schema import (
     SCENE_OBSERVATION,
     SYRINGE_FIND,
 )
+from geo.data.access import K_MIN, public_figures
 from geo.report.display import german_table
 from geo.report.figures import (
     DEFAULT_PLACE_THRESHOLD,
@@ -93,8 +94,18 @@ def _selected_place(table: gpd.GeoDataFrame) -> tuple[float, float] | None:
     return float(row["lat"]), float(row["lon"])
 
 
+#: Shown instead of a suppressed figure (fewer than :data:`geo.data.access.K_MIN` events).
+SUPPRESSED = f"unter {K_MIN}"
+
+
 def _metric(col, label: str, row: pd.Series, change) -> None:
-    """A key figure; its change carries an arrow only when significant (:mod:`geo.report.keychanges`)."""
+    """A key figure; its change carries an arrow only when significant (:mod:`geo.report.keychanges`).
+    A suppressed figure (public view, fewer than K_MIN events) shows no number and no change."""
+    if pd.isna(row["value"]) or pd.isna(row["previous"]):
+        value = SUPPRESSED if pd.isna(row["value"]) else fmt.number(row["value"])
+        before = SUPPRESSED if pd.isna(row["previous"]) else fmt.number(row["previous"])
+        col.metric(label, value, help=f"Vorzeitraum: {before}")
+        return
     delta = None if change.text == "–" else change.text
     col.metric(label, fmt.number(row["value"]), delta=delta, delta_color="inverse" if change.arrow else "off",
                delta_arrow="auto" if change.arrow else "off", delta_description=change.verdict or None,
@@ -150,6 +161,8 @@ def render() -> None:
     prev = frames(filters.previous, filters, REPORT_KINDS, restricted=False, within=within)
     hot_now, hot_prev = _hot_cell_counts(hs, hot_prev, within)
     figures = key_figures(cur, prev, hot_now, hot_prev)
+    if public:  # fewer than k events: not published, and neither is the change
+        figures = public_figures(figures)
 
     with right:
         st.subheader("Kennzahlen")

@@ -26,7 +26,7 @@ import shapely
 import streamlit as st
 
 from geo.core.errors import UserError
-from geo.core.period import PRESETS, Period, picked_period
+from geo.core.period import PRESETS, Period, complete_blocks, is_block, picked_period
 from geo.core.schema import COMPLAINT_CATEGORIES, DISTRICT, KINDS, REPORT_KINDS
 from geo.data import facts
 from geo.data.access import restrict
@@ -39,9 +39,15 @@ PERIOD_CHOICES: tuple[str, ...] = (*PRESETS, FREE_RANGE)
 SOURCE_KINDS: tuple[str, ...] = tuple(k for k in REPORT_KINDS if "source" in KINDS[k].field_names)
 
 # session_state keys of the sidebar widgets
-K_PRESET, K_KINDS, K_CATEGORIES, K_SOURCES = "flt_preset", "flt_kinds", "flt_categories", "flt_sources"
+K_PRESET, K_KINDS, K_CATEGORIES, K_SOURCES, K_BLOCK = (
+    "flt_preset", "flt_kinds", "flt_categories", "flt_sources", "flt_block",
+)
 #: The free period: two date fields (a range field keeps a reversed range in the browser, silently).
 K_FROM, K_TO = "flt_from", "flt_to"
+#: The preset label of the public view: one block of the fixed two-month grid.
+PUBLIC_PRESET = "fester Zwei-Monats-Zeitraum"
+#: How many past blocks the public role may choose from.
+PUBLIC_BLOCKS = 12
 K_STACKS = "flt_keep_stacks"
 
 
@@ -248,10 +254,30 @@ def default_filters() -> Filters:
     return Filters(period=preset_period(label), preset=label)
 
 
+def public_filters(period: Period | None = None, kinds: tuple[str, ...] = REPORT_KINDS) -> Filters:
+    """The only filters of the role ``oeffentlich``: one block of the fixed grid (default the latest complete one),
+    all categories and sources (a filter would let two published figures differ by a few records)."""
+    if period is None or not is_block(period):
+        period = complete_blocks(reference_date(), 1)[0]
+    return Filters(period=period, preset=PUBLIC_PRESET, kinds=tuple(k for k in kinds if k in REPORT_KINDS))
+
+
+def _is_public() -> bool:
+    user = st.session_state.get(USER_KEY)
+    return user is not None and getattr(user, "role", None) == "oeffentlich"
+
+
 def current_filters() -> Filters:
-    """The filters chosen in the sidebar in this session (defaults before the sidebar ran)."""
+    """The filters chosen in the sidebar in this session (defaults before the sidebar ran).
+
+    For the role ``oeffentlich`` whatever is stored is forced onto :func:`public_filters`."""
     flt = st.session_state.get("filters")
-    return flt if isinstance(flt, Filters) else default_filters()
+    flt = flt if isinstance(flt, Filters) else default_filters()
+    if _is_public() and (flt.preset != PUBLIC_PRESET or not is_block(flt.period) or flt.sources is not None
+                         or flt.keep_stacks
+                         or flt.categories != COMPLAINT_CATEGORIES):
+        flt = public_filters(flt.period, flt.kinds)
+    return flt
 
 
 def current_period() -> Period:
@@ -264,8 +290,30 @@ def previous_period() -> Period:
     return current_period().previous()
 
 
+def _public_sidebar() -> Filters:
+    """The sidebar of the role ``oeffentlich``: a block of the fixed grid and the kinds (from the schema)."""
+    sb = st.sidebar
+    sb.markdown("### Zeitraum")
+    blocks = complete_blocks(reference_date(), PUBLIC_BLOCKS)
+    period = sb.selectbox("Zeitraum", blocks, key=K_BLOCK, format_func=lambda p: p.label(),
+                          label_visibility="collapsed")
+    sb.caption(f"**{period.label()}**  \nVergleich mit {period.previous().label()}")
+    sb.markdown("### Filter")
+    kinds = sb.multiselect("Meldungen", REPORT_KINDS, default=list(REPORT_KINDS), key=K_KINDS,
+                           format_func=lambda k: KINDS[k].label_plural)
+    sb.caption("Öffentliche Ansicht: nur feste Zwei-Monats-Zeiträume, immer alle Kategorien und Quellen; "
+               "Zahlen unter 5 werden nicht gezeigt.")
+    filters = public_filters(period, tuple(kinds))
+    st.session_state["filters"] = filters
+    return filters
+
+
 def sidebar_filters() -> Filters:
-    """Draw the period and filter widgets in the sidebar; store and return the :class:`Filters`."""
+    """Draw the period and filter widgets in the sidebar; store and return the :class:`Filters`.
+
+    The role ``oeffentlich`` gets :func:`_public_sidebar` instead: fixed periods, lists from the schema only."""
+    if _is_public():
+        return _public_sidebar()
     sb = st.sidebar
     sb.markdown("### Zeitraum")
     preset = sb.selectbox("Zeitraum", PERIOD_CHOICES, key=K_PRESET, label_visibility="collapsed")

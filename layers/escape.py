@@ -37,6 +37,23 @@ def escape_text(value: object) -> str:
     return html.escape(str(value), quote=True).replace("`", "&#96;").replace("$", "&#36;")
 
 
+#: Characters with a meaning in (Streamlit's) Markdown: emphasis, links, code, HTML, LaTeX, ``:emoji:``/``:red[…]``.
+_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~$:=&")
+
+
+def escape_markdown(value: object) -> str:
+    """Make a data text (e.g. an uploaded file's name) literal inside Markdown: every special character is
+    backslash-escaped and line breaks become spaces, so nothing is rendered as a link, heading, image or colour.
+
+    >>> print(escape_markdown("**fett** [x](http://e.de)"))
+    \\*\\*fett\\*\\* \\[x\\]\\(http\\://e\\.de\\)
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text = " ".join(str(value).splitlines())
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in text)
+
+
 def js_json(value: object) -> str:
     """JSON text that can be placed inside ``<script>`` or a JavaScript template literal.
 

@@ -72,6 +72,25 @@ def _round(coords, digits: int):
     return [_round(c, digits) for c in coords]
 
 
+#: Geometries with more points than this are simplified for the map (to about 1 m, :data:`DISPLAY_TOLERANCE_DEG`).
+DISPLAY_MAX_VERTICES = 2_000
+DISPLAY_TOLERANCE_DEG = 0.00001
+
+
+def simplify_for_display(geoms: np.ndarray) -> np.ndarray:
+    """WGS84 geometries with more than :data:`DISPLAY_MAX_VERTICES` points simplified to about 1 m (topology kept);
+    the others as they are. Returns a new array."""
+    out = np.array(geoms, dtype=object)
+    present = np.array([g is not None for g in out], dtype=bool)
+    if not present.any():
+        return out
+    big = np.zeros(len(out), dtype=bool)
+    big[present] = shapely.get_num_coordinates(out[present]) > DISPLAY_MAX_VERTICES
+    if big.any():
+        out[big] = shapely.simplify(out[big], DISPLAY_TOLERANCE_DEG, preserve_topology=True)
+    return out
+
+
 def feature_collection(
     geoms: Sequence | np.ndarray | gpd.GeoSeries,
     properties: Sequence[dict],
@@ -90,8 +109,9 @@ def feature_collection(
     series = geoms if isinstance(geoms, gpd.GeoSeries) else gpd.GeoSeries(np.asarray(geoms, dtype=object), crs=crs)
     if series.crs is not None:
         series = series.to_crs(DISPLAY_CRS)
+    values = simplify_for_display(np.asarray(series.values, dtype=object))
     feats = []
-    for geom, props in zip(series.values, properties, strict=True):
+    for geom, props in zip(values, properties, strict=True):
         if geom is None or shapely.is_empty(geom):
             continue
         g = shapely.geometry.mapping(geom)

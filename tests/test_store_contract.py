@@ -191,3 +191,20 @@ def test_quality_columns_round_trip(any_store):
     assert back[TIME_TO].iloc[0] == pd.Timestamp("2026-10-02 10:00") and pd.isna(back[TIME_FROM].iloc[1])
     assert list(back[DATE_ONLY]) == [True, False]
     assert str(back[TIME_FROM].dtype) == "datetime64[ns]"
+
+
+def test_deleted_records_stay_deleted_after_reimport_and_restore(tmp_path, any_store):
+    """Issue 16 (7): a data-protection deletion leaves a tombstone on every backend."""
+    from geo.data.ingest import REASON_DELETED
+
+    src = _csv(tmp_path, "a.csv", 6)
+    import_file(src, "syringe_find", any_store, now=NOW)
+    old = backup(any_store, tmp_path / "alt.zip", user="admin")
+    ids = list(any_store.ids("syringe_find")[:2])
+    delete_records(any_store, "syringe_find", ids, reason="Antrag Art. 17", user="dsb")
+    assert any_store.tombstones("syringe_find") == {"syringe_find": set(ids)}
+    report = import_file(src, "syringe_find", any_store, now=NOW)
+    assert report.stored == 0 and (report.rejects["reason"] == REASON_DELETED).sum() == 2
+    result = restore(any_store, old.path, user="admin")
+    assert result.removed == {"syringe_find": 2} and any_store.count("syringe_find") == 4
+    assert not set(ids) & set(any_store.ids("syringe_find"))

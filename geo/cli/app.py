@@ -17,6 +17,7 @@ import threading
 import time
 import urllib.request
 import webbrowser
+from collections.abc import Mapping
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
@@ -38,13 +39,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+#: Host names the app answers to when it listens on this machine only (DNS rebinding protection).
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def allowed_hosts(address: str, env: Mapping[str, str] | None = None) -> list[str]:
+    """Host names the server accepts (Streamlit's ``server.allowedHosts``, checked on the websocket):
+    ``$LAGEBILD_ALLOWED_HOSTS`` (comma-separated) if set, else the local names for a local address, else none
+    (any Host: behind a proxy the names are not known here)."""
+    variables: Mapping[str, str] = os.environ if env is None else env
+    configured = [h.strip() for h in variables.get("LAGEBILD_ALLOWED_HOSTS", "").split(",") if h.strip()]
+    if configured:
+        return configured
+    return list(LOCAL_HOSTS) if address in LOCAL_HOSTS else []
+
+
 def server_command(port: int, address: str) -> list[str]:
-    """The ``streamlit run`` command line: headless, quiet, no telemetry."""
+    """The ``streamlit run`` command line: headless, quiet, no telemetry, only the allowed Host names."""
+    hosts = [arg for host in allowed_hosts(address) for arg in ("--server.allowedHosts", host)]
     return [
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.port", str(port), "--server.address", address, "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--logger.hideWelcomeMessage", "true",
-        "--logger.level", "warning",
+        "--logger.level", "warning", *hosts,
     ]
 
 

@@ -28,5 +28,15 @@ def run(args: argparse.Namespace) -> int:
     print(f"gelöscht: {len(result.deleted)}")
     if result.missing:
         print(f"nicht gefunden: {', '.join(result.missing)}")
-    print("Hinweis: ältere Sicherungen (backups/) enthalten die Datensätze weiterhin.")
+    print(f"aus Dateien abgelehnter Zeilen entfernt: {result.scrubbed_rows} Zeile(n) in {result.scrubbed_files} "
+          "Datei(en)")
+    print("Löschvermerk gespeichert: ein erneuter Import derselben Daten wird abgelehnt, eine Wiederherstellung "
+          "entfernt sie wieder.")
+    if result.backups:
+        print(f"Achtung: {len(result.backups)} ältere Sicherung(en) enthalten die Datensätze weiterhin:")
+        for path in result.backups:
+            print(f"  {path}")
+    else:
+        print("Keine älteren Sicherungen im Sicherungsordner; Kopien außerhalb (z. B. exportierte Dateien) "
+              "bitte selbst prüfen.")
     return 0

@@ -25,7 +25,10 @@ def run(args: argparse.Namespace) -> int:
     store = open_store(args)
     info = restore(store, args.file, user=audit_user(args))
     target = store if getattr(store, "backend", "") == "postgis" else store.path
-    print(f"Wiederhergestellt: {info.check.records} Datensätze, {info.check.imports} Importe → {target}")
+    print(f"Wiederhergestellt: {info.records} Datensätze, {info.check.imports} Importe → {target}")
+    if info.removed:
+        print(f"Seit der Sicherung aus Datenschutzgründen gelöscht und wieder entfernt: {sum(info.removed.values())} "
+              "Datensatz/Datensätze (Löschvermerke).")
     if info.previous:
         print(f"Bisheriger Stand gesichert: {info.previous}")
     return 0

@@ -155,6 +155,39 @@ def year_period(reference: date) -> Period:
     return Period(_month_start(end, 11), end)
 
 
+#: Months of one block of the fixed public grid (the Rapport's rhythm): January–February, March–April, …
+BLOCK_MONTHS = 2
+
+
+def block_of(d: date) -> Period:
+    """The block of the fixed two-month grid (January–February, …, November–December) holding ``d``.
+
+    >>> str(block_of(date(2026, 10, 17)))
+    '2026-09-01/2026-10-31'
+    """
+    first = date(d.year, (d.month - 1) // BLOCK_MONTHS * BLOCK_MONTHS + 1, 1)
+    last = _month_start(date(first.year + (first.month + BLOCK_MONTHS > 12),
+                             (first.month + BLOCK_MONTHS - 1) % 12 + 1, 1)) - timedelta(days=1)
+    return Period(first, last)
+
+
+def is_block(period: Period) -> bool:
+    """True if ``period`` is exactly one block of the fixed grid (:func:`block_of`)."""
+    return block_of(period.start) == period
+
+
+def complete_blocks(reference: date, n: int = 12) -> list[Period]:
+    """The ``n`` latest blocks of the fixed grid that end before ``reference`` (newest first)."""
+    blocks: list[Period] = []
+    block = block_of(reference)
+    if block.end >= reference:
+        block = block_of(block.start - timedelta(days=1))
+    while len(blocks) < n:
+        blocks.append(block)
+        block = block_of(block.start - timedelta(days=1))
+    return blocks
+
+
 PRESETS: dict[str, Callable[..., Period]] = {
     "letzter Rapport-Zeitraum (2 Monate)": rapport_period,
     "letztes Quartal": quarter_period,

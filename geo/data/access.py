@@ -15,11 +15,17 @@ Three roles, from most to least:
 
 The role decides what data are *released*, not only what is drawn: call :func:`restrict`
 (or :func:`release`, which also writes the audit log) on every table before it is shown,
-downloaded or put into a map or handout. Everything here is a pure function of its inputs.
+downloaded or put into a map or handout. Rejected-row files leave only through
+:func:`release_rejects` (role ``analyse``, files inside the store's rejects folder, logged);
+the import history only through :func:`restrict_history`. Apart from those two and the audit
+line of :func:`release`/:func:`log_release`, everything here is a pure function of its inputs.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import geopandas as gpd
@@ -74,6 +80,33 @@ def may_see_points(role: str) -> bool:
 def may_see_texts(role: str) -> bool:
     """Whether ``role`` may receive free texts and reporting persons."""
     return check_role(role) == "analyse"
+
+
+def may_import(role: str) -> bool:
+    """Whether ``role`` may import files (and therefore upload them to the app at all)."""
+    return check_role(role) == "analyse"
+
+
+def may_see_rejects(role: str) -> bool:
+    """Whether ``role`` may receive rejected-row files (raw rows: texts, persons, exact coordinates)."""
+    return check_role(role) == "analyse"
+
+
+#: Columns of the import history (``Store.imports``) each role may see. ``oeffentlich`` sees neither who
+#: imported nor file names (which can name persons) nor row counts (an import of one complaint would be a
+#: published count of one, dated) nor where reject files lie.
+HISTORY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "analyse": ("import_id", "imported_at", "file_name", "kind", "rows_read", "stored", "rejected", "repaired",
+                "user", "notes"),
+    "rapport": ("import_id", "imported_at", "file_name", "kind", "rows_read", "stored", "rejected", "repaired",
+                "user", "notes"),
+    "oeffentlich": ("import_id", "imported_at", "kind"),
+}
+
+
+def restrict_history(hist: pd.DataFrame, role: str) -> pd.DataFrame:
+    """The columns of the import history ``hist`` that ``role`` may see (never ``rejects_file``)."""
+    return hist[[c for c in HISTORY_COLUMNS[check_role(role)] if c in hist]].copy()
 
 
 #: Names of private fields of any kind; columns starting with one (case-insensitive) never leave for
@@ -207,3 +240,83 @@ def log_release(store: Store, user: User, *, what: str, kind: str | None = None,
     line reads ``export`` with ``detail = "<what> (Rolle <role>)"``.
     """
     store.audit("export", user=user.name, kind=kind, count=count, detail=f"{what} (Rolle {user.role})")
+
+
+def rejects_file(store: Store, value: object) -> Path:
+    """The rejected-rows file an import-history entry ``value`` names, if it is one Lagebild wrote.
+
+    It must pass :func:`geo.data.backup.rejects_path_ok` (``…/<store>.rejects/import-N-….csv``) *and*, with
+    every symbolic link resolved, lie directly in this store's :attr:`~geo.data.store.Store.rejects_dir` as a
+    regular file. Anything else raises :class:`UserError` (German), whatever the history says.
+    """
+    from geo.data.backup import rejects_path_ok
+
+    folder = store.rejects_dir.resolve()
+    text = "" if value is None or value != value else str(value)
+    path = Path(text)
+    if not text or not rejects_path_ok(text) or path.is_symlink():
+        raise UserError("Diese Datei gehört nicht zu den abgelehnten Zeilen des Speichers; nicht freigegeben.")
+    resolved = path.resolve()
+    if resolved.parent != folder or not resolved.is_file():
+        raise UserError("Diese Datei gehört nicht zu den abgelehnten Zeilen des Speichers; nicht freigegeben.")
+    return resolved
+
+
+def release_rejects(store: Store, user: User, value: object, *, what: str = "Abgelehnte Zeilen") -> bytes:
+    """The bytes of a rejected-rows file for ``user``, logged in the audit log.
+
+    Only the role ``analyse`` receives them (they hold the raw rows: complaint texts, reporting persons,
+    exact coordinates), and only files inside the store's rejects folder (:func:`rejects_file`).
+
+    Raises
+    ------
+    UserError
+        Another role, or a path that is not one of the store's reject files; nothing is logged as released.
+    """
+    if not may_see_rejects(user.role):
+        raise UserError(f"Abgelehnte Zeilen erhält nur die Rolle »analyse«, nicht »{user.role}«.")
+    path = rejects_file(store, value)
+    data = path.read_bytes()
+    rows = max(0, sum(1 for _ in csv.reader(io.StringIO(data.decode("utf-8-sig", "replace"), newline=""),
+                                             delimiter=";")) - 1)
+    log_release(store, user, what=f"{what} {path.name}", count=rows)
+    return data
+
+
+# ---------------------------------------------------------------------------- the public view and differencing
+#: Key figures and the figure whose number of events decides whether they may be published
+#: (the syringes of fewer than k finds are not published either).
+FIGURE_EVENTS: dict[str, str] = {"finds": "finds", "syringes": "finds", "complaints": "complaints",
+                                 "scene_observations": "scene_observations"}
+
+
+def check_public_period(period) -> None:
+    """Raise :class:`UserError` unless ``period`` is one block of the fixed two-month grid
+    (:func:`geo.core.period.is_block`): the only periods the role ``oeffentlich`` receives figures for.
+
+    Blocks never overlap, so no two published figures can be subtracted to isolate a few days.
+    """
+    from geo.core.period import is_block
+
+    if not is_block(period):
+        raise UserError(f"Die öffentliche Ansicht zeigt nur feste Zwei-Monats-Zeiträume (Januar–Februar, "
+                        f"März–April, …), nicht {period.label()}.")
+
+
+def public_figures(figures: pd.DataFrame, k: int = K_MIN) -> pd.DataFrame:
+    """Key figures fit for publication: values resting on fewer than ``k`` events become NaN.
+
+    ``figures`` is :func:`geo.report.figures.key_figures` (index ``finds``, ``syringes``, …; columns ``value``,
+    ``previous``). Each figure is suppressed in a period when its events (:data:`FIGURE_EVENTS`) number less
+    than ``k`` there – the current and the previous period separately – and so is its change. Figures that
+    rest on no events (``hot_cells``) are removed.
+    """
+    out = figures.loc[[i for i in figures.index if i in FIGURE_EVENTS]].copy()
+    for col in ("value", "previous"):
+        events = np.array([figures.loc[FIGURE_EVENTS[i], col] if FIGURE_EVENTS[i] in figures.index else np.nan
+                           for i in out.index], dtype=float)
+        out.loc[~(events >= k), col] = np.nan
+    for col in ("change", "change_pct"):
+        if col in out:
+            out.loc[out["value"].isna() | out["previous"].isna(), col] = np.nan
+    return out

@@ -37,7 +37,7 @@ import shutil
 import sqlite3
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -47,6 +47,7 @@ from pyproj import CRS
 from geo.core.area import StudyArea
 from geo.core.errors import UserError
 from geo.core.schema import IMPORT_ID, KINDS, RECORD_ID
+from geo.data.private import make_private, private_dir, private_fd
 from geo.data.readers import GPKG_APPLICATION_IDS, check_zip_directory, extract_member
 from geo.data.store import IMPORTS_TABLE, Store
 
@@ -81,10 +82,17 @@ class BackupInfo:
 
 @dataclass
 class RestoreInfo:
-    """A finished restore; ``previous`` is the copy of the replaced store (None if there was none)."""
+    """A finished restore; ``previous`` is the copy of the replaced store (None if there was none); ``removed``
+    the records per kind that the backup still held but that had been deleted since (tombstones)."""
 
     check: StoreCheck
     previous: Path | None
+    removed: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def records(self) -> int:
+        """Records in the store after the restore."""
+        return self.check.records - sum(self.removed.values())
 
 
 def backup_dir(store: Store) -> Path:
@@ -107,7 +115,41 @@ def _fsync_dir(path: Path) -> None:
 
 def _private_file(path: Path) -> int:
     """Create ``path`` (truncated) with mode 0600 and return its descriptor."""
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    return private_fd(path)
+
+
+#: Working files of a backup or restore, named with the writing process's id (``.x.zip.partial-123``).
+_WORK_FILE = re.compile(r"^\..+\.(?:partial-(\d+)|snapshot-(\d+)\.gpkg|restore-(\d+)\.gpkg)$")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def remove_stale_work_files(*folders: Path) -> list[Path]:
+    """Remove backup/restore working files (full copies of the store!) left by processes that are gone.
+
+    A backup or restore killed with ``kill -9`` cannot clean up after itself; the next one does. Files of
+    processes still running are kept. Returns the removed paths.
+    """
+    removed = []
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            m = _WORK_FILE.match(path.name)
+            if m and path.is_file() and not _alive(int(next(g for g in m.groups() if g))):
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
 
 
 #: Tables a Lagebild store may hold besides the kinds' layers (GeoPackage and SQLite bookkeeping included).
@@ -226,7 +268,8 @@ def backup(store: Store, out: str | os.PathLike | None = None, *, user: str = "l
     out = Path(out) if out is not None else backup_dir(store) / f"{store.path.stem}-{now:%Y%m%d-%H%M%S}.zip"
     if out.exists():
         raise UserError(f"{out} existiert bereits; bitte einen anderen Namen wählen.")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(out.parent, own=out.parent == backup_dir(store))
+    remove_stale_work_files(out.parent, backup_dir(store), store.path.parent)
     partial = out.with_name(f".{out.name}.partial-{os.getpid()}")
     snapshot = out.with_name(f".{out.name}.snapshot-{os.getpid()}.gpkg")
     try:
@@ -346,18 +389,24 @@ def restore(store: Store, file: str | os.PathLike, *, user: str = "lokal", now: 
     now = now or datetime.now()
     if _is_pg(store):
         return _restore_into_database(store, file, user=user, now=now)
-    store.path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(store.path.parent, own=False)
+    remove_stale_work_files(backup_dir(store), store.path.parent)
     staged = store.path.with_name(f".{store.path.stem}.restore-{os.getpid()}.gpkg")
     previous = None
+    removed: dict[str, int] = {}
     try:
         audit = _stage(file, staged)
+        make_private(staged)  # it becomes the store
         check = check_store_file(staged, store.area, name=file.name)
-        with open(staged, "rb+") as fh:
-            os.fsync(fh.fileno())
         with store.lock():
+            # records deleted for data protection since the backup was made stay deleted (their tombstones,
+            # read under the lock so no deletion slips in between, are carried over)
+            removed = _apply_tombstones(staged, store)
+            with open(staged, "rb+") as fh:
+                os.fsync(fh.fileno())
             if store.exists():
                 previous = backup_dir(store) / f"{store.path.stem}-vor-wiederherstellung-{now:%Y%m%d-%H%M%S}.gpkg"
-                previous.parent.mkdir(parents=True, exist_ok=True)
+                private_dir(previous.parent)
                 with open(store.path, "rb") as src, os.fdopen(_private_file(previous), "wb") as dst:
                     shutil.copyfileobj(src, dst, 1 << 20)
                     dst.flush()
@@ -371,9 +420,23 @@ def restore(store: Store, file: str | os.PathLike, *, user: str = "lokal", now: 
     if audit and not store.audit_path.exists():
         with os.fdopen(_private_file(store.audit_path), "wb") as fh:
             fh.write(audit)
-    store.audit("restore", user=user, count=check.records,
-                detail=f"aus {file.name}" + (f"; vorheriger Stand: {previous}" if previous else ""))
-    return RestoreInfo(check, previous)
+    info = RestoreInfo(check, previous, {k: n for k, n in removed.items() if n})
+    store.audit("restore", user=user, count=info.records,
+                detail=f"aus {file.name}" + (f"; vorheriger Stand: {previous}" if previous else "")
+                + (f"; seither gelöscht und wieder entfernt: {sum(info.removed.values())}" if info.removed else ""))
+    return info
+
+
+def _apply_tombstones(staged: Path, store: Store) -> dict[str, int]:
+    """Carry the current store's tombstones into the staged store and delete the records they name."""
+    tombstones = store.tombstones()
+    if not any(tombstones.values()):
+        return {}
+    target = Store(staged, store.area)
+    try:
+        return target.apply_tombstones(tombstones)
+    finally:
+        target.lock_path.unlink(missing_ok=True)
 
 
 def _restore_into_database(store, file: Path, *, user: str, now: datetime) -> RestoreInfo:
@@ -386,9 +449,12 @@ def _restore_into_database(store, file: Path, *, user: str, now: datetime) -> Re
     store.path.parent.mkdir(parents=True, exist_ok=True)
     staged = store.path.with_name(f".{store.path.stem}.restore-{os.getpid()}.gpkg")
     previous = None
+    removed: dict[str, int] = {}
     try:
         audit = _stage(file, staged)
         check = check_store_file(staged, store.area, name=file.name)
+        with store.lock():  # records deleted since the backup stay deleted (tombstones into the staged copy)
+            removed = _apply_tombstones(staged, store)
         records, imports, aggregates, _ = read_content(Store(staged, store.area))
         backup_audit = (pd.read_json(io.BytesIO(audit), lines=True, dtype=False) if audit
                         else None)
@@ -403,6 +469,7 @@ def _restore_into_database(store, file: Path, *, user: str, now: datetime) -> Re
         raise UserError(f"Wiederherstellung nicht möglich: {exc.strerror or exc}.") from None
     finally:
         staged.unlink(missing_ok=True)
-    store.audit("restore", user=user, count=check.records,
+    info = RestoreInfo(check, previous, {k: n for k, n in removed.items() if n})
+    store.audit("restore", user=user, count=info.records,
                 detail=f"aus {file.name}" + (f"; vorheriger Stand: {previous}" if previous else ""))
-    return RestoreInfo(check, previous)
+    return info

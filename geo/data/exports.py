@@ -46,7 +46,8 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
 
     Text cells starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return get a leading
     apostrophe, unless the cell is a plain number such as ``-12.5`` or ``-3,2``. Numeric,
-    datetime and geometry columns are returned unchanged.
+    datetime and geometry columns are returned unchanged. Column names (the header row, which
+    rejected-row files copy from the uploaded file) are neutralised the same way.
 
     Parameters
     ----------
@@ -77,6 +78,10 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
             new = _neutralise_series(s)
             if new is not s:
                 out[col] = new
+    names = pd.Series([str(c) for c in out.columns], dtype=object)
+    safe = _neutralise_series(names)
+    if safe is not names:
+        out.columns = [c if c == geometry else n for c, n in zip(out.columns, safe, strict=True)]
     return out
 
 

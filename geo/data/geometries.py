@@ -6,7 +6,8 @@ rejected anyway):
 
 1. :func:`read_geometries` — the file's own geometries, or points from latitude/longitude or
    x/y columns, or WKT text;
-2. :func:`usable_geometries` — missing and empty geometries out;
+2. :func:`usable_geometries` — missing and empty geometries out; :func:`vertex_limit` — geometries with
+   more than :data:`MAX_VERTICES` points out (one such polygon would make every map load tens of MB);
 3. :func:`drop_z` — heights dropped (vector files);
 4. :func:`finite_coordinates` — NaN/inf coordinates out;
 5. :func:`allowed_types` — single-part MultiPoints become points; types the kind does not
@@ -28,6 +29,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
+from geo.core import fmt
 from geo.core.area import DEFAULT_CRS, DISPLAY_CRS, StudyArea
 from geo.core.errors import ImportRefused
 from geo.core.schema import LAT_ALIASES, LON_ALIASES, WKT_ALIASES, X_ALIASES, Y_ALIASES, Kind, normalise_name
@@ -83,6 +85,7 @@ def row_geometries(
     geoms, notes = source.geoms, list(source.notes)
     is_vector = raw.geometry is not None
     usable = usable_geometries(geoms, reasons, report_missing=is_vector)
+    usable &= vertex_limit(geoms, usable, reasons)
     if is_vector:
         notes.extend(drop_z(geoms, usable))
     usable &= finite_coordinates(geoms, usable, reasons)
@@ -206,6 +209,20 @@ def usable_geometries(geoms: np.ndarray, reasons: RowReasons, *, report_missing:
     empty[present] = shapely.is_empty(geoms[present])
     reasons.add(empty, "Geometrie leer")
     return present & ~empty
+
+
+#: Most points (vertices) one geometry may have. A district outline has a few thousand, a building a few dozen.
+MAX_VERTICES = 100_000
+
+
+def vertex_limit(geoms: np.ndarray, usable: np.ndarray, reasons: RowReasons) -> np.ndarray:
+    """Step 2b: mask of rows whose geometry has at most :data:`MAX_VERTICES` points; the others are rejected."""
+    n = np.zeros(len(geoms), dtype=np.int64)
+    if usable.any():
+        n[usable] = shapely.get_num_coordinates(geoms[usable])
+    too_many = usable & (n > MAX_VERTICES)
+    reasons.add(too_many, f"Geometrie mit zu vielen Punkten (mehr als {fmt.number(MAX_VERTICES)})")
+    return ~too_many
 
 
 def drop_z(geoms: np.ndarray, usable: np.ndarray) -> list[str]:

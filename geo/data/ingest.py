@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.core import fmt
 from geo.core.area import StudyArea
 from geo.core.errors import ImportRefused
 from geo.core.schema import (
@@ -43,8 +44,9 @@ from geo.core.schema import (
     get_kind,
     normalise_name,
 )
-from geo.data.geometries import row_geometries
+from geo.data.geometries import MAX_VERTICES, row_geometries
 from geo.data.parsing import RowReasons, as_text, is_blank, parse_numbers
+from geo.data.private import open_private, private_dir
 from geo.data.readers import RawTable, read_table
 from geo.data.rowquality import DateContext, location_quality, parse_date_field, time_windows
 from geo.data.store import Store
@@ -53,6 +55,8 @@ from geo.data.store import Store
 MAX_TEXT_CHARS = 10_000
 
 REASON_DUPLICATE_STORED = "Duplikat eines gespeicherten Datensatzes"
+#: Reason of rows whose content was deleted for data protection (a tombstone, see ``Store.delete``).
+REASON_DELETED = "gelöscht (Datenschutz)"
 
 
 
@@ -103,11 +107,24 @@ class Validated:
         dup = self.valid[RECORD_ID].isin(pd.Index(stored_ids)).to_numpy()
         if not dup.any():
             return self
-        moved = self.originals.loc[self.valid.index[dup]].copy()
-        moved.insert(0, "reason", REASON_DUPLICATE_STORED)
-        moved.insert(0, "row", self.valid.loc[dup, "row"].to_numpy())
+        return self._move_to_rejects(dup, REASON_DUPLICATE_STORED)
+
+    def reject_deleted(self, tombstones: set[str] | pd.Index) -> Validated:
+        """Move rows whose ``record_id`` was deleted for data protection into the rejects, *without* their values
+        (row number and reason only): the deleted content is neither stored again nor copied into a reject file."""
+        if len(self.valid) == 0 or len(tombstones) == 0:
+            return self
+        gone = self.valid[RECORD_ID].isin(pd.Index(list(tombstones))).to_numpy()
+        return self._move_to_rejects(gone, REASON_DELETED, keep_values=False) if gone.any() else self
+
+    def _move_to_rejects(self, mask: np.ndarray, reason: str, *, keep_values: bool = True) -> Validated:
+        moved = self.originals.loc[self.valid.index[mask]].copy()
+        if not keep_values:
+            moved = pd.DataFrame(index=moved.index, columns=moved.columns, dtype=object)
+        moved.insert(0, "reason", reason)
+        moved.insert(0, "row", self.valid.loc[mask, "row"].to_numpy())
         rejects = pd.concat([self.rejects, moved], ignore_index=True).sort_values("row", kind="stable")
-        return Validated(self.kind, self.valid.loc[~dup], rejects.reset_index(drop=True), self.rows_read,
+        return Validated(self.kind, self.valid.loc[~mask], rejects.reset_index(drop=True), self.rows_read,
                          list(self.notes), self.repaired, self.originals, list(self.lines))
 
     def reason_counts(self) -> pd.Series:
@@ -173,7 +190,8 @@ def validate(
 
     frame = pd.DataFrame(values, index=data.index)
     window_end = quality.get(TIME_TO)
-    record_id = _record_ids(frame, geoms, window_end if isinstance(window_end, np.ndarray) else None)
+    record_id = _record_ids(frame, geoms, window_end if isinstance(window_end, np.ndarray) else None,
+                            ~reasons.mask())
     # duplicates within the file, among rows that are otherwise valid
     candidates = np.flatnonzero(~reasons.mask())
     ids = record_id.to_numpy()[candidates]
@@ -290,11 +308,14 @@ def _parse_field(series: pd.Series, f, kind: Kind, reasons: RowReasons, now: dat
     return s.astype("string")
 
 
-def _record_ids(frame: pd.DataFrame, geoms: np.ndarray, window_end: np.ndarray | None = None) -> pd.Series:
+def _record_ids(frame: pd.DataFrame, geoms: np.ndarray, window_end: np.ndarray | None = None,
+                usable: np.ndarray | None = None) -> pd.Series:
     """Content hash per row (16 hex digits): parsed fields and geometry rounded to centimetres.
 
     A time window's end enters the hash only where there is one, so records without a
-    window keep the ids they had before windows existed.
+    window keep the ids they had before windows existed. Only rows marked ``usable`` (default: all) get
+    their geometry rounded – the costly step (minutes for a polygon with a million points); the others
+    are rejected anyway and hash their geometry as it is.
     """
     parts = {c: frame[c] for c in frame.columns}
     present = ~shapely.is_missing(geoms)
@@ -307,8 +328,11 @@ def _record_ids(frame: pd.DataFrame, geoms: np.ndarray, window_end: np.ndarray |
     y[is_point] = np.round(shapely.get_y(geoms[is_point]), 2)
     wkb = np.full(len(geoms), "", dtype=object)
     other = present & ~is_point
-    if other.any():
-        wkb[other] = shapely.to_wkb(shapely.set_precision(geoms[other], 0.01), hex=True)
+    rounded = other if usable is None else other & usable
+    if rounded.any():
+        wkb[rounded] = shapely.to_wkb(shapely.set_precision(geoms[rounded], 0.01), hex=True)
+    if (other & ~rounded).any():
+        wkb[other & ~rounded] = shapely.to_wkb(geoms[other & ~rounded], hex=True)
     parts.update(_x=x, _y=y, _wkb=pd.Series(wkb, index=frame.index, dtype="string"))
     h = pd.util.hash_pandas_object(pd.DataFrame(parts, index=frame.index), index=False).to_numpy()
     if window_end is not None:
@@ -339,8 +363,12 @@ def _original_values(raw: RawTable) -> pd.DataFrame:
         g = np.asarray(raw.geometry, dtype=object)
         wkt = np.full(len(g), "", dtype=object)
         present = ~shapely.is_missing(g)
-        if present.any():
-            wkt[present] = shapely.to_wkt(g[present], rounding_precision=7, trim=True)
+        n = np.zeros(len(g), dtype=np.int64)
+        n[present] = shapely.get_num_coordinates(g[present])
+        huge = present & (n > MAX_VERTICES)  # rejected for it; 40 MB of text would help nobody
+        wkt[huge] = [f"({fmt.number(k)} Punkte, nicht wiedergegeben)" for k in n[huge]]
+        if (present & ~huge).any():
+            wkt[present & ~huge] = shapely.to_wkt(g[present & ~huge], rounding_precision=7, trim=True)
         out["geometry_wkt"] = wkt
     return out
 
@@ -450,11 +478,12 @@ def _store(checked: Validated, store: Store, name: str, sha: str, user: str, pro
     progress("Speichern", 0.7)
     with store.lock():
         earlier = store.find_import(sha, kind.name)
+        checked = checked.reject_deleted(store.tombstones(kind).get(kind.name, set()))
         checked = checked.reject_stored_duplicates(store.ids(kind))
         import_id = store._next_import_id()
         rejects_file = None
         if len(checked.rejects):
-            store.rejects_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(store.rejects_dir)
             safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in Path(name).stem)[:60]
             rejects_file = store.rejects_dir / f"import-{import_id:05d}-{safe}.csv"
             write_rejects(checked.rejects, rejects_file)
@@ -484,7 +513,9 @@ def write_rejects(rejects: pd.DataFrame, path: Path) -> None:
     """Write rejected rows as CSV (UTF-8 with BOM for Excel, ``;``), formula-safe."""
     from geo.data.exports import CSV_OPTIONS, neutralise_formulas
 
-    neutralise_formulas(rejects).to_csv(path, **CSV_OPTIONS)
+    options = {k: v for k, v in CSV_OPTIONS.items() if k != "encoding"}
+    with open_private(path, "w", encoding=CSV_OPTIONS["encoding"], newline="") as fh:
+        neutralise_formulas(rejects).to_csv(fh, **options)
 
 
 def _sha256(path: Path) -> str:

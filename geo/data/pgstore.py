@@ -76,6 +76,7 @@ from geo.data.pgschema import (
     schema_state,
 )
 from geo.data.store import DEFAULT_STORE, IMPORTS_TABLE, empty_frame, is_store_url, normalise_frame
+from geo.data.tombstones import pg_delete_with_tombstones, pg_read_tombstones
 
 
 # ---------------------------------------------------------------------------- the store
@@ -454,17 +455,21 @@ class PgStore:
                                                        quoting=2, lineterminator="\n")  # QUOTE_NONNUMERIC
                 cp.write(buf.getvalue())
 
-    def delete(self, kind: Kind | str, record_ids: list[str] | np.ndarray) -> int:
-        """Delete records by id (one transaction); return how many were deleted. Takes the lock."""
+    def delete(self, kind: Kind | str, record_ids: list[str] | np.ndarray, *, tombstone: bool = False) -> int:
+        """Delete records by id (one transaction, takes the lock); return how many. ``tombstone``: as in Store."""
         kind = get_kind(kind) if isinstance(kind, str) else kind
         ids = [str(i) for i in record_ids]
         if not ids or kind.name not in self.layers():
             return 0
         with self.lock(), self.transaction() as conn:
-            cur = conn.execute(f"DELETE FROM {quote(kind.name)} WHERE {RECORD_ID} = ANY(%s)", (ids,))
-            deleted = cur.rowcount
+            deleted = pg_delete_with_tombstones(conn, kind.name, ids, tombstone=tombstone)
         self._vacuum(kind.name)
         return deleted
+
+    def tombstones(self, kind: Kind | str | None = None) -> dict[str, set[str]]:
+        """Record ids deleted for data protection, per kind (see :mod:`geo.data.tombstones`)."""
+        with self.connection() as conn:
+            return pg_read_tombstones(conn, None if kind is None else get_kind(str(getattr(kind, "name", kind))).name)
 
     def purge_before(self, frames: dict[str, gpd.GeoDataFrame], cutoff, counts: gpd.GeoDataFrame | None,
                      merge) -> int:

@@ -3,7 +3,12 @@
 Deletion
     :func:`delete_records` removes records by ``record_id`` (e.g. after a request under
     Art. 17 GDPR) with a mandatory reason; the audit log records who, when, which ids and
-    why. Deleted rows are overwritten in the file (SQLite ``secure_delete``).
+    why. Deleted rows are overwritten in the file (SQLite ``secure_delete``). A tombstone (the
+    record's content hash) stays in the store, so importing the source file again rejects the
+    row ("gelöscht (Datenschutz)") and restoring an older backup removes it again. Rows of the
+    reject files that carry one of the deleted records' private values (complaint text,
+    reporting person) are removed; stale temporary copies of the store are removed. What the
+    deletion cannot reach is named: backups made before it (:attr:`DeleteResult.backups`).
 
 Retention
     :func:`purge` removes reports (syringe finds, complaints, scene observations) whose date
@@ -38,10 +43,12 @@ lock, and is written to the audit log.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal, cast
 
 import geopandas as gpd
@@ -53,7 +60,7 @@ import shapely
 from geo.core import fmt
 from geo.core.errors import UserError
 from geo.core.period import Period
-from geo.core.schema import REPORT_KINDS, get_kind
+from geo.core.schema import RECORD_ID, REPORT_KINDS, get_kind
 from geo.data.store import Store
 
 if TYPE_CHECKING:
@@ -70,11 +77,15 @@ _EARLIEST = date(1700, 1, 1)  # before any storable date (datetime64[ns] starts 
 
 @dataclass
 class DeleteResult:
-    """What :func:`delete_records` did."""
+    """What :func:`delete_records` did: deleted and unknown ids, rows removed from reject files (and how many
+    files), and the backups made before the deletion, which still hold the records."""
 
     kind: str
     deleted: list[str]
     missing: list[str]
+    scrubbed_rows: int = 0
+    scrubbed_files: int = 0
+    backups: list[Path] = field(default_factory=list)
 
 
 @dataclass
@@ -133,10 +144,64 @@ def delete_records(store: Store, kind: str, ids: list[str], *, reason: str, user
     missing = [i for i in wanted if i not in present]
     if not found:
         raise UserError(f"Keine der {len(wanted)} ID(s) ist als {kind_obj.label} gespeichert; nichts gelöscht.")
-    deleted = store.delete(kind_obj, found)
+    records = store.read(kind_obj)
+    records = records[records[RECORD_ID].isin(found)]
+    deleted = store.delete(kind_obj, found, tombstone=True)
+    rows, files = scrub_rejects(store, private_values(records, kind_obj.name))
     store.audit("delete", user=user, kind=kind_obj.name, count=deleted,
                 detail=f"Grund: {reason}; IDs: {', '.join(found)}")
-    return DeleteResult(kind_obj.name, found, missing)
+    if rows:
+        store.audit("delete", user=user, kind=kind_obj.name, count=rows,
+                    detail=f"aus {files} Datei(en) abgelehnter Zeilen entfernt (Löschung {', '.join(found)})")
+    return DeleteResult(kind_obj.name, found, missing, rows, files, backups_before(store))
+
+
+def private_values(records: pd.DataFrame, kind: str, min_chars: int = 3) -> set[str]:
+    """The private values (free texts, reporting persons) of ``records``, normalised (stripped, case-folded);
+    values shorter than ``min_chars`` are left out (they would match unrelated cells)."""
+    from geo.data.access import private_fields
+
+    values: set[str] = set()
+    for col in private_fields(kind):
+        if col in records:
+            values |= {v for v in (str(x).strip().casefold() for x in records[col].dropna()) if len(v) >= min_chars}
+    return values
+
+
+def scrub_rejects(store: Store, values: set[str]) -> tuple[int, int]:
+    """Remove from every reject file the rows with a cell equal to one of ``values`` (normalised as in
+    :func:`private_values`); each changed file is replaced atomically. Returns (rows removed, files changed)."""
+    from geo.data.ingest import write_rejects
+
+    if not values or not store.rejects_dir.is_dir():
+        return 0, 0
+    rows = files = 0
+    for path in sorted(store.rejects_dir.glob("*.csv")):
+        try:
+            table = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        except (ValueError, OSError, pd.errors.ParserError):
+            continue
+        hit = table.apply(lambda col: col.str.strip().str.casefold().isin(values)).any(axis=1)
+        if not hit.any():
+            continue
+        tmp = path.with_name(f".{path.name}.scrub-{os.getpid()}")
+        write_rejects(table.loc[~hit], tmp)
+        os.replace(tmp, path)
+        rows += int(hit.sum())
+        files += 1
+    return rows, files
+
+
+def backups_before(store: Store) -> list[Path]:
+    """Backups (and copies kept by a restore) in the store's backup folder: made before now, they may still
+    hold deleted records."""
+    from geo.data.backup import backup_dir
+
+    folder = backup_dir(store)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
+                  and p.suffix in (".zip", ".gpkg"))
 
 
 # ---------------------------------------------------------------------------- retention
@@ -243,6 +308,8 @@ def purge(
     before = Period(_EARLIEST, cutoff - timedelta(days=1))
     result = PurgeResult(cutoff, {}, aggregate, dry_run=dry_run)
     with store.lock():
+        if not dry_run and hasattr(store, "remove_stale_temporaries"):  # GeoPackage: copies of killed writers
+            store.remove_stale_temporaries()  # a purge killed earlier left its copy of the old records
         layers = store.layers()
         frames = {k: store.read(k, before) for k in kinds if k in layers}
         result.deleted = {k: len(f) for k, f in frames.items()}
@@ -270,6 +337,7 @@ def _write_purge(store: Store, frames: dict[str, gpd.GeoDataFrame], cutoff: date
     with store.transaction() as tmp:
         with contextlib.closing(sqlite3.connect(tmp)) as con:
             con.execute("PRAGMA secure_delete = ON")
+            con.execute("PRAGMA journal_mode = OFF")  # a journal would keep the purged rows if the run is killed
             for name, frame in frames.items():
                 field_name = get_kind(name).date_field
                 cur = con.execute(f'DELETE FROM "{name}" WHERE "{field_name}" < ?', (cutoff.isoformat(),))

@@ -57,6 +57,8 @@ from geo.data.agreement_rows import (
 )
 from geo.data.basestore import BaseMapTables
 from geo.data.gpkgtools import IMPORTS_TABLE, ensure_imports_table, gdal_options
+from geo.data.private import make_private, open_private, private_dir
+from geo.data.tombstones import delete_with_tombstones, read_tombstones
 
 DEFAULT_STORE = Path(__file__).resolve().parents[2] / "data" / "lagebild.gpkg"
 #: Layer of the offline base map (buildings, streets, …; see :mod:`geo.data.basefile`). Not a kind:
@@ -169,8 +171,8 @@ class Store(BaseMapTables):
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """Exclusive writer lock (blocks until other writers are done)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.lock_path, "a+") as fh:
+        private_dir(self.path.parent, own=False)
+        with open_private(self.lock_path, "a+") as fh:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
             try:
                 yield
@@ -267,20 +269,33 @@ class Store(BaseMapTables):
                 con.commit()
         return import_id
 
-    def delete(self, kind: Kind | str, record_ids: list[str] | np.ndarray) -> int:
-        """Delete records by id (atomic); return how many were deleted. Takes the lock."""
+    def delete(self, kind: Kind | str, record_ids: list[str] | np.ndarray, *, tombstone: bool = False) -> int:
+        """Delete records by id (atomic, takes the lock); return how many. With ``tombstone`` their ids stay
+        behind (:mod:`geo.data.tombstones`): re-imports and restores do not bring them back."""
         kind = get_kind(kind) if isinstance(kind, str) else kind
         ids = [str(i) for i in record_ids]
         if not ids or kind.name not in self.layers():
             return 0
         with self.lock(), self.transaction() as tmp, contextlib.closing(sqlite3.connect(tmp)) as con:
-            con.execute("PRAGMA secure_delete = ON")  # overwrite deleted rows, whatever the build's default
-            con.execute("CREATE TEMP TABLE del_ids (id TEXT PRIMARY KEY)")
-            con.executemany("INSERT OR IGNORE INTO del_ids VALUES (?)", [(i,) for i in ids])
-            cur = con.execute(f'DELETE FROM "{kind.name}" WHERE {RECORD_ID} IN (SELECT id FROM del_ids)')
-            deleted = cur.rowcount
+            deleted = delete_with_tombstones(con, kind.name, ids, tombstone=tombstone)
             con.commit()
         return deleted
+
+    def tombstones(self, kind: Kind | str | None = None) -> dict[str, set[str]]:
+        """Record ids deleted for data protection, per kind (only ``kind`` when given)."""
+        name = None if kind is None else (get_kind(kind) if isinstance(kind, str) else kind).name
+        return read_tombstones(self.path, name) if self.exists() else ({} if name is None else {name: set()})
+
+    def apply_tombstones(self, tombstones: dict[str, set[str]]) -> dict[str, int]:
+        """Record ``tombstones`` (kind → ids) and delete what they name (atomic, takes the lock); return the
+        records removed per kind. Used on a restored store: records deleted since its backup stay deleted."""
+        wanted, layers = {k: sorted(v) for k, v in tombstones.items() if v and k in KINDS}, set(self.layers())
+        if not wanted or not self.exists():
+            return {}
+        with self.lock(), self.transaction() as tmp, contextlib.closing(sqlite3.connect(tmp)) as con:
+            removed = {k: delete_with_tombstones(con, k, ids, layer=k in layers) for k, ids in wanted.items()}
+            con.commit()
+        return removed
 
     def set_location_flag(self, kind: Kind | str, record_ids: list[str] | np.ndarray, flag: str, *,
                           user: str = "lokal", note: str = "") -> int:
@@ -323,8 +338,8 @@ class Store(BaseMapTables):
         """Append one line to the audit log (who, when, what)."""
         entry = {"at": datetime.now().isoformat(timespec="seconds"), "user": user, "action": action,
                  "kind": kind, "count": count, "detail": detail}
-        self.audit_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.audit_path, "a", encoding="utf-8") as fh:
+        private_dir(self.audit_path.parent, own=False)
+        with open_private(self.audit_path, "a", encoding="utf-8") as fh:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
             fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
             fh.flush()
@@ -454,19 +469,28 @@ class Store(BaseMapTables):
         hist = self.imports()
         return int(hist["import_id"].max()) + 1 if len(hist) else 1
 
+    def remove_stale_temporaries(self) -> list[Path]:
+        """Remove temporary copies of the store and their journals left by a killed writer (they can hold deleted
+        or purged records). Call it holding :meth:`lock`; every write does it first."""
+        stale = [Path(p) for p in glob.glob(glob.escape(str(self.path.with_name(self.path.stem))) + ".tmp-*.gpkg*")]
+        for path in stale:
+            _remove(path)
+        return stale
+
     def _begin(self) -> Path:
         """Start a write: remove stale temporaries, copy the store to a new temporary file."""
-        for stale in glob.glob(glob.escape(str(self.path.with_name(self.path.stem))) + ".tmp-*.gpkg"):
-            _remove(Path(stale))
+        self.remove_stale_temporaries()
         tmp = self.path.with_name(f"{self.path.stem}.tmp-{os.getpid()}-{next(_tmp_counter)}.gpkg")
         if self.exists():
-            shutil.copyfile(self.path, tmp)
+            with open(self.path, "rb") as src, open_private(tmp, "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
         return tmp
 
     def _commit(self, tmp: Path) -> None:
         if not tmp.exists():  # nothing was written to a new store: create it with the history table
             with contextlib.closing(sqlite3.connect(tmp)) as con:
                 ensure_imports_table(con)
+        make_private(tmp)  # GDAL creates a new store with the umask's mode
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, self.path)
