@@ -132,7 +132,8 @@ def _import_section(user) -> None:
 def _show_report(report) -> None:
     kind = KINDS[report.kind]
     msg = (f"**{escape_markdown(report.file_name)}** ({kind.label_plural}): "
-           f"{fmt.number(report.rows_read)} Zeilen gelesen, **{fmt.number(report.stored)} gespeichert**, **{fmt.number(report.rejected)} abgelehnt**")
+           f"{fmt.number(report.rows_read)} Zeilen gelesen, **{fmt.number(report.stored)} gespeichert**, "
+           f"**{fmt.number(report.rejected)} abgelehnt**")
     (st.success if not report.rejected else st.warning)(msg)
     for line in getattr(report, "lines", []):
         (st.warning if line.startswith(("Sammelpunkt:", "Ungenau")) else st.caption)(line)
