@@ -323,3 +323,19 @@ def test_handout_hotspots_leave_the_sammelpunkt_out(city):
     assert note == "500 Funde an einem Sammelpunkt nicht räumlich ausgewertet"
     assert result.n_points == N - 500
     assert _hotspot_caption(result, note).startswith("500 Funde an einem Sammelpunkt nicht räumlich ausgewertet. ")
+
+
+def test_rows_with_only_a_street_or_district_are_flagged_coarse(tmp_path, fresh_store):
+    from geo.data.ingest import import_file
+
+    csv = tmp_path / "funde.csv"
+    csv.write_text("Datum;Breite;Länge;Adresse\n"
+                   "01.09.2026;51,3452;12,4050;Eisenbahnstraße 52\n"
+                   "02.09.2026;51,3460;12,4062;Eisenbahnstraße 70\n"
+                   "03.09.2026;51,3440;12,4001;Eisenbahnstraße\n"
+                   "04.09.2026;51,3430;12,4100;Volkmarsdorf\n", encoding="utf-8")
+    report = import_file(csv, "syringe_find", fresh_store)
+    assert report.stored == 4 and report.rejected == 0
+    stored = fresh_store.read("syringe_find").sort_values("found_at")
+    assert stored["location_flag"].tolist() == ["", "", "ungenau", "ungenau"]
+    assert any(line.startswith("Ungenau verortet: 2 Datensätze (Spalte 'Adresse': nur Straße") for line in report.lines)

@@ -33,7 +33,7 @@ from geo.core.schema import (
 )
 from geo.data.dates import AmbiguousDates, DateReading, read_dates
 from geo.data.parsing import RowReasons, as_text, is_blank
-from geo.data.stacks import coarse_precision, find_precision_column, flag_stacks
+from geo.data.stacks import address_column, coarse_precision, find_precision_column, flag_stacks, street_only
 
 
 class DateContext:
@@ -144,6 +144,14 @@ def location_quality(data: pd.DataFrame, geoms: np.ndarray, ok: np.ndarray, date
         if coarse.any():
             lines.append(f"Ungenau verortet: {fmt.number(coarse.sum())} Datensätze (Spalte '{prec_col}': gröber als "
                          "eine Adresse) – gespeichert, aber nicht räumlich ausgewertet")
+    else:
+        addr_col = address_column(data.columns)
+        coarse = street_only(data[addr_col]) & ok if addr_col is not None else np.zeros(n, dtype=bool)
+        precision[coarse] = "nur Straße/Ort"
+        flag[coarse] = FLAG_COARSE
+        if coarse.any():
+            lines.append(f"Ungenau verortet: {fmt.number(coarse.sum())} Datensätze (Spalte '{addr_col}': nur Straße "
+                         "oder Ort, keine Hausnummer) – gespeichert, aber nicht räumlich ausgewertet")
     stacked, stack_lines = flag_stacks(data, geoms, ok, dates, area, places)
     flag[stacked] = FLAG_STACK
     lines.extend(stack_lines)

@@ -140,7 +140,7 @@ def flag_stacks(data: pd.DataFrame, geoms: np.ndarray, ok: np.ndarray, dates: pd
         return flagged, []
     x, y = shapely.get_x(geoms[rows]), shapely.get_y(geoms[rows])
     texts = None
-    col = _address_column(data.columns)
+    col = address_column(data.columns)
     if col is not None:
         texts = data[col].astype(object).where(data[col].notna(), "").astype(str).str.strip().to_numpy()[rows]
     names, known_xy = area.fallback_xy()
@@ -182,7 +182,8 @@ def _nearest_place(x: float, y: float, places: gpd.GeoDataFrame | None, area: St
     return f"{best[1]} ({fmt.number(round(best[0]))} m)"
 
 
-def _address_column(columns: pd.Index) -> str | None:
+def address_column(columns: pd.Index) -> str | None:
+    """The file's address or place-text column (one of ADDRESS_ALIASES), or ``None``."""
     by_norm: dict[str, str] = {}
     for c in columns:
         by_norm.setdefault(normalise_name(c), c)
@@ -203,6 +204,26 @@ def find_precision_column(columns: pd.Index, explicit: str | None = None) -> str
         if a in by_norm:
             return by_norm[a]
     return None
+
+
+#: Share of a file's addresses that must carry a house number before rows without one count as coarse.
+MIN_NUMBERED_SHARE = 0.3
+
+
+def street_only(series: pd.Series) -> np.ndarray:
+    """Rows whose address gives only a street, square or district (no house number) in a file whose addresses
+    otherwise do carry numbers: such points stand for a whole street or district, coarser than the cells.
+
+    >>> s = pd.Series(["Eisenbahnstraße 52", "Eisenbahnstraße", "Volkmarsdorf", "Torgauer Str. 3", ""])
+    >>> street_only(s).tolist()
+    [False, True, True, False, False]
+    """
+    text = series.astype(object).where(series.notna(), "").astype(str).str.strip()
+    given = text != ""
+    numbered = text.str.contains(r"\d", regex=True)
+    if not given.any() or numbered[given].mean() < MIN_NUMBERED_SHARE:
+        return np.zeros(len(text), dtype=bool)
+    return (given & ~numbered).to_numpy(dtype=bool)
 
 
 def coarse_precision(series: pd.Series) -> np.ndarray:
