@@ -58,6 +58,7 @@ from geo.core.period import Period
 from geo.core.schema import IMPORT_ID, KINDS, QUALITY_COLUMNS, RECORD_ID, Kind, get_kind
 from geo.data.access import PUBLIC_KINDS, check_role, private_fields
 from geo.data.pgconn import close_pools, connect_args, db_error, display_url, pool  # noqa: F401 - close_pools re-exported
+from geo.data.pgextras import PgExtras
 from geo.data.pgschema import (
     AGGREGATE_COLUMNS,
     AGGREGATE_TABLE,
@@ -79,8 +80,9 @@ from geo.data.store import DEFAULT_STORE, IMPORTS_TABLE, empty_frame, is_store_u
 
 
 # ---------------------------------------------------------------------------- the store
-class PgStore:
-    """A Lagebild store in a PostgreSQL/PostGIS database (same interface as :class:`Store`).
+class PgStore(PgExtras):
+    """A Lagebild store in a PostgreSQL/PostGIS database (same interface as :class:`Store`; agreements,
+    base maps and location flags in :class:`geo.data.pgextras.PgExtras`).
 
     Parameters
     ----------
@@ -558,10 +560,10 @@ class PgStore:
     # ------------------------------------------------------------------ whole-store writes (copy, restore)
     def replace_all(self, records: dict[str, gpd.GeoDataFrame], imports: pd.DataFrame,
                     aggregates: gpd.GeoDataFrame | None, audit: pd.DataFrame | None, *,
-                    keep_audit: bool = False) -> None:
+                    keep_audit: bool = False, extras: tuple | None = None) -> None:
         """Replace the whole content in one transaction (records keep their ids and import ids).
 
-        Caller holds :meth:`lock`.
+        ``extras``: ``(agreements, base map features)`` replace those tables too. Caller holds :meth:`lock`.
         """
         with self.transaction() as conn:
             tables = [*KINDS, IMPORTS_TABLE, AGGREGATE_TABLE] + ([] if keep_audit else [AUDIT_TABLE])
@@ -582,6 +584,8 @@ class PgStore:
                 self._write_aggregates(conn, aggregates)
             if audit is not None:
                 self.append_audit(conn, audit)
+            if extras is not None:
+                self.replace_extras(conn, *extras)
 
 
 def _plain(v):
