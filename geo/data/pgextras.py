@@ -30,8 +30,16 @@ import pandas as pd
 import shapely
 
 from geo.core.errors import UserError
-from geo.core.schema import BASE_COLUMNS, FLAG_STACK, IMPORT_ID, LOCATION_FLAG, LOCATION_FLAGS, RECORD_ID, Kind, \
-    get_kind
+from geo.core.schema import (
+    BASE_COLUMNS,
+    FLAG_STACK,
+    IMPORT_ID,
+    LOCATION_FLAG,
+    LOCATION_FLAGS,
+    RECORD_ID,
+    Kind,
+    get_kind,
+)
 from geo.data.agreement_rows import (
     AGREEMENT_COLUMNS,
     AGREEMENT_DATES,
