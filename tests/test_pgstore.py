@@ -459,3 +459,16 @@ def test_a_database_of_schema_2_is_migrated_to_3_keeping_its_data(pg_url, tmp_pa
     assert store.count("syringe_find") == 10 and store.schema_version() == 3
     _agreement_and_base(store)
     assert len(store.agreements()) == 2 and len(store.read_base()) == 3
+
+
+def test_density_map_takes_the_base_map_of_a_postgis_store(pg_url, tmp_path):
+    from argparse import Namespace
+
+    from geo.cli.density import _store_base
+
+    store = PgStore(pg_url, AREA, local_dir=tmp_path)
+    store.write_base("osten", gpd.GeoDataFrame({"theme": ["building"], "name": "", "street": "", "housenumber": ""},
+                                               geometry=[shapely.box(X0, Y0, X0 + 20, Y0 + 15)], crs=AREA.crs))
+    base = _store_base(Namespace(store=pg_url), AREA)
+    assert base is not None and base["theme"].tolist() == ["building"]
+    assert _store_base(Namespace(store=str(tmp_path / "fehlt.gpkg")), AREA) is None

@@ -392,3 +392,24 @@ def test_location_flag_on_records_without_the_column_changes_nothing(any_store):
     entries, version = len(any_store.audit_log()), any_store.version()
     assert any_store.set_location_flag("disposal_bin", ["a" * 16], FLAG_STACK) == 0
     assert (len(any_store.audit_log()), any_store.version()) == (entries, version)
+
+
+def test_basemap_commands_accept_the_store(tmp_path, any_store, capsys):
+    house = shapely.Polygon([(12.4000, 51.3450), (12.4003, 51.3450), (12.4003, 51.3452), (12.4000, 51.3452)])
+    street = shapely.LineString([(12.399, 51.3445), (12.403, 51.3445)])
+    osm = gpd.GeoDataFrame({"building": ["yes", None], "highway": [None, "primary"], "name": [None, "Eisenbahnstraße"],
+                            "addr:street": ["Eisenbahnstraße", None], "addr:housenumber": ["7", None]},
+                           geometry=[house, street], crs="EPSG:4326")
+    osm.to_file(tmp_path / "osten.geojson")
+    location = getattr(any_store, "url", None) or str(any_store.path)
+    assert main(["basemap", "import", str(tmp_path / "osten.geojson"), "--store", location]) == 0, \
+        capsys.readouterr().err
+    assert "Grundkarte 'osten' gespeichert: 2 Objekte" in capsys.readouterr().out
+    assert main(["basemap", "list", "--store", location]) == 0
+    assert capsys.readouterr().out.startswith("osten: ")
+    assert any_store.read_base()["housenumber"].tolist() == ["7", ""]
+    assert any_store.audit_log()["action"].tolist() == ["basemap_import"]
+    assert main(["basemap", "remove", "osten", "--store", location]) == 0
+    assert any_store.base_layers().empty
+    assert main(["basemap", "remove", "osten", "--store", location]) == 2
+    assert "Keine Grundkarte 'osten'" in capsys.readouterr().err
