@@ -413,3 +413,23 @@ def test_basemap_commands_accept_the_store(tmp_path, any_store, capsys):
     assert any_store.base_layers().empty
     assert main(["basemap", "remove", "osten", "--store", location]) == 2
     assert "Keine Grundkarte 'osten'" in capsys.readouterr().err
+
+
+def test_agreement_commands_accept_the_store(tmp_path, any_store, capsys, monkeypatch):
+    monkeypatch.setenv("LAGEBILD_TODAY", "2026-11-10")
+    monkeypatch.setenv("LAGEBILD_USER", "testerin")
+    import_file(_csv(tmp_path, "a.csv", 4), "syringe_find", any_store, now=NOW)
+    location = getattr(any_store, "url", None) or str(any_store.path)
+    add = ["agreements", "add", "--title", "Behälter Hermann-Liebmann-Straße", "--kind", "Spritzenentsorgungsbehälter",
+           "--lat", "51.3456", "--lon", "12.4062", "--agreed", "08.09.2026", "--responsible", "Stadtreinigung",
+           "--due", "2026-10-31", "--store", location]
+    assert main(add) == 0 and capsys.readouterr().out.strip() == "1"
+    assert main(["agreements", "set", "1", "--status", "umgesetzt", "--done", "2026-10-05", "--store", location]) == 0
+    capsys.readouterr()
+    row = any_store.agreements().iloc[0]
+    assert row["status"] == "done" and list(any_store.ids("disposal_bin")) == [row["measure_id"]]
+    assert any_store.audit_log()["user"].tolist()[-2:] == ["testerin", "testerin"]
+    assert main(["agreements", "set", "1", "--status", "vereinbart", "--store", location]) == 2
+    assert capsys.readouterr().err.startswith("Fehler: ")
+    assert main(["agreements", "list", "--store", location]) == 0
+    assert "Behälter Hermann-Liebmann-Straße" in capsys.readouterr().out
