@@ -381,3 +381,94 @@ def test_upload_on_the_daten_page_goes_into_the_database(pg_url, monkeypatch):
     assert any("1 gespeichert" in w.value and "1 abgelehnt" in w.value for w in at.warning)
     assert store.count("syringe_find") == 1
     assert Path(store.imports()["rejects_file"].iloc[0]).is_file()
+
+
+# ---------------------------------------------------------------------------- agreements and base maps (migration 3)
+def _agreement_and_base(store) -> None:
+    from geo.data import agreements as ag
+
+    place = ag.place_from_latlon(store.area, 51.3452, 12.4050)
+    common = dict(kind="Spritzenentsorgungsbehälter", geometry=place, agreed="2026-09-08",
+                  responsible="Stadtreinigung", due="2026-10-31", notes="Hausmeister Meier fragen")
+    ag.add_agreement(store, title="Intern", **common)
+    ag.add_agreement(store, title="Öffentlich", public=True, **common)
+    houses = [shapely.box(X0 + 30 * i, Y0, X0 + 30 * i + 20, Y0 + 15) for i in range(3)]
+    store.write_base("osten", gpd.GeoDataFrame({"theme": "building", "name": "", "street": "Eisenbahnstraße",
+                                                "housenumber": ["1", "2", "3"]}, geometry=houses, crs=AREA.crs))
+
+
+def test_agreements_and_base_maps_are_tables_with_spatial_indexes(role_db, pg_url, tmp_path):
+    _agreement_and_base(role_db)
+    for table in ("lagebild_agreements", "lagebild_base"):
+        indexes = [r[0] for r in _psql(pg_url, "SELECT indexdef FROM pg_indexes WHERE tablename = %s", (table,))]
+        assert any("USING gist (geom)" in d for d in indexes), indexes
+        srid = _psql(pg_url, f"SELECT DISTINCT ST_SRID(geom) FROM {table}")
+        assert srid == [(25833,)]
+    # the agreement's place is queryable in SQL, in metres
+    x, y = AREA.to_metric.transform(12.4050, 51.3452)
+    near = _psql(pg_url, "SELECT agreement_id FROM lagebild_agreements WHERE "
+                         "ST_DWithin(geom, ST_SetSRID(ST_MakePoint(%s, %s), 25833), 1) ORDER BY 1", (x, y))
+    assert near == [(1,), (2,)]
+
+
+def test_oeffentlich_reads_only_public_agreements_without_notes(role_db, pg_url, tmp_path):
+    _agreement_and_base(role_db)
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        _psql(pg_url, "SELECT notes FROM lagebild_agreements", role="lagebild_oeffentlich")
+    public = PgStore(pg_url, AREA, role="oeffentlich", local_dir=tmp_path)
+    table = public.agreements()
+    assert table["title"].tolist() == ["Öffentlich"] and table["notes"].tolist() == [""]
+    assert len(public.read_base()) == 3  # the base map is context, not personal data
+    rapport = PgStore(pg_url, AREA, role="rapport", local_dir=tmp_path)
+    assert rapport.agreements()["notes"].tolist() == ["Hausmeister Meier fragen"] * 2
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        _psql(pg_url, "DELETE FROM lagebild_base", role="lagebild_rapport")
+
+
+def test_copy_with_agreements_and_base_maps_both_directions(pg_url, tmp_path):
+    from geo.data.storecopy import copy_store
+
+    src = Store(tmp_path / "quelle.gpkg", AREA)
+    import_file(_big_csv(tmp_path / "a.csv", 20, seed=1), "syringe_find", src, now=NOW)
+    _agreement_and_base(src)
+    result = copy_store(src, PgStore(pg_url, AREA, local_dir=tmp_path))
+    assert (result.agreements, result.base_features) == (2, 3)
+    assert "Vereinbarungen: 2" in result.summary() and "Grundkarte: 3 Objekte" in result.summary()
+    pg = PgStore(pg_url, AREA, local_dir=tmp_path)
+    assert store_checksums(pg) == store_checksums(src)
+    pd.testing.assert_frame_equal(pd.DataFrame(pg.agreements()).drop(columns="geometry"),
+                                  pd.DataFrame(src.agreements()).drop(columns="geometry"))
+    back = Store(tmp_path / "zurueck.gpkg", AREA)
+    copy_store(pg, back)
+    assert store_checksums(back) == store_checksums(src)
+    assert back.base_layers().values.tolist() == [["osten", "building", 3]]
+
+
+def test_a_database_of_schema_2_is_migrated_to_3_keeping_its_data(pg_url, tmp_path, monkeypatch):
+    import geo.data.pgschema as pgschema
+    import geo.data.pgstore as pgstore
+
+    monkeypatch.setattr(pgschema, "MIGRATIONS", MIGRATIONS[:2])
+    monkeypatch.setattr(pgstore, "MIGRATIONS", MIGRATIONS[:2])
+    old = PgStore(pg_url, AREA, local_dir=tmp_path)
+    import_file(_big_csv(tmp_path / "a.csv", 10, seed=2), "syringe_find", old, now=NOW)
+    assert old.schema_version() == 2 and _psql(pg_url, "SELECT to_regclass('lagebild_agreements')") == [(None,)]
+    monkeypatch.undo()
+    close_pools(pg_url)
+    store = PgStore(pg_url, AREA, local_dir=tmp_path)
+    assert store.count("syringe_find") == 10 and store.schema_version() == 3
+    _agreement_and_base(store)
+    assert len(store.agreements()) == 2 and len(store.read_base()) == 3
+
+
+def test_density_map_takes_the_base_map_of_a_postgis_store(pg_url, tmp_path):
+    from argparse import Namespace
+
+    from geo.cli.density import _store_base
+
+    store = PgStore(pg_url, AREA, local_dir=tmp_path)
+    store.write_base("osten", gpd.GeoDataFrame({"theme": ["building"], "name": "", "street": "", "housenumber": ""},
+                                               geometry=[shapely.box(X0, Y0, X0 + 20, Y0 + 15)], crs=AREA.crs))
+    base = _store_base(Namespace(store=pg_url), AREA)
+    assert base is not None and base["theme"].tolist() == ["building"]
+    assert _store_base(Namespace(store=str(tmp_path / "fehlt.gpkg")), AREA) is None

@@ -14,6 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pytest
 import shapely
 
 from geo.cli import main
@@ -208,3 +209,244 @@ def test_deleted_records_stay_deleted_after_reimport_and_restore(tmp_path, any_s
     result = restore(any_store, old.path, user="admin")
     assert result.removed == {"syringe_find": 2} and any_store.count("syringe_find") == 4
     assert not set(ids) & set(any_store.ids("syringe_find"))
+
+
+# ---------------------------------------------------------------------------- agreements (issue 13)
+AGREED_TODAY = date(2026, 11, 10)
+
+
+def _agreement(store, **kw) -> int:
+    from geo.data import agreements as ag
+
+    args = dict(title="Behälter Torgauer Straße", kind="Spritzenentsorgungsbehälter",
+                geometry=ag.place_from_latlon(store.area, 51.3452, 12.4050), agreed="2026-09-08",
+                responsible="Stadtreinigung", due="2026-10-31", notes="nur intern", user="anna")
+    return ag.add_agreement(store, **(args | kw))
+
+
+def test_agreement_is_stored_and_audited(tmp_path, any_store):
+    import_file(_csv(tmp_path, "a.csv", 3), "syringe_find", any_store, now=NOW)
+    assert any_store.agreements().empty
+    v0 = any_store.version()
+    assert _agreement(any_store) == 1 and _agreement(any_store, title="Zweiter", public=True) == 2
+    assert any_store.version() != v0
+    table = any_store.agreements()
+    assert list(table["agreement_id"]) == [1, 2] and str(table["agreement_id"].dtype) == "int64"
+    first = table.iloc[0]
+    assert (first["title"], first["kind"], first["responsible"], first["status"], first["notes"]) == \
+        ("Behälter Torgauer Straße", "disposal_bin", "Stadtreinigung", "agreed", "nur intern")
+    assert first["agreed"] == pd.Timestamp("2026-09-08") and first["due"] == pd.Timestamp("2026-10-31")
+    assert pd.isna(first["done"]) and first["measure_id"] == "" and first["updated_by"] == "anna"
+    assert list(table["public"]) == [False, True] and str(table["agreed"].dtype) == "datetime64[ns]"
+    x, y = AREA.to_metric.transform(12.4050, 51.3452)
+    assert table.crs.to_epsg() == 25833 and first.geometry.distance(shapely.Point(x, y)) < 0.01
+    log = any_store.audit_log().iloc[-2]
+    assert (log["action"], log["user"], log["kind"], int(log["count"])) == ("agreement_add", "anna", "agreement", 1)
+    point = first.geometry
+    assert log["detail"] == (
+        f"Vereinbarung Nr. 1: title: – → Behälter Torgauer Straße; kind: – → disposal_bin; geometry_wkt: – → "
+        f"{shapely.to_wkt(point, rounding_precision=2, trim=True)}; agreed: – → 2026-09-08; responsible: – → "
+        "Stadtreinigung; due: – → 2026-10-31; status: – → agreed; notes: – → nur intern; public: – → 0")
+
+
+def test_agreement_status_change_creates_and_replaces_the_measure_record(tmp_path, any_store):
+    from geo.data import agreements as ag
+
+    import_file(_csv(tmp_path, "a.csv", 3), "syringe_find", any_store, now=NOW)
+    new = _agreement(any_store)
+    done = ag.set_status(any_store, new, "umgesetzt", done="2026-10-05", user="bernd", today=AGREED_TODAY)
+    bins = any_store.read("disposal_bin")
+    assert list(bins["record_id"]) == [done["measure_id"]] and done["status"] == "done"
+    assert bins["installed_at"].iloc[0] == pd.Timestamp("2026-10-05") and pd.isna(bins["removed_at"].iloc[0])
+    assert bins.geometry.iloc[0].distance(done.geometry.representative_point()) < 0.01
+    hist = any_store.imports().iloc[0]
+    assert (hist["file_name"], hist["kind"], int(hist["stored"]), hist["user"]) == \
+        ("Vereinbarung Nr. 1", "disposal_bin", 1, "bernd")
+    assert int(bins["import_id"].iloc[0]) == int(hist["import_id"]) == 2
+    log = any_store.audit_log().iloc[-1]
+    assert log["action"] == "agreement_change" and log["user"] == "bernd"
+    assert log["detail"] == (f"Vereinbarung Nr. 1: status: agreed → done; done: – → 2026-10-05; measure_id: – → "
+                             f"{done['measure_id']}; Maßnahme disposal_bin angelegt: {done['measure_id']}")
+    ended = ag.set_status(any_store, new, "beendet", done="2026-11-01", user="bernd", today=AGREED_TODAY)
+    bins = any_store.read("disposal_bin")
+    assert list(bins["record_id"]) == [ended["measure_id"]] and ended["measure_id"] != done["measure_id"]
+    assert bins["removed_at"].iloc[0] == pd.Timestamp("2026-11-01")
+    assert f"Maßnahme disposal_bin ersetzt: {done['measure_id']}" in any_store.audit_log()["detail"].iloc[-1]
+
+
+def test_bad_agreement_entry_changes_nothing(tmp_path, any_store):
+    from geo.core.errors import UserError
+    from geo.data import agreements as ag
+
+    import_file(_csv(tmp_path, "a.csv", 3), "syringe_find", any_store, now=NOW)
+    new = _agreement(any_store)
+    measure_id = ag.set_status(any_store, new, "umgesetzt", done="2026-10-05", today=AGREED_TODAY)["measure_id"]
+    before = (any_store.version(), len(any_store.audit_log()), len(any_store.imports()))
+    table = any_store.agreements()
+    with pytest.raises(UserError, match="Keine Vereinbarung mit der Nummer 7"):
+        any_store.save_agreement({"agreement_id": 7, "title": "x"}, user="anna")
+    with pytest.raises(UserError, match="Frist"):
+        _agreement(any_store, due="2026-01-01")
+    with pytest.raises(UserError, match="nach »verworfen« ist nicht"):
+        ag.set_status(any_store, new, "verworfen", reason="zu spät", today=AGREED_TODAY)
+    # a write failing halfway (a broken measure after the old one was deleted) leaves everything as it was
+    broken = gpd.GeoDataFrame({"record_id": ["f" * 16]}, geometry=[shapely.Point(X0, Y0)], crs=AREA.crs)
+    with pytest.raises(KeyError):
+        any_store.save_agreement({"agreement_id": new, "status": "ended"}, user="anna", measure_kind="disposal_bin",
+                                 measure=broken, drop_measure=measure_id)
+    assert (any_store.version(), len(any_store.audit_log()), len(any_store.imports())) == before
+    assert list(any_store.read("disposal_bin")["record_id"]) == [measure_id]
+    pd.testing.assert_frame_equal(pd.DataFrame(any_store.agreements()), pd.DataFrame(table))
+
+
+# ---------------------------------------------------------------------------- offline base maps (issue 11)
+def _base_features(n_buildings: int = 2) -> gpd.GeoDataFrame:
+    houses = [shapely.box(X0 + 30 * i, Y0, X0 + 30 * i + 20, Y0 + 15) for i in range(n_buildings)]
+    street = shapely.LineString([(X0 - 50, Y0 - 10), (X0 + 200, Y0 - 10)])
+    park = shapely.box(X0, Y0 + 100, X0 + 80, Y0 + 160)
+    return gpd.GeoDataFrame({"theme": ["building"] * n_buildings + ["street", "green"],
+                             "name": [""] * n_buildings + ["Eisenbahnstraße", "Rabet"],
+                             "street": ["Eisenbahnstraße"] * n_buildings + ["", ""],
+                             "housenumber": [str(50 + 2 * i) for i in range(n_buildings)] + ["", ""]},
+                            geometry=[*houses, street, park], crs=AREA.crs)
+
+
+def test_base_maps_write_list_read_replace_remove(any_store):
+    assert any_store.base_layers().empty and any_store.read_base().empty
+    features = _base_features()
+    assert any_store.write_base("osten", features) == 4
+    v1 = any_store.version()
+    assert any_store.layers() == [] and any_store.is_empty()  # not a kind: never counted, exported or purged
+    table = any_store.base_layers()
+    assert list(table.columns) == ["base_name", "theme", "features"]
+    assert table.values.tolist() == [["osten", "building", 2], ["osten", "green", 1], ["osten", "street", 1]]
+    back = any_store.read_base()
+    assert list(back.columns) == ["base_name", "theme", "name", "street", "housenumber", "geometry"]
+    assert back.crs.to_epsg() == 25833 and back["housenumber"].tolist() == ["50", "52", "", ""]
+    assert shapely.equals_exact(back.geometry.values, features.geometry.values, tolerance=1e-6).all()
+    houses = any_store.read_base(["building", "street"])
+    assert houses["theme"].tolist() == ["building", "building", "street"]
+    assert any_store.read_base(["water"]).empty
+    # the same name replaces, another name adds
+    assert any_store.write_base("osten", _base_features(3).iloc[:3]) == 3
+    assert any_store.version() != v1
+    assert any_store.write_base("zweite", features.iloc[2:3]) == 1
+    assert any_store.base_layers().values.tolist() == [["osten", "building", 3], ["zweite", "street", 1]]
+    assert any_store.remove_base("osten") == 3 and any_store.remove_base("osten") == 0
+    assert any_store.read_base()["base_name"].tolist() == ["zweite"]
+
+
+def test_base_maps_from_another_crs_are_stored_in_metres(any_store):
+    wgs = _base_features().to_crs("EPSG:4326")
+    any_store.write_base("wgs", wgs)
+    back = any_store.read_base()
+    assert back.crs.to_epsg() == 25833
+    assert back.geometry.iloc[0].distance(shapely.Point(X0 + 10, Y0 + 7.5)) < 0.01
+
+
+def test_backup_and_restore_keep_agreements_and_base_maps(tmp_path, any_store):
+    import_file(_csv(tmp_path, "a.csv", 5), "syringe_find", any_store, now=NOW)
+    _agreement(any_store)
+    any_store.write_base("osten", _base_features())
+    counts, sums = store_checksums(any_store)
+    assert {"_agreements", "_base"} <= set(sums)
+    info = backup(any_store, tmp_path / "sicherung.zip", user="admin")
+    _agreement(any_store, title="Nach der Sicherung")
+    any_store.remove_base("osten")
+    restore(any_store, info.path, user="admin")
+    assert store_checksums(any_store) == (counts, sums)
+    assert any_store.agreements()["title"].tolist() == ["Behälter Torgauer Straße"]
+    assert len(any_store.read_base()) == 4
+
+
+# ---------------------------------------------------------------------------- location flags (issue 12)
+def _flagged(store, flags=("Sammelpunkt", "Sammelpunkt", "")) -> list[str]:
+    from geo.core.schema import KINDS, LOCATION_FLAG
+
+    ids = [c * 16 for c in "abc"[:len(flags)]]
+    rows = gpd.GeoDataFrame({"record_id": ids, "found_at": pd.to_datetime(["2026-10-01"] * len(flags)),
+                             "count": 1, "source": "x", "reporter": "", LOCATION_FLAG: list(flags)},
+                            geometry=[shapely.Point(X0 + i, Y0) for i in range(len(flags))], crs=AREA.crs)
+    with store.lock():
+        store.write_import(KINDS["syringe_find"], rows, {"file_name": "f.csv", "kind": "syringe_find"})
+    return ids
+
+
+def test_location_flags_are_set_cleared_and_audited(any_store):
+    from geo.core.errors import UserError
+    from geo.core.schema import FLAG_STACK, LOCATION_FLAG
+
+    ids = _flagged(any_store)
+    v0 = any_store.version()
+    assert any_store.set_location_flag("syringe_find", [ids[0], "0" * 16], "", user="carla", note="Hausnummer") == 1
+    assert any_store.version() != v0
+    assert list(any_store.read("syringe_find")[LOCATION_FLAG]) == ["", FLAG_STACK, ""]
+    log = any_store.audit_log().iloc[-1]
+    assert (log["action"], log["user"], log["kind"], int(log["count"]), log["detail"]) == \
+        ("location_flag", "carla", "syringe_find", 1, "Ortshinweis aufgehoben: Hausnummer")
+    assert any_store.set_location_flag("syringe_find", [ids[2]], FLAG_STACK, user="carla") == 1
+    assert list(any_store.read("syringe_find")[LOCATION_FLAG]) == ["", FLAG_STACK, FLAG_STACK]
+    assert any_store.audit_log()["detail"].iloc[-1] == "Ortshinweis 'Sammelpunkt' gesetzt"
+    any_store.confirm_location_flag("syringe_find", ids[1:], user="dora", note="echter Ort")
+    log = any_store.audit_log().iloc[-1]
+    assert (log["user"], int(log["count"]), log["detail"]) == ("dora", 2, "Sammelpunkt bestätigt: echter Ort")
+    entries, version = len(any_store.audit_log()), any_store.version()
+    with pytest.raises(UserError, match="Unbekannter Ortshinweis 'Haufen'"):
+        any_store.set_location_flag("syringe_find", ids, "Haufen")
+    assert any_store.set_location_flag("syringe_find", [], FLAG_STACK) == 0
+    assert any_store.set_location_flag("complaint", ids, FLAG_STACK) == 0  # no such records
+    assert (len(any_store.audit_log()), any_store.version()) == (entries, version)
+
+
+def test_location_flag_on_records_without_the_column_changes_nothing(any_store):
+    from geo.core.schema import FLAG_STACK, KINDS
+
+    rows = gpd.GeoDataFrame({"record_id": ["a" * 16], "installed_at": pd.to_datetime(["2026-01-01"]),
+                             "removed_at": pd.to_datetime([None]), "owner": "x", "label": ["a"]},
+                            geometry=[shapely.Point(X0, Y0)], crs=AREA.crs)
+    with any_store.lock():
+        any_store.write_import(KINDS["disposal_bin"], rows, {"file_name": "b.csv", "kind": "disposal_bin"})
+    entries, version = len(any_store.audit_log()), any_store.version()
+    assert any_store.set_location_flag("disposal_bin", ["a" * 16], FLAG_STACK) == 0
+    assert (len(any_store.audit_log()), any_store.version()) == (entries, version)
+
+
+def test_basemap_commands_accept_the_store(tmp_path, any_store, capsys):
+    house = shapely.Polygon([(12.4000, 51.3450), (12.4003, 51.3450), (12.4003, 51.3452), (12.4000, 51.3452)])
+    street = shapely.LineString([(12.399, 51.3445), (12.403, 51.3445)])
+    osm = gpd.GeoDataFrame({"building": ["yes", None], "highway": [None, "primary"], "name": [None, "Eisenbahnstraße"],
+                            "addr:street": ["Eisenbahnstraße", None], "addr:housenumber": ["7", None]},
+                           geometry=[house, street], crs="EPSG:4326")
+    osm.to_file(tmp_path / "osten.geojson")
+    location = getattr(any_store, "url", None) or str(any_store.path)
+    assert main(["basemap", "import", str(tmp_path / "osten.geojson"), "--store", location]) == 0, \
+        capsys.readouterr().err
+    assert "Grundkarte 'osten' gespeichert: 2 Objekte" in capsys.readouterr().out
+    assert main(["basemap", "list", "--store", location]) == 0
+    assert capsys.readouterr().out.startswith("osten: ")
+    assert any_store.read_base()["housenumber"].tolist() == ["7", ""]
+    assert any_store.audit_log()["action"].tolist() == ["basemap_import"]
+    assert main(["basemap", "remove", "osten", "--store", location]) == 0
+    assert any_store.base_layers().empty
+    assert main(["basemap", "remove", "osten", "--store", location]) == 2
+    assert "Keine Grundkarte 'osten'" in capsys.readouterr().err
+
+
+def test_agreement_commands_accept_the_store(tmp_path, any_store, capsys, monkeypatch):
+    monkeypatch.setenv("LAGEBILD_TODAY", "2026-11-10")
+    monkeypatch.setenv("LAGEBILD_USER", "testerin")
+    import_file(_csv(tmp_path, "a.csv", 4), "syringe_find", any_store, now=NOW)
+    location = getattr(any_store, "url", None) or str(any_store.path)
+    add = ["agreements", "add", "--title", "Behälter Hermann-Liebmann-Straße", "--kind", "Spritzenentsorgungsbehälter",
+           "--lat", "51.3456", "--lon", "12.4062", "--agreed", "08.09.2026", "--responsible", "Stadtreinigung",
+           "--due", "2026-10-31", "--store", location]
+    assert main(add) == 0 and capsys.readouterr().out.strip() == "1"
+    assert main(["agreements", "set", "1", "--status", "umgesetzt", "--done", "2026-10-05", "--store", location]) == 0
+    capsys.readouterr()
+    row = any_store.agreements().iloc[0]
+    assert row["status"] == "done" and list(any_store.ids("disposal_bin")) == [row["measure_id"]]
+    assert any_store.audit_log()["user"].tolist()[-2:] == ["testerin", "testerin"]
+    assert main(["agreements", "set", "1", "--status", "vereinbart", "--store", location]) == 2
+    assert capsys.readouterr().err.startswith("Fehler: ")
+    assert main(["agreements", "list", "--store", location]) == 0
+    assert "Behälter Hermann-Liebmann-Straße" in capsys.readouterr().out

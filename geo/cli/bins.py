@@ -157,10 +157,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"Verfahren: {res.method_label}")
         if len(res.sites):  # an address for the crews: "Vorschlag 1 – Torgauer Platz, vor Nr. 3"
             from geo.analysis.placenames import label_sites
-            from geo.data.store import Store, default_store_path
+            from geo.data.store import open_store
             from geo.report.places import store_place_context
 
-            store = Store(args.store or default_store_path(), area)
+            store = open_store(args.store or None, area)  # a GeoPackage path or a postgresql:// URL
             ctx = store_place_context(store if store.exists() else None, area.crs)
             res = dataclasses.replace(res, sites=label_sites(res.sites, ctx))
             print("Vorgeschlagene Standorte:")

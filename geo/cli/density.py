@@ -143,10 +143,12 @@ def write_png(result, path: Path, boundary, title: str, base=None) -> None:
 
 def _store_base(args: argparse.Namespace, area):
     """The store's base map (``None`` without a store)."""
-    from geo.data.store import Store, default_store_path
+    from geo.data.store import default_store_location, is_store_url, open_store
 
-    path = getattr(args, "store", None) or default_store_path()
-    return Store(path, area).read_base() if Path(path).is_file() else None
+    location = getattr(args, "store", None) or default_store_location()
+    if not is_store_url(location) and not Path(location).is_file():
+        return None
+    return open_store(location, area).read_base()  # a postgresql:// URL: the PostGIS store's base map
 
 
 def run(args: argparse.Namespace) -> int:

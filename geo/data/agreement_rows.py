@@ -1,6 +1,6 @@
 """Rows of the agreements table (Vereinbarungen) in the GeoPackage store: columns, conversions, audit text.
 
-Used by :meth:`geo.data.store.Store.agreements` and :meth:`geo.data.store.Store.save_agreement` only.
+Used by the agreements methods of both backends (:class:`geo.data.store.Store`, :class:`geo.data.pgextras.PgExtras`).
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+
+from geo.core.errors import UserError
 
 #: Plain table of the agreements of the Drogenrapport (see :meth:`Store.agreements`).
 AGREEMENTS_TABLE = "lagebild_agreements"
@@ -76,3 +78,57 @@ def audit_text(value) -> str:
         return "–"
     text = str(value)
     return text if len(text) <= 80 else text[:77] + "…"
+
+
+#: Columns of the import history (same in both backends).
+_HISTORY_COLUMNS = (
+    "import_id", "file_name", "sha256", "kind", "imported_at", "rows_read", "stored", "rejected",
+    "repaired", "rejects_file", "user", "notes",
+)
+
+
+def merge_agreement(current: pd.DataFrame, row: dict, user: str, now: str) -> tuple[int, dict, dict]:
+    """``(agreement_id, old values, new values)`` of a save: a new number when ``row`` has none,
+    else ``row`` merged over the stored agreement; ``updated_at = now``, ``updated_by = user``.
+
+    Raises
+    ------
+    UserError
+        The agreement to update does not exist.
+    """
+    new_id = row.get("agreement_id")
+    if new_id is None or pd.isna(new_id):
+        new_id = int(current["agreement_id"].max()) + 1 if len(current) else 1
+        old: dict = {}
+    else:
+        new_id = int(new_id)
+        hit = current[current["agreement_id"] == new_id]
+        if not len(hit):
+            raise UserError(f"Keine Vereinbarung mit der Nummer {new_id}.")
+        old = agreement_values(hit.iloc[0].to_dict())
+    merged = {**old, **{k: v for k, v in row.items() if k in AGREEMENT_COLUMNS or k == "geometry"}}
+    merged["agreement_id"] = new_id
+    merged["updated_at"] = now
+    merged["updated_by"] = user
+    return new_id, old, agreement_values(merged)
+
+
+def measure_import(agreement_id: int, measure_kind: str, n: int, *, at: str, user: str) -> dict:
+    """The import history row (without ``import_id``) of measure records created by an agreement."""
+    return {c: None for c in _HISTORY_COLUMNS} | {
+        "file_name": f"Vereinbarung Nr. {agreement_id}", "kind": measure_kind, "imported_at": at,
+        "rows_read": n, "stored": n, "rejected": 0, "repaired": 0, "user": user,
+        "notes": "aus der Vereinbarung übernommen"}
+
+
+def agreement_audit(agreement_id: int, old: dict, values: dict, *, measure_kind: str | None = None,
+                    measure_ids: list[str] | None = None, drop_measure: str | None = None) -> tuple[str, str]:
+    """``(action, detail)`` of the audit line of a save: every changed column as ``old → new``."""
+    changes = [f"{c}: {audit_text(old.get(c))} → {audit_text(values[c])}" for c in AGREEMENT_COLUMNS
+               if c not in ("agreement_id", "updated_at", "updated_by") and old.get(c) != values[c]
+               and (old or values[c] not in (None, ""))]
+    if measure_ids:
+        changes.append(f"Maßnahme {measure_kind} angelegt: {', '.join(measure_ids)}")
+    if drop_measure:
+        changes.append(f"Maßnahme {measure_kind} ersetzt: {drop_measure}")
+    return ("agreement_change" if old else "agreement_add"), f"Vereinbarung Nr. {agreement_id}: " + "; ".join(changes)

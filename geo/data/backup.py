@@ -444,7 +444,7 @@ def _restore_into_database(store, file: Path, *, user: str, now: datetime) -> Re
     then replace everything in one transaction."""
     import pandas as pd
 
-    from geo.data.storecopy import is_blank, read_content, snapshot_to_geopackage, write_content
+    from geo.data.storecopy import is_blank, read_content, read_extras, snapshot_to_geopackage, write_content
 
     store.path.parent.mkdir(parents=True, exist_ok=True)
     staged = store.path.with_name(f".{store.path.stem}.restore-{os.getpid()}.gpkg")
@@ -456,6 +456,7 @@ def _restore_into_database(store, file: Path, *, user: str, now: datetime) -> Re
         with store.lock():  # records deleted since the backup stay deleted (tombstones into the staged copy)
             removed = _apply_tombstones(staged, store)
         records, imports, aggregates, _ = read_content(Store(staged, store.area))
+        extras = read_extras(Store(staged, store.area))
         backup_audit = (pd.read_json(io.BytesIO(audit), lines=True, dtype=False) if audit
                         else None)
         if not is_blank(store):
@@ -464,7 +465,7 @@ def _restore_into_database(store, file: Path, *, user: str, now: datetime) -> Re
             snapshot_to_geopackage(store, previous)
             os.chmod(previous, 0o600)
         with store.lock():
-            write_content(store, records, imports, aggregates, backup_audit, keep_audit=True)
+            write_content(store, records, imports, aggregates, backup_audit, keep_audit=True, extras=extras)
     except OSError as exc:
         raise UserError(f"Wiederherstellung nicht möglich: {exc.strerror or exc}.") from None
     finally:

@@ -12,6 +12,8 @@ import json
 
 from geo.core.schema import IMPORT_ID, KINDS, RECORD_ID, REPORT_KINDS, Kind
 from geo.data.access import K_MIN, PUBLIC_KINDS, check_role, private_fields
+from geo.data.agreement_rows import AGREEMENTS_TABLE
+from geo.data.basestore import BASE_LAYER
 from geo.data.store import IMPORTS_TABLE
 
 AUDIT_TABLE = "lagebild_audit"
@@ -19,6 +21,10 @@ STATE_TABLE = "lagebild_state"
 VERSION_TABLE = "lagebild_schema_version"
 AGGREGATE_TABLE = "aggregated_counts"
 PUBLIC_VIEW = "oeffentlich_zellen"
+#: Agreements the role ``oeffentlich`` may read: the public ones, without notes.
+PUBLIC_AGREEMENTS_VIEW = "oeffentlich_vereinbarungen"
+#: Table of the offline base maps (same name as the GeoPackage layer).
+BASE_TABLE = BASE_LAYER
 #: Side of the squares of :data:`PUBLIC_VIEW` (m).
 PUBLIC_VIEW_CELL = 250.0
 IMPORT_COLUMNS = (
@@ -93,6 +99,34 @@ GRANT SELECT ON {IMPORTS_TABLE} TO lagebild_rapport;
 GRANT SELECT, INSERT, UPDATE, DELETE ON {AGGREGATE_TABLE} TO lagebild_analyse;
 GRANT SELECT ON {AGGREGATE_TABLE} TO lagebild_rapport;
 """),
+    (3, f"""
+CREATE TABLE {AGREEMENTS_TABLE} (
+    agreement_id integer PRIMARY KEY, title text NOT NULL, kind text NOT NULL, place text,
+    geometry_wkt text NOT NULL, agreed date NOT NULL, responsible text NOT NULL, due date NOT NULL,
+    status text NOT NULL, done date, ended date, reason text, notes text, public boolean NOT NULL DEFAULT false,
+    measure_id text, updated_at text, updated_by text,
+    geom geometry(Geometry, {{srid}}) GENERATED ALWAYS AS
+        (CASE WHEN geometry_wkt <> '' THEN ST_GeomFromText(geometry_wkt, {{srid}}) END) STORED);
+CREATE INDEX lagebild_agreements_geom_idx ON {AGREEMENTS_TABLE} USING gist (geom);
+CREATE TRIGGER lagebild_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {AGREEMENTS_TABLE}
+    FOR EACH STATEMENT EXECUTE FUNCTION lagebild_bump_version();
+CREATE VIEW {PUBLIC_AGREEMENTS_VIEW} AS SELECT agreement_id, title, kind, place, geometry_wkt, agreed, responsible,
+    due, status, done, ended, reason, ''::text AS notes, public, measure_id, updated_at, updated_by
+    FROM {AGREEMENTS_TABLE} WHERE public;
+CREATE TABLE {BASE_TABLE} (
+    fid bigserial PRIMARY KEY, base_name text NOT NULL, theme text NOT NULL, name text, street text,
+    housenumber text, geom geometry(Geometry, {{srid}}));
+CREATE INDEX lagebild_base_geom_idx ON {BASE_TABLE} USING gist (geom);
+CREATE INDEX lagebild_base_name_idx ON {BASE_TABLE} (base_name, theme);
+CREATE TRIGGER lagebild_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {BASE_TABLE}
+    FOR EACH STATEMENT EXECUTE FUNCTION lagebild_bump_version();
+GRANT SELECT, INSERT, UPDATE, DELETE ON {AGREEMENTS_TABLE} TO lagebild_analyse;
+GRANT SELECT, INSERT, UPDATE ON {AGREEMENTS_TABLE} TO lagebild_rapport;
+GRANT SELECT ON {PUBLIC_AGREEMENTS_VIEW} TO lagebild_analyse, lagebild_rapport, lagebild_oeffentlich;
+GRANT SELECT, INSERT, DELETE ON {BASE_TABLE} TO lagebild_analyse;
+GRANT USAGE ON SEQUENCE {BASE_TABLE}_fid_seq TO lagebild_analyse;
+GRANT SELECT ON {BASE_TABLE} TO lagebild_rapport, lagebild_oeffentlich;
+"""),
 ]
 
 
@@ -100,7 +134,7 @@ def schema_fingerprint() -> str:
     """Hash of everything the kinds' tables and views are generated from."""
     spec: list[object] = [(k.name, k.geometries, k.date_field, [(f.name, f.type, f.private) for f in k.fields])
             for k in KINDS.values()]
-    spec.append(("views", K_MIN, PUBLIC_VIEW_CELL, PUBLIC_KINDS, 1))
+    spec.append(("views", K_MIN, PUBLIC_VIEW_CELL, PUBLIC_KINDS, 2))
     return hashlib.sha256(json.dumps(spec, default=str).encode()).hexdigest()[:16]
 
 
@@ -122,7 +156,7 @@ def kind_ddl(kind: Kind, srid: int, existing: set[str]) -> list[str]:
     if kind.date_field:
         out.append(f"CREATE INDEX IF NOT EXISTS {quote(kind.name + '_date_idx')} ON {t} ({quote(kind.date_field)})")
     out.append(f"REVOKE ALL ON {t} FROM PUBLIC")
-    out.append(f"GRANT SELECT, INSERT, DELETE ON {t} TO lagebild_analyse")
+    out.append(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {t} TO lagebild_analyse")  # UPDATE: location flags
     out.append(f"GRANT USAGE ON SEQUENCE {quote(kind.name + '_fid_seq')} TO lagebild_analyse")
     if kind.name in PUBLIC_KINDS:
         out.append(f"GRANT SELECT ON {t} TO lagebild_rapport, lagebild_oeffentlich")

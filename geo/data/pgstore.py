@@ -58,6 +58,7 @@ from geo.core.period import Period
 from geo.core.schema import IMPORT_ID, KINDS, QUALITY_COLUMNS, RECORD_ID, Kind, get_kind
 from geo.data.access import PUBLIC_KINDS, check_role, private_fields
 from geo.data.pgconn import close_pools, connect_args, db_error, display_url, pool  # noqa: F401 - close_pools re-exported
+from geo.data.pgextras import PgExtras
 from geo.data.pgschema import (
     AGGREGATE_COLUMNS,
     AGGREGATE_TABLE,
@@ -65,7 +66,6 @@ from geo.data.pgschema import (
     AUDIT_TABLE,
     IMPORT_COLUMNS,
     MIGRATIONS,
-    PUBLIC_VIEW,
     SCHEMA_LOCK_KEY,
     SQL_TYPES,
     STATE_TABLE,
@@ -80,8 +80,9 @@ from geo.data.tombstones import pg_delete_with_tombstones, pg_read_tombstones
 
 
 # ---------------------------------------------------------------------------- the store
-class PgStore:
-    """A Lagebild store in a PostgreSQL/PostGIS database (same interface as :class:`Store`).
+class PgStore(PgExtras):
+    """A Lagebild store in a PostgreSQL/PostGIS database (same interface as :class:`Store`; agreements,
+    base maps and location flags in :class:`geo.data.pgextras.PgExtras`).
 
     Parameters
     ----------
@@ -379,17 +380,6 @@ class PgStore:
         hit = hist[(hist["sha256"] == sha256) & (hist["kind"] == kind)]
         return None if hit.empty else hit.iloc[-1]
 
-    def public_cells(self) -> gpd.GeoDataFrame:
-        """The view :data:`PUBLIC_VIEW`: events per report kind, month and 250-m square (≥ K_MIN)."""
-        with self.connection() as conn:
-            rows = conn.execute(f"SELECT kind, month, cell_size, cell_i, cell_j, events, value, "
-                                f"ST_AsBinary(geom) FROM {PUBLIC_VIEW} ORDER BY kind, month, cell_i, cell_j"
-                                ).fetchall()
-        cols = ["kind", "month", "cell_size", "cell_i", "cell_j", "events", "value"]
-        frame = pd.DataFrame.from_records([r[:-1] for r in rows], columns=cols)
-        geoms = shapely.from_wkb([bytes(r[-1]) for r in rows]) if rows else []
-        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=self.area.crs), crs=self.area.crs)
-
     # ------------------------------------------------------------------ writing
     def _next_import_id(self) -> int:
         if not self.exists():
@@ -563,10 +553,10 @@ class PgStore:
     # ------------------------------------------------------------------ whole-store writes (copy, restore)
     def replace_all(self, records: dict[str, gpd.GeoDataFrame], imports: pd.DataFrame,
                     aggregates: gpd.GeoDataFrame | None, audit: pd.DataFrame | None, *,
-                    keep_audit: bool = False) -> None:
+                    keep_audit: bool = False, extras: tuple | None = None) -> None:
         """Replace the whole content in one transaction (records keep their ids and import ids).
 
-        Caller holds :meth:`lock`.
+        ``extras``: ``(agreements, base map features)`` replace those tables too. Caller holds :meth:`lock`.
         """
         with self.transaction() as conn:
             tables = [*KINDS, IMPORTS_TABLE, AGGREGATE_TABLE] + ([] if keep_audit else [AUDIT_TABLE])
@@ -587,6 +577,8 @@ class PgStore:
                 self._write_aggregates(conn, aggregates)
             if audit is not None:
                 self.append_audit(conn, audit)
+            if extras is not None:
+                self.replace_extras(conn, *extras)
 
 
 def _plain(v):

@@ -49,11 +49,12 @@ from geo.core.schema import (
 from geo.data.agreement_rows import (
     AGREEMENT_COLUMNS,
     AGREEMENTS_TABLE,
+    agreement_audit,
     agreement_frame,
-    agreement_values,
-    audit_text,
     ensure_agreements_table,
     has_table,
+    measure_import,
+    merge_agreement,
 )
 from geo.data.basestore import BaseMapTables
 from geo.data.gpkgtools import IMPORTS_TABLE, ensure_imports_table, gdal_options
@@ -413,22 +414,8 @@ class Store(BaseMapTables):
             The agreement to update does not exist.
         """
         with self.lock():
-            current = self.agreements()
-            new_id = row.get("agreement_id")
-            if new_id is None or pd.isna(new_id):
-                new_id = int(current["agreement_id"].max()) + 1 if len(current) else 1
-                old: dict = {}
-            else:
-                new_id = int(new_id)
-                hit = current[current["agreement_id"] == new_id]
-                if not len(hit):
-                    raise UserError(f"Keine Vereinbarung mit der Nummer {new_id}.")
-                old = agreement_values(hit.iloc[0].to_dict())
-            merged = {**old, **{k: v for k, v in row.items() if k in AGREEMENT_COLUMNS or k == "geometry"}}
-            merged["agreement_id"] = new_id
-            merged["updated_at"] = datetime.now().isoformat(timespec="seconds")
-            merged["updated_by"] = user
-            values = agreement_values(merged)
+            at = datetime.now().isoformat(timespec="seconds")
+            new_id, old, values = merge_agreement(self.agreements(), row, user, at)
             adding = measure is not None and len(measure) > 0 and measure_kind is not None
             import_id = self._next_import_id() if adding else None
             with self.transaction() as tmp:
@@ -442,26 +429,19 @@ class Store(BaseMapTables):
                 with contextlib.closing(sqlite3.connect(tmp)) as con:
                     ensure_imports_table(con)
                     ensure_agreements_table(con)
-                    if import_id is not None and measure is not None:
-                        rec = {c: None for c in _IMPORT_COLUMNS} | {
-                            "import_id": import_id, "file_name": f"Vereinbarung Nr. {new_id}", "kind": measure_kind,
-                            "imported_at": merged["updated_at"], "rows_read": len(measure), "stored": len(measure),
-                            "rejected": 0, "repaired": 0, "user": user, "notes": "aus der Vereinbarung übernommen"}
+                    if import_id is not None and measure is not None and measure_kind is not None:
+                        rec = measure_import(new_id, measure_kind, len(measure), at=at, user=user)
+                        rec["import_id"] = import_id
                         con.execute(f"INSERT INTO {IMPORTS_TABLE} ({', '.join(_IMPORT_COLUMNS)}) VALUES "
                                     f"({', '.join('?' * len(_IMPORT_COLUMNS))})", [rec[c] for c in _IMPORT_COLUMNS])
                     cols = list(AGREEMENT_COLUMNS)
                     con.execute(f"INSERT OR REPLACE INTO {AGREEMENTS_TABLE} ({', '.join(cols)}) VALUES "
                                 f"({', '.join('?' * len(cols))})", [values[c] for c in cols])
                     con.commit()
-        changes = [f"{c}: {audit_text(old.get(c))} → {audit_text(values[c])}" for c in AGREEMENT_COLUMNS
-                   if c not in ("agreement_id", "updated_at", "updated_by") and old.get(c) != values[c]
-                   and (old or values[c] not in (None, ""))]
-        if measure is not None and len(measure):
-            changes.append(f"Maßnahme {measure_kind} angelegt: {', '.join(measure[RECORD_ID].astype(str))}")
-        if drop_measure:
-            changes.append(f"Maßnahme {measure_kind} ersetzt: {drop_measure}")
-        self.audit("agreement_change" if old else "agreement_add", user=user, kind="agreement", count=1,
-                   detail=f"Vereinbarung Nr. {new_id}: " + "; ".join(changes))
+        ids = list(measure[RECORD_ID].astype(str)) if measure is not None and len(measure) else None
+        action, detail = agreement_audit(new_id, old, values, measure_kind=measure_kind, measure_ids=ids,
+                                         drop_measure=drop_measure)
+        self.audit(action, user=user, kind="agreement", count=1, detail=detail)
         return new_id
 
     # ------------------------------------------------------------------ internals
