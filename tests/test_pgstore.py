@@ -31,7 +31,8 @@ from geo.data.storecopy import store_checksums
 
 psycopg = pytest.importorskip("psycopg")
 
-from geo.data.pgstore import MIGRATIONS, PUBLIC_VIEW, PgStore, close_pools  # noqa: E402
+from geo.data.pgschema import PUBLIC_VIEW  # noqa: E402
+from geo.data.pgstore import MIGRATIONS, PgStore, close_pools  # noqa: E402
 
 AREA = leipziger_osten()
 NOW = datetime(2026, 11, 22, 12, 0)
