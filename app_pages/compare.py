@@ -194,17 +194,10 @@ def prediction(token: str, filters: state.Filters, kind: str, periods: tuple[str
 # ---------------------------------------------------------------------------- page
 def render() -> None:
     """Draw the Vergleich page."""
-    user = state.current_user()
-    st.title("Vergleich")
-    if user.role == "oeffentlich":
-        st.info("Diese Seite steht nur den Partnern des Drogenrapports zur Verfügung.")
+    picked = state.partner_page("Vergleich", "cmp_kind")
+    if picked is None:
         return
-    store = state.get_store()
-    if state.empty_store_notice(store):
-        return
-    filters = state.current_filters()
-    kinds = [k for k in REPORT_KINDS if k in filters.kinds] or list(REPORT_KINDS)
-    kind = st.selectbox("Meldungen", kinds, format_func=lambda k: KINDS[k].label_plural, key="cmp_kind")
+    store, filters, kind = picked
     state.stacks_caption(kind, filters)
     # lazy tabs: only the open tab computes (each analysis takes seconds on a cold cache)
     sections = {"Zeiträume": _periods_tab, "Trend der Hotspots": _emerging_tab, "Maßnahmen": _measures_tab,

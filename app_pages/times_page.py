@@ -39,7 +39,7 @@ from geo.analysis.timeseries import district_zones, place_zones
 from geo.core import fmt
 from geo.core.errors import UserError
 from geo.core.period import Period, parse_period
-from geo.core.schema import DISTRICT, KINDS, REPORT_KINDS, SENSITIVE_PLACE
+from geo.core.schema import DISTRICT, KINDS, SENSITIVE_PLACE
 
 _HASH = {state.Filters: lambda f: f.key()}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -145,17 +145,10 @@ def wide_table(table) -> pd.DataFrame:
 # ---------------------------------------------------------------------------- page
 def render() -> None:
     """Draw the page."""
-    user = state.current_user()
-    st.title("Tageszeiten und Wiederholungsorte")
-    if user.role == "oeffentlich":
-        st.info("Diese Seite steht nur den Partnern des Drogenrapports zur Verfügung.")
+    picked = state.partner_page("Tageszeiten und Wiederholungsorte", "tz_kind")
+    if picked is None:
         return
-    store = state.get_store()
-    if state.empty_store_notice(store):
-        return
-    filters = state.current_filters()
-    kinds = [k for k in REPORT_KINDS if k in filters.kinds] or list(REPORT_KINDS)
-    kind = st.selectbox("Meldungen", kinds, format_func=lambda k: KINDS[k].label_plural, key="tz_kind")
+    store, filters, kind = picked
     sections = {"Tageszeiten": _times_tab, "Wiederholungsorte": _repeat_tab}
     tabs = st.tabs(list(sections), key="tz_tabs", on_change="rerun")
     token = store.version()

@@ -498,3 +498,20 @@ def agreements_for_user() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     agreements = for_role(store.agreements(), current_user().role)
     lines = _agreement_follow_ups(str(store.path), store.version())
     return agreements, lines[lines["agreement_id"].isin(agreements["agreement_id"])].reset_index(drop=True)
+
+
+def partner_page(title: str, kind_key: str) -> tuple[Store, Filters, str] | None:
+    """The head of an analysis page for the Drogenrapport's partners: title, the refusal for the public role,
+    the empty-store notice and the choice of report kind. ``(store, filters, kind)``, or ``None`` when the page
+    has nothing more to show."""
+    st.title(title)
+    if current_user().role == "oeffentlich":
+        st.info("Diese Seite steht nur den Partnern des Drogenrapports zur Verfügung.")
+        return None
+    store = get_store()
+    if empty_store_notice(store):
+        return None
+    filters = current_filters()
+    kinds = [k for k in REPORT_KINDS if k in filters.kinds] or list(REPORT_KINDS)
+    kind = st.selectbox("Meldungen", kinds, format_func=lambda k: KINDS[k].label_plural, key=kind_key)
+    return store, filters, kind
