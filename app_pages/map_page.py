@@ -41,7 +41,7 @@ from geo.data.access import K_MIN, public_figures
 from geo.report.display import german_table
 from geo.report.figures import (
     DEFAULT_PLACE_THRESHOLD,
-    count_hot_cells,
+    count_hotspots,
     key_figures,
     measures_list,
     to_german,
@@ -159,7 +159,7 @@ def render() -> None:
     hs, hot_prev, _dens, note = analysis(token, filters, hotspot_kind) if not public else (None, None, None, "")
     cur = frames(filters.period, filters, REPORT_KINDS, restricted=False, within=within)
     prev = frames(filters.previous, filters, REPORT_KINDS, restricted=False, within=within)
-    hot_now, hot_prev = _hot_cell_counts(hs, hot_prev, within)
+    hot_now, hot_prev = _hotspot_counts(hs, hot_prev, within)
     figures = key_figures(cur, prev, hot_now, hot_prev)
     if public:  # fewer than k events: not published, and neither is the change
         figures = public_figures(figures)
@@ -196,9 +196,9 @@ def _figure_tiles(figures: pd.DataFrame, filters: state.Filters) -> None:
     changes = figure_changes(figures, filters.period.days, filters.previous.days)
     labels = {"finds": KINDS[SYRINGE_FIND].label_plural, "syringes": "Spritzen",
               "complaints": KINDS[COMPLAINT].label_plural,
-              "scene_observations": KINDS[SCENE_OBSERVATION].label_plural, "hot_cells": "Hotspot-Zellen"}
+              "scene_observations": KINDS[SCENE_OBSERVATION].label_plural, "hotspots": "Hotspots"}
     shown = {"finds": SYRINGE_FIND, "syringes": SYRINGE_FIND, "complaints": COMPLAINT,
-             "scene_observations": SCENE_OBSERVATION, "hot_cells": None}
+             "scene_observations": SCENE_OBSERVATION, "hotspots": None}
     pairs = [(k, lab) for k, lab in labels.items() if k in figures.index
              and (shown[k] is None or shown[k] in filters.kinds)]
     for i in range(0, len(pairs), 2):
@@ -240,13 +240,13 @@ def _map_view(table: gpd.GeoDataFrame | None) -> dict | None:
     return view
 
 
-def _hot_cell_counts(hs, hot_prev: int | None, within) -> tuple[int | None, int | None]:
-    """Hot cells now (inside the drawn area, if any) and before (None with a drawn area: the
-    previous grid is not restricted to it, so no comparison)."""
+def _hotspot_counts(hs, hot_prev: int | None, within) -> tuple[int | None, int | None]:
+    """Hotspots now (from the hot cells inside the drawn area, if any) and before (None with a drawn
+    area: the previous grid is not restricted to it, so no comparison)."""
     if hs is None:
         return None, hot_prev
     cells = hs.cells if within is None else hs.cells[shapely.intersects(within, hs.cells.geometry.values)]
-    return count_hot_cells(cells), (None if within is not None else hot_prev)
+    return count_hotspots(cells), (None if within is not None else hot_prev)
 
 
 def _places_section(table: gpd.GeoDataFrame, threshold: int) -> None:

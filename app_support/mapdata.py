@@ -26,7 +26,7 @@ from geo.core.schema import (
     SENSITIVE_PLACE,
     SYRINGE_FIND,
 )
-from geo.report.figures import DEFAULT_PLACE_THRESHOLD, count_hot_cells, sensitive_place_table
+from geo.report.figures import DEFAULT_PLACE_THRESHOLD, count_hotspots, sensitive_place_table
 from layers.map import MapContent, Overlay, overlay_scripts
 
 #: session_state keys of the map page's settings (read here for the export, too).
@@ -73,7 +73,7 @@ def analysis(token: str, filters: state.Filters, kind: str):
         dens = kde(points, weight, bounds=area.boundary.bounds, cell=15.0, crs=area.crs)
     except UserError as exc:
         return None, None, None, f"Hotspot-Analyse nicht möglich: {exc}"
-    return hs, (count_hot_cells(prev.cells) if prev is not None else 0), dens, hs.scale_rule
+    return hs, (count_hotspots(prev.cells) if prev is not None else 0), dens, hs.scale_rule
 
 
 @st.cache_data(max_entries=16, show_spinner=False, hash_funcs=_HASH)

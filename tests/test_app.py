@@ -99,7 +99,7 @@ def test_rapport_period_is_the_default_and_figures_match_the_store(store):
     assert m["Spritzenfunde"][1].startswith(format_change(len(finds), len(before)))
     assert m["Spritzen"][0] == format_number(finds["count"].sum())
     assert m["Beschwerden"][0] == format_number(len(complaints))
-    assert int(m["Hotspot-Zellen"][0].replace(".", "")) > 0
+    assert int(m["Hotspots"][0].replace(".", "")) > 0
     # the map: offline assets, stable base map, the layers as feature groups
     args = _map_args(at)
     assert all(u.startswith("/app/static/lagebild/") for u in args["js_links"] + args["css_links"])
@@ -201,7 +201,7 @@ def test_public_role_sees_only_published_cells(store, monkeypatch):
     at = _app(store)
     assert not at.exception and not at.error
     assert _metrics(at)["Spritzenfunde"][0] == format_number(len(_finds(store, RAPPORT)))
-    assert "Hotspot-Zellen" not in _metrics(at)
+    assert "Hotspots" not in _metrics(at)
     assert len(at.dataframe) == 0  # no places, no measures
     assert any("nur als Zellen" in c.value for c in at.caption)
     args = _map_args(at)

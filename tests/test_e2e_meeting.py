@@ -156,7 +156,7 @@ def test_chair_sees_a_german_lagekarte_with_meaningful_arrows_and_gets_the_hando
     _idle(page)
     _assert_german(_text(page), "Lagekarte")
     # key figures: an arrow only with a significant change, otherwise the words say so
-    for label in ("Spritzenfunde", "Spritzen", "Beschwerden", "Szenebeobachtungen", "Hotspot-Zellen"):
+    for label in ("Spritzenfunde", "Spritzen", "Beschwerden", "Szenebeobachtungen", "Hotspots"):
         box = _metric_box(page, label)
         delta = box.locator("[data-testid='stMetricDelta']")
         if not delta.count():

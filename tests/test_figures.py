@@ -19,7 +19,7 @@ from geo.core.schema import KINDS
 from geo.data.demo import LANDMARKS, generate_demo
 from geo.report.figures import (
     GERMAN_COLUMNS,
-    count_hot_cells,
+    count_hotspots,
     district_summary,
     filter_records,
     format_change,
@@ -108,29 +108,35 @@ def test_filter_records_refuses_filter_the_kind_does_not_have():
 def test_key_figures_exact():
     now = {"syringe_find": finds([[0, 0]] * 5, counts=[1, 2, 3, 4, 5]), "complaint": complaints([[0, 0]] * 3)}
     before = {"syringe_find": finds([[0, 0]] * 4, counts=[1, 1, 1, 1]), "scene_observation": pts([[0, 0]] * 2)}
-    kf = key_figures(now, before, hot_cells=6, hot_cells_previous=4)
-    assert kf.index.tolist() == ["finds", "syringes", "complaints", "scene_observations", "hot_cells"]
+    kf = key_figures(now, before, hotspots=6, hotspots_previous=4)
+    assert kf.index.tolist() == ["finds", "syringes", "complaints", "scene_observations", "hotspots"]
     assert kf.loc["finds", ["value", "previous", "change", "change_pct"]].tolist() == [5, 4, 1, 25.0]
     assert kf.loc["syringes", ["value", "previous", "change", "change_pct"]].tolist() == [15, 4, 11, 275.0]
     assert kf.loc["complaints", ["value", "previous", "change"]].tolist() == [3, 0, 3]
     assert np.isnan(kf.loc["complaints", "change_pct"])  # previous 0
     assert kf.loc["scene_observations", ["value", "previous", "change", "change_pct"]].tolist() == [0, 2, -2, -100]
-    assert kf.loc["hot_cells", ["value", "previous", "change", "change_pct"]].tolist() == [6, 4, 2, 50.0]
+    assert kf.loc["hotspots", ["value", "previous", "change", "change_pct"]].tolist() == [6, 4, 2, 50.0]
     assert kf.loc["finds", "figure"] == "Spritzenfunde (Fundstellen)"
 
 
-def test_key_figures_without_hot_cells_or_previous():
+def test_key_figures_without_hotspots_or_previous():
     kf = key_figures({"syringe_find": finds([[0, 0]])}, None, None)
-    assert "hot_cells" not in kf.index
+    assert "hotspots" not in kf.index
     assert kf.loc["finds", "value"] == 1
     assert kf["previous"].isna().all() and kf["change_pct"].isna().all()
 
 
-def test_count_hot_cells():
-    cells = pd.DataFrame({"gi_class": [3, 2, 1, 0, -1, -3, 1]})
-    assert count_hot_cells(cells) == 4
-    assert count_hot_cells(cells, min_class=2) == 2
-    assert count_hot_cells(None) is None
+def test_count_hotspots_counts_connected_groups_not_cells():
+    from shapely.geometry import box
+
+    # a row of squares: cells 0-1 touch (one hotspot), cell 3 stands alone, cell 5 alone but only class 1
+    cls = [3, 2, 0, 2, -3, 1]
+    cells = gpd.GeoDataFrame({"gi_class": cls, "gi_z": [3.0, 2.5, 0, 2.4, -3, 1.7], "count": [5, 4, 0, 3, 0, 2]},
+                             geometry=[box(i * 100, 0, i * 100 + 100, 100) for i in range(6)], crs="EPSG:25833")
+    assert count_hotspots(cells) == 3
+    assert count_hotspots(cells, min_class=2) == 2
+    assert count_hotspots(cells.assign(gi_class=0)) == 0
+    assert count_hotspots(None) is None
 
 
 # -- sensitive places -----------------------------------------------------------------------

@@ -26,7 +26,7 @@ from geo.core.period import Period, records_in
 from geo.data.demo import generate_demo
 from geo.data.ingest import import_frame
 from geo.data.store import Store
-from geo.report.figures import count_hot_cells, format_number, key_figures
+from geo.report.figures import count_hotspots, format_number, key_figures
 from geo.report.handout import DEMO_NOTICE, build_handout, escape, handout_from_store, is_demo_data
 from geo.report.staticmap import map_png
 
@@ -47,6 +47,17 @@ def pdf_text(pdf: bytes, tmp_path) -> str:
     path.write_bytes(pdf)
     out = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True)
     return "\n".join(" ".join(line.split()) for line in out.stdout.decode("utf-8").splitlines())
+
+
+def pdf_pages(pdf: bytes, tmp_path) -> list[str]:
+    """The text of each page (as :func:`pdf_text`)."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) not installed")
+    path = tmp_path / "pages.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True)
+    return ["\n".join(" ".join(line.split()) for line in page.splitlines())
+            for page in out.stdout.decode("utf-8").split("\f") if page.strip()]
 
 
 def n_pages(pdf: bytes) -> int:
@@ -165,11 +176,18 @@ def test_handout_demo_data(tmp_path):
     pdf = build_handout(current, previous, area, PERIOD, hotspots=hotspots, demo=True, threshold=20)
     assert pdf.startswith(b"%PDF")
     pages = n_pages(pdf)
-    assert 1 <= pages <= 3
+    assert 2 <= pages <= 4
+    page = pdf_pages(pdf, tmp_path)
+    # page 1 for the room: what changed, key figures, named hotspots, the method in short
+    for heading in ("Was sich verändert hat", "Kennzahlen", "Top-Hotspots", "Methode:"):
+        assert heading in page[0], heading
+    # page 2: sensitive places and measures, then room for notes
+    assert "Sensible Orte" in page[1] and "Maßnahmen im Zeitraum" in page[1]
+    assert "Notizen" in page[1] or "Notizen" in page[2]
     text = pdf_text(pdf, tmp_path)
-    hot = count_hot_cells(hotspots.cells)
+    hot = count_hotspots(hotspots.cells)
     kf = key_figures(current, previous, hot)
-    for key in ("finds", "syringes", "complaints", "scene_observations", "hot_cells"):
+    for key in ("finds", "syringes", "complaints", "scene_observations", "hotspots"):
         row = kf.loc[key]
         assert f"{row.figure} {format_number(row.value)} " in text, key
     assert hot > 0

@@ -48,7 +48,7 @@ def test_syringes_follow_finds_and_zero_percent_never_has_an_arrow():
     assert not down.arrow  # moves against the finds: no verdict of its own
 
 
-def test_hot_cells_are_not_tested_and_missing_previous_gives_no_verdict():
-    ch = figure_changes(_figures(hot_cells=(294, 267), scene_observations=(5, np.nan)), 61, 61)
-    assert ch["hot_cells"].verdict == NOT_TESTED and not ch["hot_cells"].arrow
+def test_hotspots_are_not_tested_and_missing_previous_gives_no_verdict():
+    ch = figure_changes(_figures(hotspots=(11, 8), scene_observations=(5, np.nan)), 61, 61)
+    assert ch["hotspots"].verdict == NOT_TESTED and not ch["hotspots"].arrow
     assert math.isnan(ch["scene_observations"].p) and ch["scene_observations"].text == "–"

@@ -352,7 +352,7 @@ def test_app_on_postgis_shows_the_figures_of_the_store(demo_store, pg_url, monke
     rapport = Period(datetime(2026, 9, 1).date(), datetime(2026, 10, 31).date())
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Spritzenfunde"] == format_number(len(demo_store.read("syringe_find", rapport)))
-    assert ("Hotspot-Zellen" in metrics) == (role != "oeffentlich")
+    assert ("Hotspots" in metrics) == (role != "oeffentlich")
 
 
 def _data_page_script() -> None:

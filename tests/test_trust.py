@@ -176,9 +176,9 @@ def test_public_key_figures_suppress_fewer_than_five_events():
                              geometry=gpd.points_from_xy([0] * complaints, [0] * complaints))
         return {"syringe_find": f, "complaint": c}
 
-    figures = key_figures(frames(4, 10, 7), frames(6, 1, 3), hot_cells=2, hot_cells_previous=1)
+    figures = key_figures(frames(4, 10, 7), frames(6, 1, 3), hotspots=2, hotspots_previous=1)
     pub = access.public_figures(figures)
-    assert list(pub.index) == ["finds", "syringes", "complaints", "scene_observations"]  # no hot cells
+    assert list(pub.index) == ["finds", "syringes", "complaints", "scene_observations"]  # no hotspot count
     assert np.isnan(pub.loc["finds", "value"]) and np.isnan(pub.loc["syringes", "value"])  # 40 syringes of 4 finds
     assert pub.loc["finds", "previous"] == 6 and pub.loc["syringes", "previous"] == 6
     assert pub.loc["complaints", "value"] == 7 and np.isnan(pub.loc["complaints", "previous"])

@@ -309,7 +309,7 @@ def public_figures(figures: pd.DataFrame, k: int = K_MIN) -> pd.DataFrame:
     ``figures`` is :func:`geo.report.figures.key_figures` (index ``finds``, ``syringes``, …; columns ``value``,
     ``previous``). Each figure is suppressed in a period when its events (:data:`FIGURE_EVENTS`) number less
     than ``k`` there – the current and the previous period separately – and so is its change. Figures that
-    rest on no events (``hot_cells``) are removed.
+    rest on no events (``hotspots``) are removed.
     """
     out = figures.loc[[i for i in figures.index if i in FIGURE_EVENTS]].copy()
     for col in ("value", "previous"):

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.analysis.placenames import hotspot_groups
 from geo.core import fmt
 from geo.core.area import DISPLAY_CRS
 from geo.core.errors import UserError
@@ -52,7 +53,7 @@ KEY_FIGURES: dict[str, str] = {
     "syringes": "Spritzen",
     "complaints": _COMPLAINTS,
     "scene_observations": _OBSERVATIONS,
-    "hot_cells": "Hotspot-Zellen",
+    "hotspots": "Hotspots",
 }
 
 #: German column headings for every table this module returns.
@@ -278,18 +279,20 @@ def report_totals(records: Mapping[str, gpd.GeoDataFrame] | None) -> dict[str, f
     }
 
 
-def count_hot_cells(cells: pd.DataFrame | None, min_class: int = HOT_CLASS_MIN) -> int | None:
-    """Number of grid cells with ``gi_class >= min_class`` (``None`` without cells)."""
+def count_hotspots(cells: pd.DataFrame | None, min_class: int = HOT_CLASS_MIN) -> int | None:
+    """Number of hotspots: connected groups of hot cells (``gi_class >= min_class``), as
+    :func:`geo.analysis.placenames.hotspot_groups` forms and names them – the number the meeting
+    reads in the Top-Hotspots table, not the number of grid cells (``None`` without cells)."""
     if cells is None or "gi_class" not in cells:
         return None
-    return int((pd.to_numeric(cells["gi_class"], errors="coerce") >= min_class).sum())
+    return len(hotspot_groups(cells, min_class=min_class))
 
 
 def key_figures(
     current: Mapping[str, gpd.GeoDataFrame],
     previous: Mapping[str, gpd.GeoDataFrame] | None,
-    hot_cells: int | None,
-    hot_cells_previous: int | None = None,
+    hotspots: int | None,
+    hotspots_previous: int | None = None,
 ) -> pd.DataFrame:
     """Key figures of a period compared with the previous one.
 
@@ -297,23 +300,23 @@ def key_figures(
     ----------
     current, previous : records of the period / previous period per kind (report kinds
         are used; missing kinds count 0; ``previous=None`` gives NaN comparisons).
-    hot_cells : number of hot spot cells in the period (see :func:`count_hot_cells`);
-        ``None`` leaves the row out.
-    hot_cells_previous : the same for the previous period, if known.
+    hotspots : number of hotspots in the period (see :func:`count_hotspots`); ``None`` leaves
+        the row out.
+    hotspots_previous : the same for the previous period, if known.
 
     Returns
     -------
     DataFrame
         Index ``key`` (``finds``, ``syringes``, ``complaints``, ``scene_observations``,
-        ``hot_cells``); columns ``figure`` (German label), ``value``, ``previous``,
+        ``hotspots``); columns ``figure`` (German label), ``value``, ``previous``,
         ``change`` (value − previous) and ``change_pct`` (percent; NaN when previous is 0
         or unknown), all float.
     """
     now = report_totals(current)
     before = report_totals(previous) if previous is not None else dict.fromkeys(now, np.nan)
-    if hot_cells is not None:
-        now["hot_cells"] = float(hot_cells)
-        before["hot_cells"] = np.nan if hot_cells_previous is None else float(hot_cells_previous)
+    if hotspots is not None:
+        now["hotspots"] = float(hotspots)
+        before["hotspots"] = np.nan if hotspots_previous is None else float(hotspots_previous)
     keys = list(now)
     value = np.array([now[k] for k in keys], dtype=float)
     prev = np.array([before[k] for k in keys], dtype=float)

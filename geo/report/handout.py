@@ -1,9 +1,13 @@
-"""The printable handout for the Drogenrapport: an A4 PDF of one to three pages.
+"""The printable handout for the Drogenrapport: an A4 PDF, written for the room, not for statisticians.
 
-Contents: title with period and comparison period, a notice when the data are synthetic
-demo data, the key figures with their change, a static map (:mod:`geo.report.staticmap`: hot spot
-cells, sensitive places with protective distances, disposal bins), the sensitive-places
-table, the measures of the period and, when districts are stored, figures per district.
+Page 1 (shrunk to fit one page): title with period and comparison period, a notice when the data are
+synthetic demo data, what changed in three plain sentences (:mod:`geo.report.whatchanged`), the key
+figures with arrows only for significant changes (:mod:`geo.report.keychanges`), the static map
+(:mod:`geo.report.staticmap`: base map, hotspots labelled H1, H2 …, sensitive places with protective
+distances, disposal bins), the named Top-Hotspots and the method in a footnote. Page 2: the
+sensitive-places table, the measures of the period, the agreements (:mod:`geo.report.handout_agreements`)
+and ruled room for notes. Then the forecast line, the times at the first hotspot, the figures per
+district (when districts are stored) and the method in full.
 Every page has a footer with the creation date, the page number and, for demo data,
 "synthetische Demodaten".
 
@@ -28,7 +32,9 @@ from reportlab.lib.units import cm, mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Image,
+    KeepInFrame,
     KeepTogether,
+    PageBreak,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
@@ -43,17 +49,19 @@ from geo.core.period import Period, records_in
 from geo.core.schema import COMPLAINT, DISPOSAL_BIN, DISTRICT, KINDS, MEASURE_KINDS, SENSITIVE_PLACE, SYRINGE_FIND
 from geo.report.figures import (
     DEFAULT_PLACE_THRESHOLD,
-    count_hot_cells,
+    count_hotspots,
     district_summary,
-    format_change,
     key_figures,
     measures_list,
     sensitive_place_table,
 )
 from geo.report.forecast_text import forecast_line
+from geo.report.handout_agreements import agreements_section
 from geo.report.handout_times import times_section
-from geo.report.pdfstyle import DOWN, GRID, MARGIN, MUTED, UP, escape, fonts, pdf_table, styles
+from geo.report.keychanges import FigureChange, count_change, figure_changes
+from geo.report.pdfstyle import DOWN, GRID, MARGIN, MUTED, UP, NotesBox, escape, fonts, pdf_table, styles
 from geo.report.staticmap import map_png
+from geo.report.whatchanged import what_changed
 
 #: Most rows printed in the sensitive-places and measures tables (the rest is summarised).
 MAX_PLACE_ROWS = 25
@@ -71,26 +79,27 @@ def is_demo_data(imports: pd.DataFrame) -> bool:
     return bool((user.str.strip().str.lower() == "demo").any() or name.str.startswith("demo-").any())
 
 
-def _change_markup(value: float, previous: float) -> str:
-    """:func:`format_change` coloured: increases dark red, decreases dark green."""
-    text = escape(format_change(value, previous))
-    if pd.isna(value) or pd.isna(previous) or value == previous:
+def _change_markup(change: FigureChange) -> str:
+    """The change as text; coloured with an arrow (increase ▲ dark red, decrease ▼ dark green) only
+    when it is significant (:mod:`geo.report.keychanges`)."""
+    text = escape(change.text)
+    if not change.arrow:
         return text
-    colour = UP if value > previous else DOWN
-    return f'<font color="{colour.hexval()}">{text}</font>'
+    colour, arrow = (UP, "▲") if change.direction > 0 else (DOWN, "▼")
+    return f'<font color="{colour.hexval()}">{arrow} {text}</font>'
 
 
 # -- the sections -------------------------------------------------------------------------
 
 
-def _key_figure_table(figures: pd.DataFrame, st) -> Table:
-    rows = [[escape(r.figure), fmt.number(r.value), fmt.number(r.previous),
-             _change_markup(r.value, r.previous)] for r in figures.itertuples()]
-    return pdf_table(["Kennzahl", "Zeitraum", "Vorzeitraum", "Veränderung"], rows,
-                  [7.6 * cm, 3.0 * cm, 3.0 * cm, 4.2 * cm], {1, 2, 3}, st)
+def _key_figure_table(figures: pd.DataFrame, changes: dict[str, FigureChange], st) -> Table:
+    rows = [[escape(r.figure), fmt.number(r.value), fmt.number(r.previous), _change_markup(changes[r.Index]),
+             escape(changes[r.Index].explanation or "–")] for r in figures.itertuples()]
+    return pdf_table(["Kennzahl", "Zeitraum", "Vorzeitraum", "Veränderung", "Bewertung"], rows,
+                  [4.6 * cm, 2.0 * cm, 2.3 * cm, 3.1 * cm, 5.8 * cm], {1, 2, 3}, st)
 
 
-def _places_section(table: gpd.GeoDataFrame | None, threshold: int, st) -> list:
+def _places_section(table: gpd.GeoDataFrame | None, threshold: int, period: Period, st) -> list:
     out = [Paragraph("Sensible Orte", st["h2"])]
     if table is None or not len(table):
         return [*out, Paragraph("Keine sensiblen Orte gespeichert.", st["body"])]
@@ -100,7 +109,8 @@ def _places_section(table: gpd.GeoDataFrame | None, threshold: int, st) -> list:
              f'{escape(r.name)}<br/><font size="7" color="{muted}">{escape(r.place_type)} · Schutzabstand '
              f"{fmt.number(r.buffer_m)} m</font>",
              fmt.number(r.finds), fmt.number(r.syringes), fmt.number(r.complaints),
-             fmt.number(r.reports_prev), _change_markup(r.reports, r.reports_prev),
+             fmt.number(r.reports_prev),
+             _change_markup(count_change(r.reports, r.reports_prev, period.days, period.previous().days)),
              _FLAGGED if r.flagged else "nein"]
             for i, r in enumerate(shown.itertuples(), start=1)]
     out.append(pdf_table(["Nr.", "Ort", "Funde", "Spritzen", "Beschwerden", "Vorzeitraum", "Veränderung", "auffällig"],
@@ -109,7 +119,8 @@ def _places_section(table: gpd.GeoDataFrame | None, threshold: int, st) -> list:
     more = len(table) - len(shown)
     note = (f"Gezählt werden Spritzenfunde (Fundstellen) und Beschwerden im Schutzabstand des Ortes (Luftlinie, "
             f"bei Flächen ab dem Rand). Vorzeitraum und Veränderung: Funde + Beschwerden. "
-            f"<b>Auffällig</b>: mindestens {threshold} Funde + Beschwerden im Zeitraum. "
+            f"<b>Auffällig</b>: mindestens {threshold} Funde + Beschwerden im Zeitraum. Pfeil: mehr als zufällige "
+            f"Veränderung (Test wie bei den Kennzahlen). "
             f"Die Nummern entsprechen der Karte.")
     if more:
         note += f" Weitere {more} Orte mit weniger Meldungen sind nicht aufgeführt."
@@ -117,11 +128,16 @@ def _places_section(table: gpd.GeoDataFrame | None, threshold: int, st) -> list:
     return out
 
 
-#: Hotspots listed by name in the handout.
-MAX_HOTSPOT_ROWS = 8
+#: Hotspots listed by name on the handout's first page (and labelled on its map).
+MAX_HOTSPOT_ROWS = 6
+#: Width of the first page's map as a share of the text width (the page also holds the figures and hotspots).
+MAP_SHARE = 0.66
+#: Page margins and the text frame (reportlab's frames pad 6 pt on each side); page 1 is shrunk to fit it.
+TOP_MARGIN, BOTTOM_MARGIN = 14 * mm, 20 * mm
+FRAME_W, FRAME_H = A4[0] - 2 * MARGIN - 12, A4[1] - TOP_MARGIN - BOTTOM_MARGIN - 12
 
 
-def _hotspots_section(top: pd.DataFrame | None, st) -> list:
+def _hotspots_section(top: pd.DataFrame | None, n_all: int | None, st) -> list:
     """The "Top-Hotspots" table: rank (H1, H2, … as on the map), name, finds, syringes, change."""
     out = [Paragraph("Top-Hotspots", st["h2"])]
     if top is None or not len(top):
@@ -133,9 +149,10 @@ def _hotspots_section(top: pd.DataFrame | None, st) -> list:
             for r in shown.itertuples()]
     out.append(pdf_table(["Nr.", "Ort", "Funde", "Spritzen", "Veränderung"], rows,
                       [1.0 * cm, 10.6 * cm, 1.8 * cm, 1.8 * cm, 2.6 * cm], {0, 2, 3, 4}, st))
-    out.append(Paragraph("Hotspot: zusammenhängende Hotspot-Zellen, benannt nach Straße (mit Hausnummern), Kreuzung "
-                         "oder berührtem sensiblen Ort; Veränderung: Funde gegenüber dem Vorzeitraum in denselben "
-                         "Zellen. Die Nummern entsprechen der Karte.", st["small"]))
+    more = f"Die ersten {len(shown)} von {n_all} Hotspots. " if n_all and n_all > len(shown) else ""
+    out.append(Paragraph(f"{more}Benannt nach Straße (mit Hausnummern), Kreuzung oder berührtem sensiblen Ort; "
+                         "Veränderung: Funde gegenüber dem Vorzeitraum in denselben Zellen. Die Nummern entsprechen "
+                         "der Karte.", st["small"]))
     return out
 
 
@@ -189,67 +206,6 @@ def _hotspot_caption(hotspots, note: str | None) -> str:
             f"Distanzband {fmt.number(hotspots.band)} m), Spritzen nach Anzahl gewichtet, Klassen "
             f"FDR-korrigiert (Benjamini-Hochberg). ")
     return escape(text + (hotspots.scale_rule or ""))
-
-
-def _agreements_section(agreements: gpd.GeoDataFrame | None, follow_ups: pd.DataFrame | None, period: Period,
-                        as_of, st) -> list:
-    """Section "Vereinbarungen": open ones (overdue first), then those carried out since the last meeting
-    (from the period's start) with their effect, then the effect of earlier ones (follow-up lines)."""
-    from geo.core.schema import AGREEMENT_STATUSES, OPEN_STATUSES, OVERDUE_LABEL
-
-    out = [Paragraph("Vereinbarungen", st["h2"])]
-    if agreements is None or not len(agreements):
-        return [*out, Paragraph("Keine Vereinbarungen erfasst.", st["body"])]
-    a = pd.DataFrame(agreements.drop(columns=agreements.geometry.name, errors="ignore"))
-    due = pd.to_datetime(a["due"])
-    is_open = a["status"].isin(OPEN_STATUSES)
-    late = is_open & (due < pd.Timestamp(as_of))
-    effects = {} if follow_ups is None or not len(follow_ups) else follow_ups.set_index("agreement_id")["text"]
-    muted, red = MUTED.hexval(), UP.hexval()
-
-    def what(r) -> str:
-        place = f'<br/><font size="7" color="{muted}">{escape(r.place)}</font>' if r.place else ""
-        return escape(r.title) + place
-
-    def day(v) -> str:
-        return escape(fmt.date(None if pd.isna(v) else v))
-
-    open_rows = a[is_open].assign(late_=late[is_open], due_=due[is_open]).sort_values(
-        ["late_", "due_"], ascending=[False, True], kind="stable")
-    if len(open_rows):
-        rows = [[str(r.agreement_id), what(r), escape(r.responsible), day(r.agreed), day(r.due),
-                 f'<font color="{red}"><b>{escape(OVERDUE_LABEL)}</b></font>' if r.late_
-                 else escape(AGREEMENT_STATUSES.get(r.status, r.status))] for r in open_rows.itertuples()]
-        out.append(Paragraph(f"Offen ({len(open_rows)}, davon {int(late.sum())} überfällig)", st["body"]))
-        out.append(pdf_table(["Nr.", "Vereinbarung", "zuständig", "vereinbart", "fällig bis", "Status"], rows,
-                          [0.8 * cm, 6.2 * cm, 4.1 * cm, 2.1 * cm, 2.1 * cm, 2.5 * cm], {0}, st))
-    else:
-        out.append(Paragraph("Keine offenen Vereinbarungen.", st["body"]))
-    done = pd.to_datetime(a["done"])
-    recent = a[a["status"].isin(["done", "ended"]) & (done >= pd.Timestamp(period.start))].sort_values("done")
-    out.append(Spacer(1, 4))
-    if len(recent):
-        rows = [[str(r.agreement_id), what(r), escape(r.responsible), day(r.done),
-                 escape(effects.get(r.agreement_id, "Wirkung noch nicht auswertbar (zu kurz umgesetzt)")
-                        if len(effects) else "Wirkung noch nicht auswertbar (zu kurz umgesetzt)")]
-                for r in recent.itertuples()]
-        out.append(Paragraph(f"Umgesetzt seit {escape(period.start.strftime('%d.%m.%Y'))}", st["body"]))
-        out.append(pdf_table(["Nr.", "Vereinbarung", "zuständig", "umgesetzt", "Wirkung"], rows,
-                          [0.8 * cm, 5.6 * cm, 4.1 * cm, 2.1 * cm, 5.2 * cm], {0}, st))
-    else:
-        out.append(Paragraph(f"Seit {escape(period.start.strftime('%d.%m.%Y'))} keine Vereinbarung umgesetzt.",
-                             st["body"]))
-    earlier = [t for i, t in (effects.items() if len(effects) else []) if i not in set(recent["agreement_id"])]
-    if earlier:
-        out.append(Paragraph("Wirkung früher umgesetzter Vereinbarungen (Spritzenfunde im Umkreis von 150 m, "
-                             "vorher/nachher gegen das übrige Gebiet):", st["body"]))
-        out += [Paragraph("• " + escape(t), st["cell"]) for t in earlier]
-    rejected = a[a["status"] == "rejected"]
-    if len(rejected):
-        text = "; ".join(f"Nr. {r.agreement_id} {escape(r.title)} (Grund: {escape(r.reason) or '–'})"
-                         for r in rejected.itertuples())
-        out.append(Paragraph(f"Verworfen: {text}", st["small"]))
-    return out
 
 
 # -- the document -------------------------------------------------------------------------
@@ -389,28 +345,28 @@ def build_handout(
     title = title or f"Drogenrapport {area.name}"
     st = styles()
     finds, finds_prev = current.get(SYRINGE_FIND), previous.get(SYRINGE_FIND)
-
     hotspots, note, hot_now, hot_prev = _hotspots_and_counts(hotspots, auto_hotspots, finds, finds_prev, area)
     figures = key_figures(current, previous if compare else None, hot_now, hot_prev)
-
     places, districts = current.get(SENSITIVE_PLACE), current.get(DISTRICT)
     place_table, measures, bins = _period_tables(current, previous, period, threshold)
-
     top, labels = _named_hotspots(hotspots, base, area, places, districts, finds, finds_prev if compare else None)
     png = map_png(area, dpi=220, hotspots=hotspots, districts=districts, places=place_table, bins=bins,
                   finds=finds if hotspots is None else None, base=base, hotspot_labels=labels)
-    story = _title_section(title, period, area, demo, st)
-    story += _overview_section(figures, hot_now, png, _hotspot_caption(hotspots, note), st)
-    if hotspots is not None:
-        story.append(KeepTogether(_hotspots_section(top, st)))
-    story += [KeepTogether(times_section(finds, hotspots, area, st))] if hotspots is not None else []
+    # page 1: what changed, key figures, the map with the named hotspots, the method in a footnote
+    first = _title_section(title, period, area, demo, st)
+    first += _overview_section(figures, period, top, place_table, threshold, png, st)
+    first += _hotspots_section(top, hot_now, st) if hotspots is not None else []
+    first.append(Paragraph(_method_note(hotspots, note), st["small"]))
+    story: list = [KeepInFrame(FRAME_W, FRAME_H, first, mode="shrink"), PageBreak()]
+    # page 2: sensitive places, measures, agreements, room for notes
+    story += [KeepTogether(_places_section(place_table, threshold, period, st)), *_measures_section(measures, st)]
+    story += agreements_section(agreements, follow_ups, period, created.date(), st) if agreements is not None else []
+    story.append(NotesBox())
+    # further pages: forecast, times at the first hotspot, districts
     story += _forecast_section(forecast, places, districts, st, base)
-    story.append(KeepTogether(_places_section(place_table, threshold, st)))
-    story += _measures_section(measures, st)
+    story += [KeepTogether(times_section(finds, hotspots, area, st))] if hotspots is not None else []
     story += _districts_part(districts, current, st)
-    if agreements is not None:
-        story += _agreements_section(agreements, follow_ups, period, created.date(), st)
-
+    story += _method_section(hotspots, note, st)
     return _render_pdf(story, title, period, created, demo)
 
 
@@ -447,8 +403,8 @@ def _hotspots_and_counts(hotspots, auto_hotspots: bool, finds, finds_prev, area:
     hot_prev = None
     if hotspots is not None and finds_prev is not None and len(finds_prev):
         before, _ = _auto_hotspots(finds_prev, area, cell=hotspots.cell, band=hotspots.band, shape=hotspots.shape)
-        hot_prev = count_hot_cells(before.cells) if before is not None else None
-    hot_now = count_hot_cells(getattr(hotspots, "cells", None))
+        hot_prev = count_hotspots(before.cells) if before is not None else None
+    hot_now = count_hotspots(getattr(hotspots, "cells", None))
     return hotspots, note, hot_now, hot_prev
 
 
@@ -467,28 +423,43 @@ def _title_section(title: str, period: Period, area: StudyArea, demo: bool, st) 
     return story
 
 
-def _overview_section(figures, hot_now: int | None, png: bytes, caption: str, st) -> list:
-    """Key figures with their explanation, and the map with its caption."""
-    map_w = A4[0] - 2 * MARGIN
+def _overview_section(figures, period: Period, top, place_table, threshold: int, png: bytes, st) -> list:
+    """"Was sich verändert hat" (:func:`geo.report.whatchanged.what_changed`), the key figures (arrows
+    only for significant changes) and the map."""
+    days, days_previous = period.days, period.previous().days
+    changes = figure_changes(figures, days, days_previous)
+    sentences = what_changed(figures, changes, top, place_table, days=days, days_previous=days_previous,
+                             threshold=threshold)
+    map_w = (A4[0] - 2 * MARGIN) * MAP_SHARE
     return [
+        Paragraph("Was sich verändert hat", st["h2"]),
+        *(Paragraph(escape(s), st["body"], bulletText="•") for s in sentences),
         Paragraph("Kennzahlen", st["h2"]),
-        _key_figure_table(figures, st),
-        Paragraph(("Hotspot-Zellen: Zellen mit signifikant erhöhter Zahl an Spritzen (mindestens 90 % Konfidenz), "
-                   "im Vorzeitraum mit gleicher Zellgröße und gleichem Distanzband. " if hot_now is not None else "")
-                  + "Veränderung rot: Zunahme, grün: Abnahme.", st["small"]),
-        KeepTogether([
-            Paragraph("Karte", st["h2"]),
-            Image(io.BytesIO(png), width=map_w, height=map_w * 12.5 / 17),
-            Paragraph(caption, st["small"]),
-        ]),
+        _key_figure_table(figures, changes, st),
+        Spacer(1, 6),
+        Image(io.BytesIO(png), width=map_w, height=map_w * 12.5 / 17),
     ]
+
+
+def _method_note(hotspots, note: str | None) -> str:
+    """The footnote of page 1: how hotspots and changes are found, in short (details: :func:`_method_section`)."""
+    how = ("Hotspots: zusammenhängende Zellen mit signifikant gehäuften Spritzen (Getis-Ord Gi*, mindestens "
+           "90 % Konfidenz). " if hotspots is not None else escape(note or "") + " ")
+    return ("Methode: " + how + "Veränderungen: exakter Test zweier Zählungen (Raten je Tag, zweiseitig, 5 %); "
+            "Pfeil (▲ rot: Zunahme, ▼ grün: Abnahme) und „deutlich“ nur bei mehr als zufälliger Veränderung, "
+            "sonst „im Rahmen des Zufalls“. Einzelheiten am Ende.")
+
+
+def _method_section(hotspots, note: str | None, st) -> list:
+    """The method in full, at the end of the handout."""
+    return [Paragraph("Methode", st["h2"]), Paragraph(_hotspot_caption(hotspots, note), st["small"])]
 
 
 def _render_pdf(story: list, title: str, period: Period, created: datetime, demo: bool) -> bytes:
     """Lay out ``story`` on A4 pages with the footer (title, period, creation time; demo notice)."""
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
-        buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=14 * mm, bottomMargin=20 * mm,
+        buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=TOP_MARGIN, bottomMargin=BOTTOM_MARGIN,
         title=f"{title} – {period.label()}", author="Lagebild", subject="Lagebild für den Drogenrapport",
         creator="Lagebild",
     )

@@ -10,8 +10,8 @@ Which count is tested
 ---------------------
 ``finds``, ``complaints``, ``scene_observations``: the records themselves. ``syringes`` (the sum
 of syringes per find) is not a Poisson count – one find of 40 syringes is one event – so it takes
-the verdict of the finds when it moves the same way, else none. ``hot_cells`` (a count of grid
-cells) has no such test: its change is shown without an arrow.
+the verdict of the finds when it moves the same way, else none. ``hotspots`` (a count of
+connected groups of cells) has no such test: its change is shown without an arrow.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
 MARGIN = 16 * mm
 HEADER_BG = colors.HexColor("#37474f")
@@ -100,4 +100,31 @@ def pdf_table(header: list[str], rows: list[list], widths: list[float], numeric:
     t.setStyle(TableStyle(style))
     return t
 
+
+class NotesBox(Flowable):
+    """Ruled lines for handwritten notes that fill the rest of the page (at least ``min_height``
+    points; where less is left, the box starts on the next page)."""
+
+    def __init__(self, title: str = "Notizen", min_height: float = 40 * mm, line_gap: float = 8 * mm) -> None:
+        super().__init__()
+        self.title, self.min_height, self.line_gap = title, min_height, line_gap
+        self.width = self.height = 0.0
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:  # noqa: D102 - reportlab API
+        self.width = avail_width
+        self.height = max(self.min_height, avail_height - 1)
+        return self.width, self.height
+
+    def draw(self) -> None:  # noqa: D102 - reportlab API
+        c = self.canv
+        regular, bold = fonts()
+        c.setFont(bold, 11.5)
+        c.setFillColor(HEADER_BG)
+        c.drawString(0, self.height - 12, self.title)
+        c.setStrokeColor(GRID)
+        c.setLineWidth(0.5)
+        y = self.height - 12 - self.line_gap
+        while y > 2:
+            c.line(0, y, self.width, y)
+            y -= self.line_gap
 
