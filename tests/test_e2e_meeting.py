@@ -224,6 +224,12 @@ def test_analyst_daten_page_uploader_history_and_export_are_german(page):
     assert header[-3:] == ["Breite", "Länge", "Geometrie (WKT, WGS84)"]
 
 
+def _leave_field(page) -> None:
+    """Click on the page heading so the date field loses focus (Streamlit takes the date on blur); forced,
+    because a closing calendar popover may still lie over it for a moment."""
+    page.get_by_role("heading", name="Lagekarte").click(force=True, timeout=TIMEOUT)
+
+
 def test_a_reversed_date_range_says_what_is_wrong(page):
     _go(page, "Lagekarte", "Kennzahlen")
     page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first.click()
@@ -236,13 +242,13 @@ def test_a_reversed_date_range_says_what_is_wrong(page):
     page.keyboard.type("31102026", delay=60)
     page.keyboard.press("Enter")
     page.keyboard.press("Escape")
-    page.get_by_role("heading", name="Lagekarte").click()  # leave the field: Streamlit takes the date
+    _leave_field(page)  # leave the field: Streamlit takes the date
     _idle(page)
     fields.nth(1).locator("[data-type='day']").click()
     page.keyboard.type("01092026", delay=60)
     page.keyboard.press("Enter")
     page.keyboard.press("Escape")
-    page.get_by_role("heading", name="Lagekarte").click()
+    _leave_field(page)
     alert = page.locator("[data-testid='stAlert']", has_text="liegt nach dem Ende")
     alert.first.wait_for(timeout=TIMEOUT)
     _idle(page)
