@@ -147,7 +147,7 @@ def test_handout_pdf_shows_the_base_map_and_names_the_hotspots(demo_store, share
         subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(tmp_path / f"{label}.pdf"),
                         str(tmp_path / label)], check=True)
         pixels[label] = _building_pixels(next(tmp_path.glob(f"{label}-*1.png")).read_bytes())
-    assert pixels["ohne"] == 0 and pixels["mit"] > 2000
+    assert pixels["ohne"] == 0 and pixels["mit"] > 1000  # page 1's map is two thirds of the text width
     text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "mit.pdf"), "-"], capture_output=True,
                           text=True, check=True).stdout
     assert "Top-Hotspots" in text and "Hermann-Liebmann-/Eisenbahnstraße" in text and "Rabet" in text

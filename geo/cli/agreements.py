@@ -25,6 +25,7 @@ from datetime import date
 from pathlib import Path
 
 from geo.cli.common import add_period_options, add_store_options, date_argument, open_store, period_from_args
+from geo.core import fmt
 from geo.core.errors import UserError
 from geo.core.schema import AGREEMENT_KINDS, AGREEMENT_STATUSES, RESPONSIBLE_BODIES, SENSITIVE_PLACE, SYRINGE_FIND
 
@@ -187,7 +188,7 @@ def run_list(args: argparse.Namespace) -> int:
         return 0
     effects = follow_up_from_store(store, agreements[agreements["agreement_id"].isin(table["agreement_id"])])
     effects = effects.set_index("agreement_id")["text"].to_dict() if len(effects) else {}
-    print(f"{len(table)} Vereinbarung(en), Stand {today():%d.%m.%Y}:")
+    print(f"{fmt.number(len(table))} Vereinbarung(en), Stand {today():%d.%m.%Y}:")
     for r in table.itertuples():
         when = f"umgesetzt {_fmt(r.done)}" if r.status in ("done", "ended") else f"fällig {_fmt(r.due)}"
         print(f"  Nr. {r.agreement_id}  [{status_label(r.status, r.overdue)}]  {r.title} – {r.responsible}, "
@@ -216,5 +217,5 @@ def run_export(args: argparse.Namespace) -> int:
     write_table(table, args.out)
     log_release(store, User(_user(args), "analyse"), what=f"Vereinbarungen als CSV: {args.out.name}",
                 count=len(table))
-    print(f"{len(table)} Vereinbarung(en) geschrieben: {args.out}")
+    print(f"{fmt.number(len(table))} Vereinbarung(en) geschrieben: {args.out}")
     return 0

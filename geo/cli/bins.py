@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
                            weight=args.weight, crs=area.crs, effects=effects)
 
     print(f"Spritzenbehälter {period.label() if period else ''}, Radius {_m(cov.radius_m)} m ({cov.metric_label})")
-    print(f"Aktive Behälter: {len(cov.bins)}, davon ohne Fund im Radius: {len(cov.idle_bins)}")
+    print(f"Aktive Behälter: {fmt.number(len(cov.bins))}, davon ohne Fund im Radius: {fmt.number(len(cov.idle_bins))}")
     print(f"Abgedeckt: {_int(cov.covered_finds)} von {_int(cov.n_finds)} Funden ({_pct(cov.share_finds)}), "
           f"{_int(cov.covered_syringes)} von {_int(cov.n_syringes)} Spritzen ({_pct(cov.share_syringes)})")
     if len(cov.bins):
@@ -169,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
         if not len(res.sites):
             print("Kein zulässiger neuer Standort bringt zusätzliche Abdeckung.")
         elif len(res.sites) < args.add:
-            print(f"Nur {len(res.sites)} neue Standorte bringen zusätzliche Abdeckung.")
+            print(f"Nur {fmt.number(len(res.sites))} neue Standorte bringen zusätzliche Abdeckung.")
         print("Abdeckungskurve (neue Behälter in Reihenfolge ihres Beitrags):")
         print(f"  {'neu':>3}  {'Funde':>7}  {'Anteil':>7}  {'Spritzen':>8}  {'Anteil':>7}  {'Zuwachs Spritzen':>16}")
         for r in res.curve.itertuples():
@@ -180,5 +180,5 @@ def run(args: argparse.Namespace) -> int:
 
     table = plan_table(result)
     write_table(table, args.out)
-    print(f"Geschrieben: {args.out} ({len(table)} Standorte)")
+    print(f"Geschrieben: {args.out} ({fmt.number(len(table))} Standorte)")
     return 0

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from geo.core import fmt
 from geo.core.area import DEFAULT_CRS, StudyArea
 from geo.core.area import load_area as _load_area
 from geo.core.errors import UserError
@@ -197,7 +198,7 @@ def load_records(args: argparse.Namespace, kind: str) -> gpd.GeoDataFrame:
         checked = validate(raw, kind_obj, area, options=column_options(args))
         if len(checked.rejects):
             top = "; ".join(f"{r}: {n}" for r, n in checked.reason_counts().head(3).items())
-            print(f"{path.name}: {len(checked.rejects)} Zeilen abgelehnt ({top})", file=sys.stderr)
+            print(f"{path.name}: {fmt.number(len(checked.rejects))} Zeilen abgelehnt ({top})", file=sys.stderr)
         gdf = checked.valid.drop(columns=["row"])
         return records_in(gdf, kind_obj, period).reset_index(drop=True)
     store = open_store(args)

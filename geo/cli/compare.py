@@ -76,8 +76,8 @@ def run(args: argparse.Namespace) -> int:
     grid, note = analysis_grid([rec_a, rec_b], area, shape=args.grid, cell=args.cell)
     cells = compare_periods(rec_a, rec_b, a, b, grid, alpha=args.alpha)
 
-    print(f"{kind.label_plural}: A {a.label()} ({a.days} Tage, {len(rec_a)}) – B {b.label()} ({b.days} Tage, "
-          f"{len(rec_b)})")
+    print(f"{kind.label_plural}: A {a.label()} ({a.days} Tage, {fmt.number(len(rec_a))}) – "
+          f"B {b.label()} ({b.days} Tage, {fmt.number(len(rec_b))})")
     print(note)
     counts = change_summary(cells)
     print("Zellen: " + ", ".join(f"{CHANGE_CLASSES[c][0]} {counts[c]}" for c in CHANGE_CLASSES))
@@ -93,5 +93,5 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {row.zone}: {row.count_a} → {row.count_b}, Verhältnis der Raten {ratio}, "
                   f"p (FDR) {fmt.p_value(row.p_fdr)} – {CHANGE_CLASSES[row.change_class][0]}")
     write_table(cells, args.out)
-    print(f"Geschrieben: {args.out} ({len(cells)} Zellen)")
+    print(f"Geschrieben: {args.out} ({fmt.number(len(cells))} Zellen)")
     return 0

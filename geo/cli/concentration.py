@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo.cli.common import add_kind_option, add_period_options, add_store_options, load_records, open_store
+from geo.core import fmt
 from geo.core.errors import UserError
 from geo.core.schema import REPORT_KINDS, SENSITIVE_PLACE
 
@@ -83,6 +84,6 @@ def run(args: argparse.Namespace) -> int:
     places["lat"], places["lon"] = lat_lon(places.geometry)
     write_table(pd.DataFrame(places[list(COLUMNS)]), args.out)
     one, many = result.unit_label
-    print(f"Geschrieben: {args.out} ({len(places)} {one if len(places) == 1 else many} mit mindestens "
+    print(f"Geschrieben: {args.out} ({fmt.number(len(places))} {one if len(places) == 1 else many} mit mindestens "
           f"{args.min_count} {kind.label_plural})")
     return 0

@@ -6,6 +6,7 @@ import argparse
 
 from geo.cli.backup import add_user_option, audit_user
 from geo.cli.common import add_kind_option, add_store_options, open_store
+from geo.core import fmt
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from geo.data.retention import delete_records
 
     result = delete_records(open_store(args), args.kind, args.ids, reason=args.reason, user=audit_user(args))
-    print(f"gelöscht: {len(result.deleted)}")
+    print(f"gelöscht: {len(result.deleted)}")  # a summary word scripts read: plain digits
     if result.missing:
         print(f"nicht gefunden: {', '.join(result.missing)}")
     print(f"aus Dateien abgelehnter Zeilen entfernt: {result.scrubbed_rows} Zeile(n) in {result.scrubbed_files} "
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     print("Löschvermerk gespeichert: ein erneuter Import derselben Daten wird abgelehnt, eine Wiederherstellung "
           "entfernt sie wieder.")
     if result.backups:
-        print(f"Achtung: {len(result.backups)} ältere Sicherung(en) enthalten die Datensätze weiterhin:")
+        print(f"Achtung: {fmt.number(len(result.backups))} ältere Sicherung(en) enthalten die Datensätze weiterhin:")
         for path in result.backups:
             print(f"  {path}")
     else:

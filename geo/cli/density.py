@@ -177,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
                  kernel=args.kernel, crs=area.crs)
     rows, cols = result.shape
     rule = "vorgegeben" if args.bandwidth else "Standardregel wie ArcGIS: 0,9 · min(SD, √(1/ln 2) · Dm) · n^-0,2"
-    print(f"{kind.label_plural}: {len(records)} Datensätze; Kern: {args.kernel}")
+    print(f"{kind.label_plural}: {fmt.number(len(records))} Datensätze; Kern: {args.kernel}")
     print(f"Bandbreite: {format_metres(result.bandwidth)} ({rule})")
     print(f"Pixelgröße: {format_metres(cell)}, Raster {cols} × {rows} Pixel")
     print(f"Höchste Dichte: {fmt.number(result.density.max())} je km²")

@@ -28,6 +28,7 @@ from geo.cli.common import (
     period_from_args,
     spatial,
 )
+from geo.core import fmt
 from geo.core.errors import UserError
 from geo.core.schema import DEFAULT_REPORT_KIND, REPORT_KINDS
 
@@ -73,11 +74,11 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"Keine {KINDS[args.kind].label_plural} vorhanden.")
     result = emerging_hotspots(records, args.kind, period, area, slice_months=SLICE_MONTHS[args.slice],
                                shape=args.grid, cell=args.cell, band=args.band, alpha=args.alpha)
-    print(f"{KINDS[args.kind].label_plural} {period.label()}: {len(result.slices)} Zeitabschnitte")
+    print(f"{KINDS[args.kind].label_plural} {period.label()}: {fmt.number(len(result.slices))} Zeitabschnitte")
     print(result.scale_rule)
     for code, n in result.pattern_counts().items():
         if n:
             print(f"  {PATTERNS[code][0]}: {n} {'Zelle' if n == 1 else 'Zellen'}")
     write_table(result.cells, args.out)
-    print(f"Geschrieben: {args.out} ({len(result.cells)} Zellen)")
+    print(f"Geschrieben: {args.out} ({fmt.number(len(result.cells))} Zellen)")
     return 0

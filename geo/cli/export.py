@@ -27,6 +27,7 @@ from geo.cli.common import (
     open_store,
     period_from_args,
 )
+from geo.core import fmt
 from geo.core.area import DISPLAY_CRS
 from geo.core.errors import UserError
 
@@ -97,5 +98,5 @@ def run(args: argparse.Namespace) -> int:
 
     # a command-line user reads the store file directly: the role that may have everything
     log_release(store, User(system_user(), "analyse"), what=detail, kind=args.kind, count=len(table))
-    print(f"{len(table)} Datensätze geschrieben: {args.out}")
+    print(f"{fmt.number(len(table))} Datensätze geschrieben: {args.out}")
     return 0

@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
                       cell=args.cell, shape=args.grid)
     bt = result.backtest
     print(f"{kind.label_plural}: {fmt.number(result.n_records)} Datensätze bis {period.end:%d.%m.%Y}, "
-          f"{len(bt.periods)} Zeiträume von {bt.periods[0].start:%d.%m.%Y} bis {period.end:%d.%m.%Y}, "
+          f"{fmt.number(len(bt.periods))} Zeiträume von {bt.periods[0].start:%d.%m.%Y} bis {period.end:%d.%m.%Y}, "
           f"{fmt.number(result.grid.n)} Zellen ({'Sechsecke' if result.grid.shape == 'hex' else 'Quadrate'}, "
           f"{_de(result.grid.cell, 0)} m)")
     print(f"Rückschau (jeder Zeitraum nur aus den Zeiträumen davor vorhergesagt), {share_text(args.share)} "
@@ -129,8 +129,8 @@ def run(args: argparse.Namespace) -> int:
     out = cells[["rank", "expected", "method", "cell_id", "value", "geometry"]].copy()
     out["expected"] = np.round(out["expected"].to_numpy(), 3)
     out.insert(3, "place", places)
-    print(f"Prognose für {result.target.label()}: {len(out)} Zellen, zusammen "
+    print(f"Prognose für {result.target.label()}: {fmt.number(len(out))} Zellen, zusammen "
           f"{_de(float(out['expected'].sum()))} erwartete {kind.label_plural}")
     write_table(out, args.out)
-    print(f"Geschrieben: {args.out} ({len(out)} Zellen)")
+    print(f"Geschrieben: {args.out} ({fmt.number(len(out))} Zellen)")
     return 0

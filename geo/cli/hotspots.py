@@ -105,20 +105,20 @@ def run(args: argparse.Namespace) -> int:
     cells.insert(cells.columns.get_loc("gi_label") + 1, "place", place.to_numpy())
     total = (f", Summe {kind.field(kind.weight_field).label}: {fmt.number(cells['count'].sum())}"
              if kind.weight_field else "")
-    print(f"{kind.label_plural}: {result.n_points} Datensätze in den Zellen{total}"
+    print(f"{kind.label_plural}: {fmt.number(result.n_points)} Datensätze in den Zellen{total}"
           + (f", {result.n_ignored} außerhalb" if result.n_ignored else ""))
     print(f"Zellgröße: {format_metres(result.cell)} ({'Sechsecke' if result.shape == 'hex' else 'Quadrate'}), "
-          f"Distanzband: {format_metres(result.band)}, {len(cells)} Zellen")
+          f"Distanzband: {format_metres(result.band)}, {fmt.number(len(cells))} Zellen")
     print(result.scale_rule)
     for code, n in result.class_counts().items():
         if code != 0 and n:
             print(f"  {HOTSPOT_CLASSES[code][0]}: {n} {'Zelle' if n == 1 else 'Zellen'}")
     if len(groups):
-        print(f"Top-Hotspots ({min(TOP_N, len(groups))} von {len(groups)}):")
+        print(f"Top-Hotspots ({min(TOP_N, len(groups))} von {fmt.number(len(groups))}):")
         unit = "Spritzen" if kind.name == SYRINGE_FIND else "Datensätze"
         for g in groups.head(TOP_N).itertuples():
             print(f"  {g.group}. {g.place} – {g.n_cells} {'Zelle' if g.n_cells == 1 else 'Zellen'}, "
                   f"{fmt.number(g.count)} {unit}")
     write_table(cells, args.out)
-    print(f"Geschrieben: {args.out} ({len(cells)} Zellen)")
+    print(f"Geschrieben: {args.out} ({fmt.number(len(cells))} Zellen)")
     return 0

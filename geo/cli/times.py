@@ -22,6 +22,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.cli.common import add_kind_option, add_period_options, add_store_options, load_records, open_store
+from geo.core import fmt
 from geo.core.errors import UserError
 from geo.core.schema import DISTRICT, REPORT_KINDS, SENSITIVE_PLACE
 
@@ -103,7 +104,7 @@ def find_hotspot(records: gpd.GeoDataFrame, kind: str, area, n: int) -> tuple[st
     if not len(areas):
         raise UserError("Im Zeitraum gibt es keinen Hotspot (Getis-Ord Gi*, mindestens 90 % Konfidenz).")
     if n > len(areas):
-        raise UserError(f"Im Zeitraum gibt es nur {len(areas)} Hotspot{'s' if len(areas) > 1 else ''}.")
+        raise UserError(f"Im Zeitraum gibt es nur {fmt.number(len(areas))} Hotspot{'s' if len(areas) > 1 else ''}.")
     row = areas.iloc[n - 1]
     return f"{row['name']} ({int(row['n_cells'])} Zellen)", row.geometry
 

@@ -7,6 +7,7 @@ import getpass
 import sys
 from pathlib import Path
 
+from geo.core import fmt
 from geo.core.errors import UserError
 from geo.data.access import ROLE_LABELS, ROLES
 
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         accounts = auth.load_accounts(path)
         for account in accounts.values():
             print(f"{account.name}\t{account.role}")
-        print(f"{len(accounts)} Konto/Konten in {path}", file=sys.stderr)
+        print(f"{fmt.number(len(accounts))} Konto/Konten in {path}", file=sys.stderr)
         return 0
     if args.action == "add":
         auth.check_name(args.name)
