@@ -147,6 +147,35 @@ def test_form_with_a_suggested_bin_site_or_hotspot(store):
     assert row["title"] == "Neuer Behälter" and row["place"] == sites[0] and row.geometry.geom_type == "Point"
 
 
+def test_form_with_a_forecast_area(store):
+    from datetime import date
+
+    from geo.analysis.forecast import forecast, forecast_areas
+    from geo.core.period import Period
+    from geo.data.agreements import forecast_places
+
+    at = _page()
+    at.toggle(key="agreement_analysis").set_value(True).run()
+    assert not at.exception
+    pick = at.selectbox(key="agreement_place_pick")
+    assert pick.label == "oder sensibler Ort, Hotspot, Prognosefläche, Behälter-Vorschlag"
+    areas = [o for o in pick.options if o.startswith("Prognosefläche Nr. ")]
+    # the sidebar's period (the last Rapport period, Sep–Oct 2026) → the forecast for Nov–Dec 2026
+    assert areas[0] == "Prognosefläche Nr. 1 (01.11.2026 – 31.12.2026)" and 1 < len(areas) <= 10
+    [t for t in at.text_input if t.label == "Titel"][0].set_value("Streetwork im Prognosegebiet")
+    [s for s in at.selectbox if s.label == "Art der Maßnahme"][0].set_value("streetwork")
+    [s for s in at.selectbox if s.label == "zuständig"][0].set_value("Streetwork")
+    pick.set_value(areas[0])
+    at.button[-1].click().run()
+    assert not at.exception and not at.error
+    row = store.agreements().iloc[-1]
+    assert row["title"] == "Streetwork im Prognosegebiet" and row["place"] == areas[0]
+    assert row["kind"] == "streetwork"
+    top = forecast_places(forecast_areas(forecast(store.read("syringe_find"), "syringe_find", store.area,
+                                                  Period(date(2026, 9, 1), date(2026, 10, 31))))).geometry.iloc[0]
+    assert row.geometry.symmetric_difference(top).area < 1.0 and row.geometry.area > 50_000
+
+
 def test_report_form_finds_a_typed_place_or_says_it_does_not_know_it(store):
     from streamlit.testing.v1 import AppTest
 

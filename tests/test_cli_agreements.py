@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 
 import pandas as pd
 import pytest
@@ -52,8 +53,34 @@ def test_add_at_a_sensitive_place_and_a_hotspot(store, capsys):
     assert row.geometry.geom_type == "Polygon" and row["place"].startswith("Hotspot Nr. 1 (")
 
 
+def test_add_at_a_forecast_area(store, capsys):
+    from geo.analysis.forecast import forecast, forecast_areas
+    from geo.core.period import Period
+    from geo.data.agreements import forecast_places
+
+    code, out, err = run(capsys, "add", "--title", "Streetwork dorthin, wo es nächstes Mal brennt", "--kind",
+                         "Streetwork", "--forecast", "2", "--agreed", "2026-11-10", "--responsible", "Streetwork",
+                         "--due", "2026-12-31")
+    assert (code, err, out.strip()) == (0, "", "12")
+    row = store.agreements().iloc[-1]
+    # the last Rapport period before the latest find (Sep–Oct 2026) → the forecast for Nov–Dec 2026
+    assert row["place"] == "Prognosefläche Nr. 2 (01.11.2026 – 31.12.2026)"
+    expected = forecast_places(forecast_areas(forecast(store.read("syringe_find"), "syringe_find", store.area,
+                                                       Period(date(2026, 9, 1), date(2026, 10, 31)))))
+    assert row.geometry.geom_type in ("Polygon", "MultiPolygon")
+    assert row.geometry.symmetric_difference(expected.geometry.iloc[1]).area < 1.0
+    # --from/--to choose the history period: the forecast is for the period after it
+    code, out, _ = run(capsys, "add", "--title", "Früher", "--kind", "Streetwork", "--forecast", "1", "--from",
+                       "2026-05-01", "--to", "2026-06-30", "--agreed", "2026-11-10", "--responsible", "Streetwork",
+                       "--due", "2026-12-31")
+    assert code == 0 and store.agreements().iloc[-1]["place"] == "Prognosefläche Nr. 1 (01.07.2026 – 31.08.2026)"
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--lat", "51.3456", "--lon", "12.4062", "--due", "2026-09-01"], "Frist (01.09.2026) liegt vor"),
+    (["--forecast", "999"], "Prognosefläche Nr. 999 gibt es nicht; die Prognose hat"),
+    (["--forecast", "0"], "Prognosefläche Nr. 0 gibt es nicht"),
+    (["--forecast", "1", "--from", "2024-11-01", "--to", "2024-12-31"], "Zu kurze Vorgeschichte"),
     (["--lat", "51.3456"], "--lat und --lon zusammen"),
     (["--place", "Bahnhof"], "Kein sensibler Ort 'Bahnhof'"),
     (["--hotspot", "9999"], "Hotspot Nr. 9999 gibt es nicht"),
