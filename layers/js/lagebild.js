@@ -755,7 +755,7 @@
     var items = L.featureGroup().addTo(map);
     var style = opts.style || { color: "#111111", weight: 2, dashArray: "6 4", fillOpacity: 0.05 };
     var lines = !!opts.lines;
-    var TEXT = { polygon: "✎ Fläche zeichnen", line: "〰 Linie zeichnen" };
+    var TEXT = { polygon: "✎ Fläche zeichnen", line: "╱ Linie zeichnen" };
     var pts = [], line = null, marks = L.layerGroup().addTo(map), mode = null, buttons = {}, btnClear;
 
     function reset() {
