@@ -107,6 +107,25 @@ def test_bad_entry_changes_nothing(store, change, message):
     assert store.version() == before and len(store.audit_log()) == log
 
 
+@pytest.mark.parametrize(("change", "message"), [
+    ({"due": "2026-09-01"}, "Frist .* vor dem Datum der Vereinbarung"),
+    ({"agreed": "2026-11-05"}, "Frist .* vor dem Datum der Vereinbarung"),
+    ({"geometry": None}, "Kein Ort angegeben"),
+    ({"geometry": shapely.LineString([(0, 0), (10, 10)])}, "außerhalb des Untersuchungsgebiets"),
+    ({"responsible": "Feuerwehr"}, "Unbekannte zuständige Stelle"),
+    ({"title": ""}, "Titel"),
+    ({"status": "done"}, "Nicht änderbar: status"),
+])
+def test_bad_edit_changes_nothing(store, change, message):
+    new = _add(store)
+    before, log = store.version(), len(store.audit_log())
+    row = ag.get_agreement(store, new)
+    with pytest.raises(UserError, match=message):
+        ag.edit_agreement(store, new, user="carla", **change)
+    assert store.version() == before and len(store.audit_log()) == log
+    assert ag.get_agreement(store, new).drop("geometry").equals(row.drop("geometry"))
+
+
 def test_lifecycle_creates_the_measure_record_and_ends_it(store):
     new = _add(store, kind="Polizeipräsenz", responsible="Polizeidirektion",
                geometry=shapely.buffer(_point(store), 80))

@@ -115,6 +115,9 @@ def test_set_moves_through_the_states(store, capsys):
     run(capsys, *ADD, "--lat", "51.3456", "--lon", "12.4062")
     code, out, _ = run(capsys, "set", "12", "--status", "in Umsetzung")
     assert code == 0 and out.strip() == "Vereinbarung Nr. 12: in Umsetzung"
+    log = store.audit_log().iloc[-1]
+    assert (log["user"], log["action"]) == ("testerin", "agreement_change")
+    assert log["detail"].startswith("Vereinbarung Nr. 12: status: agreed → in_progress")
     n = store.count("disposal_bin")
     code, out, _ = run(capsys, "set", "12", "--status", "umgesetzt", "--done", "05.11.2026")
     assert code == 0 and out.startswith("Vereinbarung Nr. 12: umgesetzt, Maßnahme ")
@@ -194,3 +197,35 @@ def test_missing_store_and_no_action(tmp_path, capsys, monkeypatch):
     assert code == 2 and "existiert noch nicht" in err
     code, out, _ = run(capsys)
     assert code == 2 and "add" in out
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["set", "12"], "Diese Angaben fehlen: --status"),
+    (["export"], "Diese Angaben fehlen: --out"),
+    ([*ADD, "--place", "Kita Köhlerplatz", "--hotspot", "1"], "--hotspot: nicht zusammen mit --place"),
+    ([*ADD, "--forecast", "1", "--lat", "51.3456", "--lon", "12.4062"], "nicht zusammen mit --forecast"),
+    ([*ADD, "--forecast", "eins"], "--forecast"),
+    ([*ADD, "--lat", "einundfünfzig", "--lon", "12.4"], "--lat"),
+    ([*ADD[:-2], "--due", "morgen", "--lat", "51.3456", "--lon", "12.4062"], "--due"),
+    (["list", "--bald"], "--bald"),
+])
+def test_wrong_arguments_give_one_german_line_and_exit_2(store, capsys, argv, message):
+    before = store.version()
+    with pytest.raises(SystemExit) as exc:
+        main(["agreements", *argv])
+    out, err = capsys.readouterr()
+    assert exc.value.code == 2 and out == ""
+    assert err.startswith("Fehler: ") and message in err and len(err.strip().splitlines()) == 1, err
+    assert store.version() == before
+
+
+@pytest.mark.parametrize("argv", [["list"], ["export", "--out", "x.csv"], ["set", "1", "--status", "umgesetzt"],
+                                  [*ADD, "--lat", "51.3456", "--lon", "12.4062"]])
+def test_a_file_that_is_no_store_exits_2_for_every_command(tmp_path, capsys, monkeypatch, argv):
+    bad = tmp_path / "kaputt.gpkg"
+    bad.write_text("kein GeoPackage")
+    monkeypatch.setenv("LAGEBILD_STORE", str(bad))
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and err.strip() == f"Fehler: {bad} ist keine GeoPackage-Datei."
+    assert bad.read_text() == "kein GeoPackage" and not (tmp_path / "x.csv").exists()
