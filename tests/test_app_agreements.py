@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -48,17 +49,29 @@ def test_list_overdue_first_with_effects(store):
     assert "Notizen" in df.columns
     assert "Behälter Torgauer Platz: umgesetzt 01.11.2025 — Wirkung: −54 % Funde im Umkreis" in set(df["Wirkung"])
     assert "2 überfällig" in _texts(at)
+    assert _red_rows(at) == {0, 1}  # the overdue ones highlighted, nothing else
+
+
+def _red_rows(at, table: int = 0) -> set[int]:
+    """Rows of a styled table with the overdue highlight (from the CSS the Styler sends)."""
+    from geo.core.schema import OVERDUE_COLOUR
+
+    rows = set()
+    for selectors, body in re.findall(r"([^{}]+)\{([^}]*)\}", at.dataframe[table].proto.arrow_data.styler.styles):
+        if OVERDUE_COLOUR.lower() in body.lower() and "#ffebee" in body:
+            rows |= {int(n) for n in re.findall(r"_row(\d+)_col", selectors)}
+    return rows
 
 
 def test_filters_open_overdue_and_body(store):
     at = _page()
     at.radio(key="agreements_show").set_value("überfällig").run()
     df = at.dataframe[0].value
-    assert len(getattr(df, "data", df)) == 2
+    assert len(getattr(df, "data", df)) == 2 and _red_rows(at) == {0, 1}
     at.radio(key="agreements_show").set_value("offen").run()
     at.multiselect(key="agreements_bodies").set_value(["Stadtreinigung"]).run()
     df = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
-    assert list(df["zuständig"]) == ["Stadtreinigung"] and len(df) == 1
+    assert list(df["zuständig"]) == ["Stadtreinigung"] and len(df) == 1 and _red_rows(at) == set()
 
 
 def test_public_role_sees_only_public_agreements_without_notes(store):
