@@ -106,6 +106,21 @@ def test_form_without_place_gives_a_german_message(store):
     assert store.version() == before
 
 
+def test_form_with_due_before_agreed_gives_a_german_message(store):
+    from datetime import date
+
+    at = _page()
+    before, log = store.version(), len(store.audit_log())
+    [t for t in at.text_input if t.label == "Titel"][0].set_value("Mauer erhöhen")
+    [s for s in at.selectbox if s.label == "oder sensibler Ort"][0].set_value("Kita Köhlerplatz")
+    [d for d in at.date_input if d.label == "vereinbart am"][0].set_value(date(2026, 11, 10))
+    [d for d in at.date_input if d.label == "fällig bis"][0].set_value(date(2026, 10, 1))
+    at.button[-1].click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["Die Frist (01.10.2026) liegt vor dem Datum der Vereinbarung (10.11.2026)."]
+    assert store.version() == before and len(store.audit_log()) == log
+
+
 def test_form_with_sensitive_place_stores_it(store):
     at = _page()
     [t for t in at.text_input if t.label == "Titel"][0].set_value("Mauer erhöhen")
