@@ -5,8 +5,9 @@ old → new); ``oeffentlich`` sees only agreements marked public, without notes.
 (open and past their due date) are listed first and highlighted. For agreements carried out long
 enough ago the measure evaluation's verdict is shown (:mod:`geo.report.followup`).
 
-The map: a click sets a point, "Fläche zeichnen" an area (the Lagekarte's drawing tool); a
-sensitive place can be picked instead.
+The map: a click sets a point, "Linie zeichnen" a line and "Fläche zeichnen" an area (the
+Lagekarte's drawing tool with lines); a sensitive place, a hot spot, a forecast area or a suggested
+bin site can be picked instead.
 """
 
 from __future__ import annotations
@@ -45,10 +46,12 @@ MAP_KEY = "agreements_map"
 PLACE_KEY = "agreement_place"  # (geojson geometry, source label) of the place picked on the map
 SHOW_CHOICES = ("alle", "offen", "überfällig")
 STATUS_BUTTON_LABELS = {s: f"→ {label}" for s, label in AGREEMENT_STATUSES.items()}
+#: How the form names a place drawn on the map, by GeoJSON type.
+DRAWN_LABELS = {"LineString": "gezeichnete Linie", "Polygon": "gezeichnete Fläche"}
 
 
 def _picked_place() -> tuple[dict | None, str]:
-    """The place from the map: a newly drawn area, else a new click (GeoJSON in WGS84); kept until saved."""
+    """The place from the map: a newly drawn line or area, else a new click (GeoJSON in WGS84); kept until saved."""
     ret = st.session_state.get(MAP_KEY)
     if isinstance(ret, dict):
         drawings = ret.get("all_drawings") or []
@@ -57,7 +60,7 @@ def _picked_place() -> tuple[dict | None, str]:
         if drawn and drawn != st.session_state.get("_agreement_last_draw"):
             st.session_state["_agreement_last_draw"] = drawn
             st.session_state["_agreement_last_click"] = clicked  # the clicks that drew it are no point
-            st.session_state[PLACE_KEY] = (drawn, "gezeichnete Fläche")
+            st.session_state[PLACE_KEY] = (drawn, DRAWN_LABELS.get(drawn.get("type"), "gezeichnete Fläche"))
         elif clicked and clicked != st.session_state.get("_agreement_last_click"):
             st.session_state["_agreement_last_click"] = clicked
             point = {"type": "Point", "coordinates": [clicked["lng"], clicked["lat"]]}
@@ -65,10 +68,11 @@ def _picked_place() -> tuple[dict | None, str]:
     return st.session_state.get(PLACE_KEY) or (None, "")
 
 
-@st.cache_data(max_entries=8, show_spinner="Hotspots und Behälter-Vorschläge werden berechnet …")
+@st.cache_data(max_entries=8, show_spinner="Hotspots, Prognose und Behälter-Vorschläge werden berechnet …")
 def analysis_places(path: str, token: str, period_text: str) -> dict[str, str]:
     """Places from the analyses of a period: label → WKT (metric CRS) of the strongest hot spot cells
-    (Gi* of the finds weighted by syringes) and of five suggested bin sites (:mod:`geo.analysis.bins`)."""
+    (Gi* of the finds weighted by syringes), of the forecast areas for the next period
+    (:func:`geo.data.agreements.forecast_places`) and of five suggested bin sites (:mod:`geo.analysis.siting`)."""
     from geo.analysis.coverage import analyse_coverage
     from geo.analysis.hotspots import hotspot_analysis
     from geo.analysis.siting import suggest_bins
@@ -85,6 +89,10 @@ def analysis_places(path: str, token: str, period_text: str) -> dict[str, str]:
         hot = ag.hot_cells(cells).head(10)
         out |= {f"Hotspot Nr. {n} ({period.label()})": g.wkt for n, g in zip(hot["number"], hot.geometry,
                                                                                strict=True)}
+    except UserError:
+        pass
+    out |= forecast_places_wkt(store, period)
+    try:
         coverage = analyse_coverage(finds, store.read(DISPOSAL_BIN), period=period, crs=store.area.crs)
         sites = suggest_bins(coverage, 5, area=store.area, sensitive=store.read(SENSITIVE_PLACE)).sites
         out |= {f"Behälter-Vorschlag {label}": g.wkt for label, g in zip(sites["label"].astype(str), sites.geometry,
@@ -92,6 +100,20 @@ def analysis_places(path: str, token: str, period_text: str) -> dict[str, str]:
     except UserError:
         pass
     return out
+
+
+def forecast_places_wkt(store, period) -> dict[str, str]:
+    """``Prognosefläche Nr. N (next period)`` → WKT of the ten areas with the most finds expected in the period
+    after ``period`` (:func:`geo.analysis.forecast.forecast` on all finds up to its end); none when impossible."""
+    from geo.analysis.forecast import forecast, forecast_areas
+
+    try:
+        result = forecast(store.read(SYRINGE_FIND), SYRINGE_FIND, store.area, period)
+    except UserError:
+        return {}
+    areas = ag.forecast_places(forecast_areas(result)).head(10)
+    return {f"Prognosefläche Nr. {n} ({result.target.label()})": g.wkt
+            for n, g in zip(areas["number"], areas.geometry, strict=True)}
 
 
 def _metric_geometry(geojson: dict | None, crs: str):
@@ -180,18 +202,22 @@ def _form_section(table: pd.DataFrame, user, store) -> None:
     geojson, source = _picked_place()
     left, right = st.columns([1.4, 1], gap="medium")
     with left:
-        m = base_map(store.area, tiles=tiles_from_env(), asset_base=state.asset_base(), draw=True, legend=False)
+        m = base_map(store.area, tiles=tiles_from_env(), asset_base=state.asset_base(), draw=True, draw_lines=True,
+                     legend=False)
         groups = [layer_group(AGREEMENTS_LAYER, [agreements_js(store.agreements(), ag.today())])]
         if geojson and geojson.get("type") != "Point":
             groups[0].add_child(_restore(geojson))
         st_folium(m, key=MAP_KEY, height=430, use_container_width=True, feature_group_to_add=groups,
                   layer_control=LayerControl(), returned_objects=["all_drawings", "last_clicked"])
-        st.caption("Ort: auf die Karte klicken (Punkt) oder »Fläche zeichnen« (Ecken anklicken, erste Ecke schließt).")
+        st.caption("Ort: auf die Karte klicken (Punkt), »Linie zeichnen« (Punkte anklicken, letzten Punkt noch "
+                   "einmal anklicken) oder »Fläche zeichnen« (Ecken anklicken, erste Ecke schließt).")
     places = state.load_records(SENSITIVE_PLACE, None)
     period = state.current_period()
     with right:
-        use_analysis = st.toggle("Hotspots und Behälter-Vorschläge als Ort anbieten", key="agreement_analysis",
-                                 help=f"aus den Spritzenfunden {period.label()} (Zeitraum der Seitenleiste)")
+        use_analysis = st.toggle("Hotspots, Prognoseflächen und Behälter-Vorschläge als Ort anbieten",
+                                 key="agreement_analysis",
+                                 help=f"aus den Spritzenfunden {period.label()} (Zeitraum der Seitenleiste); die "
+                                      "Prognose gilt für den Zeitraum danach")
     from_analysis = analysis_places(str(store.path), store.version(), str(period)) if use_analysis else {}
     with right, st.form("agreement_form", clear_on_submit=False):
         title = st.text_input("Titel", value="" if current is None else current["title"])
@@ -199,7 +225,8 @@ def _form_section(table: pd.DataFrame, user, store) -> None:
         kind = st.selectbox("Art der Maßnahme", kinds, format_func=AGREEMENT_KINDS.get,
                             index=0 if current is None else kinds.index(current["kind"]))
         place_names = ["(Ort auf der Karte)", *places["name"].astype(str).tolist(), *from_analysis]
-        place_pick = st.selectbox("oder sensibler Ort" + (", Hotspot, Behälter-Vorschlag" if from_analysis else ""),
+        place_pick = st.selectbox("oder sensibler Ort" + (", Hotspot, Prognosefläche, Behälter-Vorschlag"
+                                                           if from_analysis else ""),
                                   place_names, key="agreement_place_pick")
         body = st.selectbox("zuständig", RESPONSIBLE_BODIES,
                             index=0 if current is None else RESPONSIBLE_BODIES.index(current["responsible"]))

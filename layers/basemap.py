@@ -75,6 +75,7 @@ def base_map(
     height: int | str = "100%",
     asset_base: str = STATIC_URL,
     draw: bool = True,
+    draw_lines: bool = False,
     legend: bool = True,
     legend_open: bool = True,
 ) -> OfflineMap:
@@ -95,6 +96,7 @@ def base_map(
     height : map height (CSS or pixels).
     asset_base : URL prefix of the offline assets.
     draw : add the polygon drawing tool (its layer is the global ``drawnItems``).
+    draw_lines : the drawing tool also draws lines ("Linie zeichnen"; an agreement's place).
     legend : add the legend (sections follow the overlays' visibility).
     legend_open : show the legend unfolded (the user can fold it).
 
@@ -131,7 +133,8 @@ def base_map(
         " interactive: false}).addTo({map});"
     ))
     if draw:
-        m.add_child(JsCall(f"var drawnItems = LB.drawTool({{map}}, {{style: {js_json(DRAW_STYLE)}}});"))
+        opts = {"style": DRAW_STYLE, "lines": True} if draw_lines else {"style": DRAW_STYLE}
+        m.add_child(JsCall(f"var drawnItems = LB.drawTool({{map}}, {js_json(opts)});"))
     if legend:
         m.add_child(JsCall(f"LB.legend({{map}}, {js_json(legend_html(open_=legend_open))}, 'bottomleft');"))
     if fit is not None:

@@ -107,6 +107,25 @@ def test_bad_entry_changes_nothing(store, change, message):
     assert store.version() == before and len(store.audit_log()) == log
 
 
+@pytest.mark.parametrize(("change", "message"), [
+    ({"due": "2026-09-01"}, "Frist .* vor dem Datum der Vereinbarung"),
+    ({"agreed": "2026-11-05"}, "Frist .* vor dem Datum der Vereinbarung"),
+    ({"geometry": None}, "Kein Ort angegeben"),
+    ({"geometry": shapely.LineString([(0, 0), (10, 10)])}, "außerhalb des Untersuchungsgebiets"),
+    ({"responsible": "Feuerwehr"}, "Unbekannte zuständige Stelle"),
+    ({"title": ""}, "Titel"),
+    ({"status": "done"}, "Nicht änderbar: status"),
+])
+def test_bad_edit_changes_nothing(store, change, message):
+    new = _add(store)
+    before, log = store.version(), len(store.audit_log())
+    row = ag.get_agreement(store, new)
+    with pytest.raises(UserError, match=message):
+        ag.edit_agreement(store, new, user="carla", **change)
+    assert store.version() == before and len(store.audit_log()) == log
+    assert ag.get_agreement(store, new).drop("geometry").equals(row.drop("geometry"))
+
+
 def test_lifecycle_creates_the_measure_record_and_ends_it(store):
     new = _add(store, kind="Polizeipräsenz", responsible="Polizeidirektion",
                geometry=shapely.buffer(_point(store), 80))
@@ -229,3 +248,76 @@ def test_parsers_accept_every_spelling_of_the_schema_words():
             assert got in AGREEMENT_KINDS
 
     check()
+
+
+def test_drawn_line_is_stored_as_a_line_and_audited(store):
+    start = _point(store)
+    line = shapely.LineString([start.coords[0], (start.x + 80, start.y + 10), (start.x + 150, start.y - 20)])
+    new = _add(store, kind="Grünrückschnitt", responsible="Amt für Stadtgrün", geometry=line, place="Hecke")
+    row = ag.get_agreement(store, new)
+    assert row.geometry.geom_type == "LineString" and row.geometry.equals_exact(line, 0.01)
+    assert store.agreements().crs.to_epsg() == 25833
+    assert "geometry_wkt: – → LINESTRING (" in store.audit_log().iloc[-1]["detail"]
+    # carried out, the greenery cut keeps the line; police presence gets a corridor 25 m either side
+    cut = ag.set_status(store, new, "umgesetzt", done="2026-10-01", today=TODAY)
+    rec = store.read("greenery_cut").set_index("record_id").loc[cut["measure_id"]]
+    assert rec.geometry.geom_type == "LineString" and rec.geometry.equals_exact(line, 0.01)
+    police = _add(store, kind="Polizeipräsenz", responsible="Polizeidirektion", geometry=line)
+    done = ag.set_status(store, police, "umgesetzt", done="2026-10-01", today=TODAY)
+    rec = store.read("police_presence").set_index("record_id").loc[done["measure_id"]]
+    assert rec.geometry.geom_type == "Polygon"
+    assert rec.geometry.area == pytest.approx(shapely.buffer(line, ag.LINE_CORRIDOR_M).area, rel=1e-3)
+    assert line.hausdorff_distance(rec.geometry.boundary) == pytest.approx(ag.LINE_CORRIDOR_M, rel=0.05)
+
+
+def _hexes(centres, r=50.0):
+    """Regular hexagons (circumradius ``r``) around ``centres`` – neighbours share an edge."""
+    import numpy as np
+
+    angles = np.deg2rad(np.arange(0, 360, 60))
+    return [shapely.Polygon([(x + r * np.cos(a), y + r * np.sin(a)) for a in angles]) for x, y in centres]
+
+
+def test_forecast_places_unite_touching_cells_and_rank_by_expected_finds():
+    import geopandas as gpd
+    import numpy as np
+
+    r = 50.0
+    dx, dy = 1.5 * r, r * np.sqrt(3) / 2  # hex neighbours (flat top)
+    centres = [(0, 0), (dx, dy), (1000, 0), (1000 + dx, -dy), (1000, 2 * dy), (3000, 0)]
+    cells = gpd.GeoDataFrame({"rank": [1, 4, 2, 3, 5, 6], "expected": [9.0, 1.0, 5.0, 4.0, 2.5, 11.5],
+                              "method": "counts", "period": "01.11.2026 – 31.12.2026"},
+                             geometry=_hexes(centres, r), crs="EPSG:25833")
+    places = ag.forecast_places(cells)
+    # three areas: {0, 1} (10), {2, 3, 4} (11.5), {5} (11.5; tie: its best cell ranks 6 → after the group)
+    assert places["number"].tolist() == [1, 2, 3]
+    assert places["expected"].tolist() == pytest.approx([11.5, 11.5, 10.0])
+    assert places["n_cells"].tolist() == [3, 1, 2]
+    assert places.geometry.iloc[0].area == pytest.approx(cells.geometry.iloc[2:5].area.sum(), rel=1e-4)
+    assert places.geometry.iloc[0].geom_type == "Polygon" and places.geometry.iloc[2].geom_type == "Polygon"
+    assert places.geometry.iloc[1].hausdorff_distance(cells.geometry.iloc[5]) < 0.01
+    assert set(places["period"]) == {"01.11.2026 – 31.12.2026"} and places.crs.to_epsg() == 25833
+    label, geom = ag.place_from_forecast(places, 3)
+    assert label == "Prognosefläche Nr. 3" and geom.equals(places.geometry.iloc[2])
+    with pytest.raises(UserError, match="Prognosefläche Nr. 4 gibt es nicht; die Prognose hat 3"):
+        ag.place_from_forecast(places, 4)
+    with pytest.raises(UserError, match="keine Flächen"):
+        ag.place_from_forecast(ag.forecast_places(cells.iloc[0:0]), 1)
+
+
+def test_forecast_area_of_the_demo_is_a_place(demo_store, store):
+    from geo.analysis.forecast import forecast, forecast_areas
+    from geo.core.period import Period
+
+    result = forecast(demo_store.read("syringe_find"), "syringe_find", demo_store.area,
+                      Period(date(2026, 9, 1), date(2026, 10, 31)))
+    cells = forecast_areas(result)
+    places = ag.forecast_places(cells)
+    assert places["n_cells"].sum() == len(cells) and places["expected"].sum() == pytest.approx(cells["expected"].sum())
+    assert (places["expected"].diff().dropna() <= 1e-9).all()
+    # the top forecast area holds the top-ranked cell's neighbourhood: the largest scene
+    assert places.geometry.iloc[0].contains(cells.geometry.iloc[0].representative_point())
+    label, geom = ag.place_from_forecast(places, 1)
+    new = _add(store, kind="Streetwork", responsible="Streetwork", geometry=geom, place=label)
+    row = ag.get_agreement(store, new)
+    assert row["place"] == "Prognosefläche Nr. 1" and row.geometry.area == pytest.approx(geom.area, rel=1e-6)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -48,17 +49,29 @@ def test_list_overdue_first_with_effects(store):
     assert "Notizen" in df.columns
     assert "Behälter Torgauer Platz: umgesetzt 01.11.2025 — Wirkung: −54 % Funde im Umkreis" in set(df["Wirkung"])
     assert "2 überfällig" in _texts(at)
+    assert _red_rows(at) == {0, 1}  # the overdue ones highlighted, nothing else
+
+
+def _red_rows(at, table: int = 0) -> set[int]:
+    """Rows of a styled table with the overdue highlight (from the CSS the Styler sends)."""
+    from geo.core.schema import OVERDUE_COLOUR
+
+    rows = set()
+    for selectors, body in re.findall(r"([^{}]+)\{([^}]*)\}", at.dataframe[table].proto.arrow_data.styler.styles):
+        if OVERDUE_COLOUR.lower() in body.lower() and "#ffebee" in body:
+            rows |= {int(n) for n in re.findall(r"_row(\d+)_col", selectors)}
+    return rows
 
 
 def test_filters_open_overdue_and_body(store):
     at = _page()
     at.radio(key="agreements_show").set_value("überfällig").run()
     df = at.dataframe[0].value
-    assert len(getattr(df, "data", df)) == 2
+    assert len(getattr(df, "data", df)) == 2 and _red_rows(at) == {0, 1}
     at.radio(key="agreements_show").set_value("offen").run()
     at.multiselect(key="agreements_bodies").set_value(["Stadtreinigung"]).run()
     df = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
-    assert list(df["zuständig"]) == ["Stadtreinigung"] and len(df) == 1
+    assert list(df["zuständig"]) == ["Stadtreinigung"] and len(df) == 1 and _red_rows(at) == set()
 
 
 def test_public_role_sees_only_public_agreements_without_notes(store):
@@ -91,6 +104,21 @@ def test_form_without_place_gives_a_german_message(store):
     at.button[-1].click().run()  # the form's submit button comes last
     assert "Kein Ort angegeben" in _texts(at)
     assert store.version() == before
+
+
+def test_form_with_due_before_agreed_gives_a_german_message(store):
+    from datetime import date
+
+    at = _page()
+    before, log = store.version(), len(store.audit_log())
+    [t for t in at.text_input if t.label == "Titel"][0].set_value("Mauer erhöhen")
+    [s for s in at.selectbox if s.label == "oder sensibler Ort"][0].set_value("Kita Köhlerplatz")
+    [d for d in at.date_input if d.label == "vereinbart am"][0].set_value(date(2026, 11, 10))
+    [d for d in at.date_input if d.label == "fällig bis"][0].set_value(date(2026, 10, 1))
+    at.button[-1].click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["Die Frist (01.10.2026) liegt vor dem Datum der Vereinbarung (10.11.2026)."]
+    assert store.version() == before and len(store.audit_log()) == log
 
 
 def test_form_with_sensitive_place_stores_it(store):
@@ -145,6 +173,35 @@ def test_form_with_a_suggested_bin_site_or_hotspot(store):
     assert not at.exception
     row = store.agreements().iloc[-1]
     assert row["title"] == "Neuer Behälter" and row["place"] == sites[0] and row.geometry.geom_type == "Point"
+
+
+def test_form_with_a_forecast_area(store):
+    from datetime import date
+
+    from geo.analysis.forecast import forecast, forecast_areas
+    from geo.core.period import Period
+    from geo.data.agreements import forecast_places
+
+    at = _page()
+    at.toggle(key="agreement_analysis").set_value(True).run()
+    assert not at.exception
+    pick = at.selectbox(key="agreement_place_pick")
+    assert pick.label == "oder sensibler Ort, Hotspot, Prognosefläche, Behälter-Vorschlag"
+    areas = [o for o in pick.options if o.startswith("Prognosefläche Nr. ")]
+    # the sidebar's period (the last Rapport period, Sep–Oct 2026) → the forecast for Nov–Dec 2026
+    assert areas[0] == "Prognosefläche Nr. 1 (01.11.2026 – 31.12.2026)" and 1 < len(areas) <= 10
+    [t for t in at.text_input if t.label == "Titel"][0].set_value("Streetwork im Prognosegebiet")
+    [s for s in at.selectbox if s.label == "Art der Maßnahme"][0].set_value("streetwork")
+    [s for s in at.selectbox if s.label == "zuständig"][0].set_value("Streetwork")
+    pick.set_value(areas[0])
+    at.button[-1].click().run()
+    assert not at.exception and not at.error
+    row = store.agreements().iloc[-1]
+    assert row["title"] == "Streetwork im Prognosegebiet" and row["place"] == areas[0]
+    assert row["kind"] == "streetwork"
+    top = forecast_places(forecast_areas(forecast(store.read("syringe_find"), "syringe_find", store.area,
+                                                  Period(date(2026, 9, 1), date(2026, 10, 31))))).geometry.iloc[0]
+    assert row.geometry.symmetric_difference(top).area < 1.0 and row.geometry.area > 50_000
 
 
 def test_report_form_finds_a_typed_place_or_says_it_does_not_know_it(store):

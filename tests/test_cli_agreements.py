@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 
 import pandas as pd
 import pytest
@@ -52,8 +53,34 @@ def test_add_at_a_sensitive_place_and_a_hotspot(store, capsys):
     assert row.geometry.geom_type == "Polygon" and row["place"].startswith("Hotspot Nr. 1 (")
 
 
+def test_add_at_a_forecast_area(store, capsys):
+    from geo.analysis.forecast import forecast, forecast_areas
+    from geo.core.period import Period
+    from geo.data.agreements import forecast_places
+
+    code, out, err = run(capsys, "add", "--title", "Streetwork dorthin, wo es nächstes Mal brennt", "--kind",
+                         "Streetwork", "--forecast", "2", "--agreed", "2026-11-10", "--responsible", "Streetwork",
+                         "--due", "2026-12-31")
+    assert (code, err, out.strip()) == (0, "", "12")
+    row = store.agreements().iloc[-1]
+    # the last Rapport period before the latest find (Sep–Oct 2026) → the forecast for Nov–Dec 2026
+    assert row["place"] == "Prognosefläche Nr. 2 (01.11.2026 – 31.12.2026)"
+    expected = forecast_places(forecast_areas(forecast(store.read("syringe_find"), "syringe_find", store.area,
+                                                       Period(date(2026, 9, 1), date(2026, 10, 31)))))
+    assert row.geometry.geom_type in ("Polygon", "MultiPolygon")
+    assert row.geometry.symmetric_difference(expected.geometry.iloc[1]).area < 1.0
+    # --from/--to choose the history period: the forecast is for the period after it
+    code, out, _ = run(capsys, "add", "--title", "Früher", "--kind", "Streetwork", "--forecast", "1", "--from",
+                       "2026-05-01", "--to", "2026-06-30", "--agreed", "2026-11-10", "--responsible", "Streetwork",
+                       "--due", "2026-12-31")
+    assert code == 0 and store.agreements().iloc[-1]["place"] == "Prognosefläche Nr. 1 (01.07.2026 – 31.08.2026)"
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--lat", "51.3456", "--lon", "12.4062", "--due", "2026-09-01"], "Frist (01.09.2026) liegt vor"),
+    (["--forecast", "999"], "Prognosefläche Nr. 999 gibt es nicht; die Prognose hat"),
+    (["--forecast", "0"], "Prognosefläche Nr. 0 gibt es nicht"),
+    (["--forecast", "1", "--from", "2024-11-01", "--to", "2024-12-31"], "Zu kurze Vorgeschichte"),
     (["--lat", "51.3456"], "--lat und --lon zusammen"),
     (["--place", "Bahnhof"], "Kein sensibler Ort 'Bahnhof'"),
     (["--hotspot", "9999"], "Hotspot Nr. 9999 gibt es nicht"),
@@ -88,6 +115,9 @@ def test_set_moves_through_the_states(store, capsys):
     run(capsys, *ADD, "--lat", "51.3456", "--lon", "12.4062")
     code, out, _ = run(capsys, "set", "12", "--status", "in Umsetzung")
     assert code == 0 and out.strip() == "Vereinbarung Nr. 12: in Umsetzung"
+    log = store.audit_log().iloc[-1]
+    assert (log["user"], log["action"]) == ("testerin", "agreement_change")
+    assert log["detail"].startswith("Vereinbarung Nr. 12: status: agreed → in_progress")
     n = store.count("disposal_bin")
     code, out, _ = run(capsys, "set", "12", "--status", "umgesetzt", "--done", "05.11.2026")
     assert code == 0 and out.startswith("Vereinbarung Nr. 12: umgesetzt, Maßnahme ")
@@ -167,3 +197,35 @@ def test_missing_store_and_no_action(tmp_path, capsys, monkeypatch):
     assert code == 2 and "existiert noch nicht" in err
     code, out, _ = run(capsys)
     assert code == 2 and "add" in out
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["set", "12"], "Diese Angaben fehlen: --status"),
+    (["export"], "Diese Angaben fehlen: --out"),
+    ([*ADD, "--place", "Kita Köhlerplatz", "--hotspot", "1"], "--hotspot: nicht zusammen mit --place"),
+    ([*ADD, "--forecast", "1", "--lat", "51.3456", "--lon", "12.4062"], "nicht zusammen mit --forecast"),
+    ([*ADD, "--forecast", "eins"], "--forecast"),
+    ([*ADD, "--lat", "einundfünfzig", "--lon", "12.4"], "--lat"),
+    ([*ADD[:-2], "--due", "morgen", "--lat", "51.3456", "--lon", "12.4062"], "--due"),
+    (["list", "--bald"], "--bald"),
+])
+def test_wrong_arguments_give_one_german_line_and_exit_2(store, capsys, argv, message):
+    before = store.version()
+    with pytest.raises(SystemExit) as exc:
+        main(["agreements", *argv])
+    out, err = capsys.readouterr()
+    assert exc.value.code == 2 and out == ""
+    assert err.startswith("Fehler: ") and message in err and len(err.strip().splitlines()) == 1, err
+    assert store.version() == before
+
+
+@pytest.mark.parametrize("argv", [["list"], ["export", "--out", "x.csv"], ["set", "1", "--status", "umgesetzt"],
+                                  [*ADD, "--lat", "51.3456", "--lon", "12.4062"]])
+def test_a_file_that_is_no_store_exits_2_for_every_command(tmp_path, capsys, monkeypatch, argv):
+    bad = tmp_path / "kaputt.gpkg"
+    bad.write_text("kein GeoPackage")
+    monkeypatch.setenv("LAGEBILD_STORE", str(bad))
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and err.strip() == f"Fehler: {bad} ist keine GeoPackage-Datei."
+    assert bad.read_text() == "kein GeoPackage" and not (tmp_path / "x.csv").exists()

@@ -1,5 +1,5 @@
-"""End to end (headless Chromium): an agreement drawn on the map, moved through its states, overdue, in the
-handout PDF; a single find added and corrected on a phone-sized screen.
+"""End to end (headless Chromium): an agreement drawn on the map (an area; a line), moved through its states,
+overdue, in the handout PDF; a single find added and corrected on a phone-sized screen.
 
 One server on a copy of the demo store; ``LAGEBILD_TODAY=2026-11-10`` fixes "overdue". Tests run in file order.
 """
@@ -17,6 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import shapely
 
 from geo.data.store import Store
 
@@ -95,6 +96,42 @@ def _map_frame(page):
     return frame
 
 
+def _draw(page, frame, button: str, spots: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Start the drawing tool's ``button`` and click the map at ``spots`` (fractions of the map's width and
+    height, so the shape scales with the map, whatever its size); return the clicked places (lon, lat)."""
+    page.locator("iframe[title*='st_folium']").scroll_into_view_if_needed()
+    frame.locator(button).click()
+    box = page.locator("iframe[title*='st_folium']").bounding_box()
+    rect = frame.evaluate("() => { const r = window.map.getContainer().getBoundingClientRect();"
+                          " return [r.left, r.top, r.width, r.height]; }")
+    clicked = []
+    for fx, fy in spots:
+        x, y = round(rect[2] * fx), round(rect[3] * fy)
+        page.mouse.click(box["x"] + rect[0] + x, box["y"] + rect[1] + y)
+        clicked.append(tuple(frame.evaluate(
+            "([x, y]) => { const p = window.map.containerPointToLatLng([x, y]); return [p.lng, p.lat]; }", [x, y])))
+        page.wait_for_timeout(400)
+    return clicked
+
+
+def _shows(frame, check: str, arg) -> bool:
+    """``check(arg)`` in ``frame``; False while the frame is being replaced."""
+    from playwright.sync_api import Error
+
+    try:
+        return not frame.is_detached() and bool(frame.evaluate(check, arg))
+    except Error:
+        return False
+
+
+def _metric(store, lonlat: list[tuple[float, float]]):
+    """Clicked places (lon, lat) in the store's metric CRS."""
+    import geopandas as gpd
+    import shapely
+
+    return gpd.GeoSeries(shapely.points(lonlat), crs="EPSG:4326").to_crs(store.area.crs)
+
+
 def _set_date(page, label: str, text: str) -> None:
     """Type a date ``DD.MM.YYYY`` into a Streamlit date input (segments day, month, year)."""
     d, m, y = text.split(".")
@@ -140,14 +177,7 @@ def test_agreement_drawn_moved_through_states_overdue_and_in_the_handout(server,
         frame = _map_frame(page)
         frame.evaluate("() => { window.map.setView([51.3436, 12.4085], 17, {animate: false}); }")
         page.wait_for_timeout(500)
-        frame.locator(".lb-draw-start").click()
-        box = page.locator("iframe[title*='st_folium']").bounding_box()
-        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-        corners = [(cx - 60, cy - 40), (cx + 60, cy - 40), (cx + 60, cy + 40), (cx - 60, cy + 40)]
-        for x, y in corners:
-            page.mouse.click(x, y)
-            page.wait_for_timeout(400)
-        page.mouse.click(*corners[0])
+        corners = _draw(page, frame, ".lb-draw-start", [(0.4, 0.4), (0.6, 0.4), (0.6, 0.6), (0.4, 0.6), (0.4, 0.4)])
         page.get_by_text("Ort: gezeichnete Fläche").wait_for(timeout=TIMEOUT)
 
         ARTIFACTS.mkdir(exist_ok=True)
@@ -161,7 +191,9 @@ def test_agreement_drawn_moved_through_states_overdue_and_in_the_handout(server,
         page.get_by_text("Vereinbarung Nr. 12 gespeichert.").wait_for(timeout=TIMEOUT)
         row = store.agreements().set_index("agreement_id").loc[12]
         assert row["title"] == TITLE and row["kind"] == "greenery_cut" and row.geometry.geom_type == "Polygon"
-        assert 5_000 < row.geometry.area < 50_000  # about 120 × 80 px at zoom 17
+        clicked = shapely.Polygon(_metric(store, corners[:4]).get_coordinates().to_numpy())
+        assert row.geometry.area == pytest.approx(clicked.area, rel=0.03)  # the clicked corners, whatever the zoom
+        assert row.geometry.area > 100  # not a sliver
         assert str(row["agreed"].date()) == "2026-09-01" and str(row["due"].date()) == "2026-10-15"
 
         # overdue: counted, and shown as such when picked
@@ -241,6 +273,58 @@ def test_single_find_added_and_corrected_on_a_phone(server, chromium, block_outs
         assert width <= 390
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "meldung_390.png"), full_page=True)
+        assert page.blocked == [] and page.errors == [] and page.dialogs == []
+    finally:
+        context.close()
+
+
+def test_agreement_drawn_as_a_line_is_stored_and_shown_as_a_line(server, chromium, block_outside):
+    url, store = server
+    title = "E2E Polizeipräsenz Eisenbahnstraße (Linie)"
+    context, page = _page(chromium, block_outside, {"width": 1500, "height": 1100})
+    try:
+        new = int(store.agreements()["agreement_id"].max()) + 1
+        page.goto(f"{url}/vereinbarungen", timeout=TIMEOUT)
+        page.get_by_text("Vereinbarung anlegen oder bearbeiten").wait_for(timeout=TIMEOUT)
+        frame = _map_frame(page)
+        assert frame.locator(".lb-draw-line").inner_text() == "╱ Linie zeichnen"
+        frame.evaluate("() => { window.map.setView([51.3452, 12.4060], 17, {animate: false}); }")
+        page.wait_for_timeout(500)
+        # three points; clicking the last one again finishes the line
+        spots = _draw(page, frame, ".lb-draw-line", [(0.3, 0.45), (0.5, 0.55), (0.7, 0.5), (0.7, 0.5)])
+        page.get_by_text("Ort: gezeichnete Linie").wait_for(timeout=TIMEOUT)
+        assert frame.locator(".lb-draw-line").inner_text() == "╱ Linie zeichnen"  # drawing finished
+
+        page.get_by_label("Titel").fill(title)
+        _pick(page, "Art der Maßnahme", "Polizeipräsenz")
+        _pick(page, "zuständig", "Polizeidirektion")
+        page.get_by_role("button", name="Vereinbarung speichern").click()
+        page.get_by_text(f"Vereinbarung Nr. {new} gespeichert.").wait_for(timeout=TIMEOUT)
+
+        row = store.agreements().set_index("agreement_id").loc[new]
+        assert row["title"] == title and row["kind"] == "police_presence"
+        assert row.geometry.geom_type == "LineString" and store.agreements().crs.to_epsg() == 25833
+        expected = _metric(store, spots[:3])
+        got = shapely.points(row.geometry.coords)
+        assert len(got) == 3 and (shapely.distance(got, expected.values) < 1.5).all()  # metres
+        assert row.geometry.length == pytest.approx(shapely.LineString(expected.values).length, rel=0.02)
+        assert "geometry_wkt: – → LINESTRING (" in store.audit_log().iloc[-1]["detail"]
+
+        # on the agreements layer as a line (a Leaflet polyline, not an area or a point); the saved page
+        # replaces the map's frame, so look in whichever map frame is current
+        check = """(t) => { let hit = false;
+            if (!window.map || !window.L) return false;
+            window.map.eachLayer(l => { const f = l.feature;
+              if (f && f.properties && (f.properties._title || '').includes(t) && l instanceof L.Polyline
+                  && !(l instanceof L.Polygon) && f.geometry.type === 'LineString') hit = true; });
+            return hit; }"""
+        deadline = time.time() + TIMEOUT / 1000
+        while not any(_shows(f, check, title) for f in page.frames if "st_folium" in f.url):
+            if time.time() > deadline:
+                raise AssertionError("the new line is not on the agreements layer")
+            page.wait_for_timeout(300)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "vereinbarungen_linie.png"), full_page=True)
         assert page.blocked == [] and page.errors == [] and page.dialogs == []
     finally:
         context.close()

@@ -99,3 +99,56 @@ def test_sensitivity_of_the_verdict_across_ring_widths(demo_store):
     assert sorted(sens["buffer_m"]) == [200.0, 300.0, 500.0] and sens["default"].sum() == 1
     assert sens.loc[sens["default"], "verdict"].iloc[0] == "effect"
     assert row["sensitivity"].startswith(("Das Ergebnis »Wirkung«", "Vorsicht: das Ergebnis »Wirkung«"))
+
+
+def test_a_line_place_is_evaluated_with_a_150_m_corridor_and_its_buffer_ring(demo_store, tmp_path):
+    """A greenery cut drawn as a line along Eisenbahnstraße: the follow-up counts finds within 150 m of the
+    line (treated), 150–450 m (buffer ring) and beyond (control); the DiD equals a direct computation."""
+    import pandas as pd
+    import shapely
+
+    from geo.analysis.evaluate import evaluate_measure
+    from geo.analysis.timeseries import measure_table
+    from geo.core.quality import spatial_records
+
+    store = Store(tmp_path / "s.gpkg")
+    shutil.copyfile(demo_store.path, store.path)
+    a, b = (ag.place_from_latlon(store.area, lat, lon) for lat, lon in ((51.3452, 12.4050), (51.3457, 12.4095)))
+    line = shapely.LineString([a.coords[0], b.coords[0]])
+    new = ag.add_agreement(store, title="Rückschnitt entlang der Straße", kind="greenery_cut", geometry=line,
+                           agreed="2026-01-13", responsible="Amt für Stadtgrün", due="2026-03-31",
+                           place="Eisenbahnstr.")
+    done = ag.set_status(store, new, "umgesetzt", done="2026-03-02", today=date(2026, 11, 10))
+    lines = follow_up_from_store(store, store.agreements().query("agreement_id == @new"))
+    assert len(lines) == 1
+    row = lines.iloc[0]
+    assert row["verdict"] != "not_evaluable" and row["window_days"] == 180
+    assert row["text"].startswith("Grünrückschnitt Eisenbahnstr.: umgesetzt 02.03.2026 — ")
+
+    measure = measure_table({"greenery_cut": store.read("greenery_cut")}, store.area.crs)
+    measure = measure[measure["record_id"] == done["measure_id"]].iloc[0]
+    assert measure.geometry.geom_type == "LineString" and measure.geometry.hausdorff_distance(line) < 0.5
+    line = measure.geometry  # as stored (coordinates rounded)
+    finds, _ = spatial_records(store.read("syringe_find"))
+    ev = evaluate_measure(measure, finds, "syringe_find", store.area)
+    areas = ev.areas.set_index("role")
+    boundary = store.area.boundary
+    corridor = shapely.buffer(line, 150.0)
+    assert areas.geometry["treated"].area == pytest.approx(corridor.intersection(boundary).area, rel=1e-6)
+    ring = shapely.buffer(corridor, 300.0).difference(corridor).intersection(boundary)
+    assert areas.geometry["buffer"].area == pytest.approx(ring.area, rel=1e-6)
+    assert ev.before.start == date(2025, 9, 3) and ev.after.start == date(2026, 3, 2)
+
+    when = pd.to_datetime(finds["found_at"])
+    x, y = finds.geometry.x.to_numpy(), finds.geometry.y.to_numpy()
+    zones = {"treated": corridor, "buffer": shapely.buffer(corridor, 300.0).difference(corridor),
+             "control": boundary.difference(shapely.buffer(corridor, 300.0))}
+
+    def count(window, zone):
+        w = (when >= pd.Timestamp(window.start)) & (when < pd.Timestamp(window.end) + pd.Timedelta(days=1))
+        return int((w.to_numpy() & shapely.contains_xy(zones[zone], x, y)).sum())
+
+    (t0, t1), (d0, d1), (c0, c1) = ((count(ev.before, z), count(ev.after, z)) for z in zones)
+    assert tuple(ev.counts["before"]) == (t0, d0, c0) and tuple(ev.counts["after"]) == (t1, d1, c1)
+    assert t0 > 20  # a real corridor along the street, not the line itself
+    assert row["change_pct"] == pytest.approx(100 * ((t1 / t0) / (c1 / c0) - 1), abs=1e-9)

@@ -274,6 +274,32 @@ def test_agreement_status_change_creates_and_replaces_the_measure_record(tmp_pat
     assert f"Maßnahme disposal_bin ersetzt: {done['measure_id']}" in any_store.audit_log()["detail"].iloc[-1]
 
 
+def test_agreement_places_as_line_and_area_and_an_edit_is_audited(tmp_path, any_store):
+    """A place drawn as a line or an area keeps its type and coordinates (metric CRS, cm) on both backends;
+    moving it is one audit line with who, when and old → new."""
+    from geo.data import agreements as ag
+
+    import_file(_csv(tmp_path, "a.csv", 3), "syringe_find", any_store, now=NOW)
+    line = shapely.LineString([(X0, Y0), (X0 + 80.123, Y0 + 10.456), (X0 + 150, Y0 - 20)])
+    area = shapely.Polygon([(X0, Y0), (X0 + 60, Y0), (X0 + 60, Y0 + 40), (X0, Y0 + 40)])
+    first = _agreement(any_store, kind="greenery_cut", responsible="Amt für Stadtgrün", geometry=line)
+    second = _agreement(any_store, kind="police_presence", responsible="Polizeidirektion", geometry=area)
+    table = any_store.agreements().set_index("agreement_id")
+    assert table.crs.to_epsg() == 25833
+    assert table.geometry[first].geom_type == "LineString" and table.geometry[first].equals_exact(line, 0.006)
+    assert table.geometry[second].geom_type == "Polygon" and table.geometry[second].equals_exact(area, 0.006)
+    before = datetime.now()
+    ag.edit_agreement(any_store, first, geometry=area, user="carla")
+    after = datetime.now()
+    assert any_store.agreements().set_index("agreement_id").geometry[first].equals_exact(area, 0.006)
+    log = any_store.audit_log().iloc[-1]
+    assert (log["action"], log["user"]) == ("agreement_change", "carla")
+    assert before.replace(microsecond=0) <= pd.Timestamp(log["at"]).to_pydatetime().replace(tzinfo=None) <= after
+    old, new = (shapely.to_wkt(g, rounding_precision=2, trim=True) for g in (line, area))
+    assert len(new) > 80 and old.startswith("LINESTRING (")  # long texts are shortened in the log
+    assert log["detail"] == f"Vereinbarung Nr. {first}: geometry_wkt: {old} → {new[:77]}…"
+
+
 def test_bad_agreement_entry_changes_nothing(tmp_path, any_store):
     from geo.core.errors import UserError
     from geo.data import agreements as ag

@@ -4,7 +4,7 @@
 
     lagebild agreements add --title "Behälter Torgauer Platz" --kind Spritzenentsorgungsbehälter \\
         --place "Torgauer Platz" --agreed 09.09.2025 --responsible Stadtreinigung --due 31.10.2025
-    lagebild agreements add ... (--lat 51.345 --lon 12.414 | --place NAME | --hotspot 1)
+    lagebild agreements add ... (--lat 51.345 --lon 12.414 | --place NAME | --hotspot 1 | --forecast 1)
     lagebild agreements set 6 --status umgesetzt --done 01.11.2025
     lagebild agreements set 4 --status verworfen --reason "Standort zu nah am Spielplatz"
     lagebild agreements list [--status vereinbart] [--overdue]
@@ -13,7 +13,10 @@
 ``add`` prints the new agreement's number. KIND and STATUS take the German words
 (``Spritzenentsorgungsbehälter``, ``vereinbart``, ``in Umsetzung``, ``umgesetzt``, …) or the schema ids
 (``disposal_bin``, ``done``, …). ``--place`` is the name of a stored sensitive place; ``--hotspot N`` the
-N-th hot spot cell (highest z first) of the syringe finds in the last Rapport period (or ``--from/--to``).
+N-th hot spot cell (highest z first) of the syringe finds in the last Rapport period (or ``--from/--to``);
+``--forecast N`` the N-th forecast area (touching forecast cells, most expected finds first) of the syringe
+finds for the period after that one (:func:`geo.analysis.forecast.forecast`, method ``auto``, 3 % of the
+area; :func:`geo.data.agreements.forecast_places`).
 ``list`` shows, for agreements carried out long enough ago, the measure evaluation's verdict.
 ``export`` writes the list for the minutes as CSV for German Excel. Rules: :mod:`geo.data.agreements`.
 """
@@ -47,6 +50,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     where.add_argument("--lat", type=float, metavar="BREITE", help="Ort als Punkt: geografische Breite (mit --lon)")
     where.add_argument("--place", metavar="NAME", help="Ort: Name eines gespeicherten sensiblen Ortes")
     where.add_argument("--hotspot", type=int, metavar="N", help="Ort: N-te Hotspot-Zelle (1 = stärkste)")
+    where.add_argument("--forecast", type=int, metavar="N",
+                       help="Ort: N-te Prognosefläche für den nächsten Zeitraum (1 = meiste erwartete Funde)")
     add.add_argument("--lon", type=float, metavar="LÄNGE", help="geografische Länge (mit --lat)")
     add.add_argument("--agreed", required=True, type=date_argument, metavar="DATUM", help="Datum des Rapports")
     add.add_argument("--responsible", required=True, metavar="STELLE",
@@ -108,25 +113,45 @@ def _store(args: argparse.Namespace):
     return store
 
 
-def _hotspot_place(store, args: argparse.Namespace, number: int):
-    from geo.analysis.hotspots import hotspot_analysis
+def _analysis_period(store, args: argparse.Namespace):
+    """``--from/--to``, else the last Rapport period before the latest find."""
     from geo.core.period import rapport_period
-    from geo.data.agreements import place_from_hotspot
 
     period = period_from_args(args)
     if period is None:
         latest = store.attributes(SYRINGE_FIND, ["found_at"])["found_at"]
         if not len(latest):
-            raise UserError("Keine Spritzenfunde gespeichert; ohne sie gibt es keine Hotspots.")
+            raise UserError("Keine Spritzenfunde gespeichert; ohne sie gibt es keine Hotspots und keine Prognose.")
         import pandas as pd
 
         period = rapport_period(pd.to_datetime(latest).max().date() + pd.Timedelta(days=1))
+    return period
+
+
+def _hotspot_place(store, args: argparse.Namespace, number: int):
+    from geo.analysis.hotspots import hotspot_analysis
+    from geo.data.agreements import place_from_hotspot
+
+    period = _analysis_period(store, args)
     finds = store.read(SYRINGE_FIND, period)
     if len(finds) < 3:
         raise UserError(f"Zu wenige Spritzenfunde im Zeitraum {period.label()} für eine Hotspot-Analyse.")
     result = hotspot_analysis(finds, store.area, weight="count")
     label, geom = place_from_hotspot(result.cells, number)
     return f"{label} ({period.label()})", geom
+
+
+def _forecast_place(store, args: argparse.Namespace, number: int):
+    """The ``number``-th forecast area for the period after :func:`_analysis_period` (label, polygon)."""
+    from geo.analysis.forecast import forecast, forecast_areas
+    from geo.data.agreements import forecast_places, place_from_forecast
+
+    if number < 1:  # before the forecast's work
+        raise UserError(f"Prognosefläche Nr. {number} gibt es nicht; die Zählung beginnt bei 1.")
+    period = _analysis_period(store, args)
+    result = forecast(store.read(SYRINGE_FIND), SYRINGE_FIND, store.area, period)
+    label, geom = place_from_forecast(forecast_places(forecast_areas(result)), number)
+    return f"{label} ({result.target.label()})", geom
 
 
 def run_add(args: argparse.Namespace) -> int:
@@ -143,8 +168,10 @@ def run_add(args: argparse.Namespace) -> int:
         raise UserError("--lon nur zusammen mit --lat angeben.")
     elif args.place is not None:
         place, geom = place_from_name(store.read(SENSITIVE_PLACE), args.place)
-    else:
+    elif args.hotspot is not None:
         place, geom = _hotspot_place(store, args, args.hotspot)
+    else:
+        place, geom = _forecast_place(store, args, args.forecast)
     new = add_agreement(store, title=args.title, kind=args.kind, geometry=geom, agreed=args.agreed,
                         responsible=args.responsible, due=args.due, place=place, notes=args.notes,
                         public=args.public, user=_user(args))

@@ -1,14 +1,14 @@
 """The Drogenrapport's agreements (Vereinbarungen): who does what, where, by when – and whether it happened.
 
 An agreement has a title, a measure kind (:data:`geo.core.schema.AGREEMENT_KINDS`), a place (point, line
-or area in the store's metric CRS; from coordinates, a sensitive place or a hot spot cell), the meeting
-date it was agreed at, the responsible body (:data:`geo.core.schema.RESPONSIBLE_BODIES`), a due date, a
-status (vereinbart → in Umsetzung → umgesetzt → beendet, or verworfen with a reason; see
+or area in the store's metric CRS; drawn, from coordinates, a sensitive place, a hot spot cell or a forecast
+area), the meeting date it was agreed at, the responsible body (:data:`geo.core.schema.RESPONSIBLE_BODIES`), a
+due date, a status (vereinbart → in Umsetzung → umgesetzt → beendet, or verworfen with a reason; see
 :data:`geo.core.schema.AGREEMENT_TRANSITIONS`), notes and a public flag.
 
 When an agreement of a measure kind is carried out (status ``done``), the measure record is created in
 the same atomic write, with the real date and the agreement's geometry (a disposal bin at the place's
-representative point, a line as a 25 m corridor for police presence and street work), and linked via
+representative point, a line as a corridor 25 m either side for police presence and street work), and linked via
 ``measure_id``; the measure evaluation then uses it like any imported measure. Ending it (``ended``)
 sets the end date of measures that have one (bins: removed, police presence, street work).
 
@@ -48,7 +48,8 @@ from geo.core.schema import (
 )
 from geo.data.store import Store
 
-#: Width (m) of the corridor a line becomes when the measure kind takes no lines.
+#: Distance (m) either side of a line: the corridor (50 m wide) a line becomes when the measure kind takes no
+#: lines (police presence, street work); the evaluation then adds its buffer ring around the corridor.
 LINE_CORRIDOR_M = 25.0
 #: Extra German words accepted for the kinds (normalised with :func:`normalise_name`).
 _KIND_WORDS: dict[str, str] = {
@@ -175,6 +176,50 @@ def place_from_hotspot(cells: gpd.GeoDataFrame, number: int) -> tuple[str, shape
     if not 1 <= int(number) <= len(hot):
         raise UserError(f"Hotspot Nr. {number} gibt es nicht; im Zeitraum sind es {len(hot)} (1 bis {len(hot)}).")
     return f"Hotspot Nr. {int(number)}", hot.geometry.iloc[int(number) - 1]
+
+
+#: Cells of a forecast closer than this (m) form one forecast area (touching cells, rounding gaps).
+FORECAST_JOIN_M = 0.5
+
+
+def forecast_places(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Forecast areas as places: touching forecast cells (:func:`geo.analysis.forecast.forecast_areas`,
+    columns ``rank``, ``expected``) united into one area each, numbered 1, 2, … by the events expected
+    in the area ``E_A = Σ_{c ∈ A} E_c``, highest first (ties: the area holding the better-ranked cell).
+
+    Returns columns ``number``, ``expected``, ``n_cells``, ``period`` (when ``cells`` has it) and the
+    united polygons (coordinates on a 1 cm grid), in ``cells``' CRS.
+    """
+    columns = ["number", "expected", "n_cells", "period"]
+    if not len(cells):
+        return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=cells.crs)
+    geoms = np.asarray(cells.geometry.values, dtype=object)
+    joined = shapely.get_parts(shapely.union_all(shapely.buffer(geoms, FORECAST_JOIN_M / 2)))
+    tree = shapely.STRtree(joined)
+    group = tree.query(shapely.point_on_surface(geoms), predicate="within")
+    part = np.empty(len(geoms), dtype=np.int64)
+    part[group[0]] = group[1]
+    frame = pd.DataFrame({"part": part, "expected": cells["expected"].to_numpy(dtype=float),
+                          "rank": cells["rank"].to_numpy() if "rank" in cells else np.arange(len(cells))})
+    agg = frame.groupby("part").agg(expected=("expected", "sum"), n_cells=("expected", "size"),
+                                    best=("rank", "min"))
+    agg = agg.sort_values(["expected", "best"], ascending=[False, True], kind="stable")
+    # snapped to 1 cm, so cells whose shared edges differ by rounding unite into one polygon
+    united = [shapely.union_all(geoms[part == p], grid_size=0.01) for p in agg.index]
+    period = str(cells["period"].iloc[0]) if "period" in cells else ""
+    return gpd.GeoDataFrame({"number": np.arange(1, len(agg) + 1), "expected": agg["expected"].to_numpy(),
+                             "n_cells": agg["n_cells"].to_numpy(), "period": period},
+                            geometry=united, crs=cells.crs)
+
+
+def place_from_forecast(areas: gpd.GeoDataFrame, number: int) -> tuple[str, shapely.Geometry]:
+    """The ``number``-th area of :func:`forecast_places` as ``(label, polygon)``."""
+    if not len(areas):
+        raise UserError("Die Prognose hat keine Flächen.")
+    if not 1 <= int(number) <= len(areas):
+        raise UserError(f"Prognosefläche Nr. {number} gibt es nicht; die Prognose hat {len(areas)} "
+                        f"(1 bis {len(areas)}).")
+    return f"Prognosefläche Nr. {int(number)}", areas.geometry.iloc[int(number) - 1]
 
 
 # ---------------------------------------------------------------------------- reading
@@ -442,7 +487,8 @@ def status_label(status: str, is_overdue: bool = False) -> str:
 
 __all__ = [
     "TABLE_COLUMNS", "WRITE_ROLES", "add_agreement", "agreement_table", "as_date", "check_place", "edit_agreement",
-    "for_role", "german_table", "get_agreement", "hot_cells", "link_measure", "measure_rows", "overdue",
-    "parse_body", "parse_kind", "parse_status", "place_from_hotspot", "place_from_latlon", "place_from_name",
+    "for_role", "forecast_places", "german_table", "get_agreement", "hot_cells", "link_measure", "measure_rows",
+    "overdue", "parse_body", "parse_kind", "parse_status", "place_from_forecast", "place_from_hotspot",
+    "place_from_latlon", "place_from_name",
     "set_status", "status_label", "today",
 ]

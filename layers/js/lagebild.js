@@ -745,39 +745,48 @@
     return new Legend({ position: position || "bottomright" }).addTo(map);
   };
 
-  // ------------------------------------------------------------------ polygon drawing
+  // ------------------------------------------------------------------ polygon and line drawing
   /** A small drawing tool: "Fläche zeichnen" – click corners, finish on the first corner, by
-   *  double click or "Fertig"; "Fläche löschen" removes it. Fires Leaflet.draw-compatible
-   *  events (draw:created / draw:deleted) so streamlit-folium reports the drawing. */
+   *  double click or "Fertig"; with ``opts.lines`` also "Linie zeichnen" – click points, finish on
+   *  the last point, by double click or "Fertig"; "löschen" removes the drawing. Fires
+   *  Leaflet.draw-compatible events (draw:created / draw:deleted) so streamlit-folium reports it. */
   LB.drawTool = function (map, opts) {
     opts = opts || {};
     var items = L.featureGroup().addTo(map);
     var style = opts.style || { color: "#111111", weight: 2, dashArray: "6 4", fillOpacity: 0.05 };
-    var pts = [], line = null, marks = L.layerGroup().addTo(map), btnDraw, btnClear;
+    var lines = !!opts.lines;
+    var TEXT = { polygon: "✎ Fläche zeichnen", line: "╱ Linie zeichnen" };
+    var pts = [], line = null, marks = L.layerGroup().addTo(map), mode = null, buttons = {}, btnClear;
 
     function reset() {
       pts = [];
       marks.clearLayers();
       if (line) { map.removeLayer(line); line = null; }
       LB.drawing = false;
+      mode = null;
       map.getContainer().classList.remove("lb-drawing");
-      map.doubleClickZoom.enable();
-      btnDraw.textContent = "✎ Fläche zeichnen";
+      // after the double click that finished a drawing has passed (it would zoom in)
+      setTimeout(function () { if (!LB.drawing) map.doubleClickZoom.enable(); }, 400);
+      Object.keys(buttons).forEach(function (m) { buttons[m].textContent = TEXT[m]; });
     }
     function finish() {
-      if (pts.length < 3) { reset(); return; }
-      var poly = L.polygon(pts.slice(), style);
+      var drawn = mode === "line" ? (pts.length >= 2 ? L.polyline(pts.slice(), style) : null)
+                                  : (pts.length >= 3 ? L.polygon(pts.slice(), style) : null);
+      var type = mode === "line" ? "polyline" : "polygon";
       reset();
+      if (!drawn) return;
       items.clearLayers();
-      items.addLayer(poly);
-      map.fire("draw:created", { layer: poly, layerType: "polygon" });
+      items.addLayer(drawn);
+      map.fire("draw:created", { layer: drawn, layerType: type });
+    }
+    function near(latlng, point) {
+      return map.latLngToContainerPoint(latlng).distanceTo(point) < 10;
     }
     function onClick(e) {
       if (!LB.drawing) return;
-      if (pts.length >= 3) {
-        var first = map.latLngToContainerPoint(pts[0]);
-        if (first.distanceTo(e.containerPoint) < 10) { finish(); return; }
-      }
+      if (mode === "polygon" && pts.length >= 3 && near(pts[0], e.containerPoint)) { finish(); return; }
+      if (mode === "line" && pts.length >= 2 && near(pts[pts.length - 1], e.containerPoint)) { finish(); return; }
+      if (mode === "line" && pts.length === 1 && near(pts[0], e.containerPoint)) return; // no zero-length line
       pts.push(e.latlng);
       marks.addLayer(L.circleMarker(e.latlng, { radius: 4, color: "#111", weight: 1, fillOpacity: 1,
                                                  fillColor: pts.length === 1 ? "#ffeb3b" : "#fff" }));
@@ -794,28 +803,38 @@
     map.on("dblclick", function () { if (LB.drawing) finish(); });
     document.addEventListener("keydown", function (e) { if (e.key === "Escape" && LB.drawing) reset(); });
 
+    function start(m) {
+      if (LB.drawing && mode === m) { finish(); return; }
+      reset();
+      LB.drawing = true;
+      mode = m;
+      map.closePopup();
+      map.doubleClickZoom.disable();
+      map.getContainer().classList.add("lb-drawing");
+      buttons[m].textContent = "✓ Fertig";
+    }
     var Control = L.Control.extend({
       onAdd: function () {
         var box = el("div", "leaflet-bar lb-draw");
-        btnDraw = el("a", "lb-draw-start", "✎ Fläche zeichnen");
-        btnDraw.href = "#";
-        btnDraw.title = "Fläche zeichnen: Ecken anklicken, zum Abschließen die erste Ecke oder doppelt klicken";
-        btnClear = el("a", "lb-draw-clear", "✕ Fläche löschen");
+        var what = lines ? "Zeichnung" : "Fläche";
+        buttons.polygon = el("a", "lb-draw-start", TEXT.polygon);
+        buttons.polygon.title = "Fläche zeichnen: Ecken anklicken, zum Abschließen die erste Ecke oder doppelt klicken";
+        if (lines) {
+          buttons.line = el("a", "lb-draw-line", TEXT.line);
+          buttons.line.title = "Linie zeichnen: Punkte anklicken, zum Abschließen den letzten Punkt noch einmal " +
+                               "oder doppelt klicken";
+        }
+        btnClear = el("a", "lb-draw-clear", "✕ " + what + " löschen");
+        btnClear.title = "gezeichnete " + (lines ? "Linie oder Fläche" : "Fläche") + " entfernen";
+        Object.keys(buttons).forEach(function (m) {
+          var b = buttons[m];
+          b.href = "#";
+          box.appendChild(b);
+          L.DomEvent.on(b, "click", function (e) { L.DomEvent.preventDefault(e); start(m); });
+        });
         btnClear.href = "#";
-        btnClear.title = "gezeichnete Fläche entfernen";
-        box.appendChild(btnDraw);
         box.appendChild(btnClear);
         L.DomEvent.disableClickPropagation(box);
-        L.DomEvent.on(btnDraw, "click", function (e) {
-          L.DomEvent.preventDefault(e);
-          if (LB.drawing) { finish(); return; }
-          reset();
-          LB.drawing = true;
-          map.closePopup();
-          map.doubleClickZoom.disable();
-          map.getContainer().classList.add("lb-drawing");
-          btnDraw.textContent = "✓ Fertig";
-        });
         L.DomEvent.on(btnClear, "click", function (e) {
           L.DomEvent.preventDefault(e);
           reset();
