@@ -31,7 +31,7 @@ from geo.data.access import (
     restrict_history,
 )
 from geo.data.exports import neutralise_formulas
-from geo.data.people import records_for_people
+from geo.data.people import file_name, records_for_people
 from geo.report.display import german_table
 from layers.escape import escape_markdown
 
@@ -285,7 +285,7 @@ def _export_section(user) -> None:
         return export_bytes(records_for_people(released, kind, suffix), suffix)  # German headings, Breite/Länge
 
     c3.download_button(f"{len(gdf)} Datensätze herunterladen", data=make, disabled=not len(gdf),
-                       file_name=f"{kind}_{filters.period.start:%Y%m%d}-{filters.period.end:%Y%m%d}{suffix}",
+                       file_name=file_name(kind, filters.period, suffix),
                        mime="text/csv" if file_format == "CSV" else "application/geo+json", key="export_download")
 
     from app_support.mapdata import map_overlays_for_export  # the map's layers: imported when needed

@@ -6,8 +6,9 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from geo.core.period import parse_period
 from geo.data.exports import write_table
-from geo.data.people import LAT, LON, WKT, plan_for_people, records_for_people
+from geo.data.people import LAT, LON, WKT, file_name, plan_for_people, records_for_people
 
 
 def _finds() -> gpd.GeoDataFrame:
@@ -26,6 +27,16 @@ def test_record_export_has_german_headings_lat_lon_and_wkt(tmp_path):
     lon, lat = gpd.GeoSeries([shapely.Point(318_000, 5_690_000)], crs="EPSG:25833").to_crs(4326).iloc[0].coords[0]
     assert abs(back.at[0, LAT] - lat) < 1e-6 and abs(back.at[0, LON] - lon) < 1e-6
     assert back.at[0, WKT].startswith("POINT (12.")
+
+
+def test_yes_no_columns_read_ja_nein_and_files_have_german_names(tmp_path):
+    finds = _finds().assign(date_only=[True], extra=pd.Series([None], dtype=object))
+    finds = pd.concat([finds, finds.assign(record_id="b2", date_only=False)], ignore_index=True)
+    path = write_table(records_for_people(finds, "syringe_find", ".csv"), tmp_path / "x.csv")
+    back = pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig", keep_default_na=False)
+    assert back["nur Datum"].tolist() == ["ja", "nein"]
+    assert file_name("syringe_find", parse_period("2026-09-01/2026-10-31"), ".csv") == (
+        "spritzenfunde_20260901-20261031.csv")
 
 
 def test_record_geojson_keeps_geometry_with_german_properties(tmp_path):

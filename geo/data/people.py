@@ -6,7 +6,7 @@ this module first:
 
 * headings are the German field labels of :mod:`geo.core.schema` (``Fundzeit``, ``Anzahl`` …);
 * values a person reads are German (``Vorschlag`` / ``bestehend``, dates as ``31.10.2026 14:05``
-  in CSV);
+  and yes/no as ``ja`` / ``nein`` in CSV), and the file is named in German (:func:`file_name`);
 * every row gets ``Breite`` / ``Länge`` (WGS84, a point on the geometry) besides the geometry as
   WKT (CSV) or the GeoJSON geometry.
 
@@ -22,6 +22,7 @@ import shapely
 
 from geo.core import fmt
 from geo.core.area import DISPLAY_CRS
+from geo.core.period import Period
 from geo.core.schema import IMPORT_ID, QUALITY_LABELS, RECORD_ID, get_kind
 
 #: Headings of the columns every stored record carries, and of the optional quality columns (schema).
@@ -68,6 +69,31 @@ def _german_datetimes(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _german_booleans(df: pd.DataFrame) -> pd.DataFrame:
+    """Yes/no columns (bool, or objects holding only bools and gaps) as ``ja`` / ``nein`` (missing: empty)."""
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        values = s.dropna()
+        if pd.api.types.is_bool_dtype(s.dtype) or (
+                s.dtype == object and len(values) and values.map(lambda v: isinstance(v, bool | np.bool_)).all()):
+            out[col] = s.map(lambda v: "" if pd.isna(v) else ("ja" if v else "nein")).astype(object)
+    return out
+
+
+def file_name(kind: str, period: Period, suffix: str) -> str:
+    """A German file name for an export: ``spritzenfunde_20260901-20261031.csv`` (umlauts spelled out).
+
+    >>> from geo.core.period import parse_period
+    >>> file_name("disposal_bin", parse_period("2026-09-01/2026-10-31"), ".geojson")
+    'spritzenentsorgungsbehaelter_20260901-20261031.geojson'
+    """
+    stem = get_kind(kind).label_plural.lower()
+    for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"), (" ", "-")):
+        stem = stem.replace(a, b)
+    return f"{stem}_{period.start:%Y%m%d}-{period.end:%Y%m%d}{suffix}"
+
+
 def _for_file(gdf: gpd.GeoDataFrame, labels: dict[str, str], suffix: str) -> pd.DataFrame:
     """Rename by ``labels``, add Breite/Länge; for CSV add WKT and write dates the German way."""
     table = gdf.rename(columns={c: labels[c] for c in gdf.columns if c in labels})
@@ -79,7 +105,7 @@ def _for_file(gdf: gpd.GeoDataFrame, labels: dict[str, str], suffix: str) -> pd.
     geoms = gdf.geometry.to_crs(DISPLAY_CRS) if gdf.crs is not None else gdf.geometry
     plain = pd.DataFrame(table.drop(columns=[table.geometry.name]))
     plain[WKT] = geoms.to_wkt().to_numpy()
-    return _german_datetimes(plain)
+    return _german_booleans(_german_datetimes(plain))
 
 
 def records_for_people(gdf: gpd.GeoDataFrame, kind: str, suffix: str = ".csv") -> pd.DataFrame:
@@ -103,5 +129,5 @@ def plan_for_people(plan: gpd.GeoDataFrame, suffix: str = ".csv") -> pd.DataFram
     return _for_file(out, PLAN_LABELS, suffix)
 
 
-__all__ = ["PLAN_LABELS", "PLAN_STATUS", "SYSTEM_LABELS", "lat_lon_columns", "plan_for_people",
+__all__ = ["PLAN_LABELS", "PLAN_STATUS", "SYSTEM_LABELS", "file_name", "lat_lon_columns", "plan_for_people",
            "records_for_people"]
