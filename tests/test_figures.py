@@ -131,11 +131,12 @@ def test_count_hotspots_counts_connected_groups_not_cells():
 
     # a row of squares: cells 0-1 touch (one hotspot), cell 3 stands alone, cell 5 alone but only class 1
     cls = [3, 2, 0, 2, -3, 1]
-    cells = gpd.GeoDataFrame({"gi_class": cls, "gi_z": [3.0, 2.5, 0, 2.4, -3, 1.7], "count": [5, 4, 0, 3, 0, 2]},
+    cells = gpd.GeoDataFrame({"gi_class": cls, "gi_z": [3.0, 2.5, 0, 2.4, -3, 1.7], "count": [5, 4, 0, 6, 0, 7]},
                              geometry=[box(i * 100, 0, i * 100 + 100, 100) for i in range(6)], crs="EPSG:25833")
     assert count_hotspots(cells) == 3
     assert count_hotspots(cells, min_class=2) == 2
     assert count_hotspots(cells.assign(gi_class=0)) == 0
+    assert count_hotspots(cells.assign(count=[1, 1, 0, 6, 0, 7])) == 2  # 2 events in cells 0-1: no hotspot
     assert count_hotspots(None) is None
 
 

@@ -11,6 +11,7 @@ import pytest
 import shapely
 
 from geo.analysis.placenames import (
+    MIN_HOTSPOT_EVENTS,
     address_of,
     crossing_name,
     hotspot_groups,
@@ -80,6 +81,15 @@ def test_groups_are_connected_hot_cells_and_long_ones_split_at_their_peaks():
     strip = hotspot_groups(_cells(z))
     assert len(strip) == 2 and sorted(strip["n_cells"]) == [10, 10]
     assert hotspot_groups(_cells({(0, 0): (2, 3.0)}), min_class=3).empty
+
+
+def test_hot_cells_with_almost_nothing_in_them_are_no_hotspot():
+    # significant only through their neighbours: together 4 events < MIN_HOTSPOT_EVENTS
+    cells = _cells({(0, 0): (3, 5.0), (10, 10): (1, 2.0), (11, 10): (1, 2.0)})
+    cells["count"] = [40.0, 3.0, 1.0]
+    groups = hotspot_groups(cells)
+    assert groups["count"].tolist() == [40.0] and MIN_HOTSPOT_EVENTS == 5
+    assert len(hotspot_groups(cells, min_events=4)) == 2
 
 
 def test_names_from_streets_crossings_squares_and_places():
@@ -184,7 +194,9 @@ def test_cli_hotspots_writes_place_and_lists_top_hotspots(demo_with_buildings, t
     assert list(table.columns[:9]) == ["cell_id", "count", "gi_z", "gi_p", "gi_p_fdr", "gi_class", "gi_label",
                                        "place", "n_neighbours"]
     hot = table["gi_class"] > 0
-    assert (table.loc[hot, "place"] != "").all() and (table.loc[~hot, "place"] == "").all()
+    unnamed = hot & (table["place"] == "")  # hot only through their neighbours: no hotspot, no name
+    assert (table.loc[~hot, "place"] == "").all() and unnamed.sum() < 0.05 * hot.sum()
+    assert (table.loc[unnamed, "count"] < MIN_HOTSPOT_EVENTS).all()
     assert table.loc[hot, "place"].str.contains("Rabet").any()
 
 

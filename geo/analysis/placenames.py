@@ -47,6 +47,10 @@ SPLIT_M = 300.0
 PEAK_SEPARATION_M = 200.0
 #: A part of a divided group keeps at least this share of the group's events (else it joins its neighbour).
 MIN_PART_SHARE = 0.1
+#: A group of hot cells whose cells together hold fewer events (sum of the weight) than this is no
+#: hotspot: its significance comes from its neighbours, not from anything found there (e.g. two cells
+#: with one find beside a large hotspot), so it is neither counted nor named.
+MIN_HOTSPOT_EVENTS = 5.0
 #: A hotspot is named after what lies around its core: the cells within this distance (m) of its peak.
 CORE_M = 90.0
 #: Buildings and streets within this distance of a hotspot name it (m).
@@ -159,8 +163,10 @@ def _peaks(xy: np.ndarray, z: np.ndarray, w: np.ndarray) -> np.ndarray:
         peaks.pop(int(np.argmin(share)))
 
 
-def hotspot_groups(cells: gpd.GeoDataFrame, *, min_class: int = 1, weight: str = "count") -> gpd.GeoDataFrame:
-    """Hotspots: connected groups of hot cells (``gi_class ≥ min_class``; touching edges or corners).
+def hotspot_groups(cells: gpd.GeoDataFrame, *, min_class: int = 1, weight: str = "count",
+                   min_events: float = MIN_HOTSPOT_EVENTS) -> gpd.GeoDataFrame:
+    """Hotspots: connected groups of hot cells (``gi_class ≥ min_class``; touching edges or corners)
+    that hold at least ``min_events`` events (sum of ``weight``; see :data:`MIN_HOTSPOT_EVENTS`).
 
     A group wider than :data:`SPLIT_M` (e.g. a whole street with a park beside it) is divided at
     its peaks (:func:`_peaks`) so that each hotspot has one centre a name can describe.
@@ -207,6 +213,7 @@ def hotspot_groups(cells: gpd.GeoDataFrame, *, min_class: int = 1, weight: str =
                      "max_class": int(hot["gi_class"].to_numpy()[m].max()), "cell_ids": list(ids[m]),
                      "core": shapely.union_all(geoms[core]), "geometry": shapely.union_all(geoms[m])})
     out = gpd.GeoDataFrame(rows, geometry="geometry", crs=cells.crs)
+    out = out[out["count"].to_numpy() >= min_events]
     out = out.sort_values(["count", "n_cells"], ascending=False, kind="stable").reset_index(drop=True)
     out.insert(0, "group", np.arange(1, len(out) + 1))
     return out
