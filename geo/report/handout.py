@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 
 import geopandas as gpd
@@ -58,7 +59,7 @@ from geo.report.figures import (
 from geo.report.forecast_text import forecast_line
 from geo.report.handout_agreements import agreements_section
 from geo.report.handout_times import times_section
-from geo.report.keychanges import FigureChange, count_change, figure_changes
+from geo.report.keychanges import FigureChange, count_change, figure_changes, hotspot_changes
 from geo.report.pdfstyle import DOWN, GRID, MARGIN, MUTED, UP, NotesBox, escape, fonts, pdf_table, styles
 from geo.report.staticmap import map_png
 from geo.report.whatchanged import what_changed
@@ -137,22 +138,22 @@ TOP_MARGIN, BOTTOM_MARGIN = 14 * mm, 20 * mm
 FRAME_W, FRAME_H = A4[0] - 2 * MARGIN - 12, A4[1] - TOP_MARGIN - BOTTOM_MARGIN - 12
 
 
-def _hotspots_section(top: pd.DataFrame | None, n_all: int | None, st) -> list:
+def _hotspots_section(top: pd.DataFrame | None, n_all: int | None, period: Period, st) -> list:
     """The "Top-Hotspots" table: rank (H1, H2, … as on the map), name, finds, syringes, change."""
     out = [Paragraph("Top-Hotspots", st["h2"])]
     if top is None or not len(top):
         return [*out, Paragraph("Keine signifikanten Hotspots im Zeitraum.", st["body"])]
     shown = top.iloc[:MAX_HOTSPOT_ROWS]
-    has_prev = shown["change"].notna().any()
+    changes = hotspot_changes(shown, period.days, period.previous().days)
     rows = [[f"H{int(r.rank)}", escape(str(r.place)), fmt.number(r.finds), fmt.number(r.syringes),
-             (f"{int(r.change):+d}".replace("+0", "0") if pd.notna(r.change) else "–") if has_prev else "–"]
-            for r in shown.itertuples()]
+             _change_markup(replace(ch, text=fmt.number(r.change, sign=True)) if pd.notna(r.change) else ch)]
+            for r, ch in zip(shown.itertuples(), changes, strict=True)]
     out.append(pdf_table(["Nr.", "Ort", "Funde", "Spritzen", "Veränderung"], rows,
                       [1.0 * cm, 10.6 * cm, 1.8 * cm, 1.8 * cm, 2.6 * cm], {0, 2, 3, 4}, st))
     more = f"Die ersten {len(shown)} von {n_all} Hotspots. " if n_all and n_all > len(shown) else ""
     out.append(Paragraph(f"{more}Benannt nach Straße (mit Hausnummern), Kreuzung oder berührtem sensiblen Ort; "
-                         "Veränderung: Funde gegenüber dem Vorzeitraum in denselben Zellen. Die Nummern entsprechen "
-                         "der Karte.", st["small"]))
+                         "Veränderung: Funde gegenüber dem Vorzeitraum in denselben Zellen (Pfeil nur bei mehr als "
+                         "zufälliger Veränderung). Die Nummern entsprechen der Karte.", st["small"]))
     return out
 
 
@@ -355,7 +356,7 @@ def build_handout(
     # page 1: what changed, key figures, the map with the named hotspots, the method in a footnote
     first = _title_section(title, period, area, demo, st)
     first += _overview_section(figures, period, top, place_table, threshold, png, st)
-    first += _hotspots_section(top, hot_now, st) if hotspots is not None else []
+    first += _hotspots_section(top, hot_now, period, st) if hotspots is not None else []
     first.append(Paragraph(_method_note(hotspots, note), st["small"]))
     story: list = [KeepInFrame(FRAME_W, FRAME_H, first, mode="shrink"), PageBreak()]
     # page 2: sensitive places, measures, agreements, room for notes

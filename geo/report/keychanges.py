@@ -117,4 +117,18 @@ def figure_changes(figures: pd.DataFrame, days: float, days_previous: float,
     return out
 
 
-__all__ = ["DOWN", "NOT_TESTED", "UP", "WITHIN_CHANCE", "FigureChange", "count_change", "figure_changes"]
+def hotspot_changes(top: pd.DataFrame, days: float, days_previous: float,
+                    alpha: float = DEFAULT_ALPHA) -> list[FigureChange]:
+    """:class:`FigureChange` of each hotspot's finds (now ``finds``, before ``finds − change``, same cells),
+    in the rows' order; a row without ``change`` gets no verdict.
+
+    >>> import pandas as pd
+    >>> [c.verdict for c in hotspot_changes(pd.DataFrame({"finds": [49, 105], "change": [-37, 20]}), 61, 61)]
+    ['signifikante Abnahme', 'im Rahmen des Zufalls']
+    """
+    return [count_change(f, f - c, days, days_previous, alpha) if pd.notna(c) else FigureChange("–", 0, math.nan, "")
+            for f, c in zip(top["finds"], top["change"], strict=True)]
+
+
+__all__ = ["DOWN", "NOT_TESTED", "UP", "WITHIN_CHANCE", "FigureChange", "count_change", "figure_changes",
+           "hotspot_changes"]

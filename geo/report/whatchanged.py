@@ -22,7 +22,7 @@ from __future__ import annotations
 import pandas as pd
 
 from geo.core import fmt
-from geo.report.keychanges import DOWN, UP, FigureChange, count_change
+from geo.report.keychanges import DOWN, UP, FigureChange, hotspot_changes
 
 
 def _amount(n: float, one: str, many: str) -> str:
@@ -64,8 +64,8 @@ def hotspots_sentence(top: pd.DataFrame | None, days: float, days_previous: floa
     most = f"die meisten Funde gab es an {biggest['place']} ({fmt.number(biggest['finds'])})"
     if top["change"].isna().all():
         return f"{n}; {most}."
-    tested = [(r, count_change(r.finds, r.finds - r.change, days, days_previous))
-              for r in top.itertuples() if pd.notna(r.change)]
+    tested = [(r, c) for r, c in zip(top.itertuples(), hotspot_changes(top, days, days_previous), strict=True)
+              if pd.notna(r.change)]
     grew = max((x for x in tested if x[1].verdict == UP), key=lambda x: x[0].change, default=None)
     shrank = min((x for x in tested if x[1].verdict == DOWN), key=lambda x: x[0].change, default=None)
     if grew is None and shrank is None:
