@@ -93,7 +93,7 @@ def test_page_with_k3_shows_figures_map_curve_tables_and_downloads(app):
     assert len(bins) >= 1 and ranks[ranks != "–"].tolist() == [str(i) for i in range(1, (ranks != "–").sum() + 1)]
     kept = bins[ranks == "–"]  # the Torgauer Platz bin works (planted effect): never offered for moving
     assert kept["Standort"].tolist() == ["Torgauer Platz"]
-    assert kept["Begründung"].str.startswith("wirkt nachweislich (Wirkung").all()
+    assert kept["Begründung"].str.startswith("wirkt beim Standard-Ring (Wirkung").all()
     kinds = {getattr(e, "type", None) for e in _all(at)}
     assert "vega_lite_chart" in kinds  # the coverage curve
     overlays = _map_args(at)

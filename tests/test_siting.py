@@ -249,6 +249,13 @@ def test_bin_that_works_is_not_offered_for_removal(demo_store):
     direct = evaluate_measure(table[table["title"].str.contains("Torgauer")].iloc[0], finds, "syringe_find", area)
     torgau = effects.set_index("record_id").loc[bins.loc[bins["label"] == "Torgauer Platz", "record_id"].iloc[0]]
     assert math.isclose(torgau["change_pct"], (direct.did["ratio"] - 1) * 100)
+    wide = evaluate_measure(table[table["title"].str.contains("Torgauer")].iloc[0], finds, "syringe_find", area,
+                            buffer_m=500.0)
+    assert torgau["flips"] == f"bei 500 m Ring: {wide.verdict_label}" and wide.verdict == "displacement"
+    robust = analyse_coverage(finds, bins, period=Period(date(2026, 9, 1), date(2026, 10, 31)),
+                              effects=effects.assign(flips=""))  # a verdict that holds at every ring width
+    assert robust.kept_bins["removal_reason"].iloc[0] == "wirkt nachweislich (Wirkung, -54 % Funde im Umkreis) – " \
+                                                          "nicht versetzen"
 
     rapport = Period(date(2026, 9, 1), date(2026, 10, 31))  # the last meeting's period
     plain = analyse_coverage(finds, bins, period=rapport)
@@ -257,7 +264,11 @@ def test_bin_that_works_is_not_offered_for_removal(demo_store):
     assert cov.kept_bins["label"].tolist() == ["Torgauer Platz"]
     assert set(cov.removal_ranking["label"]) == {"Rabet Nord", "Otto-Runki-Platz"}
     assert cov.removal_ranking["removal_rank"].tolist() == [1, 2]
-    assert cov.kept_bins["removal_reason"].iloc[0].startswith("wirkt nachweislich (Wirkung, -54 %")
+    # the planted effect holds with the 300 m ring, the growing scene nearby makes it displacement at 500 m: kept,
+    # and the reason says how sure the verdict is, as the Maßnahmen page's sensitivity table does
+    assert cov.kept_bins["removal_reason"].iloc[0] == (
+        "wirkt beim Standard-Ring (Wirkung, -54 % Funde im Umkreis), bei 500 m Ring: Verdrängung – nicht versetzen, "
+        "Wirkung unsicher")
     plan = plan_table(cov)
     assert plan.loc[plan["label"] == "Torgauer Platz", "removal_rank"].isna().all()
 
@@ -276,7 +287,8 @@ def test_cli_bins(demo_store, tmp_path, capsys):
     assert "Abdeckungskurve" in printed and "Radius 150 m (Luftlinie)" in printed
     assert "Aktive Behälter: 3" in printed
     # the bin that demonstrably works is never offered for moving (issue 17)
-    assert "nicht zum Versetzen: Torgauer Platz: wirkt nachweislich (Wirkung, -54 % Funde im Umkreis)" in printed
+    assert ("nicht zum Versetzen: Torgauer Platz: wirkt beim Standard-Ring (Wirkung, -54 % Funde im Umkreis), "
+            "bei 500 m Ring: Verdrängung") in printed
     assert "1. Torgauer Platz" not in printed
     table = pd.read_csv(out, sep=";", decimal=",", encoding="utf-8-sig")
     assert table["status"].tolist() == ["suggested"] * 2 + ["existing"] * 3

@@ -196,6 +196,7 @@ def _effect_ranks(bins: gpd.GeoDataFrame, effects: pd.DataFrame | None, weight: 
     n = len(bins)
     verdict = np.full(n, "", dtype=object)
     label = np.full(n, "", dtype=object)
+    flips = np.full(n, "", dtype=object)
     change = np.full(n, np.nan)
     if effects is not None and len(effects) and "record_id" in bins:
         eff = effects.drop_duplicates("record_id").set_index("record_id")
@@ -203,6 +204,8 @@ def _effect_ranks(bins: gpd.GeoDataFrame, effects: pd.DataFrame | None, weight: 
         verdict = ids.map(eff["verdict"]).fillna("").to_numpy(dtype=object)
         label = ids.map(eff["verdict_label"]).fillna("").to_numpy(dtype=object)
         change = ids.map(eff["change_pct"]).astype(float).to_numpy()
+        if "flips" in eff:
+            flips = ids.map(eff["flips"]).fillna("").to_numpy(dtype=object)
     works = np.isin(verdict, KEEP_VERDICTS)
     unique_w = bins["unique_syringes" if weight == "syringes" else "unique_finds"].to_numpy(dtype=float)
     covered_w = bins["covered_syringes" if weight == "syringes" else "covered_finds"].to_numpy(dtype=float)
@@ -213,7 +216,11 @@ def _effect_ranks(bins: gpd.GeoDataFrame, effects: pd.DataFrame | None, weight: 
     for i, row in enumerate(bins.itertuples()):
         if works[i]:
             pct = f", {fmt.percent(change[i] / 100, 0)} Funde im Umkreis" if np.isfinite(change[i]) else ""
-            reasons.append(f"wirkt nachweislich ({label[i]}{pct}) – nicht versetzen")
+            if flips[i]:  # the verdict holds only for the default ring: say so
+                reasons.append(f"wirkt beim Standard-Ring ({label[i]}{pct}), {flips[i]} – nicht versetzen, "
+                               "Wirkung unsicher")
+            else:
+                reasons.append(f"wirkt nachweislich ({label[i]}{pct}) – nicht versetzen")
         elif row.idle:
             reasons.append("kein Fund im Radius")
         else:
@@ -230,16 +237,28 @@ def bin_effects(bins: gpd.GeoDataFrame, finds: gpd.GeoDataFrame, boundary, *, cr
                 ) -> pd.DataFrame:
     """Each bin's own evaluation (before/after its installation, :func:`geo.analysis.evaluate.evaluate_measures`
     with the defaults) on all ``finds``: ``record_id``, ``verdict``, ``verdict_label``, ``change_pct``
-    (treated area against the control, in %)."""
-    from geo.analysis.evaluate import evaluate_measures
+    (treated area against the control, in %) and ``flips``: where the verdict differs with another ring width of
+    :data:`geo.analysis.sensitivity.DEFAULT_BUFFERS_M` (``"bei 500 m Ring: Verdrängung"``; empty when it holds),
+    as the Maßnahmen page's sensitivity table shows it."""
+    from geo.analysis.evaluate import DEFAULT_BUFFER_M, evaluate_measures
+    from geo.analysis.sensitivity import DEFAULT_BUFFERS_M
     from geo.analysis.timeseries import measure_table
 
     if not len(bins) or not len(finds):
-        return pd.DataFrame(columns=["record_id", "verdict", "verdict_label", "change_pct"])
-    table = evaluate_measures(measure_table({DISPOSAL_BIN: bins}, crs), finds, SYRINGE_FIND, boundary)
+        return pd.DataFrame(columns=["record_id", "verdict", "verdict_label", "change_pct", "flips"])
+    measures = measure_table({DISPOSAL_BIN: bins}, crs)
+    table = evaluate_measures(measures, finds, SYRINGE_FIND, boundary)
     ratio = table.get("did_ratio", pd.Series(np.nan, index=table.index)).astype(float)
+    flips = [[] for _ in range(len(table))]
+    for ring_m in (b for b in DEFAULT_BUFFERS_M if b != DEFAULT_BUFFER_M):
+        other = evaluate_measures(measures, finds, SYRINGE_FIND, boundary, buffer_m=ring_m)
+        for i, (v0, v1, lab) in enumerate(zip(table["verdict"], other["verdict"], other["verdict_label"],
+                                              strict=True)):
+            if v1 != v0 and v1 != "not_evaluable":
+                flips[i].append(f"bei {fmt.number(ring_m)} m Ring: {lab}")
     return pd.DataFrame({"record_id": table["record_id"].astype(str), "verdict": table["verdict"],
-                         "verdict_label": table["verdict_label"], "change_pct": (ratio - 1.0) * 100.0})
+                         "verdict_label": table["verdict_label"], "change_pct": (ratio - 1.0) * 100.0,
+                         "flips": ["; ".join(f) for f in flips]})
 
 
 def _hot_cells_covered(
