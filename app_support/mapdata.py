@@ -55,9 +55,12 @@ def frames(period, filters: state.Filters, kinds, *, restricted: bool = True,
     return {k: records(k, period, filters, restricted=restricted, within=within) for k in kinds}
 
 
-@st.cache_data(max_entries=32, show_spinner="Hotspots und Dichte werden berechnet …", hash_funcs=_HASH)
+@st.cache_resource(max_entries=32, show_spinner="Hotspots und Dichte werden berechnet …", hash_funcs=_HASH)
 def analysis(token: str, filters: state.Filters, kind: str):
     """Gi* hot spots (period), hot cells of the previous period on the same grid, kernel density.
+
+    One shared result per store content, filters and kind (``cache_resource``: no copy per call, which cost a
+    new session ~0.02 s): callers must not modify it.
 
     Computed on all records of ``kind`` that pass the filters (not role-restricted: only
     aggregates leave this function). Returns ``(HotspotResult | None, int | None,
@@ -82,10 +85,10 @@ def analysis(token: str, filters: state.Filters, kind: str):
     return hs, (count_hot_cells(prev.cells) if prev is not None else 0), dens, hs.scale_rule
 
 
-@st.cache_data(max_entries=16, show_spinner=False, hash_funcs=_HASH)
+@st.cache_resource(max_entries=16, show_spinner=False, hash_funcs=_HASH)
 def named_hotspots(token: str, filters: state.Filters, kind: str):
     """``(groups, place per cell, top table)``: the period's hotspots named by street, crossing or place
-    (:mod:`geo.analysis.placenames`) and the "Top-Hotspots" table; ``None`` without hot spots."""
+    (:mod:`geo.analysis.placenames`) and the "Top-Hotspots" table; ``None`` without hot spots. Shared, read-only."""
     from geo.analysis.placenames import name_hotspots, top_hotspots
 
     hs = analysis(token, filters, kind)[0]
@@ -98,10 +101,11 @@ def named_hotspots(token: str, filters: state.Filters, kind: str):
     return groups, place, top_hotspots(groups, now, before, weight=weight)
 
 
-@st.cache_data(max_entries=16, show_spinner="Prognose wird berechnet …", hash_funcs=_HASH)
+@st.cache_resource(max_entries=16, show_spinner="Prognose wird berechnet …", hash_funcs=_HASH)
 def forecast_result(token: str, filters: state.Filters, kind: str):
     """Forecast for the period after the selected one (:func:`geo.analysis.forecast.forecast` on all
-    filtered records of ``kind`` up to the period's end; aggregates only). ``None`` when impossible."""
+    filtered records of ``kind`` up to the period's end; aggregates only). ``None`` when impossible.
+    Shared, read-only (one object for all sessions, no copy per call: ~0.06 s per new session)."""
     from geo.analysis.forecast import forecast
 
     try:
@@ -162,7 +166,7 @@ def _lagekarte_payload(token: str, filters: state.Filters, role: str, hotspot_ki
     public = role == "oeffentlich"
     ov = overlays(token, filters, role, hotspot_kind, threshold)
     m = base_map(state.get_store().area, districts=state.districts(token), base=state.base_layers(token),
-                 asset_base=asset_base, draw=not public, legend_open=False, fit=state.data_bounds(token))
+                 asset_base=asset_base, draw=not public, legend_open=False, fit=state.data_bounds(token), bundle=True)
     return build_payload(m, key=key, height=height,
                          feature_group_to_add=overlay_groups(ov, drawing=json.loads(drawing) if drawing else None),
                          layer_control=LayerControl(default_off(ov)), returned_objects=["all_drawings"])
@@ -183,13 +187,14 @@ def place_table(filters: state.Filters, threshold: int, within: shapely.Geometry
                 token: str = "", role: str = "") -> gpd.GeoDataFrame:
     """:func:`geo.report.figures.sensitive_place_table` for the filtered records (places inside ``within``).
 
-    Cached by filters, threshold, ``within`` (as WKB), ``token`` (store content) and ``role``.
+    Cached by filters, threshold, ``within`` (as WKB), ``token`` (store content) and ``role``; one shared frame
+    (read-only) for every session asking for the same.
     """
     return _place_table(filters, threshold, None if within is None else shapely.to_wkb(within, hex=True), token,
                         role)
 
 
-@st.cache_data(max_entries=32, show_spinner=False, hash_funcs=_HASH)
+@st.cache_resource(max_entries=32, show_spinner=False, hash_funcs=_HASH)
 def _place_table(filters: state.Filters, threshold: int, within_wkb: str | None, token: str,
                  role: str) -> gpd.GeoDataFrame:
     within = None if within_wkb is None else shapely.from_wkb(within_wkb)
