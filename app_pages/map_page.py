@@ -254,9 +254,7 @@ def _handout_button(user, filters: state.Filters, hs, threshold: int, within, fo
         return
     store = state.get_store()
     kinds = state.store_layers()
-    # shared cached frames (no copies); filtered and restricted only when the PDF is made
     periods = (filters.period, filters.previous)
-    raw = {p: {k: state.load_records(k, p, restricted=False) for k in kinds} for p in periods}
     from geo.data.agreements import for_role
 
     agreements = for_role(state.store_agreements(), user.role)  # cheap; their effect is computed on click
@@ -266,7 +264,8 @@ def _handout_button(user, filters: state.Filters, hs, threshold: int, within, fo
         from geo.report.followup import follow_up_from_store
         from geo.report.handout import build_handout, is_demo_data
 
-        cur, prev = ({k: restrict(state.apply_filters(raw[p][k], k, filters), k, user.role) for k in kinds}
+        # the records are read here, on click, not in every run of the page; filtered and restricted to the role
+        cur, prev = ({k: restrict(state.apply_filters(store.read(k, p), k, filters), k, user.role) for k in kinds}
                      for p in periods)
         log_release(store, user, what=f"Handout {filters.period.label()}")
         follow_ups = follow_up_from_store(store, agreements)

@@ -141,10 +141,11 @@ def main(argv: list[str] | None = None) -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             try:
-                results = {"heute": _measure(ROOT, browser, plain, with_base, cpu_seconds)}
-                if args.reference:
-                    with reference_checkout(args.reference) as ref:
-                        results[args.reference[:10]] = _measure(ref, browser, plain, with_base, cpu_seconds)
+                with contextlib.ExitStack() as stack:
+                    apps = {"heute": ROOT}
+                    if args.reference:
+                        apps[args.reference[:10]] = stack.enter_context(reference_checkout(args.reference))
+                    results = _measure(apps, browser, plain, with_base, cpu_seconds)
             finally:
                 browser.close()
     print(f"Lagekarte mit {args.finds:,} Funden; Grundkarte: {len(buildings):,} {source}, "
@@ -164,22 +165,28 @@ def main(argv: list[str] | None = None) -> None:
               f"CPU je Sitzung {ref[2] / max(now['mit Grundkarte'][2], 1e-3):.2f}×")
 
 
-def _measure(app_dir: Path, browser, plain, with_base, cpu_seconds) -> dict[str, tuple[float, float, float]]:
-    """Per store (without/with base map): first request, median of 3 new sessions, median server CPU of those."""
-    rows = {}
+def _measure(apps: dict[str, Path], browser, plain, with_base, cpu_seconds) -> dict[str, dict]:
+    """Per store (without/with base map) and app: first request, median of 3 new sessions and the median server
+    CPU of those. The apps' servers run at once and the sessions alternate between them (fair on a loaded
+    machine)."""
+    rows: dict[str, dict] = {name: {} for name in apps}
     for label, store in (("ohne Grundkarte", plain), ("mit Grundkarte", with_base)):
-        with _server(store.path, app_dir) as (url, pid):
-            has_base = store is with_base
-            first = _time(browser, url, has_base)  # uncached: reading, analyses, encoding the base
-            warm, cpu = [], []
+        has_base = store is with_base
+        with contextlib.ExitStack() as stack:
+            servers = {name: stack.enter_context(_server(store.path, folder)) for name, folder in apps.items()}
+            # uncached: reading, analyses, encoding the base
+            first = {name: _time(browser, url, has_base) for name, (url, _pid) in servers.items()}
+            warm: dict[str, list] = {name: [] for name in apps}
+            cpu: dict[str, list] = {name: [] for name in apps}
             for _ in range(3):
-                c0 = cpu_seconds(pid)
-                warm.append(_time(browser, url, has_base))
-                time.sleep(0.5)  # the session's last messages
-                cpu.append(cpu_seconds(pid) - c0)
-            rows[label] = (first, float(np.median(warm)), float(np.median(cpu)))
+                for name, (url, pid) in servers.items():
+                    c0 = cpu_seconds(pid)
+                    warm[name].append(_time(browser, url, has_base))
+                    time.sleep(0.5)  # the session's last messages
+                    cpu[name].append(cpu_seconds(pid) - c0)
+        for name in apps:
+            rows[name][label] = (first[name], float(np.median(warm[name])), float(np.median(cpu[name])))
     return rows
-
 
 if __name__ == "__main__":
     main()
