@@ -14,17 +14,18 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 import streamlit as st
-from streamlit_folium import st_folium
 
 from app_support import state
+from app_support.foliumcache import show_map
 from app_support.mapdata import (
     HOTSPOT_KIND_KEY,
     THRESHOLD_KEY,
     analysis,
     forecast_result,
-    frames,
+    lagekarte_payload,
+    measures_table,
     named_hotspots,
-    overlays,
+    page_figures,
     place_table,
 )
 from geo.core import fmt
@@ -32,24 +33,16 @@ from geo.core.area import DISPLAY_CRS
 from geo.core.schema import (
     COMPLAINT,
     KINDS,
-    MEASURE_KINDS,
     REPORT_KINDS,
     SCENE_OBSERVATION,
     SYRINGE_FIND,
 )
-from geo.data.access import K_MIN, public_figures
+from geo.data.access import K_MIN
 from geo.report.display import german_table
 from geo.report.figures import (
     DEFAULT_PLACE_THRESHOLD,
-    count_hotspots,
-    key_figures,
-    measures_list,
     to_german,
 )
-from geo.report.keychanges import figure_changes
-from layers.basemap import base_map
-from layers.elements import LayerControl
-from layers.map import default_off, overlay_groups
 
 MAP_KEY = "lagekarte"
 TABLE_KEY = "places_table"
@@ -140,35 +133,23 @@ def render() -> None:
 
     left, right = st.columns([2.7, 1.1], gap="medium")
     with left:
-        ov = overlays(token, filters, user.role, hotspot_kind, threshold)
-        m = base_map(store.area, districts=state.districts(token), base=state.base_layers(token),
-                     asset_base=state.asset_base(), draw=not public, legend_open=False,
-                     fit=state.data_bounds(token))
-        st_folium(
-            m, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True,
-            feature_group_to_add=overlay_groups(ov, drawing=geometry), layer_control=LayerControl(default_off(ov)),
-            returned_objects=["all_drawings"],
-            center=view["center"] if view else None, zoom=view["zoom"] if view else None,
-        )
+        payload = lagekarte_payload(token, filters, user.role, hotspot_kind, threshold, geometry,
+                                    key=MAP_KEY, height=MAP_HEIGHT)
+        show_map(payload, center=view["center"] if view else None, zoom=view["zoom"] if view else None)
         if public:
             st.caption("Öffentliche Ansicht: Spritzenfunde nur als Zellen mit mindestens 5 Funden.")
         else:
             st.caption("Fläche zeichnen (oben links): Kennzahlen und Tabellen gelten dann nur für diese Fläche. "
                        "Klick auf einen Punkt zeigt seine Angaben.")
 
-    hs, hot_prev, _dens, note = analysis(token, filters, hotspot_kind) if not public else (None, None, None, "")
-    cur = frames(filters.period, filters, REPORT_KINDS, restricted=False, within=within)
-    prev = frames(filters.previous, filters, REPORT_KINDS, restricted=False, within=within)
-    hot_now, hot_prev = _hotspot_counts(hs, hot_prev, within)
-    figures = key_figures(cur, prev, hot_now, hot_prev)
-    if public:  # fewer than k events: not published, and neither is the change
-        figures = public_figures(figures)
+    hs, _hot_prev, _dens, note = analysis(token, filters, hotspot_kind) if not public else (None, None, None, "")
+    figures, changes = page_figures(token, filters, user.role, hotspot_kind, within)
 
     with right:
         st.subheader("Kennzahlen")
         if within is not None:
             st.info(f"Nur gezeichnete Fläche ({fmt.area_km2(within.area / 1e6)})", icon=":material/edit:")
-        _figure_tiles(figures, filters)
+        _figure_tiles(figures, changes, filters)
         st.caption(f"Veränderung gegenüber {filters.previous.label()}. Pfeil und Farbe nur bei einer signifikanten "
                    "Veränderung (exakter Test wie auf der Seite »Vergleich«, 5 %); rot = Zunahme.")
         if not public:
@@ -186,14 +167,13 @@ def render() -> None:
     if public:
         return
     _places_section(table, threshold)
-    _measures_section(filters, within)
+    _measures_section(token, filters, user.role, within)
     _top_hotspots_section(token, filters, hotspot_kind)
 
 
-def _figure_tiles(figures: pd.DataFrame, filters: state.Filters) -> None:
+def _figure_tiles(figures: pd.DataFrame, changes: dict, filters: state.Filters) -> None:
     """The key figures as metric tiles, two per row (only the kinds chosen in the sidebar); a change carries an
     arrow only when significant (:func:`geo.report.keychanges.figure_changes`)."""
-    changes = figure_changes(figures, filters.period.days, filters.previous.days)
     labels = {"finds": KINDS[SYRINGE_FIND].label_plural, "syringes": "Spritzen",
               "complaints": KINDS[COMPLAINT].label_plural,
               "scene_observations": KINDS[SCENE_OBSERVATION].label_plural, "hotspots": "Hotspots"}
@@ -240,15 +220,6 @@ def _map_view(table: gpd.GeoDataFrame | None) -> dict | None:
     return view
 
 
-def _hotspot_counts(hs, hot_prev: int | None, within) -> tuple[int | None, int | None]:
-    """Hotspots now (from the hot cells inside the drawn area, if any) and before (None with a drawn
-    area: the previous grid is not restricted to it, so no comparison)."""
-    if hs is None:
-        return None, hot_prev
-    cells = hs.cells if within is None else hs.cells[shapely.intersects(within, hs.cells.geometry.values)]
-    return count_hotspots(cells), (None if within is not None else hot_prev)
-
-
 def _places_section(table: gpd.GeoDataFrame, threshold: int) -> None:
     st.subheader("Sensible Orte")
     if table is None or not len(table):
@@ -269,36 +240,32 @@ def _places_section(table: gpd.GeoDataFrame, threshold: int) -> None:
                  width="stretch")
 
 
-def _measures_section(filters: state.Filters, within: shapely.Geometry | None) -> None:
+def _measures_section(token: str, filters: state.Filters, role: str, within: shapely.Geometry | None) -> None:
     st.subheader("Maßnahmen im Zeitraum")
-    measures = frames(filters.period, filters, MEASURE_KINDS, within=within)
-    table = measures_list(measures, filters.period)
-    if not len(table):
+    shown = measures_table(token, filters, role, within)
+    if not len(shown):
         st.info("Keine Maßnahmen im Zeitraum.")
         return
-    shown = table[["measure", "description", "when", "new_in_period"]].copy()
-    shown["new_in_period"] = shown["new_in_period"].map({True: "neu", False: ""})
-    st.dataframe(german_table(to_german(shown)), hide_index=True, width="stretch")
+    st.dataframe(shown, hide_index=True, width="stretch")
 
 
 def _handout_button(user, filters: state.Filters, hs, threshold: int, within, forecast=None) -> None:
     if importlib.util.find_spec("geo.report.handout") is None:
         return
     store = state.get_store()
-    kinds = store.layers()
-    # shared cached frames (no copies); filtered and restricted only when the PDF is made
+    kinds = state.store_layers()
     periods = (filters.period, filters.previous)
-    raw = {p: {k: state.load_records(k, p, restricted=False) for k in kinds} for p in periods}
     from geo.data.agreements import for_role
 
-    agreements = for_role(store.agreements(), user.role)  # cheap; their effect is computed on click
+    agreements = for_role(state.store_agreements(), user.role)  # cheap; their effect is computed on click
 
     def make() -> bytes:  # runs in another thread when clicked: no Streamlit calls here
         from geo.data.access import log_release, restrict
         from geo.report.followup import follow_up_from_store
         from geo.report.handout import build_handout, is_demo_data
 
-        cur, prev = ({k: restrict(state.apply_filters(raw[p][k], k, filters), k, user.role) for k in kinds}
+        # the records are read here, on click, not in every run of the page; filtered and restricted to the role
+        cur, prev = ({k: restrict(state.apply_filters(store.read(k, p), k, filters), k, user.role) for k in kinds}
                      for p in periods)
         log_release(store, user, what=f"Handout {filters.period.label()}")
         follow_ups = follow_up_from_store(store, agreements)

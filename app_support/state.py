@@ -361,11 +361,19 @@ def spatial(gdf: gpd.GeoDataFrame, filters: Filters | None = None) -> gpd.GeoDat
     return spatial_records(gdf, keep_stacks=keep)[0]
 
 
-def stacks_caption(kind: str, filters: Filters) -> None:
-    """One caption line: how many records of the period a spatial statistic leaves out (or includes)."""
+@st.cache_data(max_entries=32, show_spinner=False)
+def _left_out_line(path: str, token: str, kind: str, period: str, keep_stacks: bool) -> str:
+    from geo.core.period import parse_period
     from geo.core.quality import left_out_line
 
-    line = left_out_line(load_records(kind, filters.period, restricted=False), kind, keep_stacks=filters.keep_stacks)
+    return left_out_line(load_records(kind, parse_period(period), restricted=False), kind, keep_stacks=keep_stacks)
+
+
+def stacks_caption(kind: str, filters: Filters) -> None:
+    """One caption line: how many records of the period a spatial statistic leaves out (or includes); computed
+    once per store content, kind, period and switch."""
+    line = _left_out_line(str(get_store().path), get_store().version(), kind, str(filters.period),
+                          filters.keep_stacks)
     if line:
         st.caption(line.replace("(--keep-stacks)", "(Schalter in der Seitenleiste)"))
 
@@ -412,9 +420,23 @@ def districts(token: str) -> gpd.GeoDataFrame | None:
     return d[shapely.intersects(area.boundary, d.geometry.values)]
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def _store_layers(path: str, token: str) -> tuple[tuple[str, ...], bool]:
+    store = get_store()
+    return tuple(store.layers()), store.is_empty()
+
+
+def store_layers() -> list[str]:
+    """Kinds with a layer in the app's store (:meth:`Store.layers`), looked up once per store content."""
+    store = get_store()
+    return list(_store_layers(str(store.path), store.version())[0])
+
+
 def empty_store_notice(store: Store) -> bool:
-    """Tell the user when the store holds no data yet; True if so (the page then stops)."""
-    if store.is_empty():
+    """Tell the user when the store holds no data yet; True if so (the page then stops). For the app's store
+    the answer is looked up once per store content."""
+    empty = _store_layers(str(store.path), store.version())[1] if store is get_store() else store.is_empty()
+    if empty:
         st.info("Der Speicher enthält noch keine Daten. Bitte auf der Seite »Daten« eine Datei importieren.")
         return True
     return False
@@ -490,12 +512,24 @@ def _agreement_follow_ups(path: str, token: str) -> pd.DataFrame:
     return follow_up_from_store(get_store(), sensitivity=True)
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def _store_agreements(path: str, token: str) -> gpd.GeoDataFrame:
+    return get_store().agreements()
+
+
+def store_agreements() -> gpd.GeoDataFrame:
+    """All agreements in the store (:meth:`Store.agreements`), read once per store content; restrict them with
+    :func:`geo.data.agreements.for_role` before showing them."""
+    store = get_store()
+    return _store_agreements(str(store.path), store.version())
+
+
 def agreements_for_user() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """The agreements the current user may see and their follow-up lines (cached on the store's content)."""
     from geo.data.agreements import for_role
 
     store = get_store()
-    agreements = for_role(store.agreements(), current_user().role)
+    agreements = for_role(store_agreements(), current_user().role)
     lines = _agreement_follow_ups(str(store.path), store.version())
     return agreements, lines[lines["agreement_id"].isin(agreements["agreement_id"])].reset_index(drop=True)
 

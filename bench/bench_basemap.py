@@ -5,6 +5,7 @@ session on a warm server, measured against the same page without a base map in t
 
     .venv/bin/python -m bench.run basemap
     .venv/bin/python bench/bench_basemap.py 20000      # fewer finds
+    .venv/bin/python bench/bench_basemap.py --reference f6550c9   # also another commit's app, same run
 
 What is measured
 ----------------
@@ -89,20 +90,21 @@ def _time(browser, url: str, base: bool, timeout_ms: int = 300_000) -> float:
 
 
 @contextlib.contextmanager
-def _server(store_path: Path):
+def _server(store_path: Path, app_dir: Path = ROOT):
+    """``streamlit run app.py`` of ``app_dir`` on the store; yields ``(url, pid)``."""
     port = _free_port()
     env = {**os.environ, "LAGEBILD_STORE": str(store_path), "LAGEBILD_DEMO": "0"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", str(app_dir / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=app_dir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
         for _ in range(600):
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 break
             time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/"
+        yield f"http://127.0.0.1:{port}/", proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -111,11 +113,14 @@ def _server(store_path: Path):
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Benchmark der Lagekarte mit Grundkarte")
     parser.add_argument("finds", nargs="?", type=int, default=N_FINDS)
+    parser.add_argument("--reference", default=None, metavar="COMMIT",
+                        help="auch die App dieses Commits messen (gleiche Speicher, gleicher Lauf)")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     import shutil
 
     from playwright.sync_api import sync_playwright
 
+    from bench.bench_sessions import cpu_seconds, reference_checkout
     from geo.data.demo import load_demo
     from geo.data.ingest import import_frame
     from geo.data.store import Store
@@ -136,23 +141,52 @@ def main(argv: list[str] | None = None) -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             try:
-                results = {}
-                for label, store in (("ohne Grundkarte", plain), ("mit Grundkarte", with_base)):
-                    with _server(store.path) as url:
-                        has_base = store is with_base
-                        first = _time(browser, url, has_base)  # uncached: reading, analyses, encoding the base
-                        warm = [_time(browser, url, has_base) for _ in range(3)]
-                        results[label] = (first, float(np.median(warm)))
+                with contextlib.ExitStack() as stack:
+                    apps = {"heute": ROOT}
+                    if args.reference:
+                        apps[args.reference[:10]] = stack.enter_context(reference_checkout(args.reference))
+                    results = _measure(apps, browser, plain, with_base, cpu_seconds)
             finally:
                 browser.close()
     print(f"Lagekarte mit {args.finds:,} Funden; Grundkarte: {len(buildings):,} {source}, "
           f"Datei {len(encoded.script) / 1e6:.2f} MB, kodiert in {encode_s:.2f} s")
-    for label, (first, warm) in results.items():
-        print(f"  {label:<16} erster Aufruf {first:6.1f} s, neue Sitzung (warmer Server, Median aus 3) {warm:5.2f} s")
-    ratio = results["mit Grundkarte"][1] / results["ohne Grundkarte"][1]
-    ok = results["mit Grundkarte"][1] <= TARGET_S
+    for app, rows in results.items():
+        for label, (first, warm, cpu) in rows.items():
+            print(f"  {app:<10} {label:<16} erster Aufruf {first:6.1f} s, neue Sitzung (warmer Server, Median aus 3) "
+                  f"{warm:5.2f} s, Server-CPU je Sitzung {cpu:4.2f} s")
+    now = results["heute"]
+    ratio = now["mit Grundkarte"][1] / now["ohne Grundkarte"][1]
+    ok = now["mit Grundkarte"][1] <= TARGET_S
     print(f"  Verhältnis mit/ohne: {ratio:.2f}; Ziel ≤ {TARGET_S:.0f} s -> {'erreicht' if ok else 'VERFEHLT'}")
+    if args.reference:
+        ref = results[args.reference[:10]]["mit Grundkarte"]
+        print(f"  Verhältnis Referenz/heute mit Grundkarte: erster Aufruf {ref[0] / now['mit Grundkarte'][0]:.2f}×, "
+              f"neue Sitzung {ref[1] / now['mit Grundkarte'][1]:.2f}×, "
+              f"CPU je Sitzung {ref[2] / max(now['mit Grundkarte'][2], 1e-3):.2f}×")
 
+
+def _measure(apps: dict[str, Path], browser, plain, with_base, cpu_seconds) -> dict[str, dict]:
+    """Per store (without/with base map) and app: first request, median of 3 new sessions and the median server
+    CPU of those. The apps' servers run at once and the sessions alternate between them (fair on a loaded
+    machine)."""
+    rows: dict[str, dict] = {name: {} for name in apps}
+    for label, store in (("ohne Grundkarte", plain), ("mit Grundkarte", with_base)):
+        has_base = store is with_base
+        with contextlib.ExitStack() as stack:
+            servers = {name: stack.enter_context(_server(store.path, folder)) for name, folder in apps.items()}
+            # uncached: reading, analyses, encoding the base
+            first = {name: _time(browser, url, has_base) for name, (url, _pid) in servers.items()}
+            warm: dict[str, list] = {name: [] for name in apps}
+            cpu: dict[str, list] = {name: [] for name in apps}
+            for _ in range(3):
+                for name, (url, pid) in servers.items():
+                    c0 = cpu_seconds(pid)
+                    warm[name].append(_time(browser, url, has_base))
+                    time.sleep(0.5)  # the session's last messages
+                    cpu[name].append(cpu_seconds(pid) - c0)
+        for name in apps:
+            rows[name][label] = (first[name], float(np.median(warm[name])), float(np.median(cpu[name])))
+    return rows
 
 if __name__ == "__main__":
     main()

@@ -12,7 +12,8 @@ What is measured
 ----------------
 * **kalt** – a new server on a demo store: from requesting the page until the map is completely drawn
   (``bench.bench_map.WAIT_READY``), first session (reads the store, computes the analyses).
-* **warm** – median of 3 further new browser sessions (caches warm).
+* **warm** – median of 3 (``--warm N``) further new browser sessions (caches warm); with ``--reference`` both
+  servers run at once and the sessions alternate between them, so load changes on a shared machine hit both.
 * **CPU/Sitzung** – the server process's user+system CPU seconds (``/proc/<pid>/stat``) spent on each of those
   warm sessions (median): what one more person opening the app costs the server.
 * **gleichzeitig** (``--sessions``) – N browser sessions opened at once: wall time until all maps are drawn and
@@ -81,21 +82,28 @@ def app_server(app_dir: Path, store: Path):
         proc.wait(timeout=30)
 
 
-def measure(app_dir: Path, store: Path, browser, sessions: tuple[int, ...]) -> dict:
-    """Cold, warm and per-session CPU figures of one app."""
-    with app_server(app_dir, store) as (url, pid):
-        cold = time_page(browser, url, timeout_ms=300_000)
-        warm, cpu = [], []
-        for _ in range(3):
-            c0 = cpu_seconds(pid)
-            warm.append(time_page(browser, url, timeout_ms=300_000))
-            time.sleep(0.5)  # the session's last messages
-            cpu.append(cpu_seconds(pid) - c0)
-        together = {}
+def measure(apps: dict[str, Path], store: Path, browser, sessions: tuple[int, ...], warm_runs: int = 3) -> dict:
+    """Cold, warm and per-session CPU figures of each app (name → app folder).
+
+    All servers run at once and the warm sessions alternate between the apps, so a change of the machine's load
+    during the run affects every app alike (the ratios stay fair on a shared machine).
+    """
+    with contextlib.ExitStack() as stack:
+        servers = {name: stack.enter_context(app_server(folder, store)) for name, folder in apps.items()}
+        out = {name: {"cold_s": time_page(browser, url, timeout_ms=300_000), "warm": [], "cpu": [], "together": {}}
+               for name, (url, _pid) in servers.items()}
+        for _ in range(warm_runs):
+            for name, (url, pid) in servers.items():
+                c0 = cpu_seconds(pid)
+                out[name]["warm"].append(time_page(browser, url, timeout_ms=300_000))
+                time.sleep(0.5)  # the session's last messages
+                out[name]["cpu"].append(cpu_seconds(pid) - c0)
         for n in sessions:
-            c0 = cpu_seconds(pid)
-            together[n] = (time_sessions(browser, url, n), cpu_seconds(pid) - c0)
-    return {"cold_s": cold, "warm_s": float(np.median(warm)), "cpu_s": float(np.median(cpu)), "together": together}
+            for name, (url, pid) in servers.items():
+                c0 = cpu_seconds(pid)
+                out[name]["together"][n] = (time_sessions(browser, url, n), cpu_seconds(pid) - c0)
+    return {name: {"cold_s": r["cold_s"], "warm_s": float(np.median(r["warm"])), "cpu_s": float(np.median(r["cpu"])),
+                   "together": r["together"]} for name, r in out.items()}
 
 
 def time_sessions(browser, url: str, n: int, timeout_ms: int = 600_000) -> float:
@@ -145,6 +153,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Benchmark: Lagekarte je Sitzung")
     parser.add_argument("--reference", default=None, metavar="COMMIT", help="auch die App dieses Commits messen")
     parser.add_argument("--sessions", nargs="*", type=int, default=[5], help="gleichzeitige Sitzungen")
+    parser.add_argument("--warm", type=int, default=3, help="neue Sitzungen je App auf dem warmen Server (Median)")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     from playwright.sync_api import sync_playwright
 
@@ -152,10 +161,11 @@ def main(argv: list[str] | None = None) -> None:
         store = demo_store(Path(tmp))
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            results = {"heute": measure(ROOT, store, browser, tuple(args.sessions))}
-            if args.reference:
-                with reference_checkout(args.reference) as ref:
-                    results[args.reference[:10]] = measure(ref, store, browser, tuple(args.sessions))
+            with contextlib.ExitStack() as stack:
+                apps = {"heute": ROOT}
+                if args.reference:
+                    apps[args.reference[:10]] = stack.enter_context(reference_checkout(args.reference))
+                results = measure(apps, store, browser, tuple(args.sessions), args.warm)
         finally:
             browser.close()
     print("Lagekarte mit den Demodaten (Chromium, offline):")

@@ -45,9 +45,9 @@ class OfflineMap(folium.Map):
     streamlit-folium loads into its frame; here they point to :func:`layers.assets.asset_urls`.
     """
 
-    def __init__(self, *args, asset_base: str = STATIC_URL, **kwargs) -> None:
+    def __init__(self, *args, asset_base: str = STATIC_URL, bundle: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.default_js, self.default_css = asset_urls(asset_base)
+        self.default_js, self.default_css = asset_urls(asset_base, bundle=bundle)
 
 
 def tiles_from_env() -> str | None:
@@ -78,6 +78,7 @@ def base_map(
     draw_lines: bool = False,
     legend: bool = True,
     legend_open: bool = True,
+    bundle: bool = False,
 ) -> OfflineMap:
     """The base map of the study area.
 
@@ -99,6 +100,7 @@ def base_map(
     draw_lines : the drawing tool also draws lines ("Linie zeichnen"; an agreement's place).
     legend : add the legend (sections follow the overlays' visibility).
     legend_open : show the legend unfolded (the user can fold it).
+    bundle : load the offline scripts as one file (:func:`layers.assets.bundle_file`; the app's maps).
 
     Returns
     -------
@@ -108,7 +110,7 @@ def base_map(
     minx, miny, maxx, maxy = outline.bounds
     m = OfflineMap(
         location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=14, tiles=None, prefer_canvas=True,
-        control_scale=False, height=height, max_zoom=19, min_zoom=10, asset_base=asset_base,
+        control_scale=False, height=height, max_zoom=19, min_zoom=10, asset_base=asset_base, bundle=bundle,
     )
     m.options.update(maxZoom=19, minZoom=10)  # folium gives these only to tile layers; markercluster needs them
     m.add_child(JsCall("LB.init({map});"))

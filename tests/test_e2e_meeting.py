@@ -225,9 +225,10 @@ def test_analyst_daten_page_uploader_history_and_export_are_german(page):
 
 
 def _leave_field(page) -> None:
-    """Click on the page heading so the date field loses focus (Streamlit takes the date on blur); forced,
+    """Click on the sidebar's title so the date field loses focus (Streamlit takes the date on blur). Not the
+    page's own heading: the run that refuses the period removes it, a fast run before the click lands; forced,
     because a closing calendar popover may still lie over it for a moment."""
-    page.get_by_role("heading", name="Lagekarte").click(force=True, timeout=TIMEOUT)
+    page.get_by_role("heading", name="Lagebild", exact=True).click(force=True, timeout=TIMEOUT)
 
 
 def test_a_reversed_date_range_says_what_is_wrong(page):
