@@ -64,6 +64,11 @@ def _outline_geojson(gdf: gpd.GeoDataFrame) -> dict:
     return feature_collection(simple, [{} for _ in range(len(simple))])
 
 
+#: The map's own panes (name, z-index): kernel density above the tiles, base layers beneath the data, base labels
+#: above the data; none of them takes clicks.
+PANES = (("lbDensity", 350), ("lbBase", 250), ("lbBaseLabels", 390))
+
+
 def base_map(
     area: StudyArea,
     *,
@@ -114,12 +119,8 @@ def base_map(
     )
     m.options.update(maxZoom=19, minZoom=10)  # folium gives these only to tile layers; markercluster needs them
     m.add_child(JsCall("LB.init({map});"))
-    m.add_child(JsCall("{map}.createPane('lbDensity'); {map}.getPane('lbDensity').style.zIndex = 350;"
-                       "{map}.getPane('lbDensity').style.pointerEvents = 'none';"
-                       "{map}.createPane('lbBase'); {map}.getPane('lbBase').style.zIndex = 250;"
-                       "{map}.getPane('lbBase').style.pointerEvents = 'none';"
-                       "{map}.createPane('lbBaseLabels'); {map}.getPane('lbBaseLabels').style.zIndex = 390;"
-                       "{map}.getPane('lbBaseLabels').style.pointerEvents = 'none';"))
+    m.add_child(JsCall("".join(f"{{map}}.createPane('{name}'); {{map}}.getPane('{name}').style.zIndex = {z};"
+                               f"{{map}}.getPane('{name}').style.pointerEvents = 'none';" for name, z in PANES)))
     m.add_child(JsCall("L.control.scale({metric: true, imperial: false, maxWidth: 140}).addTo({map});"))
     provider = configured_provider(area) if tiles == "auto" else (
         provider_for(tiles) if isinstance(tiles, str) else tiles)
