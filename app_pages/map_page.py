@@ -43,6 +43,7 @@ from geo.report.figures import (
     DEFAULT_PLACE_THRESHOLD,
     to_german,
 )
+from geo.report.keychanges import hotspot_changes
 
 MAP_KEY = "lagekarte"
 TABLE_KEY = "places_table"
@@ -196,16 +197,19 @@ def _top_hotspots_section(token: str, filters: state.Filters, kind: str) -> None
         return
     top = named[2]
     is_finds = kind == SYRINGE_FIND
+    changes = hotspot_changes(top, filters.period.days, filters.previous.days)
     shown = pd.DataFrame({
         "Rang": top["rank"], "Ort": top["place"],
         ("Funde" if is_finds else KINDS[kind].label_plural): top["finds"],
         **({"Spritzen": top["syringes"]} if is_finds else {}),
-        "Veränderung": top["change"],
+        "Veränderung": [("▲ " if c.direction > 0 else "▼ " if c.direction < 0 else "") + fmt.number(v, sign=True)
+                        if pd.notna(v) else "–" for v, c in zip(top["change"], changes, strict=True)],
+        "Bewertung": [c.explanation or "–" for c in changes],
     })
     st.caption(f"Zusammenhängende Hotspot-Zellen ({KINDS[kind].label_plural}), benannt nach Straße, Kreuzung "
-               f"oder sensiblem Ort; Veränderung gegenüber {filters.previous.label()} in denselben Zellen.")
-    st.dataframe(shown, hide_index=True, width="stretch",
-                 column_config={"Veränderung": st.column_config.NumberColumn(format="%+d")})
+               f"oder sensiblem Ort; Veränderung gegenüber {filters.previous.label()} in denselben Zellen, mit "
+               "Pfeil nur wenn mehr als zufällig (derselbe Test wie bei den Kennzahlen).")
+    st.dataframe(shown, hide_index=True, width="stretch")
 
 
 def _map_view(table: gpd.GeoDataFrame | None) -> dict | None:

@@ -13,8 +13,10 @@ from streamlit.testing.v1 import AppTest
 
 from geo.analysis.hotspots import hotspot_analysis
 from geo.analysis.placenames import name_hotspots, top_hotspots
+from geo.core import fmt
 from geo.core.period import Period
 from geo.data.store import Store
+from geo.report.keychanges import hotspot_changes
 from geo.report.places import store_place_context
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -39,14 +41,20 @@ def test_top_hotspots_table_and_popups_name_the_hotspots(store):
     assert not at.exception
     assert "Top-Hotspots" in [s.value for s in at.subheader]
     (table,) = [d.value for d in at.dataframe if "Rang" in d.value.columns]
-    assert list(table.columns) == ["Rang", "Ort", "Funde", "Spritzen", "Veränderung"]
+    assert list(table.columns) == ["Rang", "Ort", "Funde", "Spritzen", "Veränderung", "Bewertung"]
     finds = store.read("syringe_find", RAPPORT)
     hs = hotspot_analysis(finds, store.area, weight="count")
     groups, _ = name_hotspots(hs.cells, store_place_context(store))
     expected = top_hotspots(groups, finds, store.read("syringe_find", RAPPORT.previous()))
     assert table["Rang"].tolist() == list(range(1, len(expected) + 1))
     assert table["Ort"].tolist() == expected["place"].tolist() and table["Funde"].tolist() == expected["finds"].tolist()
-    assert table["Veränderung"].tolist() == expected["change"].tolist()
+    changes = hotspot_changes(expected, RAPPORT.days, RAPPORT.previous().days)
+    # the number of finds more or fewer; an arrow only where the same test as for the key figures finds a change
+    assert [t.removeprefix("▲ ").removeprefix("▼ ") for t in table["Veränderung"]] == [
+        fmt.number(c, sign=True) for c in expected["change"]]
+    assert [t[0] in "▲▼" for t in table["Veränderung"]] == [c.arrow for c in changes]
+    assert table["Bewertung"].tolist() == [c.explanation for c in changes]
+    assert any(not c.arrow for c in changes)  # the demo has changes within chance
     assert (table["Ort"] != "").all()
     # without a base map the names come from the sensitive places of the demo
     assert any("Rabet" in name for name in table["Ort"])
