@@ -461,6 +461,7 @@ def _downloads(plan: gpd.GeoDataFrame, filters: state.Filters, user) -> None:
                 "in WGS84 und ETRS89/UTM 33N)")
     c1, c2, _ = st.columns([1, 1, 2])
     c1.download_button("CSV (Excel)", data=partial(make, ".csv"), file_name=name + ".csv", mime="text/csv",
-                       key="bins_csv", icon=":material/download:", width="stretch")
+                       key="bins_csv", icon=":material/download:", width="stretch", on_click="ignore")
     c2.download_button("GeoJSON (GIS)", data=partial(make, ".geojson"), file_name=name + ".geojson",
-                       mime="application/geo+json", key="bins_geojson", icon=":material/download:", width="stretch")
+                       mime="application/geo+json", key="bins_geojson", icon=":material/download:", width="stretch",
+                       on_click="ignore")

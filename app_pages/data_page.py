@@ -157,7 +157,7 @@ def _show_report(report) -> None:
 
         st.download_button("Abgelehnte Zeilen als CSV", data=make,
                            file_name=f"abgelehnt_{Path(report.file_name).stem}.csv", mime="text/csv",
-                           key="rejects_download")
+                           key="rejects_download", on_click="ignore")
 
 
 def _stored_section() -> None:
@@ -255,7 +255,8 @@ def _history_section(user) -> None:
         )
         value = by_id.loc[choice, "rejects_file"]
         c2.download_button("Herunterladen", data=lambda: release_rejects(store, user, value),
-                           file_name=Path(str(value)).name, mime="text/csv", key="history_rejects_download")
+                           file_name=Path(str(value)).name, mime="text/csv", key="history_rejects_download",
+                           on_click="ignore")
 
 
 def _is_rejects_file(store, value) -> bool:
@@ -286,7 +287,8 @@ def _export_section(user) -> None:
 
     c3.download_button(f"{len(gdf)} Datensätze herunterladen", data=make, disabled=not len(gdf),
                        file_name=file_name(kind, filters.period, suffix),
-                       mime="text/csv" if file_format == "CSV" else "application/geo+json", key="export_download")
+                       mime="text/csv" if file_format == "CSV" else "application/geo+json", key="export_download",
+                       on_click="ignore")
 
     from app_support.mapdata import map_overlays_for_export  # the map's layers: imported when needed
 
@@ -301,7 +303,8 @@ def _export_section(user) -> None:
 
     st.download_button("Aktuelle Karte als HTML-Datei", data=make_html, mime="text/html",
                        file_name=f"lagekarte_{filters.period.start:%Y%m%d}-{filters.period.end:%Y%m%d}.html",
-                       key="export_html", help="Eine Datei mit Karte, Ebenen und Legende; öffnet ohne Internet.")
+                       key="export_html", help="Eine Datei mit Karte, Ebenen und Legende; öffnet ohne Internet.",
+                       on_click="ignore")
 
 
 def render() -> None:

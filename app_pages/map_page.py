@@ -281,5 +281,5 @@ def _handout_button(user, filters: state.Filters, hs, threshold: int, within, fo
     st.download_button(
         "Handout (PDF)", data=make, file_name=f"drogenrapport_{filters.period.start:%Y-%m}.pdf",
         mime="application/pdf", width="stretch", disabled=user.role == "oeffentlich",
-        help="Kennzahlen, Karte, sensible Orte und Maßnahmen des Zeitraums als PDF (ganzes Gebiet).",
+        help="Kennzahlen, Karte, sensible Orte und Maßnahmen des Zeitraums als PDF (ganzes Gebiet).", on_click="ignore",
     )
