@@ -1,6 +1,6 @@
 """The Lagebild app behind its side-door middleware: ``streamlit run app_support/serve.py`` (what ``lagebild app``
 starts) serves ``app.py`` as an ``st.App`` with :class:`app_support.side_doors.SideDoors` in front of every
-Streamlit route (Host check on HTTP, no ``/_stcore/metrics``, download URLs valid once).
+Streamlit route (Host check on HTTP, no ``/_stcore/metrics``, download URLs for the browser that asked only).
 
 ``streamlit run app.py`` still works (e.g. for development) but without that middleware.
 """

@@ -10,8 +10,10 @@ passed to ``st.App(middleware=…)`` by :mod:`app_support.serve`, which ``lagebi
 * answers ``/_stcore/metrics`` with 404 unless ``LAGEBILD_METRICS=1`` (it shows, without login, how many
   sessions run and how much memory caches and uploads hold);
 * serves a download made by a click (a file in Streamlit's media store that no session refers to — a
-  deferred download's result) **once**: after the first complete ``GET`` it is deleted, so its ``/media/`` URL
-  is no way around login afterwards (Streamlit would keep it until a clean-up two script runs later).
+  deferred download's result) only to the browser that fetched it first — the one whose click made it, as
+  only that session was sent the URL — recognised by the token of Streamlit's XSRF cookie; any other browser
+  and any request without that cookie (``curl``) get 404, for as long as Streamlit keeps the file (until a
+  clean-up two script runs later). So a ``/media/`` URL is no way around login.
 
 Nothing here reads or changes data; it only decides whether Streamlit's own handler answers.
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -64,9 +67,9 @@ def media_id(path: str) -> str | None:
     return os.path.splitext(route[len("/media/"):])[0] or None
 
 
-def drop_if_unreferenced_download(file_id: str) -> bool:
-    """Delete ``file_id`` from Streamlit's media store if it is a download no session refers to (the result of
-    a deferred download); return whether it was deleted. Files a page shows (a session refers to them) stay."""
+def is_click_download(file_id: str) -> bool:
+    """Whether ``file_id`` is, in Streamlit's media store, a download no session refers to: the result of a
+    deferred download (made on a click). Files a page shows (a session refers to them) are not."""
     from streamlit.runtime import Runtime
     from streamlit.runtime.media_file_storage import MediaFileKind
 
@@ -77,10 +80,79 @@ def drop_if_unreferenced_download(file_id: str) -> bool:
         meta = mgr._file_metadata.get(file_id)
         if meta is None or meta.kind != MediaFileKind.DOWNLOADABLE:
             return False
-        if any(file_id in by_coord.values() for by_coord in mgr._files_by_session_and_coord.values()):
+        return not any(file_id in by_coord.values() for by_coord in mgr._files_by_session_and_coord.values())
+
+
+def browser_key(scope: Scope) -> bytes | None:
+    """Who asks, as far as the server can tell without a login: the token of the browser's XSRF cookie
+    (``_streamlit_xsrf``, set by Streamlit for every browser that loads the app; re-masked on every response,
+    so the token inside it is compared), or the client address when XSRF protection is off."""
+    from streamlit.web.server.server_util import is_xsrf_enabled
+    from streamlit.web.server.starlette.starlette_app_utils import decode_xsrf_token_string
+    from streamlit.web.server.starlette.starlette_server_config import XSRF_COOKIE_NAME
+
+    if not is_xsrf_enabled():
+        client = scope.get("client")
+        return str(client[0]).encode() if client else None
+    cookies = {}
+    for name, value in scope.get("headers") or []:
+        if name == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                key, _, val = part.strip().partition("=")
+                cookies[key] = val
+    raw = cookies.get(XSRF_COOKIE_NAME)
+    if not raw:
+        return None
+    token, _ = decode_xsrf_token_string(raw)
+    return token or None
+
+
+class DownloadOwners:
+    """Binds a click download's ``/media/`` URL to the browser that fetched it first after the click that made
+    it (only that session received the URL); any other browser, or a request without Streamlit's cookie, gets
+    404. A file's id is a hash of its content, so another click that makes the same bytes (e.g. the same bin
+    plan for another user) starts a new binding; entries of files Streamlit has dropped are forgotten."""
+
+    def __init__(self) -> None:
+        self._owners: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+        self._hooked: object | None = None
+
+    def hook(self) -> None:
+        """Wrap the running server's ``MediaFileManager.execute_deferred`` (once): each click's file starts
+        unbound, to be bound by the next fetch."""
+        from streamlit.runtime import Runtime
+
+        if not Runtime.exists():
+            return
+        mgr = Runtime.instance().media_file_mgr
+        if self._hooked is mgr:
+            return
+        original = mgr.execute_deferred
+
+        def execute_deferred(file_id: str) -> str:
+            url = original(file_id)
+            made = os.path.splitext(url.rsplit("/", 1)[-1])[0]
+            with self._lock:
+                self._owners.pop(made, None)
+            return url
+
+        mgr.execute_deferred = execute_deferred
+        self._hooked = mgr
+
+    def may_fetch(self, file_id: str, key: bytes | None) -> bool:
+        if not is_click_download(file_id):
+            self._forget_missing()
+            return True  # not a click download: Streamlit answers (404 for an unknown id)
+        if key is None:
             return False
-        mgr._delete_file(file_id)
-    return True
+        with self._lock:
+            return self._owners.setdefault(file_id, key) == key
+
+    def _forget_missing(self) -> None:
+        with self._lock:
+            for file_id in [f for f in self._owners if not is_click_download(f)]:
+                del self._owners[file_id]
 
 
 async def _plain(send: Send, status: int, text: str) -> None:
@@ -92,10 +164,11 @@ async def _plain(send: Send, status: int, text: str) -> None:
 
 
 class SideDoors:
-    """ASGI middleware: Host check on every HTTP request, no metrics, one-time download URLs."""
+    """ASGI middleware: Host check on every HTTP request, no metrics, download URLs for one browser only."""
 
     def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
         self.app = app
+        self.owners = DownloadOwners()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope.get("type") != "http":
@@ -106,22 +179,13 @@ class SideDoors:
         if not host_allowed(host.decode("latin-1") if host is not None else None):
             await _plain(send, 403, "Unbekannter Hostname.")
             return
+        self.owners.hook()
         path = scope.get("path", "")
         if _route(path).rstrip("/") == "/_stcore/metrics" and not metrics_enabled():
             await _plain(send, 404, "Nicht gefunden.")
             return
-        file_id = media_id(path) if scope.get("method") == "GET" else None
-        if file_id is None:
-            await self.app(scope, receive, send)
+        file_id = media_id(path) if scope.get("method") in ("GET", "HEAD") else None
+        if file_id is not None and not self.owners.may_fetch(file_id, browser_key(scope)):
+            await _plain(send, 404, "Nicht gefunden.")
             return
-        status = 0
-
-        async def send_and_watch(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-            if message["type"] == "http.response.body" and not message.get("more_body") and status == 200:
-                drop_if_unreferenced_download(file_id)
-
-        await self.app(scope, receive, send_and_watch)
+        await self.app(scope, receive, send)

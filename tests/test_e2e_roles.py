@@ -110,12 +110,22 @@ def server(demo_store, tmp_path_factory):
 
 # ------------------------------------------------------------------------------------------------ browser helpers
 def _idle(page) -> None:
-    """Wait until Streamlit has finished the current run and every widget is drawn (no skeletons)."""
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"], [data-testid^=\"stSkeleton\"], "
-        "[data-testid=\"stAppSkeleton\"]')", timeout=TIMEOUT)
+    """Wait until Streamlit has finished the current run and the page stays the same for a second (no status
+    widget, no skeletons, no stale elements, the same elements twice in a row)."""
+    script = ("() => !document.querySelector('[data-testid=\"stStatusWidget\"], [data-testid^=\"stSkeleton\"], "
+              "[data-testid=\"stAppSkeleton\"], [data-stale=\"true\"]')")
+    shape = "() => Array.from(document.querySelectorAll('[data-testid]')).map(e => e.dataset.testid).join()"
     page.wait_for_timeout(500)
+    last = None
+    deadline = time.time() + TIMEOUT / 1000
+    while time.time() < deadline:
+        page.wait_for_function(script, timeout=TIMEOUT)
+        now = page.evaluate(shape)
+        if now == last:
+            return
+        last = now
+        page.wait_for_timeout(1000)
+    raise AssertionError("the page did not settle")
 
 
 def _login(page, url: str, role: str) -> None:
@@ -172,19 +182,27 @@ def _status(url: str, headers: dict | None = None) -> int:
 
 
 def _click_downloads(page, tour: Tour, name: str, store) -> None:
+    """Click every download button of the drawn page once (by label: a rerun can briefly show a stale copy)."""
     buttons = page.locator("[data-testid='stDownloadButton'] button")
-    for i in range(buttons.count()):
-        button = buttons.nth(i)
-        label = button.inner_text().strip()
-        tour.offered.setdefault(name, []).append(label)
+    labels = list(dict.fromkeys(t.strip().splitlines()[-1].strip() for t in buttons.all_inner_texts()))  # no icon
+    tour.offered[name] = labels
+    for label in labels:
+        button = buttons.filter(has_text=label).first
         if button.is_disabled():
             tour.disabled.setdefault(name, []).append(label)
             continue
         before = len(_audit_lines(store))
-        with page.expect_download(timeout=TIMEOUT) as info:
-            button.click()
-        download = info.value
-        content = Path(download.path()).read_bytes()
+        try:
+            with page.expect_download(timeout=TIMEOUT) as info:
+                button.click()
+            download = info.value
+        except Exception as exc:
+            raise AssertionError(f"{tour.role} / {name} / {label}: no download ({tour.offered})") from exc
+        try:
+            content = Path(download.path()).read_bytes()
+        except Exception as exc:
+            raise AssertionError(f"{tour.role} / {name} / {label}: download failed ({download.url}, "
+                                 f"{getattr(page, 'media_log', [])})") from exc
         anonymous = _status(download.url)  # at once, before any other session runs: one-time URL
         tour.downloads.append(Download(tour.role, name, label, download.suggested_filename, download.url,
                                        content, _audit_lines(store)[before:], anonymous))
@@ -208,6 +226,8 @@ def _tour(chromium, block_outside, url: str, store, role: str | None) -> tuple[T
     context = chromium.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
     page = context.new_page()
     blocked = block_outside(page)
+    page.media_log = []
+    page.on("response", lambda r: "/media/" in r.url and page.media_log.append((r.request.method, r.status, r.url[-40:])))
     tour = Tour(role or "ohne Anmeldung")
     if role is None:
         for path in ("", "lagekarte", "behaelter", "daten"):
@@ -221,7 +241,12 @@ def _tour(chromium, block_outside, url: str, store, role: str | None) -> tuple[T
     _login(page, url, role)
     for name, title in PAGES.items():
         page.locator("[data-testid='stSidebarNav'] a", has_text=name).first.click()
-        page.locator("h1", has_text=title).first.wait_for(timeout=TIMEOUT)
+        try:
+            page.locator("h1", has_text=title).first.wait_for(timeout=TIMEOUT)
+        except Exception as exc:
+            page.screenshot(path=str(REPO / "test-artifacts" / f"roles-{role}-{title}.png"))
+            text = page.evaluate("() => document.body.innerText")
+            raise AssertionError(f"{role}: page {name} not drawn: {text[:1500]}") from exc
         _idle(page)
         tour.media_in_pages += _media_in_page(page)
         tour.texts[name] = page.evaluate("() => document.body.innerText")
