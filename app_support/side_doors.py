@@ -15,6 +15,10 @@ passed to ``st.App(middleware=…)`` by :mod:`app_support.serve`, which ``lagebi
   and any request without that cookie (``curl``) get 404, for as long as Streamlit keeps the file (until a
   clean-up two script runs later). So a ``/media/`` URL is no way around login.
 
+:func:`hide_server_versions` (also called by :mod:`app_support.serve`, before the server starts) leaves the
+Python version and the server's operating system out of the message every new browser session receives
+(before login); the Streamlit version stays in it, as the page needs it and its scripts show it anyway.
+
 Nothing here reads or changes data; it only decides whether Streamlit's own handler answers.
 """
 
@@ -189,3 +193,23 @@ class SideDoors:
             await _plain(send, 404, "Nicht gefunden.")
             return
         await self.app(scope, receive, send)
+
+
+def hide_server_versions() -> None:
+    """Leave the Python version and server OS out of Streamlit's ``NewSession`` message (sent to every browser
+    session, logged in or not); idempotent."""
+    from streamlit.runtime.app_session import AppSession
+
+    original = AppSession._create_new_session_message
+    if getattr(original, "_lagebild_quiet", False):
+        return
+
+    def create(self: Any, *args: Any, **kwargs: Any) -> Any:
+        msg = original(self, *args, **kwargs)
+        env = msg.new_session.initialize.environment_info
+        env.python_version = ""
+        env.server_os = ""
+        return msg
+
+    create._lagebild_quiet = True  # type: ignore[attr-defined]
+    AppSession._create_new_session_message = create

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import re
 import shutil
 import signal
@@ -170,6 +171,7 @@ class Tour:
     downloads: list[Download] = field(default_factory=list)
     media_in_pages: list[str] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)
+    frames: list[bytes] = field(default_factory=list)  # websocket messages the server sent (visitor only)
 
 
 def _status(url: str, headers: dict | None = None) -> int:
@@ -230,6 +232,9 @@ def _tour(chromium, block_outside, url: str, store, role: str | None) -> tuple[T
     page.on("response", lambda r: "/media/" in r.url and page.media_log.append((r.request.method, r.status, r.url[-40:])))
     tour = Tour(role or "ohne Anmeldung")
     if role is None:
+        frames: list[bytes] = []
+        page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(
+            payload if isinstance(payload, bytes) else payload.encode())))
         for path in ("", "lagekarte", "behaelter", "daten"):
             page.goto(f"{url}/{path}", timeout=TIMEOUT)
             page.get_by_label("Passwort").wait_for(timeout=TIMEOUT)
@@ -237,6 +242,7 @@ def _tour(chromium, block_outside, url: str, store, role: str | None) -> tuple[T
             tour.texts[path] = page.evaluate("() => document.body.innerText")
             tour.offered[path] = page.locator("[data-testid='stDownloadButton']").all_inner_texts()
             tour.media_in_pages += _media_in_page(page)
+        tour.frames = frames
         return tour, context
     _login(page, url, role)
     for name, title in PAGES.items():
@@ -301,6 +307,9 @@ def test_not_logged_in_gets_the_login_page_only(tours):
     assert all("Benutzername" in t and "Lagekarte" not in t for t in tour.texts.values()), tour.texts
     assert not any(tour.offered.values()) and not tour.media_in_pages
     assert all(SECRET_PERSON not in t for t in tour.texts.values())
+    wire = b"".join(tour.frames)
+    assert b"Benutzername" in wire  # the login page came over the websocket …
+    assert platform.python_version().encode() not in wire and platform.system().encode() not in wire  # … no versions
 
 
 def test_analyse_gets_every_download_with_full_content_audited(tours):
