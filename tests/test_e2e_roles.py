@@ -203,8 +203,7 @@ def _click_downloads(page, tour: Tour, name: str, store) -> None:
         try:
             content = Path(download.path()).read_bytes()
         except Exception as exc:
-            raise AssertionError(f"{tour.role} / {name} / {label}: download failed ({download.url}, "
-                                 f"{getattr(page, 'media_log', [])})") from exc
+            raise AssertionError(f"{tour.role} / {name} / {label}: download failed ({download.url})") from exc
         anonymous = _status(download.url)  # at once, before any other session runs: one-time URL
         tour.downloads.append(Download(tour.role, name, label, download.suggested_filename, download.url,
                                        content, _audit_lines(store)[before:], anonymous))
@@ -228,8 +227,6 @@ def _tour(chromium, block_outside, url: str, store, role: str | None) -> tuple[T
     context = chromium.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
     page = context.new_page()
     blocked = block_outside(page)
-    page.media_log = []
-    page.on("response", lambda r: "/media/" in r.url and page.media_log.append((r.request.method, r.status, r.url[-40:])))
     tour = Tour(role or "ohne Anmeldung")
     if role is None:
         frames: list[bytes] = []

@@ -39,7 +39,8 @@ def endless_view(path: Path) -> Path:
           SELECT * FROM r;
         DELETE FROM gpkg_geometry_columns WHERE table_name = 'funde';
         DELETE FROM gpkg_contents WHERE table_name = 'funde';
-        INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) VALUES ('endlos', 'features', 'endlos', 4326);
+        INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id)
+          VALUES ('endlos', 'features', 'endlos', 4326);
         INSERT INTO gpkg_geometry_columns VALUES ('endlos', 'geom', 'POINT', 4326, 0, 0);
     """)
     con.commit()

@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
-#: What the server runs: ``app.py`` as an ``st.App`` behind Lagebild's side-door middleware
-#: (``app_support/serve.py``: Host check on every HTTP request, no ``/_stcore/metrics``, download URLs for the browser that asked only).
+#: What the server runs: ``app.py`` as an ``st.App`` behind Lagebild's side-door middleware (``app_support/serve.py``:
+#: Host check on every HTTP request, no ``/_stcore/metrics``, a download's URL only for the browser that clicked).
 SERVE = APP.parent / "app_support" / "serve.py"
 #: Environment variables holding paths: made absolute, because the server runs in the app's folder.
 PATH_VARIABLES = ("LAGEBILD_STORE", "LAGEBILD_AREA", "LAGEBILD_ACCOUNTS")
