@@ -145,8 +145,9 @@ class DownloadOwners:
         self._hooked = mgr
 
     def may_fetch(self, file_id: str, key: bytes | None) -> bool:
+        """Whether the browser ``key`` may fetch ``file_id`` (binding it on the first fetch of a click's file)."""
+        self._forget_missing()
         if not is_click_download(file_id):
-            self._forget_missing()
             return True  # not a click download: Streamlit answers (404 for an unknown id)
         if key is None:
             return False
