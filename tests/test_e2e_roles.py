@@ -139,6 +139,21 @@ def _login(page, url: str, role: str) -> None:
     _idle(page)
 
 
+def _go(page, name: str, title: str, role: str) -> None:
+    """Open the page ``name`` from the navigation; its title (drawn first) shows it opened. A click while a
+    previous run still finishes can be lost, so it is repeated."""
+    heading = page.locator("h1", has_text=title).first
+    for _ in range(6):
+        page.locator("[data-testid='stSidebarNav'] a", has_text=name).first.click()
+        try:
+            heading.wait_for(timeout=30_000)
+            return
+        except Exception:  # noqa: BLE001 - Playwright's timeout: click again
+            _idle(page)
+    page.screenshot(path=str(REPO / "test-artifacts" / f"roles-{role}-{title}.png"))
+    raise AssertionError(f"{role}: page {name} not drawn: {page.evaluate('() => document.body.innerText')[:800]}")
+
+
 def _audit_lines(store) -> list[dict]:
     if not store.audit_path.is_file():
         return []
@@ -243,13 +258,7 @@ def _tour(chromium, block_outside, url: str, store, role: str | None) -> tuple[T
         return tour, context
     _login(page, url, role)
     for name, title in PAGES.items():
-        page.locator("[data-testid='stSidebarNav'] a", has_text=name).first.click()
-        try:
-            page.locator("h1", has_text=title).first.wait_for(timeout=TIMEOUT)
-        except Exception as exc:
-            page.screenshot(path=str(REPO / "test-artifacts" / f"roles-{role}-{title}.png"))
-            text = page.evaluate("() => document.body.innerText")
-            raise AssertionError(f"{role}: page {name} not drawn: {text[:1500]}") from exc
+        _go(page, name, title, role)
         _idle(page)
         tour.media_in_pages += _media_in_page(page)
         tour.texts[name] = page.evaluate("() => document.body.innerText")
