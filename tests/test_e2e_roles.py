@@ -343,7 +343,10 @@ def test_other_roles_get_no_texts_persons_or_reject_files(tours, role):
     assert not tour.media_in_pages
     offered = [label for labels in tour.offered.values() for label in labels]
     assert "Herunterladen" not in offered and not any("Abgelehnte" in label for label in offered), offered
-    assert tour.downloads or role == "oeffentlich"
+    taken = [d.label for d in tour.downloads]
+    assert "Aktuelle Karte als HTML-Datei" in taken, taken  # every role may take the map (restricted)
+    if role == "rapport":
+        assert {"Handout (PDF)", "CSV (Excel)", "GeoJSON (GIS)"} <= set(taken), taken
     for d in tour.downloads:
         _assert_audited(d, name)
         text = _text(d)
