@@ -34,6 +34,29 @@ def test_server_command_is_headless_quiet_and_local():
     assert opts["--server.address"] == "127.0.0.1"
 
 
+def test_app_listens_on_this_machine_only_by_default_behind_the_side_door_middleware(monkeypatch):
+    """Issue 16, finding 8: ``lagebild app`` binds to 127.0.0.1 unless told otherwise, answers only local host
+    names, and runs ``app.py`` as an ``st.App`` with ``app_support.side_doors`` in front (``serve.py``)."""
+    from pathlib import Path
+
+    from streamlit.web.server.app_discovery import discover_asgi_app
+
+    from geo.cli import build_parser
+
+    monkeypatch.delenv("LAGEBILD_ADDRESS", raising=False)
+    monkeypatch.delenv("LAGEBILD_ALLOWED_HOSTS", raising=False)
+    args = build_parser().parse_args(["app"])
+    assert args.address == "127.0.0.1"
+    cmd = server_command(args.port, args.address)
+    opts = dict(zip(cmd[5::2], cmd[6::2], strict=True))
+    assert opts["--server.address"] == "127.0.0.1"
+    assert [v for k, v in zip(cmd[5::2], cmd[6::2], strict=True) if k == "--server.allowedHosts"] == [
+        "localhost", "127.0.0.1", "::1"]
+    served = Path(cmd[4])
+    assert served.name == "serve.py" and discover_asgi_app(served).is_asgi_app
+    assert "SideDoors" in served.read_text(encoding="utf-8")
+
+
 def test_server_environment_makes_paths_absolute(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("LAGEBILD_AREA", "gebiet.toml")

@@ -1,10 +1,10 @@
 """Issue 16, finding 2: no uploads before login or for roles that may not import; bounded per session, freed at once.
 
 The guard is tested on Streamlit's own ``MemoryUploadedFileManager`` and, end to end, against a running app
-(``streamlit run app.py`` with an account file, so the app requires a login): a session speaks the browser's
+(as ``lagebild app`` starts it, with an account file, so the app requires a login): a session speaks the browser's
 websocket protocol, and ``PUT /_stcore/upload_file/<session>/<file>`` is refused until it has logged in with a
-role that may import. ``/_stcore/metrics`` (served by this Streamlit version, see the README) shows how many bytes
-the server holds in uploads.
+role that may import. ``/_stcore/metrics`` (switched on here with ``LAGEBILD_METRICS=1``; off by default, see
+``app_support/side_doors.py``) shows how many bytes the server holds in uploads.
 """
 
 from __future__ import annotations
@@ -215,7 +215,8 @@ def server(tmp_path_factory):
                    f"kein Datum;51.3439;12.4033;1;{SECRET}\n", encoding="utf-8")
     assert import_file(src, "syringe_find", Store(tmp / "store.gpkg", leipziger_osten())).rejected == 1
     env = dict(os.environ, LAGEBILD_ACCOUNTS=str(accounts), LAGEBILD_STORE=str(tmp / "store.gpkg"),
-               LAGEBILD_DEMO="0", LAGEBILD_MAX_UPLOAD_MB="1")  # 1 MB per session
+               LAGEBILD_DEMO="0", LAGEBILD_MAX_UPLOAD_MB="1",  # 1 MB per session
+               LAGEBILD_METRICS="1")  # /_stcore/metrics measures the uploads held (off by default)
     port = _free_port()
     proc = subprocess.Popen(server_command(port, "127.0.0.1"), cwd=APP_DIR, env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

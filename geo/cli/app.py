@@ -21,6 +21,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
+#: What the server runs: ``app.py`` as an ``st.App`` behind Lagebild's side-door middleware (``app_support/serve.py``:
+#: Host check on every HTTP request, no ``/_stcore/metrics``, a download's URL only for the browser that clicked).
+SERVE = APP.parent / "app_support" / "serve.py"
 #: Environment variables holding paths: made absolute, because the server runs in the app's folder.
 PATH_VARIABLES = ("LAGEBILD_STORE", "LAGEBILD_AREA", "LAGEBILD_ACCOUNTS")
 #: Seconds to wait for the server's health check before saying it did not start.
@@ -58,7 +61,7 @@ def server_command(port: int, address: str) -> list[str]:
     """The ``streamlit run`` command line: headless, quiet, no telemetry, only the allowed Host names."""
     hosts = [arg for host in allowed_hosts(address) for arg in ("--server.allowedHosts", host)]
     return [
-        sys.executable, "-m", "streamlit", "run", str(APP),
+        sys.executable, "-m", "streamlit", "run", str(SERVE),
         "--server.port", str(port), "--server.address", address, "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--logger.hideWelcomeMessage", "true",
         "--logger.level", "warning", *hosts,

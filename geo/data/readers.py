@@ -50,6 +50,7 @@ from geo.core import fmt
 from geo.core.area import DEFAULT_CRS
 from geo.core.errors import ImportRefused
 from geo.data.csvquotes import close_open_quote
+from geo.data.gpkg_guard import check_bounded
 
 #: Largest accepted input file (bytes); checked with ``stat`` before the file is read.
 #: Override with the environment variable ``LAGEBILD_MAX_FILE_MB``.
@@ -174,6 +175,8 @@ def _read_any(path: Path, *, layer: str | None, crs: str | None, name: str, nest
         return read_csv(path, display_name=name)
     if fmt == "gpkg" and head[68:72] not in GPKG_APPLICATION_IDS:
         raise ImportRefused(f"{name}: SQLite-Datenbank, aber kein GeoPackage – abgelehnt.")
+    if fmt == "gpkg":
+        check_bounded(path, name)  # no views or virtual tables: reading must end (issue 16.5)
     if fmt in ("geojson", "gpkg"):
         label, ext = ("GeoJSON", (".geojson", ".json")) if fmt == "geojson" else ("GeoPackage", (".gpkg",))
         if path.suffix.lower() in ext:

@@ -1,0 +1,24 @@
+"""The Lagebild app behind its side-door middleware: ``streamlit run app_support/serve.py`` (what ``lagebild app``
+starts) serves ``app.py`` as an ``st.App`` with :class:`app_support.side_doors.SideDoors` in front of every
+Streamlit route (Host check on HTTP, no ``/_stcore/metrics``, download URLs for the browser that asked only), and
+without the Python version and server OS in what every browser session receives.
+
+``streamlit run app.py`` still works (e.g. for development) but without that middleware.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # the app's packages (app_support, app_pages, geo, layers) from any start folder
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
+
+from app_support.side_doors import SideDoors, hide_server_versions  # noqa: E402
+
+hide_server_versions()
+app = st.App(ROOT / "app.py", middleware=[Middleware(SideDoors)])
