@@ -8,6 +8,7 @@ without the Python version and server OS in what every browser session receives.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 
@@ -20,5 +21,20 @@ from starlette.middleware import Middleware  # noqa: E402
 
 from app_support.side_doors import SideDoors, hide_server_versions  # noqa: E402
 
+#: What the first run of the Lagekarte imports (geopandas, scipy, folium, pyogrio and our analyses: about 3 s):
+#: imported while the server starts, so the first person to open the app does not wait for it.
+#: Only modules without Streamlit calls (their caches must be made inside the running server).
+WARM_MODULES = ("geopandas", "pyogrio", "folium", "geo.data.store", "geo.analysis.hotspots", "geo.analysis.density",
+                "geo.analysis.forecast", "geo.analysis.placenames", "geo.report.figures", "layers.map",
+                "layers.basemap")
+
+
+def warm_imports() -> None:
+    """Import :data:`WARM_MODULES` (the pages keep importing them lazily; then they are already there)."""
+    for name in WARM_MODULES:
+        importlib.import_module(name)
+
+
 hide_server_versions()
+warm_imports()
 app = st.App(ROOT / "app.py", middleware=[Middleware(SideDoors)])

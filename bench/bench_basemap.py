@@ -39,6 +39,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.bench_map import CHROMIUM, CHROMIUM_ARGS, WAIT_READY, _free_port, _offline, make_finds  # noqa: E402
+from bench.bench_sessions import entry_script  # noqa: E402
 from geo.core.area import leipziger_osten  # noqa: E402
 from geo.core.schema import SYRINGE_FIND  # noqa: E402
 
@@ -91,11 +92,11 @@ def _time(browser, url: str, base: bool, timeout_ms: int = 300_000) -> float:
 
 @contextlib.contextmanager
 def _server(store_path: Path, app_dir: Path = ROOT):
-    """``streamlit run app.py`` of ``app_dir`` on the store; yields ``(url, pid)``."""
+    """The app of ``app_dir`` (:func:`bench.bench_sessions.entry_script`) on the store; yields ``(url, pid)``."""
     port = _free_port()
     env = {**os.environ, "LAGEBILD_STORE": str(store_path), "LAGEBILD_DEMO": "0"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(app_dir / "app.py"), "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", str(entry_script(app_dir)), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=app_dir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )

@@ -61,13 +61,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def entry_script(app_dir: Path) -> Path:
+    """What ``lagebild app`` of ``app_dir`` runs: ``app_support/serve.py`` where it exists (the app behind its
+    middleware, with the heavy imports done while the server starts), else ``app.py`` (older commits)."""
+    serve = app_dir / "app_support" / "serve.py"
+    return serve if serve.exists() else app_dir / "app.py"
+
+
 @contextlib.contextmanager
 def app_server(app_dir: Path, store: Path):
-    """``streamlit run app.py`` of ``app_dir`` on ``store`` (headless, offline); yields (url, pid)."""
+    """The app of ``app_dir`` (:func:`entry_script`) on ``store`` (headless, offline); yields (url, pid)."""
     port = _free_port()
     env = {**os.environ, "LAGEBILD_STORE": str(store), "LAGEBILD_TILES": "off", "LAGEBILD_DEMO": "0"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(app_dir / "app.py"), "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", str(entry_script(app_dir)), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=app_dir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
