@@ -329,7 +329,7 @@ def test_analyse_gets_every_download_with_full_content_audited(tours):
     for d in tour.downloads:
         _assert_audited(d, "ana")
     export = next(d for d in tour.downloads if "Datensätze herunterladen" in d.label)
-    assert export.file_name.startswith("complaint_"), export.file_name  # the kind chosen in the export
+    assert export.file_name.startswith("beschwerden_"), export.file_name  # the kind chosen in the export
     text = _text(export)
     assert SECRET_TEXT in text and SECRET_PERSON in text and _has_point(text)  # the control: checks can fail
     rejects = next(d for d in tour.downloads if d.label == "Herunterladen")
