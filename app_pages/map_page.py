@@ -16,6 +16,7 @@ import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
+from app_support import public as public_view
 from app_support import state
 from app_support.mapdata import (
     HOTSPOT_KIND_KEY,
@@ -37,7 +38,7 @@ from geo.core.schema import (
     SCENE_OBSERVATION,
     SYRINGE_FIND,
 )
-from geo.data.access import K_MIN, public_figures
+from geo.data.access import K_MIN
 from geo.report.display import german_table
 from geo.report.figures import (
     DEFAULT_PLACE_THRESHOLD,
@@ -157,12 +158,15 @@ def render() -> None:
                        "Klick auf einen Punkt zeigt seine Angaben.")
 
     hs, hot_prev, _dens, note = analysis(token, filters, hotspot_kind) if not public else (None, None, None, "")
-    cur = frames(filters.period, filters, REPORT_KINDS, restricted=False, within=within)
-    prev = frames(filters.previous, filters, REPORT_KINDS, restricted=False, within=within)
-    hot_now, hot_prev = _hot_cell_counts(hs, hot_prev, within)
-    figures = key_figures(cur, prev, hot_now, hot_prev)
-    if public:  # fewer than k events: not published, and neither is the change
-        figures = public_figures(figures)
+    if public:  # fewer than k events: not published, and neither is the change (PostGIS: the database's totals)
+        figures = public_view.key_figures(filters, lambda: frames(filters.period, filters, REPORT_KINDS,
+                                                                  restricted=False),
+                                          lambda: frames(filters.previous, filters, REPORT_KINDS, restricted=False))
+    else:
+        cur = frames(filters.period, filters, REPORT_KINDS, restricted=False, within=within)
+        prev = frames(filters.previous, filters, REPORT_KINDS, restricted=False, within=within)
+        hot_now, hot_prev = _hot_cell_counts(hs, hot_prev, within)
+        figures = key_figures(cur, prev, hot_now, hot_prev)
 
     with right:
         st.subheader("Kennzahlen")
@@ -284,7 +288,7 @@ def _measures_section(filters: state.Filters, within: shapely.Geometry | None) -
 def _handout_button(user, filters: state.Filters, hs, threshold: int, within, forecast=None) -> None:
     if importlib.util.find_spec("geo.report.handout") is None:
         return
-    store = state.get_store()
+    store = state.user_store()  # PostGIS: everything the handout holds is read as the user's database role
     kinds = store.layers()
     # shared cached frames (no copies); filtered and restricted only when the PDF is made
     periods = (filters.period, filters.previous)

@@ -138,12 +138,11 @@ def overlays(token: str, filters: state.Filters, role: str, hotspot_kind: str, t
 
 def public_overlays(filters: state.Filters) -> list[Overlay]:
     """For the public role: finds only as grid cells with at least k events."""
-    from geo.data.access import K_MIN, public_cells
+    from app_support import public
+    from geo.data.access import K_MIN
     from layers.hotspots import public_cells_js
 
-    area = state.get_store().area
-    finds = state.spatial(records(SYRINGE_FIND, filters.period, filters, restricted=False))  # never Sammelpunkte
-    cells = public_cells(finds, area.boundary, weight="count", crs=area.crs)
+    cells = public.cells(filters, SYRINGE_FIND)  # PostGIS: computed and suppressed by the database, never Sammelpunkte
     return [Overlay(f"Spritzenfunde je Zelle (ab {K_MIN})", (public_cells_js(cells),))]
 
 

@@ -59,6 +59,7 @@ from geo.core.schema import IMPORT_ID, KINDS, QUALITY_COLUMNS, RECORD_ID, Kind, 
 from geo.data.access import PUBLIC_KINDS, check_role, private_fields
 from geo.data.pgconn import close_pools, connect_args, db_error, display_url, pool  # noqa: F401 - close_pools re-exported
 from geo.data.pgextras import PgExtras
+from geo.data.pgpublic import PgPublic
 from geo.data.pgschema import (
     AGGREGATE_COLUMNS,
     AGGREGATE_TABLE,
@@ -70,6 +71,7 @@ from geo.data.pgschema import (
     SQL_TYPES,
     STATE_TABLE,
     WRITE_LOCK_KEY,
+    add_quality_columns,
     quote,
     run_migrations,
     schema_fingerprint,
@@ -80,7 +82,7 @@ from geo.data.tombstones import pg_delete_with_tombstones, pg_read_tombstones
 
 
 # ---------------------------------------------------------------------------- the store
-class PgStore(PgExtras):
+class PgStore(PgExtras, PgPublic):
     """A Lagebild store in a PostgreSQL/PostGIS database (same interface as :class:`Store`; agreements,
     base maps and location flags in :class:`geo.data.pgextras.PgExtras`).
 
@@ -430,10 +432,7 @@ class PgStore(PgExtras):
             elif isinstance(s.dtype, pd.StringDtype) or s.dtype == object:
                 frame[c] = s.astype(object).where(s.notna(), None)
         frame["geom"] = ewkb
-        for c in frame.columns:  # quality columns are added when first written, as in the GeoPackage
-            if c in QUALITY_COLUMNS:
-                conn.execute(f"ALTER TABLE {quote(kind.name)} ADD COLUMN IF NOT EXISTS {quote(c)} "
-                             f"{SQL_TYPES.get(QUALITY_COLUMNS[c], 'text')}")
+        add_quality_columns(conn, kind, [c for c in frame.columns if c in QUALITY_COLUMNS])
         cols = ", ".join(quote(c) for c in frame.columns)
         texts = {RECORD_ID} | {f.name for f in kind.fields if SQL_TYPES.get(f.type, "text") == "text"}
         force_null = ", ".join(quote(c) for c in frame.columns if c not in texts)  # "" is NULL there

@@ -311,6 +311,14 @@ def key_figures(
     """
     now = report_totals(current)
     before = report_totals(previous) if previous is not None else dict.fromkeys(now, np.nan)
+    return figures_from_totals(now, before, hot_cells, hot_cells_previous)
+
+
+def figures_from_totals(now: dict[str, float], before: dict[str, float], hot_cells: int | None = None,
+                        hot_cells_previous: int | None = None) -> pd.DataFrame:
+    """:func:`key_figures` from totals (:func:`report_totals` of both periods, or the totals a database
+    computed): ``change = value − previous``, ``change_pct = 100 · change / previous`` (NaN when previous ≤ 0)."""
+    now, before = dict(now), dict(before)
     if hot_cells is not None:
         now["hot_cells"] = float(hot_cells)
         before["hot_cells"] = np.nan if hot_cells_previous is None else float(hot_cells_previous)
