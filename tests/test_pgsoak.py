@@ -158,6 +158,8 @@ def test_four_writers_and_two_app_processes_for_a_minute(pg_url, tmp_path):
     for a in range(READERS):
         seen = json.loads((tmp_path / f"app{a}.json").read_text())
         during = [s for s in seen if s["t"] < ended]
+        print(f"app {a}: {len(seen)} runs, {len({s['token'] for s in during})} store versions seen during "
+              f"{ended - started:.0f} s of {len(imports)} imports ({expected} rows)")
         assert len({s["token"] for s in during}) >= 3, f"app {a} saw the store change only {len(during)} times"
         assert any(s["t"] > started + SOAK_S / 3 and 0 < s["n"] < expected for s in during)
         counts = [s["n"] for s in seen]
