@@ -523,11 +523,19 @@ def _agreement_follow_ups(path: str, token: str, role: str | None = None) -> pd.
 
 
 def agreements_for_user() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """The agreements the current user may see and their follow-up lines (cached on the store's content)."""
+    """The agreements the current user may see and their follow-up lines (cached on the store's content).
+
+    The role ``oeffentlich`` gets no follow-up lines: they count finds in a 150-m ring, numbers that rest on
+    single records and that its database role could not compute (it reads no records)."""
     from geo.data.agreements import for_role
 
     store = get_store()
-    agreements = for_role(user_store().agreements(), current_user().role)  # PostGIS: the database's view for the role
+    role = current_user().role
+    agreements = for_role(user_store().agreements(), role)  # PostGIS: the database's view for the role
+    if role == "oeffentlich":
+        from geo.report.followup import FOLLOW_UP_COLUMNS
+
+        return agreements, pd.DataFrame(columns=list(FOLLOW_UP_COLUMNS))
     lines = _agreement_follow_ups(str(store.path), store.version(), _db_role(store))
     return agreements, lines[lines["agreement_id"].isin(agreements["agreement_id"])].reset_index(drop=True)
 
