@@ -66,7 +66,7 @@ def _picked_place() -> tuple[dict | None, str]:
 
 
 @st.cache_data(max_entries=8, show_spinner="Hotspots und Behälter-Vorschläge werden berechnet …")
-def analysis_places(path: str, token: str, period_text: str) -> dict[str, str]:
+def analysis_places(path: str, token: str, period_text: str, role: str | None = None) -> dict[str, str]:
     """Places from the analyses of a period: label → WKT (metric CRS) of the strongest hot spot cells
     (Gi* of the finds weighted by syringes) and of five suggested bin sites (:mod:`geo.analysis.bins`)."""
     from geo.analysis.coverage import analyse_coverage
@@ -74,7 +74,7 @@ def analysis_places(path: str, token: str, period_text: str) -> dict[str, str]:
     from geo.analysis.siting import suggest_bins
     from geo.core.period import parse_period
 
-    store = state.get_store()
+    store = state.get_store() if role is None else state.role_store(role)  # PostGIS: as the user's role
     period = parse_period(period_text)
     finds = store.read(SYRINGE_FIND, period)
     out: dict[str, str] = {}
@@ -181,7 +181,7 @@ def _form_section(table: pd.DataFrame, user, store) -> None:
     left, right = st.columns([1.4, 1], gap="medium")
     with left:
         m = base_map(store.area, tiles=tiles_from_env(), asset_base=state.asset_base(), draw=True, legend=False)
-        groups = [layer_group(AGREEMENTS_LAYER, [agreements_js(store.agreements(), ag.today())])]
+        groups = [layer_group(AGREEMENTS_LAYER, [agreements_js(state.user_store().agreements(), ag.today())])]
         if geojson and geojson.get("type") != "Point":
             groups[0].add_child(_restore(geojson))
         st_folium(m, key=MAP_KEY, height=430, use_container_width=True, feature_group_to_add=groups,
@@ -192,7 +192,8 @@ def _form_section(table: pd.DataFrame, user, store) -> None:
     with right:
         use_analysis = st.toggle("Hotspots und Behälter-Vorschläge als Ort anbieten", key="agreement_analysis",
                                  help=f"aus den Spritzenfunden {period.label()} (Zeitraum der Seitenleiste)")
-    from_analysis = analysis_places(str(store.path), store.version(), str(period)) if use_analysis else {}
+    from_analysis = (analysis_places(str(store.path), store.version(), str(period), state.user_db_role())
+                     if use_analysis else {})
     with right, st.form("agreement_form", clear_on_submit=False):
         title = st.text_input("Titel", value="" if current is None else current["title"])
         kinds = list(AGREEMENT_KINDS)

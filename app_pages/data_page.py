@@ -238,7 +238,7 @@ def _stacks_section(user) -> None:
 
 def _history_section(user) -> None:
     st.subheader("Import-Verlauf")
-    store = state.get_store()
+    store = state.user_store()  # PostGIS: oeffentlich may read only number, time and kind (column grants)
     hist = store.imports()
     if not len(hist):
         st.info("Noch keine Importe.")

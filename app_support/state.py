@@ -137,6 +137,12 @@ def _db_role(store: Store) -> str | None:
     return current_user().role if _on_postgis(store) else None
 
 
+def user_db_role() -> str | None:
+    """The current user's role if the store is a PostGIS database (for cache keys of reads as that role), else
+    ``None``."""
+    return _db_role(get_store())
+
+
 def user_store() -> Store:
     """:func:`role_store` of the current user's role (the GeoPackage store itself)."""
     return role_store(current_user().role)

@@ -110,9 +110,14 @@ def test_oeffentlich_may_run_only_the_suppressing_functions(demo_pg, pg_url, tmp
     with public.connection() as conn:
         assert conn.execute("SELECT current_user").fetchone()[0] == "lagebild_oeffentlich"
     for sql in ("SELECT * FROM syringe_find", "SELECT text FROM complaint", "SELECT * FROM rapport_complaint",
-                "SELECT notes FROM lagebild_agreements", "SELECT * FROM lagebild_imports"):
+                "SELECT notes FROM lagebild_agreements", "SELECT * FROM lagebild_imports",
+                "SELECT file_name FROM lagebild_imports"):
         with pytest.raises(UserError, match="Keine Berechtigung"), public.connection() as conn:
             conn.execute(sql)
+    # of the import history only number, time and kind (column grants), as restrict_history releases them
+    hist = public.imports()
+    assert len(hist) == len(demo_pg.imports()) and hist["kind"].notna().all()
+    assert hist["file_name"].isna().all() and hist["user"].isna().all() and hist["stored"].isna().all()
     # a period that is not a block of the fixed grid is refused by the database itself (no differencing)
     with pytest.raises(psycopg.errors.RaiseException, match="kein Block"), public.connection() as conn:
         conn.execute("SELECT * FROM lagebild_public_grid('syringe_find', '2026-10-01')")
@@ -145,7 +150,12 @@ def test_rapport_views_carry_the_location_flags(demo_pg, pg_url, tmp_path):
 # ---------------------------------------------------------------------------- the app reads as the user's role
 #: Store methods that read data; on PostGIS the app must call them on a store of the user's database role.
 _READS = ("read", "attributes", "count", "agreements", "read_base", "public_grid", "public_totals",
-          "public_overview", "is_empty", "audit_log", "read_aggregates")
+          "public_overview", "is_empty", "audit_log", "read_aggregates", "imports", "ids")
+#: Page → its title (proves the page was drawn).
+_TITLES = {None: "Lagekarte", "data_page": "Daten", "agreements": "Vereinbarungen",
+           "compare": "Vergleich", "times_page": "Tageszeiten und Wiederholungsorte",
+           "bins": "Spritzenbehälter", "report_form": "Meldung erfassen"}
+_PAGES = {"oeffentlich": (None, "data_page", "agreements"), "rapport": tuple(_TITLES)}
 
 
 @pytest.fixture
@@ -168,7 +178,18 @@ def owner_reads_fail(monkeypatch):
     return seen
 
 
+def _page_script(module: str) -> None:
+    import importlib
+
+    from app_support import state
+
+    state.login()
+    state.sidebar_filters()
+    importlib.import_module(f"app_pages.{module}").render()
+
+
 def _run_app(pg_url, monkeypatch, role: str, page: str | None = None):
+    """The whole app (its default page, the Lagekarte) or one page module with the login and the sidebar."""
     from streamlit.testing.v1 import AppTest
 
     from app_support import login
@@ -177,10 +198,9 @@ def _run_app(pg_url, monkeypatch, role: str, page: str | None = None):
     monkeypatch.setenv("LAGEBILD_STORE", pg_url)
     monkeypatch.setenv("LAGEBILD_DEMO", "0")
     monkeypatch.setattr(login, "require_login", lambda: User("nutzer", role))
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=240)
-    if page:
-        at.switch_page(page)
-    return at.run()
+    if page is None:
+        return AppTest.from_file(str(REPO / "app.py"), default_timeout=240).run()
+    return AppTest.from_function(_page_script, args=(page,), default_timeout=240).run()
 
 
 @pytest.mark.slow
@@ -188,9 +208,10 @@ def _run_app(pg_url, monkeypatch, role: str, page: str | None = None):
 def test_the_app_reads_as_the_users_database_role(demo_pg, demo_store, pg_url, monkeypatch, owner_reads_fail, role):
     from geo.report.figures import format_number
 
-    for page in (None, "app_pages/data_page.py", "app_pages/agreements.py"):
+    for page in _PAGES[role]:
         at = _run_app(pg_url, monkeypatch, role, page)
         assert not at.exception and not at.error, (page, [e.value for e in at.error], at.exception)
+        assert [t.value for t in at.title] == [_TITLES[page]]
     at = _run_app(pg_url, monkeypatch, role)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Spritzenfunde"] == format_number(len(demo_store.read(SYRINGE_FIND, BLOCKS[0])))
@@ -198,6 +219,6 @@ def test_the_app_reads_as_the_users_database_role(demo_pg, demo_store, pg_url, m
     assert roles == {role}, roles
     names = {n for _, n in owner_reads_fail}
     if role == "oeffentlich":
-        assert {"public_grid", "public_totals", "public_overview", "agreements"} <= names
+        assert {"public_grid", "public_totals", "public_overview", "agreements", "imports", "read_base"} <= names
     else:
-        assert {"read", "agreements"} <= names
+        assert {"read", "attributes", "agreements", "imports", "read_base"} <= names

@@ -11,7 +11,7 @@ import hashlib
 import json
 
 from geo.core.schema import IMPORT_ID, KINDS, QUALITY_COLUMNS, RECORD_ID, REPORT_KINDS, Kind
-from geo.data.access import K_MIN, PUBLIC_KINDS, check_role, private_fields
+from geo.data.access import HISTORY_COLUMNS, K_MIN, PUBLIC_KINDS, check_role, private_fields
 from geo.data.agreement_rows import AGREEMENTS_TABLE
 from geo.data.basestore import BASE_LAYER
 from geo.data.store import IMPORTS_TABLE
@@ -31,6 +31,8 @@ IMPORT_COLUMNS = (
     "import_id", "file_name", "sha256", "kind", "imported_at", "rows_read", "stored", "rejected",
     "repaired", "rejects_file", "user", "notes",
 )
+#: Columns of the import history the role ``oeffentlich`` may read (a column grant).
+PUBLIC_IMPORT_COLUMNS = HISTORY_COLUMNS["oeffentlich"]
 AUDIT_COLUMNS = ("at", "user", "action", "kind", "count", "detail")
 AGGREGATE_COLUMNS = ("kind", "month", "cell_size", "shape", "cell_i", "cell_j", "records", "weight")
 WRITE_LOCK_KEY = 7_140_014  # advisory lock of writers (any number, the same in every process)
@@ -232,6 +234,8 @@ def run_migrations(conn, srid: int) -> None:
             conn.execute(stmt)
     conn.execute(public_view_sql(srid))
     conn.execute(f"GRANT SELECT ON {PUBLIC_VIEW} TO lagebild_analyse, lagebild_rapport, lagebild_oeffentlich")
+    # the public import history: number, time and kind only (geo.data.access.restrict_history)
+    conn.execute(f"GRANT SELECT ({', '.join(PUBLIC_IMPORT_COLUMNS)}) ON {IMPORTS_TABLE} TO lagebild_oeffentlich")
     from geo.data.pgpublic import public_functions_sql
 
     for stmt in public_functions_sql():

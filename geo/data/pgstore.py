@@ -68,6 +68,7 @@ from geo.data.pgschema import (
     AUDIT_TABLE,
     IMPORT_COLUMNS,
     MIGRATIONS,
+    PUBLIC_IMPORT_COLUMNS,
     SCHEMA_LOCK_KEY,
     SQL_TYPES,
     STATE_TABLE,
@@ -372,7 +373,8 @@ class PgStore(PgExtras, PgPublic):
         """The import history, newest first."""
         if not self.exists():
             return pd.DataFrame(columns=list(IMPORT_COLUMNS))
-        cols = ", ".join(quote(c) for c in IMPORT_COLUMNS)
+        shown = PUBLIC_IMPORT_COLUMNS if self.role == "oeffentlich" else IMPORT_COLUMNS  # its column grants
+        cols = ", ".join(quote(c) if c in shown else f"NULL AS {quote(c)}" for c in IMPORT_COLUMNS)
         with self.connection() as conn:
             rows = conn.execute(f"SELECT {cols} FROM {IMPORTS_TABLE} ORDER BY import_id DESC").fetchall()
         return pd.DataFrame.from_records(rows, columns=list(IMPORT_COLUMNS))
