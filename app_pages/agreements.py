@@ -69,7 +69,7 @@ def _picked_place() -> tuple[dict | None, str]:
 
 
 @st.cache_data(max_entries=8, show_spinner="Hotspots, Prognose und Behälter-Vorschläge werden berechnet …")
-def analysis_places(path: str, token: str, period_text: str) -> dict[str, str]:
+def analysis_places(path: str, token: str, period_text: str, role: str | None = None) -> dict[str, str]:
     """Places from the analyses of a period: label → WKT (metric CRS) of the strongest hot spot cells
     (Gi* of the finds weighted by syringes), of the forecast areas for the next period
     (:func:`geo.data.agreements.forecast_places`) and of five suggested bin sites (:mod:`geo.analysis.siting`)."""
@@ -78,7 +78,7 @@ def analysis_places(path: str, token: str, period_text: str) -> dict[str, str]:
     from geo.analysis.siting import suggest_bins
     from geo.core.period import parse_period
 
-    store = state.get_store()
+    store = state.get_store() if role is None else state.role_store(role)  # PostGIS: as the user's role
     period = parse_period(period_text)
     finds = store.read(SYRINGE_FIND, period)
     out: dict[str, str] = {}
@@ -204,7 +204,7 @@ def _form_section(table: pd.DataFrame, user, store) -> None:
     with left:
         m = base_map(store.area, tiles=tiles_from_env(), asset_base=state.asset_base(), draw=True, draw_lines=True,
                      legend=False)
-        groups = [layer_group(AGREEMENTS_LAYER, [agreements_js(store.agreements(), ag.today())])]
+        groups = [layer_group(AGREEMENTS_LAYER, [agreements_js(state.user_store().agreements(), ag.today())])]
         if geojson and geojson.get("type") != "Point":
             groups[0].add_child(_restore(geojson))
         st_folium(m, key=MAP_KEY, height=430, use_container_width=True, feature_group_to_add=groups,
@@ -218,7 +218,8 @@ def _form_section(table: pd.DataFrame, user, store) -> None:
                                  key="agreement_analysis",
                                  help=f"aus den Spritzenfunden {period.label()} (Zeitraum der Seitenleiste); die "
                                       "Prognose gilt für den Zeitraum danach")
-    from_analysis = analysis_places(str(store.path), store.version(), str(period)) if use_analysis else {}
+    from_analysis = (analysis_places(str(store.path), store.version(), str(period), state.user_db_role())
+                     if use_analysis else {})
     with right, st.form("agreement_form", clear_on_submit=False):
         title = st.text_input("Titel", value="" if current is None else current["title"])
         kinds = list(AGREEMENT_KINDS)

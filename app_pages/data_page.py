@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from app_support import public as public_view
 from app_support import state, upload_guard
 from app_support.files import check_upload_size, export_bytes, upload_limit_mb
 from geo.core import fmt
@@ -162,11 +163,13 @@ def _show_report(report) -> None:
 
 def _stored_section() -> None:
     st.subheader("Gespeicherte Daten")
-    store = state.get_store()
+    store = state.user_store()  # PostGIS: counted as the user's database role
     public = state.current_user().role == "oeffentlich"  # totals below k are not published either
+    overview = public_view.overview() if public else None  # PostGIS: the database's suppressed counts
     counts = pd.DataFrame({
         "Art": [KINDS[k].label_plural for k in KINDS],
-        "Datensätze": [_shown_count(store.count(k), public) for k in KINDS],
+        "Datensätze": [_shown_count(store.count(k), public) if overview is None else
+                       _shown_count(overview.loc[k, "records"], public) for k in KINDS],
     })
     st.dataframe(german_table(counts), hide_index=True, width="content")
     latest = state.latest_data_date()
@@ -174,9 +177,10 @@ def _stored_section() -> None:
         st.caption(f"Letzte Meldung: {fmt.date(latest)}. Die Zeiträume in der Seitenleiste beziehen sich darauf.")
 
 
-def _shown_count(n: int, public: bool) -> str:
-    """A record count as shown: for the public role below :data:`geo.data.access.K_MIN` as "unter 5"."""
-    return f"unter {K_MIN}" if public and 0 < n < K_MIN else fmt.number(n)
+def _shown_count(n: float, public: bool) -> str:
+    """A record count as shown: for the public role below :data:`geo.data.access.K_MIN` (or suppressed by the
+    database: NaN) as "unter 5"."""
+    return f"unter {K_MIN}" if public and (n != n or 0 < n < K_MIN) else fmt.number(int(n))
 
 
 #: Roles that may confirm or clear a location flag.
@@ -234,7 +238,7 @@ def _stacks_section(user) -> None:
 
 def _history_section(user) -> None:
     st.subheader("Import-Verlauf")
-    store = state.get_store()
+    store = state.user_store()  # PostGIS: oeffentlich may read only number, time and kind (column grants)
     hist = store.imports()
     if not len(hist):
         st.info("Noch keine Importe.")

@@ -256,7 +256,7 @@ def _measures_section(token: str, filters: state.Filters, role: str, within: sha
 def _handout_button(user, filters: state.Filters, hs, threshold: int, within, forecast=None) -> None:
     if importlib.util.find_spec("geo.report.handout") is None:
         return
-    store = state.get_store()
+    store = state.user_store()  # PostGIS: everything the handout holds is read as the user's database role
     kinds = state.store_layers()
     periods = (filters.period, filters.previous)
     from geo.data.agreements import for_role

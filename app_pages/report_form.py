@@ -130,7 +130,7 @@ def _add_section(store, user) -> None:
 def _fix_section(store, user) -> None:
     st.subheader("Meldung korrigieren oder löschen")
     kind = st.selectbox("Art", REPORT_KINDS, format_func=lambda k: KINDS[k].label_plural, key="report_fix_kind")
-    records = store.read(kind)
+    records = state.user_store().read(kind)  # PostGIS: read as the user's database role
     k = KINDS[kind]
     latest = records.sort_values(k.date_field, ascending=False).head(LATEST)
     ids = latest["record_id"].astype(str).tolist()

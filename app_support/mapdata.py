@@ -174,12 +174,11 @@ def _lagekarte_payload(token: str, filters: state.Filters, role: str, hotspot_ki
 
 def public_overlays(filters: state.Filters) -> list[Overlay]:
     """For the public role: finds only as grid cells with at least k events."""
-    from geo.data.access import K_MIN, public_cells
+    from app_support import public
+    from geo.data.access import K_MIN
     from layers.hotspots import public_cells_js
 
-    area = state.get_store().area
-    finds = state.spatial(records(SYRINGE_FIND, filters.period, filters, restricted=False))  # never Sammelpunkte
-    cells = public_cells(finds, area.boundary, weight="count", crs=area.crs)
+    cells = public.cells(filters, SYRINGE_FIND)  # PostGIS: computed and suppressed by the database, never Sammelpunkte
     return [Overlay(f"Spritzenfunde je Zelle (ab {K_MIN})", (public_cells_js(cells),))]
 
 
@@ -222,19 +221,21 @@ def page_figures(token: str, filters: state.Filters, role: str, kind: str,
 @st.cache_data(max_entries=32, show_spinner=False, hash_funcs=_HASH)
 def _page_figures(token: str, filters: state.Filters, role: str, kind: str,
                   within_wkb: str | None) -> tuple[pd.DataFrame, dict]:
-    from geo.data.access import public_figures
+    from app_support import public as public_view
     from geo.report.figures import key_figures
     from geo.report.keychanges import figure_changes
 
     within = None if within_wkb is None else shapely.from_wkb(within_wkb)
-    public = role == "oeffentlich"
-    hs, hot_prev = (None, None) if public else analysis(token, filters, kind)[:2]
-    cur = frames(filters.period, filters, REPORT_KINDS, restricted=False, within=within)
-    prev = frames(filters.previous, filters, REPORT_KINDS, restricted=False, within=within)
-    hot_now, hot_prev = hotspot_counts(hs, hot_prev, within)
-    figures = key_figures(cur, prev, hot_now, hot_prev)
-    if public:  # fewer than k events: not published, and neither is the change
-        figures = public_figures(figures)
+    if role == "oeffentlich":  # fewer than k events: not published, nor the change (PostGIS: the database's totals)
+        figures = public_view.key_figures(
+            filters, lambda: frames(filters.period, filters, REPORT_KINDS, restricted=False),
+            lambda: frames(filters.previous, filters, REPORT_KINDS, restricted=False))
+    else:
+        hs, hot_prev = analysis(token, filters, kind)[:2]
+        cur = frames(filters.period, filters, REPORT_KINDS, restricted=False, within=within)
+        prev = frames(filters.previous, filters, REPORT_KINDS, restricted=False, within=within)
+        hot_now, hot_prev = hotspot_counts(hs, hot_prev, within)
+        figures = key_figures(cur, prev, hot_now, hot_prev)
     return figures, figure_changes(figures, filters.period.days, filters.previous.days)
 
 

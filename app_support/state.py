@@ -128,6 +128,26 @@ def _role_store(location: str, role: str):
     return open_store(location, get_store().area, role=role)
 
 
+def _on_postgis(store: Store) -> bool:
+    return getattr(store, "backend", "geopackage") == "postgis"
+
+
+def _db_role(store: Store) -> str | None:
+    """The current user's role where the database enforces it (PostGIS), else ``None`` (cache keys)."""
+    return current_user().role if _on_postgis(store) else None
+
+
+def user_db_role() -> str | None:
+    """The current user's role if the store is a PostGIS database (for cache keys of reads as that role), else
+    ``None``."""
+    return _db_role(get_store())
+
+
+def user_store() -> Store:
+    """:func:`role_store` of the current user's role (the GeoPackage store itself)."""
+    return role_store(current_user().role)
+
+
 def role_store(role: str) -> Store:
     """The store as the database role of ``role`` sees it (PostGIS: ``SET ROLE lagebild_<role>``, so the
     database refuses what the role may not read); the GeoPackage store itself otherwise."""
@@ -165,8 +185,8 @@ def load_records(kind: str, period: Period | None, *, restricted: bool = True) -
     date, measures by validity (active during the period), places not at all.
     """
     store = get_store()
-    role = current_user().role if restricted else None
-    db_role = role if role is not None and getattr(store, "backend", "") == "postgis" else None
+    role = current_user().role
+    db_role = role if _on_postgis(store) else None  # PostGIS: read as the user's database role, also for aggregates
     gdf = _cached_records(_location(), store.version(), kind, str(period) if period else None, db_role)
     if restricted:
         gdf = restrict(gdf, kind, role)
@@ -205,9 +225,14 @@ def filtered_records(
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _data_facts(path: str, token: str) -> tuple[date | None, tuple[str, ...]]:
-    """Latest report date and all sources in the store (for the presets and the source filter)."""
-    store = get_store()
+def _data_facts(path: str, token: str, role: str | None = None) -> tuple[date | None, tuple[str, ...]]:
+    """Latest report date and all sources in the store (for the presets and the source filter), read as
+    ``role`` on PostGIS (the role ``oeffentlich`` learns only the latest date, from the database's overview)."""
+    if role == "oeffentlich":
+        from app_support import public
+
+        return public.latest_date(), ()
+    store = get_store() if role is None else role_store(role)
     latest: list[pd.Timestamp] = []
     sources: set[str] = set()
     for kind in REPORT_KINDS:
@@ -224,13 +249,13 @@ def _data_facts(path: str, token: str) -> tuple[date | None, tuple[str, ...]]:
 def latest_data_date() -> date | None:
     """The latest date of any report in the store (``None`` if there are none)."""
     store = get_store()
-    return _data_facts(_location(), store.version())[0]
+    return _data_facts(_location(), store.version(), _db_role(store))[0]
 
 
 def known_sources() -> tuple[str, ...]:
     """All sources of finds and observations in the store, sorted."""
     store = get_store()
-    return _data_facts(_location(), store.version())[1]
+    return _data_facts(_location(), store.version(), _db_role(store))[1]
 
 
 # ---------------------------------------------------------------------------- periods
@@ -432,11 +457,22 @@ def store_layers() -> list[str]:
     return list(_store_layers(str(store.path), store.version())[0])
 
 
+def store_is_empty(store: Store) -> bool:
+    """Whether the store holds no data: for the app's GeoPackage store looked up once per store content; on
+    PostGIS as the current user's database role may count them."""
+    if not _on_postgis(store):
+        return _store_layers(str(store.path), store.version())[1] if store is get_store() else store.is_empty()
+    if current_user().role == "oeffentlich":
+        from app_support import public
+
+        table = public.overview()
+        return table is not None and not (table["records"].fillna(1.0) > 0).any()
+    return user_store().is_empty()
+
+
 def empty_store_notice(store: Store) -> bool:
-    """Tell the user when the store holds no data yet; True if so (the page then stops). For the app's store
-    the answer is looked up once per store content."""
-    empty = _store_layers(str(store.path), store.version())[1] if store is get_store() else store.is_empty()
-    if empty:
+    """Tell the user when the store holds no data yet; True if so (the page then stops)."""
+    if store_is_empty(store):
         st.info("Der Speicher enthält noch keine Daten. Bitte auf der Seite »Daten« eine Datei importieren.")
         return True
     return False
@@ -448,12 +484,13 @@ STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _base_layers(path: str, token: str):
-    """The store's base map encoded once per store content and written as a static, versioned file."""
+def _base_layers(path: str, token: str, role: str | None = None):
+    """The store's base map encoded once per store content and written as a static, versioned file (read as
+    ``role`` on PostGIS)."""
     from layers.assets import STATIC_SUBDIR
     from layers.baselayers import build_base_layers, ensure_base_asset
 
-    layers = build_base_layers(get_store().read_base())
+    layers = build_base_layers((get_store() if role is None else role_store(role)).read_base())
     if layers is not None:
         ensure_base_asset(STATIC_DIR / STATIC_SUBDIR, layers)
     return layers
@@ -463,20 +500,20 @@ def base_layers(token: str | None = None):
     """The offline base map (:class:`layers.baselayers.BaseLayers`, ``None`` without one): the maps
     only name its versioned file, so the browser loads it once and caches it."""
     store = get_store()
-    return _base_layers(str(store.path), token or store.version())
+    return _base_layers(str(store.path), token or store.version(), _db_role(store))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _place_context(path: str, token: str):
+def _place_context(path: str, token: str, role: str | None = None):
     from geo.report.places import store_place_context
 
-    return store_place_context(get_store())
+    return store_place_context(get_store() if role is None else role_store(role))
 
 
 def place_context(token: str | None = None):
     """Naming context for hotspots and sites (:mod:`geo.analysis.placenames`), cached per store content."""
     store = get_store()
-    return _place_context(str(store.path), token or store.version())
+    return _place_context(str(store.path), token or store.version(), _db_role(store))
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -506,31 +543,40 @@ def data_bounds(token: str) -> tuple[float, float, float, float] | None:
 
 # ---------------------------------------------------------------------------- agreements
 @st.cache_data(max_entries=8, show_spinner="Wirkung der umgesetzten Vereinbarungen wird berechnet …")
-def _agreement_follow_ups(path: str, token: str) -> pd.DataFrame:
+def _agreement_follow_ups(path: str, token: str, role: str | None = None) -> pd.DataFrame:
     from geo.report.followup import follow_up_from_store
 
-    return follow_up_from_store(get_store(), sensitivity=True)
+    return follow_up_from_store(get_store() if role is None else role_store(role), sensitivity=True)
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def _store_agreements(path: str, token: str) -> gpd.GeoDataFrame:
-    return get_store().agreements()
+@st.cache_data(max_entries=8, show_spinner=False)
+def _store_agreements(path: str, token: str, role: str | None) -> gpd.GeoDataFrame:
+    return get_store().agreements() if role is None else role_store(role).agreements()
 
 
 def store_agreements() -> gpd.GeoDataFrame:
-    """All agreements in the store (:meth:`Store.agreements`), read once per store content; restrict them with
-    :func:`geo.data.agreements.for_role` before showing them."""
+    """The agreements in the store (:meth:`Store.agreements`), read once per store content – on PostGIS as the
+    current user's database role (its view); restrict them with :func:`geo.data.agreements.for_role` before
+    showing them."""
     store = get_store()
-    return _store_agreements(str(store.path), store.version())
+    return _store_agreements(str(store.path), store.version(), _db_role(store))
 
 
 def agreements_for_user() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """The agreements the current user may see and their follow-up lines (cached on the store's content)."""
+    """The agreements the current user may see and their follow-up lines (cached on the store's content).
+
+    The role ``oeffentlich`` gets no follow-up lines: they count finds in a 150-m ring, numbers that rest on
+    single records and that its database role could not compute (it reads no records)."""
     from geo.data.agreements import for_role
 
     store = get_store()
-    agreements = for_role(store_agreements(), current_user().role)
-    lines = _agreement_follow_ups(str(store.path), store.version())
+    role = current_user().role
+    agreements = for_role(store_agreements(), role)  # PostGIS: the database's view for the role
+    if role == "oeffentlich":
+        from geo.report.followup import FOLLOW_UP_COLUMNS
+
+        return agreements, pd.DataFrame(columns=list(FOLLOW_UP_COLUMNS))
+    lines = _agreement_follow_ups(str(store.path), store.version(), _db_role(store))
     return agreements, lines[lines["agreement_id"].isin(agreements["agreement_id"])].reset_index(drop=True)
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 
-from geo.core.schema import IMPORT_ID, KINDS, RECORD_ID, REPORT_KINDS, Kind
-from geo.data.access import K_MIN, PUBLIC_KINDS, check_role, private_fields
+from geo.core.schema import IMPORT_ID, KINDS, QUALITY_COLUMNS, RECORD_ID, REPORT_KINDS, Kind
+from geo.data.access import HISTORY_COLUMNS, K_MIN, PUBLIC_KINDS, check_role, private_fields
 from geo.data.agreement_rows import AGREEMENTS_TABLE
 from geo.data.basestore import BASE_LAYER
 from geo.data.store import IMPORTS_TABLE
@@ -31,6 +31,8 @@ IMPORT_COLUMNS = (
     "import_id", "file_name", "sha256", "kind", "imported_at", "rows_read", "stored", "rejected",
     "repaired", "rejects_file", "user", "notes",
 )
+#: Columns of the import history the role ``oeffentlich`` may read (a column grant).
+PUBLIC_IMPORT_COLUMNS = HISTORY_COLUMNS["oeffentlich"]
 AUDIT_COLUMNS = ("at", "user", "action", "kind", "count", "detail")
 AGGREGATE_COLUMNS = ("kind", "month", "cell_size", "shape", "cell_i", "cell_j", "records", "weight")
 WRITE_LOCK_KEY = 7_140_014  # advisory lock of writers (any number, the same in every process)
@@ -134,7 +136,7 @@ def schema_fingerprint() -> str:
     """Hash of everything the kinds' tables and views are generated from."""
     spec: list[object] = [(k.name, k.geometries, k.date_field, [(f.name, f.type, f.private) for f in k.fields])
             for k in KINDS.values()]
-    spec.append(("views", K_MIN, PUBLIC_VIEW_CELL, PUBLIC_KINDS, 2))
+    spec.append(("views", K_MIN, PUBLIC_VIEW_CELL, PUBLIC_KINDS, 3))
     return hashlib.sha256(json.dumps(spec, default=str).encode()).hexdigest()[:16]
 
 
@@ -160,12 +162,20 @@ def kind_ddl(kind: Kind, srid: int, existing: set[str]) -> list[str]:
     out.append(f"GRANT USAGE ON SEQUENCE {quote(kind.name + '_fid_seq')} TO lagebild_analyse")
     if kind.name in PUBLIC_KINDS:
         out.append(f"GRANT SELECT ON {t} TO lagebild_rapport, lagebild_oeffentlich")
-    view = quote(f"rapport_{kind.name}")
-    private = set(private_fields(kind))
-    cols = ", ".join(quote(c) for c in ("fid", RECORD_ID, IMPORT_ID, *kind.field_names, "geom") if c not in private)
-    out.append(f"CREATE VIEW {view} AS SELECT {cols} FROM {t}")
-    out.append(f"GRANT SELECT ON {view} TO lagebild_analyse, lagebild_rapport")
+    out.append(rapport_view_sql(kind, existing))
+    out.append(f"GRANT SELECT ON {quote('rapport_' + kind.name)} TO lagebild_analyse, lagebild_rapport")
     return out
+
+
+def rapport_view_sql(kind: Kind, existing: set[str] | list[str]) -> str:
+    """``CREATE VIEW rapport_<kind>``: the kind's columns without its private fields, plus the
+    quality columns (time windows, location flags) of ``existing`` – the role ``rapport`` leaves Sammelpunkte
+    out of its statistics like ``analyse``."""
+    private = set(private_fields(kind))
+    quality = [c for c in QUALITY_COLUMNS if c in existing]
+    cols = ", ".join(quote(c) for c in ("fid", RECORD_ID, IMPORT_ID, *kind.field_names, "geom", *quality)
+                     if c not in private)
+    return f"CREATE VIEW {quote('rapport_' + kind.name)} AS SELECT {cols} FROM {quote(kind.name)}"
 
 
 def public_view_sql(srid: int) -> str:
@@ -224,4 +234,29 @@ def run_migrations(conn, srid: int) -> None:
             conn.execute(stmt)
     conn.execute(public_view_sql(srid))
     conn.execute(f"GRANT SELECT ON {PUBLIC_VIEW} TO lagebild_analyse, lagebild_rapport, lagebild_oeffentlich")
+    # the public import history: number, time and kind only (geo.data.access.restrict_history)
+    conn.execute(f"GRANT SELECT ({', '.join(PUBLIC_IMPORT_COLUMNS)}) ON {IMPORTS_TABLE} TO lagebild_oeffentlich")
+    from geo.data.pgpublic import public_functions_sql
+
+    for stmt in public_functions_sql():
+        conn.execute(stmt)
     conn.execute(f"UPDATE {STATE_TABLE} SET schema_hash = %s", (schema_fingerprint(),))
+
+
+def add_quality_columns(conn, kind: Kind, columns: list[str]) -> None:
+    """Add the quality ``columns`` a kind's table lacks (they come with the first rows that carry them, as in the
+    GeoPackage) and extend its ``rapport`` view by them, within ``conn``'s transaction."""
+    if not columns:
+        return
+    have = {r[0] for r in conn.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name = %s", (kind.name,))}
+    missing = [c for c in columns if c not in have]
+    for c in missing:
+        conn.execute(f"ALTER TABLE {quote(kind.name)} ADD COLUMN IF NOT EXISTS {quote(c)} "
+                     f"{SQL_TYPES.get(QUALITY_COLUMNS[c], 'text')}")
+    if missing:  # dropped and created: a column may come before those the view has
+        view = quote("rapport_" + kind.name)
+        conn.execute(f"DROP VIEW IF EXISTS {view}")
+        conn.execute(rapport_view_sql(kind, have | set(missing)))
+        conn.execute(f"GRANT SELECT ON {view} TO lagebild_analyse, lagebild_rapport")

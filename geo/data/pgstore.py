@@ -58,7 +58,9 @@ from geo.core.period import Period
 from geo.core.schema import IMPORT_ID, KINDS, QUALITY_COLUMNS, RECORD_ID, Kind, get_kind
 from geo.data.access import PUBLIC_KINDS, check_role, private_fields
 from geo.data.pgconn import close_pools, connect_args, db_error, display_url, pool  # noqa: F401 - close_pools re-exported
+from geo.data.pgcopy import copy_records
 from geo.data.pgextras import PgExtras
+from geo.data.pgpublic import PgPublic
 from geo.data.pgschema import (
     AGGREGATE_COLUMNS,
     AGGREGATE_TABLE,
@@ -66,10 +68,12 @@ from geo.data.pgschema import (
     AUDIT_TABLE,
     IMPORT_COLUMNS,
     MIGRATIONS,
+    PUBLIC_IMPORT_COLUMNS,
     SCHEMA_LOCK_KEY,
     SQL_TYPES,
     STATE_TABLE,
     WRITE_LOCK_KEY,
+    add_quality_columns,
     quote,
     run_migrations,
     schema_fingerprint,
@@ -80,7 +84,7 @@ from geo.data.tombstones import pg_delete_with_tombstones, pg_read_tombstones
 
 
 # ---------------------------------------------------------------------------- the store
-class PgStore(PgExtras):
+class PgStore(PgExtras, PgPublic):
     """A Lagebild store in a PostgreSQL/PostGIS database (same interface as :class:`Store`; agreements,
     base maps and location flags in :class:`geo.data.pgextras.PgExtras`).
 
@@ -369,7 +373,8 @@ class PgStore(PgExtras):
         """The import history, newest first."""
         if not self.exists():
             return pd.DataFrame(columns=list(IMPORT_COLUMNS))
-        cols = ", ".join(quote(c) for c in IMPORT_COLUMNS)
+        shown = PUBLIC_IMPORT_COLUMNS if self.role == "oeffentlich" else IMPORT_COLUMNS  # its column grants
+        cols = ", ".join(quote(c) if c in shown else f"NULL AS {quote(c)}" for c in IMPORT_COLUMNS)
         with self.connection() as conn:
             rows = conn.execute(f"SELECT {cols} FROM {IMPORTS_TABLE} ORDER BY import_id DESC").fetchall()
         return pd.DataFrame.from_records(rows, columns=list(IMPORT_COLUMNS))
@@ -413,37 +418,15 @@ class PgStore(PgExtras):
         return import_id
 
     def _copy_rows(self, conn, kind: Kind, frame: pd.DataFrame, geoms: np.ndarray, chunk: int = 50_000) -> None:
-        """``COPY`` records (system columns and fields as in ``frame``) into the kind's table."""
+        """``COPY`` records (system columns and fields as in ``frame``) into the kind's table (caller holds the lock;
+        :func:`geo.data.pgcopy.copy_records`)."""
         if not len(frame):
             return
-        geoms = np.asarray(geoms, dtype=object)
-        present = ~shapely.is_missing(geoms)
-        ewkb = np.full(len(geoms), None, dtype=object)
-        if present.any():
-            with_srid = shapely.set_srid(geoms[present], self.srid)
-            ewkb[present] = shapely.to_wkb(with_srid, hex=True, include_srid=True)
-        frame = frame.reset_index(drop=True).copy()
-        for c in frame.columns:
-            s = frame[c]
-            if pd.api.types.is_datetime64_any_dtype(s):
-                frame[c] = s.dt.strftime("%Y-%m-%d %H:%M:%S.%f").where(s.notna(), None)
-            elif isinstance(s.dtype, pd.StringDtype) or s.dtype == object:
-                frame[c] = s.astype(object).where(s.notna(), None)
-        frame["geom"] = ewkb
-        for c in frame.columns:  # quality columns are added when first written, as in the GeoPackage
-            if c in QUALITY_COLUMNS:
-                conn.execute(f"ALTER TABLE {quote(kind.name)} ADD COLUMN IF NOT EXISTS {quote(c)} "
-                             f"{SQL_TYPES.get(QUALITY_COLUMNS[c], 'text')}")
-        cols = ", ".join(quote(c) for c in frame.columns)
+        add_quality_columns(conn, kind, [c for c in frame.columns if c in QUALITY_COLUMNS])
         texts = {RECORD_ID} | {f.name for f in kind.fields if SQL_TYPES.get(f.type, "text") == "text"}
-        force_null = ", ".join(quote(c) for c in frame.columns if c not in texts)  # "" is NULL there
-        copy_sql = f"COPY {quote(kind.name)} ({cols}) FROM STDIN WITH (FORMAT csv, FORCE_NULL ({force_null}))"
-        with conn.cursor() as cur, cur.copy(copy_sql) as cp:
-            for start in range(0, len(frame), chunk):
-                buf = io.StringIO()
-                frame.iloc[start:start + chunk].to_csv(buf, header=False, index=False, na_rep="",
-                                                       quoting=2, lineterminator="\n")  # QUOTE_NONNUMERIC
-                cp.write(buf.getvalue())
+        force_null = [c for c in (*frame.columns, "geom") if c not in texts]  # "" is NULL there
+        copy_records(conn, quote(kind.name), frame, geoms, srid=self.srid, texts=texts, force_null=force_null,
+                     order_by=RECORD_ID if RECORD_ID in frame else None, fid_sequence=quote(kind.name + "_fid_seq"))
 
     def delete(self, kind: Kind | str, record_ids: list[str] | np.ndarray, *, tombstone: bool = False) -> int:
         """Delete records by id (one transaction, takes the lock); return how many. ``tombstone``: as in Store."""

@@ -314,6 +314,14 @@ def key_figures(
     """
     now = report_totals(current)
     before = report_totals(previous) if previous is not None else dict.fromkeys(now, np.nan)
+    return figures_from_totals(now, before, hotspots, hotspots_previous)
+
+
+def figures_from_totals(now: dict[str, float], before: dict[str, float], hotspots: int | None = None,
+                        hotspots_previous: int | None = None) -> pd.DataFrame:
+    """:func:`key_figures` from totals (:func:`report_totals` of both periods, or the totals a database
+    computed): ``change = value − previous``, ``change_pct = 100 · change / previous`` (NaN when previous ≤ 0)."""
+    now, before = dict(now), dict(before)
     if hotspots is not None:
         now["hotspots"] = float(hotspots)
         before["hotspots"] = np.nan if hotspots_previous is None else float(hotspots_previous)
