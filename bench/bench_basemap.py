@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,7 +38,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.bench_map import CHROMIUM, CHROMIUM_ARGS, WAIT_READY, _free_port, _offline, make_finds  # noqa: E402
-from bench.bench_sessions import entry_script  # noqa: E402
+from bench.bench_sessions import entry_script, wait_healthy  # noqa: E402
 from geo.core.area import leipziger_osten  # noqa: E402
 from geo.core.schema import SYRINGE_FIND  # noqa: E402
 
@@ -101,10 +100,7 @@ def _server(store_path: Path, app_dir: Path = ROOT):
         cwd=app_dir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(600):
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-            time.sleep(0.1)
+        wait_healthy(port)
         yield f"http://127.0.0.1:{port}/", proc.pid
     finally:
         proc.terminate()

@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -68,6 +69,18 @@ def entry_script(app_dir: Path) -> Path:
     return serve if serve.exists() else app_dir / "app.py"
 
 
+def wait_healthy(port: int, timeout_s: float = 120.0) -> None:
+    """Wait until the server on ``port`` answers its health check, as ``lagebild app`` does before it prints the
+    address (a server behind ``serve.py`` loads the app, and the imports it warms, before it is healthy)."""
+    t_end = time.monotonic() + timeout_s
+    while time.monotonic() < t_end:
+        with contextlib.suppress(OSError), urllib.request.urlopen(  # noqa: S310 - our own local server
+                f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as resp:
+            if resp.status == 200:
+                return
+        time.sleep(0.1)
+
+
 @contextlib.contextmanager
 def app_server(app_dir: Path, store: Path):
     """The app of ``app_dir`` (:func:`entry_script`) on ``store`` (headless, offline); yields (url, pid)."""
@@ -79,10 +92,7 @@ def app_server(app_dir: Path, store: Path):
         cwd=app_dir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(600):
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-            time.sleep(0.1)
+        wait_healthy(port)
         yield f"http://127.0.0.1:{port}/", proc.pid
     finally:
         proc.terminate()
