@@ -17,7 +17,7 @@ import streamlit as st
 from app_support import state, upload_guard
 from app_support.files import upload_limit_mb
 from geo.core.errors import UserError
-from geo.data.access import may_import
+from geo.data.access import may_import, may_see_points
 from layers.assets import ensure_static, german_ui_script
 
 APP_DIR = Path(__file__).resolve().parent
@@ -77,15 +77,16 @@ def main() -> None:
         upload_guard.apply(False, 0)
         raise
     upload_guard.apply(may_import(user.role), int(upload_limit_mb() * 1024**2))
-    pages = [
-        _page("map_page", "Lagekarte", "lagekarte", default=True),
-        _page("compare", "Vergleich", "vergleich"),
-        _page("times_page", "Tageszeiten", "tageszeiten"),
-        _page("bins", "Behälter", "behaelter"),
-        _page("data_page", "Daten", "daten"),
-        _page("agreements", "Vereinbarungen", "vereinbarungen"),
-        _page("report_form", "Meldung erfassen", "meldung"),
-    ]
+    partner = may_see_points(user.role)  # the public role is not offered pages that would only refuse it
+    pages = [page for page, partners_only in (
+        (_page("map_page", "Lagekarte", "lagekarte", default=True), False),
+        (_page("compare", "Vergleich", "vergleich"), True),
+        (_page("times_page", "Tageszeiten", "tageszeiten"), True),
+        (_page("bins", "Behälter", "behaelter"), False),
+        (_page("data_page", "Daten", "daten"), False),
+        (_page("agreements", "Vereinbarungen", "vereinbarungen"), False),
+        (_page("report_form", "Meldung erfassen", "meldung"), True),
+    ) if partner or not partners_only]
     nav = st.navigation(pages)
     with st.sidebar:
         st.markdown("## Lagebild")

@@ -41,6 +41,8 @@ ACCOUNTS = {"analyse": ("ana", "Geheim-Analyse-2026"), "rapport": ("rita", "Gehe
 #: Navigation entry -> the page's title (h1).
 PAGES = {"Lagekarte": "Lagekarte", "Vergleich": "Vergleich", "Tageszeiten": "Tageszeiten", "Behälter":
          "Spritzenbehälter", "Daten": "Daten", "Vereinbarungen": "Vereinbarungen", "Meldung erfassen": "Meldung"}
+#: Pages for the Drogenrapport's partners only: the public role is not offered them.
+PARTNER_PAGES = ("Vergleich", "Tageszeiten", "Meldung erfassen")
 SECRET_TEXT = "Zeugin Wilhelmine Quast sah den Handel"
 SECRET_PERSON = "Wilhelmine Quast"
 REJECT_PERSON = "Kunigunde Rejektowski"
@@ -187,6 +189,7 @@ class Tour:
     media_in_pages: list[str] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)
     frames: list[bytes] = field(default_factory=list)  # websocket messages the server sent (visitor only)
+    nav: list[str] = field(default_factory=list)  # the navigation's entries
 
 
 def _status(url: str, headers: dict | None = None) -> int:
@@ -257,7 +260,11 @@ def _tour(chromium, block_outside, url: str, store, role: str | None) -> tuple[T
         tour.frames = frames
         return tour, context
     _login(page, url, role)
+    page.locator("[data-testid='stSidebarNav'] a").first.wait_for(timeout=TIMEOUT)
+    tour.nav = page.locator("[data-testid='stSidebarNav'] a").all_inner_texts()
     for name, title in PAGES.items():
+        if name not in tour.nav:
+            continue
         _go(page, name, title, role)
         _idle(page)
         tour.media_in_pages += _media_in_page(page)
@@ -320,6 +327,7 @@ def test_not_logged_in_gets_the_login_page_only(tours):
 
 def test_analyse_gets_every_download_with_full_content_audited(tours):
     tour = tours[0]["analyse"]
+    assert [n for n in PAGES if n in tour.nav] == list(PAGES), tour.nav  # every page offered and visited
     labels = [d.label for d in tour.downloads]
     # every page's downloads were found and taken: the export, HTML map, handout, bin plan, reject files
     for expected in ("Datensätze herunterladen", "Aktuelle Karte als HTML-Datei", "Handout (PDF)", "CSV (Excel)",
@@ -358,7 +366,8 @@ def test_other_roles_get_no_texts_persons_or_reject_files(tours, role):
     if role == "rapport":  # exact points without texts: the export holds the complaints' point
         export = next(d for d in tour.downloads if "Datensätze herunterladen" in d.label)
         assert _has_point(_text(export))
-    else:
+    else:  # pages that would only refuse the public role are not offered
+        assert [n for n in PAGES if n in tour.nav] == [n for n in PAGES if n not in PARTNER_PAGES], tour.nav
         assert "Handout (PDF)" in tour.disabled.get("Lagekarte", [])
         assert "ana" not in tour.texts["Daten"].split()  # the import history without user names
 

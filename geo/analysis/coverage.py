@@ -249,7 +249,7 @@ def bin_effects(bins: gpd.GeoDataFrame, finds: gpd.GeoDataFrame, boundary, *, cr
     measures = measure_table({DISPOSAL_BIN: bins}, crs)
     table = evaluate_measures(measures, finds, SYRINGE_FIND, boundary)
     ratio = table.get("did_ratio", pd.Series(np.nan, index=table.index)).astype(float)
-    flips = [[] for _ in range(len(table))]
+    flips: list[list[str]] = [[] for _ in range(len(table))]
     for ring_m in (b for b in DEFAULT_BUFFERS_M if b != DEFAULT_BUFFER_M):
         other = evaluate_measures(measures, finds, SYRINGE_FIND, boundary, buffer_m=ring_m)
         for i, (v0, v1, lab) in enumerate(zip(table["verdict"], other["verdict"], other["verdict_label"],
