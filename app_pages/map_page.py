@@ -173,7 +173,7 @@ def render() -> None:
 
 
 def _figure_tiles(figures: pd.DataFrame, changes: dict, filters: state.Filters) -> None:
-    """The key figures as metric tiles, two per row (only the kinds chosen in the sidebar); a change carries an
+    """The key figures as metric tiles, one per row (only the kinds chosen in the sidebar); a change carries an
     arrow only when significant (:func:`geo.report.keychanges.figure_changes`)."""
     labels = {"finds": KINDS[SYRINGE_FIND].label_plural, "syringes": "Spritzen",
               "complaints": KINDS[COMPLAINT].label_plural,
@@ -182,10 +182,8 @@ def _figure_tiles(figures: pd.DataFrame, changes: dict, filters: state.Filters) 
              "scene_observations": SCENE_OBSERVATION, "hotspots": None}
     pairs = [(k, lab) for k, lab in labels.items() if k in figures.index
              and (shown[k] is None or shown[k] in filters.kinds)]
-    for i in range(0, len(pairs), 2):
-        cols = st.columns(2)
-        for col, (k, lab) in zip(cols, pairs[i:i + 2], strict=False):
-            _metric(col, lab, figures.loc[k], changes[k])
+    for k, lab in pairs:  # one per row: the verdict beside the change ("im Rahmen des Zufalls") stays readable
+        _metric(st, lab, figures.loc[k], changes[k])
 
 
 def _top_hotspots_section(token: str, filters: state.Filters, kind: str) -> None:

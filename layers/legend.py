@@ -23,7 +23,7 @@ from geo.core.schema import (
 from layers.escape import escape_text, safe_colour
 
 #: Overlay names of the analysis layers (the legend and the layer control use the same).
-HOTSPOT_LAYER = "Hotspot-Analyse (Gi*)"
+HOTSPOT_LAYER = "Hotspot-Zellen"
 DENSITY_LAYER = "Kerndichte"
 FORECAST_LAYER = "Prognose nächster Zeitraum"
 PLACES_LAYER = KINDS[SENSITIVE_PLACE].label_plural
@@ -60,7 +60,7 @@ def legend_html(*, open_: bool = True) -> str:
     parts.append(legend_group(HOTSPOT_LAYER, [
         legend_row("", colour, label if cls else f"{label} (nicht eingefärbt)")
         for cls, (label, colour) in sorted(HOTSPOT_CLASSES.items(), reverse=True)
-    ], title="Hotspots (Gi*, FDR)"))
+    ], title="Hotspot-Zellen: mehr Meldungen als zufällig"))
     parts.append(legend_group(FORECAST_LAYER, [legend_row("", c, lab) for lab, c in FORECAST_CLASSES.values()],
                               title="Prognose"))
     ramp = ", ".join(DENSITY_COLOURS)

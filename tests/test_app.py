@@ -104,7 +104,7 @@ def test_rapport_period_is_the_default_and_figures_match_the_store(store):
     args = _map_args(at)
     assert all(u.startswith("/app/static/lagebild/") for u in args["js_links"] + args["css_links"])
     assert "var drawnItems = LB.drawTool(" in args["script"]
-    for name in ("Kerndichte", "Hotspot-Analyse (Gi*)", f"Spritzenfunde ({format_number(len(finds))})",
+    for name in ("Kerndichte", "Hotspot-Zellen", f"Spritzenfunde ({format_number(len(finds))})",
                  "besonders sensible Orte (7)", "LB.applyHidden"):
         assert name in args["layer_control"]
     assert args["feature_group"].count("LB.points(") == 3 and args["returned_objects"] == ["all_drawings"]

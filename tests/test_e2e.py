@@ -139,7 +139,7 @@ def test_map_renders_offline_with_its_layers(page, server):
     n_finds = len(store.read("syringe_find", RAPPORT))
     names = _overlay_names(frame)
     for expected in (f"Spritzenfunde ({format_number(n_finds)})", "Beschwerden (", "Szenebeobachtungen (",
-                     "besonders sensible Orte (7)", "Hotspot-Analyse (Gi*)", "Kerndichte", "Streetwork-Einsätze"):
+                     "besonders sensible Orte (7)", "Hotspot-Zellen", "Kerndichte", "Streetwork-Einsätze"):
         assert expected in names, names
     assert frame.evaluate("() => Object.keys(window.map._layers).length") > n_finds
     assert frame.query_selector(".lb-legend") is not None and frame.query_selector(".lb-draw") is not None

@@ -372,10 +372,10 @@ def test_only_main_overlays_start_switched_on():
                          measures={"police_presence": police}, hotspot_cells=_cells())
     overlays = overlay_scripts(content)
     on = [o.name for o in overlays if o.show]
-    assert on == ["Hotspot-Analyse (Gi*) (3)", "Spritzenfunde (1)"]
+    assert on == ["Hotspot-Zellen (3)", "Spritzenfunde (1)"]
     assert default_off(overlays) == ["Polizeipräsenz (1)", "Beschwerden (0)"]
     content.main_kind = "complaint"
-    assert [o.name for o in overlay_scripts(content) if o.show] == ["Hotspot-Analyse (Gi*) (3)", "Beschwerden (0)"]
+    assert [o.name for o in overlay_scripts(content) if o.show] == ["Hotspot-Zellen (3)", "Beschwerden (0)"]
 
 
 def test_layer_control_hides_default_off_overlays_once():
