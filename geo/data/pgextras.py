@@ -50,6 +50,7 @@ from geo.data.agreement_rows import (
     measure_import,
     merge_agreement,
 )
+from geo.data.pgcopy import ewkb_hex
 from geo.data.pgschema import AUDIT_TABLE, BASE_TABLE, IMPORT_COLUMNS, PUBLIC_AGREEMENTS_VIEW, PUBLIC_VIEW, quote
 from geo.data.store import IMPORTS_TABLE
 
@@ -65,16 +66,6 @@ def insert_audit(conn, action: str, *, user: str, kind: str | None = None, count
     at = datetime.now().isoformat(timespec="seconds")
     conn.execute(f'INSERT INTO {AUDIT_TABLE} (at, "user", action, kind, count, detail) '
                  "VALUES (%s, %s, %s, %s, %s, %s)", (at, user, action, kind, count, detail))
-
-
-def _ewkb(geoms: np.ndarray, srid: int) -> np.ndarray:
-    """Hex EWKB with ``srid`` (``None`` for missing geometries), for ``COPY``."""
-    geoms = np.asarray(geoms, dtype=object)
-    out = np.full(len(geoms), None, dtype=object)
-    present = ~shapely.is_missing(geoms)
-    if present.any():
-        out[present] = shapely.to_wkb(shapely.set_srid(geoms[present], srid), hex=True, include_srid=True)
-    return out
 
 
 def _sql_values(values: dict) -> list:
@@ -233,7 +224,7 @@ class PgExtras:
         if not len(rows):
             return
         frame = pd.DataFrame({c: rows[c].to_numpy() for c in BASE_COLUMNS})
-        frame["geom"] = _ewkb(rows.geometry.to_numpy(), self.srid)
+        frame["geom"] = ewkb_hex(rows.geometry.to_numpy(), self.srid)
         buf = io.StringIO()
         frame.to_csv(buf, header=False, index=False, na_rep="", quoting=2, lineterminator="\n")
         cols = ", ".join([*BASE_COLUMNS, "geom"])
