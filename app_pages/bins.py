@@ -248,13 +248,12 @@ def render() -> None:
     left, right = st.columns([2.4, 1.1], gap="medium")
     with left:
         ov = overlays(token, filters, params, user.role, result)
+        bounds = focus_bounds(cov)
         m = base_map(store.area, districts=state.districts(token), base=state.base_layers(token),
-                     asset_base=state.asset_base(), draw=False, legend=False)
+                     asset_base=state.asset_base(), draw=False, legend=False,
+                     fit=(*bounds[0], *bounds[1]) if bounds else None)
         corner = bins_legend_corner(result)  # an unfolded legend must not hide a suggested site
         m.add_child(JsCall(f"LB.legend({{map}}, {js_json(bins_legend_html(open_=False))}, {js_json(corner)});"))
-        bounds = focus_bounds(cov)
-        if bounds:
-            m.fit_bounds(bounds)
         st_folium(m, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True,
                   feature_group_to_add=overlay_groups(ov), layer_control=LayerControl(), returned_objects=[])
         st.caption(f"Radius {de(cov.radius_m)} m, {cov.metric_label}"

@@ -11,7 +11,8 @@ the same map (and the user's view) across reruns; data come as separate feature 
   from zoom 16, "Grünflächen", …), one static versioned script loaded once by the browser;
 * the district outlines ("Ortsteile") and the study area outline.
 
-The map opens fitted to ``fit`` (the data's bounds) or else the study area, with a collapsed layer
+The map opens fitted to ``fit`` (the data's bounds) or else the study area – refitted once its frame has
+its final size (``LB.keepFit``), until the user moves it – with a collapsed layer
 control (:class:`layers.elements.LayerControl`) and a metric scale bar.
 """
 
@@ -78,6 +79,7 @@ def base_map(
     draw_lines: bool = False,
     legend: bool = True,
     legend_open: bool = True,
+    sync: str | None = None,
 ) -> OfflineMap:
     """The base map of the study area.
 
@@ -99,6 +101,8 @@ def base_map(
     draw_lines : the drawing tool also draws lines ("Linie zeichnen"; an agreement's place).
     legend : add the legend (sections follow the overlays' visibility).
     legend_open : show the legend unfolded (the user can fold it).
+    sync : a channel name: maps of one page given the same name pan and zoom together in the browser
+        (``LB.syncView``; no rerun of the page).
 
     Returns
     -------
@@ -137,11 +141,12 @@ def base_map(
         m.add_child(JsCall(f"var drawnItems = LB.drawTool({{map}}, {js_json(opts)});"))
     if legend:
         m.add_child(JsCall(f"LB.legend({{map}}, {js_json(legend_html(open_=legend_open))}, 'bottomleft');"))
-    if fit is not None:
-        south, west, north, east = fit
-        m.fit_bounds([[south, west], [north, east]])
-    else:
-        m.fit_bounds([[miny, minx], [maxy, maxx]])
+    south, west, north, east = fit if fit is not None else (miny, minx, maxy, maxx)
+    m.fit_bounds([[south, west], [north, east]])
+    # and again once the frame has its final size (Streamlit sizes it after the script ran)
+    m.add_child(JsCall(f"LB.keepFit({{map}}, {js_json([[south, west], [north, east]])});"))
+    if sync:
+        m.add_child(JsCall(f"LB.syncView({{map}}, {js_json(str(sync))});"))
     return m
 
 

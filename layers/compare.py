@@ -6,9 +6,9 @@ legends are built from escaped labels and checked colours. Cells come in the met
 (EPSG:25833) and are shown in EPSG:4326.
 
 Side-by-side maps (period A | period B) use :func:`period_map` twice with the same bounds
-and the same colour classes (:func:`count_breaks`); the page keeps their views together
-(folium's ``DualMap`` would need the Leaflet.Sync plugin from a CDN, which does not work
-offline).
+and the same colour classes (:func:`count_breaks`); ``sync`` keeps their views together in the
+browser (folium's ``DualMap`` would need the Leaflet.Sync plugin from a CDN, which does not work
+offline; reporting views back to Streamlit would rerun the page).
 """
 
 from __future__ import annotations
@@ -194,14 +194,16 @@ def areas_layer(areas: gpd.GeoDataFrame, counts: pd.DataFrame, *, show: bool = T
 def period_map(area: StudyArea, groups: list[folium.FeatureGroup], legend: str | None = None, *,
                asset_base: str = STATIC_URL, districts: gpd.GeoDataFrame | None = None,
                base: BaseLayers | None = None, fit: tuple[float, float, float, float] | None = None,
-               data: gpd.GeoSeries | None = None) -> OfflineMap:
+               data: gpd.GeoSeries | None = None, sync: str | None = None) -> OfflineMap:
     """An offline map of the study area with the base map beneath, ``groups`` and a legend.
 
     Fitted to ``fit`` (south, west, north, east; the data) or else the area: side-by-side maps
     given the same ``fit`` start with the same view. The legend (collapsible) goes to the corner
     where it hides the fewest of the ``data`` geometries (area's CRS; :func:`layers.legend.legend_corner`).
+    Maps given the same ``sync`` channel pan and zoom together in the browser (``LB.syncView``).
     """
-    m = base_map(area, districts=districts, asset_base=asset_base, draw=False, legend=False, base=base, fit=fit)
+    m = base_map(area, districts=districts, asset_base=asset_base, draw=False, legend=False, base=base, fit=fit,
+                 sync=sync)
     for group in groups:
         m.add_child(group)
     if legend:
