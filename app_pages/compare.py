@@ -405,6 +405,7 @@ def _forecast_tab(token: str, filters: state.Filters, kind: str) -> None:
     """Prognose: which map would have predicted the user's own past periods best, and where next."""
     from geo.analysis.forecast import DEFAULT_CELL_M as FORECAST_CELL_M
     from geo.analysis.forecast import backtest_sentence, period_text
+    from geo.analysis.forecast_surfaces import default_candidates
     from geo.core.errors import UserError
 
     c1, c2 = st.columns(2)
@@ -423,8 +424,10 @@ def _forecast_tab(token: str, filters: state.Filters, kind: str) -> None:
     noun = KINDS[kind].label_plural
     st.markdown(f"**{md(backtest_sentence(bt, result.method, period, noun))}**")
     auto = bt.row("auto")
+    ptext = period_text(period)
+    each = f"{ptext}n" if ptext.endswith(("Monate", "Tage")) else ptext  # "von je 2 Monaten"
     st.caption(
-        f"Rückschau: Jeder der letzten {int(auto['periods'])} Zeiträume von je {period_text(period)} wurde nur aus "
+        f"Rückschau: Jeder der letzten {int(auto['periods'])} Zeiträume von je {each} wurde nur aus "
         "den Daten davor vorhergesagt. Trefferquote = Anteil der Meldungen des Zeitraums in den vorhergesagten "
         "Zellen; PAI = Trefferquote / Flächenanteil (über 1: besser als zufällig). Streuung = Schwankung des PAI "
         f"über die Zeiträume. Die automatische Wahl (nur mit den Zeiträumen davor getroffen) erreichte im Mittel "
@@ -432,12 +435,16 @@ def _forecast_tab(token: str, filters: state.Filters, kind: str) -> None:
         "„Prognose nächster Zeitraum“."
     )
     table = bt.table
-    st.dataframe(pd.DataFrame({
-        "Karte": table["label"], "gewählt": table["chosen"].map({True: "✔", False: ""}),
-        "PAI": table["pai"].round(1), "± Streuung": table["pai_sd"].round(1),
-        "Trefferquote (%)": (100 * table["hit_rate"]).round(0), "Stabilität (RRI)": table["rri"].round(2),
+    # the methods in months or days, as the sentence above says them ("Halbwertszeit 4 Monate")
+    labels = {c.name: c.label(bt.grid.cell, ptext) for c in default_candidates()}
+    st.dataframe(german_table(pd.DataFrame({
+        "Karte": [labels.get(m, lab) for m, lab in zip(table["method"], table["label"], strict=True)],
+        "gewählt": table["chosen"].map({True: "✔", False: ""}),
+        "PAI": table["pai"], "± Streuung": table["pai_sd"],
+        "Trefferquote (%)": 100 * table["hit_rate"], "Stabilität (RRI)": table["rri"],
         "Zeiträume": table["periods"],
-    }), hide_index=True, width="stretch")
+    }), decimals={"PAI": 1, "± Streuung": 1, "Trefferquote (%)": 0, "Stabilität (RRI)": 2, "Zeiträume": 0}),
+        hide_index=True, width="stretch")
     if st.toggle("Auch die Hotspot-Karte von Doppelmonat zu Doppelmonat prüfen", value=False, key="fc_pairs"):
         _prediction_section(token, filters, kind)
 

@@ -72,6 +72,16 @@ def test_forecast_tab_explains_the_backtest_in_plain_german(demo_store, monkeypa
                                    "Zeiträume"]
     assert (table["gewählt"] == "✔").sum() == 1
     assert table["Karte"].str.contains("Zeitgewichtung").any() and table["Karte"].str.contains("Kerndichte").any()
+    # German numbers like the sentence above ("PAI 22,9"), never "22.9"; whole percentages as "30 %"
+    for col in ("PAI", "± Streuung", "Stabilität (RRI)"):
+        assert table[col].str.fullmatch(r"–|-?\d+(,\d+)?").all(), table[col].tolist()
+        assert table[col].str.contains(",").any(), table[col].tolist()
+    assert not table["Karte"].str.contains(r"\d,\d\d %").any(), table["Karte"].tolist()
+    # the table names spans as the sentence does: months, not "Zeiträume"
+    assert table["Karte"].str.contains("Halbwertszeit 4 Monate").any(), table["Karte"].tolist()
+    assert not table["Karte"].str.contains(r"\d Zeitr").any(), table["Karte"].tolist()
+    captions = " ".join(c.value for c in at.caption)
+    assert "von je 2 Monaten " in captions, captions
 
 
 def _folium_args(at) -> list[dict]:
