@@ -778,12 +778,23 @@
   };
 
   /** Symbols centred on points: [[lat, lon, glyph], ...] (glyph set as plain text; not clickable). */
-  LB.glyphs = function (items) {
-    return L.layerGroup(items.map(function (it) {
+  LB.glyphs = function (items, minZoom) {
+    var markers = items.map(function (it) {
       var icon = L.divIcon({ html: el("span", null, it[2]), className: "lb-glyph", iconSize: [14, 14],
         iconAnchor: [7, 7] });
       return L.marker([it[0], it[1]], { icon: icon, interactive: false, keyboard: false });
-    }));
+    });
+    if (!minZoom) return L.layerGroup(markers);
+    // only from ``minZoom`` on: below it the symbols are larger than their cells and cover the colours
+    var group = L.layerGroup(), map = null;
+    function update() {
+      var show = map.getZoom() >= minZoom;
+      if (show && !group.getLayers().length) markers.forEach(function (m) { group.addLayer(m); });
+      if (!show && group.getLayers().length) group.clearLayers();
+    }
+    group.on("add", function () { map = group._map; update(); map.on("zoomend", update); });
+    group.on("remove", function () { if (map) map.off("zoomend", update); group.clearLayers(); });
+    return group;
   };
 
   // ------------------------------------------------------------------ legend
