@@ -30,6 +30,7 @@ from geo.core.schema import (
     DISPOSAL_BIN,
     OPEN_STATUSES,
     OVERDUE_COLOUR,
+    REPORT_KINDS,
     RESPONSIBLE_BODIES,
     SENSITIVE_PLACE,
     SYRINGE_FIND,
@@ -38,7 +39,7 @@ from geo.data import agreements as ag
 from layers.agreements import AGREEMENTS_LAYER, agreements_js
 from layers.basemap import base_map, tiles_from_env
 from layers.elements import LayerControl, layer_group
-from layers.map import restore_drawing_js
+from layers.map import core_bounds, frame_bounds, restore_drawing_js
 
 #: Roles that may add and change agreements.
 WRITE_ROLES = ag.WRITE_ROLES
@@ -202,9 +203,14 @@ def _form_section(table: pd.DataFrame, user, store) -> None:
     geojson, source = _picked_place()
     left, right = st.columns([1.4, 1], gap="medium")
     with left:
+        token = store.version()
+        agreements = store.agreements()
+        # the base map and a view fitted to the agreements' places (else to where most reports are)
         m = base_map(store.area, tiles=tiles_from_env(), asset_base=state.asset_base(), draw=True, draw_lines=True,
-                     legend=False)
-        groups = [layer_group(AGREEMENTS_LAYER, [agreements_js(store.agreements(), ag.today())])]
+                     legend=False, base=state.base_layers(token), districts=state.districts(token),
+                     fit=frame_bounds(agreements) or core_bounds(
+                         [state.load_records(k, None, restricted=False) for k in REPORT_KINDS]))
+        groups = [layer_group(AGREEMENTS_LAYER, [agreements_js(agreements, ag.today())])]
         if geojson and geojson.get("type") != "Point":
             groups[0].add_child(_restore(geojson))
         st_folium(m, key=MAP_KEY, height=430, use_container_width=True, feature_group_to_add=groups,

@@ -28,9 +28,11 @@ from geo.core.schema import (
 )
 from geo.data import single_records as sr
 from layers.basemap import base_map, tiles_from_env
+from layers.map import core_bounds
 
 WRITE_ROLES = ("analyse", "rapport")
 MAP_KEY = "report_map"
+MAP_HEIGHT = 380
 LAT_KEY, LON_KEY = "report_lat", "report_lon"
 #: How many of the latest records can be picked for a correction.
 LATEST = 30
@@ -96,11 +98,19 @@ def _coordinates_from_address(address: str, store) -> None:
     st.rerun()
 
 
+def _focus(token: str) -> tuple[float, float, float, float] | None:
+    """Where most reports are, at street level (the map opens there; the study area is one zoom out)."""
+    return core_bounds([state.load_records(k, None, restricted=False) for k in REPORT_KINDS])
+
+
 def _add_section(store, user) -> None:
     kind = st.radio("Art", REPORT_KINDS, format_func=lambda k: KINDS[k].label, horizontal=True, key="report_kind")
     _coordinates_from_map()
-    m = base_map(store.area, tiles=tiles_from_env(), asset_base=state.asset_base(), draw=False, legend=False)
-    st_folium(m, key=MAP_KEY, height=300, use_container_width=True, returned_objects=["last_clicked"])
+    token = store.version()
+    # the base map (buildings, streets with names) and the Lagekarte's view: one can see where to tap
+    m = base_map(store.area, tiles=tiles_from_env(), asset_base=state.asset_base(), draw=False, legend=False,
+                 base=state.base_layers(token), districts=state.districts(token), fit=_focus(token))
+    st_folium(m, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True, returned_objects=["last_clicked"])
     st.caption("Ort: auf die Karte tippen, eine Adresse eingeben (aus der importierten Grundkarte) oder "
                "Koordinaten (Dezimalgrad, WGS84).")
     address = st.text_input("Adresse oder Ort", key="report_address", placeholder="z. B. Eisenbahnstraße 52")

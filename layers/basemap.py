@@ -35,6 +35,8 @@ from layers.legend import legend_html
 from layers.tiles import BLANK_TILE, OFFLINE_NOTICE, TILES_ENV, TileProvider, configured_provider, provider_for
 
 __all__ = ["TILES_ENV", "OfflineMap", "base_map", "tiles_from_env"]
+#: Closest zoom a map opens at when fitted (a single point would otherwise open at zoom 19).
+FIT_MAX_ZOOM = 17
 #: Style of the drawn polygon.
 DRAW_STYLE = {"color": "#111111", "weight": 2, "dashArray": "6 4", "fillOpacity": 0.05}
 
@@ -142,7 +144,7 @@ def base_map(
     if legend:
         m.add_child(JsCall(f"LB.legend({{map}}, {js_json(legend_html(open_=legend_open))}, 'bottomleft');"))
     south, west, north, east = fit if fit is not None else (miny, minx, maxy, maxx)
-    m.fit_bounds([[south, west], [north, east]])
+    m.fit_bounds([[south, west], [north, east]], max_zoom=FIT_MAX_ZOOM)
     # and again once the frame has its final size (Streamlit sizes it after the script ran)
     m.add_child(JsCall(f"LB.keepFit({{map}}, {js_json([[south, west], [north, east]])});"))
     if sync:

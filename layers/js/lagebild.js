@@ -744,7 +744,7 @@
       var size = map.getSize();
       if (!size.x || !size.y) return;
       fitting = true;
-      map.fitBounds(bounds, { animate: false });
+      map.fitBounds(bounds, { animate: false, maxZoom: 17 });
       fitting = false;
     }
     map.on("movestart", function () { if (!fitting) map._lbKeepFit = false; });
