@@ -381,11 +381,11 @@ def _curve_section(result: SitingResult) -> None:
                 "möglichen Standorte in Sperrzonen).")
         return
     table = curve_table(result)
-    data = table.assign(share=(100 * result.curve["share_syringes"]).round(1).to_numpy(),
-                        Art=["bestehend"] + ["neu"] * (len(table) - 1))
+    data = table.assign(**{"Spritzen im Radius (%)": (100 * result.curve["share_syringes"]).round(1).to_numpy(),
+                           "Art": ["bestehend"] + ["neu"] * (len(table) - 1)})
     base = alt.Chart(data).encode(
         x=alt.X("Neu:O", title="Zahl neuer Behälter", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("share:Q", title="Spritzen im Radius (%)", scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y("Spritzen im Radius (%):Q", title="Spritzen im Radius (%)", scale=alt.Scale(domain=[0, 100])),
     )
     bars = base.mark_bar(size=28).encode(
         color=alt.Color("Art:N", scale=alt.Scale(domain=["bestehend", "neu"], range=[BIN_COLOUR, SITE_COLOUR]),

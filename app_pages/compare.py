@@ -473,7 +473,9 @@ def _prediction_section(token: str, filters: state.Filters, kind: str) -> None:
 
 def _chart(series: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerChart:
     """Monthly counts per zone (lines) with measure dates as vertical rules."""
-    data = series.rename(columns={"zone": "Bereich", "month": "Monat", "count": "Anzahl"})
+    # only German columns: the chart's data are what "Daten anzeigen" shows
+    data = series.rename(columns={"zone": "Bereich", "month": "Monat", "count": "Anzahl"})[["Bereich", "Monat",
+                                                                                          "Anzahl"]]
     lines = alt.Chart(data).mark_line(point=True).encode(
         x=alt.X("Monat:T", title=None), y=alt.Y("Anzahl:Q", title="Ereignisse je Monat"),
         color=alt.Color("Bereich:N", legend=alt.Legend(orient="bottom", columns=1, labelLimit=400)),
@@ -481,7 +483,8 @@ def _chart(series: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerChart:
     )
     if not len(marks):
         return german_chart(alt.layer(lines))
-    rules = alt.Chart(marks.rename(columns={"date": "Datum", "title": "Maßnahme", "what": "was"})).mark_rule(
+    rules = alt.Chart(marks.rename(columns={"date": "Datum", "title": "Maßnahme", "what": "was"})[
+        ["Datum", "Maßnahme", "was"]]).mark_rule(
         strokeDash=[4, 3], color="#283593").encode(
             x="Datum:T", tooltip=["Maßnahme", "was", alt.Tooltip("Datum:T", format=fmt.DATE_FORMAT)])
     return german_chart(alt.layer(lines, rules))

@@ -56,5 +56,7 @@ def test_labels_say_spans_in_months_like_the_sentence_and_whole_percentages():
     assert decay.label(None, "2 Monate") == "Zeitgewichtung (Halbwertszeit 4 Monate)"
     assert "Halbwertszeit 4 Monate" in decay.phrase("2 Monate")  # the same words as the headline
     assert Candidate("counts", 1, 1).label(None, "1 Monat") == "Anzahl des letzten Monats"
-    assert Candidate("kde", "arcgis", 3).label(None, "30 Tage") == "Kerndichte (Bandbreite ArcGIS-Standard, letzte 90 Tage)"
-    assert Candidate("gistar", 1.5, 1).label(None, "1 Monat") == "Hotspots Gi* (Distanzband 1,5 Zellgrößen, letzter Monat)"
+    assert (Candidate("kde", "arcgis", 3).label(None, "30 Tage")
+            == "Kerndichte (Bandbreite ArcGIS-Standard, letzte 90 Tage)")
+    assert (Candidate("gistar", 1.5, 1).label(None, "1 Monat")
+            == "Hotspots Gi* (Distanzband 1,5 Zellgrößen, letzter Monat)")
