@@ -281,3 +281,42 @@ def test_report_form_and_agreements_maps_show_the_base_map_fitted_to_the_data(st
         assert area[1] <= s < n <= area[3] and area[0] <= w < e <= area[2]
         # closer than the whole study area (which opened at 1 km scale)
         assert (n - s) * (e - w) < 0.8 * (area[3] - area[1]) * (area[2] - area[0])
+
+
+def test_new_agreement_is_due_by_the_next_rapport_not_today(store):
+    """"fällig bis" defaulted to today, the same as "vereinbart am": a new agreement is due at the next
+    Rapport (two months on)."""
+    from datetime import date
+
+    from geo.data.agreements import default_due
+
+    assert default_due(date(2026, 11, 10)) == date(2027, 1, 10)
+    assert default_due(date(2026, 12, 31)) == date(2027, 2, 28)
+    at = _page()
+    dates = {d.label: d.value for d in at.date_input}
+    assert dates["vereinbart am"] == date(2026, 11, 10)  # $LAGEBILD_TODAY
+    assert dates["fällig bis"] == date(2027, 1, 10)
+
+
+def test_report_correction_lists_records_by_date_place_and_count(store):
+    """'Meldung korrigieren' listed records as "31.10.2026 22:05 · afc6f114e6bf4427" (a hash): it names
+    the place (from the base map) and what was reported."""
+    from streamlit.testing.v1 import AppTest
+
+    from app_support.state import USER_KEY, LocalUser
+
+    _with_base(store)
+
+    def script() -> None:
+        from app_pages import report_form
+
+        report_form.render()
+
+    at = AppTest.from_function(script, default_timeout=180)
+    at.session_state[USER_KEY] = LocalUser(name="feld", role="rapport")
+    at.run()
+    assert not at.exception, at.exception
+    options = at.selectbox(key="report_fix_id").options
+    assert options and all(re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d · .+ · \d+ Spritzen?", o) for o in options), \
+        options[:3]
+    assert not any(re.search(r"[0-9a-f]{16}", o) for o in options), options[:3]
