@@ -120,11 +120,14 @@ def _concentration(token: str, filters: state.Filters, kind: str, period: str, c
 
 
 # ---------------------------------------------------------------------------- charts
-def heat_chart(table, title: str = "", *, share: bool = False, height: int = 190) -> alt.Chart:
+def heat_chart(table, title: str = "", *, share: bool = False, row_px: int = 18) -> alt.Chart:
     """Weekday × hour heat table (altair rects).
 
     The chart's data are what "Daten anzeigen" shows: German columns only (``Tag``, ``Stunde`` and
     ``Meldungen`` or ``Anteil (%)``); tooltips in German number format, whole counts without decimals.
+    Each weekday row is ``row_px`` high (a step size): a fixed total height is shared with the title and
+    the axes when Streamlit fits the chart, which squeezed the rows of the small tables until the
+    weekday labels overlapped.
     """
     value = "Anteil (%)" if share else "Meldungen"
     frame = table.frame()
@@ -137,7 +140,7 @@ def heat_chart(table, title: str = "", *, share: bool = False, height: int = 190
         y=alt.Y("Tag:O", sort=list(WEEKDAYS), title=None, axis=alt.Axis(labelOverlap=False)),
         color=alt.Color(f"{value}:Q", scale=alt.Scale(scheme="orangered"), title=value),
         tooltip=["Tag", "Stunde", alt.Tooltip(f"{value}:Q", format=",.1~f")],  # 3 not 3,0; 2,5 stays
-    ).properties(height=height))
+    ).properties(height=alt.Step(row_px)))
 
 
 def _count_text(v: float) -> str:
@@ -230,7 +233,7 @@ def _times_tab(token: str, filters: state.Filters, kind: str) -> None:
     cols = st.columns(2)
     for i, (name, t) in enumerate(shown.items()):
         with cols[i % 2]:
-            st.altair_chart(heat_chart(t, f"{name} ({int(round(t.total))})", share=True, height=160),
+            st.altair_chart(heat_chart(t, f"{name} ({int(round(t.total))})", share=True, row_px=16),
                             width="stretch")
     st.caption("Anteile je Ort (jede Tabelle für sich); sensible Orte mit ihrem Schutzabstand, die Orte mit den "
                "meisten Meldungen zuerst.")

@@ -87,3 +87,17 @@ def test_charts_carry_german_data_and_whole_counts(app):
     blocks = next(d.value for d in at.dataframe if "Zeit" in d.value.columns)
     counts = blocks["Spritzenfunde"].astype(str)
     assert counts.str.fullmatch(r"\d+(,\d)?").all() and not counts.str.endswith(",0").any(), counts.tolist()
+
+
+def test_heat_tables_give_each_weekday_a_fixed_row_height(app):
+    """A fixed total height was shared with the title and axes when Streamlit fits a chart: the small
+    tables' rows shrank until the weekday labels (Mo … So) overlapped. Rows have a step height now."""
+    import json
+
+    at = app()
+    assert not at.exception, at.exception
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    heat = [s for s in specs if s.get("mark", {}).get("type") == "rect"]
+    assert len(heat) >= 2, len(specs)
+    assert all(s["height"] == {"step": s["height"]["step"]} and s["height"]["step"] >= 16 for s in heat), \
+        [s.get("height") for s in heat]
