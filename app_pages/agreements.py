@@ -193,6 +193,22 @@ def _status_section(table: pd.DataFrame, user) -> None:
                 st.rerun()
 
 
+def _place_map(store, geojson: dict | None) -> None:
+    """The map to pick an agreement's place on: the base map beneath, the agreements, the drawn place;
+    fitted to the agreements' places (else to where most reports are)."""
+    token = store.version()
+    agreements = store.agreements()
+    m = base_map(store.area, tiles=tiles_from_env(), asset_base=state.asset_base(), draw=True, draw_lines=True,
+                 legend=False, base=state.base_layers(token), districts=state.districts(token),
+                 fit=frame_bounds(agreements) or core_bounds(
+                     [state.load_records(k, None, restricted=False) for k in REPORT_KINDS]))
+    groups = [layer_group(AGREEMENTS_LAYER, [agreements_js(agreements, ag.today())])]
+    if geojson and geojson.get("type") != "Point":
+        groups[0].add_child(_restore(geojson))
+    st_folium(m, key=MAP_KEY, height=430, use_container_width=True, feature_group_to_add=groups,
+              layer_control=LayerControl(), returned_objects=["all_drawings", "last_clicked"])
+
+
 def _form_section(table: pd.DataFrame, user, store) -> None:
     st.subheader("Vereinbarung anlegen oder bearbeiten")
     ids = [None, *table["agreement_id"].tolist()]
@@ -203,18 +219,7 @@ def _form_section(table: pd.DataFrame, user, store) -> None:
     geojson, source = _picked_place()
     left, right = st.columns([1.4, 1], gap="medium")
     with left:
-        token = store.version()
-        agreements = store.agreements()
-        # the base map and a view fitted to the agreements' places (else to where most reports are)
-        m = base_map(store.area, tiles=tiles_from_env(), asset_base=state.asset_base(), draw=True, draw_lines=True,
-                     legend=False, base=state.base_layers(token), districts=state.districts(token),
-                     fit=frame_bounds(agreements) or core_bounds(
-                         [state.load_records(k, None, restricted=False) for k in REPORT_KINDS]))
-        groups = [layer_group(AGREEMENTS_LAYER, [agreements_js(agreements, ag.today())])]
-        if geojson and geojson.get("type") != "Point":
-            groups[0].add_child(_restore(geojson))
-        st_folium(m, key=MAP_KEY, height=430, use_container_width=True, feature_group_to_add=groups,
-                  layer_control=LayerControl(), returned_objects=["all_drawings", "last_clicked"])
+        _place_map(store, geojson)
         st.caption("Ort: auf die Karte klicken (Punkt), »Linie zeichnen« (Punkte anklicken, letzten Punkt noch "
                    "einmal anklicken) oder »Fläche zeichnen« (Ecken anklicken, erste Ecke schließt).")
     places = state.load_records(SENSITIVE_PLACE, None)

@@ -143,13 +143,18 @@ def base_map(
         m.add_child(JsCall(f"var drawnItems = LB.drawTool({{map}}, {js_json(opts)});"))
     if legend:
         m.add_child(JsCall(f"LB.legend({{map}}, {js_json(legend_html(open_=legend_open))}, 'bottomleft');"))
-    south, west, north, east = fit if fit is not None else (miny, minx, maxy, maxx)
+    _add_view(m, fit if fit is not None else (miny, minx, maxy, maxx), sync)
+    return m
+
+
+def _add_view(m: folium.Map, bounds: tuple[float, float, float, float], sync: str | None) -> None:
+    """Fit ``m`` to (south, west, north, east), again once its frame has its final size (Streamlit
+    sizes the frame after the map script ran; ``LB.keepFit``), and couple it to the maps on ``sync``."""
+    south, west, north, east = bounds
     m.fit_bounds([[south, west], [north, east]], max_zoom=FIT_MAX_ZOOM)
-    # and again once the frame has its final size (Streamlit sizes it after the script ran)
     m.add_child(JsCall(f"LB.keepFit({{map}}, {js_json([[south, west], [north, east]])});"))
     if sync:
         m.add_child(JsCall(f"LB.syncView({{map}}, {js_json(str(sync))});"))
-    return m
 
 
 def _districts_layer(districts: gpd.GeoDataFrame) -> folium.FeatureGroup:
