@@ -244,8 +244,11 @@ def _form_section(table: pd.DataFrame, user, store) -> None:
         d1, d2 = st.columns(2)
         agreed = d1.date_input("vereinbart am", format="DD.MM.YYYY",
                                value=ag.today() if current is None else pd.Timestamp(current["agreed"]).date())
-        due = d2.date_input("fällig bis", format="DD.MM.YYYY",  # new: by the next Rapport
-                            value=ag.default_due(agreed) if current is None else pd.Timestamp(current["due"]).date(),
+        # new: by the next Rapport; from today, not from the field above (a default that follows another
+        # field changes the widget's identity on submit and drops what the user typed here)
+        due = d2.date_input("fällig bis", format="DD.MM.YYYY",
+                            value=ag.default_due(ag.today()) if current is None
+                            else pd.Timestamp(current["due"]).date(),
                             help="Vorschlag: der nächste Rapport (zwei Monate nach der Vereinbarung).")
         place_label = st.text_input("Ortsbezeichnung", value="" if current is None else current["place"])
         notes = st.text_area("Notizen (nicht öffentlich)", value="" if current is None else current["notes"],
