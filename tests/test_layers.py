@@ -448,3 +448,12 @@ def test_emerging_symbols_only_from_the_zoom_where_cells_are_wider_than_a_symbol
         styles = [f["properties"]["_style"] for f in fc["features"]]
         assert [s["fillColor"] for s in styles] == [PATTERNS[p][1] for p in cells["pattern"]]
         assert all(s["weight"] <= 0.5 and s["fillOpacity"] >= 0.7 for s in styles)
+
+
+def test_german_ui_script_survives_st_html():
+    """``st.html`` sanitises what looks like a tag, even inside the script: a comment with
+    ``<chart title>`` stopped the whole translation script in the app. No tag-like text in it."""
+    from layers.assets import german_ui_script
+
+    body = german_ui_script().removeprefix("<script>").removesuffix("</script>")
+    assert not re.search(r"<[A-Za-z/!?]", body), re.search(r".{20}<[A-Za-z/!?].{20}", body)

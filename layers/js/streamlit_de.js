@@ -47,7 +47,7 @@
     "Search": "Suchen",
     "Fullscreen": "Vollbild",
     "Close fullscreen": "Vollbild beenden",
-    // element toolbars (tooltips; aria-labels carry ": <chart title>", see TOOLBAR below)
+    // element toolbars (tooltips; their aria-labels add ": " and the title of the chart, see the pattern below)
     "Show data": "Daten anzeigen",
     "Show chart": "Diagramm anzeigen",
     "Download as PNG": "Als PNG herunterladen",
