@@ -30,6 +30,7 @@ from geo.core.schema import (
     DISPOSAL_BIN,
     OPEN_STATUSES,
     OVERDUE_COLOUR,
+    REPORT_KINDS,
     RESPONSIBLE_BODIES,
     SENSITIVE_PLACE,
     SYRINGE_FIND,
@@ -38,7 +39,7 @@ from geo.data import agreements as ag
 from layers.agreements import AGREEMENTS_LAYER, agreements_js
 from layers.basemap import base_map, tiles_from_env
 from layers.elements import LayerControl, layer_group
-from layers.map import restore_drawing_js
+from layers.map import core_bounds, frame_bounds, restore_drawing_js
 
 #: Roles that may add and change agreements.
 WRITE_ROLES = ag.WRITE_ROLES
@@ -192,6 +193,22 @@ def _status_section(table: pd.DataFrame, user) -> None:
                 st.rerun()
 
 
+def _place_map(store, geojson: dict | None) -> None:
+    """The map to pick an agreement's place on: the base map beneath, the agreements, the drawn place;
+    fitted to the agreements' places (else to where most reports are)."""
+    token = store.version()
+    agreements = state.user_store().agreements()  # PostGIS: as the user's database role
+    m = base_map(store.area, tiles=tiles_from_env(), asset_base=state.asset_base(), draw=True, draw_lines=True,
+                 legend=False, base=state.base_layers(token), districts=state.districts(token),
+                 fit=frame_bounds(agreements) or core_bounds(
+                     [state.load_records(k, None, restricted=False) for k in REPORT_KINDS]))
+    groups = [layer_group(AGREEMENTS_LAYER, [agreements_js(agreements, ag.today())])]
+    if geojson and geojson.get("type") != "Point":
+        groups[0].add_child(_restore(geojson))
+    st_folium(m, key=MAP_KEY, height=430, use_container_width=True, feature_group_to_add=groups,
+              layer_control=LayerControl(), returned_objects=["all_drawings", "last_clicked"])
+
+
 def _form_section(table: pd.DataFrame, user, store) -> None:
     st.subheader("Vereinbarung anlegen oder bearbeiten")
     ids = [None, *table["agreement_id"].tolist()]
@@ -202,13 +219,7 @@ def _form_section(table: pd.DataFrame, user, store) -> None:
     geojson, source = _picked_place()
     left, right = st.columns([1.4, 1], gap="medium")
     with left:
-        m = base_map(store.area, tiles=tiles_from_env(), asset_base=state.asset_base(), draw=True, draw_lines=True,
-                     legend=False)
-        groups = [layer_group(AGREEMENTS_LAYER, [agreements_js(state.user_store().agreements(), ag.today())])]
-        if geojson and geojson.get("type") != "Point":
-            groups[0].add_child(_restore(geojson))
-        st_folium(m, key=MAP_KEY, height=430, use_container_width=True, feature_group_to_add=groups,
-                  layer_control=LayerControl(), returned_objects=["all_drawings", "last_clicked"])
+        _place_map(store, geojson)
         st.caption("Ort: auf die Karte klicken (Punkt), »Linie zeichnen« (Punkte anklicken, letzten Punkt noch "
                    "einmal anklicken) oder »Fläche zeichnen« (Ecken anklicken, erste Ecke schließt).")
     places = state.load_records(SENSITIVE_PLACE, None)
@@ -234,8 +245,12 @@ def _form_section(table: pd.DataFrame, user, store) -> None:
         d1, d2 = st.columns(2)
         agreed = d1.date_input("vereinbart am", format="DD.MM.YYYY",
                                value=ag.today() if current is None else pd.Timestamp(current["agreed"]).date())
+        # new: by the next Rapport; from today, not from the field above (a default that follows another
+        # field changes the widget's identity on submit and drops what the user typed here)
         due = d2.date_input("fällig bis", format="DD.MM.YYYY",
-                            value=ag.today() if current is None else pd.Timestamp(current["due"]).date())
+                            value=ag.default_due(ag.today()) if current is None
+                            else pd.Timestamp(current["due"]).date(),
+                            help="Vorschlag: der nächste Rapport (zwei Monate nach der Vereinbarung).")
         place_label = st.text_input("Ortsbezeichnung", value="" if current is None else current["place"])
         notes = st.text_area("Notizen (nicht öffentlich)", value="" if current is None else current["notes"],
                              height=80)

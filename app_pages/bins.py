@@ -248,13 +248,12 @@ def render() -> None:
     left, right = st.columns([2.4, 1.1], gap="medium")
     with left:
         ov = overlays(token, filters, params, user.role, result)
+        bounds = focus_bounds(cov)
         m = base_map(store.area, districts=state.districts(token), base=state.base_layers(token),
-                     asset_base=state.asset_base(), draw=False, legend=False)
+                     asset_base=state.asset_base(), draw=False, legend=False,
+                     fit=(*bounds[0], *bounds[1]) if bounds else None)
         corner = bins_legend_corner(result)  # an unfolded legend must not hide a suggested site
         m.add_child(JsCall(f"LB.legend({{map}}, {js_json(bins_legend_html(open_=False))}, {js_json(corner)});"))
-        bounds = focus_bounds(cov)
-        if bounds:
-            m.fit_bounds(bounds)
         st_folium(m, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True,
                   feature_group_to_add=overlay_groups(ov), layer_control=LayerControl(), returned_objects=[])
         st.caption(f"Radius {de(cov.radius_m)} m, {cov.metric_label}"
@@ -382,11 +381,11 @@ def _curve_section(result: SitingResult) -> None:
                 "möglichen Standorte in Sperrzonen).")
         return
     table = curve_table(result)
-    data = table.assign(share=(100 * result.curve["share_syringes"]).round(1).to_numpy(),
-                        Art=["bestehend"] + ["neu"] * (len(table) - 1))
+    data = table.assign(**{"Spritzen im Radius (%)": (100 * result.curve["share_syringes"]).round(1).to_numpy(),
+                           "Art": ["bestehend"] + ["neu"] * (len(table) - 1)})
     base = alt.Chart(data).encode(
         x=alt.X("Neu:O", title="Zahl neuer Behälter", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("share:Q", title="Spritzen im Radius (%)", scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y("Spritzen im Radius (%):Q", title="Spritzen im Radius (%)", scale=alt.Scale(domain=[0, 100])),
     )
     bars = base.mark_bar(size=28).encode(
         color=alt.Color("Art:N", scale=alt.Scale(domain=["bestehend", "neu"], range=[BIN_COLOUR, SITE_COLOUR]),

@@ -10,6 +10,7 @@ the store's content token and their parameters.
 from __future__ import annotations
 
 import re
+import secrets
 
 import altair as alt
 import geopandas as gpd
@@ -76,7 +77,7 @@ from layers.compare import (
 from layers.map import frame_bounds
 
 MAP_HEIGHT = 430
-SYNC_KEY = "cmp_view"
+SYNC_KEY = "cmp_sync_channel"
 _HASH = {state.Filters: lambda f: f.key()}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
@@ -116,29 +117,21 @@ def _zones(token: str) -> dict[str, gpd.GeoDataFrame]:
             KINDS[DISTRICT].label_plural: district_zones(frames[DISTRICT], area)}
 
 
-def _synced_maps(maps: list[tuple[str, object]], *, sync: bool) -> None:
-    """Maps side by side; with ``sync`` a pan/zoom in one moves the others after the rerun.
-
-    Each map reports its view (``center``, ``zoom``); a map whose report changed since the
-    last run sets the common view, which the other maps receive as ``center``/``zoom``.
-    """
-    view = st.session_state.get(SYNC_KEY) if sync else None
-    last = st.session_state.setdefault(SYNC_KEY + "_last", {})
-    new_view = None
+def _synced_maps(maps: list[tuple[str, object]]) -> None:
+    """Maps side by side. They report nothing back (``returned_objects=[]``): a map that reports its
+    view reruns the whole page ~3 s after it loaded, and a click in the navigation during that rerun is
+    lost. Coupled maps follow each other in the browser instead (``period_map(sync=...)``)."""
     for col, (key, m) in zip(st.columns(len(maps)), maps, strict=True):
         with col:
-            out = st_folium(m, key=key, height=MAP_HEIGHT, use_container_width=True,
-                            returned_objects=["center", "zoom"] if sync else [],
-                            center=view["center"] if view else None, zoom=view["zoom"] if view else None)
-        if sync and out and out.get("center") and out.get("zoom"):
-            reported = ((round(out["center"]["lat"], 6), round(out["center"]["lng"], 6)), int(out["zoom"]))
-            if last.get(key) != reported:
-                last[key] = reported
-                if view is None or reported != (tuple(view["center"]), view["zoom"]):
-                    new_view = {"center": reported[0], "zoom": reported[1]}
-    if new_view is not None and new_view != view:
-        st.session_state[SYNC_KEY] = new_view
-        st.rerun()
+            st_folium(m, key=key, height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
+
+
+def _sync_channel() -> str:
+    """A channel name for coupled maps, stable within the session (the map script must not change
+    between reruns, or the maps are drawn anew) and different between sessions and browser tabs."""
+    if SYNC_KEY not in st.session_state:
+        st.session_state[SYNC_KEY] = secrets.token_hex(8)
+    return st.session_state[SYNC_KEY]
 
 
 # ---------------------------------------------------------------------------- cached analyses
@@ -260,12 +253,13 @@ def _periods_tab(token: str, filters: state.Filters, kind: str) -> None:
     base = state.base_layers(token)
     busy = cells[(cells["count_a"].to_numpy() + cells["count_b"].to_numpy()) > 0].geometry  # legend away
     fit = frame_bounds(cells[(cells["count_a"].to_numpy() > 0) | (cells["count_b"].to_numpy() > 0)])
+    channel = _sync_channel() if sync else None
     _synced_maps([
         ("cmp_map_a", period_map(area, [count_layer(cells, "count_a", f"A: {a.label()}", breaks)], legend,
-                                 asset_base=state.asset_base(), base=base, fit=fit, data=busy)),
+                                 asset_base=state.asset_base(), base=base, fit=fit, data=busy, sync=channel)),
         ("cmp_map_b", period_map(area, [count_layer(cells, "count_b", f"B: {b.label()}", breaks)], legend,
-                                 asset_base=state.asset_base(), base=base, fit=fit, data=busy)),
-    ], sync=sync)
+                                 asset_base=state.asset_base(), base=base, fit=fit, data=busy, sync=channel)),
+    ])
 
     st.subheader("Veränderung A → B")
     change_map = period_map(area, [change_layer(cells)],
@@ -411,6 +405,7 @@ def _forecast_tab(token: str, filters: state.Filters, kind: str) -> None:
     """Prognose: which map would have predicted the user's own past periods best, and where next."""
     from geo.analysis.forecast import DEFAULT_CELL_M as FORECAST_CELL_M
     from geo.analysis.forecast import backtest_sentence, period_text
+    from geo.analysis.forecast_surfaces import default_candidates
     from geo.core.errors import UserError
 
     c1, c2 = st.columns(2)
@@ -429,8 +424,10 @@ def _forecast_tab(token: str, filters: state.Filters, kind: str) -> None:
     noun = KINDS[kind].label_plural
     st.markdown(f"**{md(backtest_sentence(bt, result.method, period, noun))}**")
     auto = bt.row("auto")
+    ptext = period_text(period)
+    each = f"{ptext}n" if ptext.endswith(("Monate", "Tage")) else ptext  # "von je 2 Monaten"
     st.caption(
-        f"Rückschau: Jeder der letzten {int(auto['periods'])} Zeiträume von je {period_text(period)} wurde nur aus "
+        f"Rückschau: Jeder der letzten {int(auto['periods'])} Zeiträume von je {each} wurde nur aus "
         "den Daten davor vorhergesagt. Trefferquote = Anteil der Meldungen des Zeitraums in den vorhergesagten "
         "Zellen; PAI = Trefferquote / Flächenanteil (über 1: besser als zufällig). Streuung = Schwankung des PAI "
         f"über die Zeiträume. Die automatische Wahl (nur mit den Zeiträumen davor getroffen) erreichte im Mittel "
@@ -438,12 +435,16 @@ def _forecast_tab(token: str, filters: state.Filters, kind: str) -> None:
         "„Prognose nächster Zeitraum“."
     )
     table = bt.table
-    st.dataframe(pd.DataFrame({
-        "Karte": table["label"], "gewählt": table["chosen"].map({True: "✔", False: ""}),
-        "PAI": table["pai"].round(1), "± Streuung": table["pai_sd"].round(1),
-        "Trefferquote (%)": (100 * table["hit_rate"]).round(0), "Stabilität (RRI)": table["rri"].round(2),
+    # the methods in months or days, as the sentence above says them ("Halbwertszeit 4 Monate")
+    labels = {c.name: c.label(bt.grid.cell, ptext) for c in default_candidates()}
+    st.dataframe(german_table(pd.DataFrame({
+        "Karte": [labels.get(m, lab) for m, lab in zip(table["method"], table["label"], strict=True)],
+        "gewählt": table["chosen"].map({True: "✔", False: ""}),
+        "PAI": table["pai"], "± Streuung": table["pai_sd"],
+        "Trefferquote (%)": 100 * table["hit_rate"], "Stabilität (RRI)": table["rri"],
         "Zeiträume": table["periods"],
-    }), hide_index=True, width="stretch")
+    }), decimals={"PAI": 1, "± Streuung": 1, "Trefferquote (%)": 0, "Stabilität (RRI)": 2, "Zeiträume": 0}),
+        hide_index=True, width="stretch")
     if st.toggle("Auch die Hotspot-Karte von Doppelmonat zu Doppelmonat prüfen", value=False, key="fc_pairs"):
         _prediction_section(token, filters, kind)
 
@@ -472,7 +473,9 @@ def _prediction_section(token: str, filters: state.Filters, kind: str) -> None:
 
 def _chart(series: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerChart:
     """Monthly counts per zone (lines) with measure dates as vertical rules."""
-    data = series.rename(columns={"zone": "Bereich", "month": "Monat", "count": "Anzahl"})
+    # only German columns: the chart's data are what "Daten anzeigen" shows
+    data = series.rename(columns={"zone": "Bereich", "month": "Monat", "count": "Anzahl"})[["Bereich", "Monat",
+                                                                                          "Anzahl"]]
     lines = alt.Chart(data).mark_line(point=True).encode(
         x=alt.X("Monat:T", title=None), y=alt.Y("Anzahl:Q", title="Ereignisse je Monat"),
         color=alt.Color("Bereich:N", legend=alt.Legend(orient="bottom", columns=1, labelLimit=400)),
@@ -480,7 +483,8 @@ def _chart(series: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerChart:
     )
     if not len(marks):
         return german_chart(alt.layer(lines))
-    rules = alt.Chart(marks.rename(columns={"date": "Datum", "title": "Maßnahme", "what": "was"})).mark_rule(
+    rules = alt.Chart(marks.rename(columns={"date": "Datum", "title": "Maßnahme", "what": "was"})[
+        ["Datum", "Maßnahme", "was"]]).mark_rule(
         strokeDash=[4, 3], color="#283593").encode(
             x="Datum:T", tooltip=["Maßnahme", "was", alt.Tooltip("Datum:T", format=fmt.DATE_FORMAT)])
     return german_chart(alt.layer(lines, rules))

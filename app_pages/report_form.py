@@ -12,6 +12,7 @@ from datetime import datetime, time
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -28,9 +29,11 @@ from geo.core.schema import (
 )
 from geo.data import single_records as sr
 from layers.basemap import base_map, tiles_from_env
+from layers.map import core_bounds
 
 WRITE_ROLES = ("analyse", "rapport")
 MAP_KEY = "report_map"
+MAP_HEIGHT = 380
 LAT_KEY, LON_KEY = "report_lat", "report_lon"
 #: How many of the latest records can be picked for a correction.
 LATEST = 30
@@ -96,11 +99,19 @@ def _coordinates_from_address(address: str, store) -> None:
     st.rerun()
 
 
+def _focus(token: str) -> tuple[float, float, float, float] | None:
+    """Where most reports are, at street level (the map opens there; the study area is one zoom out)."""
+    return core_bounds([state.load_records(k, None, restricted=False) for k in REPORT_KINDS])
+
+
 def _add_section(store, user) -> None:
     kind = st.radio("Art", REPORT_KINDS, format_func=lambda k: KINDS[k].label, horizontal=True, key="report_kind")
     _coordinates_from_map()
-    m = base_map(store.area, tiles=tiles_from_env(), asset_base=state.asset_base(), draw=False, legend=False)
-    st_folium(m, key=MAP_KEY, height=300, use_container_width=True, returned_objects=["last_clicked"])
+    token = store.version()
+    # the base map (buildings, streets with names) and the Lagekarte's view: one can see where to tap
+    m = base_map(store.area, tiles=tiles_from_env(), asset_base=state.asset_base(), draw=False, legend=False,
+                 base=state.base_layers(token), districts=state.districts(token), fit=_focus(token))
+    st_folium(m, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True, returned_objects=["last_clicked"])
     st.caption("Ort: auf die Karte tippen, eine Adresse eingeben (aus der importierten Grundkarte) oder "
                "Koordinaten (Dezimalgrad, WGS84).")
     address = st.text_input("Adresse oder Ort", key="report_address", placeholder="z. B. Eisenbahnstraße 52")
@@ -127,6 +138,26 @@ def _add_section(store, user) -> None:
             st.rerun()
 
 
+def record_labels(rows: pd.DataFrame, kind: str, ctx) -> dict[str, str]:
+    """How a record is offered for correction: ``31.10.2026 22:05 · Eisenbahnstraße, vor Nr. 52 · 3 Spritzen``
+    (date, place from the base map, what was reported; ``rows`` indexed by ``record_id``)."""
+    from geo.analysis.placenames import address_of
+
+    out = {}
+    for rid, row in rows.iterrows():
+        when = pd.Timestamp(row[KINDS[kind].date_field])
+        if kind == SYRINGE_FIND:
+            what = f"{int(row['count'])} {'Spritze' if int(row['count']) == 1 else 'Spritzen'}"
+        elif kind == COMPLAINT:
+            what = str(row.get("category", "") or "")
+        else:
+            n = int(row.get("persons", 0) or 0)
+            what = f"{n} {'Person' if n == 1 else 'Personen'}" if n else ""
+        place = address_of(shapely.centroid(row.geometry), ctx) if row.geometry is not None else ""
+        out[str(rid)] = " · ".join(p for p in (f"{when:%d.%m.%Y %H:%M}", place, what) if p)
+    return out
+
+
 def _fix_section(store, user) -> None:
     st.subheader("Meldung korrigieren oder löschen")
     kind = st.selectbox("Art", REPORT_KINDS, format_func=lambda k: KINDS[k].label_plural, key="report_fix_kind")
@@ -146,8 +177,8 @@ def _fix_section(store, user) -> None:
         st.session_state["report_fix_id"] = st.session_state.pop("report_fix_pick")
     if st.session_state.get("report_fix_id") not in ids:
         st.session_state.pop("report_fix_id", None)
-    pick = st.selectbox(f"Meldung (die {LATEST} neuesten)", ids, key="report_fix_id",
-                        format_func=lambda i: f"{pd.Timestamp(by_id.loc[i, k.date_field]):%d.%m.%Y %H:%M} · {i}")
+    labels = record_labels(by_id.loc[ids], kind, state.place_context(store.version()))
+    pick = st.selectbox(f"Meldung (die {LATEST} neuesten)", ids, key="report_fix_id", format_func=labels.get)
     old = by_id.loc[pick]
     pt = pd.Series([old.geometry], dtype=object)
     import geopandas as gpd

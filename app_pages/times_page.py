@@ -40,6 +40,7 @@ from geo.core import fmt
 from geo.core.errors import UserError
 from geo.core.period import Period, parse_period
 from geo.core.schema import DISTRICT, KINDS, SENSITIVE_PLACE
+from geo.report.charts import german_chart
 
 _HASH = {state.Filters: lambda f: f.key()}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -119,21 +120,32 @@ def _concentration(token: str, filters: state.Filters, kind: str, period: str, c
 
 
 # ---------------------------------------------------------------------------- charts
-def heat_chart(table, title: str = "", *, share: bool = False, height: int = 190) -> alt.Chart:
-    """Weekday × hour heat table (altair rects)."""
-    data = table.frame()
+def heat_chart(table, title: str = "", *, share: bool = False, row_px: int = 18) -> alt.Chart:
+    """Weekday × hour heat table (altair rects).
+
+    The chart's data are what "Daten anzeigen" shows: German columns only (``Tag``, ``Stunde`` and
+    ``Meldungen`` or ``Anteil (%)``); tooltips in German number format, whole counts without decimals.
+    Each weekday row is ``row_px`` high (a step size): a fixed total height is shared with the title and
+    the axes when Streamlit fits the chart, which squeezed the rows of the small tables until the
+    weekday labels overlapped.
+    """
+    value = "Anteil (%)" if share else "Meldungen"
+    frame = table.frame()
     total = table.total
-    data["Wert"] = data["weight"] / total * 100 if share and total > 0 else data["weight"]
-    data = data.rename(columns={"weekday": "Tag", "hour": "Stunde"})
-    data["Wert (de)"] = data["Wert"].map(lambda v: fmt.number(v, 1))
+    weight = frame["weight"] / total * 100 if share and total > 0 else frame["weight"]
+    data = pd.DataFrame({"Tag": frame["weekday"], "Stunde": frame["hour"], value: weight.round(1)})
     chart = alt.Chart(data, title=title) if title else alt.Chart(data)
-    return chart.mark_rect().encode(
+    return german_chart(chart.mark_rect().encode(
         x=alt.X("Stunde:O", title="Stunde"),
         y=alt.Y("Tag:O", sort=list(WEEKDAYS), title=None, axis=alt.Axis(labelOverlap=False)),
-        color=alt.Color("Wert:Q", scale=alt.Scale(scheme="orangered"),
-                        title="Anteil (%)" if share else "Meldungen"),
-        tooltip=["Tag", "Stunde", alt.Tooltip("Wert (de):N", title="Anteil (%)" if share else "Meldungen")],
-    ).properties(height=height)
+        color=alt.Color(f"{value}:Q", scale=alt.Scale(scheme="orangered"), title=value),
+        tooltip=["Tag", "Stunde", alt.Tooltip(f"{value}:Q", format=",.1~f")],  # 3 not 3,0; 2,5 stays
+    ).properties(height=alt.Step(row_px)))
+
+
+def _count_text(v: float) -> str:
+    """A count of reports: whole numbers without decimals (``36``); aoristic shares keep one (``2,5``)."""
+    return fmt.number(v, 0 if abs(v - round(v)) < 0.05 else 1)
 
 
 def wide_table(table) -> pd.DataFrame:
@@ -190,7 +202,7 @@ def _times_tab(token: str, filters: state.Filters, kind: str) -> None:
             "Tag": slots.blocks["day"],
             "Zeit": [f"{a}–{b} Uhr" for a, b in zip(slots.blocks["start_hour"], slots.blocks["end_hour"],
                                                     strict=True)],
-            label: slots.blocks["weight"].map(lambda v: fmt.number(v, 1)),
+            label: slots.blocks["weight"].map(_count_text),
             "Anteil": slots.blocks["share"].map(lambda v: fmt.percent(v, 1)),
         }), hide_index=True, width="stretch")
     with right:
@@ -200,13 +212,14 @@ def _times_tab(token: str, filters: state.Filters, kind: str) -> None:
         st.markdown(f"**Vergleich mit {prev.label()}**")
         st.caption(state_escape(cmp.sentence("dem Vorzeitraum", "dem gewählten Zeitraum")))
         hours = cmp.hours.melt(id_vars="hour", value_vars=["share_a", "share_b"], var_name="Zeitraum",
-                               value_name="Anteil")
+                               value_name="Anteil (%)").rename(columns={"hour": "Stunde"})
         hours["Zeitraum"] = hours["Zeitraum"].map({"share_a": "Vorzeitraum", "share_b": "gewählter Zeitraum"})
-        hours["Anteil"] *= 100
-        st.altair_chart(alt.Chart(hours).mark_line(point=True).encode(
-            x=alt.X("hour:O", title="Stunde"), y=alt.Y("Anteil:Q", title="Anteil (%)"),
+        hours["Anteil (%)"] = (100 * hours["Anteil (%)"]).round(1)
+        st.altair_chart(german_chart(alt.Chart(hours).mark_line(point=True).encode(
+            x=alt.X("Stunde:O", title="Stunde"), y=alt.Y("Anteil (%):Q", title="Anteil (%)"),
             color=alt.Color("Zeitraum:N", legend=alt.Legend(orient="bottom")),
-        ).properties(height=220), width="stretch")
+            tooltip=["Zeitraum", "Stunde", alt.Tooltip("Anteil (%):Q", format=",.1~f")],
+        ).properties(height=220)), width="stretch")
     with st.expander("Tabelle (Wochentag × Stunde)"):
         st.dataframe(wide_table(table), width="stretch")
     st.subheader("Orte im Vergleich")
@@ -220,7 +233,7 @@ def _times_tab(token: str, filters: state.Filters, kind: str) -> None:
     cols = st.columns(2)
     for i, (name, t) in enumerate(shown.items()):
         with cols[i % 2]:
-            st.altair_chart(heat_chart(t, f"{name} ({int(round(t.total))})", share=True, height=160),
+            st.altair_chart(heat_chart(t, f"{name} ({int(round(t.total))})", share=True, row_px=16),
                             width="stretch")
     st.caption("Anteile je Ort (jede Tabelle für sich); sensible Orte mit ihrem Schutzabstand, die Orte mit den "
                "meisten Meldungen zuerst.")
@@ -259,12 +272,12 @@ def _repeat_tab(token: str, filters: state.Filters, kind: str) -> None:
         step = max(1, len(x) // 400)
         curve = pd.DataFrame({"Anteil der Zellen (%)": 100 * x[::step], "Anteil der Meldungen (%)": 100 * y[::step]})
         diag = pd.DataFrame({"Anteil der Zellen (%)": [0, 100], "Anteil der Meldungen (%)": [0, 100]})
-        st.altair_chart(alt.layer(
+        st.altair_chart(german_chart(alt.layer(
             alt.Chart(curve).mark_line(color="#c62828").encode(x="Anteil der Zellen (%):Q",
                                                                y="Anteil der Meldungen (%):Q"),
             alt.Chart(diag).mark_line(strokeDash=[4, 3], color="#888").encode(x="Anteil der Zellen (%):Q",
                                                                               y="Anteil der Meldungen (%):Q"),
-        ).properties(title="Lorenzkurve", height=300), width="stretch")
+        ).properties(title="Lorenzkurve", height=300)), width="stretch")
     with right:
         places = res.repeat_places()
         st.markdown(f"**Wiederholungsorte** ({len(places)} Zellen mit mindestens 2 {label})")

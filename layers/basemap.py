@@ -11,7 +11,8 @@ the same map (and the user's view) across reruns; data come as separate feature 
   from zoom 16, "Grünflächen", …), one static versioned script loaded once by the browser;
 * the district outlines ("Ortsteile") and the study area outline.
 
-The map opens fitted to ``fit`` (the data's bounds) or else the study area, with a collapsed layer
+The map opens fitted to ``fit`` (the data's bounds) or else the study area – refitted once its frame has
+its final size (``LB.keepFit``), until the user moves it – with a collapsed layer
 control (:class:`layers.elements.LayerControl`) and a metric scale bar.
 """
 
@@ -34,6 +35,8 @@ from layers.legend import legend_html
 from layers.tiles import BLANK_TILE, OFFLINE_NOTICE, TILES_ENV, TileProvider, configured_provider, provider_for
 
 __all__ = ["TILES_ENV", "OfflineMap", "base_map", "tiles_from_env"]
+#: Closest zoom a map opens at when fitted (a single point would otherwise open at zoom 19).
+FIT_MAX_ZOOM = 17
 #: Style of the drawn polygon.
 DRAW_STYLE = {"color": "#111111", "weight": 2, "dashArray": "6 4", "fillOpacity": 0.05}
 
@@ -84,6 +87,7 @@ def base_map(
     legend: bool = True,
     legend_open: bool = True,
     bundle: bool = False,
+    sync: str | None = None,
 ) -> OfflineMap:
     """The base map of the study area.
 
@@ -106,6 +110,8 @@ def base_map(
     legend : add the legend (sections follow the overlays' visibility).
     legend_open : show the legend unfolded (the user can fold it).
     bundle : load the offline scripts as one file (:func:`layers.assets.bundle_file`; the app's maps).
+    sync : a channel name: maps of one page given the same name pan and zoom together in the browser
+        (``LB.syncView``; no rerun of the page).
 
     Returns
     -------
@@ -140,12 +146,18 @@ def base_map(
         m.add_child(JsCall(f"var drawnItems = LB.drawTool({{map}}, {js_json(opts)});"))
     if legend:
         m.add_child(JsCall(f"LB.legend({{map}}, {js_json(legend_html(open_=legend_open))}, 'bottomleft');"))
-    if fit is not None:
-        south, west, north, east = fit
-        m.fit_bounds([[south, west], [north, east]])
-    else:
-        m.fit_bounds([[miny, minx], [maxy, maxx]])
+    _add_view(m, fit if fit is not None else (miny, minx, maxy, maxx), sync)
     return m
+
+
+def _add_view(m: folium.Map, bounds: tuple[float, float, float, float], sync: str | None) -> None:
+    """Fit ``m`` to (south, west, north, east), again once its frame has its final size (Streamlit
+    sizes the frame after the map script ran; ``LB.keepFit``), and couple it to the maps on ``sync``."""
+    south, west, north, east = bounds
+    m.fit_bounds([[south, west], [north, east]], max_zoom=FIT_MAX_ZOOM)
+    m.add_child(JsCall(f"LB.keepFit({{map}}, {js_json([[south, west], [north, east]])});"))
+    if sync:
+        m.add_child(JsCall(f"LB.syncView({{map}}, {js_json(str(sync))});"))
 
 
 def _districts_layer(districts: gpd.GeoDataFrame) -> folium.FeatureGroup:

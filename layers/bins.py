@@ -179,7 +179,9 @@ def site_rows(sites: gpd.GeoDataFrame) -> list[list[list[str]]]:
         ("neu: Funde", _ints(sites["gain_finds"])),
         ("neu: Spritzen", _ints(sites["gain_syringes"])),
         ("Spritzen danach", [f"{p} %" for p in pct]),
-        ("Lage (WGS84)", [f"{la:.6f}, {lo:.6f}" for la, lo in zip(lat, lon, strict=True)]),
+        # decimal comma, as the crew CSV and the fields on "Meldung erfassen" (Breite, Länge)
+        ("Breite (WGS84)", [f"{la:.6f}".replace(".", ",") for la in lat]),
+        ("Länge (WGS84)", [f"{lo:.6f}".replace(".", ",") for lo in lon]),
     ]
     if "street" in sites:
         columns.append(("Straße", format_values(sites["street"], "str")))

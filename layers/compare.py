@@ -6,12 +6,14 @@ legends are built from escaped labels and checked colours. Cells come in the met
 (EPSG:25833) and are shown in EPSG:4326.
 
 Side-by-side maps (period A | period B) use :func:`period_map` twice with the same bounds
-and the same colour classes (:func:`count_breaks`); the page keeps their views together
-(folium's ``DualMap`` would need the Leaflet.Sync plugin from a CDN, which does not work
-offline).
+and the same colour classes (:func:`count_breaks`); ``sync`` keeps their views together in the
+browser (folium's ``DualMap`` would need the Leaflet.Sync plugin from a CDN, which does not work
+offline; reporting views back to Streamlit would rerun the page).
 """
 
 from __future__ import annotations
+
+import math
 
 import folium
 import geopandas as gpd
@@ -41,6 +43,8 @@ from layers.legend import legend_corner
 CHANGE_LAYER = "Veränderung A → B"
 EMERGING_LAYER = "Trend der Hotspots"
 AREAS_LAYER = "Maßnahme: Gebiete"
+#: Smallest on-screen cell width (pixels) on which the 14-px pattern symbols are drawn.
+GLYPH_CELL_PX = 18.0
 #: Styles of the measure evaluation areas.
 AREA_STYLES: dict[str, dict] = {
     "treated": {"color": EVALUATION_AREAS["treated"][1], "weight": 2.5, "fillColor": EVALUATION_AREAS["treated"][1],
@@ -145,7 +149,12 @@ def change_layer(cells: gpd.GeoDataFrame, *, show: bool = True) -> folium.Featur
 
 
 def emerging_layer(cells: gpd.GeoDataFrame, *, show: bool = True) -> folium.FeatureGroup:
-    """Cells with an emerging hot/cold spot pattern (``EmergingResult.cells``); 'no pattern' is left out."""
+    """Cells with an emerging hot/cold spot pattern (``EmergingResult.cells``); 'no pattern' is left out.
+
+    Cells are filled with their pattern's colour; the pattern symbols appear only from the zoom at
+    which a cell is wider than the symbol (:func:`glyph_min_zoom`), so the colours can be told apart
+    at the opening zoom and the symbols tell them apart up close (and in the legend).
+    """
     shown = cells[cells["pattern"].to_numpy() != NO_PATTERN]
     columns = zip(shown["pattern"].to_numpy(), _num(shown["trend_z"]), _p(shown["trend_p"]),
                   _int(shown["n_hot"]), _int(shown["n_cold"]), _int(shown["count_total"]), strict=True)
@@ -153,8 +162,8 @@ def emerging_layer(cells: gpd.GeoDataFrame, *, show: bool = True) -> folium.Feat
     for code, tz, tp, n_hot, n_cold, total in columns:
         label, colour, definition = PATTERNS[str(code)]
         props.append({
-            "_style": {"color": safe_colour(colour), "weight": 0.8, "fillColor": safe_colour(colour),
-                       "fillOpacity": 0.7},
+            "_style": {"color": safe_colour(colour), "weight": 0.5, "fillColor": safe_colour(colour),
+                       "fillOpacity": 0.75},
             "_title": label, "_tip": label,
             "_rows": [["Muster", label], ["Bedeutung", definition], ["Trend (Mann-Kendall z)", tz],
                       ["p-Wert des Trends", tp], ["Abschnitte als Hotspot", n_hot], ["Abschnitte als Coldspot", n_cold],
@@ -163,9 +172,23 @@ def emerging_layer(cells: gpd.GeoDataFrame, *, show: bool = True) -> folium.Feat
     centres = gpd.GeoSeries(shown.geometry.centroid, crs=shown.crs).to_crs(DISPLAY_CRS) if len(shown) else []
     glyphs = [[round(float(p.y), 6), round(float(p.x), 6), EMERGING_SYMBOLS.get(str(code), "")]
               for p, code in zip(centres, shown["pattern"].to_numpy(), strict=True)]
+    min_zoom = glyph_min_zoom(float(np.sqrt(np.median(shown.geometry.area))), float(np.mean([g[0] for g in glyphs])))\
+        if len(shown) else 0
     return layer_group(f"{EMERGING_LAYER} ({len(shown)})",
                        [geojson_js(feature_collection(shown.geometry, props), order=10),
-                        f"LB.glyphs({js_json([g for g in glyphs if g[2]])})"], show=show)
+                        f"LB.glyphs({js_json([g for g in glyphs if g[2]])}, {min_zoom})"], show=show)
+
+
+def glyph_min_zoom(cell_m: float, lat: float, *, min_px: float = GLYPH_CELL_PX) -> int:
+    """First zoom at which a cell of ``cell_m`` metres is at least ``min_px`` pixels wide on the map.
+
+    A pattern symbol is 14 px: drawn on smaller cells, the symbols overlap and hide the cells'
+    colours (a black mass at the opening zoom). Web Mercator: ``m/px = 156543.03 · cos(lat) / 2^z``,
+    so ``z = ceil(log2(min_px · 156543.03 · cos(lat) / cell_m))``.
+    """
+    if not cell_m > 0:
+        return 0
+    return max(0, math.ceil(math.log2(min_px * 156543.03 * math.cos(math.radians(lat)) / cell_m) - 1e-9))
 
 
 def emerging_legend_items(cells: gpd.GeoDataFrame) -> list[tuple[str, str, str]]:
@@ -194,14 +217,16 @@ def areas_layer(areas: gpd.GeoDataFrame, counts: pd.DataFrame, *, show: bool = T
 def period_map(area: StudyArea, groups: list[folium.FeatureGroup], legend: str | None = None, *,
                asset_base: str = STATIC_URL, districts: gpd.GeoDataFrame | None = None,
                base: BaseLayers | None = None, fit: tuple[float, float, float, float] | None = None,
-               data: gpd.GeoSeries | None = None) -> OfflineMap:
+               data: gpd.GeoSeries | None = None, sync: str | None = None) -> OfflineMap:
     """An offline map of the study area with the base map beneath, ``groups`` and a legend.
 
     Fitted to ``fit`` (south, west, north, east; the data) or else the area: side-by-side maps
     given the same ``fit`` start with the same view. The legend (collapsible) goes to the corner
     where it hides the fewest of the ``data`` geometries (area's CRS; :func:`layers.legend.legend_corner`).
+    Maps given the same ``sync`` channel pan and zoom together in the browser (``LB.syncView``).
     """
-    m = base_map(area, districts=districts, asset_base=asset_base, draw=False, legend=False, base=base, fit=fit)
+    m = base_map(area, districts=districts, asset_base=asset_base, draw=False, legend=False, base=base, fit=fit,
+                 sync=sync)
     for group in groups:
         m.add_child(group)
     if legend:
@@ -212,5 +237,6 @@ def period_map(area: StudyArea, groups: list[folium.FeatureGroup], legend: str |
 
 __all__ = [
     "AREAS_LAYER", "CHANGE_LAYER", "EMERGING_LAYER", "areas_layer", "change_layer", "count_breaks",
-    "count_layer", "count_legend_items", "emerging_layer", "emerging_legend_items", "legend_html", "period_map",
+    "count_layer", "count_legend_items", "emerging_layer", "emerging_legend_items", "glyph_min_zoom", "legend_html",
+    "period_map",
 ]

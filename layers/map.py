@@ -15,6 +15,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo.core.area import DISPLAY_CRS, StudyArea
 from geo.core.schema import KINDS, MEASURE_KINDS, REPORT_KINDS, SYRINGE_FIND
@@ -55,6 +56,25 @@ def frame_bounds(gdf: gpd.GeoDataFrame | None) -> tuple[float, float, float, flo
     if not np.all(np.isfinite(b)):
         return None
     return float(b[1]), float(b[0]), float(b[3]), float(b[2])
+
+
+def core_bounds(frames: list[gpd.GeoDataFrame], *, share: float = 0.5,
+                pad_m: float = 150.0) -> tuple[float, float, float, float] | None:
+    """(south, west, north, east) in WGS84 around the central ``share`` of the frames' geometries
+    (per axis: the ``(1 - share) / 2`` and ``(1 + share) / 2`` quantiles of the centroids), padded by
+    ``pad_m`` metres: a street-level view of where most reports are (frames in a metric CRS).
+    ``None`` without geometries."""
+    frames = [f for f in frames if f is not None and len(f)]
+    if not frames:
+        return None
+    crs = frames[0].crs
+    xy = np.concatenate([shapely.get_coordinates(shapely.centroid(f.to_crs(crs).geometry.values)) for f in frames])
+    if not len(xy):
+        return None
+    tail = 50 * (1 - share)
+    lo, hi = np.percentile(xy, [tail, 100 - tail], axis=0)
+    box = gpd.GeoSeries([shapely.box(lo[0] - pad_m, lo[1] - pad_m, hi[0] + pad_m, hi[1] + pad_m)], crs=crs)
+    return frame_bounds(gpd.GeoDataFrame(geometry=box))
 
 
 def data_bounds(overlays: list[Overlay]) -> tuple[float, float, float, float] | None:

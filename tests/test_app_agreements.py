@@ -226,3 +226,97 @@ def test_report_form_finds_a_typed_place_or_says_it_does_not_know_it(store):
     at.text_input(key="report_address").set_value("Nirgendwostraße 5").run()
     at.button(key="report_address_go").click().run()
     assert "nicht gefunden" in at.error[0].value
+
+
+def _with_base(store: Store) -> None:
+    """A few buildings and a street as the store's base map (as `lagebild basemap import` leaves them)."""
+    import geopandas as gpd
+    import shapely
+
+    c = store.area.boundary.centroid
+    rows = [("building", "", "Eisenbahnstraße", str(n), shapely.box(c.x + 20 * n, c.y + 15, c.x + 20 * n + 12,
+                                                                    c.y + 27)) for n in range(1, 6)]
+    rows.append(("street", "Eisenbahnstraße", "", "", shapely.LineString([(c.x - 100, c.y), (c.x + 300, c.y)])))
+    store.write_base("test", gpd.GeoDataFrame(rows, columns=["theme", "name", "street", "housenumber", "geometry"],
+                                              crs=store.area.crs))
+
+
+def _map_script(at) -> str:
+    import json
+
+    (comp,) = at.get("component_instance")
+    return json.loads(comp.proto.json_args)["script"]
+
+
+def _fit(script: str) -> tuple[float, float, float, float]:
+    s, w, n, e = map(float, re.search(r"LB\.keepFit\([^,]+, \[\[([\d.]+),([\d.]+)\],\[([\d.]+),([\d.]+)\]\]\)",
+                                      script).groups())
+    return s, w, n, e
+
+
+def test_report_form_and_agreements_maps_show_the_base_map_fitted_to_the_data(store):
+    """'Meldung erfassen' was an empty box at 1 km scale ("auf die Karte tippen" – where?) and the
+    Vereinbarungen map far out without buildings: both show the base map and open fitted to the data."""
+    from streamlit.testing.v1 import AppTest
+
+    from app_support.state import USER_KEY, LocalUser
+
+    _with_base(store)
+
+    def script() -> None:
+        from app_pages import report_form
+
+        report_form.render()
+
+    at = AppTest.from_function(script, default_timeout=180)
+    at.session_state[USER_KEY] = LocalUser(name="feld", role="rapport")
+    at.run()
+    assert not at.exception, at.exception
+    area = store.area.boundary_display.bounds  # minx, miny, maxx, maxy
+    for page_at in (at, _page("rapport")):
+        assert not page_at.exception, page_at.exception
+        script_text = _map_script(page_at)
+        assert re.search(r'LB\.base\("[0-9a-f]+", "building"', script_text)  # the buildings layer
+        s, w, n, e = _fit(script_text)
+        assert area[1] <= s < n <= area[3] and area[0] <= w < e <= area[2]
+        # closer than the whole study area (which opened at 1 km scale)
+        assert (n - s) * (e - w) < 0.8 * (area[3] - area[1]) * (area[2] - area[0])
+
+
+def test_new_agreement_is_due_by_the_next_rapport_not_today(store):
+    """"fällig bis" defaulted to today, the same as "vereinbart am": a new agreement is due at the next
+    Rapport (two months on)."""
+    from datetime import date
+
+    from geo.data.agreements import default_due
+
+    assert default_due(date(2026, 11, 10)) == date(2027, 1, 10)
+    assert default_due(date(2026, 12, 31)) == date(2027, 2, 28)
+    at = _page()
+    dates = {d.label: d.value for d in at.date_input}
+    assert dates["vereinbart am"] == date(2026, 11, 10)  # $LAGEBILD_TODAY
+    assert dates["fällig bis"] == date(2027, 1, 10)
+
+
+def test_report_correction_lists_records_by_date_place_and_count(store):
+    """'Meldung korrigieren' listed records as "31.10.2026 22:05 · afc6f114e6bf4427" (a hash): it names
+    the place (from the base map) and what was reported."""
+    from streamlit.testing.v1 import AppTest
+
+    from app_support.state import USER_KEY, LocalUser
+
+    _with_base(store)
+
+    def script() -> None:
+        from app_pages import report_form
+
+        report_form.render()
+
+    at = AppTest.from_function(script, default_timeout=180)
+    at.session_state[USER_KEY] = LocalUser(name="feld", role="rapport")
+    at.run()
+    assert not at.exception, at.exception
+    options = at.selectbox(key="report_fix_id").options
+    assert options and all(re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d · .+ · \d+ Spritzen?", o) for o in options), \
+        options[:3]
+    assert not any(re.search(r"[0-9a-f]{16}", o) for o in options), options[:3]

@@ -72,3 +72,43 @@ def test_forecast_tab_explains_the_backtest_in_plain_german(demo_store, monkeypa
                                    "Zeiträume"]
     assert (table["gewählt"] == "✔").sum() == 1
     assert table["Karte"].str.contains("Zeitgewichtung").any() and table["Karte"].str.contains("Kerndichte").any()
+    # German numbers like the sentence above ("PAI 22,9"), never "22.9"; whole percentages as "30 %"
+    for col in ("PAI", "± Streuung", "Stabilität (RRI)"):
+        assert table[col].str.fullmatch(r"–|-?\d+(,\d+)?").all(), table[col].tolist()
+        assert table[col].str.contains(",").any(), table[col].tolist()
+    assert not table["Karte"].str.contains(r"\d,\d\d %").any(), table["Karte"].tolist()
+    # the table names spans as the sentence does: months, not "Zeiträume"
+    assert table["Karte"].str.contains("Halbwertszeit 4 Monate").any(), table["Karte"].tolist()
+    assert not table["Karte"].str.contains(r"\d Zeitr").any(), table["Karte"].tolist()
+    captions = " ".join(c.value for c in at.caption)
+    assert "von je 2 Monaten " in captions, captions
+
+
+def _folium_args(at) -> list[dict]:
+    """The arguments of every st_folium map on the page (in page order)."""
+    import json
+
+    return [json.loads(c.proto.json_args) for c in at.get("component_instance")]
+
+
+def test_periods_maps_never_report_back_and_coupled_maps_sync_in_the_browser(app):
+    """A map that reports its view (``returned_objects``) reruns the page seconds after it loaded and a
+    navigation click during that rerun is lost: no map on the page reports anything. "Karten koppeln"
+    couples A and B in the browser on one channel, and every map refits once its frame has its size."""
+    import re
+
+    at = app()
+    assert not at.exception, at.exception
+    maps = _folium_args(at)
+    assert len(maps) == 3  # A, B, Veränderung A → B
+    assert [m["returned_objects"] for m in maps] == [[], [], []]
+    channels = [re.findall(r'LB\.syncView\([^,]+, "([0-9a-f]+)"\)', m["script"]) for m in maps]
+    assert channels[0] and channels[0] == channels[1] and not channels[2]
+    fits = [re.findall(r"LB\.keepFit\([^,]+, (\[\[.*?\]\])\)", m["script"]) for m in maps]
+    assert fits[0] and fits[0] == fits[1] == fits[2]  # the change map opens like A and B
+    # a rerun keeps the scripts (a changed script would draw the maps anew)
+    at.run()
+    assert [m["script"] for m in _folium_args(at)] == [m["script"] for m in maps]
+    # uncoupled: no channel
+    at.toggle(key="cmp_sync").set_value(False).run()
+    assert not any("LB.syncView" in m["script"] for m in _folium_args(at))

@@ -54,3 +54,50 @@ def test_public_role_sees_no_analysis(app):
     at = app("oeffentlich")
     assert not at.exception
     assert [i.value for i in at.info] == ["Diese Seite steht nur den Partnern des Drogenrapports zur Verfügung."]
+
+
+def _chart_columns(at) -> list[set[str]]:
+    """Per Vega-Lite chart on the page: the columns of its data (what "Daten anzeigen" shows)."""
+    import io
+
+    import pyarrow as pa
+
+    out = []
+    for chart in at.get("vega_lite_chart"):
+        cols: set[str] = set()
+        tables = [chart.proto.data] if chart.proto.HasField("data") else []
+        tables += [d.data for d in chart.proto.datasets]
+        for t in tables:
+            if t.data:
+                cols |= set(pa.ipc.open_stream(io.BytesIO(t.data)).read_all().column_names)
+        out.append(cols - {"__index__", "index"} - {c for c in cols if c.startswith("__index_level")})
+    return out
+
+
+def test_charts_carry_german_data_and_whole_counts(app):
+    """'Daten anzeigen' on a chart shows its data: German column names only (not ``weight``, ``hour``,
+    ``Wert (de)``); the suggested time blocks count whole finds (``36``, not ``36,0``)."""
+    at = app()
+    assert not at.exception, at.exception
+    charts = _chart_columns(at)
+    assert len(charts) >= 3, charts  # the heat table, the comparison by hour, the small tables per place
+    assert charts[0] == {"Tag", "Stunde", "Meldungen"}, charts[0]
+    assert {"Stunde", "Zeitraum", "Anteil (%)"} == charts[1], charts[1]
+    assert all(c == {"Tag", "Stunde", "Anteil (%)"} for c in charts[2:]), charts[2:]
+    blocks = next(d.value for d in at.dataframe if "Zeit" in d.value.columns)
+    counts = blocks["Spritzenfunde"].astype(str)
+    assert counts.str.fullmatch(r"\d+(,\d)?").all() and not counts.str.endswith(",0").any(), counts.tolist()
+
+
+def test_heat_tables_give_each_weekday_a_fixed_row_height(app):
+    """A fixed total height was shared with the title and axes when Streamlit fits a chart: the small
+    tables' rows shrank until the weekday labels (Mo … So) overlapped. Rows have a step height now."""
+    import json
+
+    at = app()
+    assert not at.exception, at.exception
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    heat = [s for s in specs if s.get("mark", {}).get("type") == "rect"]
+    assert len(heat) >= 2, len(specs)
+    assert all(s["height"] == {"step": s["height"]["step"]} and s["height"]["step"] >= 16 for s in heat), \
+        [s.get("height") for s in heat]

@@ -44,3 +44,19 @@ def test_kde_surface_equals_direct_kernel_sum(shape):
         assert (got[want == 0] == 0).all()
     both = kde_surface(grid, np.column_stack([counts, 2 * counts]), 150.0)
     assert np.allclose(both[:, 1], 2 * kde_surface(grid, counts, 150.0))
+
+
+def test_labels_say_spans_in_months_like_the_sentence_and_whole_percentages():
+    from geo.analysis.forecast_surfaces import Candidate
+
+    blend = Candidate("blend", 0.7, 6)
+    assert blend.label() == "Mischung (70 % letzter Zeitraum, 30 % letzte 6 Zeiträume)"  # not "30,00 %"
+    assert blend.label(None, "2 Monate") == "Mischung (70 % letzte 2 Monate, 30 % letzte 12 Monate)"
+    decay = Candidate("decay", 2, 0)
+    assert decay.label(None, "2 Monate") == "Zeitgewichtung (Halbwertszeit 4 Monate)"
+    assert "Halbwertszeit 4 Monate" in decay.phrase("2 Monate")  # the same words as the headline
+    assert Candidate("counts", 1, 1).label(None, "1 Monat") == "Anzahl des letzten Monats"
+    assert (Candidate("kde", "arcgis", 3).label(None, "30 Tage")
+            == "Kerndichte (Bandbreite ArcGIS-Standard, letzte 90 Tage)")
+    assert (Candidate("gistar", 1.5, 1).label(None, "1 Monat")
+            == "Hotspots Gi* (Distanzband 1,5 Zellgrößen, letzter Monat)")

@@ -424,3 +424,36 @@ def test_emerging_patterns_have_distinct_colours_and_symbols():
     items = emerging_legend_items(cells)
     assert [i[2] for i in items] == [EMERGING_SYMBOLS["new_hot"], EMERGING_SYMBOLS["persistent_hot"]]
     assert "lb-glyph-sym" in legend_html("Trend", items) and "★" in legend_html("Trend", items)
+
+
+def test_emerging_symbols_only_from_the_zoom_where_cells_are_wider_than_a_symbol():
+    """40 m cells at the opening zoom (~15) are 13 px wide: 14-px symbols on each would hide the
+    pattern colours (a black mass). Symbols appear only where a cell is ≥ 18 px wide."""
+    from geo.analysis.emerging import PATTERNS
+    from layers.compare import emerging_layer, glyph_min_zoom
+
+    assert glyph_min_zoom(40, 51.34) == 16  # 40 m = 26 px at zoom 16, 13 px at zoom 15
+    assert glyph_min_zoom(150, 51.34) == 14
+    assert glyph_min_zoom(400, 51.34) == 13
+    for cell_m, zoom in ((40, 16), (150, 14)):
+        boxes = [shapely.box(318000 + cell_m * i, 5696000, 318000 + cell_m * (i + 1), 5696000 + cell_m)
+                 for i in range(3)]
+        cells = gpd.GeoDataFrame({"pattern": ["new_hot", "persistent_hot", "sporadic_hot"], "trend_z": 0.0,
+                                  "trend_p": 1.0, "n_hot": 1, "n_cold": 0, "count_total": 3},
+                                 geometry=boxes, crs=AREA.crs)
+        exprs = [child.expression for child in emerging_layer(cells)._children.values()]
+        assert re.search(rf"^LB\.glyphs\(\[.*\], {zoom}\)$", exprs[1]), exprs[1][-40:]
+        # cells filled with their pattern's colour, thin outlines
+        fc = _json_arg(exprs[0], "LB.geojson")
+        styles = [f["properties"]["_style"] for f in fc["features"]]
+        assert [s["fillColor"] for s in styles] == [PATTERNS[p][1] for p in cells["pattern"]]
+        assert all(s["weight"] <= 0.5 and s["fillOpacity"] >= 0.7 for s in styles)
+
+
+def test_german_ui_script_survives_st_html():
+    """``st.html`` sanitises what looks like a tag, even inside the script: a comment with
+    ``<chart title>`` stopped the whole translation script in the app. No tag-like text in it."""
+    from layers.assets import german_ui_script
+
+    body = german_ui_script().removeprefix("<script>").removesuffix("</script>")
+    assert not re.search(r"<[A-Za-z/!?]", body), re.search(r".{20}<[A-Za-z/!?].{20}", body)

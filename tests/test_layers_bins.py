@@ -168,7 +168,9 @@ def test_suggestions_are_numbered_in_rank_order(result):
     assert items[0]["title"] == "Vorschlag 1" and "+" in items[0]["tip"]
     rows = dict(items[0]["rows"])
     assert rows["neu: Funde"] == str(int(sites["gain_finds"].iloc[0]))
-    lat, lon = (float(v) for v in rows["Lage (WGS84)"].split(","))
+    # German decimal comma, as the crew CSV and "Meldung erfassen" write coordinates
+    assert re.fullmatch(r"\d{2},\d{6}", rows["Breite (WGS84)"]) and re.fullmatch(r"\d{2},\d{6}", rows["Länge (WGS84)"])
+    lat, lon = (float(rows[f"{c} (WGS84)"].replace(",", ".")) for c in ("Breite", "Länge"))
     p = gpd.GeoSeries([sites.geometry.iloc[0]], crs=AREA.crs).to_crs("EPSG:4326").iloc[0]
     assert (lat, lon) == pytest.approx((p.y, p.x), abs=1e-6)
     assert "textContent" not in markers and "innerHTML" not in markers and lb.SITE_COLOUR in css

@@ -162,3 +162,36 @@ def test_hotspot_cells_are_drawn_with_popup_and_tooltip(chromium, block_outside,
         return Array.from(c.getContext('2d').getImageData(p.x * r, p.y * r, 1, 1).data); }}""")
     assert rgb[0] > 180 and rgb[2] < 120 and rgb[3] > 100  # red-ish fill (#d62f27 at 62 %)
     assert errors == [] and blocked == []
+
+
+def test_german_ui_script_translates_chart_and_table_toolbars(chromium):
+    """Streamlit's element toolbars (Altair charts, dataframes) and screen-reader labels in German;
+    data texts stay as they are."""
+    from layers.assets import german_ui_script
+
+    page = chromium.new_page()
+    page.set_content(
+        '<body><div id="tip"><p>Show data</p></div>'
+        '<button id="b1" aria-label="Show data: Spritzenfunde je Monat"></button>'
+        '<button id="b2" aria-label="Download as PNG"></button>'
+        '<button id="b3" aria-label="Copy Vega-Lite spec: Lorenzkurve"></button>'
+        '<button id="b4" aria-label="Show/hide columns"></button>'
+        '<button id="b5" aria-label="Collapse sidebar"></button>'
+        '<span id="b6" role="button" aria-label="Remove Spritzenfunde"></span>'
+        '<p id="data">Show data about Eisenbahnstraße</p></body>')
+    page.add_script_tag(content=german_ui_script().removeprefix("<script>").removesuffix("</script>"))
+    # a tooltip that appears later (hover) is translated too
+    page.evaluate("() => { const d = document.createElement('div'); d.id = 'later';"
+                  " d.appendChild(document.createTextNode('Show chart')); document.body.appendChild(d); }")
+    page.wait_for_function("() => document.getElementById('later').textContent === 'Diagramm anzeigen'",
+                           timeout=5_000)
+    label = lambda i: page.get_attribute(f"#{i}", "aria-label")  # noqa: E731
+    assert page.inner_text("#tip") == "Daten anzeigen"
+    assert label("b1") == "Daten anzeigen: Spritzenfunde je Monat"
+    assert label("b2") == "Als PNG herunterladen"
+    assert label("b3") == "Diagrammbeschreibung kopieren: Lorenzkurve"
+    assert label("b4") == "Spalten ein-/ausblenden"
+    assert label("b5") == "Seitenleiste einklappen"
+    assert label("b6") == "Spritzenfunde entfernen"
+    assert page.inner_text("#data") == "Show data about Eisenbahnstraße"  # not a whole framework text
+    page.close()

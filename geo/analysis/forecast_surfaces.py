@@ -74,23 +74,36 @@ class Candidate:
             return f"gistar d={_num(p)}c"
         return f"blend a={_num(p)}"
 
-    def label(self, cell_m: float | None = None) -> str:
-        """German description, e.g. ``Zeitgewichtung (Halbwertszeit 2 Zeiträume)``."""
+    def label(self, cell_m: float | None = None, period_text: str | None = None) -> str:
+        """German description, e.g. ``Zeitgewichtung (Halbwertszeit 2 Zeiträume)``.
+
+        With ``period_text`` (one period, e.g. ``"2 Monate"``) spans are said in months or days as in
+        :meth:`phrase`: ``Zeitgewichtung (Halbwertszeit 4 Monate)``, ``Anzahl der letzten 12 Monate``.
+        """
         p = self.param
+
+        def window(periods: int) -> str:  # "letzte 6 Zeiträume" / "letzte 12 Monate"
+            if period_text:
+                return _window_noun(periods, period_text)
+            return "letzter Zeitraum" if periods == 1 else f"letzte {periods} Zeiträume"
+
         if self.family == "counts":
+            if period_text:
+                return f"Anzahl {_window_text(int(p), period_text)}"
             return "Anzahl im letzten Zeitraum" if int(p) == 1 else f"Anzahl der letzten {int(p)} Zeiträume"
         if self.family == "decay":
-            return f"Zeitgewichtung (Halbwertszeit {_de(p)} {'Zeitraum' if p == 1 else 'Zeiträume'})"
+            span = _span_text(float(p), period_text) if period_text else (
+                f"{_de(p)} {'Zeitraum' if p == 1 else 'Zeiträume'}")
+            return f"Zeitgewichtung (Halbwertszeit {span})"
         if self.family == "kde":
-            w = "letzter Zeitraum" if self.window == 1 else f"letzte {self.window} Zeiträume"
             b = "Bandbreite ArcGIS-Standard" if p == "arcgis" else (
                 f"Bandbreite {_de(float(p) * cell_m)} m" if cell_m else f"Bandbreite {_de(p)} Zellgrößen")
-            return f"Kerndichte ({b}, {w})"
+            return f"Kerndichte ({b}, {window(self.window)})"
         if self.family == "gistar":
             d = f"{_de(float(p) * cell_m)} m" if cell_m else f"{_de(p)} Zellgrößen"
-            return f"Hotspots Gi* (Distanzband {d}, letzter Zeitraum)"
-        return (f"Mischung ({_de(100 * float(p))} % letzter Zeitraum, {_de(100 * (1 - float(p)))} % "
-                f"letzte {BLEND_LONG} Zeiträume)")
+            return f"Hotspots Gi* (Distanzband {d}, {window(1)})"
+        return (f"Mischung ({_de(100 * float(p))} % {window(1)}, {_de(100 * (1 - float(p)))} % "
+                f"{window(BLEND_LONG)})")
 
     def phrase(self, period_text: str, cell_m: float | None = None) -> str:
         """German phrase for a sentence: ``aus den Funden der letzten 12 Monate mit Zeitgewichtung``.
@@ -116,8 +129,8 @@ def _num(v: float | str) -> str:
 
 def _de(v: float | str) -> str:
     """German number without needless decimals: ``2``, ``0,5``, ``1.500``."""
-    v = float(v)
-    return fmt.number(v, 0 if v.is_integer() else (1 if (10 * v).is_integer() else 2))
+    v = round(float(v), 6)  # 100 * (1 - 0.7) is 30.000000000000004, shown as 30
+    return fmt.number(v, 0 if v.is_integer() else (1 if round(10 * v, 6).is_integer() else 2))
 
 
 def _span_text(periods: float, period_text: str) -> str:
@@ -145,6 +158,14 @@ def _window_text(periods: int, period_text: str) -> str:
     if unit.startswith("Monat"):
         return "des letzten Monats" if total == 1 else f"der letzten {total} Monate"
     return "des letzten Tages" if total == 1 else f"der letzten {total} Tage"
+
+
+def _window_noun(periods: int, period_text: str) -> str:
+    """``letzte 12 Monate`` / ``letzter Monat`` for ``periods`` periods of ``period_text``."""
+    text = _window_text(periods, period_text)
+    if text.startswith("des letzten "):
+        return "letzter " + text.removeprefix("des letzten ").removesuffix("s").removesuffix("e")
+    return "letzte " + text.removeprefix("der letzten ")
 
 
 def default_candidates() -> list[Candidate]:

@@ -30,7 +30,7 @@ import shapely
 from geo.core import fmt
 from geo.core.area import DISPLAY_CRS, StudyArea
 from geo.core.errors import UserError
-from geo.core.period import parse_date
+from geo.core.period import BLOCK_MONTHS, parse_date
 from geo.core.schema import (
     AGREEMENT_KINDS,
     AGREEMENT_STATUSES,
@@ -77,6 +77,13 @@ def today() -> date:
     """Today's date, or ``$LAGEBILD_TODAY`` when set (the reference for "overdue")."""
     text = os.environ.get(TODAY_ENV, "").strip()
     return parse_date(text) if text else date.today()
+
+
+def default_due(agreed: date) -> date:
+    """When an agreement is due unless the meeting says otherwise: the next Rapport, which meets every
+    :data:`geo.core.period.BLOCK_MONTHS` (2) months – ``agreed`` plus two months (the month's last day
+    when that day does not exist: 31.12. → 28./29.02.)."""
+    return (pd.Timestamp(agreed) + pd.DateOffset(months=BLOCK_MONTHS)).date()
 
 
 # ---------------------------------------------------------------------------- words
@@ -490,5 +497,5 @@ __all__ = [
     "for_role", "forecast_places", "german_table", "get_agreement", "hot_cells", "link_measure", "measure_rows",
     "overdue", "parse_body", "parse_kind", "parse_status", "place_from_forecast", "place_from_hotspot",
     "place_from_latlon", "place_from_name",
-    "set_status", "status_label", "today",
+    "default_due", "set_status", "status_label", "today",
 ]

@@ -722,13 +722,79 @@
     map.fitBounds(bounds, { padding: [12, 12], maxZoom: 17 });
   };
 
+  /** True once the user has pressed, wheeled or touched the map (zoom buttons included). */
+  function watchUser(map) {
+    if (map._lbWatch) return;
+    map._lbWatch = true;
+    ["mousedown", "touchstart", "wheel", "keydown", "dblclick"].forEach(function (type) {
+      map.getContainer().addEventListener(type, function () { map._lbUser = true; }, true);
+    });
+  }
+
+  /** Keep the map fitted to [[s, w], [n, e]] while its frame is still being laid out: Streamlit
+   *  sizes a map's frame after the map script ran, so a fit made then is taken at the wrong size
+   *  (a map far zoomed out, or one side-by-side map a zoom level off the other). The map refits
+   *  whenever its container changes size, until the user moves it or another view is set. */
+  LB.keepFit = function (map, bounds) {
+    watchUser(map);
+    var fitting = false;
+    map._lbKeepFit = true;
+    function fit() {
+      if (!map._lbKeepFit || map._lbUser) return;
+      var size = map.getSize();
+      if (!size.x || !size.y) return;
+      fitting = true;
+      map.fitBounds(bounds, { animate: false, maxZoom: 17 });
+      fitting = false;
+    }
+    map.on("movestart", function () { if (!fitting) map._lbKeepFit = false; });
+    map.on("resize", fit);
+    if (window.ResizeObserver) {
+      new ResizeObserver(function () { map.invalidateSize({ pan: false }); fit(); }).observe(map.getContainer());
+    }
+    fit();
+  };
+
+  /** Maps side by side that move together: a pan or zoom by the user in one map is sent to the
+   *  others on the same ``channel`` (a BroadcastChannel, so nothing goes back to the server and the
+   *  page does not rerun). */
+  LB.syncView = function (map, channel) {
+    if (!window.BroadcastChannel) return;
+    watchUser(map);
+    var bc = new BroadcastChannel("lagebild-sync-" + channel), quiet = false;
+    map.on("moveend", function () {
+      if (quiet || !map._lbUser) return;
+      var c = map.getCenter();
+      bc.postMessage({ lat: c.lat, lng: c.lng, zoom: map.getZoom() });
+    });
+    bc.onmessage = function (ev) {
+      var v = ev.data || {};
+      if (typeof v.lat !== "number" || typeof v.lng !== "number" || typeof v.zoom !== "number") return;
+      map._lbKeepFit = false;
+      quiet = true;
+      map.setView([v.lat, v.lng], v.zoom, { animate: false });
+      quiet = false;
+    };
+  };
+
   /** Symbols centred on points: [[lat, lon, glyph], ...] (glyph set as plain text; not clickable). */
-  LB.glyphs = function (items) {
-    return L.layerGroup(items.map(function (it) {
+  LB.glyphs = function (items, minZoom) {
+    var markers = items.map(function (it) {
       var icon = L.divIcon({ html: el("span", null, it[2]), className: "lb-glyph", iconSize: [14, 14],
         iconAnchor: [7, 7] });
       return L.marker([it[0], it[1]], { icon: icon, interactive: false, keyboard: false });
-    }));
+    });
+    if (!minZoom) return L.layerGroup(markers);
+    // only from ``minZoom`` on: below it the symbols are larger than their cells and cover the colours
+    var group = L.layerGroup(), map = null;
+    function update() {
+      var show = map.getZoom() >= minZoom;
+      if (show && !group.getLayers().length) markers.forEach(function (m) { group.addLayer(m); });
+      if (!show && group.getLayers().length) group.clearLayers();
+    }
+    group.on("add", function () { map = group._map; update(); map.on("zoomend", update); });
+    group.on("remove", function () { if (map) map.off("zoomend", update); group.clearLayers(); });
+    return group;
   };
 
   // ------------------------------------------------------------------ legend

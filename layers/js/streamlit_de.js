@@ -47,6 +47,38 @@
     "Search": "Suchen",
     "Fullscreen": "Vollbild",
     "Close fullscreen": "Vollbild beenden",
+    // element toolbars (tooltips; their aria-labels add ": " and the title of the chart, see the pattern below)
+    "Show data": "Daten anzeigen",
+    "Show chart": "Diagramm anzeigen",
+    "Download as PNG": "Als PNG herunterladen",
+    "Download as SVG": "Als SVG herunterladen",
+    "Copy Vega-Lite spec": "Diagrammbeschreibung kopieren",
+    "Copied!": "Kopiert!",
+    "Show/hide columns": "Spalten ein-/ausblenden",
+    "Hide column": "Spalte ausblenden",
+    "Pin column": "Spalte fixieren",
+    "Unpin column": "Spalte lösen",
+    "Copy column name": "Spaltennamen kopieren",
+    "Sort ascending": "Aufsteigend sortieren",
+    "Sort descending": "Absteigend sortieren",
+    "Clear selection": "Auswahl aufheben",
+    "Close Search": "Suche schließen",
+    "Next Result": "Nächster Treffer",
+    "Previous Result": "Vorheriger Treffer",
+    // screen-reader labels
+    "Collapse sidebar": "Seitenleiste einklappen",
+    "Expand sidebar": "Seitenleiste ausklappen",
+    "Show password": "Passwort anzeigen",
+    "Hide password": "Passwort verbergen",
+    "Previous month": "Vorheriger Monat",
+    "Next month": "Nächster Monat",
+    "Increment": "Erhöhen",
+    "Decrement": "Verringern",
+    "Link to heading": "Link zu dieser Überschrift",
+    "App pages": "Seiten",
+    "Add files": "Dateien hinzufügen",
+    "file upload": "Datei hochladen",
+    "Selected values": "Gewählte Werte",
     "January": "Januar", "February": "Februar", "March": "März", "May": "Mai", "June": "Juni",
     "July": "Juli", "October": "Oktober", "December": "Dezember",
   };
@@ -60,6 +92,11 @@
     [/^(January|February|March|April|May|June|July|August|September|October|November|December) (\d{4})$/,
       function (m) { return (EXACT[m[1]] || m[1]) + " " + m[2]; }],
   ];
+  // toolbar buttons' aria-labels: "Show data: Spritzenfunde je Monat" (the label, the element's title)
+  PATTERNS.push([/^(Show data|Show chart|Download as PNG|Download as SVG|Copy Vega-Lite spec|Fullscreen|Close fullscreen|Download as CSV|Search|Show\/hide columns): (.+)$/,
+    function (m) { return EXACT[m[1]] + ": " + m[2]; }]);
+  PATTERNS.push([/^Remove (.+)$/, function (m) { return m[1] + " entfernen"; }]);
+  PATTERNS.push([/^Help for (.+)$/, function (m) { return "Hilfe zu " + m[1]; }]);
   var WEEKDAYS = { "Monday": "Montag", "Tuesday": "Dienstag", "Wednesday": "Mittwoch", "Thursday": "Donnerstag",
     "Friday": "Freitag", "Saturday": "Samstag", "Sunday": "Sonntag" };
   function germanDate(text) {  // "Thursday, October 1, 2026" -> "Donnerstag, 1. Oktober 2026"
