@@ -445,23 +445,28 @@ def districts(token: str) -> gpd.GeoDataFrame | None:
     return d[shapely.intersects(area.boundary, d.geometry.values)]
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def _store_layers(path: str, token: str, role: str | None) -> tuple[str, ...]:
+    return tuple((get_store() if role is None else role_store(role)).layers())
+
+
 @st.cache_data(max_entries=4, show_spinner=False)
-def _store_layers(path: str, token: str) -> tuple[tuple[str, ...], bool]:
-    store = get_store()
-    return tuple(store.layers()), store.is_empty()
+def _store_empty(path: str, token: str) -> bool:
+    return get_store().is_empty()
 
 
 def store_layers() -> list[str]:
-    """Kinds with a layer in the app's store (:meth:`Store.layers`), looked up once per store content."""
+    """Kinds with a layer in the app's store (:meth:`Store.layers`), looked up once per store content (on
+    PostGIS as the current user's database role)."""
     store = get_store()
-    return list(_store_layers(str(store.path), store.version())[0])
+    return list(_store_layers(str(store.path), store.version(), _db_role(store)))
 
 
 def store_is_empty(store: Store) -> bool:
     """Whether the store holds no data: for the app's GeoPackage store looked up once per store content; on
     PostGIS as the current user's database role may count them."""
     if not _on_postgis(store):
-        return _store_layers(str(store.path), store.version())[1] if store is get_store() else store.is_empty()
+        return _store_empty(str(store.path), store.version()) if store is get_store() else store.is_empty()
     if current_user().role == "oeffentlich":
         from app_support import public
 

@@ -254,9 +254,8 @@ def _fit(script: str) -> tuple[float, float, float, float]:
     return s, w, n, e
 
 
-def test_report_form_and_agreements_maps_show_the_base_map_fitted_to_the_data(store):
-    """'Meldung erfassen' was an empty box at 1 km scale ("auf die Karte tippen" – where?) and the
-    Vereinbarungen map far out without buildings: both show the base map and open fitted to the data."""
+def _report_form(store):
+    """The page 'Meldung erfassen' for a rapport user, with the base map imported, after one run."""
     from streamlit.testing.v1 import AppTest
 
     from app_support.state import USER_KEY, LocalUser
@@ -272,6 +271,13 @@ def test_report_form_and_agreements_maps_show_the_base_map_fitted_to_the_data(st
     at.session_state[USER_KEY] = LocalUser(name="feld", role="rapport")
     at.run()
     assert not at.exception, at.exception
+    return at
+
+
+def test_report_form_and_agreements_maps_show_the_base_map_fitted_to_the_data(store):
+    """'Meldung erfassen' was an empty box at 1 km scale ("auf die Karte tippen" – where?) and the
+    Vereinbarungen map far out without buildings: both show the base map and open fitted to the data."""
+    at = _report_form(store)
     area = store.area.boundary_display.bounds  # minx, miny, maxx, maxy
     for page_at in (at, _page("rapport")):
         assert not page_at.exception, page_at.exception
@@ -301,21 +307,7 @@ def test_new_agreement_is_due_by_the_next_rapport_not_today(store):
 def test_report_correction_lists_records_by_date_place_and_count(store):
     """'Meldung korrigieren' listed records as "31.10.2026 22:05 · afc6f114e6bf4427" (a hash): it names
     the place (from the base map) and what was reported."""
-    from streamlit.testing.v1 import AppTest
-
-    from app_support.state import USER_KEY, LocalUser
-
-    _with_base(store)
-
-    def script() -> None:
-        from app_pages import report_form
-
-        report_form.render()
-
-    at = AppTest.from_function(script, default_timeout=180)
-    at.session_state[USER_KEY] = LocalUser(name="feld", role="rapport")
-    at.run()
-    assert not at.exception, at.exception
+    at = _report_form(store)
     options = at.selectbox(key="report_fix_id").options
     assert options and all(re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d · .+ · \d+ Spritzen?", o) for o in options), \
         options[:3]

@@ -7,11 +7,6 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -22,18 +17,13 @@ from PIL import Image
 from geo.cli import main
 from geo.core.schema import BASE_STYLES
 from geo.data.store import Store
+from tests.e2e_server import running_app
 
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
 TIMEOUT = 120_000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -46,36 +36,10 @@ def server(demo_store, shared_data, tmp_path_factory):
                  "--store", str(store.path)]) == 0
     assert main(["import", str(shared_data / "leipzig_ortsteile.geojson"), "--kind", "district",
                  "--store", str(store.path)]) == 0
-    port = _free_port()
     env = {**os.environ, "LAGEBILD_STORE": str(store.path), "LAGEBILD_DEMO": "0"}
     env.pop("LAGEBILD_TILES", None)  # the default online background, which fails offline
-    log = open(tmp / "streamlit.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError("Streamlit did not start: " + (tmp / "streamlit.log").read_text(errors="replace"))
-            time.sleep(0.3)
+    with running_app(tmp, env) as url:
         yield url, store
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
 
 
 def _pixels(png: bytes, theme: str) -> int:

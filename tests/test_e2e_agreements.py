@@ -9,17 +9,15 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 import shapely
 
 from geo.data.store import Store
+from tests.e2e_server import running_app
 
 pytestmark = pytest.mark.browser
 
@@ -29,49 +27,15 @@ TIMEOUT = 120_000
 TITLE = "E2E Rückschnitt Hecke <b>Ecke</b>"
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(demo_store, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("e2e_agreements")
     store = Store(tmp / "e2e.gpkg")
     shutil.copyfile(demo_store.path, store.path)
-    port = _free_port()
     env = {**os.environ, "LAGEBILD_STORE": str(store.path), "LAGEBILD_TILES": "", "LAGEBILD_DEMO": "0",
            "LAGEBILD_TODAY": "2026-11-10"}
-    log = open(tmp / "streamlit.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError("Streamlit did not start: " + (tmp / "streamlit.log").read_text(errors="replace"))
-            time.sleep(0.3)
+    with running_app(tmp, env) as url:
         yield url, store
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
 
 
 def _page(chromium, block_outside, viewport):

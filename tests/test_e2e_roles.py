@@ -19,8 +19,6 @@ import os
 import platform
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -31,6 +29,7 @@ from pathlib import Path
 import pytest
 
 from geo.cli.app import server_command
+from tests.e2e_server import running_app
 
 pytestmark = pytest.mark.browser
 
@@ -48,12 +47,6 @@ SECRET_PERSON = "Wilhelmine Quast"
 REJECT_PERSON = "Kunigunde Rejektowski"
 #: The exact point of the secret complaints (5 decimals are enough to recognise it, in CSV "51,34567" too).
 LAT, LON = "51.345671", "12.412347"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _secret_complaints(path: Path, day: str) -> Path:
@@ -81,34 +74,11 @@ def server(demo_store, tmp_path_factory):
     accounts = tmp / "accounts.toml"
     for role, (name, password) in ACCOUNTS.items():
         add_user(accounts, name, password, role)
-    port = _free_port()
     env = {**os.environ, "LAGEBILD_STORE": str(store.path), "LAGEBILD_ACCOUNTS": str(accounts),
            "LAGEBILD_TILES": "", "LAGEBILD_DEMO": "0"}
     env.pop("LAGEBILD_METRICS", None)
-    log = open(tmp / "streamlit.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(server_command(port, "127.0.0.1"), cwd=REPO, env=env, stdin=subprocess.DEVNULL,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError("Streamlit did not start: " + (tmp / "streamlit.log").read_text(errors="replace"))
-            time.sleep(0.3)
+    with running_app(tmp, env, lambda port: server_command(port, "127.0.0.1")) as url:
         yield url, store
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)  # our own process group (start_new_session)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
 
 
 # ------------------------------------------------------------------------------------------------ browser helpers
