@@ -105,7 +105,7 @@ def _login(page, url: str, role: str) -> None:
     name, password = ACCOUNTS[role]
     page.goto(url, timeout=TIMEOUT)
     page.get_by_label("Benutzername").fill(name)
-    page.get_by_label("Passwort").fill(password)
+    page.get_by_label("Passwort", exact=True).fill(password)
     page.get_by_role("button", name="Anmelden").click()
     page.locator("[data-testid='stSidebarNav']").wait_for(timeout=TIMEOUT)
     _idle(page)
@@ -222,7 +222,7 @@ def _tour(chromium, block_outside, url: str, store, role: str | None) -> tuple[T
             payload if isinstance(payload, bytes) else payload.encode())))
         for path in ("", "lagekarte", "behaelter", "daten"):
             page.goto(f"{url}/{path}", timeout=TIMEOUT)
-            page.get_by_label("Passwort").wait_for(timeout=TIMEOUT)
+            page.get_by_label("Passwort", exact=True).wait_for(timeout=TIMEOUT)
             _idle(page)
             tour.texts[path] = page.evaluate("() => document.body.innerText")
             tour.offered[path] = page.locator("[data-testid='stDownloadButton']").all_inner_texts()
