@@ -17,6 +17,7 @@ import streamlit as st
 
 from app_support import state
 from app_support.foliumcache import show_map
+from app_support.htmltable import show_table
 from app_support.mapdata import (
     HOTSPOT_KIND_KEY,
     THRESHOLD_KEY,
@@ -78,14 +79,12 @@ def drawn_polygon() -> tuple[dict | None, shapely.Geometry | None]:
 
 # ---------------------------------------------------------------------------- view
 def _selected_place(table: gpd.GeoDataFrame) -> tuple[float, float] | None:
-    sel = st.session_state.get(TABLE_KEY)
-    rows = getattr(getattr(sel, "selection", None), "rows", None)
-    if rows is None and isinstance(sel, dict):
-        rows = (sel.get("selection") or {}).get("rows")
-    if not rows or rows[0] >= len(table):
+    """(lat, lon) of the sensitive place chosen under the table ("Auf der Karte zeigen"), else ``None``."""
+    name = st.session_state.get(TABLE_KEY)
+    rows = table[table["name"] == name] if name else table.iloc[0:0]
+    if not len(rows):
         return None
-    row = table.iloc[rows[0]]
-    return float(row["lat"]), float(row["lon"])
+    return float(rows.iloc[0]["lat"]), float(rows.iloc[0]["lon"])
 
 
 #: Shown instead of a suppressed figure (fewer than :data:`geo.data.access.K_MIN` events).
@@ -207,7 +206,9 @@ def _top_hotspots_section(token: str, filters: state.Filters, kind: str) -> None
     st.caption(f"Zusammenhängende Hotspot-Zellen ({KINDS[kind].label_plural}), benannt nach Straße, Kreuzung "
                f"oder sensiblem Ort; Veränderung gegenüber {filters.previous.label()} in denselben Zellen, mit "
                "Pfeil nur wenn mehr als zufällig (derselbe Test wie bei den Kennzahlen).")
-    st.dataframe(shown, hide_index=True, width="stretch")
+    counts = [c for c in shown.columns if c not in ("Ort", "Veränderung", "Bewertung")]
+    show_table(shown.assign(**{c: [fmt.number(v) for v in shown[c]] for c in counts}),
+               numeric={*counts, "Veränderung"}, name="top_hotspots")
 
 
 def _map_view(table: gpd.GeoDataFrame | None) -> dict | None:
@@ -235,11 +236,12 @@ def _places_section(table: gpd.GeoDataFrame, threshold: int) -> None:
     })
     n_flag = int(table["flagged"].sum())
     st.caption(f"Funde und Beschwerden im Schutzabstand je Ort. Auffällig ab {threshold} "
-               f"(Funde + Beschwerden): {n_flag} Ort(e). Zeile anklicken, um auf der Karte hinzuzoomen.")
+               f"(Funde + Beschwerden): {n_flag} Ort(e).")
     shown = german_table(to_german(shown.rename(columns={"reports_prev": "Vorzeitraum"})))
     shown["Veränderung"] = [fmt.number(v, sign=True) for v in table["change"]]
-    st.dataframe(shown, hide_index=True, key=TABLE_KEY, on_select="rerun", selection_mode="single-row",
-                 width="stretch")
+    show_table(shown, numeric=set(shown.columns[3:]), name="places")
+    st.selectbox("Auf der Karte zeigen", [None, *table["name"]], key=TABLE_KEY,
+                 format_func=lambda n: "–" if n is None else n, help="zoomt die Karte auf den gewählten Ort")
 
 
 def _measures_section(token: str, filters: state.Filters, role: str, within: shapely.Geometry | None) -> None:
@@ -248,7 +250,7 @@ def _measures_section(token: str, filters: state.Filters, role: str, within: sha
     if not len(shown):
         st.info("Keine Maßnahmen im Zeitraum.")
         return
-    st.dataframe(shown, hide_index=True, width="stretch")
+    show_table(shown, name="measures")
 
 
 def _handout_button(user, filters: state.Filters, hs, threshold: int, within, forecast=None) -> None:

@@ -23,6 +23,7 @@ from geo.core.period import Period
 from geo.core.schema import MEASURE_KINDS
 from geo.data.store import Store
 from geo.report.figures import format_change, format_number, measures_list, sensitive_place_table
+from tests.apptables import html_tables
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 RAPPORT = Period(date(2026, 9, 1), date(2026, 10, 31))
@@ -149,18 +150,17 @@ def test_sensitive_places_table_threshold_and_zoom_on_selection(store):
     places = store.read("sensitive_place")
     expected = sensitive_place_table(places, _finds(store, RAPPORT), store.read("complaint", RAPPORT),
                                      _finds(store, RAPPORT.previous()), store.read("complaint", RAPPORT.previous()))
-    table = at.dataframe[0].value
+    table = html_tables(at)["places"]  # a static HTML table: no data-grid code for a new session to load
     assert table["Name"].tolist() == expected["name"].tolist()
     assert table["Spritzenfunde"].tolist() == [format_number(v) for v in expected["finds"]]
     assert (table["auffällig"] == "⚠ auffällig").sum() == int(expected["flagged"].sum())
     at.number_input(key=map_page.THRESHOLD_KEY).set_value(1000).run()
-    assert (at.dataframe[0].value["auffällig"] == "").all()
-    # selecting a row centres the map on that place
-    at.session_state[map_page.TABLE_KEY] = {"selection": {"rows": [1], "columns": []}}
-    at.run()
+    assert (html_tables(at)["places"]["auffällig"] == "").all()
+    # choosing a place under the table centres the map on it
+    name = table["Name"].iloc[1]
+    at.selectbox(key=map_page.TABLE_KEY).set_value(name).run()
     view = at.session_state[map_page.VIEW_KEY]
-    row = at.dataframe[0].value.iloc[1]
-    lat, lon = expected.set_index("name").loc[row["Name"], ["lat", "lon"]]
+    lat, lon = expected.set_index("name").loc[name, ["lat", "lon"]]
     assert view["zoom"] == map_page.PLACE_ZOOM
     assert view["center"][0] == pytest.approx(lat, abs=1e-6) and view["center"][1] == pytest.approx(lon, abs=1e-6)
 
@@ -178,7 +178,7 @@ def test_drawn_polygon_restricts_figures_and_tables(store):
     assert _metrics(at)["Spritzenfunde"][0] == format_number(inside)
     assert any("gezeichnete Fläche" in i.value for i in at.info)
     n_places = shapely.intersects(poly_m, store.read("sensitive_place").geometry.values).sum()
-    assert len(at.dataframe[0].value) == n_places
+    assert len(html_tables(at)["places"]) == n_places
     at.session_state[map_page.MAP_KEY] = {"all_drawings": []}  # deleted on the map
     at.run()
     assert _metrics(at)["Spritzenfunde"][0] == format_number(len(finds))
@@ -187,7 +187,7 @@ def test_drawn_polygon_restricts_figures_and_tables(store):
 def test_measures_list_of_the_period(store):
     at = _app(store)
     expected = measures_list({k: store.read(k, RAPPORT) for k in MEASURE_KINDS}, RAPPORT)
-    shown = at.dataframe[1].value
+    shown = html_tables(at)["measures"]
     assert len(shown) == len(expected) > 0
     assert shown["Maßnahme"].tolist() == expected["measure"].tolist()
     assert [b.label for b in at.get("download_button")] == ["Handout (PDF)"]
@@ -202,7 +202,7 @@ def test_public_role_sees_only_published_cells(store, monkeypatch):
     assert not at.exception and not at.error
     assert _metrics(at)["Spritzenfunde"][0] == format_number(len(_finds(store, RAPPORT)))
     assert "Hotspots" not in _metrics(at)
-    assert len(at.dataframe) == 0  # no places, no measures
+    assert not html_tables(at) and not at.dataframe  # no places, no measures
     assert any("nur als Zellen" in c.value for c in at.caption)
     args = _map_args(at)
     assert "Spritzenfunde je Zelle (ab 5)" in args["layer_control"]
