@@ -33,7 +33,7 @@ ENGLISH = ("Skip to main content", "Drag and drop", "Browse files", "Upload", "p
            "No results", "None", "NaN", "nan", "NaT", "Running", "Deploy", "Press Enter", "Clear all",
            "January", "February", "March", "June", "July", "October", "December", "True", "False")
 #: A number written the English way: thousands comma or decimal point between digits (dates excepted).
-ENGLISH_NUMBER = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d,])|(?<![\d.])\d+\.\d{1,2}(?![\d.])")
+ENGLISH_NUMBER = re.compile(r"(?<![\d.])[1-9]\d{0,2}(?:,\d{3})+(?![\d,])|(?<![\d.])\d+\.\d{1,2}(?![\d.])")
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ binding of a download URL to one browser) is tested end to end in ``tests/test_e
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 
 import pytest
 from streamlit import config
@@ -30,7 +31,9 @@ def _status(path: str, host: str = "localhost:8501", method: str = "GET") -> int
         sent.append(message)
 
     scope = {"type": "http", "method": method, "path": path, "headers": [(b"host", host.encode())]}
-    asyncio.run(SideDoors(_streamlit)(scope, receive, send))
+    # in a thread of its own: a browser test before (Playwright's sync API) leaves a loop running in this one
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, SideDoors(_streamlit)(scope, receive, send)).result()
     return sent[0]["status"]
 
 
