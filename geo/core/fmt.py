@@ -104,10 +104,11 @@ def area_km2(x: float | None, decimals: int = 2) -> str:
 
 
 def p_value(p: float | None, decimals: int = 3) -> str:
-    """A p-value with ``decimals`` places; below ``10 ** -decimals`` it reads ``< 0,001``.
+    """A p-value with ``decimals`` places; below ``10 ** -decimals`` it reads ``< 0,001``, and one that rounds
+    to 1 reads ``1`` (``1,000`` would read as a thousand to many).
 
     >>> p_value(0.0004), p_value(0.0493), p_value(1.0), p_value(0.00149), p_value(None)
-    ('< 0,001', '0,049', '1,000', '0,001', '–')
+    ('< 0,001', '0,049', '1', '0,001', '–')
     """
     if _missing(p):
         return MISSING
@@ -115,6 +116,8 @@ def p_value(p: float | None, decimals: int = 3) -> str:
     limit = 10.0 ** -decimals
     if value < limit and round(value, decimals) < limit:
         return f"< {number(limit, decimals)}"
+    if round(value, decimals) >= 1.0:
+        return "1"
     return number(value, decimals)
 
 
