@@ -608,14 +608,23 @@
       this._canvas.style.pointerEvents = "none";
       this._canvas.style.position = "absolute";
       map.getPane("lbBase").appendChild(this._canvas);
-      map.on("moveend resize", this._redraw, this);
+      map.on("moveend resize", this._schedule, this);
       map.on("zoomstart", this._hide, this);
       this._redraw();
     },
     onRemove: function (map) {
-      map.off("moveend resize", this._redraw, this);
+      map.off("moveend resize", this._schedule, this);
       map.off("zoomstart", this._hide, this);
+      if (this._frame) L.Util.cancelAnimFrame(this._frame);
+      this._frame = null;
       L.DomUtil.remove(this._canvas);
+    },
+    /** One redraw per animation frame, however many moves and resizes came before it (a map that refits
+     *  to its frame while the page lays out fires several). */
+    _schedule: function () {
+      if (this._frame) return;
+      var self = this;
+      this._frame = L.Util.requestAnimFrame(function () { self._frame = null; if (self._map) self._redraw(); });
     },
     _hide: function () {
       this._canvas.style.visibility = "hidden";
