@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.bench_map import CHROMIUM, CHROMIUM_ARGS, WAIT_READY, _offline, time_page  # noqa: E402
+from bench.bench_map import CHROMIUM, CHROMIUM_ARGS, WAIT_READY, _free_port, _offline, time_page  # noqa: E402
 
 TARGET_WARM_S = 2.0
 TARGET_COLD_S = 4.0
@@ -54,12 +53,6 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of process ``pid`` and its children so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return sum(int(f) for f in fields[11:15]) / TICKS  # utime, stime, cutime, cstime
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def entry_script(app_dir: Path) -> Path:

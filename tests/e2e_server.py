@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -17,6 +18,20 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def demo_copy(demo_store, tmp: Path):
+    """A copy of the session's demo store in ``tmp`` (the browser tests write to it)."""
+    from geo.data.store import Store
+
+    store = Store(tmp / "e2e.gpkg")
+    shutil.copyfile(demo_store.path, store.path)
+    return store
+
+
+def offline_env(store, **extra: str) -> dict[str, str]:
+    """This environment with the app on ``store``, no online tiles, no demo data loaded by the app."""
+    return {**os.environ, "LAGEBILD_STORE": str(store.path), "LAGEBILD_TILES": "", "LAGEBILD_DEMO": "0", **extra}
 
 
 def free_port() -> int:

@@ -7,9 +7,7 @@ in file order; the upload test (which changes the store) comes last.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import time
 from datetime import date
 from pathlib import Path
@@ -17,9 +15,8 @@ from pathlib import Path
 import pytest
 
 from geo.core.period import Period
-from geo.data.store import Store
 from geo.report.figures import format_number
-from tests.e2e_server import running_app
+from tests.e2e_server import demo_copy, offline_env, running_app
 
 pytestmark = pytest.mark.browser
 
@@ -34,10 +31,8 @@ RAPPORT = Period(date(2026, 9, 1), date(2026, 10, 31))
 def server(demo_store, tmp_path_factory):
     """The app on a free port; yields ``(url, store)``."""
     tmp = tmp_path_factory.mktemp("e2e")
-    store = Store(tmp / "e2e.gpkg")
-    shutil.copyfile(demo_store.path, store.path)
-    env = {**os.environ, "LAGEBILD_STORE": str(store.path), "LAGEBILD_TILES": "", "LAGEBILD_DEMO": "0"}
-    with running_app(tmp, env) as url:
+    store = demo_copy(demo_store, tmp)
+    with running_app(tmp, offline_env(store)) as url:
         yield url, store
 
 

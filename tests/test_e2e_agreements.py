@@ -6,7 +6,6 @@ One server on a copy of the demo store; ``LAGEBILD_TODAY=2026-11-10`` fixes "ove
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -16,8 +15,7 @@ from pathlib import Path
 import pytest
 import shapely
 
-from geo.data.store import Store
-from tests.e2e_server import running_app
+from tests.e2e_server import demo_copy, offline_env, running_app
 
 pytestmark = pytest.mark.browser
 
@@ -30,11 +28,8 @@ TITLE = "E2E Rückschnitt Hecke <b>Ecke</b>"
 @pytest.fixture(scope="module")
 def server(demo_store, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("e2e_agreements")
-    store = Store(tmp / "e2e.gpkg")
-    shutil.copyfile(demo_store.path, store.path)
-    env = {**os.environ, "LAGEBILD_STORE": str(store.path), "LAGEBILD_TILES": "", "LAGEBILD_DEMO": "0",
-           "LAGEBILD_TODAY": "2026-11-10"}
-    with running_app(tmp, env) as url:
+    store = demo_copy(demo_store, tmp)
+    with running_app(tmp, offline_env(store, LAGEBILD_TODAY="2026-11-10")) as url:
         yield url, store
 
 

@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from geo.data.store import Store
-from tests.e2e_server import running_app
+from tests.e2e_server import demo_copy, offline_env, running_app
 
 pytestmark = pytest.mark.browser
 
@@ -40,10 +37,8 @@ ENGLISH_NUMBER = re.compile(r"(?<![\d.])[1-9]\d{0,2}(?:,\d{3})+(?![\d,])|(?<![\d
 def server(demo_store, tmp_path_factory):
     """The app on a free port with a copy of the demo store; yields ``(url, store)``."""
     tmp = tmp_path_factory.mktemp("meeting")
-    store = Store(tmp / "meeting.gpkg")
-    shutil.copyfile(demo_store.path, store.path)
-    env = {**os.environ, "LAGEBILD_STORE": str(store.path), "LAGEBILD_TILES": "", "LAGEBILD_DEMO": "0"}
-    with running_app(tmp, env) as url:
+    store = demo_copy(demo_store, tmp)
+    with running_app(tmp, offline_env(store)) as url:
         yield url, store
 
 

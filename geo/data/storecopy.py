@@ -88,14 +88,7 @@ def kind_checksum(gdf: gpd.GeoDataFrame, kind: str) -> str:
             frame[c] = s.map(repr)
         else:
             frame[c] = s.astype(object).where(s.notna(), "").astype(str)
-    geoms = np.asarray(gdf.geometry.values, dtype=object)
-    wkb = np.full(len(geoms), "", dtype=object)
-    present = ~shapely.is_missing(geoms)
-    if present.any():
-        wkb[present] = shapely.to_wkb(geoms[present], hex=True, output_dimension=2, byte_order=1)
-    frame["geometry"] = wkb
-    frame = frame.sort_values(RECORD_ID, kind="stable") if RECORD_ID in frame else frame
-    return hashlib.sha256(frame.to_csv(index=False, lineterminator="\n").encode()).hexdigest()
+    return _digest(frame, gdf, [RECORD_ID] if RECORD_ID in frame else [])
 
 
 def _frame_checksum(gdf: gpd.GeoDataFrame, cols: list[str], sort_by: list[str]) -> str:
@@ -109,13 +102,19 @@ def _frame_checksum(gdf: gpd.GeoDataFrame, cols: list[str], sort_by: list[str]) 
             frame[c] = s.map(lambda v: "1" if v else "0")
         else:
             frame[c] = s.astype(object).where(s.notna(), "").astype(str)
+    return _digest(frame, gdf, sort_by)
+
+
+def _digest(frame: pd.DataFrame, gdf: gpd.GeoDataFrame, sort_by: list[str]) -> str:
+    """SHA-256 of the canonical text columns ``frame`` plus ``gdf``'s geometry as 2-D little-endian WKB hex
+    (missing: empty), rows sorted by ``sort_by``."""
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     wkb = np.full(len(geoms), "", dtype=object)
     present = ~shapely.is_missing(geoms)
     if present.any():
         wkb[present] = shapely.to_wkb(geoms[present], hex=True, output_dimension=2, byte_order=1)
     frame["geometry"] = wkb
-    frame = frame.sort_values(sort_by, kind="stable") if len(frame) else frame
+    frame = frame.sort_values(sort_by, kind="stable") if sort_by and len(frame) else frame
     return hashlib.sha256(frame.to_csv(index=False, lineterminator="\n").encode()).hexdigest()
 
 
