@@ -567,6 +567,7 @@
   /* LB.baseData[version] = {s: scale, labels: [[lat, lon, text, angle]], <theme>: {k: "area"|"line",
    * g: [...]}} (layers/baselayers.py): rings are flat delta-encoded integer [lon, lat] pairs (÷ s = degrees). */
   LB.baseData = LB.baseData || {};
+  var BASE_CHUNK = 200;
 
   /** One theme of the base map: every feature drawn in one pass into one canvas in the pane beneath
    *  the data (thousands of buildings cost one path per redraw, not one Leaflet layer each). */
@@ -629,6 +630,25 @@
     _hide: function () {
       this._canvas.style.visibility = "hidden";
     },
+    /** Trace the features in ``view`` ([origin x, y, scale, then the view's box in [0, 1]]) into ``ctx`` and
+     *  ``paint()`` them every BASE_CHUNK features: a software canvas fills and strokes one path of thousands of
+     *  rings far slower than many small ones (7,643 buildings: 0.7 s as one path). */
+    _trace: function (ctx, view, paint) {
+      var ox = view[0], oy = view[1], scale = view[2], inPath = 0;
+      ctx.beginPath();
+      for (var f = 0; f < this._boxes.length; f++) {
+        var b = this._boxes[f];
+        if (b[2] < view[3] || b[0] > view[5] || b[3] < view[4] || b[1] > view[6]) continue;  // outside the view
+        for (var k = this._starts[f]; k < this._starts[f + 1]; k++) {
+          var xy = this._rings[k];
+          ctx.moveTo(xy[0] * scale - ox, xy[1] * scale - oy);
+          for (var i = 2; i < xy.length; i += 2) ctx.lineTo(xy[i] * scale - ox, xy[i + 1] * scale - oy);
+          if (this._area) ctx.closePath();
+        }
+        if (++inPath === BASE_CHUNK) { paint(); ctx.beginPath(); inPath = 0; }
+      }
+      if (inPath) paint();
+    },
     _redraw: function () {
       var map = this._map, size = map.getSize(), origin = map.getPixelBounds().min, c = this._canvas;
       var scale = 256 * Math.pow(2, map.getZoom()), ratio = window.devicePixelRatio || 1;
@@ -639,34 +659,23 @@
       c.style.height = size.y + "px";
       var ctx = c.getContext("2d"), st = this._style, ox = origin.x, oy = origin.y;
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-      var x0 = ox / scale, y0 = oy / scale, x1 = (ox + size.x) / scale, y1 = (oy + size.y) / scale;
-      ctx.beginPath();
-      for (var f = 0; f < this._boxes.length; f++) {
-        var b = this._boxes[f];
-        if (b[2] < x0 || b[0] > x1 || b[3] < y0 || b[1] > y1) continue;  // outside the view
-        for (var k = this._starts[f]; k < this._starts[f + 1]; k++) {
-          var xy = this._rings[k];
-          ctx.moveTo(xy[0] * scale - ox, xy[1] * scale - oy);
-          for (var i = 2; i < xy.length; i += 2) ctx.lineTo(xy[i] * scale - ox, xy[i + 1] * scale - oy);
-          if (this._area) ctx.closePath();
-        }
-      }
+      var view = [ox, oy, scale, ox / scale, oy / scale, (ox + size.x) / scale, (oy + size.y) / scale];
+      var trace = this._trace.bind(this, ctx, view);
       if (this._area) {
         ctx.fillStyle = st.fill;
-        ctx.fill("evenodd");
         ctx.lineWidth = st.width;
         ctx.strokeStyle = st.line;
-        ctx.stroke();
+        trace(function () { ctx.fill("evenodd"); ctx.stroke(); });
       } else {
         ctx.lineJoin = ctx.lineCap = "round";
         if (st.casing) {
           ctx.lineWidth = st.width + 1.5;
           ctx.strokeStyle = st.casing;
-          ctx.stroke();
+          trace(function () { ctx.stroke(); });
         }
         ctx.lineWidth = st.width;
         ctx.strokeStyle = st.line;
-        ctx.stroke();
+        trace(function () { ctx.stroke(); });
       }
       c.style.visibility = "visible";
     },
