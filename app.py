@@ -14,6 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from app_pages import PAGES
 from app_support import state, upload_guard
 from app_support.files import upload_limit_mb
 from geo.core.errors import UserError
@@ -78,15 +79,8 @@ def main() -> None:
         raise
     upload_guard.apply(may_import(user.role), int(upload_limit_mb() * 1024**2))
     partner = may_see_points(user.role)  # the public role is not offered pages that would only refuse it
-    pages = [page for page, partners_only in (
-        (_page("map_page", "Lagekarte", "lagekarte", default=True), False),
-        (_page("compare", "Vergleich", "vergleich"), True),
-        (_page("times_page", "Tageszeiten", "tageszeiten"), True),
-        (_page("bins", "Behälter", "behaelter"), False),
-        (_page("data_page", "Daten", "daten"), False),
-        (_page("agreements", "Vereinbarungen", "vereinbarungen"), False),
-        (_page("report_form", "Meldung erfassen", "meldung"), True),
-    ) if partner or not partners_only]
+    pages = [_page(p.module, p.title, p.url_path, default=i == 0)
+             for i, p in enumerate(PAGES) if partner or not p.partners_only]
     nav = st.navigation(pages)
     with st.sidebar:
         st.markdown("## Lagebild")

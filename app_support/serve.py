@@ -19,6 +19,8 @@ if str(ROOT) not in sys.path:  # the app's packages (app_support, app_pages, geo
 import streamlit as st  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
+from app_pages import PAGES  # noqa: E402
+from app_support.frontend import FrontendFiles  # noqa: E402
 from app_support.side_doors import SideDoors, hide_server_versions  # noqa: E402
 
 #: What the first run of the Lagekarte imports (geopandas, scipy, folium, pyogrio and our analyses: about 3 s):
@@ -37,4 +39,5 @@ def warm_imports() -> None:
 
 hide_server_versions()
 warm_imports()
-app = st.App(ROOT / "app.py", middleware=[Middleware(SideDoors)])
+app = st.App(ROOT / "app.py", middleware=[Middleware(SideDoors),
+                                         Middleware(FrontendFiles, pages=[p.url_path for p in PAGES])])

@@ -53,7 +53,7 @@ def host_allowed(host: str | None) -> bool:
     return is_host_allowed(host)
 
 
-def _route(path: str) -> str:
+def route_path(path: str) -> str:
     """``path`` without ``server.baseUrlPath`` (``/base/_stcore/metrics`` → ``/_stcore/metrics``)."""
     from streamlit import config
 
@@ -65,7 +65,7 @@ def _route(path: str) -> str:
 
 def media_id(path: str) -> str | None:
     """The media file id of a ``/media/<id>.<ext>`` route, else ``None``."""
-    route = _route(path)
+    route = route_path(path)
     if not route.startswith("/media/"):
         return None
     return os.path.splitext(route[len("/media/"):])[0] or None
@@ -186,7 +186,7 @@ class SideDoors:
             return
         self.owners.hook()
         path = scope.get("path", "")
-        if _route(path).rstrip("/") == "/_stcore/metrics" and not metrics_enabled():
+        if route_path(path).rstrip("/") == "/_stcore/metrics" and not metrics_enabled():
             await _plain(send, 404, "Nicht gefunden.")
             return
         file_id = media_id(path) if scope.get("method") in ("GET", "HEAD") else None

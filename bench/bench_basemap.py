@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.bench_map import CHROMIUM, CHROMIUM_ARGS, WAIT_READY, _free_port, _offline, make_finds  # noqa: E402
+from bench.bench_map import CHROMIUM, CHROMIUM_ARGS, WAIT_READY, _free_port, make_finds  # noqa: E402
 from bench.bench_sessions import entry_script, wait_healthy  # noqa: E402
 from geo.core.area import leipziger_osten  # noqa: E402
 from geo.core.schema import SYRINGE_FIND  # noqa: E402
@@ -76,7 +76,6 @@ def _time(browser, url: str, base: bool, timeout_ms: int = 300_000) -> float:
     """Seconds until the map (and its base data) is completely drawn in a new browser session."""
     ctx = browser.new_context(viewport={"width": 1400, "height": 900})
     page = ctx.new_page()
-    _offline(page)
     t0 = time.perf_counter()
     page.goto(url, wait_until="commit", timeout=timeout_ms)
     page.wait_for_selector("iframe[title*='st_folium']", timeout=timeout_ms)

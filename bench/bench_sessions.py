@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.bench_map import CHROMIUM, CHROMIUM_ARGS, WAIT_READY, _free_port, _offline, time_page  # noqa: E402
+from bench.bench_map import CHROMIUM, CHROMIUM_ARGS, WAIT_READY, _free_port, time_page  # noqa: E402
 
 TARGET_WARM_S = 2.0
 TARGET_COLD_S = 4.0
@@ -120,8 +120,6 @@ def time_sessions(browser, url: str, n: int, timeout_ms: int = 600_000) -> float
     """Seconds until ``n`` new sessions, requested at once, all show the complete map."""
     contexts = [browser.new_context(viewport={"width": 1400, "height": 900}) for _ in range(n)]
     pages = [c.new_page() for c in contexts]
-    for page in pages:
-        _offline(page)
     t0 = time.perf_counter()
     for page in pages:
         page.goto(url, wait_until="commit", timeout=timeout_ms)

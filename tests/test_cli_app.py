@@ -87,6 +87,9 @@ def test_app_starts_in_background_without_prompts(tmp_path, headless):
                 break
             time.sleep(0.5)
         assert healthy, "server did not come up"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/vergleich", timeout=5) as r:
+            page = r.read().decode()  # the German page with preloads (app_support.frontend)
+        assert '<html lang="de"' in page and 'rel="modulepreload" crossorigin href="./static/js/Metric.' in page
         time.sleep(1.0)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
