@@ -114,3 +114,18 @@ def test_periods_maps_never_report_back_and_coupled_maps_sync_in_the_browser(app
     # uncoupled: no channel
     at.toggle(key="cmp_sync").set_value(False).run()
     assert not any("LB.syncView" in m["script"] for m in _folium_args(at))
+
+
+def test_period_maps_are_built_once_and_sent_to_every_session(app, monkeypatch):
+    """The Zeiträume tab's three maps are built once per store content, filters and settings and shared by every
+    session (``compare._period_maps``)."""
+    from app_pages import compare
+
+    built = []
+    real = compare.build_payload
+    monkeypatch.setattr(compare, "build_payload", lambda *a, **k: built.append(k["key"]) or real(*a, **k))
+    compare._period_maps.clear()
+    first, second = app(), app()
+    assert not first.exception and not second.exception
+    assert built == ["cmp_map_a", "cmp_map_b", "cmp_change"]
+    assert _folium_args(first) == _folium_args(second)
