@@ -14,9 +14,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from app_pages import PAGES
 from app_support import state, upload_guard
 from app_support.files import upload_limit_mb
+from app_support.pages import PAGES
 from geo.core.errors import UserError
 from geo.data.access import may_import, may_see_points
 from layers.assets import ensure_static, german_ui_script

@@ -19,8 +19,8 @@ if str(ROOT) not in sys.path:  # the app's packages (app_support, app_pages, geo
 import streamlit as st  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
-from app_pages import PAGES  # noqa: E402
 from app_support.frontend import FrontendFiles  # noqa: E402
+from app_support.pages import PAGES  # noqa: E402
 from app_support.side_doors import SideDoors, hide_server_versions  # noqa: E402
 
 #: What the first run of the Lagekarte imports (geopandas, scipy, folium, pyogrio and our analyses: about 3 s):

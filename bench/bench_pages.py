@@ -9,7 +9,7 @@ Run::
 What is measured
 ----------------
 The app on the demo store (offline, as ``bench_sessions``). A browser session opens the Lagekarte and then clicks
-through the navigation: every page of ``app_pages.PAGES`` in order and back to the Lagekarte, looking at each page
+through the navigation: every page of ``app_support.pages.PAGES`` in order and back to the Lagekarte, looking at each page
 for ``--pause`` seconds (1 s) before the next click. One switch lasts from the click until the page's last visible
 change, once it is complete: its title shown, Streamlit's run finished (no running indicator, skeletons or stale
 elements) and every map on the page drawn (``LB.ready()``), and nothing has changed for half a second since. A first
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from app_pages import PAGES  # noqa: E402
+from app_support.pages import PAGES  # noqa: E402
 from bench.bench_map import CHROMIUM, CHROMIUM_ARGS, WAIT_READY  # noqa: E402
 from bench.bench_sessions import app_server, cpu_seconds, demo_store, reference_checkout  # noqa: E402
 

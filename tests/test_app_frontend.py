@@ -10,7 +10,6 @@ import asyncio
 import concurrent.futures
 import re
 
-from app_pages import PAGES
 from app_support.frontend import (
     IMMUTABLE,
     NO_CACHE,
@@ -21,6 +20,7 @@ from app_support.frontend import (
     hashed_files,
     static_dir,
 )
+from app_support.pages import PAGES
 
 
 async def _streamlit(scope, receive, send) -> None:
