@@ -21,6 +21,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_support import state
+from app_support.htmltable import show_table
 from geo.core.area import DISPLAY_CRS
 from geo.core.errors import UserError
 from geo.core.schema import (
@@ -49,6 +50,12 @@ SHOW_CHOICES = ("alle", "offen", "überfällig")
 STATUS_BUTTON_LABELS = {s: f"→ {label}" for s, label in AGREEMENT_STATUSES.items()}
 #: How the form names a place drawn on the map, by GeoJSON type.
 DRAWN_LABELS = {"LineString": "gezeichnete Linie", "Polygon": "gezeichnete Fläche"}
+#: Export columns the list leaves out (the place is on the map; "überfällig" is the red row and the status).
+HIDDEN_COLUMNS = ("Breite", "Länge", "Maßnahmen-ID", "überfällig")
+#: Columns only partners see (internal notes, the publication flag).
+PARTNER_COLUMNS = ("Notizen", "öffentlich")
+#: How an overdue agreement's row is highlighted in the list.
+OVERDUE_ROW_STYLE = f"background-color:#ffebee;color:{OVERDUE_COLOUR};font-weight:600"
 
 
 def _picked_place() -> tuple[dict | None, str]:
@@ -147,18 +154,12 @@ def _list_section(table: pd.DataFrame, effects: dict, public: bool) -> pd.DataFr
         return shown
     out = ag.german_table(shown.assign(status_label=[ag.status_label(s, o) for s, o in
                                                      zip(shown["status"], shown["overdue"], strict=True)]))
-    out = out.drop(columns=[c for c in ("Breite", "Länge", "Maßnahmen-ID", "überfällig") if c in out])
-    if public:
-        out = out.drop(columns=[c for c in ("Notizen", "öffentlich") if c in out])
+    out = out.drop(columns=[c for c in (*HIDDEN_COLUMNS, *(PARTNER_COLUMNS if public else ())) if c in out])
     out["Wirkung"] = [effects.get(i, "") for i in shown["agreement_id"]]
-    late = shown["overdue"].to_numpy()
-
-    def highlight(row: pd.Series) -> list[str]:
-        red = late[row.name] if row.name < len(late) else False
-        return [f"background-color: #ffebee; color: {OVERDUE_COLOUR}; font-weight: 600" if red else ""] * len(row)
-
-    st.dataframe(out.reset_index(drop=True).style.apply(highlight, axis=1), hide_index=True, width="stretch",
-                 key="agreements_table")
+    # a column with nothing in it (no agreement ended yet …) only costs width
+    out = out.drop(columns=[c for c in out if not out[c].astype(str).str.strip().any()])
+    show_table(out.reset_index(drop=True), numeric={"Nr."}, name="agreements",
+               row_styles=[OVERDUE_ROW_STYLE if late else "" for late in shown["overdue"].to_numpy()])
     return shown
 
 
