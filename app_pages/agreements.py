@@ -50,10 +50,6 @@ SHOW_CHOICES = ("alle", "offen", "überfällig")
 STATUS_BUTTON_LABELS = {s: f"→ {label}" for s, label in AGREEMENT_STATUSES.items()}
 #: How the form names a place drawn on the map, by GeoJSON type.
 DRAWN_LABELS = {"LineString": "gezeichnete Linie", "Polygon": "gezeichnete Fläche"}
-#: Export columns the list leaves out (the place is on the map; "überfällig" is the red row and the status).
-HIDDEN_COLUMNS = ("Breite", "Länge", "Maßnahmen-ID", "überfällig")
-#: Columns only partners see (internal notes, the publication flag).
-PARTNER_COLUMNS = ("Notizen", "öffentlich")
 #: How an overdue agreement's row is highlighted in the list.
 OVERDUE_ROW_STYLE = f"background-color:#ffebee;color:{OVERDUE_COLOUR};font-weight:600"
 
@@ -152,15 +148,42 @@ def _list_section(table: pd.DataFrame, effects: dict, public: bool) -> pd.DataFr
     if not len(shown):
         st.info("Keine Vereinbarungen mit diesen Filtern.")
         return shown
-    out = ag.german_table(shown.assign(status_label=[ag.status_label(s, o) for s, o in
-                                                     zip(shown["status"], shown["overdue"], strict=True)]))
-    out = out.drop(columns=[c for c in (*HIDDEN_COLUMNS, *(PARTNER_COLUMNS if public else ())) if c in out])
+    out = _list_table(ag.german_table(shown.assign(status_label=[
+        ag.status_label(s, o) for s, o in zip(shown["status"], shown["overdue"], strict=True)])), public)
     out["Wirkung"] = [effects.get(i, "") for i in shown["agreement_id"]]
-    # a column with nothing in it (no agreement ended yet …) only costs width
+    # a column with nothing in it (no notes, no effect yet) only costs width
     out = out.drop(columns=[c for c in out if not out[c].astype(str).str.strip().any()])
-    show_table(out.reset_index(drop=True), numeric={"Nr."}, name="agreements",
+    show_table(out, numeric={"Nr."}, name="agreements",
                row_styles=[OVERDUE_ROW_STYLE if late else "" for late in shown["overdue"].to_numpy()])
     return shown
+
+
+def _list_table(export: pd.DataFrame, public: bool) -> pd.DataFrame:
+    """The list as people read it at 1400 px: the export's 14 columns (:data:`geo.data.agreements.TABLE_COLUMNS`)
+    folded into seven, one fact per line – kind and place under the title, the dates in one column, the reason
+    of a dropped agreement under its status; a public agreement is not marked, a partner sees "nicht öffentlich"
+    (the public role sees neither notes nor that flag)."""
+    col = ag.TABLE_COLUMNS
+
+    def lines(row: pd.Series, keys: tuple[str, ...], sep: str = "\n", named: bool = False) -> str:
+        # "fällig 30.09.2026" on one line: the heading's first word and the date joined by a no-break space
+        parts = [f"{col[k].split()[0]}\u00a0{row[col[k]]}" if named else str(row[col[k]]) for k in keys
+                 if str(row.get(col[k], "")).strip()]
+        return sep.join(parts)
+
+    rows = export.reset_index(drop=True)
+    out = pd.DataFrame({
+        col["agreement_id"]: rows[col["agreement_id"]],
+        col["title"]: [f"{r[col['title']]}\n" + lines(r, ("kind_label", "place"), " · ")
+                       + ("" if public or r.get(col["public"]) != "nein" else " · nicht öffentlich")
+                       for _, r in rows.iterrows()],
+        col["responsible"]: rows[col["responsible"]],
+        "Termine": [lines(r, ("agreed", "due", "done", "ended"), named=True) for _, r in rows.iterrows()],
+        col["status_label"]: [lines(r, ("status_label", "reason")) for _, r in rows.iterrows()],
+    })
+    if not public:
+        out[col["notes"]] = rows[col["notes"]] if col["notes"] in rows else ""
+    return out
 
 
 def _status_section(table: pd.DataFrame, user) -> None:

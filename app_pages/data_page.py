@@ -16,6 +16,7 @@ import streamlit as st
 from app_support import public as public_view
 from app_support import state, upload_guard
 from app_support.files import check_upload_size, export_bytes, upload_limit_mb
+from app_support.htmltable import show_table
 from geo.core import fmt
 from geo.core.area import DEFAULT_CRS, DISPLAY_CRS
 from geo.core.errors import UserError
@@ -245,8 +246,9 @@ def _history_section(user) -> None:
         return
     shown = restrict_history(hist, user.role)
     shown["kind"] = shown["kind"].map(lambda k: KINDS[k].label_plural if k in KINDS else k)
-    st.dataframe(german_table(shown, datetimes=("imported_at",)).rename(columns=HISTORY_COLUMNS), hide_index=True,
-                 width="stretch", height=260)
+    table = german_table(shown, datetimes=("imported_at",)).rename(columns=HISTORY_COLUMNS)
+    show_table(table, numeric={"Nr.", "Zeilen", "gespeichert", "abgelehnt", "repariert"}, name="history",
+               breakable={"Datei", "Hinweise"}, height_px=320)
     if not may_see_rejects(user.role):  # rejected rows are raw rows: texts, persons, exact points
         return
     with_rejects = hist[hist["rejects_file"].map(lambda p: _is_rejects_file(store, p))]
@@ -317,11 +319,8 @@ def render() -> None:
     st.title("Daten")
     _import_section(user)
     st.divider()
-    left, right = st.columns([1, 2])
-    with left:
-        _stored_section()
-    with right:
-        _history_section(user)
+    _stored_section()
+    _history_section(user)  # the page's full width: ten columns readable on a 1400 px wide window
     if user.role != "oeffentlich":
         _stacks_section(user)
     st.divider()

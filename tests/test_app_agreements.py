@@ -47,7 +47,11 @@ def test_list_overdue_first_with_effects(store):
     df = _list(at)
     assert len(df) == 11 and df["Status"].iloc[0].endswith("überfällig") and df["Status"].iloc[1].endswith(
         "überfällig")
-    assert "Notizen" in df.columns
+    # 14 export columns folded into seven, so all are readable at 1400 px (issue 17): kind and place under the
+    # title, the dates in one column
+    assert list(df.columns) == ["Nr.", "Vereinbarung", "zuständig", "Termine", "Status", "Notizen", "Wirkung"]
+    assert df["Termine"].str.startswith("vereinbart\u00a0").all() and df["Termine"].str.contains("fällig\u00a0").all()
+    assert (df["Vereinbarung"].str.split("\n").str.len() == 2).all()
     assert "Behälter Torgauer Platz: umgesetzt 01.11.2025 — Wirkung: −54 % Funde im Umkreis" in set(df["Wirkung"])
     assert "2 überfällig" in _texts(at)
     assert _red_rows(at) == {0, 1}  # the overdue ones highlighted, nothing else
