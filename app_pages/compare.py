@@ -267,8 +267,9 @@ def _periods_tab(token: str, filters: state.Filters, kind: str) -> None:
               delta_arrow="auto" if change.arrow else "off", delta_description=change.verdict or None)
     m3.metric(CHANGE_CLASSES[1][0], fmt.number(counts[1]))
     m4.metric(CHANGE_CLASSES[-1][0], fmt.number(counts[-1]))
-    st.caption(f"{note} Raten je Tag, wenn die Zeiträume verschieden lang sind. Test je Zelle: exakter bedingter "
-               "Binomialtest, FDR-korrigiert (Benjamini-Hochberg), Signifikanzniveau 5 %.")
+    st.caption(f"{note} Raten je Tag, wenn die Zeiträume verschieden lang sind. Als Zu- oder Abnahme zählt eine "
+               "Zelle nur, wenn die Veränderung kaum Zufall sein kann (Methode: exakter bedingter Binomialtest je "
+               "Zelle, FDR-korrigiert nach Benjamini-Hochberg, Signifikanzniveau 5 %).")
 
     area = state.get_store().area
     breaks = count_breaks(cells["count_a"], cells["count_b"])
@@ -498,13 +499,16 @@ def _prediction_section(token: str, filters: state.Filters, kind: str) -> None:
     if not len(table):
         st.info("Zu kurzer Zeitraum für die Vorhersagegüte.")
         return
-    st.dataframe(german_table(pd.DataFrame({
+    pai_hot, pai_top = f"{PAI_COLUMN}: Hotspots", f"{PAI_COLUMN}: Top 5 %"
+    shown = german_table(pd.DataFrame({
         "Zeitraum → nächster": table["label"],
         "Hotspot-Zellen": table["hotspot_cells"], "Trefferquote Hotspots (%)": 100 * table["hotspot_hit_rate"],
-        "PAI Hotspots": table["hotspot_pai"], "Top-5-%-Zellen": table["top_cells"],
-        "Trefferquote Top 5 % (%)": 100 * table["top_hit_rate"], "PAI Top 5 %": table["top_pai"],
-    }), decimals=dict.fromkeys(("Trefferquote Hotspots (%)", "PAI Hotspots", "Trefferquote Top 5 % (%)",
-                                 "PAI Top 5 %"), 1)), hide_index=True, width="stretch")
+        pai_hot: table["hotspot_pai"], "Top-5-%-Zellen": table["top_cells"],
+        "Trefferquote Top 5 % (%)": 100 * table["top_hit_rate"], pai_top: table["top_pai"],
+    }), decimals=dict.fromkeys(("Trefferquote Hotspots (%)", pai_hot, "Trefferquote Top 5 % (%)", pai_top), 1))
+    # a static table: its seven headings wrap, a data grid cut the last column off at 1400 px
+    show_table(shown, numeric=set(shown.columns[1:]), name="prediction",
+               titles={pai_hot: FORECAST_HELP[PAI_COLUMN], pai_top: FORECAST_HELP[PAI_COLUMN]})
 
 
 def _chart(series: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerChart:

@@ -47,6 +47,8 @@ from geo.report.display import german_table
 _HASH = {state.Filters: lambda f: f.key()}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 WHOLE = "Gesamtgebiet"
+#: The concentration measure in plain German, the technical name in brackets.
+GINI_LABEL = "Ballung (Gini-Koeffizient)"
 #: Most places drawn as small multiples.
 MAX_MULTIPLES = 6
 
@@ -263,12 +265,13 @@ def _repeat_tab(token: str, filters: state.Filters, kind: str) -> None:
         col.metric(f"Top {100 * share:.0f} % der Zellen", fmt.percent(value), help=f"Anteil der {label}")
     m[3].metric("Zellen mit der Hälfte", fmt.percent(res.half, 1),
                 help=f"So wenige Zellen (Anteil an allen Zellen) tragen die Hälfte der {label}.")
-    gini_help = "0 = gleichmäßig verteilt, 1 = alles an einem Ort."
+    gini_help = ("Wie stark ballen sich die Meldungen auf wenige Zellen? 0 = gleichmäßig verteilt, "
+                 "1 = alles an einem Ort.")
     if res.gini_generalised != res.gini and np.isfinite(res.gini_generalised):
         g_gen = fmt.number(res.gini_generalised, 2)
         gini_help += (f" Weniger {label} als Zellen: gemessen an der gleichmäßigsten möglichen Verteilung "
                       f"(Bernasco & Steenbeek 2017) {g_gen}.")
-    m[4].metric("Gini-Koeffizient", fmt.number(res.gini, 2), help=gini_help)
+    m[4].metric(GINI_LABEL, fmt.number(res.gini, 2), help=gini_help)
     st.caption(f"{period.label()}: {res.n_events} {label} auf {len(res.counts)} Zellen ({cell:.0f} m)"
                + (f", {res.n_left_out} außerhalb" if res.n_left_out else "") + ". Wenige Orte mit vielen "
                "Meldungen: dort wirken Maßnahmen am meisten.")

@@ -169,8 +169,9 @@ def emerging_layer(cells: gpd.GeoDataFrame, *, show: bool = True) -> folium.Feat
             "_style": {"color": safe_colour(colour), "weight": 0.5, "fillColor": safe_colour(colour),
                        "fillOpacity": 0.75},
             "_title": label, "_tip": label,
-            "_rows": [["Muster", label], ["Bedeutung", definition], ["Trend (Mann-Kendall z)", tz],
-                      ["p-Wert des Trends", tp], ["Abschnitte als Hotspot", n_hot], ["Abschnitte als Coldspot", n_cold],
+            "_rows": [["Muster", label], ["Bedeutung", definition], ["Stärke des Trends (Mann-Kendall z)", tz],
+                      ["Zufallswahrscheinlichkeit des Trends (p-Wert)", tp], ["Abschnitte als Hotspot", n_hot],
+                      ["Abschnitte als Coldspot", n_cold],
                       ["Ereignisse gesamt", total]],
         })
     centres = gpd.GeoSeries(shown.geometry.centroid, crs=shown.crs).to_crs(DISPLAY_CRS) if len(shown) else []

@@ -47,7 +47,7 @@ def test_repeat_places_tab(app):
     at.run()
     assert not at.exception, at.exception
     labels = [m.label for m in at.metric]
-    assert "Gini-Koeffizient" in labels and "Top 5 % der Zellen" in labels
+    assert "Ballung (Gini-Koeffizient)" in labels and "Top 5 % der Zellen" in labels
     places = html_tables(at)["repeat_places"]  # a wrapping HTML table: all columns readable in a narrow column
     assert list(places.columns) == ["Rang", "in der Nähe von", "Spritzenfunde", "Anteil", "1. Hälfte", "2. Hälfte",
                                     "Trend"]

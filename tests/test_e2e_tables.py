@@ -42,7 +42,9 @@ MEASURE = """() => {
 #: Tables that must have been seen (and measured) on the walk: the ones the users missed columns of and
 #: their neighbours (static HTML tables by ``data-table`` name).
 EXPECTED = {"agreements", "bins", "sites", "curve", "measures_overview", "history", "hours", "repeat_places",
-            "places"}
+            "places", "prediction"}
+#: Switches that add a table to the page (Vergleich / Prognose: the forecast check period by period).
+SWITCHES = ("Auch die Hotspot-Karte von Doppelmonat zu Doppelmonat prüfen",)
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +93,14 @@ def test_every_table_shows_all_columns_at_1400_px_with_the_sidebar_open(page):
                 _idle(page)
             for table in _tables(page):
                 seen[f"{where}: {table['name']}"] = table
+            for label in SWITCHES:
+                switch = page.locator("[data-testid='stCheckbox']", has_text=label)
+                if switch.count() and switch.is_visible():
+                    switch.click()
+                    _idle(page)
+                    page.locator("table[data-table='prediction']").wait_for(timeout=TIMEOUT)
+                    for table in _tables(page):
+                        seen[f"{where} / {label}: {table['name']}"] = table
     cut = {where: (t["heads"][-3:], t["cut"]) for where, t in seen.items() if t["cut"]}
     assert not cut, cut
     names = {t["name"] for t in seen.values() if t["kind"] == "html"}
