@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import os
 import re
 import tempfile
 from dataclasses import dataclass
@@ -27,10 +28,10 @@ import altair as alt
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from app_support import state
 from app_support.files import check_upload_size, export_bytes, upload_limit_mb
+from app_support.foliumcache import MapPayload, build_payload, show_map
 from app_support.htmltable import show_table
 from geo.analysis.coverage import DEFAULT_RADIUS_M, CoverageResult
 from geo.analysis.siting import SitingResult, plan_table
@@ -41,7 +42,7 @@ from geo.data.access import K_MIN, log_release, may_import, may_see_points, rest
 from geo.data.people import plan_for_people
 from geo.report.charts import german_chart
 from geo.report.display import german_table
-from layers.basemap import base_map
+from layers.basemap import TILES_ENV, base_map
 from layers.bins import (
     BIN_COLOUR,
     SITE_COLOUR,
@@ -248,15 +249,8 @@ def render() -> None:
 
     left, right = st.columns([2.4, 1.1], gap="medium")
     with left:
-        ov = overlays(token, filters, params, user.role, result)
-        bounds = focus_bounds(cov)
-        m = base_map(store.area, districts=state.districts(token), base=state.base_layers(token),
-                     asset_base=state.asset_base(), draw=False, legend=False,
-                     fit=(*bounds[0], *bounds[1]) if bounds else None)
-        corner = bins_legend_corner(result)  # an unfolded legend must not hide a suggested site
-        m.add_child(JsCall(f"LB.legend({{map}}, {js_json(bins_legend_html(open_=False))}, {js_json(corner)});"))
-        st_folium(m, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True,
-                  feature_group_to_add=overlay_groups(ov), layer_control=LayerControl(), returned_objects=[])
+        show_map(map_payload(token, filters, params, user.role, state.asset_base(), os.environ.get(TILES_ENV, ""),
+                             result))
         st.caption(f"Radius {de(cov.radius_m)} m, {cov.metric_label}"
                    + (" (Kreise zeigen die Luftlinie; entlang der Straßen reicht ein Behälter weniger weit)"
                       if cov.metric == "network" else "")
@@ -270,6 +264,23 @@ def render() -> None:
     _sites_section(result, plan)
     _bins_section(plan)
     _downloads(plan, filters, user)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Karte wird vorbereitet …", hash_funcs=_HASH)
+def map_payload(token: str, filters: state.Filters, params: Params, role: str, asset_base: str, tiles: str,
+                _result: SitingResult) -> MapPayload:
+    """The map as streamlit-folium's component arguments (:mod:`app_support.foliumcache`), built once per store
+    content, filters, settings and role and shared by every session (the served assets' address and the tile
+    setting are named in its script; ``_result`` is :func:`analysis` of the same key)."""
+    area = state.get_store().area
+    ov = overlays(token, filters, params, role, _result)
+    bounds = focus_bounds(_result.coverage)
+    m = base_map(area, districts=state.districts(token), base=state.base_layers(token), asset_base=asset_base,
+                 draw=False, legend=False, fit=(*bounds[0], *bounds[1]) if bounds else None)
+    corner = bins_legend_corner(_result)  # an unfolded legend must not hide a suggested site
+    m.add_child(JsCall(f"LB.legend({{map}}, {js_json(bins_legend_html(open_=False))}, {js_json(corner)});"))
+    return build_payload(m, key=MAP_KEY, height=MAP_HEIGHT, feature_group_to_add=overlay_groups(ov),
+                         layer_control=LayerControl(), returned_objects=[])
 
 
 def _controls(crs: str) -> tuple[Params, Uploads]:

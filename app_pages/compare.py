@@ -9,8 +9,8 @@ the store's content token and their parameters.
 
 from __future__ import annotations
 
+import os
 import re
-import secrets
 
 import altair as alt
 import geopandas as gpd
@@ -19,6 +19,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_support import state
+from app_support.foliumcache import MapPayload, build_payload, show_map
 from app_support.htmltable import show_table
 from geo.analysis.compare import (
     DEFAULT_CELL_M,
@@ -66,6 +67,7 @@ from geo.report.keychanges import count_change
 from geo.report.verdicts import OVERVIEW_HELP, measures_overview_table, sensitivity_table
 from geo.report.verdicts import RATIO_COLUMN as DID_LABEL
 from geo.report.verdicts import WDQ_COLUMN as WDQ_LABEL
+from layers.basemap import TILES_ENV
 from layers.compare import (
     RATIO_LABEL,
     areas_layer,
@@ -100,7 +102,8 @@ FORECAST_HELP = {
     "± Streuung": "Wie stark dieser Wert von Zeitraum zu Zeitraum schwankt (Standardabweichung).",
     RRI_COLUMN: "Wie ähnlich die Karte von Zeitraum zu Zeitraum bleibt: 1 = gleich (Recapture Rate Index, RRI).",
 }
-SYNC_KEY = "cmp_sync_channel"
+#: The coupled maps' channel (``LB.syncView`` makes it one per browser tab).
+SYNC_CHANNEL = "vergleich"
 _HASH = {state.Filters: lambda f: f.key()}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
@@ -140,21 +143,38 @@ def _zones(token: str) -> dict[str, gpd.GeoDataFrame]:
             KINDS[DISTRICT].label_plural: district_zones(frames[DISTRICT], area)}
 
 
-def _synced_maps(maps: list[tuple[str, object]]) -> None:
-    """Maps side by side. They report nothing back (``returned_objects=[]``): a map that reports its
-    view reruns the whole page ~3 s after it loaded, and a click in the navigation during that rerun is
-    lost. Coupled maps follow each other in the browser instead (``period_map(sync=...)``)."""
-    for col, (key, m) in zip(st.columns(len(maps)), maps, strict=True):
-        with col:
-            st_folium(m, key=key, height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
+@st.cache_resource(max_entries=16, show_spinner="Karten werden vorbereitet …", hash_funcs=_HASH)
+def _period_maps(token: str, filters: state.Filters, kind: str, a: str, b: str, cell: float, coupled: bool,
+                 asset_base: str, tiles: str) -> tuple[MapPayload, MapPayload, MapPayload]:
+    """The maps A, B and A → B of the Zeiträume tab as streamlit-folium's arguments (:mod:`app_support.foliumcache`),
+    built once per store content, filters and settings and shared by every session (the served assets' address and
+    the tile setting are named in the maps' scripts).
 
+    No map reports anything back (``returned_objects=[]``): a map that reports its view reruns the whole page ~3 s
+    after it loaded, and a click in the navigation during that rerun is lost. Coupled maps (``coupled``) follow each
+    other in the browser instead, on a channel of their browser tab (``LB.syncView``).
+    """
+    from geo.core.period import parse_period
 
-def _sync_channel() -> str:
-    """A channel name for coupled maps, stable within the session (the map script must not change
-    between reruns, or the maps are drawn anew) and different between sessions and browser tabs."""
-    if SYNC_KEY not in st.session_state:
-        st.session_state[SYNC_KEY] = secrets.token_hex(8)
-    return st.session_state[SYNC_KEY]
+    pa, pb = parse_period(a), parse_period(b)
+    cells = comparison(token, filters, kind, a, b, cell, "hex")[0]
+    area = state.get_store().area
+    breaks = count_breaks(cells["count_a"], cells["count_b"])
+    legend = legend_html(f"{KINDS[kind].label_plural} je Zelle", count_legend_items(breaks))
+    base = state.base_layers(token)
+    busy = cells[(cells["count_a"].to_numpy() + cells["count_b"].to_numpy()) > 0].geometry  # legend away
+    fit = frame_bounds(cells[(cells["count_a"].to_numpy() > 0) | (cells["count_b"].to_numpy() > 0)])
+    channel = SYNC_CHANNEL if coupled else None
+    maps = [period_map(area, [count_layer(cells, column, f"{name}: {p.label()}", breaks)], legend,
+                       asset_base=asset_base, base=base, fit=fit, data=busy, sync=channel)
+            for column, name, p in (("count_a", "A", pa), ("count_b", "B", pb))]
+    maps.append(period_map(area, [change_layer(cells)],
+                           legend_html("Veränderung", [(lab, col) for lab, col in CHANGE_CLASSES.values()]),
+                           asset_base=asset_base, base=base, fit=fit, data=busy))
+    keys, heights = ("cmp_map_a", "cmp_map_b", "cmp_change"), (MAP_HEIGHT, MAP_HEIGHT, MAP_HEIGHT + 60)
+    payloads = [build_payload(m, key=k, height=h, returned_objects=[]) for m, k, h in zip(maps, keys, heights,
+                                                                                         strict=True)]
+    return payloads[0], payloads[1], payloads[2]
 
 
 # ---------------------------------------------------------------------------- cached analyses
@@ -271,25 +291,13 @@ def _periods_tab(token: str, filters: state.Filters, kind: str) -> None:
                "Zelle nur, wenn die Veränderung kaum Zufall sein kann (Methode: exakter bedingter Binomialtest je "
                "Zelle, FDR-korrigiert nach Benjamini-Hochberg, Signifikanzniveau 5 %).")
 
-    area = state.get_store().area
-    breaks = count_breaks(cells["count_a"], cells["count_b"])
-    legend = legend_html(f"{KINDS[kind].label_plural} je Zelle", count_legend_items(breaks))
-    base = state.base_layers(token)
-    busy = cells[(cells["count_a"].to_numpy() + cells["count_b"].to_numpy()) > 0].geometry  # legend away
-    fit = frame_bounds(cells[(cells["count_a"].to_numpy() > 0) | (cells["count_b"].to_numpy() > 0)])
-    channel = _sync_channel() if sync else None
-    _synced_maps([
-        ("cmp_map_a", period_map(area, [count_layer(cells, "count_a", f"A: {a.label()}", breaks)], legend,
-                                 asset_base=state.asset_base(), base=base, fit=fit, data=busy, sync=channel)),
-        ("cmp_map_b", period_map(area, [count_layer(cells, "count_b", f"B: {b.label()}", breaks)], legend,
-                                 asset_base=state.asset_base(), base=base, fit=fit, data=busy, sync=channel)),
-    ])
-
+    map_a, map_b, change_map = _period_maps(token, filters, kind, str(a), str(b), float(cell), sync,
+                                            state.asset_base(), os.environ.get(TILES_ENV, ""))
+    for col, payload in zip(st.columns(2), (map_a, map_b), strict=True):
+        with col:
+            show_map(payload)
     st.subheader("Veränderung A → B")
-    change_map = period_map(area, [change_layer(cells)],
-                            legend_html("Veränderung", [(lab, col) for lab, col in CHANGE_CLASSES.values()]),
-                            asset_base=state.asset_base(), base=base, fit=fit, data=busy)
-    st_folium(change_map, key="cmp_change", height=MAP_HEIGHT + 60, use_container_width=True, returned_objects=[])
+    show_map(change_map)
     for name, table in zones.items():
         st.markdown(f"**{name}**")
         st.dataframe(_zone_table(table), hide_index=True, width="stretch", column_config=_column_help(ZONE_HELP))

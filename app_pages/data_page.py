@@ -164,12 +164,12 @@ def _show_report(report) -> None:
 
 def _stored_section() -> None:
     st.subheader("Gespeicherte Daten")
-    store = state.user_store()  # PostGIS: counted as the user's database role
+    stored = state.store_counts()  # PostGIS: counted as the user's database role
     public = state.current_user().role == "oeffentlich"  # totals below k are not published either
     overview = public_view.overview() if public else None  # PostGIS: the database's suppressed counts
     counts = pd.DataFrame({
         "Art": [KINDS[k].label_plural for k in KINDS],
-        "Datensätze": [_shown_count(store.count(k), public) if overview is None else
+        "Datensätze": [_shown_count(stored[k], public) if overview is None else
                        _shown_count(overview.loc[k, "records"], public) for k in KINDS],
     })
     st.dataframe(german_table(counts), hide_index=True, width="content")

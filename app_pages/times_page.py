@@ -124,6 +124,24 @@ def _concentration(token: str, filters: state.Filters, kind: str, period: str, c
 
 
 # ---------------------------------------------------------------------------- charts
+def _heat_data(table, share: bool) -> pd.DataFrame:
+    """German columns of a heat table: ``Tag``, ``Stunde`` and ``Meldungen`` or ``Anteil (%)`` (of its total)."""
+    value = "Anteil (%)" if share else "Meldungen"
+    frame = table.frame()
+    total = table.total
+    weight = frame["weight"] / total * 100 if share and total > 0 else frame["weight"]
+    return pd.DataFrame({"Tag": frame["weekday"], "Stunde": frame["hour"], value: weight.round(1)})
+
+
+def _heat_marks(chart: alt.Chart, value: str, row_px: int) -> alt.Chart:
+    return chart.mark_rect().encode(
+        x=alt.X("Stunde:O", title="Stunde"),
+        y=alt.Y("Tag:O", sort=list(WEEKDAYS), title=None, axis=alt.Axis(labelOverlap=False)),
+        color=alt.Color(f"{value}:Q", scale=alt.Scale(scheme="orangered"), title=value),
+        tooltip=["Tag", "Stunde", alt.Tooltip(f"{value}:Q", format=",.1~f")],  # 3 not 3,0; 2,5 stays
+    ).properties(height=alt.Step(row_px))
+
+
 def heat_chart(table, title: str = "", *, share: bool = False, row_px: int = 18) -> alt.Chart:
     """Weekday × hour heat table (altair rects).
 
@@ -133,18 +151,28 @@ def heat_chart(table, title: str = "", *, share: bool = False, row_px: int = 18)
     the axes when Streamlit fits the chart, which squeezed the rows of the small tables until the
     weekday labels overlapped.
     """
-    value = "Anteil (%)" if share else "Meldungen"
-    frame = table.frame()
-    total = table.total
-    weight = frame["weight"] / total * 100 if share and total > 0 else frame["weight"]
-    data = pd.DataFrame({"Tag": frame["weekday"], "Stunde": frame["hour"], value: weight.round(1)})
+    data = _heat_data(table, share)
     chart = alt.Chart(data, title=title) if title else alt.Chart(data)
-    return german_chart(chart.mark_rect().encode(
-        x=alt.X("Stunde:O", title="Stunde"),
-        y=alt.Y("Tag:O", sort=list(WEEKDAYS), title=None, axis=alt.Axis(labelOverlap=False)),
-        color=alt.Color(f"{value}:Q", scale=alt.Scale(scheme="orangered"), title=value),
-        tooltip=["Tag", "Stunde", alt.Tooltip(f"{value}:Q", format=",.1~f")],  # 3 not 3,0; 2,5 stays
-    ).properties(height=alt.Step(row_px)))
+    return german_chart(_heat_marks(chart, data.columns[-1], row_px))
+
+
+def multiples_chart(tables: dict, *, row_px: int = 16, hour_px: int = 15) -> alt.Chart:
+    """The small heat tables of several places as one chart (one table per place, two per row): each place's
+    shares of its own total, titled with its name and count. One chart instead of one per place: the browser
+    draws one Vega view, the server converts one chart.
+
+    Data columns (what "Daten anzeigen" shows): ``Ort``, ``Tag``, ``Stunde``, ``Anteil (%)``.
+    """
+    titles = [f"{name} ({int(round(t.total))})" for name, t in tables.items()]
+    data = pd.concat([_heat_data(t, share=True).assign(Ort=title) for title, t in zip(titles, tables.values(),
+                                                                                      strict=True)],
+                     ignore_index=True)
+    chart = _heat_marks(alt.Chart(data), "Anteil (%)", row_px).properties(width=alt.Step(hour_px))
+    return german_chart(chart.facet(
+        facet=alt.Facet("Ort:N", sort=titles, title=None, header=alt.Header(labelAnchor="start", labelFontSize=13,
+                                                                            labelFontWeight="bold")),
+        columns=2, spacing={"row": 18, "column": 40},
+    ).resolve_scale(color="independent").resolve_axis(y="independent"))
 
 
 def _count_text(v: float) -> str:
@@ -238,11 +266,7 @@ def _times_tab(token: str, filters: state.Filters, kind: str) -> None:
     if not shown:
         st.caption("Keine Meldungen mit Uhrzeit an diesen Orten.")
         return
-    cols = st.columns(2)
-    for i, (name, t) in enumerate(shown.items()):
-        with cols[i % 2]:
-            st.altair_chart(heat_chart(t, f"{name} ({int(round(t.total))})", share=True, row_px=16),
-                            width="stretch")
+    st.altair_chart(multiples_chart(shown), width="content")
     st.caption("Anteile je Ort (jede Tabelle für sich); sensible Orte mit ihrem Schutzabstand, die Orte mit den "
                "meisten Meldungen zuerst.")
 

@@ -12,13 +12,14 @@ requests from memory instead:
   table made from the build's folder, so no request path reaches the file system); anything else goes on to
   Streamlit;
 * **the page** (``/`` and the app's page paths, Streamlit's ``index.html``, ``no-cache`` as Streamlit sends it)
-  with ``lang="de"`` (a screen reader reads the German app as German) and ``<link rel="modulepreload">`` for
-  the code chunks the app's pages use (:data:`PRELOAD`): Streamlit's frontend would fetch each only when the
-  first element needing it arrives, one round of requests after the other, while the server is busy with the
-  script; preloaded, they arrive during the frontend's start.
+  with ``lang="de"`` (a screen reader reads the German app as German), ``<link rel="modulepreload">`` for the
+  code chunks the Lagekarte needs (:data:`PRELOAD`) and ``<link rel="prefetch">`` for those the other pages add
+  (:data:`PREFETCH`): Streamlit's frontend would fetch each only when the first element needing it arrives, one
+  round of requests after the other; preloaded, they arrive during the frontend's start, prefetched, while the
+  Lagekarte is looked at, before the first switch to another page.
 
-Nothing here reads or changes data; a chunk name in :data:`PRELOAD` missing from an update of Streamlit only
-drops its preload (``tests/test_app_frontend.py`` fails then, so the list is kept current).
+Nothing here reads or changes data; a chunk name missing from an update of Streamlit only drops its preload
+(``tests/test_app_frontend.py`` fails then, so the lists are kept current).
 """
 
 from __future__ import annotations
@@ -36,9 +37,9 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
-#: Streamlit's code chunks the app's pages use (name before the content hash): the map component, key figures,
-#: sidebar widgets (date range, select boxes, check boxes, number input), HTML tables, downloads and forms.
-PRELOAD = (
+#: Streamlit's code chunks (folder/name before the content hash) the Lagekarte needs: the map component, key
+#: figures, sidebar widgets (date range, select boxes, check boxes, number input), HTML, downloads.
+PRELOAD = tuple(f"js/{name}" for name in (
     "ComponentInstance", "IFrameUtil", "urls", "withCalculatedWidth", "Metric", "CustomTheme", "printWidthCap",
     "formatNumber", "numbro", "sprintfjs", "Html", "purify.es", "Selectbox", "useMenuTrigger", "Autocomplete",
     "useLoadMoreSentinel", "useSyncComboBoxEnterTargetFocus", "useCollator", "Input", "sortBy", "useFormValidation",
@@ -46,7 +47,20 @@ PRELOAD = (
     "WidgetLabel", "WidgetLabelHelpIcon", "WidgetLabelHelpIconInline", "useBasicWidgetState", "requiredField",
     "Multiselect", "Checkbox", "useSlot", "checkboxIndicatorStyles", "rehype-raw", "hastscript", "web-namespaces",
     "NumberInput", "TextField", "InputInstructions", "DownloadButton", "createDownloadLinkElement",
-)
+))
+#: The chunks the other pages add (tables, charts, date fields, forms, uploads; collected by clicking through every
+#: page after the Lagekarte): fetched with low priority once the page has loaded (``rel="prefetch"``), so the first
+#: switch to a page does not wait for them.
+PREFETCH = ("css/DataFrame",) + tuple(f"js/{name}" for name in (
+    "ArrowVegaLiteChart", "Button", "DataFrame", "DateField", "DateInput", "Delete.esm", "FileDownload.esm",
+    "FileUploader", "Quiver", "Radio", "ReorderedSegments", "Slider", "TableChart.esm", "TextArea", "TextInput",
+    "TimeInput", "UploadFileInfo", "_baseAssignValue", "_baseIndexOf", "_hasUnicode", "arrowFormatUtils", "colors",
+    "cubic", "defaultLocale", "dist", "downloadDataUrl", "embed", "formatMoment", "init", "inputUtils", "isEmpty",
+    "isString", "linear", "loadVegaEmbed", "moment", "ordinal", "pandasStylerUtils", "range", "reactJsonViewCompat",
+    "recordbatch", "resolveDefaultExport", "serialization", "string", "threshold", "time", "toConsumableArray",
+    "treemap", "unzip", "useDebouncedCallback", "useTextInputAutoExpand", "useUpdateUiValue", "utils", "value",
+    "vega-interpreter", "withFullScreenWrapper", "zip",
+))
 #: Cache header of the hashed files (as Streamlit sends them) and of the page.
 IMMUTABLE = b"public, immutable, max-age=31536000"
 NO_CACHE = b"no-cache"
@@ -66,14 +80,20 @@ def hashed_files() -> dict[str, Path]:
     return {"/" + p.relative_to(root).as_posix(): p for p in sorted((root / "static").rglob("*")) if p.is_file()}
 
 
-def chunk_paths(names: Iterable[str] = PRELOAD) -> dict[str, str | None]:
-    """Each chunk name → its URL path in the installed build (``/static/js/Metric.MSVuxtnf.js``) or ``None``."""
-    by_name: dict[str, str] = {}
+@cache
+def _by_name() -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
     for url in hashed_files():
-        match = re.fullmatch(r"/static/js/(.+)\.[\w-]{8}\.js", url)
+        match = re.fullmatch(r"/static/(js|css)/(.+)\.[\w-]{8}\.(?:js|css)", url)
         if match:
-            by_name.setdefault(match.group(1), url)
-    return {name: by_name.get(name) for name in names}
+            out.setdefault(f"{match.group(1)}/{match.group(2)}", []).append(url)
+    return {name: tuple(urls) for name, urls in out.items()}
+
+
+def chunk_paths(names: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Each chunk name (``js/Metric``) → its URL paths in the installed build (``/static/js/Metric.MSVuxtnf.js``;
+    empty where the build has none; some names have several files)."""
+    return {name: _by_name().get(name, ()) for name in names}
 
 
 @cache
@@ -81,9 +101,11 @@ def page_html() -> bytes:
     """Streamlit's ``index.html`` in German with the preloads of :data:`PRELOAD` (relative URLs, like its own)."""
     html = (static_dir() / "index.html").read_text(encoding="utf-8")
     html = re.sub(r'<html lang="[^"]*"', '<html lang="de"', html, count=1)
-    links = "".join(f'\n    <link rel="modulepreload" crossorigin href=".{url}">'
-                    for url in chunk_paths().values() if url)
-    return html.replace("</head>", links + "\n  </head>", 1).encode()
+    links = [f'<link rel="modulepreload" crossorigin href=".{url}">'
+             for urls in chunk_paths(PRELOAD).values() for url in urls]
+    links += [f'<link rel="prefetch" crossorigin href=".{url}">' for urls in chunk_paths(PREFETCH).values()
+              for url in urls]
+    return html.replace("</head>", "".join(f"\n    {link}" for link in links) + "\n  </head>", 1).encode()
 
 
 @cache

@@ -166,7 +166,7 @@ def _lagekarte_payload(token: str, filters: state.Filters, role: str, hotspot_ki
     public = role == "oeffentlich"
     ov = overlays(token, filters, role, hotspot_kind, threshold)
     m = base_map(state.get_store().area, districts=state.districts(token), base=state.base_layers(token),
-                 asset_base=asset_base, draw=not public, legend_open=False, fit=state.data_bounds(token), bundle=True)
+                 asset_base=asset_base, draw=not public, legend_open=False, fit=state.data_bounds(token))
     return build_payload(m, key=key, height=height,
                          feature_group_to_add=overlay_groups(ov, drawing=json.loads(drawing) if drawing else None),
                          layer_control=LayerControl(default_off(ov)), returned_objects=["all_drawings"])

@@ -450,6 +450,19 @@ def _store_layers(path: str, token: str, role: str | None) -> tuple[str, ...]:
     return tuple((get_store() if role is None else role_store(role)).layers())
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def _store_counts(path: str, token: str, role: str | None) -> dict[str, int]:
+    store = get_store() if role is None else role_store(role)
+    return {k: store.count(k) for k in KINDS}
+
+
+def store_counts() -> dict[str, int]:
+    """Records per kind in the app's store (:meth:`Store.count`; 0 for a kind without a layer), counted once per
+    store content (on PostGIS as the current user's database role)."""
+    store = get_store()
+    return dict(_store_counts(str(store.path), store.version(), _db_role(store)))
+
+
 @st.cache_data(max_entries=4, show_spinner=False)
 def _store_empty(path: str, token: str) -> bool:
     return get_store().is_empty()

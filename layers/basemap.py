@@ -48,7 +48,7 @@ class OfflineMap(folium.Map):
     streamlit-folium loads into its frame; here they point to :func:`layers.assets.asset_urls`.
     """
 
-    def __init__(self, *args, asset_base: str = STATIC_URL, bundle: bool = False, **kwargs) -> None:
+    def __init__(self, *args, asset_base: str = STATIC_URL, bundle: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.default_js, self.default_css = asset_urls(asset_base, bundle=bundle)
 
@@ -86,7 +86,7 @@ def base_map(
     draw_lines: bool = False,
     legend: bool = True,
     legend_open: bool = True,
-    bundle: bool = False,
+    bundle: bool = True,
     sync: str | None = None,
 ) -> OfflineMap:
     """The base map of the study area.
@@ -109,7 +109,8 @@ def base_map(
     draw_lines : the drawing tool also draws lines ("Linie zeichnen"; an agreement's place).
     legend : add the legend (sections follow the overlays' visibility).
     legend_open : show the legend unfolded (the user can fold it).
-    bundle : load the offline scripts as one file (:func:`layers.assets.bundle_file`; the app's maps).
+    bundle : load the offline scripts as one file (:func:`layers.assets.bundle_file`): a map's frame loads its
+        scripts one after the other, so one file saves three round trips per map; ``False``: each file apart.
     sync : a channel name: maps of one page given the same name pan and zoom together in the browser
         (``LB.syncView``; no rerun of the page).
 

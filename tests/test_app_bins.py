@@ -199,3 +199,21 @@ def test_forecast_switch_sites_for_the_next_period(app):
     now = after[["Breite", "Länge"]].map(_num).values
     far = [min(abs(a[0] - b[0]) + abs(a[1] - b[1]) for b in before) for a in now]
     assert max(far) < 0.01
+
+
+def test_the_map_is_built_once_and_sent_to_every_session(app, monkeypatch):
+    """The map's component arguments are built once per store content, filters, settings and role and shared by
+    every session (``bins.map_payload``): a second session sends the same map without building it again."""
+    from app_pages import bins
+
+    built = []
+    real = bins.build_payload
+    monkeypatch.setattr(bins, "build_payload", lambda *a, **k: built.append(1) or real(*a, **k))
+    bins.map_payload.clear()
+    first, second = app(), app()
+    _ok(first)
+    _ok(second)
+    assert len(built) == 1
+    assert _map_args(first) == _map_args(second) and "LB.legend" in _map_args(first)
+    _ok(app("rapport"))  # another role: its own map (finds restricted to what it may see)
+    assert len(built) == 2

@@ -103,13 +103,15 @@ def test_periods_maps_never_report_back_and_coupled_maps_sync_in_the_browser(app
     couples A and B in the browser on one channel, and every map refits once its frame has its size."""
     import re
 
+    from app_pages.compare import SYNC_CHANNEL
+
     at = app()
     assert not at.exception, at.exception
     maps = _folium_args(at)
     assert len(maps) == 3  # A, B, Veränderung A → B
     assert [m["returned_objects"] for m in maps] == [[], [], []]
-    channels = [re.findall(r'LB\.syncView\([^,]+, "([0-9a-f]+)"\)', m["script"]) for m in maps]
-    assert channels[0] and channels[0] == channels[1] and not channels[2]
+    channels = [re.findall(r'LB\.syncView\([^,]+, "(\w+)"\)', m["script"]) for m in maps]
+    assert channels[0] == channels[1] == [SYNC_CHANNEL] and not channels[2]  # one per browser tab (LB.syncView)
     fits = [re.findall(r"LB\.keepFit\([^,]+, (\[\[.*?\]\])\)", m["script"]) for m in maps]
     assert fits[0] and fits[0] == fits[1] == fits[2]  # the change map opens like A and B
     # a rerun keeps the scripts (a changed script would draw the maps anew)
@@ -118,3 +120,18 @@ def test_periods_maps_never_report_back_and_coupled_maps_sync_in_the_browser(app
     # uncoupled: no channel
     at.toggle(key="cmp_sync").set_value(False).run()
     assert not any("LB.syncView" in m["script"] for m in _folium_args(at))
+
+
+def test_period_maps_are_built_once_and_sent_to_every_session(app, monkeypatch):
+    """The Zeiträume tab's three maps are built once per store content, filters and settings and shared by every
+    session (``compare._period_maps``)."""
+    from app_pages import compare
+
+    built = []
+    real = compare.build_payload
+    monkeypatch.setattr(compare, "build_payload", lambda *a, **k: built.append(k["key"]) or real(*a, **k))
+    compare._period_maps.clear()
+    first, second = app(), app()
+    assert not first.exception and not second.exception
+    assert built == ["cmp_map_a", "cmp_map_b", "cmp_change"]
+    assert _folium_args(first) == _folium_args(second)

@@ -11,7 +11,16 @@ import concurrent.futures
 import re
 
 from app_pages import PAGES
-from app_support.frontend import IMMUTABLE, NO_CACHE, PRELOAD, FrontendFiles, chunk_paths, hashed_files, static_dir
+from app_support.frontend import (
+    IMMUTABLE,
+    NO_CACHE,
+    PREFETCH,
+    PRELOAD,
+    FrontendFiles,
+    chunk_paths,
+    hashed_files,
+    static_dir,
+)
 
 
 async def _streamlit(scope, receive, send) -> None:
@@ -36,13 +45,20 @@ def _get(path: str, method: str = "GET") -> tuple[int, dict[bytes, bytes], bytes
 
 
 def test_every_preloaded_chunk_is_in_the_installed_streamlit():
-    missing = [name for name, url in chunk_paths().items() if url is None]
-    assert not missing, f"Streamlit's build has changed; update PRELOAD: {missing}"
-    assert len(set(chunk_paths().values())) == len(PRELOAD)
+    for names in (PRELOAD, PREFETCH):
+        missing = [name for name, urls in chunk_paths(names).items() if not urls]
+        assert not missing, f"Streamlit's build has changed; update PRELOAD/PREFETCH: {missing}"
+    assert not set(PRELOAD) & set(PREFETCH)
+    assert len(chunk_paths(["js/range"])["js/range"]) == 2  # two chunks of that name: both are fetched
+
+
+def _one(name: str) -> str:
+    (url,) = chunk_paths([name])[name]
+    return url
 
 
 def test_hashed_files_come_from_memory_with_streamlits_cache_header():
-    url = chunk_paths()["Metric"]
+    url = _one("js/Metric")
     status, headers, body = _get(url)
     assert status == 200 and body == hashed_files()[url].read_bytes()
     assert headers[b"cache-control"] == IMMUTABLE
@@ -58,7 +74,7 @@ def test_anything_else_goes_on_to_streamlit():
                  "/media/abc.csv", "/component/streamlit_folium.st_folium/index.html", "/app/static/lagebild/x.js",
                  "/unbekannt"):
         assert _get(path)[0] == 299, path
-    assert _get(chunk_paths()["Metric"], method="POST")[0] == 299
+    assert _get(_one("js/Metric"), method="POST")[0] == 299
 
 
 def test_the_page_is_german_and_preloads_the_pages_chunks():
@@ -69,7 +85,10 @@ def test_the_page_is_german_and_preloads_the_pages_chunks():
     html = body.decode()
     assert '<html lang="de"' in html and 'lang="en"' not in html
     preloads = re.findall(r'<link rel="modulepreload" crossorigin href="\.(/static/js/[^"]+)">', html)
-    assert set(chunk_paths().values()) <= set(preloads)
+    assert {url for urls in chunk_paths(PRELOAD).values() for url in urls} <= set(preloads)
+    prefetches = re.findall(r'<link rel="prefetch" crossorigin href="\.(/static/(?:js|css)/[^"]+)">', html)
+    assert {url for urls in chunk_paths(PREFETCH).values() for url in urls} == set(prefetches)
+    assert _one("css/DataFrame") in prefetches
     # Streamlit's own scripts and preloads are all still there
     for src in re.findall(r'(?:src|href)="([^"]+)"', original):
         assert src in html, src

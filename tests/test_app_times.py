@@ -95,10 +95,10 @@ def test_charts_carry_german_data_and_whole_counts(app):
     at = app()
     assert not at.exception, at.exception
     charts = _chart_columns(at)
-    assert len(charts) >= 3, charts  # the heat table, the comparison by hour, the small tables per place
+    assert len(charts) == 3, charts  # the heat table, the comparison by hour, the small tables per place
     assert charts[0] == {"Tag", "Stunde", "Meldungen"}, charts[0]
     assert {"Stunde", "Zeitraum", "Anteil (%)"} == charts[1], charts[1]
-    assert all(c == {"Tag", "Stunde", "Anteil (%)"} for c in charts[2:]), charts[2:]
+    assert charts[2] == {"Ort", "Tag", "Stunde", "Anteil (%)"}, charts[2]
     blocks = next(d.value for d in at.dataframe if "Zeit" in d.value.columns)
     counts = blocks["Spritzenfunde"].astype(str)
     assert counts.str.fullmatch(r"\d+(,\d)?").all() and not counts.str.endswith(",0").any(), counts.tolist()
@@ -112,7 +112,31 @@ def test_heat_tables_give_each_weekday_a_fixed_row_height(app):
     at = app()
     assert not at.exception, at.exception
     specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    specs += [s["spec"] for s in specs if "facet" in s]  # the small tables: one table per place
     heat = [s for s in specs if s.get("mark", {}).get("type") == "rect"]
-    assert len(heat) >= 2, len(specs)
+    assert len(heat) == 2, len(specs)
     assert all(s["height"] == {"step": s["height"]["step"]} and s["height"]["step"] >= 16 for s in heat), \
         [s.get("height") for s in heat]
+
+
+def test_small_tables_are_one_chart_with_a_table_per_place_busiest_first(app):
+    """The places' small heat tables are one faceted chart: one table per place (name and count as its title,
+    busiest first), each place's shares of its own total."""
+    import io
+    import json
+    import re
+
+    import pyarrow as pa
+
+    at = app()
+    assert not at.exception, at.exception
+    (chart,) = [c for c in at.get("vega_lite_chart") if "facet" in json.loads(c.proto.spec)]
+    spec = json.loads(chart.proto.spec)
+    titles = spec["facet"]["sort"]
+    assert spec["columns"] == 2 and 2 <= len(titles) <= 6, titles
+    counts = [int(re.fullmatch(r".+ \((\d+)\)", t).group(1)) for t in titles]
+    assert counts == sorted(counts, reverse=True) and counts[-1] > 0, titles
+    data = pa.ipc.open_stream(io.BytesIO(chart.proto.datasets[0].data.data)).read_all().to_pandas()
+    assert set(data["Ort"]) == set(titles)
+    sums = data.groupby("Ort")["Anteil (%)"].sum()
+    assert ((sums - 100).abs() < 2).all(), sums  # each share rounded to 0.1

@@ -108,7 +108,9 @@ def test_assets_come_from_installed_packages_and_are_copied(tmp_path):
 def test_inline_assets_makes_page_self_contained():
     m = base_map(AREA, draw=False)
     html = m.get_root().render()
-    assert 'src="/app/static/lagebild/leaflet/leaflet.js"' in html
+    assert f'src="/app/static/lagebild/{assets.bundle_file()}"' in html
+    apart = base_map(AREA, draw=False, bundle=False).get_root().render()
+    assert 'src="/app/static/lagebild/leaflet/leaflet.js"' in apart
     assert assets.external_references(html) == []
     inlined = assets.inline_assets(html)
     assert "/app/static/lagebild/" not in inlined

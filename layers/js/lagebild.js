@@ -776,10 +776,27 @@
   /** Maps side by side that move together: a pan or zoom by the user in one map is sent to the
    *  others on the same ``channel`` (a BroadcastChannel, so nothing goes back to the server and the
    *  page does not rerun). */
+  /** An id of this browser tab: the same in all its frames of the app (sessionStorage is per tab and origin;
+   *  the frames' scripts run one after the other), different in other tabs. */
+  function tabId() {
+    try {
+      var store = window.sessionStorage, id = store.getItem("lagebild-tab");
+      if (!id) {
+        id = Math.random().toString(36).slice(2);
+        store.setItem("lagebild-tab", id);
+      }
+      return id;
+    } catch (e) {
+      return "";
+    }
+  }
+
+  /** Maps given the same ``channel`` in one browser tab pan and zoom together (maps of other tabs, e.g. another
+   *  person's comparison opened on the same computer, do not follow). */
   LB.syncView = function (map, channel) {
     if (!window.BroadcastChannel) return;
     watchUser(map);
-    var bc = new BroadcastChannel("lagebild-sync-" + channel), quiet = false;
+    var bc = new BroadcastChannel("lagebild-sync-" + tabId() + "-" + channel), quiet = false;
     map.on("moveend", function () {
       if (quiet || !map._lbUser) return;
       var c = map.getCenter();
