@@ -59,12 +59,15 @@ def page(server, chromium, block_outside):  # noqa: F811
 
 
 def _tables(page) -> list[dict]:
-    """Open every expander, then measure the tables now drawn."""
-    summaries = page.locator("[data-testid='stExpander'] details:not([open]) > summary")
-    for i in reversed(range(summaries.count())):
-        summary = summaries.nth(i)
-        if summary.is_visible() and not summary.evaluate("e => !!e.closest('[inert]')"):  # not in a hidden tab
-            summary.click()
+    """Open every expander (one at a time: the page may draw anew in between), then measure the tables."""
+    for _ in range(20):
+        closed = page.locator("[data-testid='stExpander'] details:not([open]) > summary:not([inert] *)")
+        closed = [closed.nth(i) for i in range(closed.count())]
+        closed = [c for c in closed if c.is_visible()]
+        if not closed:
+            break
+        closed[0].click(timeout=10_000)
+        page.wait_for_timeout(300)
     page.wait_for_timeout(800)
     page.wait_for_function("""() => Array.from(document.querySelectorAll('[data-testid="stDataFrame"]'))
         .every(d => !d.getBoundingClientRect().width || d.closest('[inert]') || d.querySelector('.dvn-scroller'))""",
