@@ -147,8 +147,13 @@ def _show_report(report) -> None:
         st.markdown("**Abgelehnte Zeilen**")
         reasons = report.reasons.rename_axis("Grund").reset_index(name="Anzahl")
         st.dataframe(german_table(reasons), hide_index=True, width="stretch")
+        # the file's own columns may be many: row number and reason stay in view while they scroll sideways
         st.dataframe(german_table(report.rejects.rename(columns=REJECT_COLUMNS)), hide_index=True, width="stretch",
-                     height=min(300, 36 * (len(report.rejects) + 1) + 3))
+                     height=min(300, 36 * (len(report.rejects) + 1) + 3),
+                     column_config={c: st.column_config.Column(pinned=True) for c in REJECT_COLUMNS.values()})
+        if len(report.rejects.columns) > len(REJECT_COLUMNS):
+            st.caption("Rechts daneben die Zeile, wie sie in der Datei stand – bei vielen Spalten seitlich "
+                       "blättern (Zeile und Grund bleiben stehen).")
         user, store, rejects = state.current_user(), state.get_store(), report.rejects
 
         def make() -> bytes:  # on click only: nothing reaches Streamlit's media store before that
