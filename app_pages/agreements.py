@@ -21,6 +21,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_support import state
+from app_support.htmltable import show_table
 from geo.core.area import DISPLAY_CRS
 from geo.core.errors import UserError
 from geo.core.schema import (
@@ -49,6 +50,8 @@ SHOW_CHOICES = ("alle", "offen", "überfällig")
 STATUS_BUTTON_LABELS = {s: f"→ {label}" for s, label in AGREEMENT_STATUSES.items()}
 #: How the form names a place drawn on the map, by GeoJSON type.
 DRAWN_LABELS = {"LineString": "gezeichnete Linie", "Polygon": "gezeichnete Fläche"}
+#: How an overdue agreement's row is highlighted in the list.
+OVERDUE_ROW_STYLE = f"background-color:#ffebee;color:{OVERDUE_COLOUR};font-weight:600"
 
 
 def _picked_place() -> tuple[dict | None, str]:
@@ -145,21 +148,42 @@ def _list_section(table: pd.DataFrame, effects: dict, public: bool) -> pd.DataFr
     if not len(shown):
         st.info("Keine Vereinbarungen mit diesen Filtern.")
         return shown
-    out = ag.german_table(shown.assign(status_label=[ag.status_label(s, o) for s, o in
-                                                     zip(shown["status"], shown["overdue"], strict=True)]))
-    out = out.drop(columns=[c for c in ("Breite", "Länge", "Maßnahmen-ID", "überfällig") if c in out])
-    if public:
-        out = out.drop(columns=[c for c in ("Notizen", "öffentlich") if c in out])
+    out = _list_table(ag.german_table(shown.assign(status_label=[
+        ag.status_label(s, o) for s, o in zip(shown["status"], shown["overdue"], strict=True)])), public)
     out["Wirkung"] = [effects.get(i, "") for i in shown["agreement_id"]]
-    late = shown["overdue"].to_numpy()
-
-    def highlight(row: pd.Series) -> list[str]:
-        red = late[row.name] if row.name < len(late) else False
-        return [f"background-color: #ffebee; color: {OVERDUE_COLOUR}; font-weight: 600" if red else ""] * len(row)
-
-    st.dataframe(out.reset_index(drop=True).style.apply(highlight, axis=1), hide_index=True, width="stretch",
-                 key="agreements_table")
+    # a column with nothing in it (no notes, no effect yet) only costs width
+    out = out.drop(columns=[c for c in out if not out[c].astype(str).str.strip().any()])
+    show_table(out, numeric={"Nr."}, name="agreements",
+               row_styles=[OVERDUE_ROW_STYLE if late else "" for late in shown["overdue"].to_numpy()])
     return shown
+
+
+def _list_table(export: pd.DataFrame, public: bool) -> pd.DataFrame:
+    """The list as people read it at 1400 px: the export's 14 columns (:data:`geo.data.agreements.TABLE_COLUMNS`)
+    folded into seven, one fact per line – kind and place under the title, the dates in one column, the reason
+    of a dropped agreement under its status; a public agreement is not marked, a partner sees "nicht öffentlich"
+    (the public role sees neither notes nor that flag)."""
+    col = ag.TABLE_COLUMNS
+
+    def lines(row: pd.Series, keys: tuple[str, ...], sep: str = "\n", named: bool = False) -> str:
+        # "fällig 30.09.2026" on one line: the heading's first word and the date joined by a no-break space
+        parts = [f"{col[k].split()[0]}\u00a0{row[col[k]]}" if named else str(row[col[k]]) for k in keys
+                 if str(row.get(col[k], "")).strip()]
+        return sep.join(parts)
+
+    rows = export.reset_index(drop=True)
+    out = pd.DataFrame({
+        col["agreement_id"]: rows[col["agreement_id"]],
+        col["title"]: [f"{r[col['title']]}\n" + lines(r, ("kind_label", "place"), " · ")
+                       + ("" if public or r.get(col["public"]) != "nein" else " · nicht öffentlich")
+                       for _, r in rows.iterrows()],
+        col["responsible"]: rows[col["responsible"]],
+        "Termine": [lines(r, ("agreed", "due", "done", "ended"), named=True) for _, r in rows.iterrows()],
+        col["status_label"]: [lines(r, ("status_label", "reason")) for _, r in rows.iterrows()],
+    })
+    if not public:
+        out[col["notes"]] = rows[col["notes"]] if col["notes"] in rows else ""
+    return out
 
 
 def _status_section(table: pd.DataFrame, user) -> None:

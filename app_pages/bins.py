@@ -32,6 +32,7 @@ import streamlit as st
 from app_support import state
 from app_support.files import check_upload_size, export_bytes, upload_limit_mb
 from app_support.foliumcache import MapPayload, build_payload, show_map
+from app_support.htmltable import show_table
 from geo.analysis.coverage import DEFAULT_RADIUS_M, CoverageResult
 from geo.analysis.siting import SitingResult, plan_table
 from geo.core import fmt
@@ -407,8 +408,8 @@ def _curve_section(result: SitingResult) -> None:
     st.altair_chart(german_chart((bars + text).properties(height=250)), width="stretch")
     if len(result.sites) < result.k:
         st.caption(f"Nur {len(result.sites)} neue Standorte bringen zusätzliche Abdeckung.")
-    st.dataframe(german_table(table[["hinzu kommt", "Spritzen im Radius", "+ Spritzen"]]), hide_index=True,
-                 width="stretch")
+    show_table(german_table(table[["hinzu kommt", "Spritzen im Radius", "+ Spritzen"]]),
+               numeric={"Spritzen im Radius", "+ Spritzen"}, name="curve")
     s = result.stats
     st.caption(f"Jeder weitere Behälter bringt höchstens so viel wie der vorige. Geprüft: {de(s['candidates'])} "
                f"mögliche Standorte, davon {de(s['near_bins'])} zu nah an Behältern und "
@@ -428,7 +429,8 @@ def _sites_section(result: SitingResult, plan: gpd.GeoDataFrame) -> None:
         "Spritzen im Radius danach": sug["share_syringes_after"].astype(float).map(pct),
         "Breite": sug["lat"], "Länge": sug["lon"],
     })
-    st.dataframe(german_table(shown, decimals={"Breite": 6, "Länge": 6}), hide_index=True, width="stretch")
+    show_table(german_table(shown, decimals={"Breite": 6, "Länge": 6}), numeric=set(shown.columns) - {"Vorschlag"},
+               name="sites")
     st.caption("Reihenfolge = Nutzen: Nr. 1 erreicht die meisten noch nicht abgedeckten Spritzen. Vorschläge sind "
                "Rechenergebnisse – vor Ort prüfen (Eigentum, Gehweg, Sichtbarkeit).")
 
@@ -448,7 +450,8 @@ def _bins_section(plan: gpd.GeoDataFrame) -> None:
         "Rang nach Nutzen": ex["rank"],
         "Begründung": ex["removal_reason"],
     })
-    st.dataframe(german_table(shown), hide_index=True, width="stretch")
+    show_table(german_table(shown), numeric=set(shown.columns) - {"Standort", "Eigentümer", "seit", "Begründung"},
+               name="bins")
     st.caption("Funde und Spritzen im Radius des Behälters; »nur hier« = nur dieser Behälter erreicht sie – das ginge "
                "verloren, wenn er wegkäme. »Versetzen« 1 = kostet am wenigsten, zuerst prüfen; »Rang nach Nutzen« "
                "1 = der wichtigste Behälter. Ein Behälter, dessen eigene Auswertung eine Wirkung zeigt, wird nie "

@@ -20,6 +20,7 @@ from streamlit_folium import st_folium
 
 from app_support import state
 from app_support.foliumcache import MapPayload, build_payload, show_map
+from app_support.htmltable import show_table
 from geo.analysis.compare import (
     DEFAULT_CELL_M,
     analysis_grid,
@@ -63,9 +64,12 @@ from geo.core.schema import (
 from geo.report.charts import german_chart
 from geo.report.display import german_table
 from geo.report.keychanges import count_change
-from geo.report.verdicts import measures_overview_table, sensitivity_table
+from geo.report.verdicts import OVERVIEW_HELP, measures_overview_table, sensitivity_table
+from geo.report.verdicts import RATIO_COLUMN as DID_LABEL
+from geo.report.verdicts import WDQ_COLUMN as WDQ_LABEL
 from layers.basemap import TILES_ENV
 from layers.compare import (
+    RATIO_LABEL,
     areas_layer,
     change_layer,
     count_breaks,
@@ -79,6 +83,25 @@ from layers.compare import (
 from layers.map import frame_bounds
 
 MAP_HEIGHT = 430
+#: Plain headings of the per-place comparison (the method's terms stay in their tooltips).
+RATIO_COLUMN = RATIO_LABEL
+SURE_COLUMN = "Veränderung gesichert?"
+ZONE_HELP = {
+    RATIO_COLUMN: "Meldungen je Tag in B geteilt durch Meldungen je Tag in A: 2 = doppelt so viele, "
+                  "0,5 = halb so viele (Ratenverhältnis B/A).",
+    SURE_COLUMN: "»ja«, wenn eine so große Veränderung kaum Zufall sein kann. In Klammern die "
+                 "Zufallswahrscheinlichkeit p (korrigiert für die vielen Orte, FDR nach Benjamini-Hochberg); "
+                 "gesichert heißt p höchstens 0,05.",
+}
+#: Plain headings of the forecast check (technical terms in the tooltips and the sentence above the table).
+PAI_COLUMN = "besser als Zufall (PAI)"
+RRI_COLUMN = "Stabilität"
+FORECAST_HELP = {
+    PAI_COLUMN: "Wie viel mehr Meldungen die vorhergesagten Zellen treffen als gleich viel Fläche im Zufall: "
+                "über 1 = besser als zufällig (PAI = Trefferquote / Flächenanteil).",
+    "± Streuung": "Wie stark dieser Wert von Zeitraum zu Zeitraum schwankt (Standardabweichung).",
+    RRI_COLUMN: "Wie ähnlich die Karte von Zeitraum zu Zeitraum bleibt: 1 = gleich (Recapture Rate Index, RRI).",
+}
 #: The coupled maps' channel (``LB.syncView`` makes it one per browser tab).
 SYNC_CHANNEL = "vergleich"
 _HASH = {state.Filters: lambda f: f.key()}
@@ -264,8 +287,9 @@ def _periods_tab(token: str, filters: state.Filters, kind: str) -> None:
               delta_arrow="auto" if change.arrow else "off", delta_description=change.verdict or None)
     m3.metric(CHANGE_CLASSES[1][0], fmt.number(counts[1]))
     m4.metric(CHANGE_CLASSES[-1][0], fmt.number(counts[-1]))
-    st.caption(f"{note} Raten je Tag, wenn die Zeiträume verschieden lang sind. Test je Zelle: exakter bedingter "
-               "Binomialtest, FDR-korrigiert (Benjamini-Hochberg), Signifikanzniveau 5 %.")
+    st.caption(f"{note} Raten je Tag, wenn die Zeiträume verschieden lang sind. Als Zu- oder Abnahme zählt eine "
+               "Zelle nur, wenn die Veränderung kaum Zufall sein kann (Methode: exakter bedingter Binomialtest je "
+               "Zelle, FDR-korrigiert nach Benjamini-Hochberg, Signifikanzniveau 5 %).")
 
     map_a, map_b, change_map = _period_maps(token, filters, kind, str(a), str(b), float(cell), sync,
                                             state.asset_base(), os.environ.get(TILES_ENV, ""))
@@ -276,15 +300,22 @@ def _periods_tab(token: str, filters: state.Filters, kind: str) -> None:
     show_map(change_map)
     for name, table in zones.items():
         st.markdown(f"**{name}**")
-        st.dataframe(_zone_table(table), hide_index=True, width="stretch")
+        st.dataframe(_zone_table(table), hide_index=True, width="stretch", column_config=_column_help(ZONE_HELP))
 
 
 def _zone_table(table: pd.DataFrame) -> pd.DataFrame:
+    sure = [f"{'ja' if c != 0 else 'nein'} (p {'' if fmt.p_value(p).startswith('<') else '= '}{fmt.p_value(p)})"
+            if pd.notna(p) else "–" for p, c in zip(table["p_fdr"], table["change_class"], strict=True)]
     return german_table(pd.DataFrame({
         "Ort": table["zone"], "A": table["count_a"], "B": table["count_b"],
-        "Verhältnis B/A": table["rate_ratio"], "p (FDR)": table["p_fdr"].map(fmt.p_value),
+        RATIO_COLUMN: table["rate_ratio"], SURE_COLUMN: sure,
         "Einordnung": table["change_class"].map(lambda c: CHANGE_CLASSES[int(c)][0]),
     }))
+
+
+def _column_help(help_texts: dict[str, str]) -> dict[str, st.column_config.Column]:
+    """Tooltips on the headings of ``st.dataframe``: the plain heading's meaning and the method's term."""
+    return {c: st.column_config.Column(help=h) for c, h in help_texts.items()}
 
 
 def _emerging_tab(token: str, filters: state.Filters, kind: str) -> None:
@@ -302,8 +333,10 @@ def _emerging_tab(token: str, filters: state.Filters, kind: str) -> None:
     first = (pd.Timestamp(end) + pd.Timedelta(days=1) - pd.DateOffset(months=months)).date()
     period = Period(first, end)
     result = emerging(token, filters, kind, str(period), step, cell)
-    st.caption(f"{period.label()}, {len(result.slices)} Abschnitte. {result.scale_rule} Gi* je Abschnitt "
-               "(FDR, 95 %), Mann-Kendall-Trend der z-Werte je Zelle (5 %).")
+    st.caption(f"{period.label()}, {len(result.slices)} Abschnitte. Je Abschnitt werden die statistisch gesicherten "
+               "Häufungen bestimmt, dann je Zelle, ob ihre Häufung über die Abschnitte zu- oder abnimmt. "
+               f"Methode: {result.scale_rule} Getis-Ord Gi* je Abschnitt (FDR, 95 %), Mann-Kendall-Trend der "
+               "z-Werte je Zelle (5 %).")
     left, right = st.columns([3, 1.2])
     with left:
         m = period_map(state.get_store().area, [emerging_layer(result.cells)],
@@ -339,9 +372,12 @@ def _measures_tab(token: str, filters: state.Filters, kind: str) -> None:
     if not len(overview):
         st.info("Keine Maßnahmen im Speicher.")
         return
-    st.dataframe(measures_overview_table(overview), hide_index=True, width="stretch")
-    st.caption("Verhältnis (DiD): Maßnahmengebiet gegen Kontrollgebiet, unter 1 = Abnahme; »–« mit dem Grund unter "
-               "»Hinweis«, wo eine Zahl nicht sinnvoll ist.")
+    shown = measures_overview_table(overview)
+    show_table(shown, numeric={"vorher", "nachher", DID_LABEL, WDQ_LABEL}, name="measures_overview",
+               titles=OVERVIEW_HELP)
+    st.caption(f"{DID_LABEL}: unter 1 = im Maßnahmengebiet weniger Meldungen als ohne Maßnahme zu erwarten "
+               f"(Differenz-in-Differenzen). {WDQ_LABEL}: unter 0 = ins Umfeld ausgewichen, über 0 = das Umfeld "
+               "profitiert mit (WDQ). »–« mit dem Grund unter »Hinweis«, wo eine Zahl nicht sinnvoll ist.")
     rank = overview["verdict"].map({"displacement": 0, "effect": 1, "diffusion": 2, "no_effect": 3})
     evaluable = rank.dropna().sort_values(kind="stable").index.tolist()  # measures with a finding first
     if not evaluable:
@@ -363,11 +399,12 @@ def _measures_tab(token: str, filters: state.Filters, kind: str) -> None:
                   help=f"Differenz-in-Differenzen (Verhältnis), 95 %: {de(ev.did['ci_low'])} – {de(ev.did['ci_high'])}")
         c2.metric("Pufferring gegen Kontrolle", de(ev.buffer_did["ratio"]),
                   help=f"95 %: {de(ev.buffer_did['ci_low'])} – {de(ev.buffer_did['ci_high'])}")
-        c3.metric("WDQ", de(ev.wdq) if ev.did["ratio"] < 1 else "–",
-                  help="Nur bei einer Abnahme im Maßnahmengebiet sinnvoll: < 0 Verdrängung, > 0 Ausstrahlung "
-                       "(Bowers & Johnson 2003)")
-        c4.metric("WDD", de(ev.wdd_local["est_total"], 1), help=f"z = {de(ev.wdd_local['z'])}; mit Pufferring "
-                  f"{de(ev.wdd_net['est_total'], 1)} (Wheeler & Ratcliffe 2018)")
+        c3.metric(WDQ_LABEL, de(ev.wdq) if ev.did["ratio"] < 1 else "–", help=OVERVIEW_HELP[WDQ_LABEL])
+        c4.metric("Veränderung in Meldungen", de(ev.wdd_local["est_total"], 1),
+                  help="Geschätzte Zu- oder Abnahme der Meldungen durch die Maßnahme, gegen das Vergleichsgebiet "
+                       "gerechnet (negativ = weniger); "
+                       f"mit Pufferring {de(ev.wdd_net['est_total'], 1)}. Methode: gewichtete Verdrängungsdifferenz "
+                       f"WDD, z = {de(ev.wdd_local['z'])} (Wheeler & Ratcliffe 2018)")
     table = ev.counts.rename(columns={"name": "Gebiet", "area_km2": "Fläche (km²)", "before": "vorher",
                                       "after": "nachher", "change": "Veränderung"})
     st.caption(f"Je {ev.window_days} Tage: vorher {ev.before.label()}, nachher {ev.after.label()}")
@@ -448,11 +485,11 @@ def _forecast_tab(token: str, filters: state.Filters, kind: str) -> None:
     st.dataframe(german_table(pd.DataFrame({
         "Karte": [labels.get(m, lab) for m, lab in zip(table["method"], table["label"], strict=True)],
         "gewählt": table["chosen"].map({True: "✔", False: ""}),
-        "PAI": table["pai"], "± Streuung": table["pai_sd"],
-        "Trefferquote (%)": 100 * table["hit_rate"], "Stabilität (RRI)": table["rri"],
+        PAI_COLUMN: table["pai"], "± Streuung": table["pai_sd"],
+        "Trefferquote (%)": 100 * table["hit_rate"], RRI_COLUMN: table["rri"],
         "Zeiträume": table["periods"],
-    }), decimals={"PAI": 1, "± Streuung": 1, "Trefferquote (%)": 0, "Stabilität (RRI)": 2, "Zeiträume": 0}),
-        hide_index=True, width="stretch")
+    }), decimals={PAI_COLUMN: 1, "± Streuung": 1, "Trefferquote (%)": 0, RRI_COLUMN: 2, "Zeiträume": 0}),
+        hide_index=True, width="stretch", column_config=_column_help(FORECAST_HELP))
     if st.toggle("Auch die Hotspot-Karte von Doppelmonat zu Doppelmonat prüfen", value=False, key="fc_pairs"):
         _prediction_section(token, filters, kind)
 
@@ -470,13 +507,16 @@ def _prediction_section(token: str, filters: state.Filters, kind: str) -> None:
     if not len(table):
         st.info("Zu kurzer Zeitraum für die Vorhersagegüte.")
         return
-    st.dataframe(german_table(pd.DataFrame({
+    pai_hot, pai_top = f"{PAI_COLUMN}: Hotspots", f"{PAI_COLUMN}: Top 5 %"
+    shown = german_table(pd.DataFrame({
         "Zeitraum → nächster": table["label"],
         "Hotspot-Zellen": table["hotspot_cells"], "Trefferquote Hotspots (%)": 100 * table["hotspot_hit_rate"],
-        "PAI Hotspots": table["hotspot_pai"], "Top-5-%-Zellen": table["top_cells"],
-        "Trefferquote Top 5 % (%)": 100 * table["top_hit_rate"], "PAI Top 5 %": table["top_pai"],
-    }), decimals=dict.fromkeys(("Trefferquote Hotspots (%)", "PAI Hotspots", "Trefferquote Top 5 % (%)",
-                                 "PAI Top 5 %"), 1)), hide_index=True, width="stretch")
+        pai_hot: table["hotspot_pai"], "Top-5-%-Zellen": table["top_cells"],
+        "Trefferquote Top 5 % (%)": 100 * table["top_hit_rate"], pai_top: table["top_pai"],
+    }), decimals=dict.fromkeys(("Trefferquote Hotspots (%)", pai_hot, "Trefferquote Top 5 % (%)", pai_top), 1))
+    # a static table: its seven headings wrap, a data grid cut the last column off at 1400 px
+    show_table(shown, numeric=set(shown.columns[1:]), name="prediction",
+               titles={pai_hot: FORECAST_HELP[PAI_COLUMN], pai_top: FORECAST_HELP[PAI_COLUMN]})
 
 
 def _chart(series: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerChart:

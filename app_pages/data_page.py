@@ -16,6 +16,7 @@ import streamlit as st
 from app_support import public as public_view
 from app_support import state, upload_guard
 from app_support.files import check_upload_size, export_bytes, upload_limit_mb
+from app_support.htmltable import show_table
 from geo.core import fmt
 from geo.core.area import DEFAULT_CRS, DISPLAY_CRS
 from geo.core.errors import UserError
@@ -146,8 +147,13 @@ def _show_report(report) -> None:
         st.markdown("**Abgelehnte Zeilen**")
         reasons = report.reasons.rename_axis("Grund").reset_index(name="Anzahl")
         st.dataframe(german_table(reasons), hide_index=True, width="stretch")
+        # the file's own columns may be many: row number and reason stay in view while they scroll sideways
         st.dataframe(german_table(report.rejects.rename(columns=REJECT_COLUMNS)), hide_index=True, width="stretch",
-                     height=min(300, 36 * (len(report.rejects) + 1) + 3))
+                     height=min(300, 36 * (len(report.rejects) + 1) + 3),
+                     column_config={c: st.column_config.Column(pinned=True) for c in REJECT_COLUMNS.values()})
+        if len(report.rejects.columns) > len(REJECT_COLUMNS):
+            st.caption("Rechts daneben die Zeile, wie sie in der Datei stand – bei vielen Spalten seitlich "
+                       "blättern (Zeile und Grund bleiben stehen).")
         user, store, rejects = state.current_user(), state.get_store(), report.rejects
 
         def make() -> bytes:  # on click only: nothing reaches Streamlit's media store before that
@@ -245,8 +251,9 @@ def _history_section(user) -> None:
         return
     shown = restrict_history(hist, user.role)
     shown["kind"] = shown["kind"].map(lambda k: KINDS[k].label_plural if k in KINDS else k)
-    st.dataframe(german_table(shown, datetimes=("imported_at",)).rename(columns=HISTORY_COLUMNS), hide_index=True,
-                 width="stretch", height=260)
+    table = german_table(shown, datetimes=("imported_at",)).rename(columns=HISTORY_COLUMNS)
+    show_table(table, numeric={"Nr.", "Zeilen", "gespeichert", "abgelehnt", "repariert"}, name="history",
+               breakable={"Datei", "Hinweise"}, height_px=320)
     if not may_see_rejects(user.role):  # rejected rows are raw rows: texts, persons, exact points
         return
     with_rejects = hist[hist["rejects_file"].map(lambda p: _is_rejects_file(store, p))]
@@ -317,11 +324,8 @@ def render() -> None:
     st.title("Daten")
     _import_section(user)
     st.divider()
-    left, right = st.columns([1, 2])
-    with left:
-        _stored_section()
-    with right:
-        _history_section(user)
+    _stored_section()
+    _history_section(user)  # the page's full width: ten columns readable on a 1400 px wide window
     if user.role != "oeffentlich":
         _stacks_section(user)
     st.divider()

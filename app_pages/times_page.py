@@ -23,6 +23,7 @@ import pandas as pd
 import streamlit as st
 
 from app_support import state
+from app_support.htmltable import show_table
 from geo.analysis.concentration import concentration_analysis
 from geo.analysis.hotspot_areas import hotspot_areas
 from geo.analysis.hotspots import hotspot_analysis
@@ -41,10 +42,13 @@ from geo.core.errors import UserError
 from geo.core.period import Period, parse_period
 from geo.core.schema import DISTRICT, KINDS, SENSITIVE_PLACE
 from geo.report.charts import german_chart
+from geo.report.display import german_table
 
 _HASH = {state.Filters: lambda f: f.key()}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 WHOLE = "Gesamtgebiet"
+#: The concentration measure in plain German, the technical name in brackets.
+GINI_LABEL = "Ballung (Gini-Koeffizient)"
 #: Most places drawn as small multiples.
 MAX_MULTIPLES = 6
 
@@ -177,9 +181,12 @@ def _count_text(v: float) -> str:
 
 
 def wide_table(table) -> pd.DataFrame:
-    """The heat table as German text cells (one decimal, decimal comma)."""
-    wide = table.wide().round(1)
-    return wide.map(lambda v: "" if v == 0 else fmt.number(v, 1))
+    """The heat table as German text cells (one decimal, decimal comma): one row per hour (``0–1 Uhr`` …), one
+    column per weekday – seven columns fit any page; 24 hour columns were cut off at a 1400 px wide window."""
+    wide = table.wide().round(1).T
+    out = wide.map(lambda v: "" if v == 0 else fmt.number(v, 1))
+    out.insert(0, "Uhrzeit", [f"{h}–{h + 1} Uhr" for h in range(len(out))])
+    return out.reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------- page
@@ -248,8 +255,9 @@ def _times_tab(token: str, filters: state.Filters, kind: str) -> None:
             color=alt.Color("Zeitraum:N", legend=alt.Legend(orient="bottom")),
             tooltip=["Zeitraum", "Stunde", alt.Tooltip("Anteil (%):Q", format=",.1~f")],
         ).properties(height=220)), width="stretch")
-    with st.expander("Tabelle (Wochentag × Stunde)"):
-        st.dataframe(wide_table(table), width="stretch")
+    with st.expander("Tabelle (Stunde × Wochentag)"):
+        shown = wide_table(table)
+        show_table(shown, numeric=set(shown.columns[1:]), name="hours")
     st.subheader("Orte im Vergleich")
     which = st.radio("Kleine Tabellen je", ["places", "hotspots"], horizontal=True, key="tz_multiples",
                      format_func={"places": "sensiblem Ort", "hotspots": "Hotspot"}.get)
@@ -281,12 +289,13 @@ def _repeat_tab(token: str, filters: state.Filters, kind: str) -> None:
         col.metric(f"Top {100 * share:.0f} % der Zellen", fmt.percent(value), help=f"Anteil der {label}")
     m[3].metric("Zellen mit der Hälfte", fmt.percent(res.half, 1),
                 help=f"So wenige Zellen (Anteil an allen Zellen) tragen die Hälfte der {label}.")
-    gini_help = "0 = gleichmäßig verteilt, 1 = alles an einem Ort."
+    gini_help = ("Wie stark ballen sich die Meldungen auf wenige Zellen? 0 = gleichmäßig verteilt, "
+                 "1 = alles an einem Ort.")
     if res.gini_generalised != res.gini and np.isfinite(res.gini_generalised):
         g_gen = fmt.number(res.gini_generalised, 2)
         gini_help += (f" Weniger {label} als Zellen: gemessen an der gleichmäßigsten möglichen Verteilung "
                       f"(Bernasco & Steenbeek 2017) {g_gen}.")
-    m[4].metric("Gini-Koeffizient", fmt.number(res.gini, 2), help=gini_help)
+    m[4].metric(GINI_LABEL, fmt.number(res.gini, 2), help=gini_help)
     st.caption(f"{period.label()}: {res.n_events} {label} auf {len(res.counts)} Zellen ({cell:.0f} m)"
                + (f", {res.n_left_out} außerhalb" if res.n_left_out else "") + ". Wenige Orte mit vielen "
                "Meldungen: dort wirken Maßnahmen am meisten.")
@@ -306,10 +315,12 @@ def _repeat_tab(token: str, filters: state.Filters, kind: str) -> None:
         places = res.repeat_places()
         st.markdown(f"**Wiederholungsorte** ({len(places)} Zellen mit mindestens 2 {label})")
         top = places.head(30)
-        st.dataframe(pd.DataFrame({
+        shown = pd.DataFrame({
             "Rang": top["rank"], "in der Nähe von": top["name"].astype(str),
             label: top["count"].astype(int), "Anteil": top["share"].map(lambda v: fmt.percent(v, 1)),
             "1. Hälfte": top["count_first"].astype(int), "2. Hälfte": top["count_second"].astype(int),
             "Trend": top["trend"],
-        }), hide_index=True, width="stretch")
+        })
+        show_table(german_table(shown), numeric={"Rang", label, "Anteil", "1. Hälfte", "2. Hälfte"},
+                   name="repeat_places")
         st.caption("Trend: erste gegen zweite Hälfte des Zeitraums, exakter Test (5 %).")

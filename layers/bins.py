@@ -312,8 +312,8 @@ def bins_legend_html(*, open_: bool = True) -> str:
             legend_row("lb-ring", SENSITIVE_COLOUR, _ZONE_LABELS["sensitive"], extra_style=ring),
             legend_row("lb-ring", BIN_COLOUR, _ZONE_LABELS["bin"], extra_style=ring),
         ]),
-        legend_group(HOT_LAYER, [legend_row("", HOTSPOT_CLASSES[3][1],
-                                            "Hotspot ohne Behälter (Gi*; heller = 90/95 %)")]),
+        legend_group(HOT_LAYER, [legend_row("", HOTSPOT_CLASSES[3][1], "Hotspot ohne Behälter (statistisch "
+                                            "gesicherte Häufung; heller = weniger sicher)")]),
     ]
     return f'<details{" open" if open_ else ""}><summary>Legende</summary>{"".join(parts)}</details>'
 

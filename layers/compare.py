@@ -38,6 +38,7 @@ from layers.basemap import OfflineMap, base_map
 from layers.elements import JsCall, layer_group
 from layers.escape import escape_text, js_json, safe_colour
 from layers.features import feature_collection, format_values, geojson_js
+from layers.hotspots import P_LABEL
 from layers.legend import legend_corner
 
 CHANGE_LAYER = "Veränderung A → B"
@@ -53,6 +54,9 @@ AREA_STYLES: dict[str, dict] = {
                "fillColor": EVALUATION_AREAS["buffer"][1], "fillOpacity": 0.08},
     "control": {"color": EVALUATION_AREAS["control"][1], "weight": 1, "dashArray": "2 4", "fill": False},
 }
+
+#: The plain name of the rate ratio B/A (the Vergleich page's table heading and the change map's popup).
+RATIO_LABEL = "Faktor B zu A"
 
 
 def _num(values, digits: int = 2) -> np.ndarray:
@@ -140,8 +144,8 @@ def change_layer(cells: gpd.GeoDataFrame, *, show: bool = True) -> folium.Featur
                        "weight": 0.4 if c == 0 else 0.9,
                        "fillColor": safe_colour(colour), "fillOpacity": 0.3 if c == 0 else 0.7},
             "_title": "Veränderung", "_tip": f"{label}: {a} → {b}",
-            "_rows": [["Zeitraum A", a], ["Zeitraum B", b], ["Verhältnis der Raten B/A", ratio],
-                      ["p-Wert (FDR-korrigiert)", p], ["Einordnung", label]],
+            "_rows": [["Zeitraum A", a], ["Zeitraum B", b], [f"{RATIO_LABEL} (Verhältnis der Raten)", ratio],
+                      [P_LABEL, p], ["Einordnung", label]],
         })
     n_sig = int((cls != 0).sum())
     return layer_group(f"{CHANGE_LAYER} ({n_sig})", geojson_js(feature_collection(shown.geometry, props), order=10),
@@ -165,8 +169,9 @@ def emerging_layer(cells: gpd.GeoDataFrame, *, show: bool = True) -> folium.Feat
             "_style": {"color": safe_colour(colour), "weight": 0.5, "fillColor": safe_colour(colour),
                        "fillOpacity": 0.75},
             "_title": label, "_tip": label,
-            "_rows": [["Muster", label], ["Bedeutung", definition], ["Trend (Mann-Kendall z)", tz],
-                      ["p-Wert des Trends", tp], ["Abschnitte als Hotspot", n_hot], ["Abschnitte als Coldspot", n_cold],
+            "_rows": [["Muster", label], ["Bedeutung", definition], ["Stärke des Trends (Mann-Kendall z)", tz],
+                      ["Zufallswahrscheinlichkeit des Trends (p-Wert)", tp], ["Abschnitte als Hotspot", n_hot],
+                      ["Abschnitte als Coldspot", n_cold],
                       ["Ereignisse gesamt", total]],
         })
     centres = gpd.GeoSeries(shown.geometry.centroid, crs=shown.crs).to_crs(DISPLAY_CRS) if len(shown) else []

@@ -20,9 +20,11 @@ from layers.escape import js_json, safe_colour
 from layers.features import feature_collection, format_values, geojson_js
 from layers.records import encode_column
 
+#: Popup label of a p-value: what it means first, the technical term in brackets.
+P_LABEL = "Zufallswahrscheinlichkeit (p-Wert, FDR-korrigiert)"
 #: Popup rows of hot-spot cells: column → (German label, decimals).
 CELL_COLUMNS = {"place": ("Hotspot", 0), "reading": ("Was heißt das?", 0), "count": ("Anzahl in der Zelle", 0),
-                "gi_z": ("Gi*-z-Wert", 2), "p_text": ("p-Wert (FDR-korrigiert)", 0)}
+                "gi_z": ("Stärke der Häufung (Gi*-z-Wert)", 2), "p_text": (P_LABEL, 0)}
 #: Popup columns holding text (the hotspot's place name, the reading, the p-value as "< 0,001"), not numbers.
 TEXT_COLUMNS = ("place", "reading", "p_text")
 #: What a significant cell means: the neighbourhood carries the signal, not the cell alone.

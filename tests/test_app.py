@@ -237,7 +237,7 @@ def test_upload_shows_stored_and_rejected_rows(store):
     assert list(rejects.columns[:2]) == ["Zeile", "Grund"] and rejects["Zeile"].tolist() == ["3", "4"]
     labels = [b.label for b in at.get("download_button")]
     assert "Abgelehnte Zeilen als CSV" in labels
-    history = at.dataframe[3].value  # after the stored-data table
+    history = html_tables(at)["history"]
     assert history.iloc[0]["Datei"] == "funde.csv" and history.iloc[0]["abgelehnt"] == "2"
     assert re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", history.iloc[0]["Zeitpunkt"])  # German, not ISO
     # the new finds count on the map page at once (cache keyed on the store's content)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 import shutil
 
+import pandas as pd
 import pytest
 
 from geo.data.store import Store
+from tests.apptables import html_tables
 
 
 @pytest.fixture
@@ -42,42 +44,47 @@ def _texts(at) -> str:
 def test_list_overdue_first_with_effects(store):
     at = _page()
     assert not at.exception
-    df = at.dataframe[0].value
-    df = getattr(df, "data", df)  # a Styler
+    df = _list(at)
     assert len(df) == 11 and df["Status"].iloc[0].endswith("überfällig") and df["Status"].iloc[1].endswith(
         "überfällig")
-    assert "Notizen" in df.columns
+    # 14 export columns folded into seven, so all are readable at 1400 px (issue 17): kind and place under the
+    # title, the dates in one column
+    assert list(df.columns) == ["Nr.", "Vereinbarung", "zuständig", "Termine", "Status", "Notizen", "Wirkung"]
+    assert df["Termine"].str.startswith("vereinbart\u00a0").all() and df["Termine"].str.contains("fällig\u00a0").all()
+    assert (df["Vereinbarung"].str.split("\n").str.len() == 2).all()
     assert "Behälter Torgauer Platz: umgesetzt 01.11.2025 — Wirkung: −54 % Funde im Umkreis" in set(df["Wirkung"])
     assert "2 überfällig" in _texts(at)
     assert _red_rows(at) == {0, 1}  # the overdue ones highlighted, nothing else
 
 
-def _red_rows(at, table: int = 0) -> set[int]:
-    """Rows of a styled table with the overdue highlight (from the CSS the Styler sends)."""
+def _list(at) -> pd.DataFrame:
+    """The list of agreements as text cells (a static HTML table, :mod:`app_support.htmltable`)."""
+    return html_tables(at)["agreements"]
+
+
+def _red_rows(at) -> set[int]:
+    """Rows of the list with the overdue highlight (the inline style of their ``<tr>``)."""
     from geo.core.schema import OVERDUE_COLOUR
 
-    rows = set()
-    for selectors, body in re.findall(r"([^{}]+)\{([^}]*)\}", at.dataframe[table].proto.arrow_data.styler.styles):
-        if OVERDUE_COLOUR.lower() in body.lower() and "#ffebee" in body:
-            rows |= {int(n) for n in re.findall(r"_row(\d+)_col", selectors)}
-    return rows
+    body = next(e.proto.body for e in at.get("html") if 'data-table="agreements"' in e.proto.body)
+    rows = re.findall(r"<tr(?: style=\"([^\"]*)\")?>", body.split("<tbody>", 1)[1])
+    return {i for i, style in enumerate(rows) if OVERDUE_COLOUR.lower() in style.lower() and "#ffebee" in style}
 
 
 def test_filters_open_overdue_and_body(store):
     at = _page()
     at.radio(key="agreements_show").set_value("überfällig").run()
-    df = at.dataframe[0].value
-    assert len(getattr(df, "data", df)) == 2 and _red_rows(at) == {0, 1}
+    assert len(_list(at)) == 2 and _red_rows(at) == {0, 1}
     at.radio(key="agreements_show").set_value("offen").run()
     at.multiselect(key="agreements_bodies").set_value(["Stadtreinigung"]).run()
-    df = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
+    df = _list(at)
     assert list(df["zuständig"]) == ["Stadtreinigung"] and len(df) == 1 and _red_rows(at) == set()
 
 
 def test_public_role_sees_only_public_agreements_without_notes(store):
     at = _page("oeffentlich")
     assert not at.exception
-    df = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
+    df = _list(at)
     assert len(df) == 9 and "Notizen" not in df.columns
     assert "Spielplatz Rabet" not in " ".join(df["Vereinbarung"])
     assert not at.button  # no status buttons, no form

@@ -16,6 +16,8 @@ import shapely
 pytest.importorskip("streamlit.testing.v1")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from tests.apptables import html_tables  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -43,7 +45,8 @@ def _metrics(at: AppTest) -> dict[str, str]:
 
 
 def _frame(at: AppTest, column: str) -> pd.DataFrame:
-    return next(d.value for d in at.dataframe if column in d.value.columns)
+    """The page's table with ``column`` (the static HTML tables, :mod:`app_support.htmltable`)."""
+    return next(t for t in html_tables(at).values() if column in t.columns)
 
 
 def _map_args(at: AppTest) -> str:
@@ -123,7 +126,7 @@ def test_public_role_gets_only_aggregates(app):
     _ok(at)
     assert {"Funde im Radius", "Spritzen im Radius"} <= set(_metrics(at))
     assert any("Öffentliche Ansicht" in i.value for i in at.info)
-    assert not at.dataframe and not at.get("download_button") and not at.get("file_uploader")
+    assert not at.dataframe and not html_tables(at) and not at.get("download_button") and not at.get("file_uploader")
     assert _map_args(at) == ""
 
 

@@ -40,6 +40,12 @@ def test_periods_tab_compares_the_rapport_period_with_the_one_before(app):
     # the per-place summary lists the demo's sensitive places
     frames = [d.value for d in at.dataframe]
     assert any(f.astype(str).apply(lambda c: c.str.contains("Kita Köhlerplatz")).any().any() for f in frames)
+    # … under plain German headings (issue 17: no "p (FDR)", no "Verhältnis B/A"); the p-value stays in brackets
+    zones = next(f for f in frames if "Ort" in f.columns)
+    assert list(zones.columns) == ["Ort", "A", "B", "Faktor B zu A", "Veränderung gesichert?", "Einordnung"]
+    sure = zones["Veränderung gesichert?"]
+    assert sure.str.fullmatch(r"(ja|nein) \(p (< 0,001|= (0,\d{3}|1))\)").all(), sure.tolist()
+    assert (sure.str.startswith("ja") == zones["Einordnung"].str.startswith("signifikante")).all()
     # a reversed period A: a German message, no comparison
     at.date_input(key="cmp_a_from").set_value(date(2026, 9, 15)).run()
     assert any("liegt nach dem Ende 31.08.2026" in e.value for e in at.error)
@@ -68,12 +74,12 @@ def test_forecast_tab_explains_the_backtest_in_plain_german(demo_store, monkeypa
     texts = " ".join(m.value for m in at.markdown)
     assert "Die Karte aus " in texts and "% der Fläche vorhergesagt" in texts, texts
     table = next(d.value for d in at.dataframe if "Karte" in d.value.columns)
-    assert list(table.columns) == ["Karte", "gewählt", "PAI", "± Streuung", "Trefferquote (%)", "Stabilität (RRI)",
-                                   "Zeiträume"]
+    assert list(table.columns) == ["Karte", "gewählt", "besser als Zufall (PAI)", "± Streuung", "Trefferquote (%)",
+                                   "Stabilität", "Zeiträume"]
     assert (table["gewählt"] == "✔").sum() == 1
     assert table["Karte"].str.contains("Zeitgewichtung").any() and table["Karte"].str.contains("Kerndichte").any()
     # German numbers like the sentence above ("PAI 22,9"), never "22.9"; whole percentages as "30 %"
-    for col in ("PAI", "± Streuung", "Stabilität (RRI)"):
+    for col in ("besser als Zufall (PAI)", "± Streuung", "Stabilität"):
         assert table[col].str.fullmatch(r"–|-?\d+(,\d+)?").all(), table[col].tolist()
         assert table[col].str.contains(",").any(), table[col].tolist()
     assert not table["Karte"].str.contains(r"\d,\d\d %").any(), table["Karte"].tolist()

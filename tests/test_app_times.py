@@ -6,6 +6,8 @@ import pytest
 
 pytest.importorskip("streamlit.testing.v1")
 
+from tests.apptables import html_tables  # noqa: E402
+
 
 def _page():  # the script AppTest runs
     from app_pages import times_page
@@ -45,9 +47,22 @@ def test_repeat_places_tab(app):
     at.run()
     assert not at.exception, at.exception
     labels = [m.label for m in at.metric]
-    assert "Gini-Koeffizient" in labels and "Top 5 % der Zellen" in labels
-    frames = [d.value for d in at.dataframe]
-    assert any("Trend" in f.columns for f in frames)
+    assert "Ballung (Gini-Koeffizient)" in labels and "Top 5 % der Zellen" in labels
+    places = html_tables(at)["repeat_places"]  # a wrapping HTML table: all columns readable in a narrow column
+    assert list(places.columns) == ["Rang", "in der Nähe von", "Spritzenfunde", "Anteil", "1. Hälfte", "2. Hälfte",
+                                    "Trend"]
+    assert places["Rang"].tolist()[:3] == ["1", "2", "3"]
+
+
+def test_hour_table_has_a_row_per_hour_and_a_column_per_weekday(app):
+    """24 hour columns were cut off at a 1400 px wide window (issue 17): the table stands on its side now."""
+    at = app()
+    assert not at.exception, at.exception
+    hours = html_tables(at)["hours"]
+    assert list(hours.columns) == ["Uhrzeit", "Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"]
+    assert hours["Uhrzeit"].tolist()[:2] == ["0–1 Uhr", "1–2 Uhr"] and len(hours) == 24
+    cells = hours.drop(columns="Uhrzeit").stack()
+    assert cells.str.fullmatch(r"(\d+,\d)?").all() and (cells != "").any()  # empty: none in that hour
 
 
 def test_public_role_sees_no_analysis(app):

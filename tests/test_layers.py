@@ -231,7 +231,7 @@ def test_hotspot_cells_coloured_by_class_and_sent_compactly():
     assert data["labels"]["3"] == "Hotspot, 99 % Konfidenz"
     cols = {c["l"]: c["v"] if c["t"] != "cat" else [c["d"][v] for v in c["v"]] for c in data["cols"]}
     assert cols["Anzahl in der Zelle"] == [9, 5, 2, 1, 0]
-    assert cols["p-Wert (FDR-korrigiert)"] == ["0,001", "0,020", "0,080", "0,020", "0,001"]
+    assert cols["Zufallswahrscheinlichkeit (p-Wert, FDR-korrigiert)"] == ["0,001", "0,020", "0,080", "0,020", "0,001"]
     # the popup says that the neighbourhood carries the signal
     assert all("Nachbarschaft" in r for r in cols["Was heißt das?"])
     assert "mehr Meldungen" in cols["Was heißt das?"][0] and "weniger" in cols["Was heißt das?"][4]
@@ -242,7 +242,7 @@ def test_hot_cell_without_events_explains_itself():
     data = _json_arg(hotspot_js(cells), "LB.cells")
     cols = {c["l"]: c["v"] if c["t"] != "cat" else [c["d"][v] for v in c["v"]] for c in data["cols"]}
     assert cols["Anzahl in der Zelle"][0] == 0
-    assert cols["p-Wert (FDR-korrigiert)"][0] == "< 0,001"
+    assert cols["Zufallswahrscheinlichkeit (p-Wert, FDR-korrigiert)"][0] == "< 0,001"
     assert "In der Zelle selbst liegt keine Meldung" in cols["Was heißt das?"][0]
     assert "keine Meldung" not in cols["Was heißt das?"][1]
     # the corner template rebuilds each cell to within the rounding of its centre

@@ -210,6 +210,8 @@ def test_legend_sections_match_overlays(result):
     keys = set(re.findall(r'data-key="([^"]+)"', html))
     assert {_key(o.name) for o in _overlays(result)} <= keys
     assert "<details open>" in html and "<details>" in lb.bins_legend_html(open_=False)
+    # plain German for street cleaning (issue 17): no statistician's "Gi*" in the legend
+    assert "Gi*" not in html and "statistisch gesicherte Häufung" in html
 
 
 def test_focus_bounds_cover_bins_and_core(result):

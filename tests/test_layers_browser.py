@@ -155,7 +155,8 @@ def test_hotspot_cells_are_drawn_with_popup_and_tooltip(chromium, block_outside,
     assert page.wait_for_selector(".leaflet-tooltip", timeout=5_000).inner_text() == "Hotspot, 99 % Konfidenz"
     page.mouse.click(pt[0], pt[1])
     text = page.wait_for_selector(".leaflet-popup-content", timeout=5_000).inner_text()
-    assert "Hotspot-Zelle" in text and "Gi*-z-Wert" in text and "p-Wert (FDR-korrigiert)" in text
+    assert "Hotspot-Zelle" in text and "Stärke der Häufung (Gi*-z-Wert)" in text
+    assert "Zufallswahrscheinlichkeit (p-Wert" in text
     # the pixel under the centre has the 99 % colour
     rgb = page.evaluate(f"""() => {{ const c = document.querySelector('canvas.lb-cells');
         const r = window.devicePixelRatio || 1; const p = __map.latLngToContainerPoint([{centre.y}, {centre.x}]);

@@ -18,8 +18,10 @@ def test_overview_shows_dash_with_reason_never_none():
         "did_ratio": [0.4567, 1.1, np.nan], "wdq": [0.25, np.nan, np.nan],
         "notes": ["", "", "Zu kurzes Zeitfenster nach der Maßnahme."]})
     t = measures_overview_table(overview)
-    assert t["Verhältnis (DiD)"].tolist() == ["0,46", "1,10", "–"]
-    assert t["WDQ"].tolist() == ["0,25", "–", "–"]
+    assert list(t.columns) == ["Maßnahme", "Ergebnis", "vorher", "nachher", "Faktor gegen Vergleichsgebiet",
+                               "Verdrängung / Ausstrahlung", "Hinweis"]  # plain German, no "DiD"/"WDQ"
+    assert t["Faktor gegen Vergleichsgebiet"].tolist() == ["0,46", "1,10", "–"]
+    assert t["Verdrängung / Ausstrahlung"].tolist() == ["0,25", "–", "–"]
     assert t.at[1, "Hinweis"] == REASON_NO_DECREASE
     assert t.at[2, "Hinweis"] == "nicht auswertbar: Zu kurzes Zeitfenster nach der Maßnahme."
     assert t.at[2, "vorher"] == "–"

@@ -16,9 +16,20 @@ from geo.analysis.sensitivity import VerdictSensitivity
 from geo.report.display import MISSING
 from geo.report.figures import format_number
 
-#: Why the DiD/WDQ columns are empty, by case.
+#: Plain headings of the overview's two measures of effect (the method's terms stay in :data:`OVERVIEW_HELP`).
+RATIO_COLUMN = "Faktor gegen Vergleichsgebiet"
+WDQ_COLUMN = "Verdrängung / Ausstrahlung"
+#: What the plain headings mean, with the technical term (tooltips of the headings, the page's method note).
+OVERVIEW_HELP = {
+    RATIO_COLUMN: "Wie hat sich das Maßnahmengebiet gegenüber dem Vergleichsgebiet verändert? Unter 1 = dort "
+                  "weniger Meldungen als ohne Maßnahme zu erwarten (Differenz-in-Differenzen, DiD-Verhältnis).",
+    WDQ_COLUMN: "Ist das Geschehen in die Umgebung (Pufferring) ausgewichen? Unter 0 = Verdrängung, über 0 = "
+                "die Umgebung profitiert mit (Ausstrahlung); nur bei einer Abnahme im Maßnahmengebiet "
+                "(gewichteter Verdrängungsquotient WDQ, Bowers & Johnson 2003).",
+}
+#: Why the two columns are empty, by case.
 REASON_NOT_EVALUABLE = "nicht auswertbar"
-REASON_NO_DECREASE = "WDQ nur bei einer Abnahme im Maßnahmengebiet"
+REASON_NO_DECREASE = "Verdrängung/Ausstrahlung nur bei einer Abnahme im Maßnahmengebiet"
 #: Mark of the default combination in the sensitivity table.
 DEFAULT_MARK = "◀ Standard"
 
@@ -36,7 +47,8 @@ def _count(v: object) -> str:
 
 
 def measures_overview_table(overview: pd.DataFrame) -> pd.DataFrame:
-    """The Maßnahmen overview: one row per measure with verdict, counts, DiD ratio, WDQ and a reason.
+    """The Maßnahmen overview: one row per measure with verdict, counts, DiD ratio (:data:`RATIO_COLUMN`),
+    WDQ (:data:`WDQ_COLUMN`) and a reason.
 
     ``overview`` as from :func:`geo.analysis.evaluate.evaluate_measures` (``measure``,
     ``verdict``, ``verdict_label``, ``treated_before``, ``treated_after``, ``did_ratio``, ``wdq``,
@@ -71,8 +83,8 @@ def measures_overview_table(overview: pd.DataFrame) -> pd.DataFrame:
         "Ergebnis": col("verdict_label").astype(object).map(lambda s: MISSING if s is None else str(s)).to_numpy(),
         "vorher": [_count(v) for v in col("treated_before")],
         "nachher": [_count(v) for v in col("treated_after")],
-        "Verhältnis (DiD)": [_value(v) for v in ratio],
-        "WDQ": [_value(v) if r != "not_evaluable" else MISSING for v, r in zip(wdq, verdict, strict=True)],
+        RATIO_COLUMN: [_value(v) for v in ratio],
+        WDQ_COLUMN: [_value(v) if r != "not_evaluable" else MISSING for v, r in zip(wdq, verdict, strict=True)],
         "Hinweis": reasons,
     }, index=overview.index)
 
@@ -111,4 +123,5 @@ def _width_label(width: float, sens: VerdictSensitivity) -> str:
     return f"{text} (Standard)" if float(width) == float(sens.default_buffer_m) else text
 
 
-__all__ = ["DEFAULT_MARK", "measures_overview_table", "sensitivity_table"]
+__all__ = ["DEFAULT_MARK", "OVERVIEW_HELP", "RATIO_COLUMN", "WDQ_COLUMN", "measures_overview_table",
+           "sensitivity_table"]
