@@ -9,8 +9,8 @@ Run::
 What is measured
 ----------------
 The app on the demo store (offline, as ``bench_sessions``). A browser session opens the Lagekarte and then clicks
-through the navigation: every page of ``app_support.pages.PAGES`` in order and back to the Lagekarte, looking at each page
-for ``--pause`` seconds (1 s) before the next click. One switch lasts from the click until the page's last visible
+through the navigation: every page of ``app_support.pages.PAGES`` in order and back to the Lagekarte, looking at each
+page for ``--pause`` seconds (1 s) before the next click. One switch lasts from the click until the page's last visible
 change, once it is complete: its title shown, Streamlit's run finished (no running indicator, skeletons or stale
 elements) and every map on the page drawn (``LB.ready()``), and nothing has changed for half a second since. A first
 round (not counted) fills the server's caches of each page, as the first person to open a page in the morning
