@@ -193,6 +193,30 @@ def test_measures_list_of_the_period(store):
     assert [b.label for b in at.get("download_button")] == ["Handout (PDF)"]
 
 
+def test_daten_counts_agree_with_the_maps(store):
+    """Issue 17: the Daten page counted 4 bins while the maps showed the 3 active ones. Now it shows both
+    numbers (stored, in the period by the maps' rule) and says why they differ."""
+    import json
+
+    from geo.core.schema import DISPOSAL_BIN, KINDS
+
+    bins_label = KINDS[DISPOSAL_BIN].label_plural
+    stored, active = store.count(DISPOSAL_BIN), len(store.read(DISPOSAL_BIN, RAPPORT))
+    assert (stored, active) == (4, 3)  # the demo's Lene-Voigt-Park bin was removed on 30.06.2025
+    at = _data_page(store)
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "im Zeitraum" in d.value.columns).set_index("Art")
+    assert table.loc[bins_label, ["gespeichert", "im Zeitraum"]].tolist() == ["4", "3"]
+    assert table.loc[KINDS["syringe_find"].label_plural, "im Zeitraum"] == format_number(len(_finds(store, RAPPORT)))
+    captions = [c.value for c in at.caption]
+    assert f"{bins_label}: 4 gespeichert, davon 3 im Zeitraum aktiv (1 vor dem Zeitraum entfernt)." in captions
+    # the same 3 on the Lagekarte: its bin layer and its list of measures
+    lagekarte = _app(store)
+    assert json.dumps(f"{bins_label} (3)") in _map_args(lagekarte)["layer_control"]  # JS string, umlaut escaped
+    measures = html_tables(lagekarte)["measures"]
+    assert (measures["Maßnahme"] == KINDS[DISPOSAL_BIN].label).sum() == 3
+
+
 def test_public_role_sees_only_published_cells(store, monkeypatch):
     from app_support import login
     from geo.data.auth import User
