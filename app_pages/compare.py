@@ -480,6 +480,10 @@ def _prediction_section(token: str, filters: state.Filters, kind: str) -> None:
                                  "PAI Top 5 %"), 1)), hide_index=True, width="stretch")
 
 
+#: Zeitreihen: height of the plot itself and of one legend line (px).
+PLOT_HEIGHT_PX, LEGEND_ROW_PX = 240, 30
+
+
 def _chart(series: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerChart:
     """Monthly counts per zone (lines) with measure dates as numbered vertical rules, named in a legend
     (:func:`geo.report.charts.mark_labels`: ``1: Behälter Torgauer Platz ab 01.11.2025``)."""
@@ -487,7 +491,8 @@ def _chart(series: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerChart:
     data = series.rename(columns={"zone": "Bereich", "month": "Monat", "count": "Anzahl"})[["Bereich", "Monat",
                                                                                           "Anzahl"]]
     lines = alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("Monat:T", title=None), y=alt.Y("Anzahl:Q", title="Ereignisse je Monat"),
+        x=alt.X("Monat:T", title=None, axis=alt.Axis(format="%b %Y")),  # a year on every label (narrow charts)
+        y=alt.Y("Anzahl:Q", title="Ereignisse je Monat"),
         color=alt.Color("Bereich:N", legend=alt.Legend(orient="bottom", columns=1, labelLimit=400)),
         tooltip=["Bereich", alt.Tooltip("Monat:T", format="%m/%Y"), "Anzahl"],
     )
@@ -505,7 +510,11 @@ def _chart(series: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerChart:
     numbers = marked.transform_calculate(oben="2 + 14 * datum.Zeile").mark_text(  # rows of 14 px from the top
         baseline="top", align="left", dx=3, fontSize=12, fontWeight="bold", color=MEASURE_MARK_COLOUR).encode(
         x="Datum:T", y=alt.Y("oben:Q", scale=None, axis=None), text="Nr:N", tooltip=tooltip)
-    return german_chart(alt.layer(lines, rules, numbers).resolve_scale(color="independent"))
+    # the areas' legend above the chart, the measures' below: two legends side by side are cut off in narrow columns
+    lines = lines.encode(color=alt.Color("Bereich:N", legend=alt.Legend(orient="top", columns=1, labelLimit=400)))
+    rows = data["Bereich"].nunique() + len(labels)  # legend lines; the height includes the legends
+    return german_chart(alt.layer(lines, rules, numbers).resolve_scale(color="independent")
+                        .properties(height=PLOT_HEIGHT_PX + LEGEND_ROW_PX * rows + 130))  # + titles, axis
 
 
 def _series_tab(token: str, filters: state.Filters, kind: str) -> None:

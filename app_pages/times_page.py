@@ -287,9 +287,11 @@ def _repeat_tab(token: str, filters: state.Filters, kind: str) -> None:
         gini_help += (f" Weniger {label} als Zellen: gemessen an der gleichmäßigsten möglichen Verteilung "
                       f"(Bernasco & Steenbeek 2017) {g_gen}.")
     m[4].metric("Gini-Koeffizient", fmt.number(res.gini, 2), help=gini_help)
-    st.caption(f"{period.label()}: {res.n_events} {label} auf {len(res.counts)} Zellen ({cell:.0f} m)"
-               + (f", {res.n_left_out} außerhalb" if res.n_left_out else "") + ". Wenige Orte mit vielen "
-               "Meldungen: dort wirken Maßnahmen am meisten.")
+    counted = (f"{fmt.number(res.n_events)} {label}" if not res.n_left_out else
+               f"{fmt.number(res.n_events)} der {fmt.number(res.n_events + res.n_left_out)} {label} "
+               f"({fmt.number(res.n_left_out)} außerhalb des Gebiets)")
+    st.caption(f"{period.label()}: {counted} auf {fmt.number(len(res.counts))} Zellen ({fmt.metres(cell)}). "
+               "Wenige Orte mit vielen Meldungen: dort wirken Maßnahmen am meisten.")
     left, right = st.columns([1, 1.4])
     with left:
         x, y = res.lorenz
@@ -304,7 +306,8 @@ def _repeat_tab(token: str, filters: state.Filters, kind: str) -> None:
         ).properties(title="Lorenzkurve", height=300)), width="stretch")
     with right:
         places = res.repeat_places()
-        st.markdown(f"**Wiederholungsorte** ({len(places)} Zellen mit mindestens 2 {label})")
+        st.markdown(f"**Wiederholungsorte** ({fmt.number(len(places))} Zellen, in denen es mindestens 2 {label} "
+                    "gab)")
         top = places.head(30)
         st.dataframe(pd.DataFrame({
             "Rang": top["rank"], "in der Nähe von": top["name"].astype(str),

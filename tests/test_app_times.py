@@ -48,6 +48,11 @@ def test_repeat_places_tab(app):
     assert "Gini-Koeffizient" in labels and "Top 5 % der Zellen" in labels
     frames = [d.value for d in at.dataframe]
     assert any("Trend" in f.columns for f in frames)
+    # issue 17: German thousands, and the finds outside the area said so the total agrees with the Lagekarte
+    caption = next(c.value for c in at.caption if "Zellen (100 m)" in c.value)
+    assert "634 der 637 Spritzenfunde (3 außerhalb des Gebiets) auf 1.476 Zellen (100 m)." in caption
+    assert any(m.value.startswith("**Wiederholungsorte** (62 Zellen, in denen es mindestens 2 Spritzenfunde gab)")
+               for m in at.markdown)
 
 
 def test_public_role_sees_no_analysis(app):

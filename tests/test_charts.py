@@ -76,3 +76,8 @@ def test_time_series_chart_names_its_measure_lines():
     data = spec["datasets"][rules["data"]["name"]]
     assert [row["Nr"] for row in data] == ["1", "2", "3", "4"]
     assert spec["resolve"]["scale"]["color"] == "independent"  # the areas keep their own colour legend
+    # areas above, measures below (side by side the second legend was cut off in a narrow column); the height
+    # grows with the legends' lines so the plot keeps its size; every month label with its year
+    assert (layers[0]["encoding"]["color"]["legend"]["orient"], legend["legend"]["orient"]) == ("top", "bottom")
+    assert spec["height"] > _chart(series.iloc[:0], _marks().iloc[:1]).to_dict()["height"]
+    assert layers[0]["encoding"]["x"]["axis"]["format"] == "%b %Y"
