@@ -236,7 +236,7 @@ def _places_section(table: gpd.GeoDataFrame, threshold: int) -> None:
     })
     n_flag = int(table["flagged"].sum())
     st.caption(f"Funde und Beschwerden im Schutzabstand je Ort. Auffällig ab {threshold} "
-               f"(Funde + Beschwerden): {n_flag} Ort(e).")
+               f"(Funde + Beschwerden): {fmt.number(n_flag)} {'Ort' if n_flag == 1 else 'Orte'}.")
     shown = german_table(to_german(shown.rename(columns={"reports_prev": "Vorzeitraum"})))
     shown["Veränderung"] = [fmt.number(v, sign=True) for v in table["change"]]
     show_table(shown, numeric=set(shown.columns[3:]), name="places")

@@ -154,8 +154,11 @@ def test_sensitive_places_table_threshold_and_zoom_on_selection(store):
     assert table["Name"].tolist() == expected["name"].tolist()
     assert table["Spritzenfunde"].tolist() == [format_number(v) for v in expected["finds"]]
     assert (table["auffällig"] == "⚠ auffällig").sum() == int(expected["flagged"].sum())
+    n_flagged = int(expected["flagged"].sum())
+    assert n_flagged > 1 and any(c.value.endswith(f"(Funde + Beschwerden): {n_flagged} Orte.") for c in at.caption)
     at.number_input(key=map_page.THRESHOLD_KEY).set_value(1000).run()
     assert (html_tables(at)["places"]["auffällig"] == "").all()
+    assert any(c.value.endswith("(Funde + Beschwerden): 0 Orte.") for c in at.caption)  # not »0 Ort(e)«
     # choosing a place under the table centres the map on it
     name = table["Name"].iloc[1]
     at.selectbox(key=map_page.TABLE_KEY).set_value(name).run()
