@@ -247,7 +247,7 @@ def _times_tab(token: str, filters: state.Filters, kind: str) -> None:
             x=alt.X("Stunde:O", title="Stunde"), y=alt.Y("Anteil (%):Q", title="Anteil (%)"),
             color=alt.Color("Zeitraum:N", legend=alt.Legend(orient="bottom")),
             tooltip=["Zeitraum", "Stunde", alt.Tooltip("Anteil (%):Q", format=",.1~f")],
-        ).properties(height=220)), width="stretch")
+        ).properties(height=340)), width="stretch")  # the height includes axis and legend: ~180 px of plot
     with st.expander("Tabelle (Wochentag × Stunde)"):
         st.dataframe(wide_table(table), width="stretch")
     st.subheader("Orte im Vergleich")
