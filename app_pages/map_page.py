@@ -149,7 +149,7 @@ def render() -> None:
         st.subheader("Kennzahlen")
         if within is not None:
             st.info(f"Nur gezeichnete Fläche ({fmt.area_km2(within.area / 1e6)})", icon=":material/edit:")
-        _figure_tiles(figures, changes, filters)
+        _figure_tiles(figures, changes, filters, hotspot_kind)
         st.caption(f"Veränderung gegenüber {filters.previous.label()}. Pfeil und Farbe nur bei einer signifikanten "
                    "Veränderung (exakter Test wie auf der Seite »Vergleich«, 5 %); rot = Zunahme.")
         if not public:
@@ -171,12 +171,15 @@ def render() -> None:
     _top_hotspots_section(token, filters, hotspot_kind)
 
 
-def _figure_tiles(figures: pd.DataFrame, changes: dict, filters: state.Filters) -> None:
+def _figure_tiles(figures: pd.DataFrame, changes: dict, filters: state.Filters,
+                  hotspot_kind: str = SYRINGE_FIND) -> None:
     """The key figures as metric tiles, one per row (only the kinds chosen in the sidebar); a change carries an
-    arrow only when significant (:func:`geo.report.keychanges.figure_changes`)."""
+    arrow only when significant (:func:`geo.report.keychanges.figure_changes`). Hotspots of another kind than
+    the finds say whose they are (»Hotspots (Beschwerden)«)."""
+    hotspots = "Hotspots" if hotspot_kind == SYRINGE_FIND else f"Hotspots ({KINDS[hotspot_kind].label_plural})"
     labels = {"finds": KINDS[SYRINGE_FIND].label_plural, "syringes": "Spritzen",
               "complaints": KINDS[COMPLAINT].label_plural,
-              "scene_observations": KINDS[SCENE_OBSERVATION].label_plural, "hotspots": "Hotspots"}
+              "scene_observations": KINDS[SCENE_OBSERVATION].label_plural, "hotspots": hotspots}
     shown = {"finds": SYRINGE_FIND, "syringes": SYRINGE_FIND, "complaints": COMPLAINT,
              "scene_observations": SCENE_OBSERVATION, "hotspots": None}
     pairs = [(k, lab) for k, lab in labels.items() if k in figures.index

@@ -168,6 +168,17 @@ def test_sensitive_places_table_threshold_and_zoom_on_selection(store):
     assert view["center"][0] == pytest.approx(lat, abs=1e-6) and view["center"][1] == pytest.approx(lon, abs=1e-6)
 
 
+def test_hotspot_tile_names_the_kind_of_its_hotspots(store):
+    """Issue 17 walk: with »Hotspots und Dichte für: Beschwerden« the tile still said only »Hotspots« (2, where the
+    finds have 9), under the finds' figures."""
+    at = _app(store)
+    assert "Hotspots" in _metrics(at)
+    at.selectbox(key=map_page.HOTSPOT_KIND_KEY).set_value("complaint").run()
+    assert not at.exception
+    labels = set(_metrics(at))
+    assert "Hotspots (Beschwerden)" in labels and "Hotspots" not in labels
+
+
 def test_drawn_polygon_restricts_figures_and_tables(store):
     at = _app(store)
     finds = _finds(store, RAPPORT)
