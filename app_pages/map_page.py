@@ -160,7 +160,9 @@ def render() -> None:
                                 value=DEFAULT_PLACE_THRESHOLD, step=1, key=THRESHOLD_KEY)
                 if note:
                     st.caption(note)
-        _handout_button(user, filters, hs, threshold, within,
+        # the handout shows the finds' hotspots (its tables count finds and syringes), whichever kind is chosen here
+        finds_hs = hs if hotspot_kind == SYRINGE_FIND or public else analysis(token, filters, SYRINGE_FIND)[0]
+        _handout_button(user, filters, finds_hs, threshold, within,
                         forecast_result(token, filters, SYRINGE_FIND)
                         if SYRINGE_FIND in filters.kinds and not public else None)
 

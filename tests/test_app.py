@@ -177,6 +177,39 @@ def test_hotspot_tile_names_the_kind_of_its_hotspots(store):
     assert not at.exception
     labels = set(_metrics(at))
     assert "Hotspots (Beschwerden)" in labels and "Hotspots" not in labels
+    # the handout keeps the finds' hotspots (its tables count finds and syringes): it listed the complaints'
+    # hotspot areas with the finds in them, 2 hotspots against the Lagekarte's 9
+    handout = AppTest.from_function(_lagekarte_handout_script, default_timeout=180)
+    handout.session_state[map_page.HOTSPOT_KIND_KEY] = "complaint"
+    handout.run()
+    assert not handout.exception, handout.exception
+    assert handout.session_state["handout_hotspots"] == int(_metrics(_app(store))["Hotspots"][0]) > 2
+
+
+def _lagekarte_handout_script() -> None:
+    """The Lagekarte; then its handout's deferred callable runs with ``build_handout`` replaced by a spy that keeps
+    the number of hotspots it was given (in ``session_state["handout_hotspots"]``)."""
+    import streamlit as st
+    from streamlit.runtime import Runtime
+
+    from app_pages import map_page
+    from app_support import state
+    from geo.report import handout
+    from geo.report.figures import count_hotspots
+
+    state.login()
+    state.sidebar_filters()
+    map_page.render()
+    seen: dict = {}
+    real = handout.build_handout
+    handout.build_handout = lambda *a, **kw: seen.update(kw) or b"%PDF"
+    try:
+        for entry in list(Runtime.instance().media_file_mgr._deferred_callables.values()):
+            if str(entry["filename"]).endswith(".pdf"):
+                entry["callable"]()
+    finally:
+        handout.build_handout = real
+    st.session_state["handout_hotspots"] = count_hotspots(seen["hotspots"].cells)
 
 
 def test_drawn_polygon_restricts_figures_and_tables(store):
