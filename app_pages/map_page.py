@@ -277,7 +277,7 @@ def _handout_button(user, filters: state.Filters, hs, threshold: int, within, fo
         cur, prev = ({k: restrict(state.apply_filters(store.read(k, p), k, filters), k, user.role) for k in kinds}
                      for p in periods)
         log_release(store, user, what=f"Handout {filters.period.label()}")
-        follow_ups = follow_up_from_store(store, agreements)
+        follow_ups = follow_up_from_store(store, agreements, sensitivity=True)  # cautions as on »Vereinbarungen«
         return build_handout(cur, prev, store.area, filters.period, hotspots=hs, threshold=threshold,
                              demo=is_demo_data(store.imports()), base=store.read_base(),
                              agreements=agreements, follow_ups=follow_ups,
