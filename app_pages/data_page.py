@@ -175,7 +175,7 @@ def _stored_section() -> None:
     if not public:  # what the maps and key figures count: the one rule of geo.core.period.records_in
         period = state.current_filters().period
         counts[STORED_IN_PERIOD] = [fmt.number(len(_in_period(k))) for k in KINDS]
-    st.dataframe(german_table(counts), hide_index=True, width="content")
+    st.dataframe(german_table(counts), hide_index=True, width="stretch")  # three columns: fit the page column
     if not public:
         st.caption(f"»{STORED_IN_PERIOD}« ({period.label()}, mit den Filtern der Seitenleiste): so viele zeigen "
                    "Karten und Kennzahlen – Meldungen und einmalige Maßnahmen mit Datum im Zeitraum, Behälter und "
@@ -339,7 +339,7 @@ def render() -> None:
     st.title("Daten")
     _import_section(user)
     st.divider()
-    left, right = st.columns([1, 2])
+    left, right = st.columns([1.25, 2])  # the stored-data table has three columns
     with left:
         _stored_section()
     with right:
