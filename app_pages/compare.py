@@ -57,11 +57,12 @@ from geo.core.schema import (
     DISTRICT,
     KINDS,
     MEASURE_KINDS,
+    MEASURE_MARK_COLOUR,
     MEASURE_RADIUS_M,
     REPORT_KINDS,
     SENSITIVE_PLACE,
 )
-from geo.report.charts import german_chart
+from geo.report.charts import german_chart, mark_labels
 from geo.report.display import german_table
 from geo.report.keychanges import count_change
 from geo.report.verdicts import OVERVIEW_HELP, measures_overview_table, sensitivity_table
@@ -519,23 +520,41 @@ def _prediction_section(token: str, filters: state.Filters, kind: str) -> None:
                titles={pai_hot: FORECAST_HELP[PAI_COLUMN], pai_top: FORECAST_HELP[PAI_COLUMN]})
 
 
+#: Zeitreihen: height of the plot itself and of one legend line (px).
+PLOT_HEIGHT_PX, LEGEND_ROW_PX = 240, 30
+
+
 def _chart(series: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerChart:
-    """Monthly counts per zone (lines) with measure dates as vertical rules."""
+    """Monthly counts per zone (lines) with measure dates as numbered vertical rules, named in a legend
+    (:func:`geo.report.charts.mark_labels`: ``1: Behälter Torgauer Platz ab 01.11.2025``)."""
     # only German columns: the chart's data are what "Daten anzeigen" shows
     data = series.rename(columns={"zone": "Bereich", "month": "Monat", "count": "Anzahl"})[["Bereich", "Monat",
                                                                                           "Anzahl"]]
     lines = alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("Monat:T", title=None), y=alt.Y("Anzahl:Q", title="Ereignisse je Monat"),
+        x=alt.X("Monat:T", title=None, axis=alt.Axis(format="%b %Y")),  # a year on every label (narrow charts)
+        y=alt.Y("Anzahl:Q", title="Ereignisse je Monat"),
         color=alt.Color("Bereich:N", legend=alt.Legend(orient="bottom", columns=1, labelLimit=400)),
         tooltip=["Bereich", alt.Tooltip("Monat:T", format="%m/%Y"), "Anzahl"],
     )
     if not len(marks):
         return german_chart(alt.layer(lines))
-    rules = alt.Chart(marks.rename(columns={"date": "Datum", "title": "Maßnahme", "what": "was"})[
-        ["Datum", "Maßnahme", "was"]]).mark_rule(
-        strokeDash=[4, 3], color="#283593").encode(
-            x="Datum:T", tooltip=["Maßnahme", "was", alt.Tooltip("Datum:T", format=fmt.DATE_FORMAT)])
-    return german_chart(alt.layer(lines, rules))
+    months = pd.to_datetime(series["month"]) if len(series) else pd.to_datetime(marks["date"])
+    labels = mark_labels(marks, span_days=max(31.0, (months.max() - months.min()).days + 31.0))
+    names = alt.Color("Beschriftung:N", scale=alt.Scale(domain=labels["Beschriftung"].tolist(),
+                                                        range=[MEASURE_MARK_COLOUR]),
+                      legend=alt.Legend(title="Maßnahmen (gestrichelt)", orient="bottom", columns=1,
+                                        labelLimit=600, symbolType="stroke", symbolDash=[4, 3]))
+    tooltip = ["Maßnahme", "was", alt.Tooltip("Datum:T", format=fmt.DATE_FORMAT)]
+    marked = alt.Chart(labels)
+    rules = marked.mark_rule(strokeDash=[4, 3]).encode(x="Datum:T", color=names, tooltip=tooltip)
+    numbers = marked.transform_calculate(oben="2 + 14 * datum.Zeile").mark_text(  # rows of 14 px from the top
+        baseline="top", align="left", dx=3, fontSize=12, fontWeight="bold", color=MEASURE_MARK_COLOUR).encode(
+        x="Datum:T", y=alt.Y("oben:Q", scale=None, axis=None), text="Nr:N", tooltip=tooltip)
+    # the areas' legend above the chart, the measures' below: two legends side by side are cut off in narrow columns
+    lines = lines.encode(color=alt.Color("Bereich:N", legend=alt.Legend(orient="top", columns=1, labelLimit=400)))
+    rows = data["Bereich"].nunique() + len(labels)  # legend lines; the height includes the legends
+    return german_chart(alt.layer(lines, rules, numbers).resolve_scale(color="independent")
+                        .properties(height=PLOT_HEIGHT_PX + LEGEND_ROW_PX * rows + 130))  # + titles, axis
 
 
 def _series_tab(token: str, filters: state.Filters, kind: str) -> None:
@@ -567,5 +586,6 @@ def _series_tab(token: str, filters: state.Filters, kind: str) -> None:
         return
     series = monthly_series(records(kind, period, filters, spatial=False), kind, zone_table, period)
     st.altair_chart(_chart(series, marks), width="stretch")
-    st.caption(f"{KINDS[kind].label_plural} je Monat, {period.label()}; gestrichelt: Beginn/Ende von Maßnahmen. "
+    st.caption(f"{KINDS[kind].label_plural} je Monat, {period.label()}; gestrichelt und nummeriert: Beginn/Ende "
+               "von Maßnahmen (Liste unter der Grafik). "
                "Sensible Orte mit ihrem Schutzabstand.")

@@ -35,6 +35,7 @@ from geo.data.access import (
 from geo.data.exports import neutralise_formulas
 from geo.data.people import file_name, records_for_people
 from geo.report.display import german_table
+from geo.report.figures import active_note
 from layers.escape import escape_markdown
 
 UPLOAD_TYPES = ["csv", "txt", "tsv", "geojson", "json", "gpkg", "zip"]
@@ -174,13 +175,34 @@ def _stored_section() -> None:
     overview = public_view.overview() if public else None  # PostGIS: the database's suppressed counts
     counts = pd.DataFrame({
         "Art": [KINDS[k].label_plural for k in KINDS],
-        "Datensätze": [_shown_count(stored[k], public) if overview is None else
-                       _shown_count(overview.loc[k, "records"], public) for k in KINDS],
+        "gespeichert": [_shown_count(stored[k], public) if overview is None else
+                        _shown_count(overview.loc[k, "records"], public) for k in KINDS],
     })
-    st.dataframe(german_table(counts), hide_index=True, width="content")
+    if not public:  # what the maps and key figures count: the one rule of geo.core.period.records_in
+        period = state.current_filters().period
+        counts[STORED_IN_PERIOD] = [fmt.number(len(_in_period(k))) for k in KINDS]
+    st.dataframe(german_table(counts), hide_index=True, width="stretch")  # three columns: fit the page column
+    if not public:
+        st.caption(f"»{STORED_IN_PERIOD}« ({period.label()}, mit den Filtern der Seitenleiste): so viele zeigen "
+                   "Karten und Kennzahlen – Meldungen und einmalige Maßnahmen mit Datum im Zeitraum, Behälter und "
+                   "andere dauerhafte Maßnahmen, die im Zeitraum aktiv waren; Orte immer alle.")
+        for kind in (k for k in KINDS if KINDS[k].end_field):  # lasting measures: few records
+            note = active_note(state.load_records(kind, None, restricted=False), kind, period)
+            if note:
+                st.caption(note)
     latest = state.latest_data_date()
     if latest:
         st.caption(f"Letzte Meldung: {fmt.date(latest)}. Die Zeiträume in der Seitenleiste beziehen sich darauf.")
+
+
+#: Column of the stored-data table: records that belong to the sidebar's period.
+STORED_IN_PERIOD = "im Zeitraum"
+
+
+def _in_period(kind: str):
+    """Records of ``kind`` in the sidebar's period after its filters, as the maps count them (aggregate only)."""
+    filters = state.current_filters()
+    return state.apply_filters(state.load_records(kind, filters.period, restricted=False), kind, filters)
 
 
 def _shown_count(n: float, public: bool) -> str:

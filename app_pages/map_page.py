@@ -149,7 +149,7 @@ def render() -> None:
         st.subheader("Kennzahlen")
         if within is not None:
             st.info(f"Nur gezeichnete Fläche ({fmt.area_km2(within.area / 1e6)})", icon=":material/edit:")
-        _figure_tiles(figures, changes, filters)
+        _figure_tiles(figures, changes, filters, hotspot_kind)
         st.caption(f"Veränderung gegenüber {filters.previous.label()}. Pfeil und Farbe nur bei einer signifikanten "
                    "Veränderung (exakter Test wie auf der Seite »Vergleich«, 5 %); rot = Zunahme.")
         if not public:
@@ -160,7 +160,9 @@ def render() -> None:
                                 value=DEFAULT_PLACE_THRESHOLD, step=1, key=THRESHOLD_KEY)
                 if note:
                     st.caption(note)
-        _handout_button(user, filters, hs, threshold, within,
+        # the handout shows the finds' hotspots (its tables count finds and syringes), whichever kind is chosen here
+        finds_hs = hs if hotspot_kind == SYRINGE_FIND or public else analysis(token, filters, SYRINGE_FIND)[0]
+        _handout_button(user, filters, finds_hs, threshold, within,
                         forecast_result(token, filters, SYRINGE_FIND)
                         if SYRINGE_FIND in filters.kinds and not public else None)
 
@@ -171,12 +173,15 @@ def render() -> None:
     _top_hotspots_section(token, filters, hotspot_kind)
 
 
-def _figure_tiles(figures: pd.DataFrame, changes: dict, filters: state.Filters) -> None:
+def _figure_tiles(figures: pd.DataFrame, changes: dict, filters: state.Filters,
+                  hotspot_kind: str = SYRINGE_FIND) -> None:
     """The key figures as metric tiles, one per row (only the kinds chosen in the sidebar); a change carries an
-    arrow only when significant (:func:`geo.report.keychanges.figure_changes`)."""
+    arrow only when significant (:func:`geo.report.keychanges.figure_changes`). Hotspots of another kind than
+    the finds say whose they are (»Hotspots (Beschwerden)«)."""
+    hotspots = "Hotspots" if hotspot_kind == SYRINGE_FIND else f"Hotspots ({KINDS[hotspot_kind].label_plural})"
     labels = {"finds": KINDS[SYRINGE_FIND].label_plural, "syringes": "Spritzen",
               "complaints": KINDS[COMPLAINT].label_plural,
-              "scene_observations": KINDS[SCENE_OBSERVATION].label_plural, "hotspots": "Hotspots"}
+              "scene_observations": KINDS[SCENE_OBSERVATION].label_plural, "hotspots": hotspots}
     shown = {"finds": SYRINGE_FIND, "syringes": SYRINGE_FIND, "complaints": COMPLAINT,
              "scene_observations": SCENE_OBSERVATION, "hotspots": None}
     pairs = [(k, lab) for k, lab in labels.items() if k in figures.index
@@ -236,7 +241,7 @@ def _places_section(table: gpd.GeoDataFrame, threshold: int) -> None:
     })
     n_flag = int(table["flagged"].sum())
     st.caption(f"Funde und Beschwerden im Schutzabstand je Ort. Auffällig ab {threshold} "
-               f"(Funde + Beschwerden): {n_flag} Ort(e).")
+               f"(Funde + Beschwerden): {fmt.number(n_flag)} {'Ort' if n_flag == 1 else 'Orte'}.")
     shown = german_table(to_german(shown.rename(columns={"reports_prev": "Vorzeitraum"})))
     shown["Veränderung"] = [fmt.number(v, sign=True) for v in table["change"]]
     show_table(shown, numeric=set(shown.columns[3:]), name="places")
@@ -272,7 +277,7 @@ def _handout_button(user, filters: state.Filters, hs, threshold: int, within, fo
         cur, prev = ({k: restrict(state.apply_filters(store.read(k, p), k, filters), k, user.role) for k in kinds}
                      for p in periods)
         log_release(store, user, what=f"Handout {filters.period.label()}")
-        follow_ups = follow_up_from_store(store, agreements)
+        follow_ups = follow_up_from_store(store, agreements, sensitivity=True)  # cautions as on »Vereinbarungen«
         return build_handout(cur, prev, store.area, filters.period, hotspots=hs, threshold=threshold,
                              demo=is_demo_data(store.imports()), base=store.read_base(),
                              agreements=agreements, follow_ups=follow_ups,

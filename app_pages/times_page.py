@@ -254,7 +254,7 @@ def _times_tab(token: str, filters: state.Filters, kind: str) -> None:
             x=alt.X("Stunde:O", title="Stunde"), y=alt.Y("Anteil (%):Q", title="Anteil (%)"),
             color=alt.Color("Zeitraum:N", legend=alt.Legend(orient="bottom")),
             tooltip=["Zeitraum", "Stunde", alt.Tooltip("Anteil (%):Q", format=",.1~f")],
-        ).properties(height=220)), width="stretch")
+        ).properties(height=340)), width="stretch")  # the height includes axis and legend: ~180 px of plot
     with st.expander("Tabelle (Stunde × Wochentag)"):
         shown = wide_table(table)
         show_table(shown, numeric=set(shown.columns[1:]), name="hours")
@@ -296,9 +296,11 @@ def _repeat_tab(token: str, filters: state.Filters, kind: str) -> None:
         gini_help += (f" Weniger {label} als Zellen: gemessen an der gleichmäßigsten möglichen Verteilung "
                       f"(Bernasco & Steenbeek 2017) {g_gen}.")
     m[4].metric(GINI_LABEL, fmt.number(res.gini, 2), help=gini_help)
-    st.caption(f"{period.label()}: {res.n_events} {label} auf {len(res.counts)} Zellen ({cell:.0f} m)"
-               + (f", {res.n_left_out} außerhalb" if res.n_left_out else "") + ". Wenige Orte mit vielen "
-               "Meldungen: dort wirken Maßnahmen am meisten.")
+    counted = (f"{fmt.number(res.n_events)} {label}" if not res.n_left_out else
+               f"{fmt.number(res.n_events)} der {fmt.number(res.n_events + res.n_left_out)} {label} "
+               f"({fmt.number(res.n_left_out)} außerhalb des Gebiets)")
+    st.caption(f"{period.label()}: {counted} auf {fmt.number(len(res.counts))} Zellen ({fmt.metres(cell)}). "
+               "Wenige Orte mit vielen Meldungen: dort wirken Maßnahmen am meisten.")
     left, right = st.columns([1, 1.4])
     with left:
         x, y = res.lorenz
@@ -313,7 +315,8 @@ def _repeat_tab(token: str, filters: state.Filters, kind: str) -> None:
         ).properties(title="Lorenzkurve", height=300)), width="stretch")
     with right:
         places = res.repeat_places()
-        st.markdown(f"**Wiederholungsorte** ({len(places)} Zellen mit mindestens 2 {label})")
+        st.markdown(f"**Wiederholungsorte** ({fmt.number(len(places))} Zellen, in denen es mindestens 2 {label} "
+                    "gab)")
         top = places.head(30)
         shown = pd.DataFrame({
             "Rang": top["rank"], "in der Nähe von": top["name"].astype(str),

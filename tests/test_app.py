@@ -154,8 +154,11 @@ def test_sensitive_places_table_threshold_and_zoom_on_selection(store):
     assert table["Name"].tolist() == expected["name"].tolist()
     assert table["Spritzenfunde"].tolist() == [format_number(v) for v in expected["finds"]]
     assert (table["auffällig"] == "⚠ auffällig").sum() == int(expected["flagged"].sum())
+    n_flagged = int(expected["flagged"].sum())
+    assert n_flagged > 1 and any(c.value.endswith(f"(Funde + Beschwerden): {n_flagged} Orte.") for c in at.caption)
     at.number_input(key=map_page.THRESHOLD_KEY).set_value(1000).run()
     assert (html_tables(at)["places"]["auffällig"] == "").all()
+    assert any(c.value.endswith("(Funde + Beschwerden): 0 Orte.") for c in at.caption)  # not »0 Ort(e)«
     # choosing a place under the table centres the map on it
     name = table["Name"].iloc[1]
     at.selectbox(key=map_page.TABLE_KEY).set_value(name).run()
@@ -163,6 +166,50 @@ def test_sensitive_places_table_threshold_and_zoom_on_selection(store):
     lat, lon = expected.set_index("name").loc[name, ["lat", "lon"]]
     assert view["zoom"] == map_page.PLACE_ZOOM
     assert view["center"][0] == pytest.approx(lat, abs=1e-6) and view["center"][1] == pytest.approx(lon, abs=1e-6)
+
+
+def test_hotspot_tile_names_the_kind_of_its_hotspots(store):
+    """Issue 17 walk: with »Hotspots und Dichte für: Beschwerden« the tile still said only »Hotspots« (2, where the
+    finds have 9), under the finds' figures."""
+    at = _app(store)
+    assert "Hotspots" in _metrics(at)
+    at.selectbox(key=map_page.HOTSPOT_KIND_KEY).set_value("complaint").run()
+    assert not at.exception
+    labels = set(_metrics(at))
+    assert "Hotspots (Beschwerden)" in labels and "Hotspots" not in labels
+    # the handout keeps the finds' hotspots (its tables count finds and syringes): it listed the complaints'
+    # hotspot areas with the finds in them, 2 hotspots against the Lagekarte's 9
+    handout = AppTest.from_function(_lagekarte_handout_script, default_timeout=180)
+    handout.session_state[map_page.HOTSPOT_KIND_KEY] = "complaint"
+    handout.run()
+    assert not handout.exception, handout.exception
+    assert handout.session_state["handout_hotspots"] == int(_metrics(_app(store))["Hotspots"][0]) > 2
+
+
+def _lagekarte_handout_script() -> None:
+    """The Lagekarte; then its handout's deferred callable runs with ``build_handout`` replaced by a spy that keeps
+    the number of hotspots it was given (in ``session_state["handout_hotspots"]``)."""
+    import streamlit as st
+    from streamlit.runtime import Runtime
+
+    from app_pages import map_page
+    from app_support import state
+    from geo.report import handout
+    from geo.report.figures import count_hotspots
+
+    state.login()
+    state.sidebar_filters()
+    map_page.render()
+    seen: dict = {}
+    real = handout.build_handout
+    handout.build_handout = lambda *a, **kw: seen.update(kw) or b"%PDF"
+    try:
+        for entry in list(Runtime.instance().media_file_mgr._deferred_callables.values()):
+            if str(entry["filename"]).endswith(".pdf"):
+                entry["callable"]()
+    finally:
+        handout.build_handout = real
+    st.session_state["handout_hotspots"] = count_hotspots(seen["hotspots"].cells)
 
 
 def test_drawn_polygon_restricts_figures_and_tables(store):
@@ -191,6 +238,30 @@ def test_measures_list_of_the_period(store):
     assert len(shown) == len(expected) > 0
     assert shown["Maßnahme"].tolist() == expected["measure"].tolist()
     assert [b.label for b in at.get("download_button")] == ["Handout (PDF)"]
+
+
+def test_daten_counts_agree_with_the_maps(store):
+    """Issue 17: the Daten page counted 4 bins while the maps showed the 3 active ones. Now it shows both
+    numbers (stored, in the period by the maps' rule) and says why they differ."""
+    import json
+
+    from geo.core.schema import DISPOSAL_BIN, KINDS
+
+    bins_label = KINDS[DISPOSAL_BIN].label_plural
+    stored, active = store.count(DISPOSAL_BIN), len(store.read(DISPOSAL_BIN, RAPPORT))
+    assert (stored, active) == (4, 3)  # the demo's Lene-Voigt-Park bin was removed on 30.06.2025
+    at = _data_page(store)
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "im Zeitraum" in d.value.columns).set_index("Art")
+    assert table.loc[bins_label, ["gespeichert", "im Zeitraum"]].tolist() == ["4", "3"]
+    assert table.loc[KINDS["syringe_find"].label_plural, "im Zeitraum"] == format_number(len(_finds(store, RAPPORT)))
+    captions = [c.value for c in at.caption]
+    assert f"{bins_label}: 4 gespeichert, davon 3 im Zeitraum aktiv (1 vor dem Zeitraum entfernt)." in captions
+    # the same 3 on the Lagekarte: its bin layer and its list of measures
+    lagekarte = _app(store)
+    assert json.dumps(f"{bins_label} (3)") in _map_args(lagekarte)["layer_control"]  # JS string, umlaut escaped
+    measures = html_tables(lagekarte)["measures"]
+    assert (measures["Maßnahme"] == KINDS[DISPOSAL_BIN].label).sum() == 3
 
 
 def test_public_role_sees_only_published_cells(store, monkeypatch):

@@ -52,6 +52,11 @@ def test_repeat_places_tab(app):
     assert list(places.columns) == ["Rang", "in der Nähe von", "Spritzenfunde", "Anteil", "1. Hälfte", "2. Hälfte",
                                     "Trend"]
     assert places["Rang"].tolist()[:3] == ["1", "2", "3"]
+    # issue 17: German thousands, and the finds outside the area said so the total agrees with the Lagekarte
+    caption = next(c.value for c in at.caption if "Zellen (100 m)" in c.value)
+    assert "634 der 637 Spritzenfunde (3 außerhalb des Gebiets) auf 1.476 Zellen (100 m)." in caption
+    assert any(m.value.startswith("**Wiederholungsorte** (62 Zellen, in denen es mindestens 2 Spritzenfunde gab)")
+               for m in at.markdown)
 
 
 def test_hour_table_has_a_row_per_hour_and_a_column_per_weekday(app):

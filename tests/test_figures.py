@@ -19,6 +19,7 @@ from geo.core.schema import KINDS
 from geo.data.demo import LANDMARKS, generate_demo
 from geo.report.figures import (
     GERMAN_COLUMNS,
+    active_note,
     count_hotspots,
     district_summary,
     filter_records,
@@ -327,3 +328,27 @@ def test_demo_key_figures_and_measures(demo):
     police = measures[measures["kind"] == "police_presence"]
     assert police["when"].tolist() == ["01.05.2026 – 31.10.2026"] and police["new_in_period"].all()
     assert set(measures["kind"]) <= set(KINDS)
+
+
+def test_active_note_says_how_many_lasting_measures_are_active():
+    """Issue 17: »4 Behälter, davon 3 aktiv« – by the rule of records_in, with the reason for the others."""
+    bins = gpd.GeoDataFrame(
+        {"installed_at": pd.to_datetime(["2023-05-15", "2024-02-01", "2025-11-01", "2022-04-01", "2027-01-01"]),
+         "removed_at": pd.to_datetime([None, None, None, "2025-06-30", None])},
+        geometry=[shapely.Point(i, 0) for i in range(5)], crs=CRS)
+    period = Period(date(2026, 9, 1), date(2026, 10, 31))
+    assert len(records_in(bins, "disposal_bin", period)) == 3
+    assert active_note(bins, "disposal_bin", period) == (
+        "Spritzenentsorgungsbehälter: 5 gespeichert, davon 3 im Zeitraum aktiv "
+        "(1 vor dem Zeitraum entfernt; 1 erst danach aufgestellt).")
+    assert active_note(bins.iloc[:3], "disposal_bin", period) is None  # all active: nothing to explain
+    assert active_note(bins.iloc[0:0], "disposal_bin", period) is None
+    cuts = gpd.GeoDataFrame({"done_at": pd.to_datetime(["2025-03-10"])}, geometry=[shapely.Point(0, 0)])
+    assert active_note(cuts, "greenery_cut", period) is None  # one-day measures: dated, not active
+    police = gpd.GeoDataFrame({"start": pd.to_datetime(["2026-05-01", "2025-04-01"]),
+                               "end": pd.to_datetime(["2026-10-31", "2025-04-30"])},
+                              geometry=[shapely.Point(0, 0)] * 2)
+    kind = KINDS["police_presence"]
+    police = police.rename(columns={"start": kind.date_field, "end": kind.end_field})
+    assert active_note(police, "police_presence", period) == (
+        f"{kind.label_plural}: 2 gespeichert, davon 1 im Zeitraum aktiv (1 vor dem Zeitraum beendet).")

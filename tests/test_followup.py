@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from datetime import date, datetime
@@ -77,6 +78,11 @@ def test_handout_section_lists_open_overdue_and_effects(demo_store, tmp_path):
     assert "<img src=x onerror=alert(1)>" in flat and "Behälter ${x}" in flat  # printed literally
     assert "Wirkung noch nicht auswertbar" in section
     assert "Behälter Torgauer Platz: umgesetzt 01.11.2025 — Wirkung: −54 % Funde im Umkreis" in section
+    # issue 17: the caution the Vereinbarungen page shows under a verdict that flips is in the handout too
+    assert ("Behälter Torgauer Platz: umgesetzt 01.11.2025 — Wirkung: −54 % Funde im Umkreis. Vorsicht: das Ergebnis "
+            "»Wirkung« (Standard) kippt je nach Annahme – Spritzenfunde, Ring 500 m: Verdrängung.") in flat
+    assert re.search(r"Umbau Kita Köhlerplatz: umgesetzt 20\.06\.2025 — kein Effekt: \+60 % Funde im Umkreis"
+                     r"(?!\. Vorsicht)", flat)  # a verdict that holds: no caution
     assert "Verworfen: Nr. 4 Spritzenentsorgungsbehälter am Spielplatz Rabet" in " ".join(section.split())
 
 

@@ -405,11 +405,13 @@ def test_handout_forecast_line_names_the_top_places(tmp_path):
     assert 1 <= len(names) <= 3 and len(set(names)) == len(names)
     assert all(n.startswith(("bei ", "nahe ")) for n in names), names  # the demo has places everywhere
     line = forecast_line(result, places=demo["sensitive_place"], districts=demo.get("district"))
-    assert line.startswith("Prognose 01.07.2026 – 31.08.2026: die meisten Spritzenfunde werden erwartet ")
+    assert line.startswith("Prognose 01.07.2026 – 31.08.2026: die meisten Spritzenfunde werden erwartet: ")
     assert names[0] in line and "3 % der Fläche" in line
+    # issue 17: the method's spans in months, as the backtest sentence under it says them (not »2 Zeiträume«)
+    assert "Zeitr" not in line.split("Karte:")[1] and " Monat" in line.split("Karte:")[1], line
     pdf = build_handout(current, None, area, PERIOD, demo=True, forecast=result)
     text = pdf_text(pdf, tmp_path)
-    assert "Prognose 01.07.2026 – 31.08.2026: die meisten Spritzenfunde werden erwartet" in " ".join(text.split())
+    assert "Prognose 01.07.2026 – 31.08.2026: die meisten Spritzenfunde werden erwartet:" in " ".join(text.split())
     assert "Prognose 01.07.2026" not in pdf_text(build_handout(current, None, area, PERIOD, demo=True), tmp_path)
 
 

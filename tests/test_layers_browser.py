@@ -196,3 +196,21 @@ def test_german_ui_script_translates_chart_and_table_toolbars(chromium):
     assert label("b6") == "Spritzenfunde entfernen"
     assert page.inner_text("#data") == "Show data about Eisenbahnstraße"  # not a whole framework text
     page.close()
+
+
+def test_german_ui_script_translates_page_not_found_and_the_select_button(chromium):
+    """Issue 17 walk: /lagekarte (the first page lives at the root address) showed Streamlit's English »Page not
+    found … Running the app's main page.«; every select box's button was announced as »Open«."""
+    from layers.assets import german_ui_script
+
+    page = chromium.new_page()
+    page.set_content('<body><button id="open" aria-label="Open"></button></body>')
+    page.add_script_tag(content=german_ui_script().removeprefix("<script>").removesuffix("</script>"))
+    page.evaluate("() => { const d = document.createElement('div'); d.id = 'dialog';"
+                  " d.innerHTML = '<h2>Page not found</h2><p>The page that you have requested does not seem to exist."
+                  " Running the app\\'s main page.</p>'; document.body.appendChild(d); }")
+    page.wait_for_function("() => !document.getElementById('dialog').innerText.includes('Page')", timeout=5_000)
+    assert page.inner_text("#dialog h2") == "Seite nicht gefunden"
+    assert page.inner_text("#dialog p") == "Diese Adresse gehört zu keiner Seite; die Startseite wird angezeigt."
+    assert page.get_attribute("#open", "aria-label") == "Auswahl öffnen"
+    page.close()

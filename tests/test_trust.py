@@ -131,7 +131,8 @@ def test_daten_page_offers_reject_files_only_to_analyse_and_puts_nothing_into_me
     assert ("history_rejects_download" in buttons) == (role == "analyse")
     assert ("durch" in history.columns) == (role != "oeffentlich")
     assert ("gespeichert" in history.columns) == (role != "oeffentlich")
-    totals = dict(next(d.value for d in at.dataframe if "Datensätze" in d.value.columns).to_numpy())
+    stored = next(d.value for d in at.dataframe if {"Art", "gespeichert"} <= set(d.value.columns))
+    totals = dict(stored[["Art", "gespeichert"]].to_numpy())
     assert totals["Spritzenfunde"] == ("unter 5" if role == "oeffentlich" else "2")
     assert "Datei" not in history.columns or role != "oeffentlich"
     for b in buttons.values():  # deferred: the bytes are made on an authorised click, never at render time

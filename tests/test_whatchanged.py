@@ -52,6 +52,10 @@ def test_hotspots_sentence_names_only_changes_beyond_chance():
     assert hotspots_sentence(top.assign(change=pd.NA), 61, 61) == (
         "3 Hotspots; die meisten Funde gab es an Eisenbahnstraße 20–50 (105).")
     assert "keinen Hotspot" in hotspots_sentence(None, 61, 61)
+    # a name that brings its preposition: not »an bei …« (issue 17, the handout of the demo)
+    near = top.assign(place=["Eisenbahnstraße 20–50", "Spielplatz Rabet", "bei Spielplatz Volkmarsdorfer Markt"])
+    assert hotspots_sentence(near, 61, 61, 9) == (
+        "9 Hotspots; deutlich weniger Funde bei Spielplatz Volkmarsdorfer Markt (-37).")
 
 
 def test_places_sentence_counts_flagged_places_and_tests_complaints():

@@ -326,13 +326,16 @@ def _empty_series() -> pd.DataFrame:
 def measure_marks(measures: gpd.GeoDataFrame, period: Period | None = None) -> pd.DataFrame:
     """Dates to mark in a time series chart: one row per measure start (and end, if any).
 
-    Returns ``date``, ``what`` (``"Beginn"``/``"Ende"``), ``title``, ``kind``; only dates
-    within ``period`` when given.
+    Returns ``date``, ``what`` (``"Beginn"``/``"Ende"``), ``title``, ``kind``, ``label`` (bin
+    location or description); only dates within ``period`` when given.
     """
+    label = (measures["label"] if "label" in measures else pd.Series("", index=measures.index)).to_numpy()
     starts = pd.DataFrame({"date": measures["start"].to_numpy(), "what": "Beginn",
-                           "title": measures["title"].to_numpy(), "kind": measures["kind"].to_numpy()})
+                           "title": measures["title"].to_numpy(), "kind": measures["kind"].to_numpy(),
+                           "label": label})
     ends = pd.DataFrame({"date": measures["end"].to_numpy(), "what": "Ende",
-                         "title": measures["title"].to_numpy(), "kind": measures["kind"].to_numpy()})
+                         "title": measures["title"].to_numpy(), "kind": measures["kind"].to_numpy(),
+                         "label": label})
     marks = pd.concat([starts, ends[ends["date"].notna()]], ignore_index=True)
     if period is not None and len(marks):
         marks = marks[period.contains(marks["date"])]

@@ -275,6 +275,11 @@ PLACE_KINDS: tuple[str, ...] = tuple(k for k, v in KINDS.items() if v.family == 
 MEASURE_KINDS: tuple[str, ...] = tuple(k for k, v in KINDS.items() if v.family == "measure")
 
 FAMILY_LABELS: dict[str, str] = {"report": "Meldungen", "place": "Orte", "measure": "Maßnahmen"}
+#: Short German names of the measure kinds (follow-up lines, chart labels; ``other``: an agreement's other measure).
+MEASURE_SHORT_LABELS: dict[str, str] = {
+    DISPOSAL_BIN: "Behälter", GREENERY_CUT: "Grünrückschnitt", STRUCTURAL_CHANGE: "Umbau",
+    POLICE_PRESENCE: "Polizeipräsenz", STREETWORK: "Streetwork", "other": "Maßnahme",
+}
 
 #: ArcGIS-style Gi_Bin classes: label and colour (red = hot, blue = cold).
 HOTSPOT_CLASSES: dict[int, tuple[str, str]] = {
@@ -293,6 +298,8 @@ AREA_OUTLINE_COLOUR = "#263238"
 DISTRICT_LINE_COLOUR = "#78909c"
 NEUTRAL_CELL_COLOUR = "#9e9e9e"
 COUNT_CELL_COLOUR = "#795548"
+#: Dashed lines and numbers of measure dates in time series charts.
+MEASURE_MARK_COLOUR = "#283593"
 
 #: Colours of the density ramp (Kerndichte, low → high), also used for count classes.
 DENSITY_COLOURS: tuple[str, ...] = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")

@@ -493,6 +493,33 @@ def measures_list(measures: Mapping[str, gpd.GeoDataFrame], period: Period | Non
     return out.sort_values(["start", "measure"], kind="stable").reset_index(drop=True)[columns]
 
 
+def active_note(records: pd.DataFrame, kind: str, period: Period) -> str | None:
+    """How many stored records of a lasting measure kind (one with an end field: bins, police
+    presence, street work) the maps show for ``period``, and why not the others.
+
+    Active in the period = :func:`geo.core.period.records_in` (started before its end, not ended
+    before its start), the rule of maps, key figures and measure lists; e.g. ``Spritzenentsorgungsbehälter: 4
+    gespeichert, davon 3 im Zeitraum aktiv (1 vor dem Zeitraum entfernt).`` ``None`` for kinds without an
+    end field, without records or when all are active.
+    """
+    k = KINDS[kind]
+    if not k.end_field or not len(records):
+        return None
+    _, end = _start_end(records, kind)
+    active = len(records_in(records, kind, period))
+    if active == len(records):
+        return None
+    ended = int((end < period.start_ts).sum())
+    later = len(records) - active - ended
+    why = [f"{fmt.number(ended)} vor dem Zeitraum beendet" if ended else "",
+           f"{fmt.number(later)} erst danach begonnen" if later else ""]
+    if kind == DISPOSAL_BIN:
+        why = [w.replace("beendet", "entfernt").replace("begonnen", "aufgestellt") for w in why]
+    why_text = "; ".join(w for w in why if w)
+    return (f"{k.label_plural}: {fmt.number(len(records))} gespeichert, davon {fmt.number(active)} im Zeitraum "
+            f"aktiv" + (f" ({why_text})." if why_text else "."))
+
+
 # -- districts ----------------------------------------------------------------------------
 
 

@@ -27,14 +27,10 @@ from geo.core.area import StudyArea
 from geo.core.errors import UserError
 from geo.core.quality import spatial_records
 from geo.core.schema import (
-    DISPOSAL_BIN,
-    GREENERY_CUT,
     KINDS,
     MEASURE_KINDS,
-    POLICE_PRESENCE,
+    MEASURE_SHORT_LABELS,
     RECORD_ID,
-    STREETWORK,
-    STRUCTURAL_CHANGE,
     SYRINGE_FIND,
 )
 
@@ -42,11 +38,8 @@ from geo.core.schema import (
 FOLLOW_UP_MIN_DAYS = 56
 #: Report kind whose change is evaluated.
 FOLLOW_UP_KIND = SYRINGE_FIND
-#: Short German names of the measure kinds for the follow-up line.
-SHORT_LABELS: dict[str, str] = {
-    DISPOSAL_BIN: "Behälter", GREENERY_CUT: "Grünrückschnitt", STRUCTURAL_CHANGE: "Umbau",
-    POLICE_PRESENCE: "Polizeipräsenz", STREETWORK: "Streetwork", "other": "Maßnahme",
-}
+#: Short German names of the measure kinds for the follow-up line (the schema's).
+SHORT_LABELS: dict[str, str] = MEASURE_SHORT_LABELS
 FOLLOW_UP_COLUMNS: tuple[str, ...] = ("agreement_id", "label", "done", "verdict", "verdict_label", "change_pct",
                                       "window_days", "text", "sensitivity", "sensitivity_table")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import geopandas as gpd
 
+from geo.core import fmt
+
 #: Sensitive places within this distance (m) of a forecast cell's centre name it ("bei …") in the handout;
 #: without a district, those within the second distance name it "nahe …".
 FORECAST_PLACE_RADIUS_M = 150.0
@@ -65,13 +67,13 @@ def forecast_line(forecast, *, places: gpd.GeoDataFrame | None = None,
                   context=None) -> str:
     """One German line: where the most events are expected next period (plain text, not escaped)."""
     names = forecast_places(forecast, places=places, districts=districts, top=top, context=context)
-    from geo.analysis.forecast import share_text
+    from geo.analysis.forecast import period_text, share_text
 
     share = share_text(forecast.share)
     if not names:
         return f"Prognose {forecast.target.label()}: keine Zellen mit erwarteten {noun}."
-    return (f"Prognose {forecast.target.label()}: die meisten {noun} werden erwartet {', '.join(names)} "
-            f"({len(forecast.cells)} Zellen, {share} der Fläche; Karte: {forecast.method.label(forecast.grid.cell)}, "
-            f"rückblickend geprüft).")
+    method = forecast.method.label(forecast.grid.cell, period_text(forecast.target))  # spans in months, as elsewhere
+    return (f"Prognose {forecast.target.label()}: die meisten {noun} werden erwartet: {', '.join(names)} "
+            f"({fmt.number(len(forecast.cells))} Zellen, {share} der Fläche; Karte: {method}, rückblickend geprüft).")
 
 

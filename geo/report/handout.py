@@ -505,7 +505,7 @@ def handout_from_store(store, period: Period, **options) -> bytes:
         from geo.report.followup import follow_up_from_store
 
         options["agreements"] = store.agreements()
-        options.setdefault("follow_ups", follow_up_from_store(store, options["agreements"]))
+        options.setdefault("follow_ups", follow_up_from_store(store, options["agreements"], sensitivity=True))
     if "forecast" not in options:
         options["forecast"] = store_forecast(store, period)
     return build_handout(read_period(store, period), read_period(store, period.previous()), store.area, period,

@@ -17,6 +17,19 @@ from geo.core.schema import AGREEMENT_STATUSES, OPEN_STATUSES, OVERDUE_LABEL
 from geo.report.pdfstyle import MUTED, UP, escape, pdf_table
 
 
+def effect_lines(follow_ups: pd.DataFrame) -> pd.Series:
+    """agreement_id → the follow-up line; a verdict that flips under other ring widths or report kinds
+    (its ``sensitivity_table`` holds more than one evaluable verdict) carries the caution the Vereinbarungen
+    page shows: ``… Wirkung: −54 % Funde im Umkreis. Vorsicht: das Ergebnis »Wirkung« (Standard) kippt …``."""
+    def line(r) -> str:
+        table = r.get("sensitivity_table")
+        flips = isinstance(table, pd.DataFrame) and len(table) and \
+            table.loc[table["verdict"] != "not_evaluable", "verdict"].nunique() > 1
+        return f"{r['text']}. {r['sensitivity']}" if flips and r.get("sensitivity") else str(r["text"])
+
+    return pd.Series([line(r) for _, r in follow_ups.iterrows()], index=follow_ups["agreement_id"].to_numpy())
+
+
 def agreements_section(agreements: gpd.GeoDataFrame | None, follow_ups: pd.DataFrame | None, period: Period,
                         as_of, st) -> list:
     """Section "Vereinbarungen": open ones (overdue first), then those carried out since the last meeting
@@ -28,7 +41,7 @@ def agreements_section(agreements: gpd.GeoDataFrame | None, follow_ups: pd.DataF
     due = pd.to_datetime(a["due"])
     is_open = a["status"].isin(OPEN_STATUSES)
     late = is_open & (due < pd.Timestamp(as_of))
-    effects = {} if follow_ups is None or not len(follow_ups) else follow_ups.set_index("agreement_id")["text"]
+    effects = {} if follow_ups is None or not len(follow_ups) else effect_lines(follow_ups)
     muted, red = MUTED.hexval(), UP.hexval()
 
     def what(r) -> str:
@@ -76,4 +89,4 @@ def agreements_section(agreements: gpd.GeoDataFrame | None, follow_ups: pd.DataF
     return out
 
 
-__all__ = ["agreements_section"]
+__all__ = ["agreements_section", "effect_lines"]

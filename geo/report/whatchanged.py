@@ -53,6 +53,12 @@ def finds_sentence(figures: pd.DataFrame, changes: dict[str, FigureChange]) -> s
             f"{_difference(changes['finds'], value, previous, 'Funde')}.")
 
 
+def _at(place: object) -> str:
+    """``an Eisenbahnstraße 20–50``; a name that brings its own preposition stays as it is (``bei Kita …``)."""
+    text = str(place)
+    return text if text.startswith(("bei ", "nahe ", "an ", "am ", "vor ")) else f"an {text}"
+
+
 def hotspots_sentence(top: pd.DataFrame | None, days: float, days_previous: float, n_hotspots: int | None = None
                       ) -> str:
     """Sentence 2: the hotspots that grew or shrank beyond chance (the same test per hotspot);
@@ -61,7 +67,7 @@ def hotspots_sentence(top: pd.DataFrame | None, days: float, days_previous: floa
         return "Es gibt im Zeitraum keinen Hotspot, an dem sich Spritzenfunde mehr als zufällig häufen."
     n = _amount(len(top) if n_hotspots is None else n_hotspots, "Hotspot", "Hotspots")
     biggest = top.sort_values("finds", ascending=False, kind="stable").iloc[0]
-    most = f"die meisten Funde gab es an {biggest['place']} ({fmt.number(biggest['finds'])})"
+    most = f"die meisten Funde gab es {_at(biggest['place'])} ({fmt.number(biggest['finds'])})"
     if top["change"].isna().all():
         return f"{n}; {most}."
     tested = [(r, c) for r, c in zip(top.itertuples(), hotspot_changes(top, days, days_previous), strict=True)
@@ -72,9 +78,9 @@ def hotspots_sentence(top: pd.DataFrame | None, days: float, days_previous: floa
         return f"{n}; an keinem hat sich die Zahl der Funde mehr als zufällig verändert, {most}."
     parts = []
     if grew is not None:
-        parts.append(f"deutlich mehr Funde an {grew[0].place} ({fmt.number(grew[0].change, sign=True)})")
+        parts.append(f"deutlich mehr Funde {_at(grew[0].place)} ({fmt.number(grew[0].change, sign=True)})")
     if shrank is not None:
-        parts.append(f"deutlich weniger Funde an {shrank[0].place} ({fmt.number(shrank[0].change, sign=True)})")
+        parts.append(f"deutlich weniger Funde {_at(shrank[0].place)} ({fmt.number(shrank[0].change, sign=True)})")
     return f"{n}; {' und '.join(parts)}."
 
 

@@ -36,6 +36,8 @@
     "Stop": "Anhalten",
     "Rerun": "Neu laden",
     "Close": "Schließen",
+    "Open": "Auswahl öffnen",
+    "Page not found": "Seite nicht gefunden",
     "Settings": "Einstellungen",
     "Print": "Drucken",
     "About": "Über",
@@ -95,6 +97,9 @@
   // toolbar buttons' aria-labels: "Show data: Spritzenfunde je Monat" (the label, the element's title)
   PATTERNS.push([/^(Show data|Show chart|Download as PNG|Download as SVG|Copy Vega-Lite spec|Fullscreen|Close fullscreen|Download as CSV|Search|Show\/hide columns): (.+)$/,
     function (m) { return EXACT[m[1]] + ": " + m[2]; }]);
+  // a URL that names no page (e.g. /lagekarte: the first page lives at the app's root address)
+  PATTERNS.push([/^(?:The page that you have requested does not seem to exist|You have requested page \S*, but no corresponding file was found in the app's pages\/ directory)\. Running the app's main page\.$/,
+    function () { return "Diese Adresse gehört zu keiner Seite; die Startseite wird angezeigt."; }]);
   PATTERNS.push([/^Remove (.+)$/, function (m) { return m[1] + " entfernen"; }]);
   PATTERNS.push([/^Help for (.+)$/, function (m) { return "Hilfe zu " + m[1]; }]);
   var WEEKDAYS = { "Monday": "Montag", "Tuesday": "Dienstag", "Wednesday": "Mittwoch", "Thursday": "Donnerstag",
