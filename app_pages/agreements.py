@@ -37,6 +37,7 @@ from geo.core.schema import (
     SYRINGE_FIND,
 )
 from geo.data import agreements as ag
+from geo.report.display import german_table
 from layers.agreements import AGREEMENTS_LAYER, agreements_js
 from layers.basemap import base_map, tiles_from_env
 from layers.elements import LayerControl, layer_group
@@ -336,7 +337,8 @@ def _effects_section(follow_ups: pd.DataFrame) -> None:
                 st.caption(r.sensitivity)
             if isinstance(r.sensitivity_table, pd.DataFrame) and len(r.sensitivity_table):
                 t = r.sensitivity_table[list(SENSITIVITY_COLUMNS)].rename(columns=SENSITIVITY_COLUMNS)
-                st.dataframe(t.round(0), hide_index=True, width="content", key=f"sens_{r.agreement_id}")
+                show_table(german_table(t.round(0)), numeric={"Pufferring (m)", "Veränderung (%)"},
+                           name=f"sens_{r.agreement_id}")
 
 
 def render() -> None:

@@ -181,7 +181,7 @@ def _stored_section() -> None:
     if not public:  # what the maps and key figures count: the one rule of geo.core.period.records_in
         period = state.current_filters().period
         counts[STORED_IN_PERIOD] = [fmt.number(len(_in_period(k))) for k in KINDS]
-    st.dataframe(german_table(counts), hide_index=True, width="stretch")  # three columns: fit the page column
+    show_table(german_table(counts), numeric=set(counts.columns[1:]), name="stored")
     if not public:
         st.caption(f"»{STORED_IN_PERIOD}« ({period.label()}, mit den Filtern der Seitenleiste): so viele zeigen "
                    "Karten und Kennzahlen – Meldungen und einmalige Maßnahmen mit Datum im Zeitraum, Behälter und "

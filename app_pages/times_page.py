@@ -233,13 +233,13 @@ def _times_tab(token: str, filters: state.Filters, kind: str) -> None:
     left, right = st.columns([1, 1.3])
     with left:
         st.markdown("**Vorgeschlagene Zeitblöcke**")
-        st.dataframe(pd.DataFrame({
+        show_table(pd.DataFrame({
             "Tag": slots.blocks["day"],
             "Zeit": [f"{a}–{b} Uhr" for a, b in zip(slots.blocks["start_hour"], slots.blocks["end_hour"],
                                                     strict=True)],
             label: slots.blocks["weight"].map(_count_text),
             "Anteil": slots.blocks["share"].map(lambda v: fmt.percent(v, 1)),
-        }), hide_index=True, width="stretch")
+        }), numeric={label, "Anteil"}, name="slots")
     with right:
         prev = filters.previous
         before = _table(token, filters, kind, str(prev), where)

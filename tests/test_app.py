@@ -252,7 +252,7 @@ def test_daten_counts_agree_with_the_maps(store):
     assert (stored, active) == (4, 3)  # the demo's Lene-Voigt-Park bin was removed on 30.06.2025
     at = _data_page(store)
     assert not at.exception
-    table = next(d.value for d in at.dataframe if "im Zeitraum" in d.value.columns).set_index("Art")
+    table = html_tables(at)["stored"].set_index("Art")
     assert table.loc[bins_label, ["gespeichert", "im Zeitraum"]].tolist() == ["4", "3"]
     assert table.loc[KINDS["syringe_find"].label_plural, "im Zeitraum"] == format_number(len(_finds(store, RAPPORT)))
     captions = [c.value for c in at.caption]

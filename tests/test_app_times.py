@@ -104,7 +104,7 @@ def test_charts_carry_german_data_and_whole_counts(app):
     assert charts[0] == {"Tag", "Stunde", "Meldungen"}, charts[0]
     assert {"Stunde", "Zeitraum", "Anteil (%)"} == charts[1], charts[1]
     assert charts[2] == {"Ort", "Tag", "Stunde", "Anteil (%)"}, charts[2]
-    blocks = next(d.value for d in at.dataframe if "Zeit" in d.value.columns)
+    blocks = html_tables(at)["slots"]
     counts = blocks["Spritzenfunde"].astype(str)
     assert counts.str.fullmatch(r"\d+(,\d)?").all() and not counts.str.endswith(",0").any(), counts.tolist()
 

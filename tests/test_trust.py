@@ -131,7 +131,7 @@ def test_daten_page_offers_reject_files_only_to_analyse_and_puts_nothing_into_me
     assert ("history_rejects_download" in buttons) == (role == "analyse")
     assert ("durch" in history.columns) == (role != "oeffentlich")
     assert ("gespeichert" in history.columns) == (role != "oeffentlich")
-    stored = next(d.value for d in at.dataframe if {"Art", "gespeichert"} <= set(d.value.columns))
+    stored = html_tables(at)["stored"]
     totals = dict(stored[["Art", "gespeichert"]].to_numpy())
     assert totals["Spritzenfunde"] == ("unter 5" if role == "oeffentlich" else "2")
     assert "Datei" not in history.columns or role != "oeffentlich"
