@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from app_pages import PAGES
+from app_support.pages import PAGES
 from tests.test_e2e_meeting import TIMEOUT, _idle, server  # noqa: F401 - the app server fixture
 
 pytestmark = pytest.mark.browser
