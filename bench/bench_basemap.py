@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.bench_map import CHROMIUM, CHROMIUM_ARGS, WAIT_READY, _free_port, make_finds  # noqa: E402
+from bench.bench_map import WAIT_READY, _free_port, make_finds  # noqa: E402
 from bench.bench_sessions import entry_script, wait_healthy  # noqa: E402
 from geo.core.area import leipziger_osten  # noqa: E402
 from geo.core.schema import SYRINGE_FIND  # noqa: E402
@@ -114,9 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     import shutil
 
-    from playwright.sync_api import sync_playwright
-
-    from bench.bench_sessions import cpu_seconds, reference_checkout
+    from bench.bench_sessions import browser_and_apps, cpu_seconds
     from geo.data.demo import load_demo
     from geo.data.ingest import import_frame
     from geo.data.store import Store
@@ -134,16 +132,8 @@ def main(argv: list[str] | None = None) -> None:
         with_base = Store(Path(tmp) / "mit.gpkg", leipziger_osten())
         shutil.copyfile(plain.path, with_base.path)
         with_base.write_base("gebaeude", buildings)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            try:
-                with contextlib.ExitStack() as stack:
-                    apps = {"heute": ROOT}
-                    if args.reference:
-                        apps[args.reference[:10]] = stack.enter_context(reference_checkout(args.reference))
-                    results = _measure(apps, browser, plain, with_base, cpu_seconds)
-            finally:
-                browser.close()
+        with browser_and_apps(args.reference) as (browser, apps):
+            results = _measure(apps, browser, plain, with_base, cpu_seconds)
     print(f"Lagekarte mit {args.finds:,} Funden; Grundkarte: {len(buildings):,} {source}, "
           f"Datei {len(encoded.script) / 1e6:.2f} MB, kodiert in {encode_s:.2f} s")
     for app, rows in results.items():

@@ -34,8 +34,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from app_support.pages import PAGES  # noqa: E402
-from bench.bench_map import CHROMIUM, CHROMIUM_ARGS, WAIT_READY  # noqa: E402
-from bench.bench_sessions import app_server, cpu_seconds, demo_store, reference_checkout  # noqa: E402
+from bench.bench_map import WAIT_READY  # noqa: E402
+from bench.bench_sessions import app_server, browser_and_apps, cpu_seconds, demo_store  # noqa: E402
 
 TARGET_S = 1.0
 #: Seconds a page is looked at before the next click (a person reads it; the browser fetches ahead meanwhile).
@@ -131,19 +131,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=3, help="Runden je App (Median)")
     parser.add_argument("--pause", type=float, default=PAUSE_S, help="Sekunden auf jeder Seite vor dem nächsten Klick")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    from playwright.sync_api import sync_playwright
-
-    with tempfile.TemporaryDirectory(prefix="lagebild-bench-pages-") as tmp, sync_playwright() as p:
-        store = demo_store(Path(tmp))
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            with contextlib.ExitStack() as stack:
-                apps = {"heute": ROOT}
-                if args.reference:
-                    apps[args.reference[:10]] = stack.enter_context(reference_checkout(args.reference))
-                results = measure(apps, store, browser, args.rounds, args.pause)
-        finally:
-            browser.close()
+    with tempfile.TemporaryDirectory(prefix="lagebild-bench-pages-") as tmp, \
+            browser_and_apps(args.reference) as (browser, apps):
+        results = measure(apps, demo_store(Path(tmp)), browser, args.rounds, args.pause)
     route = _route()
     print(f"Seitenwechsel mit den Demodaten (Chromium, offline, warmer Server, {args.pause:g} s auf jeder Seite, "
           f"Median aus {args.rounds} Runden):")

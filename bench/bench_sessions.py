@@ -152,6 +152,22 @@ def reference_checkout(commit: str):
         subprocess.run(["git", "worktree", "remove", "--force", str(folder)], cwd=ROOT, check=False)
 
 
+@contextlib.contextmanager
+def browser_and_apps(reference: str | None):
+    """Chromium (offline, :data:`bench.bench_map.CHROMIUM_ARGS`) and the apps to measure: this checkout as ``heute``
+    and, with ``reference``, that commit's app from a temporary worktree (:func:`reference_checkout`); yields
+    ``(browser, {name: app folder})``."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p, contextlib.ExitStack() as stack:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        stack.callback(browser.close)
+        apps = {"heute": ROOT}
+        if reference:
+            apps[reference[:10]] = stack.enter_context(reference_checkout(reference))
+        yield browser, apps
+
+
 def _row(name: str, r: dict) -> str:
     return (f"  {name:<12} {r['cold_s']:>7.2f} s {r['warm_s']:>7.2f} s {r['cpu_s']:>9.2f} s"
             + "".join(f"   {n} gleichzeitig: {w:.1f} s / CPU {c:.1f} s" for n, (w, c) in r["together"].items()))
@@ -163,19 +179,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sessions", nargs="*", type=int, default=[5], help="gleichzeitige Sitzungen")
     parser.add_argument("--warm", type=int, default=3, help="neue Sitzungen je App auf dem warmen Server (Median)")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    from playwright.sync_api import sync_playwright
-
-    with tempfile.TemporaryDirectory(prefix="lagebild-bench-sessions-") as tmp, sync_playwright() as p:
-        store = demo_store(Path(tmp))
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            with contextlib.ExitStack() as stack:
-                apps = {"heute": ROOT}
-                if args.reference:
-                    apps[args.reference[:10]] = stack.enter_context(reference_checkout(args.reference))
-                results = measure(apps, store, browser, tuple(args.sessions), args.warm)
-        finally:
-            browser.close()
+    with tempfile.TemporaryDirectory(prefix="lagebild-bench-sessions-") as tmp, \
+            browser_and_apps(args.reference) as (browser, apps):
+        results = measure(apps, demo_store(Path(tmp)), browser, tuple(args.sessions), args.warm)
     print("Lagekarte mit den Demodaten (Chromium, offline):")
     print(f"  {'App':<12} {'kalt':>9} {'warm':>9} {'CPU/Sitzung':>11}")
     for name, r in results.items():
