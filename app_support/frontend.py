@@ -98,7 +98,8 @@ def chunk_paths(names: Iterable[str]) -> dict[str, tuple[str, ...]]:
 
 @cache
 def page_html() -> bytes:
-    """Streamlit's ``index.html`` in German with the preloads of :data:`PRELOAD` (relative URLs, like its own)."""
+    """Streamlit's ``index.html`` in German with the preloads of :data:`PRELOAD` and the prefetches of :data:`PREFETCH`
+    (relative URLs, like its own)."""
     html = (static_dir() / "index.html").read_text(encoding="utf-8")
     html = re.sub(r'<html lang="[^"]*"', '<html lang="de"', html, count=1)
     links = [f'<link rel="modulepreload" crossorigin href=".{url}">'
