@@ -450,7 +450,7 @@ def _sensitivity_section(token: str, filters: state.Filters, kind: str, pick: in
     st.dataframe(sensitivity_table(sens), hide_index=True, width="stretch")
     st.caption("Dasselbe Verfahren mit anderen Breiten des Pufferrings und anderen Meldungsarten; in Klammern die "
                "Veränderung im Maßnahmengebiet gegenüber dem Kontrollgebiet. »◀ Standard« = die oben gewählte "
-               "Einstellung.")
+               "Einstellung. Die Seite »Vereinbarungen« prüft dieselbe Maßnahme nur mit Spritzenfunden.")
 
 
 def _forecast_tab(token: str, filters: state.Filters, kind: str) -> None:
