@@ -38,6 +38,7 @@ from geo.core.schema import (
 )
 from geo.data import agreements as ag
 from geo.report.display import german_table
+from geo.report.followup import SENSITIVITY_SCOPE_NOTE
 from layers.agreements import AGREEMENTS_LAYER, agreements_js
 from layers.basemap import base_map, tiles_from_env
 from layers.elements import LayerControl, layer_group
@@ -330,7 +331,8 @@ def _effects_section(follow_ups: pd.DataFrame) -> None:
         return
     with st.expander("Wirkung der umgesetzten Vereinbarungen", expanded=False):
         st.caption("Spritzenfunde im Umkreis von 150 m, je bis zu 180 Tage vorher und nachher, gegen das übrige "
-                   "Gebiet (Differenz-in-Differenzen); ausgewertet ab acht Wochen nach der Umsetzung.")
+                   "Gebiet (Differenz-in-Differenzen); ausgewertet ab acht Wochen nach der Umsetzung. "
+                   f"{SENSITIVITY_SCOPE_NOTE}")
         for r in follow_ups.itertuples():
             st.text(f"• {r.text}")
             if r.sensitivity:

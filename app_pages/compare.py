@@ -18,8 +18,9 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_support import state
+from app_support import mapdata, state
 from app_support.foliumcache import MapPayload, build_payload, show_map
+from app_support.hotspottable import show_hotspots
 from app_support.htmltable import show_table
 from geo.analysis.compare import (
     DEFAULT_CELL_M,
@@ -64,7 +65,7 @@ from geo.core.schema import (
 )
 from geo.report.charts import german_chart, mark_labels
 from geo.report.display import german_table
-from geo.report.keychanges import count_change
+from geo.report.keychanges import CELL_TEST_HELP, CELLS_DOWN, CELLS_UP, count_change
 from geo.report.verdicts import OVERVIEW_HELP, measures_overview_table, sensitivity_table
 from geo.report.verdicts import RATIO_COLUMN as DID_LABEL
 from geo.report.verdicts import WDQ_COLUMN as WDQ_LABEL
@@ -286,11 +287,11 @@ def _periods_tab(token: str, filters: state.Filters, kind: str) -> None:
     m2.metric(f"B: {b.label()}", fmt.number(n_b), help=f"{b.days} Tage. {change.explanation}",
               delta=change.text, delta_color="inverse" if change.arrow else "off",
               delta_arrow="auto" if change.arrow else "off", delta_description=change.verdict or None)
-    m3.metric(CHANGE_CLASSES[1][0], fmt.number(counts[1]))
-    m4.metric(CHANGE_CLASSES[-1][0], fmt.number(counts[-1]))
+    m3.metric(CELLS_UP, fmt.number(counts[1]), help=CELL_TEST_HELP)
+    m4.metric(CELLS_DOWN, fmt.number(counts[-1]), help=CELL_TEST_HELP)
     st.caption(f"{note} Raten je Tag, wenn die Zeiträume verschieden lang sind. Als Zu- oder Abnahme zählt eine "
-               "Zelle nur, wenn die Veränderung kaum Zufall sein kann (Methode: exakter bedingter Binomialtest je "
-               "Zelle, FDR-korrigiert nach Benjamini-Hochberg, Signifikanzniveau 5 %).")
+               "Zelle nur, wenn die Veränderung in ihr allein kaum Zufall sein kann (exakter Test je Zelle, "
+               "FDR-korrigiert nach Benjamini-Hochberg, 5 %); ganze Hotspots: Tabelle »Hotspots« unten.")
 
     map_a, map_b, change_map = _period_maps(token, filters, kind, str(a), str(b), float(cell), sync,
                                             state.asset_base(), os.environ.get(TILES_ENV, ""))
@@ -299,6 +300,11 @@ def _periods_tab(token: str, filters: state.Filters, kind: str) -> None:
             show_map(payload)
     st.subheader("Veränderung A → B")
     show_map(change_map)
+    st.markdown("**Hotspots**")  # the Lagekarte's Top-Hotspots in A and B: the same areas, names and test
+    show_hotspots(mapdata.hotspots_between(token, filters, kind, str(a), str(b)), kind, b.days, a.days,
+                  name="compare_hotspots", caption=f"Die Top-Hotspots der Lagekarte ({filters.period.label()}): "
+                  f"{KINDS[kind].label_plural} in B, Veränderung gegenüber A, getestet über die ganze Hotspot-"
+                  "Fläche: so kann eine Abnahme hier gesichert sein, auch wenn sie es in keiner Zelle ist.")
     for name, table in zones.items():  # static tables: the page loads no data grid (≈ 0.4 s on its first visit)
         st.markdown(f"**{name}**")
         show_table(_zone_table(table), numeric={"A", "B", RATIO_COLUMN}, name=f"zones: {name}", titles=ZONE_HELP)
@@ -444,7 +450,7 @@ def _sensitivity_section(token: str, filters: state.Filters, kind: str, pick: in
     st.dataframe(sensitivity_table(sens), hide_index=True, width="stretch")
     st.caption("Dasselbe Verfahren mit anderen Breiten des Pufferrings und anderen Meldungsarten; in Klammern die "
                "Veränderung im Maßnahmengebiet gegenüber dem Kontrollgebiet. »◀ Standard« = die oben gewählte "
-               "Einstellung.")
+               "Einstellung. Die Seite »Vereinbarungen« prüft dieselbe Maßnahme nur mit Spritzenfunden.")
 
 
 def _forecast_tab(token: str, filters: state.Filters, kind: str) -> None:

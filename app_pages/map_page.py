@@ -17,6 +17,7 @@ import streamlit as st
 
 from app_support import state
 from app_support.foliumcache import show_map
+from app_support.hotspottable import show_hotspots
 from app_support.htmltable import show_table
 from app_support.mapdata import (
     HOTSPOT_KIND_KEY,
@@ -44,7 +45,6 @@ from geo.report.figures import (
     DEFAULT_PLACE_THRESHOLD,
     to_german,
 )
-from geo.report.keychanges import hotspot_changes
 
 MAP_KEY = "lagekarte"
 TABLE_KEY = "places_table"
@@ -197,23 +197,11 @@ def _top_hotspots_section(token: str, filters: state.Filters, kind: str) -> None
     if named is None or not len(named[2]):
         st.info("Keine signifikanten Hotspots im Zeitraum.")
         return
-    top = named[2]
-    is_finds = kind == SYRINGE_FIND
-    changes = hotspot_changes(top, filters.period.days, filters.previous.days)
-    shown = pd.DataFrame({
-        "Rang": top["rank"], "Ort": top["place"],
-        ("Funde" if is_finds else KINDS[kind].label_plural): top["finds"],
-        **({"Spritzen": top["syringes"]} if is_finds else {}),
-        "Veränderung": [("▲ " if c.direction > 0 else "▼ " if c.direction < 0 else "") + fmt.number(v, sign=True)
-                        if pd.notna(v) else "–" for v, c in zip(top["change"], changes, strict=True)],
-        "Bewertung": [c.explanation or "–" for c in changes],
-    })
-    st.caption(f"Zusammenhängende Hotspot-Zellen ({KINDS[kind].label_plural}), benannt nach Straße, Kreuzung "
-               f"oder sensiblem Ort; Veränderung gegenüber {filters.previous.label()} in denselben Zellen, mit "
-               "Pfeil nur wenn mehr als zufällig (derselbe Test wie bei den Kennzahlen).")
-    counts = [c for c in shown.columns if c not in ("Ort", "Veränderung", "Bewertung")]
-    show_table(shown.assign(**{c: [fmt.number(v) for v in shown[c]] for c in counts}),
-               numeric={*counts, "Veränderung"}, name="top_hotspots")
+    show_hotspots(named[2], kind, filters.period.days, filters.previous.days, name="top_hotspots", caption=(
+        f"Zusammenhängende Hotspot-Zellen ({KINDS[kind].label_plural}), benannt nach Straße, Kreuzung oder "
+        f"sensiblem Ort; Veränderung gegenüber {filters.previous.label()} in denselben Zellen, mit Pfeil nur wenn "
+        "mehr als zufällig. Getestet wird die ganze Hotspot-Fläche (derselbe Test wie bei den Kennzahlen; die "
+        "Seite »Vergleich« zählt daneben einzelne Rasterzellen)."))
 
 
 def _map_view(table: gpd.GeoDataFrame | None) -> dict | None:

@@ -101,6 +101,24 @@ def named_hotspots(token: str, filters: state.Filters, kind: str):
     return groups, place, top_hotspots(groups, now, before, weight=weight)
 
 
+@st.cache_data(max_entries=16, show_spinner=False, hash_funcs=_HASH)
+def hotspots_between(token: str, filters: state.Filters, kind: str, before: str, after: str) -> pd.DataFrame:
+    """The "Top-Hotspots" table of the Lagekarte (its hotspot areas: the sidebar period's) counted in two other
+    periods: ``finds`` in ``after``, ``change`` against ``before`` (the Vergleich page's A and B). With the
+    sidebar's period and the one before it, it is the Lagekarte's table itself. Empty without hotspots."""
+    from geo.analysis.placenames import top_hotspots
+    from geo.core.period import parse_period
+
+    named = named_hotspots(token, filters, kind)
+    if named is None:
+        return top_hotspots(None, None)
+    if (after, before) == (str(filters.period), str(filters.previous)):
+        return named[2]
+    now = records(kind, parse_period(after), filters, restricted=False)
+    then = records(kind, parse_period(before), filters, restricted=False)
+    return top_hotspots(named[0], now, then, weight=KINDS[kind].weight_field)
+
+
 @st.cache_resource(max_entries=16, show_spinner="Prognose wird berechnet …", hash_funcs=_HASH)
 def forecast_result(token: str, filters: state.Filters, kind: str):
     """Forecast for the period after the selected one (:func:`geo.analysis.forecast.forecast` on all

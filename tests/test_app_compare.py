@@ -53,6 +53,45 @@ def test_periods_tab_compares_the_rapport_period_with_the_one_before(app):
     assert not [m for m in at.metric if m.label.startswith("B: ")]
 
 
+def test_periods_tab_counts_cells_and_shows_the_lagekarte_hotspots(app, demo_store):
+    """Issue 17: the Lagekarte's Top-Hotspots said »signifikante Abnahme (p = 0,002)« for a hotspot while this page
+    counted »signifikante Abnahme 0« – one tests the whole hotspot, the other each grid cell (FDR). The page names its
+    counts as cells, says why they differ, and shows the Lagekarte's hotspot table itself: same names, same numbers,
+    same verdicts."""
+    from geo.analysis.hotspots import hotspot_analysis
+    from geo.analysis.placenames import name_hotspots, top_hotspots
+    from geo.core.period import Period
+    from geo.core.schema import SYRINGE_FIND
+    from geo.report.keychanges import CELL_TEST_HELP, CELLS_DOWN, CELLS_UP, HOTSPOT_TEST_HELP, hotspot_table
+    from geo.report.places import store_place_context
+    from layers.escape import escape_text
+    from tests.apptables import html_tables
+
+    at = app()
+    assert not at.exception, at.exception
+    metrics = {m.label: m for m in at.metric}
+    assert {CELLS_UP, CELLS_DOWN} <= set(metrics) and "signifikante Abnahme" not in metrics, list(metrics)
+    assert metrics[CELLS_DOWN].help == CELL_TEST_HELP and "Tabelle »Hotspots«" in CELL_TEST_HELP
+    # the Lagekarte's table (tests/test_app_hotspots.py reads the same from the Lagekarte), from the store itself
+    rapport = Period(date(2026, 9, 1), date(2026, 10, 31))
+    finds = demo_store.read(SYRINGE_FIND, rapport)
+    cells = hotspot_analysis(finds, demo_store.area, weight="count").cells
+    groups, _ = name_hotspots(cells, store_place_context(demo_store))
+    top = top_hotspots(groups, finds, demo_store.read(SYRINGE_FIND, rapport.previous()))
+    expected = hotspot_table(top, SYRINGE_FIND, rapport.days, rapport.previous().days)
+    table = html_tables(at)["compare_hotspots"]
+    assert table.to_dict("list") == expected.to_dict("list")
+    assert list(table.columns) == ["Rang", "Ort", "Funde", "Spritzen", "Veränderung", "Bewertung"]
+    assert table["Ort"].is_unique, table["Ort"].tolist()  # two »bei Spielplatz Volkmarsdorfer Markt« no more
+    # the demo's case: a hotspot with a significant decrease, though no single cell has one
+    assert table["Bewertung"].str.startswith("signifikante Abnahme").any(), table["Bewertung"].tolist()
+    assert metrics[CELLS_DOWN].value == "0"
+    body = "".join(h.proto.body for h in at.get("html"))
+    assert f'title="{escape_text(HOTSPOT_TEST_HELP)}"' in body  # the verdict's heading says what it tests
+    captions = " ".join(c.value for c in at.caption)
+    assert "Top-Hotspots der Lagekarte" in captions and "ganze Hotspot-Fläche" in captions
+
+
 def test_public_role_sees_no_analysis(app):
     at = app("oeffentlich")
     assert not at.exception

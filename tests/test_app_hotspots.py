@@ -16,8 +16,9 @@ from geo.analysis.placenames import name_hotspots, top_hotspots
 from geo.core import fmt
 from geo.core.period import Period
 from geo.data.store import Store
-from geo.report.keychanges import hotspot_changes
+from geo.report.keychanges import HOTSPOT_TEST_HELP, hotspot_changes, hotspot_table
 from geo.report.places import store_place_context
+from layers.escape import escape_text
 from tests.apptables import html_tables
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -56,6 +57,12 @@ def test_top_hotspots_table_and_popups_name_the_hotspots(store):
         fmt.number(c, sign=True) for c in expected["change"]]
     assert [t[0] in "▲▼" for t in table["Veränderung"]] == [c.arrow for c in changes]
     assert table["Bewertung"].tolist() == [c.explanation for c in changes]
+    # issue 17: the Vergleich page shows this very table (hotspot_table), and says that it tests the whole area
+    assert table.to_dict("list") == hotspot_table(expected, "syringe_find", RAPPORT.days,
+                                                  RAPPORT.previous().days).to_dict("list")
+    assert table["Ort"].is_unique, table["Ort"].tolist()  # ranks 5 and 9 were both »bei Spielplatz …«
+    body = "".join(h.proto.body for h in at.get("html") if 'data-table="top_hotspots"' in h.proto.body)
+    assert f'title="{escape_text(HOTSPOT_TEST_HELP)}">Bewertung<' in body
     assert any(not c.arrow for c in changes)  # the demo has changes within chance
     assert (table["Ort"] != "").all()
     # without a base map the names come from the sensitive places of the demo

@@ -41,6 +41,37 @@ def test_only_carried_out_and_long_enough_ago(demo_store, lines):
     assert not due_for_follow_up(table[table["status"] == "rejected"], date(2030, 1, 1)).any()
 
 
+def test_caution_reads_the_same_on_vereinbarungen_and_vergleich(demo_store):
+    """Issue 17: for the same bin the Vereinbarungen page cautioned »Spritzenfunde, Ring 500 m: Verdrängung« and the
+    Vergleich page (Maßnahmen) listed Beschwerden and Szenebeobachtungen too. Both sentences come from
+    VerdictSensitivity.sentence with the same settings; the follow-up checks the finds its effect is measured in,
+    the Vergleich page every report kind – the finds' part reads the same and each says what it checked."""
+    from geo.analysis.evaluate import DEFAULT_BUFFER_M, DEFAULT_CONTROL_WIDTH_M, DEFAULT_WINDOW_DAYS
+    from geo.analysis.sensitivity import verdict_sensitivity
+    from geo.analysis.timeseries import measure_table
+    from geo.core.quality import spatial_records
+    from geo.core.schema import MEASURE_KINDS, RECORD_ID, REPORT_KINDS, SYRINGE_FIND
+
+    ours = follow_up_from_store(demo_store, sensitivity=True).set_index("label").loc["Behälter Torgauer Platz",
+                                                                                     "sensitivity"]
+    assert ours.startswith("Vorsicht: das Ergebnis »Wirkung« (Standard) kippt je nach Annahme – Spritzenfunde, "), ours
+    assert ours.endswith(". Geprüft: nur Spritzenfunde, Ring 200, 300 und 500 m."), ours
+    # the Vergleich page's check of the same measure (app_pages/compare.py::sensitivity with its default settings)
+    table = demo_store.agreements()
+    (measure_id,) = table.loc[table["title"].str.contains("Torgauer Platz") & (table["measure_id"] != ""),
+                              "measure_id"]
+    measures = measure_table({k: demo_store.read(k) for k in MEASURE_KINDS}, demo_store.area.crs)
+    measure = measures[measures[RECORD_ID].astype(str) == measure_id].iloc[0]
+    frames = {k: spatial_records(demo_store.read(k))[0] for k in REPORT_KINDS}
+    theirs = verdict_sensitivity(measure, frames, demo_store.area, kind=SYRINGE_FIND, buffer_m=DEFAULT_BUFFER_M,
+                                 radius_m=None, window_days=DEFAULT_WINDOW_DAYS, control="rest",
+                                 control_width_m=DEFAULT_CONTROL_WIDTH_M).sentence()
+    head = ours.removesuffix(". Geprüft: nur Spritzenfunde, Ring 200, 300 und 500 m.")
+    assert theirs.startswith(head) and theirs[len(head)] in ";.", (ours, theirs)
+    assert theirs.endswith(". Geprüft: Spritzenfunde, Beschwerden und Szenebeobachtungen, je Ring 200, 300 und "
+                           "500 m."), theirs
+
+
 def test_line_formats():
     assert follow_up_line("Umbau X", date(2025, 6, 20), "no_effect", "kein Effekt", 12.4) == \
         "Umbau X: umgesetzt 20.06.2025 — kein Effekt: +12 % Funde im Umkreis"
@@ -80,7 +111,8 @@ def test_handout_section_lists_open_overdue_and_effects(demo_store, tmp_path):
     assert "Behälter Torgauer Platz: umgesetzt 01.11.2025 — Wirkung: −54 % Funde im Umkreis" in section
     # issue 17: the caution the Vereinbarungen page shows under a verdict that flips is in the handout too
     assert ("Behälter Torgauer Platz: umgesetzt 01.11.2025 — Wirkung: −54 % Funde im Umkreis. Vorsicht: das Ergebnis "
-            "»Wirkung« (Standard) kippt je nach Annahme – Spritzenfunde, Ring 500 m: Verdrängung.") in flat
+            "»Wirkung« (Standard) kippt je nach Annahme – Spritzenfunde, Ring 500 m: Verdrängung. Geprüft: nur "
+            "Spritzenfunde, Ring 200, 300 und 500 m.") in flat
     assert re.search(r"Umbau Kita Köhlerplatz: umgesetzt 20\.06\.2025 — kein Effekt: \+60 % Funde im Umkreis"
                      r"(?!\. Vorsicht)", flat)  # a verdict that holds: no caution
     assert "Verworfen: Nr. 4 Spritzenentsorgungsbehälter am Spielplatz Rabet" in " ".join(section.split())

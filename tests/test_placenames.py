@@ -22,6 +22,7 @@ from geo.analysis.placenames import (
     street_label_points,
     top_hotspots,
 )
+from geo.analysis.uniquenames import distinct_names
 from geo.cli import main
 from geo.core.area import leipziger_osten
 from geo.core.period import Period
@@ -119,6 +120,35 @@ def test_fallbacks_without_base_data():
     text = name_area(shapely.Point(X0, Y0).buffer(5), bare)
     lat, lon = gpd.GeoSeries([shapely.Point(X0, Y0)], crs=CRS).to_crs("EPSG:4326").iloc[0].coords[0][::-1]
     assert text == f"{lat:.4f}° N, {lon:.4f}° O".replace(".", ",")
+
+
+def test_two_hotspots_near_the_same_place_get_distinct_names():
+    # issue 17: two hotspots 250 m south and north of one playground were both "bei Spielplatz …"
+    ctx = place_context(None, CRS, places=_places(("Spielplatz Volkmarsdorfer Markt",
+                                                   shapely.Point(X0 + 50, Y0 + 275))))
+    cells = _cells({(0, 0): (3, 5.0), (1, 0): (3, 5.0), (0, 10): (3, 4.0), (1, 10): (2, 3.0), (30, 5): (3, 4.5)})
+    assert name_area(cells.geometry.iloc[0], ctx) == name_area(cells.geometry.iloc[2], ctx) \
+        == "bei Spielplatz Volkmarsdorfer Markt"
+    groups, place = name_hotspots(cells, ctx)
+    assert groups["place"].tolist()[:2] == ["bei Spielplatz Volkmarsdorfer Markt (Süd)",
+                                            "bei Spielplatz Volkmarsdorfer Markt (Nord)"]
+    assert groups["place"].is_unique and "(" not in groups["place"].iloc[2]  # a name of its own stays as it was
+    # the cells (hotspot files' column "place") and the Top-Hotspots table carry the same distinct names
+    assert place.tolist()[:4] == [groups["place"].iloc[0]] * 2 + [groups["place"].iloc[1]] * 2
+    finds = gpd.GeoDataFrame({"count": [1, 1]}, geometry=[shapely.Point(X0 + 10, Y0 + 10),
+                             shapely.Point(X0 + 10, Y0 + 510)], crs=CRS)
+    assert top_hotspots(groups, finds)["place"].is_unique
+
+
+def test_distinct_names_directions_and_numbers():
+    pts = [shapely.Point(0, 0), shapely.Point(500, 40), shapely.Point(0, 900), shapely.Point(5, 5)]
+    assert distinct_names(["A", "A", "B", "C"], pts) == ["A (West)", "A (Ost)", "B", "C"]
+    # three alike: eight directions from their common centre (167, 313)
+    assert distinct_names(["A", "A", "A", "C"], pts[:3] + pts[3:]) == ["A (Südwest)", "A (Südost)", "A (Nord)", "C"]
+    # the same centre: no direction tells them apart, a number does (the first keeps the name)
+    same = [shapely.Point(0, 0)] * 3
+    assert distinct_names(["A", "A", "A"], same) == ["A", "A (2)", "A (3)"]
+    assert distinct_names([], []) == []
 
 
 def test_top_hotspots_counts_finds_syringes_and_change():

@@ -48,3 +48,9 @@ def test_sensitivity_table_marks_default_and_flip_sentence():
     assert t.set_index("Meldungen").loc["Complaints", "Ring 300 m (Standard)"] == "nicht auswertbar"
     assert t.set_index("Meldungen").loc["Complaints", "Ring 200 m"] == "–"
     assert "kippt" in sens.sentence() and "Verdrängung" in sens.sentence()
+    # issue 17: the sentence says what it tried, so two pages checking different kinds say why they differ
+    assert sens.sentence() == ("Vorsicht: das Ergebnis »Wirkung« (Standard) kippt je nach Annahme – Finds, Ring 500 m: "
+                               "Verdrängung. Geprüft: Finds und Complaints, je Ring 200, 300 und 500 m.")
+    holds = _sens({("finds", 200.0): ("effect", "Wirkung", 0.6), ("finds", 300.0): ("effect", "Wirkung", 0.62)})
+    assert holds.sentence() == ("Das Ergebnis »Wirkung« hält bei allen geprüften Ringbreiten. "
+                                "Geprüft: nur Finds, Ring 200 und 300 m.")

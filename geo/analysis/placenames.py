@@ -18,6 +18,11 @@ Each gets a name the meeting recognises from what lies around its *core* (the ce
    (within :data:`NEARBY_PLACE_M`), the district
    the centre lies in, then the coordinates (``"51,3452° N, 12,4062° O"``).
 
+Names are unique within one list of hotspots (:func:`geo.analysis.uniquenames.distinct_names`):
+hotspots that would share a name get the direction in which they lie from the others
+(``"bei Spielplatz Volkmarsdorfer Markt (Nord)"`` and ``"… (Süd)"``), and a number (``"… (2)"``) only
+when even that is the same.
+
 A *site* (e.g. a suggested disposal bin) gets an address: ``"Torgauer Platz, vor Nr. 3"`` from the
 nearest addressed building within :data:`ADDRESS_M`, else the nearest named street, else as above.
 
@@ -39,6 +44,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from geo.analysis.uniquenames import distinct_names
 from geo.core.area import DISPLAY_CRS
 
 #: A connected group wider than this (m) is divided at its peaks (see :func:`hotspot_groups`).
@@ -425,11 +431,11 @@ def name_hotspots(cells: gpd.GeoDataFrame, ctx: PlaceContext, *, min_class: int 
     Returns
     -------
     (groups, place)
-        ``groups`` from :func:`hotspot_groups` plus ``place``; ``place`` is a Series aligned with
-        ``cells`` (the group's name for hot cells, ``""`` elsewhere).
+        ``groups`` from :func:`hotspot_groups` plus ``place`` (unique: :mod:`geo.analysis.uniquenames`);
+        ``place`` is a Series aligned with ``cells`` (the group's name for hot cells, ``""`` elsewhere).
     """
     groups = hotspot_groups(cells, min_class=min_class)
-    names = [name_area(g, ctx) for g in groups["core"]]
+    names = distinct_names([name_area(g, ctx) for g in groups["core"]], groups["core"].to_numpy())
     groups["place"] = pd.Series(names, index=groups.index, dtype=object)
     place = pd.Series("", index=cells.index, dtype=object)
     if len(groups):

@@ -54,18 +54,36 @@ class VerdictSensitivity:
         """True when every evaluable combination gives the same verdict."""
         return len(self.verdicts) <= 1
 
+    @property
+    def scope(self) -> str:
+        """What was tried, in German: ``"nur Spritzenfunde, Ring 200, 300 und 500 m"`` or ``"Spritzenfunde und
+        Beschwerden, je Ring 200, 300 und 500 m"``. Pages that check different report kinds for the same measure
+        (Vereinbarungen: the finds its effect is measured in; Vergleich: the sidebar's kinds) say so with it."""
+        kinds = list(dict.fromkeys(self.table["kind_label"].astype(str)))
+        rings = f"Ring {_listing([f'{b:.0f}' for b in sorted(set(self.table['buffer_m']))])} m"
+        return f"nur {kinds[0]}, {rings}" if len(kinds) == 1 else f"{_listing(kinds)}, je {rings}"
+
     def sentence(self) -> str:
-        """One plain German sentence: does the verdict hold, and where does it flip?"""
+        """Plain German: does the verdict hold, where does it flip, and what was tried (:attr:`scope`)?"""
         if not self.verdicts:
             return "Mit keiner Ringbreite und keiner Meldungsart auswertbar."
         default = self.table[self.table["default"]]
         shown = default["verdict_label"].iloc[0] if len(default) else self.verdicts[0]
         if self.stable:
-            return f"Das Ergebnis »{shown}« hält bei allen geprüften Ringbreiten und Meldungsarten."
+            kinds = " und Meldungsarten" if self.table["kind_label"].nunique() > 1 else ""
+            return f"Das Ergebnis »{shown}« hält bei allen geprüften Ringbreiten{kinds}. Geprüft: {self.scope}."
         flips = self.table[(self.table["verdict"] != "not_evaluable") & (self.table["verdict_label"] != shown)]
         where = "; ".join(f"{r.kind_label}, Ring {r.buffer_m:.0f} m: {r.verdict_label}"
                           for r in flips.itertuples())
-        return f"Vorsicht: das Ergebnis »{shown}« (Standard) kippt je nach Annahme – {where}."
+        return f"Vorsicht: das Ergebnis »{shown}« (Standard) kippt je nach Annahme – {where}. Geprüft: {self.scope}."
+
+
+def _listing(items: Sequence[str]) -> str:
+    """``"a, b und c"`` (German list)."""
+    items = list(items)
+    if not items:
+        return ""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} und {items[-1]}"
 
 
 def verdict_sensitivity(

@@ -40,6 +40,11 @@ FOLLOW_UP_MIN_DAYS = 56
 FOLLOW_UP_KIND = SYRINGE_FIND
 #: Short German names of the measure kinds for the follow-up line (the schema's).
 SHORT_LABELS: dict[str, str] = MEASURE_SHORT_LABELS
+#: Why the follow-up's caution (:attr:`geo.analysis.sensitivity.VerdictSensitivity.sentence`) may name fewer cases
+#: than the Vergleich page's for the same measure: the same check, on the finds the effect is measured in only.
+SENSITIVITY_SCOPE_NOTE = ("»Vorsicht« und die Tabelle darunter: dieselbe Prüfung über Ringbreiten wie auf der Seite "
+                          "»Vergleich« → Maßnahmen, hier nur mit den Spritzenfunden, an denen die Wirkung gemessen "
+                          "wird; dort auch mit Beschwerden und Szenebeobachtungen, darum kann sie dort mehr nennen.")
 FOLLOW_UP_COLUMNS: tuple[str, ...] = ("agreement_id", "label", "done", "verdict", "verdict_label", "change_pct",
                                       "window_days", "text", "sensitivity", "sensitivity_table")
 
@@ -168,5 +173,5 @@ def follow_up_from_store(store, agreements: gpd.GeoDataFrame | None = None, **op
     return follow_up(agreements, measures, store.read(FOLLOW_UP_KIND), store.area, **options)
 
 
-__all__ = ["FOLLOW_UP_COLUMNS", "FOLLOW_UP_MIN_DAYS", "follow_up", "follow_up_from_store", "follow_up_line",
-           "short_label"]
+__all__ = ["FOLLOW_UP_COLUMNS", "FOLLOW_UP_MIN_DAYS", "SENSITIVITY_SCOPE_NOTE", "follow_up", "follow_up_from_store",
+           "follow_up_line", "short_label"]

@@ -153,7 +153,8 @@ def _hotspots_section(top: pd.DataFrame | None, n_all: int | None, period: Perio
     more = f"Die ersten {len(shown)} von {n_all} Hotspots. " if n_all and n_all > len(shown) else ""
     out.append(Paragraph(f"{more}Benannt nach Straße (mit Hausnummern), Kreuzung oder berührtem sensiblen Ort; "
                          "Veränderung: Funde gegenüber dem Vorzeitraum in denselben Zellen (Pfeil nur bei mehr als "
-                         "zufälliger Veränderung). Die Nummern entsprechen der Karte.", st["small"]))
+                         "zufälliger Veränderung, getestet über die ganze Hotspot-Fläche). Die Nummern entsprechen "
+                         "der Karte.", st["small"]))
     return out
 
 

@@ -12,6 +12,14 @@ Which count is tested
 of syringes per find) is not a Poisson count – one find of 40 syringes is one event – so it takes
 the verdict of the finds when it moves the same way, else none. ``hotspots`` (a count of
 connected groups of cells) has no such test: its change is shown without an arrow.
+
+Hotspots and cells
+------------------
+The Top-Hotspots (Lagekarte, Vergleich, handout) test each hotspot's *whole area* with this test
+(:func:`hotspot_changes`); the Vergleich page's change map and its cell counts test each grid
+cell on its own, corrected for the many cells (FDR). A hotspot with 37 finds fewer can be a
+significant decrease while none of its cells is – both pages say which of the two they count
+(:data:`HOTSPOT_TEST_HELP`, :data:`CELL_TEST_HELP`, :data:`CELLS_UP`, :data:`CELLS_DOWN`).
 """
 
 from __future__ import annotations
@@ -23,6 +31,8 @@ import numpy as np
 import pandas as pd
 
 from geo.analysis.compare import DEFAULT_ALPHA, poisson_rate_test
+from geo.core import fmt
+from geo.core.schema import KINDS, SYRINGE_FIND
 from geo.report.display import p_value_text
 from geo.report.figures import format_change
 
@@ -33,6 +43,22 @@ FOLLOWS = {"syringes": "finds"}
 WITHIN_CHANCE = "im Rahmen des Zufalls"
 UP, DOWN = "signifikante Zunahme", "signifikante Abnahme"
 NOT_TESTED = "ohne Signifikanztest"
+#: What the Vergleich page's counts of changed cells are (not hotspots, not places: grid cells).
+CELLS_UP, CELLS_DOWN = "Zellen mit gesicherter Zunahme", "Zellen mit gesicherter Abnahme"
+#: Headings of the Top-Hotspots table's change and verdict (Lagekarte and Vergleich).
+CHANGE_COLUMN, VERDICT_COLUMN = "Veränderung", "Bewertung"
+#: The verdict's meaning in a hotspot table (tooltip of :data:`VERDICT_COLUMN`).
+HOTSPOT_TEST_HELP = (
+    "Getestet wird die ganze Hotspot-Fläche: alle Meldungen in ihren Zellen gegen den Vorzeitraum in denselben "
+    "Zellen (exakter Test wie bei den Kennzahlen, 5 %). Die Zellen-Zahlen der Seite »Vergleich« testen dagegen "
+    "jede Rasterzelle für sich, korrigiert für die vielen Zellen: eine Abnahme über einen ganzen Hotspot kann "
+    "gesichert sein, auch wenn sie es in keiner einzelnen Zelle ist.")
+#: The meaning of the Vergleich page's cell counts (tooltip of :data:`CELLS_UP` / :data:`CELLS_DOWN`).
+CELL_TEST_HELP = (
+    "Rasterzellen, in denen die Veränderung für sich allein kaum Zufall sein kann (exakter Test je Zelle, "
+    "korrigiert für die vielen Zellen: FDR nach Benjamini-Hochberg, 5 %). Eine Zelle hat nur wenige Meldungen; "
+    "ob ein ganzer Hotspot gesichert ab- oder zugenommen hat, zeigt die Tabelle »Hotspots« weiter unten "
+    "(derselbe Test wie in den Top-Hotspots der Lagekarte).")
 
 
 @dataclass(frozen=True)
@@ -130,5 +156,27 @@ def hotspot_changes(top: pd.DataFrame, days: float, days_previous: float,
             for f, c in zip(top["finds"], top["change"], strict=True)]
 
 
-__all__ = ["DOWN", "NOT_TESTED", "UP", "WITHIN_CHANCE", "FigureChange", "count_change", "figure_changes",
-           "hotspot_changes"]
+def hotspot_table(top: pd.DataFrame, kind: str, days: float, days_previous: float,
+                  alpha: float = DEFAULT_ALPHA) -> pd.DataFrame:
+    """The Top-Hotspots table in German text, as the Lagekarte and the Vergleich page show it.
+
+    ``Rang, Ort,`` the count (``Funde`` for syringe finds, else the kind's plural), ``Spritzen`` (finds only),
+    :data:`CHANGE_COLUMN` (``▼ -37``: an arrow only for a significant change of the whole hotspot,
+    :func:`hotspot_changes`), :data:`VERDICT_COLUMN` (``signifikante Abnahme (p = 0,002)``).
+    ``top`` as from :func:`geo.analysis.placenames.top_hotspots`; ``days`` / ``days_previous`` the periods' lengths.
+    """
+    changes = hotspot_changes(top, days, days_previous, alpha)
+    is_finds = kind == SYRINGE_FIND
+    return pd.DataFrame({
+        "Rang": [fmt.number(v) for v in top["rank"]], "Ort": top["place"].astype(str).tolist(),
+        ("Funde" if is_finds else KINDS[kind].label_plural): [fmt.number(v) for v in top["finds"]],
+        **({"Spritzen": [fmt.number(v) for v in top["syringes"]]} if is_finds else {}),
+        CHANGE_COLUMN: [("▲ " if c.direction > 0 else "▼ " if c.direction < 0 else "") + fmt.number(v, sign=True)
+                        if pd.notna(v) else "–" for v, c in zip(top["change"], changes, strict=True)],
+        VERDICT_COLUMN: [c.explanation or "–" for c in changes],
+    })
+
+
+__all__ = ["CELLS_DOWN", "CELLS_UP", "CELL_TEST_HELP", "CHANGE_COLUMN", "DOWN", "HOTSPOT_TEST_HELP", "NOT_TESTED",
+           "UP", "VERDICT_COLUMN", "WITHIN_CHANCE", "FigureChange", "count_change", "figure_changes",
+           "hotspot_changes", "hotspot_table"]
