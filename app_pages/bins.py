@@ -450,7 +450,7 @@ def _curve_section(result: SitingResult) -> None:
                 "möglichen Standorte in Sperrzonen).")
         return
     table = curve_table(result)
-    data = table.assign(**{"Spritzen im Radius (%)": (100 * result.curve["share_syringes"]).round(1).to_numpy(),
+    data = table.assign(**{"Spritzen im Radius (%)": fmt.rounded(100 * result.curve["share_syringes"], 1),
                            "Art": ["bestehend"] + ["neu"] * (len(table) - 1)})
     base = alt.Chart(data).encode(
         x=alt.X("Neu:O", title="Zahl neuer Behälter", axis=alt.Axis(labelAngle=0)),
