@@ -41,7 +41,7 @@ def test_other_examples() -> None:
     assert fmt.percent(0.253) == "25 %"
     assert fmt.percent(0.0749, 1) == "7,5 %"
     assert fmt.area_km2(12.157) == "12,16 km²"
-    assert fmt.area_km2(1234.5, 0) == "1.234 km²"
+    assert fmt.area_km2(1234.5, 0) == "1.235 km²"  # half away from zero, not half to even
     assert fmt.p_value(0.0004) == "< 0,001"
     assert fmt.p_value(0.0) == "< 0,001"
     assert fmt.p_value(0.049) == "0,049"

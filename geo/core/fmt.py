@@ -195,7 +195,7 @@ def area_km2(x: float | None, decimals: int = 2) -> str:
     """An area given in km²: ``12,16 km²`` (never ``12.157 km²``, which reads as twelve thousand).
 
     >>> area_km2(12.157), area_km2(0.5, 1), area_km2(1234.5, 0)
-    ('12,16 km²', '0,5 km²', '1.234 km²')
+    ('12,16 km²', '0,5 km²', '1.235 km²')
     """
     text = number(x, decimals)
     return text if text == MISSING else f"{text} km²"
