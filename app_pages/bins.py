@@ -403,8 +403,15 @@ def _key_figures(result: SitingResult) -> None:
     if len(result.sites):
         after = result.curve["share_syringes"].iloc[-1]
         cols[4].metric(f"Mit {len(result.sites)} neuen Behältern", pct(after),
-                       delta=f"{fmt.number(100 * (after - cov.share_syringes), 1, sign=True)} Prozentpunkte",
+                       delta=f"{fmt.number(_points(after, cov.share_syringes), 1, sign=True)} Prozentpunkte",
                        help="Anteil der Spritzen im Radius, wenn die vorgeschlagenen Behälter dazukommen.")
+
+
+def _points(after: float, before: float) -> float:
+    """The change in percentage points between the two shares as shown (one decimal each), so that the
+    delta always equals the difference of the two figures on the page (70,4 % − 34,4 % = +36,0)."""
+    shown = fmt.rounded([100 * after, 100 * before], 1)
+    return float(shown[0] - shown[1])
 
 
 def public_shares(cov: CoverageResult, k: int = K_MIN) -> tuple[str, str]:

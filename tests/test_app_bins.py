@@ -79,6 +79,10 @@ def test_page_with_k3_shows_figures_map_curve_tables_and_downloads(app):
     share = float(m["Funde im Radius"].rstrip(" %").replace(",", "."))
     after = float(m["Mit 3 neuen Behältern"].rstrip(" %").replace(",", "."))
     assert 0 < share < after <= 100
+    # the delta is the difference of the two shares as shown (not of the unrounded shares)
+    delta = next(x.proto.delta for x in at.metric if x.label == "Mit 3 neuen Behältern")
+    syringes = float(m["Spritzen im Radius"].rstrip(" %").replace(",", "."))
+    assert delta == f"+{after - syringes:.1f} Prozentpunkte".replace(".", ",")
     assert [s.value for s in at.subheader] == ["Was bringen neue Behälter?", "Vorgeschlagene Standorte",
                                                "Bestehende Behälter"]
     sites = _frame(at, "Vorschlag")
