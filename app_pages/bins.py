@@ -186,12 +186,14 @@ def analysis(token: str, filters: state.Filters, params: Params, _uploads: Uploa
     coverage = analyse_coverage(_finds(filters), bins, period=filters.period, radius_m=params.radius_m,
                                 network=_uploads.network, hot_cells=hot_cells(token, filters), crs=area.crs,
                                 effects=effects)
+    demand, problem = _forecast_demand(filters, coverage, area) if params.forecast else (None, "")
     result = suggest_bins(
         coverage, params.k, candidates=_uploads.candidates, area=area,
         sensitive=state.load_records(SENSITIVE_PLACE, None, restricted=False),
-        sensitive_distance_m=params.sensitive_m,
-        demand_weights=_forecast_demand(filters, coverage, area) if params.forecast else None,
+        sensitive_distance_m=params.sensitive_m, demand_weights=demand,
     )
+    result = dataclasses.replace(result, params={**result.params, "demand": "finds" if demand is None else "forecast",
+                                                 "forecast_problem": problem})
     if len(result.sites):  # an address for the crews: "Vorschlag 1 – Torgauer Platz, vor Nr. 3"
         from geo.analysis.placenames import label_sites
 
@@ -200,7 +202,8 @@ def analysis(token: str, filters: state.Filters, params: Params, _uploads: Uploa
 
 
 def _forecast_demand(filters: state.Filters, coverage, area):
-    """Demand of the period's finds from the forecast of the next period (None when impossible)."""
+    """Demand of the period's finds from the forecast of the next period, and ``""``; ``(None, why)`` when
+    no forecast is possible (``why``: the German reason)."""
     from geo.analysis.forecast import demand_weights, forecast
     from geo.core.errors import UserError
     from geo.core.grid import point_coordinates
@@ -208,9 +211,9 @@ def _forecast_demand(filters: state.Filters, coverage, area):
     try:
         result = forecast(state.apply_filters(state.load_records(SYRINGE_FIND, None, restricted=False),
                                               SYRINGE_FIND, filters), SYRINGE_FIND, area, filters.period)
-    except UserError:
-        return None
-    return demand_weights(result, *point_coordinates(coverage.finds, area.crs))
+    except UserError as exc:
+        return None, str(exc)
+    return demand_weights(result, *point_coordinates(coverage.finds, area.crs)), ""
 
 
 @st.cache_data(max_entries=16, show_spinner="Karte wird vorbereitet …", hash_funcs=_HASH)
@@ -244,6 +247,10 @@ def render() -> None:
     state.stacks_caption(SYRINGE_FIND, filters)
     params, uploads = _controls(store.area.crs)
     result = analysis(token, filters, params, uploads)
+    if params.forecast:  # say what the switch changed: the same settings without it (usually cached already)
+        without = analysis(token, filters, dataclasses.replace(params, forecast=False), uploads)
+        st.caption(forecast_note(result.sites, without.sites, used=result.params.get("demand") == "forecast",
+                                 problem=str(result.params.get("forecast_problem", ""))))
     cov = result.coverage
     _key_figures(result)
 
@@ -321,11 +328,61 @@ def _controls(crs: str) -> tuple[Params, Uploads]:
                    help="Neue Standorte für die Prognose des nächsten Zeitraums statt für die Funde des gewählten "
                         "Zeitraums (je Zelle die erwarteten Funde, verteilt auf ihre Fundstellen; "
                         "Vergleich → Prognose).")
-    if fc:
-        st.caption("Bedarf: die erwarteten Funde des nächsten Zeitraums (Prognose), nicht die Funde des Zeitraums.")
     params = Params(radius_m=float(radius), k=int(k), sensitive_m=float(sensitive), candidates=cand_key,
                     network=net_key, forecast=bool(fc))
     return params, Uploads(candidates=candidates, network=network)
+
+
+def _site_keys(sites: pd.DataFrame) -> list[tuple[float, float]]:
+    """The sites' positions (metres, to 0,1 m) in rank order: the same place in two results."""
+    return [(round(float(x), 1), round(float(y), 1)) for x, y in zip(sites["x"], sites["y"], strict=True)]
+
+
+def _place(sites: pd.DataFrame, i: int) -> str:
+    """The address part of a site's label (``Torgauer Platz, vor Nr. 3``), ``""`` without one."""
+    return str(sites["label"].iloc[i]).partition(" – ")[2] if "label" in sites else ""
+
+
+def _site_name(sites: pd.DataFrame, i: int) -> str:
+    """``Nr. 2 – Torgauer Platz, vor Nr. 3`` (rank and address)."""
+    place = _place(sites, i)
+    return f"Nr. {i + 1}" + (f" – {place}" if place else "")
+
+
+def forecast_note(sites: pd.DataFrame, without: pd.DataFrame, *, used: bool, problem: str = "") -> str:
+    """What the switch »Bedarf nach Prognose« changed, in plain German: the suggested ``sites`` (demand =
+    the forecast) compared by position with ``without`` (the same settings, demand = the period's finds):
+    the same sites in the same order, the same in another order (which rank was which), or which are new
+    and which dropped out. ``used`` = a forecast could be made; else ``problem`` says why not and the
+    sites are the period's. E.g. ``… Ergebnis: dieselben 3 Standorte in derselben Reihenfolge wie nach
+    den Funden des Zeitraums – die erwartete Nachfrage ändert hier nichts.``
+    """
+    if not used:
+        why = f" ({problem.rstrip('.')})" if problem else ""
+        return (f"Bedarf nach Prognose: für den nächsten Zeitraum ist keine Prognose möglich{why} – die Standorte "
+                "sind wie ohne Prognose nach den Funden des Zeitraums berechnet.")
+    head = "Bedarf nach Prognose: die erwarteten Funde des nächsten Zeitraums statt der Funde des Zeitraums."
+    now, before = _site_keys(sites), _site_keys(without)
+    n = len(now)
+    same = "derselbe Standort" if n == 1 else f"dieselben {n} Standorte"
+    if now == before:
+        if not n:
+            return f"{head} Ergebnis: wie ohne Prognose kein neuer Standort."
+        order = "" if n == 1 else " in derselben Reihenfolge"
+        return (f"{head} Ergebnis: {same}{order} wie nach den Funden des Zeitraums – "
+                "die erwartete Nachfrage ändert hier nichts.")
+    if sorted(now) == sorted(before):
+        moved = [f"{_site_name(sites, i)} (vorher Nr. {before.index(key) + 1})"
+                 for i, key in enumerate(now) if before[i] != key]
+        return f"{head} Ergebnis: {same} wie nach den Funden des Zeitraums, in anderer Reihenfolge: {', '.join(moved)}."
+    new = [_site_name(sites, i) for i, key in enumerate(now) if key not in before]
+    gone = [(f"{_place(without, j)} " if _place(without, j) else "") + f"(vorher Nr. {j + 1})"
+            for j, key in enumerate(before) if key not in now]
+    parts = [f"{len(new)} von {n} Standorten anders als nach den Funden des Zeitraums – neu: {', '.join(new)}"
+             if n else f"kein neuer Standort (ohne Prognose: {len(before)})"]
+    if gone:
+        parts.append(f"nicht mehr dabei: {', '.join(gone)}")
+    return f"{head} Ergebnis: {'; '.join(parts)}."
 
 
 def _key_figures(result: SitingResult) -> None:
@@ -346,8 +403,15 @@ def _key_figures(result: SitingResult) -> None:
     if len(result.sites):
         after = result.curve["share_syringes"].iloc[-1]
         cols[4].metric(f"Mit {len(result.sites)} neuen Behältern", pct(after),
-                       delta=f"{fmt.number(100 * (after - cov.share_syringes), 1, sign=True)} Prozentpunkte",
+                       delta=f"{fmt.number(_points(after, cov.share_syringes), 1, sign=True)} Prozentpunkte",
                        help="Anteil der Spritzen im Radius, wenn die vorgeschlagenen Behälter dazukommen.")
+
+
+def _points(after: float, before: float) -> float:
+    """The change in percentage points between the two shares as shown (one decimal each), so that the
+    delta always equals the difference of the two figures on the page (70,4 % − 34,4 % = +36,0)."""
+    shown = fmt.rounded([100 * after, 100 * before], 1)
+    return float(shown[0] - shown[1])
 
 
 def public_shares(cov: CoverageResult, k: int = K_MIN) -> tuple[str, str]:
@@ -393,7 +457,7 @@ def _curve_section(result: SitingResult) -> None:
                 "möglichen Standorte in Sperrzonen).")
         return
     table = curve_table(result)
-    data = table.assign(**{"Spritzen im Radius (%)": (100 * result.curve["share_syringes"]).round(1).to_numpy(),
+    data = table.assign(**{"Spritzen im Radius (%)": fmt.rounded(100 * result.curve["share_syringes"], 1),
                            "Art": ["bestehend"] + ["neu"] * (len(table) - 1)})
     base = alt.Chart(data).encode(
         x=alt.X("Neu:O", title="Zahl neuer Behälter", axis=alt.Axis(labelAngle=0)),

@@ -130,7 +130,7 @@ def _heat_data(table, share: bool) -> pd.DataFrame:
     frame = table.frame()
     total = table.total
     weight = frame["weight"] / total * 100 if share and total > 0 else frame["weight"]
-    return pd.DataFrame({"Tag": frame["weekday"], "Stunde": frame["hour"], value: weight.round(1)})
+    return pd.DataFrame({"Tag": frame["weekday"], "Stunde": frame["hour"], value: fmt.rounded(weight, 1)})
 
 
 def _heat_marks(chart: alt.Chart, value: str, row_px: int) -> alt.Chart:
@@ -177,14 +177,15 @@ def multiples_chart(tables: dict, *, row_px: int = 16, hour_px: int = 15) -> alt
 
 def _count_text(v: float) -> str:
     """A count of reports: whole numbers without decimals (``36``); aoristic shares keep one (``2,5``)."""
-    return fmt.number(v, 0 if abs(v - round(v)) < 0.05 else 1)
+    text = fmt.number(v, 1)
+    return fmt.number(v) if text.endswith(",0") else text  # 2,96 → 3, never 3,0
 
 
 def wide_table(table) -> pd.DataFrame:
     """The heat table as German text cells (one decimal, decimal comma): one row per hour (``0–1 Uhr`` …), one
     column per weekday – seven columns fit any page; 24 hour columns were cut off at a 1400 px wide window."""
-    wide = table.wide().round(1).T
-    out = wide.map(lambda v: "" if v == 0 else fmt.number(v, 1))
+    wide = table.wide().T
+    out = wide.map(lambda v: "" if fmt.number(v, 1) == "0,0" else fmt.number(v, 1))  # rounded once, by fmt
     out.insert(0, "Uhrzeit", [f"{h}–{h + 1} Uhr" for h in range(len(out))])
     return out.reset_index(drop=True)
 
@@ -249,7 +250,7 @@ def _times_tab(token: str, filters: state.Filters, kind: str) -> None:
         hours = cmp.hours.melt(id_vars="hour", value_vars=["share_a", "share_b"], var_name="Zeitraum",
                                value_name="Anteil (%)").rename(columns={"hour": "Stunde"})
         hours["Zeitraum"] = hours["Zeitraum"].map({"share_a": "Vorzeitraum", "share_b": "gewählter Zeitraum"})
-        hours["Anteil (%)"] = (100 * hours["Anteil (%)"]).round(1)
+        hours["Anteil (%)"] = fmt.rounded(100 * hours["Anteil (%)"], 1)
         st.altair_chart(german_chart(alt.Chart(hours).mark_line(point=True).encode(
             x=alt.X("Stunde:O", title="Stunde"), y=alt.Y("Anteil (%):Q", title="Anteil (%)"),
             color=alt.Color("Zeitraum:N", legend=alt.Legend(orient="bottom")),

@@ -163,7 +163,7 @@ def finds_js(finds: gpd.GeoDataFrame, *, covered: bool, order: int = 40) -> str:
         fields=_FIND.fields + _FIND_EXTRA,
     )
     if "nearest_bin_m" in finds:
-        finds = finds.assign(nearest_bin_m=np.round(pd.to_numeric(finds["nearest_bin_m"], errors="coerce")))
+        finds = finds.assign(nearest_bin_m=fmt.rounded(pd.to_numeric(finds["nearest_bin_m"], errors="coerce")))
     mode = "plain" if len(finds) <= FINDS_PLAIN_MAX else "dots"
     return f"LB.points({js_json(compact_points(finds, kind, mode=mode))}, {js_json({'order': order})})"
 
@@ -171,7 +171,7 @@ def finds_js(finds: gpd.GeoDataFrame, *, covered: bool, order: int = 40) -> str:
 # ---------------------------------------------------------------------------- suggestions
 def site_rows(sites: gpd.GeoDataFrame) -> list[list[list[str]]]:
     """Popup rows of each suggested site (figures, position, street, columns of a candidate file)."""
-    pct = format_values(pd.Series(100 * sites["share_syringes_after"].to_numpy(dtype=float)).round(1), "float")
+    pct = format_values(pd.Series(100 * sites["share_syringes_after"].to_numpy(dtype=float)), "float", 1)
     lat, lon = _lat_lon(sites.geometry)
     columns = [
         ("Funde im Radius", _ints(sites["covered_finds"])),
@@ -224,7 +224,7 @@ def exclusion_js(exclusion: gpd.GeoDataFrame, *, order: int = 14) -> tuple[str, 
         if not len(part):
             continue
         names = format_values(part["name"], "str")
-        dist = _ints(np.round(part["distance_m"].to_numpy(dtype=float)))
+        dist = _ints(fmt.rounded(part["distance_m"].to_numpy(dtype=float)))
         label = _ZONE_LABELS[reason]
         props = [{"_style": _ZONE_STYLES[reason], "_title": n or label,
                   "_rows": [["Sperrzone", label], ["Abstand (m)", d]],

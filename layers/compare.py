@@ -60,7 +60,7 @@ RATIO_LABEL = "Faktor B zu A"
 
 
 def _num(values, digits: int = 2) -> np.ndarray:
-    return format_values(pd.Series(np.round(np.asarray(values, dtype=float), digits)), "float")
+    return format_values(pd.Series(np.asarray(values, dtype=float)), "float", digits)
 
 
 def _p(values) -> np.ndarray:

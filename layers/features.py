@@ -20,8 +20,14 @@ from geo.core.schema import Kind, get_kind
 from layers.escape import js_json
 
 
-def format_values(series: pd.Series, ftype: str) -> np.ndarray:
-    """German display strings of one column (dates ``31.01.2026 14:05``, numbers ``1.234,5``).
+def _trimmed(text: str, digits: int) -> str:
+    """``1,50`` → ``1,5``, ``3,00`` → ``3`` (trailing zeros of the decimals only)."""
+    return text.rstrip("0").rstrip(",") if digits else text
+
+
+def format_values(series: pd.Series, ftype: str, digits: int = 2) -> np.ndarray:
+    """German display strings of one column (dates ``31.01.2026 14:05``, numbers ``1.234,5`` with at most
+    ``digits`` decimals, rounded by :func:`geo.core.fmt.number`: half away from zero, never pre-round).
 
     Missing values become empty strings.
     """
@@ -33,7 +39,7 @@ def format_values(series: pd.Series, ftype: str) -> np.ndarray:
         return out.astype(object).where(t.notna(), "").to_numpy(dtype=object)
     if ftype in ("int", "float"):
         num = pd.to_numeric(series, errors="coerce")
-        text = num.map(lambda v: fmt.number(v, 2).rstrip("0").rstrip(",") if pd.notna(v) else "")
+        text = num.map(lambda v: "" if pd.isna(v) else _trimmed(fmt.number(v, digits), digits))
         return text.to_numpy(dtype=object)
     return series.astype(object).where(series.notna(), "").astype(str).to_numpy(dtype=object)
 

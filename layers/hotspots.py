@@ -74,7 +74,7 @@ def cells_js(
     shape = _shared_shape(np.asarray(cells.geometry.values, dtype=object))
     if shape is None:  # irregular cells: plain GeoJSON
         cols = {lab: format_values(pd.Series(cells[c].to_numpy()), "str") if c in TEXT_COLUMNS
-                else format_values(pd.Series(cells[c].to_numpy().round(d)), "float")
+                else format_values(pd.Series(cells[c].to_numpy()), "float", d)
                 for c, (lab, d) in columns.items() if c in cells}
         props = [{"_style": styles[int(k)], "_title": title, "_tip": labels[int(k)],
                   "_rows": [[lab, vals[i]] for lab, vals in cols.items()]} for i, k in enumerate(classes)]

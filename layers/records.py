@@ -76,7 +76,7 @@ def encode_column(series: pd.Series, ftype: str, digits: int = 2) -> dict:
         return {"t": "time", "t0": t0, "v": values}
     if ftype in ("int", "float"):
         num = pd.to_numeric(series, errors="coerce").astype("float64").to_numpy()
-        rounded = np.round(num, digits)
+        rounded = fmt.rounded(num, digits)  # half away from zero, as fmt.number
         ints = np.isfinite(rounded) & (rounded == np.round(rounded))
         values = np.where(ints, rounded, None).astype(object)
         values[ints] = rounded[ints].astype("int64")

@@ -79,6 +79,10 @@ def test_page_with_k3_shows_figures_map_curve_tables_and_downloads(app):
     share = float(m["Funde im Radius"].rstrip(" %").replace(",", "."))
     after = float(m["Mit 3 neuen Behältern"].rstrip(" %").replace(",", "."))
     assert 0 < share < after <= 100
+    # the delta is the difference of the two shares as shown (not of the unrounded shares)
+    delta = next(x.proto.delta for x in at.metric if x.label == "Mit 3 neuen Behältern")
+    syringes = float(m["Spritzen im Radius"].rstrip(" %").replace(",", "."))
+    assert delta == f"+{after - syringes:.1f} Prozentpunkte".replace(".", ",")
     assert [s.value for s in at.subheader] == ["Was bringen neue Behälter?", "Vorgeschlagene Standorte",
                                                "Bestehende Behälter"]
     sites = _frame(at, "Vorschlag")
@@ -195,6 +199,13 @@ def test_forecast_switch_sites_for_the_next_period(app):
     after = _frame(at, "Vorschlag")
     assert len(after) == 3 and after["Breite"].map(_num).between(51.3, 51.4).all()
     assert any("erwarteten Funde des nächsten Zeitraums" in c.value for c in at.caption)
+    # the page says what the switch changed, computed against the same settings without it (issue 17)
+    note = [c.value for c in at.caption if c.value.startswith("Bedarf nach Prognose:")]
+    assert len(note) == 1
+    # in the demo the forecast keeps the same three sites in the same order – and the page now says so
+    assert after[["Breite", "Länge"]].map(_num).round(5).values.tolist() == before
+    assert note[0].endswith("Ergebnis: dieselben 3 Standorte in derselben Reihenfolge wie nach den Funden des "
+                            "Zeitraums – die erwartete Nachfrage ändert hier nichts.")
     # the demo's scene is stable enough that the forecast keeps the best sites near the old ones
     now = after[["Breite", "Länge"]].map(_num).values
     far = [min(abs(a[0] - b[0]) + abs(a[1] - b[1]) for b in before) for a in now]
@@ -217,3 +228,34 @@ def test_the_map_is_built_once_and_sent_to_every_session(app, monkeypatch):
     assert _map_args(first) == _map_args(second) and "LB.legend" in _map_args(first)
     _ok(app("rapport"))  # another role: its own map (finds restricted to what it may see)
     assert len(built) == 2
+
+
+def _sites(*places: tuple[float, float, str]) -> pd.DataFrame:
+    return pd.DataFrame({"x": [p[0] for p in places], "y": [p[1] for p in places],
+                         "label": [f"Vorschlag {i} – {p[2]}" for i, p in enumerate(places, 1)]})
+
+
+def test_forecast_note_says_what_the_forecast_changed():
+    """``forecast_note``: same sites and order, same sites in another order, new and dropped sites, no forecast."""
+    from app_pages.bins import forecast_note
+
+    a, b, c = (100.0, 200.0, "Torgauer Platz"), (300.0, 50.0, "Rabet"), (900.0, 10.0, "Hermann-Liebmann-Straße 3")
+    same = forecast_note(_sites(a, b), _sites(a, b), used=True)
+    assert same == ("Bedarf nach Prognose: die erwarteten Funde des nächsten Zeitraums statt der Funde des Zeitraums. "
+                    "Ergebnis: dieselben 2 Standorte in derselben Reihenfolge wie nach den Funden des Zeitraums – "
+                    "die erwartete Nachfrage ändert hier nichts.")
+    swapped = forecast_note(_sites(b, a), _sites(a, b), used=True)
+    assert swapped.endswith("Ergebnis: dieselben 2 Standorte wie nach den Funden des Zeitraums, in anderer "
+                            "Reihenfolge: Nr. 1 – Rabet (vorher Nr. 2), Nr. 2 – Torgauer Platz (vorher Nr. 1).")
+    changed = forecast_note(_sites(a, c), _sites(a, b), used=True)
+    assert changed.endswith("Ergebnis: 1 von 2 Standorten anders als nach den Funden des Zeitraums – neu: "
+                            "Nr. 2 – Hermann-Liebmann-Straße 3; nicht mehr dabei: Rabet (vorher Nr. 2).")
+    one = forecast_note(_sites(a), _sites(a), used=True)
+    assert one.endswith("Ergebnis: derselbe Standort wie nach den Funden des Zeitraums – die erwartete Nachfrage "
+                        "ändert hier nichts.")
+    none = forecast_note(_sites(), _sites(), used=True)
+    assert none.endswith("Ergebnis: wie ohne Prognose kein neuer Standort.")
+    off = forecast_note(_sites(a), _sites(a), used=False, problem="Zu kurze Vorgeschichte: zwei Zeiträume nötig.")
+    assert off == ("Bedarf nach Prognose: für den nächsten Zeitraum ist keine Prognose möglich (Zu kurze "
+                   "Vorgeschichte: zwei Zeiträume nötig) – die Standorte sind wie ohne Prognose nach den Funden "
+                   "des Zeitraums berechnet.")

@@ -171,6 +171,9 @@ def test_format_values_german():
     assert format_values(pd.Series([1234.5, 3.0, np.nan]), "float").tolist() == ["1.234,5", "3", ""]
     ts = pd.Series(pd.to_datetime(["2026-01-31 14:05", "2026-02-01 00:00", None]))
     assert format_values(ts, "datetime").tolist() == ["31.01.2026 14:05", "01.02.2026", ""]
+    # rounded once, by fmt: half away from zero (no numpy pre-rounding, which goes half to even)
+    assert format_values(pd.Series([12.25, 12.5, -0.04, 2.0]), "float", 1).tolist() == ["12,3", "12,5", "0", "2"]
+    assert format_values(pd.Series([0.5, 2.5, 10.0]), "float", 0).tolist() == ["1", "3", "10"]
 
 
 def test_popup_rows_use_german_labels_and_extra_columns():

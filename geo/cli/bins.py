@@ -78,7 +78,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _int(n: float) -> str:
-    return fmt.number(round(n))
+    return fmt.number(n)  # fmt rounds half away from zero
 
 
 def _pct(x: float) -> str:

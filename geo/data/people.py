@@ -125,7 +125,7 @@ def plan_for_people(plan: gpd.GeoDataFrame, suffix: str = ".csv") -> pd.DataFram
     if "status" in out:
         out["status"] = out["status"].map(lambda s: PLAN_STATUS.get(s, s))
     if "share_syringes_after" in out:
-        out["share_syringes_after"] = (100.0 * pd.to_numeric(out["share_syringes_after"])).round(1)
+        out["share_syringes_after"] = fmt.rounded(100.0 * pd.to_numeric(out["share_syringes_after"]), 1)
     return _for_file(out, PLAN_LABELS, suffix)
 
 

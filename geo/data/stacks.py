@@ -179,7 +179,7 @@ def _nearest_place(x: float, y: float, places: gpd.GeoDataFrame | None, area: St
                 best = (float(dist[i]), str(places["name"].iloc[i]))
     if best is None:
         return "keiner hinterlegt"
-    return f"{best[1]} ({fmt.number(round(best[0]))} m)"
+    return f"{best[1]} ({fmt.number(best[0])} m)"
 
 
 def address_column(columns: pd.Index) -> str | None:
