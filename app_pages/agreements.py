@@ -339,7 +339,8 @@ def _effects_section(follow_ups: pd.DataFrame) -> None:
                 st.caption(r.sensitivity)
             if isinstance(r.sensitivity_table, pd.DataFrame) and len(r.sensitivity_table):
                 t = r.sensitivity_table[list(SENSITIVITY_COLUMNS)].rename(columns=SENSITIVITY_COLUMNS)
-                show_table(german_table(t.round(0)), numeric={"Pufferring (m)", "Veränderung (%)"},
+                show_table(german_table(t, decimals={"Pufferring (m)": 0, "Veränderung (%)": 0}),
+                           numeric={"Pufferring (m)", "Veränderung (%)"},
                            name=f"sens_{r.agreement_id}")
 
 
