@@ -220,6 +220,11 @@ def test_single_find_added_and_corrected_on_a_phone(server, chromium, block_outs
         assert new["count"] == 3 and abs(new.geometry.y - store.read("syringe_find").geometry.y.iloc[-1]) < 1e-6
 
         fix = page.get_by_label("Anzahl Spritzen").nth(1)
+        deadline = time.time() + 60  # the correction form shows the new find once the page has run again
+        while fix.input_value() != "3" or page.locator("[data-testid='stStatusWidget']").count():
+            if time.time() > deadline:
+                raise AssertionError(f"correction form did not show the new find: {fix.input_value()!r}")
+            page.wait_for_timeout(200)
         fix.fill("5")
         fix.press("Tab")
         page.get_by_role("button", name="Korrektur speichern").click()
