@@ -174,9 +174,9 @@ def _period_maps(token: str, filters: state.Filters, kind: str, a: str, b: str, 
                            legend_html("Veränderung", [(lab, col) for lab, col in CHANGE_CLASSES.values()]),
                            asset_base=asset_base, base=base, fit=fit, data=busy))
     keys, heights = ("cmp_map_a", "cmp_map_b", "cmp_change"), (MAP_HEIGHT, MAP_HEIGHT, MAP_HEIGHT + 60)
-    payloads = [build_payload(m, key=k, height=h, returned_objects=[]) for m, k, h in zip(maps, keys, heights,
-                                                                                         strict=True)]
-    return payloads[0], payloads[1], payloads[2]
+    map_a, map_b, change = (build_payload(m, key=k, height=h, returned_objects=[])
+                            for m, k, h in zip(maps, keys, heights, strict=True))
+    return map_a, map_b, change
 
 
 # ---------------------------------------------------------------------------- cached analyses

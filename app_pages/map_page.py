@@ -194,10 +194,8 @@ def _top_hotspots_section(token: str, filters: state.Filters, kind: str) -> None
     """The "Top-Hotspots" table: rank, name, finds, syringes, change against the previous period."""
     named = named_hotspots(token, filters, kind)
     st.subheader("Top-Hotspots")
-    if named is None or not len(named[2]):
-        st.info("Keine signifikanten Hotspots im Zeitraum.")
-        return
-    show_hotspots(named[2], kind, filters.period.days, filters.previous.days, name="top_hotspots", caption=(
+    top = named[2] if named is not None else pd.DataFrame()
+    show_hotspots(top, kind, filters.period.days, filters.previous.days, name="top_hotspots", caption=(
         f"Zusammenhängende Hotspot-Zellen ({KINDS[kind].label_plural}), benannt nach Straße, Kreuzung oder "
         f"sensiblem Ort; Veränderung gegenüber {filters.previous.label()} in denselben Zellen, mit Pfeil nur wenn "
         "mehr als zufällig. Getestet wird die ganze Hotspot-Fläche (derselbe Test wie bei den Kennzahlen; die "

@@ -463,11 +463,6 @@ def store_counts() -> dict[str, int]:
     return dict(_store_counts(str(store.path), store.version(), _db_role(store)))
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def _store_empty(path: str, token: str) -> bool:
-    return get_store().is_empty()
-
-
 def store_layers() -> list[str]:
     """Kinds with a layer in the app's store (:meth:`Store.layers`), looked up once per store content (on
     PostGIS as the current user's database role)."""
@@ -479,7 +474,9 @@ def store_is_empty(store: Store) -> bool:
     """Whether the store holds no data: for the app's GeoPackage store looked up once per store content; on
     PostGIS as the current user's database role may count them."""
     if not _on_postgis(store):
-        return _store_empty(str(store.path), store.version()) if store is get_store() else store.is_empty()
+        if store is not get_store():
+            return store.is_empty()
+        return not any(_store_counts(str(store.path), store.version(), None).values())  # the Daten page's counts
     if current_user().role == "oeffentlich":
         from app_support import public
 
