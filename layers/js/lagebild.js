@@ -12,6 +12,9 @@
   LB.pending = LB.pending || 0; // point layers still being built (marker clusters load in chunks)
   /** True when every point layer on the map is completely drawn (used by tests and benchmarks). */
   LB.ready = function () { return LB.pending === 0; };
+  /** Shapes per canvas path: a software canvas fills and strokes one path of thousands of shapes far slower than
+   *  many small ones (hot-spot cells, base-map buildings). */
+  var PATH_CHUNK = 200;
 
   // ------------------------------------------------------------------ DOM helpers
   function el(tag, cls, text) {
@@ -398,7 +401,7 @@
           ctx.moveTo(x + shape[0][0] * view.scale, y + shape[0][1] * view.scale);
           for (q = 1; q < shape.length; q++) ctx.lineTo(x + shape[q][0] * view.scale, y + shape[q][1] * view.scale);
           ctx.closePath();
-          if (++inPath === 200) paint();
+          if (++inPath === PATH_CHUNK) paint();
         }
         if (inPath) paint();
       });
@@ -567,7 +570,6 @@
   /* LB.baseData[version] = {s: scale, labels: [[lat, lon, text, angle]], <theme>: {k: "area"|"line",
    * g: [...]}} (layers/baselayers.py): rings are flat delta-encoded integer [lon, lat] pairs (÷ s = degrees). */
   LB.baseData = LB.baseData || {};
-  var BASE_CHUNK = 200;
 
   /** One theme of the base map: every feature drawn in one pass into one canvas in the pane beneath
    *  the data (thousands of buildings cost one path per redraw, not one Leaflet layer each). */
@@ -631,7 +633,7 @@
       this._canvas.style.visibility = "hidden";
     },
     /** Trace the features in ``view`` ([origin x, y, scale, then the view's box in [0, 1]]) into ``ctx`` and
-     *  ``paint()`` them every BASE_CHUNK features: a software canvas fills and strokes one path of thousands of
+     *  ``paint()`` them every PATH_CHUNK features: a software canvas fills and strokes one path of thousands of
      *  rings far slower than many small ones (7,643 buildings: 0.7 s as one path). */
     _trace: function (ctx, view, paint) {
       var ox = view[0], oy = view[1], scale = view[2], inPath = 0;
@@ -645,7 +647,7 @@
           for (var i = 2; i < xy.length; i += 2) ctx.lineTo(xy[i] * scale - ox, xy[i + 1] * scale - oy);
           if (this._area) ctx.closePath();
         }
-        if (++inPath === BASE_CHUNK) { paint(); ctx.beginPath(); inPath = 0; }
+        if (++inPath === PATH_CHUNK) { paint(); ctx.beginPath(); inPath = 0; }
       }
       if (inPath) paint();
     },
